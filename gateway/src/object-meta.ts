@@ -1,0 +1,55 @@
+// The value description committed with every write (the `meta` bound into D
+// by D = H(cc ‖ H(meta))): layout, S3 metadata, or a delete marker. Stored
+// and transmitted as the exact JSON bytes that were hashed; parsing checks a
+// version so that an unknown format is an error, never a guess.
+
+export const META_VERSION = 1;
+
+export interface ObjectMeta {
+  readonly v: typeof META_VERSION;
+  /** Object size in bytes (0 for a delete marker). */
+  readonly size: number;
+  /** Stripe layout: shard block size (k comes from the cluster's t). */
+  readonly blockSize: number;
+  /** Milliseconds since the epoch, set by the gateway at write time. */
+  readonly lastModified: number;
+  readonly deleteMarker?: true;
+  /** Quoted-less lower-case hex MD5 of the body (single PUT). */
+  readonly etag?: string;
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly contentDisposition?: string;
+  readonly contentLanguage?: string;
+  readonly cacheControl?: string;
+  readonly expires?: string;
+  /** x-amz-meta-* without the prefix, names lower-case. */
+  readonly user?: Readonly<Record<string, string>>;
+  /** Verified checksums, by algorithm name (crc32, crc32c, crc64nvme, sha1, sha256): base64. */
+  readonly checksums?: Readonly<Record<string, string>>;
+  /** Bucket records: the bucket's creation data. */
+  readonly bucket?: { readonly created: number; readonly region: string; readonly owner: string };
+}
+
+export class MetaError extends Error {
+  override readonly name = 'MetaError';
+}
+
+export function encodeMeta(m: ObjectMeta): Buffer {
+  return Buffer.from(JSON.stringify(m), 'utf8');
+}
+
+export function decodeMeta(b: Buffer): ObjectMeta {
+  let m: unknown;
+  try {
+    m = JSON.parse(b.toString('utf8'));
+  } catch {
+    throw new MetaError('metadata is not JSON');
+  }
+  if (typeof m !== 'object' || m === null) throw new MetaError('metadata is not an object');
+  const o = m as Record<string, unknown>;
+  if (o.v !== META_VERSION) throw new MetaError(`unknown metadata version ${String(o.v)}`);
+  if (!Number.isSafeInteger(o.size) || (o.size as number) < 0) throw new MetaError('bad size');
+  if (!Number.isSafeInteger(o.blockSize) || (o.blockSize as number) <= 0) throw new MetaError('bad block size');
+  if (!Number.isSafeInteger(o.lastModified)) throw new MetaError('bad lastModified');
+  return m as ObjectMeta;
+}

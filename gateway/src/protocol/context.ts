@@ -1,0 +1,43 @@
+// Everything a protocol operation needs, passed in one object (STYLE.md §11):
+// no module-level mutable state.
+
+import type { ErasureCoder } from '../../../shared/src/erasure/coder.js';
+import type { WriterKeyring } from '../../../shared/src/keys.js';
+import type { NodeApi } from '../../../shared/src/node-api.js';
+import type { Evidence } from '../../../shared/src/protocol/evidence.js';
+import type { ClusterParams } from '../../../shared/src/protocol/params.js';
+
+export type OpKind = 'write' | 'read' | 'delete' | 'list';
+
+/** What the protocol reports as it runs: metrics and logs hang off this. */
+export interface ProtocolObserver {
+  round(op: OpKind, round: string): void;
+  evidence(e: Evidence): void;
+  /** A node failed a call or was dropped from a stream: lag, never evidence. */
+  nodeTrouble(node: number, what: string, err: unknown): void;
+}
+
+export interface ProtocolTimeouts {
+  /** Per-node timeout of one control round (clock, store ack, complete, collect, filter). */
+  readonly rpcMs: number;
+  /** A data stream that delivers nothing for this long is given up on. */
+  readonly dataIdleMs: number;
+}
+
+export interface ProtocolContext {
+  readonly params: ClusterParams;
+  readonly keys: WriterKeyring;
+  readonly nodes: readonly NodeApi[];
+  readonly coder: ErasureCoder;
+  /** This gateway process's 64-bit random writer id (hex). */
+  readonly writerId: string;
+  /** A fresh per-process operation number (never reused). */
+  nextOp(): number;
+  readonly blockSize: number;
+  /** Bytes a node may fall behind in a store stream before it is dropped. */
+  readonly maxPendingBytes: number;
+  readonly timeouts: ProtocolTimeouts;
+  readonly observer: ProtocolObserver;
+}
+
+export const DEFAULT_TIMEOUTS: ProtocolTimeouts = { rpcMs: 10_000, dataIdleMs: 10_000 };

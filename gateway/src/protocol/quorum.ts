@@ -1,0 +1,126 @@
+// The one quorum-call helper (STYLE.md §7). Every protocol round goes
+// through it; handlers never hand-roll Promise.all over nodes.
+//
+// Strategy:
+// - The call goes to every node at once, each with its own timeout, so a
+//   silent node never stalls a round: it simply never counts.
+// - An answer counts when the call resolves and `accept` (if given) agrees;
+//   a rejected call or an unaccepted answer does not count.
+// - The round finishes as soon as `need` answers counted and `until` (if
+//   given) holds. It fails with QuorumError once too few calls remain
+//   pending for that to ever happen.
+// - Stragglers are not cancelled: they run to completion or to their own
+//   timeout in the background (so a healthy cluster ends with every node
+//   written), and their answers still reach `onLate`.
+
+import { QuorumError } from '../../../shared/src/errors.js';
+
+export interface QuorumOptions<T> {
+  /** Answers that must count before the round may finish. */
+  readonly need: number;
+  /** Per-node timeout in milliseconds. */
+  readonly timeoutMs: number;
+  /** Whether an answer counts toward `need` (default: every answer counts). */
+  readonly accept?: (node: number, value: T) => boolean;
+  /** Called for every answer received before the round finishes, counted or not. */
+  readonly onAnswer?: (node: number, value: T) => void;
+  /** Extra stop condition, evaluated after each answer once `need` is reached. */
+  readonly until?: () => boolean;
+  /** Called for answers that arrive after the round finished. */
+  readonly onLate?: (node: number, value: T) => void;
+  /** Called for every failed call (error or timeout). */
+  readonly onError?: (node: number, err: unknown) => void;
+  /** Aborts the whole round (for example, the S3 client went away). */
+  readonly signal?: AbortSignal;
+  /** What the round is, for error messages. */
+  readonly what: string;
+}
+
+export interface Target {
+  readonly index: number;
+}
+
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/** Runs fn with a timeout and an abort signal that fires on either. */
+export async function withTimeout<T>(
+  ms: number,
+  outer: AbortSignal | undefined,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const ctl = new AbortController();
+  const onAbort = (): void => ctl.abort(outer?.reason);
+  outer?.addEventListener('abort', onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new TimeoutError(`timed out after ${ms} ms`);
+      ctl.abort(err);
+      reject(err);
+    }, ms);
+  });
+  try {
+    return await Promise.race([fn(ctl.signal), timeout]);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onAbort);
+  }
+}
+
+export function quorumCall<N extends Target, T>(
+  nodes: readonly N[],
+  call: (node: N, signal: AbortSignal) => Promise<T>,
+  opts: QuorumOptions<T>,
+): Promise<Map<number, T>> {
+  return new Promise((resolve, reject) => {
+    const counted = new Map<number, T>();
+    let pending = nodes.length;
+    let done = false;
+    const errors: string[] = [];
+
+    const finish = (err?: Error): void => {
+      if (done) return;
+      done = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve(counted);
+    };
+    const onAbort = (): void => finish(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const check = (): void => {
+      if (done) return;
+      if (counted.size >= opts.need && (!opts.until || opts.until())) return finish();
+      if (pending === 0) {
+        finish(new QuorumError(opts.what, counted.size, opts.need, errors));
+      } else if (counted.size + pending < opts.need) {
+        finish(new QuorumError(opts.what, counted.size, opts.need, errors));
+      }
+    };
+
+    for (const node of nodes) {
+      withTimeout(opts.timeoutMs, opts.signal, (signal) => call(node, signal)).then(
+        (value) => {
+          pending--;
+          if (done) {
+            opts.onLate?.(node.index, value);
+            return;
+          }
+          opts.onAnswer?.(node.index, value);
+          if (!opts.accept || opts.accept(node.index, value)) counted.set(node.index, value);
+          check();
+        },
+        (err: unknown) => {
+          pending--;
+          opts.onError?.(node.index, err);
+          errors.push(`node ${node.index}: ${err instanceof Error ? err.message : String(err)}`);
+          check();
+        },
+      );
+    }
+    if (nodes.length === 0) check();
+  });
+}

@@ -1,0 +1,151 @@
+// Simulated Byzantine behaviours for protocol unit tests: wrappers around a
+// node that lie in one specific way each. (The real storage node gets its own
+// fault modes for multi-process tests.)
+
+import type { NodeApi } from '../../../../shared/src/node-api.js';
+import type { Candidate } from '../../../../shared/src/protocol/candidate.js';
+import { WireError } from '../../../../shared/src/protocol/wire.js';
+
+function override(inner: NodeApi, o: Partial<NodeApi>): NodeApi {
+  return {
+    index: inner.index,
+    clock: o.clock ?? ((r, s) => inner.clock(r, s)),
+    openStore: o.openStore ?? ((r, b, s) => inner.openStore(r, b, s)),
+    complete: o.complete ?? ((r, c, s) => inner.complete(r, c, s)),
+    collect: o.collect ?? ((r, id, s) => inner.collect(r, id, s)),
+    filter: o.filter ?? ((r, id, C, s) => inner.filter(r, id, C, s)),
+    readBlocks: o.readBlocks ?? ((r, ts, a, b, w, s) => inner.readBlocks(r, ts, a, b, w, s)),
+    list: o.list ?? ((q, s) => inner.list(q, s)),
+    health: o.health ?? ((s) => inner.health(s)),
+  };
+}
+
+/** Never answers anything (until the caller's timeout aborts). */
+export function silent(inner: NodeApi): NodeApi {
+  const hang = <T>(signal: AbortSignal): Promise<T> =>
+    new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+  return override(inner, {
+    clock: (_r, s) => hang(s),
+    complete: (_r, _c, s) => hang(s),
+    collect: (_r, _id, s) => hang(s),
+    filter: (_r, _id, _C, s) => hang(s),
+    list: (_q, s) => hang(s),
+    openStore: () => ({
+      pending: 0,
+      write: () => new Promise(() => undefined),
+      commit: () => new Promise(() => undefined),
+      abort: () => undefined,
+    }),
+    readBlocks: (_r, _ts, _a, _b, _w, s) => ({
+      [Symbol.asyncIterator]: () => ({ next: () => hang<IteratorResult<Buffer>>(s) }),
+    }),
+  });
+}
+
+/** Flips a bit in every block it serves. */
+export function corruptBlocks(inner: NodeApi): NodeApi {
+  return override(inner, {
+    async *readBlocks(r, ts, a, b, w, s) {
+      for await (const chunk of inner.readBlocks(r, ts, a, b, w, s)) {
+        const c = Buffer.from(chunk);
+        if (c.length > 0) c[c.length - 1]! ^= 1;
+        yield c;
+      }
+    },
+  });
+}
+
+/** Reports a different cross-checksum in filter answers. */
+export function wrongCc(inner: NodeApi): NodeApi {
+  return override(inner, {
+    async filter(r, id, C, s) {
+      const a = await inner.filter(r, id, C, s);
+      if (!a.cc) return a;
+      const cc = a.cc.map((h) => Buffer.from(h));
+      cc[0]![0]! ^= 0xff;
+      return { ...a, cc };
+    },
+  });
+}
+
+function forgeTs<T extends { tag: Buffer; num: number }>(ts: T): T {
+  return { ...ts, num: ts.num + 1000, tag: Buffer.alloc(32, 0x42) };
+}
+
+/** Invents timestamps with bad tags (clock) and candidates with bad MACs (collect). */
+export function forge(inner: NodeApi): NodeApi {
+  return override(inner, {
+    async clock(r, s) {
+      const ts = await inner.clock(r, s);
+      return ts ? forgeTs(ts) : { num: 999, writer: 'ffffffffffffffff', op: 1, epoch: 0, tag: Buffer.alloc(32, 1) };
+    },
+    async collect(r, id, s) {
+      const c = await inner.collect(r, id, s);
+      if (!c) return null;
+      return { ...c, ts: forgeTs(c.ts) };
+    },
+  });
+}
+
+/** Corrupts every vec entry of the candidates it reports (non-authentic). */
+export function corruptVec(inner: NodeApi, entries: 'all' | number[]): NodeApi {
+  return override(inner, {
+    async collect(r, id, s) {
+      const c = await inner.collect(r, id, s);
+      if (!c) return null;
+      const vec = c.vec.map((e, i) => (entries === 'all' || entries.includes(i) ? Buffer.alloc(32, 7) : e));
+      return { ...c, vec };
+    },
+  });
+}
+
+/** Ignores writes after the first `keep` completes and answers its old lc forever. */
+export function stale(inner: NodeApi): NodeApi {
+  return override(inner, {
+    complete: async (r, _c, s) => inner.clock(r, s),
+    openStore: (r, b, s) => {
+      const real = inner.openStore(r, b, s);
+      return { ...real, get pending() { return real.pending; }, commit: async () => ({ lc: await inner.clock(r, s) }) };
+    },
+    filter: async (r, id, _C, s) => {
+      const lc = await inner.collect(r, id, s);
+      return inner.filter(r, id, lc ? [lc] : [], s);
+    },
+  });
+}
+
+/** Answers collect with the first candidate it ever saw for the register (an old, valid one). */
+export function replay(inner: NodeApi): NodeApi {
+  const first = new Map<string, Candidate>();
+  return override(inner, {
+    async collect(r, id, s) {
+      const c = await inner.collect(r, id, s);
+      const k = `${r.ns}/${r.key}`;
+      if (c && !first.has(k)) first.set(k, c);
+      return first.get(k) ?? c;
+    },
+  });
+}
+
+/** Answers a valid candidate of another register. */
+export function otherRegister(inner: NodeApi, otherKey: string): NodeApi {
+  return override(inner, {
+    collect: (r, id, s) => inner.collect({ ns: r.ns, key: otherKey }, id, s),
+  });
+}
+
+/** Every answer fails to parse. */
+export function garbage(inner: NodeApi): NodeApi {
+  const bad = async (): Promise<never> => {
+    throw new WireError('unparseable answer');
+  };
+  return override(inner, { clock: bad, complete: bad, collect: bad, filter: bad, list: bad });
+}
+
+/** Answers honestly to one gateway's reads and with c0 (empty) to everyone else's. */
+export function equivocate(inner: NodeApi, favoured: (readId: string) => boolean): NodeApi {
+  return override(inner, {
+    collect: async (r, id, s) => (favoured(id) ? inner.collect(r, id, s) : null),
+    filter: async (r, id, C, s) => (favoured(id) ? inner.filter(r, id, C, s) : { ts: null }),
+  });
+}

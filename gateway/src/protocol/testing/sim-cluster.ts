@@ -1,0 +1,58 @@
+// A simulated cluster for protocol tests: S in-memory nodes running the real
+// node decisions, a ProtocolContext over them, and an observer that records
+// rounds and evidence. Nodes can be wrapped (Byzantine behaviour) per test.
+
+import { randomBytes } from 'node:crypto';
+import { createCoder } from '../../../../shared/src/erasure/ronomon-coder.js';
+import { SecretWriterKeyring } from '../../../../shared/src/keys.js';
+import type { NodeApi } from '../../../../shared/src/node-api.js';
+import type { Evidence } from '../../../../shared/src/protocol/evidence.js';
+import { clusterParams, type ClusterParams } from '../../../../shared/src/protocol/params.js';
+import { newWriterId } from '../../../../shared/src/protocol/timestamp.js';
+import { SimNode } from '../../../../shared/src/testing/sim-node.js';
+import type { OpKind, ProtocolContext } from '../context.js';
+
+export interface SimCluster {
+  readonly params: ClusterParams;
+  readonly keyring: SecretWriterKeyring;
+  readonly sims: SimNode[];
+  /** What gateways talk to: the sims, or wrappers installed with `wrap`. */
+  readonly nodes: NodeApi[];
+  readonly evidence: Evidence[];
+  readonly rounds: Map<OpKind, number>;
+  /** A fresh gateway (its own writer id and op counter) over the same nodes. */
+  gateway(opts?: { blockSize?: number; rpcMs?: number }): ProtocolContext;
+  wrap(i: number, f: (inner: NodeApi) => NodeApi): void;
+}
+
+export function simCluster(t: number): SimCluster {
+  const params = clusterParams(t);
+  const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
+  const sims = Array.from({ length: params.S }, (_, i) => new SimNode(i, keyring.nodeKeyring(i), params.S));
+  const nodes: NodeApi[] = [...sims];
+  const evidence: Evidence[] = [];
+  const rounds = new Map<OpKind, number>();
+  const coder = createCoder(params.k, params.S - params.k);
+  return {
+    params, keyring, sims, nodes, evidence, rounds,
+    gateway(opts = {}) {
+      let op = 0;
+      return {
+        params, keys: keyring, nodes, coder,
+        writerId: newWriterId(),
+        nextOp: () => ++op,
+        blockSize: opts.blockSize ?? 64,
+        maxPendingBytes: 1 << 20,
+        timeouts: { rpcMs: opts.rpcMs ?? 200, dataIdleMs: opts.rpcMs ?? 200 },
+        observer: {
+          round: (kind) => rounds.set(kind, (rounds.get(kind) ?? 0) + 1),
+          evidence: (e) => evidence.push(e),
+          nodeTrouble: () => undefined,
+        },
+      };
+    },
+    wrap(i, f) {
+      nodes[i] = f(nodes[i]!);
+    },
+  };
+}

@@ -1,0 +1,109 @@
+// Write = clock, store, complete (paper Algorithm 4, DESIGN §5). Fragments
+// stream to the nodes as the body arrives; the store message follows once
+// the body has ended and verified; the S3 request succeeds only after q
+// nodes acked complete. Nothing becomes visible before complete: until then
+// the nonce is unrevealed and the history entry can never become valid.
+
+import { regId } from '../../../shared/src/protocol/register.js';
+import type { RegRef, StoreAck } from '../../../shared/src/node-api.js';
+import { pickClock, prepareWrite } from '../../../shared/src/protocol/client.js';
+import type { Candidate } from '../../../shared/src/protocol/candidate.js';
+import type { StoreCommit } from '../../../shared/src/protocol/server.js';
+import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
+import { sha256 } from '../../../shared/src/hash.js';
+import { WireError } from '../../../shared/src/protocol/wire.js';
+import type { OpKind, ProtocolContext } from './context.js';
+import { FragmentEncoder } from './fragment-encoder.js';
+import { quorumCall } from './quorum.js';
+
+export interface WriteSource {
+  readonly body: AsyncIterable<Buffer>;
+  /**
+   * Called once the body has ended (and, in the body layer, verified):
+   * returns the metadata bytes to commit. Throwing aborts the write.
+   */
+  finalize(size: number, blockSize: number): Promise<Buffer> | Buffer;
+}
+
+export interface WriteResult {
+  readonly candidate: Candidate;
+  readonly size: number;
+  readonly meta: Buffer;
+}
+
+export async function writeRegister(
+  ctx: ProtocolContext,
+  ref: RegRef,
+  src: WriteSource,
+  op: OpKind,
+  signal: AbortSignal,
+): Promise<WriteResult> {
+  const reg = regId(ref.ns, ref.key);
+  const { params } = ctx;
+  const sessions = ctx.nodes.map((n) => n.openStore(ref, ctx.blockSize, signal));
+  const encoder = new FragmentEncoder(params, ctx.coder, ctx.blockSize, sessions, ctx.maxPendingBytes, (node, why) =>
+    ctx.observer.nodeTrouble(node, 'store stream', new Error(why)),
+  );
+  let encoded;
+  let meta: Buffer;
+  try {
+    for await (const chunk of src.body) await encoder.push(chunk);
+    encoded = await encoder.finish();
+    meta = await src.finalize(encoded.size, ctx.blockSize);
+  } catch (err) {
+    encoder.abort();
+    throw err;
+  }
+
+  const after = await clockRound(ctx, ref, reg, op, signal).catch((err: unknown) => {
+    encoder.abort();
+    throw err;
+  });
+  const cc = encoded.blockLists.map((l) => sha256(l));
+  const w = prepareWrite(ctx.keys, params, reg, after, ctx.writerId, ctx.nextOp(), cc, meta);
+  const commit: StoreCommit = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc, meta };
+
+  ctx.observer.round(op, 'store');
+  const live = encoded.sessions.flatMap((s, i) => (s ? [{ index: i, s }] : []));
+  await quorumCall<{ index: number; s: NonNullable<(typeof encoded.sessions)[number]> }, StoreAck>(
+    live,
+    ({ s }) => s.commit(commit),
+    { need: params.q, timeoutMs: ctx.timeouts.rpcMs, what: 'store', signal, onError: (n, e) => ctx.observer.nodeTrouble(n, 'store', e) },
+  ).catch((err: unknown) => {
+    for (const { s } of live) s.abort();
+    throw err;
+  });
+
+  ctx.observer.round(op, 'complete');
+  await quorumCall(ctx.nodes, (n, sig) => n.complete(ref, w.candidate, sig), {
+    need: params.q,
+    timeoutMs: ctx.timeouts.rpcMs,
+    what: 'complete',
+    signal,
+    onError: (n, e) => reportError(ctx, n, 'complete', e),
+  });
+  return { candidate: w.candidate, size: encoded.size, meta };
+}
+
+/** clock: q answers, highest validly tagged ts (forged tags are evidence). */
+async function clockRound(ctx: ProtocolContext, ref: RegRef, reg: Buffer, op: OpKind, signal: AbortSignal): Promise<Timestamp | null> {
+  ctx.observer.round(op, 'clock');
+  const answers = await quorumCall(ctx.nodes, (n, sig) => n.clock(ref, sig), {
+    need: ctx.params.q,
+    timeoutMs: ctx.timeouts.rpcMs,
+    what: 'clock',
+    signal,
+    onError: (n, e) => reportError(ctx, n, 'clock', e),
+    // Late answers no longer matter for the ts, but a forged one is still evidence.
+    onLate: (n, ts) => pickClock(ctx.keys, reg, new Map([[n, ts]])).evidence.forEach((e) => ctx.observer.evidence(e)),
+  });
+  const { highest, evidence } = pickClock(ctx.keys, reg, answers);
+  for (const e of evidence) ctx.observer.evidence(e);
+  return highest;
+}
+
+/** A node's failed call: a malformed answer is evidence, anything else is lag. */
+export function reportError(ctx: ProtocolContext, node: number, what: string, err: unknown): void {
+  if (err instanceof WireError) ctx.observer.evidence({ node, kind: 'malformed', detail: `${what}: ${err.message}` });
+  else ctx.observer.nodeTrouble(node, what, err);
+}

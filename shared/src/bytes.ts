@@ -1,0 +1,36 @@
+// Fixed-width binary encoding helpers. Every MAC and hash input in the
+// protocol is built from these so that no two distinct field tuples can
+// produce the same byte string.
+
+import { timingSafeEqual } from 'node:crypto';
+
+export function u64be(n: number): Buffer {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`u64 out of range: ${n}`);
+  const b = Buffer.allocUnsafe(8);
+  b.writeBigUInt64BE(BigInt(n));
+  return b;
+}
+
+export function u32be(n: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(n >>> 0);
+  return b;
+}
+
+/** Length-prefixed (u32) bytes: for variable-length fields inside MAC inputs. */
+export function lp(data: Buffer | string): Buffer {
+  const b = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  return Buffer.concat([u32be(b.length), b]);
+}
+
+export function equalBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const HEX = /^[0-9a-f]*$/;
+
+/** Parses lower-case hex of an exact byte length; returns null when malformed. */
+export function fromHex(s: unknown, bytes: number): Buffer | null {
+  if (typeof s !== 'string' || s.length !== bytes * 2 || !HEX.test(s)) return null;
+  return Buffer.from(s, 'hex');
+}

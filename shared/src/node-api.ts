@@ -1,0 +1,79 @@
+// The one narrow interface of a storage node as the gateway sees it
+// (STYLE.md §6). Implemented by the gateway's HTTP client for a remote node,
+// by simulated (and Byzantine) nodes in tests, and by decorators. Every
+// method may reject: network trouble, timeouts, a node's refusal, or a
+// WireError for an answer that does not parse (evidence).
+
+import type { Candidate } from './protocol/candidate.js';
+import type { FilterAnswer } from './protocol/client.js';
+import type { StoreCommit } from './protocol/server.js';
+import type { Timestamp } from './protocol/timestamp.js';
+
+/** A register named by namespace and key; the node derives reg itself. */
+export interface RegRef {
+  readonly ns: string;
+  readonly key: string;
+}
+
+export interface StoreAck {
+  /** The node's lc.ts after the store, for clock-hint staleness checks. */
+  readonly lc: Timestamp | null;
+}
+
+/** One streamed store: fragment bytes first, then the store message. */
+export interface StoreSession {
+  /** Sends fragment bytes; resolves once the node has taken them (backpressure). */
+  write(chunk: Buffer): Promise<void>;
+  /** Bytes handed to write() that the node has not taken yet. */
+  readonly pending: number;
+  /** Sends the store message and waits for the node's durable ack. */
+  commit(msg: StoreCommit): Promise<StoreAck>;
+  /** Gives up: the node discards what it staged. */
+  abort(): void;
+}
+
+export interface ListRequest {
+  readonly ns: string;
+  readonly prefix: string;
+  /** Exclusive lower bound on keys, or null to start at the prefix. */
+  readonly after: string | null;
+  readonly limit: number;
+}
+
+export interface ListEntry {
+  readonly key: string;
+  readonly lc: Candidate;
+  /** Present when the node holds Hist[lc.ts]. */
+  readonly cc?: readonly Buffer[];
+  readonly meta?: Buffer;
+}
+
+export interface ListPage {
+  readonly entries: readonly ListEntry[];
+  readonly truncated: boolean;
+}
+
+export interface NodeHealth {
+  readonly node: number;
+  readonly ok: boolean;
+  readonly registers: number;
+  readonly histEntries: number;
+}
+
+export interface NodeApi {
+  readonly index: number;
+  clock(reg: RegRef, signal: AbortSignal): Promise<Timestamp | null>;
+  openStore(reg: RegRef, blockSize: number, signal: AbortSignal): StoreSession;
+  /** complete, and every other write-back of one candidate; answers lc.ts afterwards. */
+  complete(reg: RegRef, c: Candidate, signal: AbortSignal): Promise<Timestamp | null>;
+  collect(reg: RegRef, readId: string, signal: AbortSignal): Promise<Candidate | null>;
+  filter(reg: RegRef, readId: string, C: readonly Candidate[], signal: AbortSignal): Promise<FilterAnswer>;
+  /**
+   * Raw bytes of blocks [from, to] of this node's fragment of write `ts`.
+   * With `withList`, the stream starts with the node's whole block-hash list
+   * (u32 length, then the list) so a node not yet proven can serve.
+   */
+  readBlocks(reg: RegRef, ts: Timestamp, from: number, to: number, withList: boolean, signal: AbortSignal): AsyncIterable<Buffer>;
+  list(req: ListRequest, signal: AbortSignal): Promise<ListPage>;
+  health(signal: AbortSignal): Promise<NodeHealth>;
+}

@@ -1,0 +1,191 @@
+// The gateway's side of M-PoWerStore (paper Algorithms 4 and 6, DESIGN §3,
+// §5, §6) as pure state: answers in, decisions and evidence out. The I/O that
+// feeds these lives in gateway/src/protocol.
+
+import { equalBytes } from '../bytes.js';
+import { sha256 } from '../hash.js';
+import type { WriterKeyring } from '../keys.js';
+import { computeD, makeVec, newNonce, nonceHash, normalise, type Candidate } from './candidate.js';
+import type { Evidence } from './evidence.js';
+import type { ClusterParams } from './params.js';
+import { compareTs, makeTimestamp, tsKey, verifyTag, type Timestamp } from './timestamp.js';
+
+/**
+ * clock (paper lines 92-100): from q answers, the highest timestamp with a
+ * valid tag; answers with a forged tag are ignored and reported. The new
+ * timestamp is that num + 1 (non-skipping), this writer, a fresh op.
+ */
+export function pickClock(
+  keys: WriterKeyring,
+  reg: Buffer,
+  answers: ReadonlyMap<number, Timestamp | null>,
+): { highest: Timestamp | null; evidence: Evidence[] } {
+  let highest: Timestamp | null = null;
+  const evidence: Evidence[] = [];
+  for (const [node, ts] of answers) {
+    if (ts === null) continue;
+    if (!verifyTag(keys, reg, ts)) {
+      evidence.push({ node, kind: 'forged-ts', detail: `clock answer ${tsKey(ts)}` });
+      continue;
+    }
+    if (compareTs(ts, highest) > 0) highest = ts;
+  }
+  return { highest, evidence };
+}
+
+export interface PreparedWrite {
+  readonly candidate: Candidate;
+  readonly nbar: Buffer;
+  readonly cc: readonly Buffer[];
+  readonly meta: Buffer;
+}
+
+/** Everything a write sends after clock: ts, nonce N, N̄, D and the full vec. */
+export function prepareWrite(
+  keys: WriterKeyring,
+  params: ClusterParams,
+  reg: Buffer,
+  after: Timestamp | null,
+  writer: string,
+  op: number,
+  cc: readonly Buffer[],
+  meta: Buffer,
+): PreparedWrite {
+  const ts = makeTimestamp(keys, reg, { num: (after?.num ?? 0) + 1, writer, op });
+  const nonce = newNonce();
+  const nbar = nonceHash(nonce);
+  const d = computeD(cc, meta);
+  const vec = makeVec(keys, params, reg, ts, nbar, d);
+  return { candidate: { ts, nonce, d, vec }, nbar, cc, meta };
+}
+
+/** One node's filter answer: chv.ts and, if it holds Hist[chv.ts], its data description. */
+export interface FilterAnswer {
+  readonly ts: Timestamp | null;
+  readonly cc?: readonly Buffer[];
+  readonly meta?: Buffer;
+  readonly blocks?: Buffer;
+}
+
+/** A node that proved it holds a consistent copy of the chosen write. */
+export interface Holder {
+  readonly node: number;
+  readonly blocks: Buffer;
+}
+
+export type ReadDecision =
+  | { readonly kind: 'wait' }
+  | { readonly kind: 'empty' }
+  | { readonly kind: 'value'; readonly c: Candidate; readonly cc: readonly Buffer[]; readonly meta: Buffer; readonly holders: readonly Holder[] };
+
+/**
+ * One read's candidate set and filter answers (paper lines 134-160 with the
+ * gateway normalisation of DESIGN §3). Predicates keep the paper's names:
+ * highcand, safe, invalid.
+ */
+export class ReadState {
+  private readonly C = new Map<string, Candidate>();
+  private readonly W = new Map<number, FilterAnswer>();
+  /** Per candidate: the nodes that answered it with matching cc/meta/blocks. */
+  private readonly proven = new Map<string, Map<number, Holder>>();
+  private readonly described = new Map<string, { cc: readonly Buffer[]; meta: Buffer }>();
+  readonly evidence: Evidence[] = [];
+
+  constructor(
+    private readonly params: ClusterParams,
+    private readonly keys: WriterKeyring,
+    private readonly reg: Buffer,
+  ) {}
+
+  /** collect: adds node's lc after normalisation; a non-authentic one is evidence. */
+  addCollected(node: number, lc: Candidate | null): void {
+    if (lc === null) return;
+    const n = normalise(this.keys, this.params, this.reg, lc);
+    if (!n) {
+      this.evidence.push({ node, kind: 'bad-mac', detail: `collect answered non-authentic ${tsKey(lc.ts)}` });
+      return;
+    }
+    const key = tsKey(n.ts);
+    if (!this.C.has(key)) this.C.set(key, n);
+  }
+
+  /** The normalised candidate set to send in filter. */
+  candidates(): Candidate[] {
+    return [...this.C.values()];
+  }
+
+  /** filter: records one node's answer (R ← R ∪ {i}; W[i] ← answer), then drops invalid candidates. */
+  addFilterAnswer(node: number, ans: FilterAnswer): void {
+    if (this.W.has(node)) return;
+    const key = tsKey(ans.ts);
+    const c = ans.ts === null ? null : this.C.get(key) ?? this.everSeen.get(key);
+    if (ans.ts !== null && !c) {
+      this.evidence.push({ node, kind: 'malformed', detail: `filter answered ${key}, not in C` });
+      return;
+    }
+    this.W.set(node, ans);
+    if (c && ans.cc && ans.meta && ans.blocks) this.checkDescription(node, c, ans);
+    this.dropInvalid();
+  }
+
+  get answered(): number {
+    return this.W.size;
+  }
+
+  /** When filter may stop (paper line 66): |R| ≥ q and (highcand safe, or C = ∅). */
+  decision(): ReadDecision {
+    if (this.W.size < this.params.q) return { kind: 'wait' };
+    const high = this.highcand();
+    if (!high) return { kind: 'empty' };
+    if (!this.safe(high)) return { kind: 'wait' };
+    const key = tsKey(high.ts);
+    const desc = this.described.get(key)!;
+    return { kind: 'value', c: high, cc: desc.cc, meta: desc.meta, holders: [...this.proven.get(key)!.values()] };
+  }
+
+  /** Every node that proved it holds the given write (filter answers, late ones included). */
+  holdersOf(c: Candidate): Holder[] {
+    return [...(this.proven.get(tsKey(c.ts))?.values() ?? [])];
+  }
+
+  private readonly everSeen = new Map<string, Candidate>();
+
+  private checkDescription(node: number, c: Candidate, ans: FilterAnswer): void {
+    const cc = ans.cc!;
+    const meta = ans.meta!;
+    const blocks = ans.blocks!;
+    if (cc.length !== this.params.S || !equalBytes(computeD(cc, meta), c.d) || !equalBytes(sha256(blocks), cc[node]!)) {
+      this.evidence.push({ node, kind: 'wrong-cc', detail: `filter description of ${tsKey(c.ts)} does not hash to D` });
+      return;
+    }
+    const key = tsKey(c.ts);
+    if (!this.described.has(key)) this.described.set(key, { cc, meta });
+    let m = this.proven.get(key);
+    if (!m) this.proven.set(key, (m = new Map()));
+    m.set(node, { node, blocks });
+  }
+
+  /** highcand(c): c has the highest timestamp in C. */
+  private highcand(): Candidate | null {
+    let best: Candidate | null = null;
+    for (const c of this.C.values()) if (!best || compareTs(c.ts, best.ts) > 0) best = c;
+    return best;
+  }
+
+  /** safe(c): t+1 nodes answered c.ts with cc, meta and blocks that hash to c's D and cc. */
+  private safe(c: Candidate): boolean {
+    return (this.proven.get(tsKey(c.ts))?.size ?? 0) >= this.params.t + 1;
+  }
+
+  /** invalid(c): q nodes answered a timestamp below c.ts. */
+  private dropInvalid(): void {
+    for (const [key, c] of this.C) {
+      let lower = 0;
+      for (const a of this.W.values()) if (compareTs(a.ts, c.ts) < 0) lower++;
+      if (lower >= this.params.q) {
+        this.C.delete(key);
+        this.everSeen.set(key, c);
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+// An in-memory storage node running the real pure decisions of
+// protocol/server.ts: the simulated cluster that protocol unit tests drive,
+// wrap with Byzantine behaviour, crash and restart. Not used in production.
+
+import type { NodeKeyring } from '../keys.js';
+import type { ListPage, ListRequest, NodeApi, NodeHealth, RegRef, StoreAck, StoreSession } from '../node-api.js';
+import { BlockHasher } from '../erasure/block-hasher.js';
+import { regId } from '../protocol/register.js';
+import { judgeComplete, judgeFilter, judgeStore, type HistRecord, type StoreCommit } from '../protocol/server.js';
+import type { Candidate } from '../protocol/candidate.js';
+import type { FilterAnswer } from '../protocol/client.js';
+import { compareTs, tsKey, type Timestamp } from '../protocol/timestamp.js';
+
+interface RegState {
+  ns: string;
+  key: string;
+  lc: Candidate | null;
+  hist: Map<string, { rec: HistRecord; frag: Buffer }>;
+}
+
+export class SimNode implements NodeApi {
+  readonly regs = new Map<string, RegState>();
+
+  constructor(readonly index: number, private readonly keys: NodeKeyring, private readonly S: number) {}
+
+  private state(ref: RegRef): { reg: Buffer; st: RegState } {
+    const reg = regId(ref.ns, ref.key);
+    const id = reg.toString('hex');
+    let st = this.regs.get(id);
+    if (!st) this.regs.set(id, (st = { ns: ref.ns, key: ref.key, lc: null, hist: new Map() }));
+    return { reg, st };
+  }
+
+  async clock(ref: RegRef): Promise<Timestamp | null> {
+    return this.state(ref).st.lc?.ts ?? null;
+  }
+
+  openStore(ref: RegRef, blockSize: number): StoreSession {
+    const chunks: Buffer[] = [];
+    const hasher = new BlockHasher(blockSize);
+    let aborted = false;
+    return {
+      pending: 0,
+      write: async (chunk) => {
+        if (aborted) throw new Error('aborted');
+        chunks.push(Buffer.from(chunk));
+        hasher.update(chunk);
+      },
+      commit: async (msg: StoreCommit): Promise<StoreAck> => {
+        if (aborted) throw new Error('aborted');
+        const { reg, st } = this.state(ref);
+        const blocks = hasher.finish();
+        const existing = st.hist.get(tsKey(msg.ts));
+        const v = judgeStore(this.keys, this.S, reg, msg, blocks, existing?.rec);
+        if (v.kind === 'reject') throw new Error(`store rejected: ${v.reason}`);
+        if (v.kind === 'accept') {
+          const frag = Buffer.concat(chunks);
+          st.hist.set(tsKey(msg.ts), {
+            rec: { ts: msg.ts, nbar: msg.nbar, d: msg.d, vec: msg.vec, cc: msg.cc, meta: msg.meta, blocks, blockSize, fragLen: frag.length },
+            frag,
+          });
+        }
+        return { lc: st.lc?.ts ?? null };
+      },
+      abort: () => {
+        aborted = true;
+      },
+    };
+  }
+
+  async complete(ref: RegRef, c: Candidate): Promise<Timestamp | null> {
+    const { reg, st } = this.state(ref);
+    const newLc = judgeComplete(this.keys, reg, st.lc, c, st.hist.get(tsKey(c.ts))?.rec);
+    if (newLc) st.lc = newLc;
+    return st.lc?.ts ?? null;
+  }
+
+  async collect(ref: RegRef): Promise<Candidate | null> {
+    return this.state(ref).st.lc;
+  }
+
+  async filter(ref: RegRef, _readId: string, C: readonly Candidate[]): Promise<FilterAnswer> {
+    const { reg, st } = this.state(ref);
+    const d = judgeFilter(this.keys, reg, st.lc, C, (ts) => st.hist.get(tsKey(ts))?.rec);
+    if (d.newLc) st.lc = d.newLc;
+    if (!d.chv) return { ts: null };
+    if (!d.hist) return { ts: d.chv.ts };
+    return { ts: d.chv.ts, cc: d.hist.cc, meta: d.hist.meta, blocks: d.hist.blocks };
+  }
+
+  async *readBlocks(ref: RegRef, ts: Timestamp, from: number, to: number, withList: boolean): AsyncIterable<Buffer> {
+    const h = this.state(ref).st.hist.get(tsKey(ts));
+    if (!h) throw new Error('no such history entry');
+    if (withList) {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(h.rec.blocks.length);
+      yield len;
+      yield h.rec.blocks;
+    }
+    const start = from * h.rec.blockSize;
+    const end = Math.min((to + 1) * h.rec.blockSize, h.frag.length);
+    yield h.frag.subarray(start, end);
+  }
+
+  async list(req: ListRequest): Promise<ListPage> {
+    const entries = [...this.regs.values()]
+      .filter((r) => r.ns === req.ns && r.lc && r.key.startsWith(req.prefix) && (req.after === null || Buffer.compare(Buffer.from(r.key), Buffer.from(req.after)) > 0))
+      .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+    const page = entries.slice(0, req.limit).map((r) => {
+      const h = r.hist.get(tsKey(r.lc!.ts));
+      return h ? { key: r.key, lc: r.lc!, cc: h.rec.cc, meta: h.rec.meta } : { key: r.key, lc: r.lc! };
+    });
+    return { entries: page, truncated: entries.length > req.limit };
+  }
+
+  async health(): Promise<NodeHealth> {
+    let hist = 0;
+    for (const r of this.regs.values()) hist += r.hist.size;
+    return { node: this.index, ok: true, registers: this.regs.size, histEntries: hist };
+  }
+
+  /** lc of a register, for assertions. */
+  lcOf(ref: RegRef): Timestamp | null {
+    return this.state(ref).st.lc?.ts ?? null;
+  }
+
+  /** Loses all state (a node restarted with an empty disk). */
+  wipe(): void {
+    this.regs.clear();
+  }
+
+  static newer(a: Timestamp | null, b: Timestamp | null): boolean {
+    return compareTs(a, b) > 0;
+  }
+}
