@@ -1,0 +1,135 @@
+// One streamed store request to one node (DESIGN §7): OPEN, DATA frames as
+// the encoder produces shards, then COMMIT; the node's answer is the store
+// ack. `pending` counts bytes handed to write() that undici has not yet
+// pulled into the socket, which is what the encoder's backpressure and
+// drop policy look at.
+
+import type { Readable } from 'node:stream';
+import type { Dispatcher, Pool } from 'undici';
+import type { RegRef, StoreAck, StoreSession } from '../../../shared/src/node-api.js';
+import { STREAM_BODY } from '../../../shared/src/node-auth.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../../shared/src/protocol/frames.js';
+import { encodeCommit, encodeOpen, parseTsAnswer, PATHS } from '../../../shared/src/protocol/node-messages.js';
+import type { StoreCommit } from '../../../shared/src/protocol/server.js';
+import { WireError } from '../../../shared/src/protocol/wire.js';
+import { readLimited } from '../../../shared/src/http-body.js';
+import { refusal } from './remote-node.js';
+
+interface Item {
+  readonly bufs: Buffer[];
+  readonly bytes: number;
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+export class HttpStoreSession implements StoreSession {
+  private readonly queue: Item[] = [];
+  private queued = 0;
+  private closed = false;
+  private failed: unknown = null;
+  private wake: (() => void) | null = null;
+  private readonly ctl = new AbortController();
+  private readonly response: Promise<Dispatcher.ResponseData>;
+
+  constructor(
+    pool: Pool,
+    private readonly node: number,
+    ref: RegRef,
+    blockSize: number,
+    signal: AbortSignal,
+    auth: (bodyHash: string) => Record<string, string>,
+  ) {
+    const onAbort = (): void => this.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const open = encodeOpen(ref, blockSize);
+    const self = this;
+    async function* body(): AsyncGenerator<Buffer> {
+      yield Buffer.concat([frameHeader(FRAME_OPEN, open.length), open]);
+      for (;;) {
+        const item = self.queue.shift();
+        if (item) {
+          self.queued -= item.bytes;
+          for (const b of item.bufs) yield b;
+          item.resolve();
+          continue;
+        }
+        if (self.closed) return;
+        await new Promise<void>((r) => (self.wake = r));
+      }
+    }
+    this.response = pool.request({
+      path: PATHS.store,
+      method: 'POST',
+      // undici takes an async iterable body (DispatchOptions.body) and awaits
+      // socket drain between chunks; request()'s typings omit it.
+      body: body() as unknown as Readable,
+      signal: this.ctl.signal,
+      headers: { 'content-type': 'application/octet-stream', ...auth(STREAM_BODY) },
+    });
+    this.response.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        if (res.statusCode !== 200 && !this.closed) this.fail(new Error(`node ${node} answered ${res.statusCode} before commit`));
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        this.fail(err);
+      },
+    );
+  }
+
+  get pending(): number {
+    return this.queued;
+  }
+
+  write(chunk: Buffer): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.closed) return Promise.reject(new Error('store session already committed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ bufs: [frameHeader(FRAME_DATA, chunk.length), chunk], bytes: chunk.length, resolve, reject });
+      this.queued += chunk.length;
+      this.kick();
+    });
+  }
+
+  async commit(msg: StoreCommit): Promise<StoreAck> {
+    if (this.failed) throw this.failed;
+    const json = encodeCommit(msg);
+    const sent = new Promise<void>((resolve, reject) => {
+      this.queue.push({ bufs: [frameHeader(FRAME_COMMIT, json.length), json], bytes: 0, resolve, reject });
+    });
+    sent.catch(() => undefined);
+    this.closed = true;
+    this.kick();
+    const res = await this.response;
+    if (res.statusCode !== 200) throw await refusal(this.node, res);
+    const text = await readLimited(res.body, 64 * 1024);
+    let json2: unknown;
+    try {
+      json2 = JSON.parse(text.toString('utf8'));
+    } catch {
+      throw new WireError('store answer is not JSON');
+    }
+    return { lc: parseTsAnswer(json2) };
+  }
+
+  abort(): void {
+    this.fail(new Error('store aborted'));
+    this.ctl.abort();
+  }
+
+  private fail(err: unknown): void {
+    if (this.failed) return;
+    this.failed = err;
+    for (const item of this.queue.splice(0)) item.reject(err);
+    this.queued = 0;
+    this.closed = true;
+    this.kick();
+  }
+
+  private kick(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+}

@@ -1,0 +1,191 @@
+// The node protocol's HTTP messages: paths, request bodies and answers, with
+// encoders and strict parsers used by both sides. The node validates every
+// request; the gateway validates every answer (a node may be Byzantine) and
+// treats a parse failure (WireError) as evidence.
+
+import type { ListEntry, ListPage, NodeHealth, RegRef } from '../node-api.js';
+import type { Candidate } from './candidate.js';
+import type { FilterAnswer } from './client.js';
+import type { StoreCommit } from './server.js';
+import type { Timestamp } from './timestamp.js';
+import {
+  candToWire, hashList, hexField, isObject, parseCand, parseCandOrNull, parseTs, parseTsOrNull, str, tsToWire, WireError,
+  type CandWire, type TsWire,
+} from './wire.js';
+
+export const PATHS = {
+  clock: '/v1/clock',
+  store: '/v1/store',
+  complete: '/v1/complete',
+  collect: '/v1/collect',
+  filter: '/v1/filter',
+  blocks: '/v1/blocks',
+  list: '/v1/list',
+  health: '/v1/health',
+} as const;
+
+/** Largest JSON body either side accepts. */
+export const MAX_JSON_BODY = 4 * 1024 * 1024;
+/** Largest key in bytes (S3's limit) and namespace (bucket name). */
+export const MAX_KEY_BYTES = 1024;
+export const MAX_NS_BYTES = 255;
+export const MAX_LIST_LIMIT = 1000;
+/** A filter request never needs more candidates than nodes answer collect. */
+export const MAX_CANDIDATES = 64;
+
+// ---- requests (gateway → node) ----
+
+export function parseRef(x: Record<string, unknown>): RegRef {
+  const ns = str(x.ns, 'ns', MAX_NS_BYTES);
+  const key = str(x.key, 'key', MAX_KEY_BYTES * 4);
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new WireError('key too long');
+  return { ns, key };
+}
+
+function obj(x: unknown): Record<string, unknown> {
+  if (!isObject(x)) throw new WireError('not an object');
+  return x;
+}
+
+export interface OpenMsg { readonly ref: RegRef; readonly blockSize: number }
+export function encodeOpen(ref: RegRef, blockSize: number): Buffer {
+  return Buffer.from(JSON.stringify({ ns: ref.ns, key: ref.key, blockSize }));
+}
+export function parseOpen(json: unknown): OpenMsg {
+  const x = obj(json);
+  const bs = x.blockSize;
+  if (typeof bs !== 'number' || !Number.isInteger(bs) || bs <= 0) throw new WireError('bad blockSize');
+  return { ref: parseRef(x), blockSize: bs };
+}
+
+export function encodeCommit(m: StoreCommit): Buffer {
+  return Buffer.from(JSON.stringify({
+    ts: tsToWire(m.ts),
+    nbar: m.nbar.toString('hex'),
+    D: m.d.toString('hex'),
+    vec: m.vec.map((e) => e.toString('hex')),
+    cc: m.cc.map((e) => e.toString('hex')),
+    meta: m.meta.toString('base64'),
+  }));
+}
+export function parseCommit(json: unknown, S: number): StoreCommit {
+  const x = obj(json);
+  return {
+    ts: parseTs(x.ts),
+    nbar: hexField(x.nbar, 32, 'nbar'),
+    d: hexField(x.D, 32, 'D'),
+    vec: hashList(x.vec, S, 'vec'),
+    cc: hashList(x.cc, S, 'cc'),
+    meta: Buffer.from(str(x.meta, 'meta', MAX_JSON_BODY), 'base64'),
+  };
+}
+
+export function encodeRefBody(ref: RegRef, extra: Record<string, unknown> = {}): Buffer {
+  return Buffer.from(JSON.stringify({ ns: ref.ns, key: ref.key, ...extra }));
+}
+
+export function encodeCompleteReq(ref: RegRef, c: Candidate): Buffer {
+  return encodeRefBody(ref, { cand: candToWire(c) });
+}
+export function parseCompleteReq(json: unknown, S: number): { ref: RegRef; c: Candidate } {
+  const x = obj(json);
+  return { ref: parseRef(x), c: parseCand(x.cand, S) };
+}
+
+export function encodeFilterReq(ref: RegRef, readId: string, C: readonly Candidate[]): Buffer {
+  return encodeRefBody(ref, { readId, C: C.map(candToWire) });
+}
+export function parseFilterReq(json: unknown, S: number): { ref: RegRef; readId: string; C: Candidate[] } {
+  const x = obj(json);
+  const C = x.C;
+  if (!Array.isArray(C) || C.length > MAX_CANDIDATES) throw new WireError('bad C');
+  return { ref: parseRef(x), readId: str(x.readId, 'readId', 64), C: C.map((c) => parseCand(c, S)) };
+}
+
+export interface BlocksReq { readonly ref: RegRef; readonly ts: Timestamp; readonly from: number; readonly to: number; readonly withList: boolean }
+export function encodeBlocksReq(r: BlocksReq): Buffer {
+  return encodeRefBody(r.ref, { ts: tsToWire(r.ts), from: r.from, to: r.to, withList: r.withList });
+}
+export function parseBlocksReq(json: unknown): BlocksReq {
+  const x = obj(json);
+  const from = x.from;
+  const to = x.to;
+  if (typeof from !== 'number' || typeof to !== 'number' || !Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from) {
+    throw new WireError('bad block range');
+  }
+  return { ref: parseRef(x), ts: parseTs(x.ts), from, to, withList: x.withList === true };
+}
+
+export interface ListReq { readonly ns: string; readonly prefix: string; readonly after: string | null; readonly limit: number }
+export function parseListReq(json: unknown): ListReq {
+  const x = obj(json);
+  const limit = x.limit;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) throw new WireError('bad limit');
+  return {
+    ns: str(x.ns, 'ns', MAX_NS_BYTES),
+    prefix: str(x.prefix, 'prefix', MAX_KEY_BYTES * 4),
+    after: x.after === null ? null : str(x.after, 'after', MAX_KEY_BYTES * 4),
+    limit,
+  };
+}
+
+// ---- answers (node → gateway) ----
+
+export function encodeTsAnswer(ts: Timestamp | null): Buffer {
+  return Buffer.from(JSON.stringify({ lc: ts ? tsToWire(ts) : null }));
+}
+export function parseTsAnswer(json: unknown): Timestamp | null {
+  return parseTsOrNull(obj(json).lc);
+}
+
+export function encodeCandAnswer(c: Candidate | null): Buffer {
+  return Buffer.from(JSON.stringify({ lc: c ? candToWire(c) : null }));
+}
+export function parseCandAnswer(json: unknown, S: number): Candidate | null {
+  return parseCandOrNull(obj(json).lc, S);
+}
+
+interface DescriptionWire { cc?: string[]; meta?: string; blocks?: string }
+
+function describe(cc: readonly Buffer[] | undefined, meta: Buffer | undefined): DescriptionWire {
+  return cc && meta ? { cc: cc.map((h) => h.toString('hex')), meta: meta.toString('base64') } : {};
+}
+
+export function encodeFilterAnswer(a: FilterAnswer): Buffer {
+  const body: { ts: TsWire | null } & DescriptionWire = { ts: a.ts ? tsToWire(a.ts) : null, ...describe(a.cc, a.meta) };
+  if (a.blocks) body.blocks = a.blocks.toString('base64');
+  return Buffer.from(JSON.stringify(body));
+}
+export function parseFilterAnswer(json: unknown, S: number): FilterAnswer {
+  const x = obj(json);
+  const ts = parseTsOrNull(x.ts);
+  if (x.cc === undefined) return { ts };
+  const blocks = Buffer.from(str(x.blocks, 'blocks', 64 * 1024 * 1024), 'base64');
+  if (blocks.length % 32 !== 0) throw new WireError('bad blocks');
+  return { ts, cc: hashList(x.cc, S, 'cc'), meta: Buffer.from(str(x.meta, 'meta', MAX_JSON_BODY), 'base64'), blocks };
+}
+
+export function encodeListAnswer(p: ListPage): Buffer {
+  const entries = p.entries.map((e) => ({ key: e.key, lc: candToWire(e.lc), ...describe(e.cc, e.meta) }));
+  return Buffer.from(JSON.stringify({ entries, truncated: p.truncated }));
+}
+export function parseListAnswer(json: unknown, S: number): ListPage {
+  const x = obj(json);
+  if (!Array.isArray(x.entries) || typeof x.truncated !== 'boolean' || x.entries.length > MAX_LIST_LIMIT) throw new WireError('bad list page');
+  const entries: ListEntry[] = x.entries.map((raw: unknown) => {
+    const e = obj(raw);
+    const key = str(e.key, 'key', MAX_KEY_BYTES * 4);
+    const lc = parseCand(e.lc, S);
+    if (e.cc === undefined) return { key, lc };
+    return { key, lc, cc: hashList(e.cc, S, 'cc'), meta: Buffer.from(str(e.meta, 'meta', MAX_JSON_BODY), 'base64') };
+  });
+  return { entries, truncated: x.truncated };
+}
+
+export function parseHealth(json: unknown): NodeHealth {
+  const x = obj(json);
+  const n = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : 0);
+  return { node: n(x.node), ok: x.ok === true, registers: n(x.registers), histEntries: n(x.histEntries) };
+}
+
+export type { CandWire };

@@ -1,0 +1,37 @@
+// Serves blocks [from, to] of this node's fragment of one write (DESIGN §7,
+// reads fetch k fragments): raw bytes, optionally preceded by the node's
+// block-hash list (u32 length, then the list) for a gateway that has not
+// seen it in a filter answer. The gateway verifies every block.
+
+import { createReadStream } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { parseBlocksReq } from '../../shared/src/protocol/node-messages.js';
+import { regId } from '../../shared/src/protocol/register.js';
+import { NodeRequestError, type NodeContext } from './node-context.js';
+
+export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerResponse): Promise<void> {
+  const r = parseBlocksReq(json);
+  const reg = regId(r.ref.ns, r.ref.key);
+  await ctx.store.settled(reg);
+  const h = ctx.store.hist(reg, r.ts);
+  if (!h) throw new NodeRequestError(404, 'no-such-history-entry');
+  const start = Math.min(r.from * h.blockSize, h.fragLen);
+  const end = Math.min((r.to + 1) * h.blockSize, h.fragLen);
+  const head: Buffer[] = [];
+  if (r.withList) {
+    const len = Buffer.allocUnsafe(4);
+    len.writeUInt32BE(h.blocks.length);
+    head.push(len, h.blocks);
+  }
+  const headBytes = head.reduce((n, b) => n + b.length, 0);
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': headBytes + (end - start) });
+  for (const b of head) res.write(b);
+  if (end <= start) {
+    res.end();
+  } else if (h.fragInline) {
+    res.end(h.fragInline.subarray(start, end));
+  } else {
+    await pipeline(createReadStream(ctx.store.fragPath(h.fragFile!), { start, end: end - 1, highWaterMark: 1 << 20 }), res);
+  }
+}

@@ -1,0 +1,261 @@
+// The node's durable state (DESIGN §4, §9): lc per register and the
+// write-once history Hist, in SQLite (WAL, synchronous=FULL, so a commit is
+// fsync'd), plus fragment files. Small fragments live inline in the database
+// (one fsync for the whole store); large ones are files written to staging,
+// fsync'd, renamed into frags/ and the directory fsync'd before the history
+// row that names them commits. Keys are never file names: files are named by
+// random ids and registers by the hash of (namespace, key).
+//
+// No history entry is ever deleted here (garbage collection comes with read
+// pins), and lc is never deleted.
+
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Candidate } from '../../shared/src/protocol/candidate.js';
+import type { HistRecord } from '../../shared/src/protocol/server.js';
+import type { Timestamp } from '../../shared/src/protocol/timestamp.js';
+import { candToWire, parseCand, parseTs, tsToWire } from '../../shared/src/protocol/wire.js';
+import { GroupCommitter } from './group-commit.js';
+
+export interface StoredHist extends HistRecord {
+  /** Fragment file (relative to the data dir) or null when inline. */
+  readonly fragFile: string | null;
+  readonly fragInline: Buffer | null;
+}
+
+export interface ListRow {
+  readonly key: string;
+  readonly lc: Candidate;
+  readonly hist: StoredHist | undefined;
+}
+
+interface HistRow {
+  ts: string;
+  nbar: Buffer;
+  d: Buffer;
+  vec: Buffer;
+  cc: Buffer;
+  meta: Buffer;
+  blocks: Buffer;
+  block_size: number;
+  frag_len: number;
+  frag_file: string | null;
+  frag_inline: Buffer | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS regs (
+  reg BLOB PRIMARY KEY,
+  ns TEXT NOT NULL,
+  key BLOB NOT NULL,
+  lc TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS regs_by_key ON regs (ns, key);
+CREATE TABLE IF NOT EXISTS hist (
+  reg BLOB NOT NULL,
+  num INTEGER NOT NULL,
+  writer TEXT NOT NULL,
+  op INTEGER NOT NULL,
+  ts TEXT NOT NULL,
+  nbar BLOB NOT NULL,
+  d BLOB NOT NULL,
+  vec BLOB NOT NULL,
+  cc BLOB NOT NULL,
+  meta BLOB NOT NULL,
+  blocks BLOB NOT NULL,
+  block_size INTEGER NOT NULL,
+  frag_len INTEGER NOT NULL,
+  frag_file TEXT,
+  frag_inline BLOB,
+  PRIMARY KEY (reg, num, writer, op)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS hist_by_file ON hist (frag_file) WHERE frag_file IS NOT NULL;
+CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+const FORMAT = 'powerstore-node-v1';
+const EMPTY = Buffer.alloc(0);
+/** UTF-8 never contains 0xff, so this is above every key of at most 1024 bytes. */
+const ABOVE_ALL_KEYS = Buffer.alloc(1100, 0xff);
+
+function splitHashes(b: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < b.length; i += 32) out.push(b.subarray(i, i + 32));
+  return out;
+}
+
+export class DiskStore {
+  readonly db: Database.Database;
+  readonly committer: GroupCommitter;
+  /** lc values decided but not yet committed; answers touching them wait for the commit. */
+  private readonly pendingLc = new Map<string, Candidate>();
+  private readonly stmts;
+
+  private constructor(readonly dir: string, private readonly S: number) {
+    mkdirSync(join(dir, 'staging'), { recursive: true });
+    mkdirSync(join(dir, 'frags'), { recursive: true });
+    this.db = new Database(join(dir, 'node.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(SCHEMA);
+    const fmt = this.db.prepare('SELECT value FROM info WHERE name = ?').get('format') as { value: string } | undefined;
+    if (!fmt) this.db.prepare('INSERT INTO info (name, value) VALUES (?, ?)').run('format', FORMAT);
+    else if (fmt.value !== FORMAT) throw new Error(`data folder ${dir} holds format ${fmt.value}, expected ${FORMAT}`);
+    this.committer = new GroupCommitter(this.db);
+    this.stmts = {
+      getLc: this.db.prepare('SELECT lc FROM regs WHERE reg = ?'),
+      upsertLc: this.db.prepare(
+        'INSERT INTO regs (reg, ns, key, lc) VALUES (?, ?, ?, ?) ON CONFLICT (reg) DO UPDATE SET lc = excluded.lc',
+      ),
+      ensureReg: this.db.prepare('INSERT INTO regs (reg, ns, key, lc) VALUES (?, ?, ?, NULL) ON CONFLICT (reg) DO NOTHING'),
+      getHist: this.db.prepare(
+        'SELECT ts, nbar, d, vec, cc, meta, blocks, block_size, frag_len, frag_file, frag_inline FROM hist WHERE reg = ? AND num = ? AND writer = ? AND op = ?',
+      ),
+      putHist: this.db.prepare(
+        `INSERT INTO hist (reg, num, writer, op, ts, nbar, d, vec, cc, meta, blocks, block_size, frag_len, frag_file, frag_inline)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      ),
+      fileUsed: this.db.prepare('SELECT 1 FROM hist WHERE frag_file = ? LIMIT 1'),
+      list: this.db.prepare(
+        'SELECT reg, key, lc FROM regs WHERE ns = ? AND key >= ? AND key > ? AND key < ? AND lc IS NOT NULL ORDER BY key LIMIT ?',
+      ),
+      countRegs: this.db.prepare('SELECT count(*) AS n FROM regs'),
+      countHist: this.db.prepare('SELECT count(*) AS n FROM hist'),
+    };
+  }
+
+  /** Opens (creating if needed) the store and sweeps what a crash left behind. */
+  static open(dir: string, S: number): DiskStore {
+    const s = new DiskStore(dir, S);
+    s.sweep();
+    return s;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** A fresh staging file path (never derived from user input). */
+  newStagingPath(): string {
+    return join(this.dir, 'staging', `${randomBytes(16).toString('hex')}.tmp`);
+  }
+
+  lc(reg: Buffer): Candidate | null {
+    const pending = this.pendingLc.get(reg.toString('hex'));
+    if (pending) return pending;
+    const row = this.stmts.getLc.get(reg) as { lc: string | null } | undefined;
+    return row?.lc ? parseCand(JSON.parse(row.lc), this.S) : null;
+  }
+
+  /** Resolves once any not-yet-durable change to this register is durable. */
+  async settled(reg: Buffer): Promise<void> {
+    if (this.pendingLc.has(reg.toString('hex'))) await this.committer.barrier();
+  }
+
+  /** Sets lc (the caller decided it is newer); resolves once durable. */
+  setLc(reg: Buffer, ns: string, key: string, c: Candidate): Promise<void> {
+    const id = reg.toString('hex');
+    this.pendingLc.set(id, c);
+    const json = JSON.stringify(candToWire(c));
+    return this.committer
+      .run(() => this.stmts.upsertLc.run(reg, ns, Buffer.from(key, 'utf8'), json))
+      .finally(() => {
+        if (this.pendingLc.get(id) === c) this.pendingLc.delete(id);
+      });
+  }
+
+  hist(reg: Buffer, ts: Timestamp): StoredHist | undefined {
+    const row = this.stmts.getHist.get(reg, ts.num, ts.writer, ts.op) as HistRow | undefined;
+    if (!row) return undefined;
+    return {
+      ts: parseTs(JSON.parse(row.ts)),
+      nbar: row.nbar,
+      d: row.d,
+      vec: splitHashes(row.vec),
+      cc: splitHashes(row.cc),
+      meta: row.meta,
+      blocks: row.blocks,
+      blockSize: row.block_size,
+      fragLen: row.frag_len,
+      fragFile: row.frag_file,
+      fragInline: row.frag_inline,
+    };
+  }
+
+  /**
+   * Moves a fsync'd staging file into frags/ (fsyncing the directory) and
+   * returns its name relative to the data dir.
+   */
+  async installFragment(stagingPath: string): Promise<string> {
+    const id = randomBytes(16).toString('hex');
+    const sub = id.slice(0, 2);
+    const dir = join(this.dir, 'frags', sub);
+    mkdirSync(dir, { recursive: true });
+    await rename(stagingPath, join(dir, id));
+    const dh = await open(dir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+    return join('frags', sub, id);
+  }
+
+  /** Records Hist[ts] (write-once); resolves once durable. */
+  putHist(reg: Buffer, ns: string, key: string, rec: HistRecord, frag: { file: string } | { inline: Buffer }): Promise<void> {
+    const ts = rec.ts;
+    return this.committer.run(() => {
+      this.stmts.ensureReg.run(reg, ns, Buffer.from(key, 'utf8'));
+      this.stmts.putHist.run(
+        reg, ts.num, ts.writer, ts.op, JSON.stringify(tsToWire(ts)),
+        rec.nbar, rec.d, Buffer.concat(rec.vec), Buffer.concat(rec.cc), rec.meta, rec.blocks,
+        rec.blockSize, rec.fragLen,
+        'file' in frag ? frag.file : null, 'inline' in frag ? frag.inline : null,
+      );
+    });
+  }
+
+  fragPath(file: string): string {
+    return join(this.dir, file);
+  }
+
+  /**
+   * Registers of `ns` with an lc, keys in byte order: at or above `from`,
+   * above `after` (exclusive), below `below` (exclusive; null for no bound).
+   */
+  list(ns: string, from: Buffer, after: Buffer | null, below: Buffer | null, limit: number): ListRow[] {
+    const rows = this.stmts.list.all(ns, from, after ?? EMPTY, below ?? ABOVE_ALL_KEYS, limit) as Array<{ reg: Buffer; key: Buffer; lc: string }>;
+    return rows.map((r) => {
+      const lc = this.pendingLc.get(r.reg.toString('hex')) ?? parseCand(JSON.parse(r.lc), this.S);
+      return { key: r.key.toString('utf8'), lc, hist: this.hist(r.reg, lc.ts) };
+    });
+  }
+
+  counts(): { registers: number; histEntries: number } {
+    return {
+      registers: (this.stmts.countRegs.get() as { n: number }).n,
+      histEntries: (this.stmts.countHist.get() as { n: number }).n,
+    };
+  }
+
+  /**
+   * Start-up sweep: staging holds only writes that never committed (a commit
+   * moves its file out first), so all of it goes; a fragment file that no
+   * history row names was installed by a store that crashed before its row
+   * committed, and goes too.
+   */
+  private sweep(): void {
+    rmSync(join(this.dir, 'staging'), { recursive: true, force: true });
+    mkdirSync(join(this.dir, 'staging'), { recursive: true });
+    const frags = join(this.dir, 'frags');
+    for (const sub of readdirSync(frags)) {
+      for (const f of readdirSync(join(frags, sub))) {
+        const rel = join('frags', sub, f);
+        if (!this.stmts.fileUsed.get(rel)) rmSync(join(frags, sub, f), { force: true });
+      }
+    }
+  }
+}

@@ -1,0 +1,59 @@
+// Storage node process: `node dist/storage-node/src/main.js --config FILE --data DIR [--port P] [--host H]`.
+// Prints one JSON log line {"msg":"listening","port":...} once it serves.
+
+import { mkdirSync } from 'node:fs';
+import { intFlag, parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
+import { ConfigError } from '../../shared/src/errors.js';
+import { createLogger } from '../../shared/src/log.js';
+import { loadNodeConfig } from './config.js';
+import { DiskStore } from './disk-store.js';
+import { NodeMetrics } from './metrics.js';
+import { createNodeServer } from './server.js';
+
+runCli(async () => {
+  const f = parseFlags(process.argv.slice(2), {
+    config: { type: 'string', env: 'POWERSTORE_NODE_CONFIG', describe: 'node config file' },
+    data: { type: 'string', env: 'POWERSTORE_NODE_DATA', describe: 'data folder' },
+    port: { type: 'string', env: 'POWERSTORE_NODE_PORT', describe: 'listen port (0: any free port)' },
+    host: { type: 'string', env: 'POWERSTORE_NODE_HOST', describe: 'listen address' },
+  });
+  const configPath = stringFlag(f.config);
+  const data = stringFlag(f.data);
+  if (!configPath) throw new ConfigError('--config is required');
+  if (!data) throw new ConfigError('--data is required');
+  const port = intFlag(f.port, 'port', 0, 65535, 0);
+  const host = stringFlag(f.host) ?? '127.0.0.1';
+  const cfg = loadNodeConfig(configPath);
+  const log = createLogger(`node-${cfg.index}`);
+  try {
+    mkdirSync(data, { recursive: true });
+  } catch (e) {
+    throw new ConfigError(`cannot create data folder ${data}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+  const store = DiskStore.open(data, cfg.params.S);
+  const server = createNodeServer({
+    index: cfg.index,
+    S: cfg.params.S,
+    keys: cfg.keys,
+    store,
+    log,
+    metrics: new NodeMetrics(cfg.index),
+    inlineMax: 64 * 1024,
+    maxFragmentBytes: 6 * 1024 * 1024 * 1024,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`cannot listen on ${host}:${port}: ${e.code}`)));
+    server.listen(port, host, resolve);
+  });
+  const addr = server.address();
+  log.info({ port: typeof addr === 'object' && addr ? addr.port : port, host }, 'listening');
+  const stop = (): void => {
+    log.info('stopping');
+    server.close();
+    server.closeAllConnections();
+    store.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+});

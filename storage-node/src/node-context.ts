@@ -1,0 +1,28 @@
+// What every node request handler needs, in one object (no module state).
+
+import type { NodeKeyring } from '../../shared/src/keys.js';
+import type { Logger } from '../../shared/src/log.js';
+import type { DiskStore } from './disk-store.js';
+import type { NodeMetrics } from './metrics.js';
+
+export interface NodeContext {
+  readonly index: number;
+  /** Number of nodes in the cluster (vec and cc lengths). */
+  readonly S: number;
+  readonly keys: NodeKeyring;
+  readonly store: DiskStore;
+  readonly log: Logger;
+  readonly metrics: NodeMetrics;
+  /** Fragments up to this size are kept inline in the database. */
+  readonly inlineMax: number;
+  /** Largest fragment a store may stream. */
+  readonly maxFragmentBytes: number;
+}
+
+/** A refusal with an HTTP status and a short code (never evidence of anything). */
+export class NodeRequestError extends Error {
+  override readonly name = 'NodeRequestError';
+  constructor(readonly status: number, readonly code: string, message?: string) {
+    super(message ?? code);
+  }
+}

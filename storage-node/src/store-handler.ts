@@ -1,0 +1,128 @@
+// The streamed store (DESIGN §5 step 2, §7): OPEN, the fragment as DATA
+// frames, then COMMIT (the store message). The fragment is hashed block by
+// block as it arrives; small fragments stay in memory and go inline into the
+// database, larger ones spill to a staging file. Only after the store message
+// checks out (MAC, D, fragment against cc[i]) does anything become durable:
+// file fsync'd and renamed into place, directory fsync'd, then the history
+// row committed. Then, and only then, the ack.
+
+import type { IncomingMessage } from 'node:http';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
+import { validBlockSize } from '../../shared/src/erasure/layout.js';
+import { FrameDecoder, FrameError } from '../../shared/src/protocol/frames.js';
+import { encodeTsAnswer, parseCommit, parseOpen, MAX_JSON_BODY, type OpenMsg } from '../../shared/src/protocol/node-messages.js';
+import { regId } from '../../shared/src/protocol/register.js';
+import { judgeStore, type StoreCommit } from '../../shared/src/protocol/server.js';
+import { WireError } from '../../shared/src/protocol/wire.js';
+import { NodeRequestError, type NodeContext } from './node-context.js';
+
+class Staging {
+  private mem: Buffer[] = [];
+  private memBytes = 0;
+  private file: FileHandle | null = null;
+  path: string | null = null;
+  bytes = 0;
+
+  constructor(private readonly ctx: NodeContext) {}
+
+  async write(chunk: Buffer): Promise<void> {
+    this.bytes += chunk.length;
+    if (this.bytes > this.ctx.maxFragmentBytes) throw new NodeRequestError(413, 'fragment-too-large');
+    if (this.file) {
+      await this.file.write(chunk);
+      return;
+    }
+    this.mem.push(chunk);
+    this.memBytes += chunk.length;
+    if (this.memBytes > this.ctx.inlineMax) {
+      this.path = this.ctx.store.newStagingPath();
+      this.file = await open(this.path, 'wx');
+      for (const m of this.mem) await this.file.write(m);
+      this.mem = [];
+    }
+  }
+
+  get inline(): Buffer | null {
+    return this.file ? null : Buffer.concat(this.mem, this.memBytes);
+  }
+
+  /** fsyncs and closes the staging file (if any). */
+  async seal(): Promise<void> {
+    if (!this.file) return;
+    await this.file.sync();
+    await this.file.close();
+    this.file = null;
+  }
+
+  async discard(): Promise<void> {
+    await this.file?.close().catch(() => undefined);
+    this.file = null;
+    if (this.path) await rm(this.path, { force: true });
+    this.path = null;
+  }
+}
+
+function parseJson(b: Buffer): unknown {
+  try {
+    return JSON.parse(b.toString('utf8'));
+  } catch {
+    throw new WireError('frame is not JSON');
+  }
+}
+
+export async function handleStore(ctx: NodeContext, req: IncomingMessage): Promise<Buffer> {
+  const dec = new FrameDecoder(MAX_JSON_BODY);
+  const staging = new Staging(ctx);
+  let openMsg: OpenMsg | null = null;
+  let hasher: BlockHasher | null = null;
+  let commit: StoreCommit | null = null;
+  let installed = false;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      for (const ev of dec.push(chunk)) {
+        if (commit) throw new FrameError('frame after commit');
+        if (ev.type === 'open') {
+          if (openMsg) throw new FrameError('second open frame');
+          openMsg = parseOpen(parseJson(ev.json));
+          if (!validBlockSize(openMsg.blockSize)) throw new WireError('bad block size');
+          hasher = new BlockHasher(openMsg.blockSize);
+        } else if (ev.type === 'data') {
+          if (!hasher) throw new FrameError('data before open');
+          hasher.update(ev.chunk);
+          await staging.write(ev.chunk);
+        } else {
+          if (!openMsg) throw new FrameError('commit before open');
+          commit = parseCommit(parseJson(ev.json), ctx.S);
+        }
+      }
+    }
+    if (!openMsg || !hasher || !commit || !dec.atBoundary) throw new FrameError('stream ended before the store message');
+
+    const { ref, blockSize } = openMsg;
+    const reg = regId(ref.ns, ref.key);
+    const blocks = hasher.finish();
+    const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, blocks, ctx.store.hist(reg, commit.ts));
+    if (verdict.kind === 'reject') {
+      ctx.metrics.rejectedStores.inc({ reason: verdict.reason });
+      throw new NodeRequestError(409, 'store-rejected', verdict.reason);
+    }
+    if (verdict.kind === 'accept') {
+      const rec = { ts: commit.ts, nbar: commit.nbar, d: commit.d, vec: commit.vec, cc: commit.cc, meta: commit.meta, blocks, blockSize, fragLen: staging.bytes };
+      const inline = staging.inline;
+      if (inline) {
+        await ctx.store.putHist(reg, ref.ns, ref.key, rec, { inline });
+      } else {
+        await staging.seal();
+        const file = await ctx.store.installFragment(staging.path!);
+        installed = true;
+        await ctx.store.putHist(reg, ref.ns, ref.key, rec, { file });
+      }
+      ctx.metrics.storedBytes.inc(staging.bytes);
+    }
+    await ctx.store.settled(reg);
+    return encodeTsAnswer(ctx.store.lc(reg)?.ts ?? null);
+  } finally {
+    if (!installed) await staging.discard();
+  }
+}
