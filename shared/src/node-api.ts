@@ -37,6 +37,8 @@ export interface ListRequest {
   readonly prefix: string;
   /** Exclusive lower bound on keys, or null to start at the prefix. */
   readonly after: string | null;
+  /** Also skip every key that starts with `after` (a CommonPrefix already emitted). */
+  readonly skipPrefix: boolean;
   readonly limit: number;
 }
 

@@ -30,8 +30,17 @@ export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerR
   if (end <= start) {
     res.end();
   } else if (h.fragInline) {
-    res.end(h.fragInline.subarray(start, end));
+    const bytes = h.fragInline.subarray(start, end);
+    res.end(ctx.faults ? ctx.faults.blocks(bytes) : bytes);
   } else {
-    await pipeline(createReadStream(ctx.store.fragPath(h.fragFile!), { start, end: end - 1, highWaterMark: 1 << 20 }), res);
+    const file = createReadStream(ctx.store.fragPath(h.fragFile!), { start, end: end - 1, highWaterMark: 1 << 20 });
+    const faults = ctx.faults;
+    if (faults?.any) {
+      await pipeline(file, async function* (src: AsyncIterable<Buffer>) {
+        for await (const chunk of src) yield faults.blocks(chunk);
+      }, res);
+    } else {
+      await pipeline(file, res);
+    }
   }
 }

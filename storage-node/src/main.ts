@@ -4,9 +4,10 @@
 import { mkdirSync } from 'node:fs';
 import { intFlag, parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
-import { createLogger } from '../../shared/src/log.js';
+import { announceListening, createLogger } from '../../shared/src/log.js';
 import { loadNodeConfig } from './config.js';
 import { DiskStore } from './disk-store.js';
+import { Faults } from './faults.js';
 import { NodeMetrics } from './metrics.js';
 import { createNodeServer } from './server.js';
 
@@ -16,6 +17,8 @@ runCli(async () => {
     data: { type: 'string', env: 'POWERSTORE_NODE_DATA', describe: 'data folder' },
     port: { type: 'string', env: 'POWERSTORE_NODE_PORT', describe: 'listen port (0: any free port)' },
     host: { type: 'string', env: 'POWERSTORE_NODE_HOST', describe: 'listen address' },
+    fault: { type: 'string', multiple: true, describe: 'fault mode for tests (needs --allow-faults)' },
+    'allow-faults': { type: 'boolean', describe: 'permit --fault' },
   });
   const configPath = stringFlag(f.config);
   const data = stringFlag(f.data);
@@ -24,7 +27,9 @@ runCli(async () => {
   const port = intFlag(f.port, 'port', 0, 65535, 0);
   const host = stringFlag(f.host) ?? '127.0.0.1';
   const cfg = loadNodeConfig(configPath);
+  const faults = Faults.parse((f.fault as string[] | undefined) ?? [], f['allow-faults'] === true, cfg.index, cfg.params.S, cfg.params.t);
   const log = createLogger(`node-${cfg.index}`);
+  if (faults.any) log.warn({ faults: [...faults.modes] }, 'fault modes on: this node misbehaves on purpose');
   try {
     mkdirSync(data, { recursive: true });
   } catch (e) {
@@ -40,13 +45,14 @@ runCli(async () => {
     metrics: new NodeMetrics(cfg.index),
     inlineMax: 64 * 1024,
     maxFragmentBytes: 6 * 1024 * 1024 * 1024,
+    faults,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`cannot listen on ${host}:${port}: ${e.code}`)));
     server.listen(port, host, resolve);
   });
   const addr = server.address();
-  log.info({ port: typeof addr === 'object' && addr ? addr.port : port, host }, 'listening');
+  announceListening(typeof addr === 'object' && addr ? addr.port : port, { node: cfg.index });
   const stop = (): void => {
     log.info('stopping');
     server.close();

@@ -3,6 +3,7 @@
 import type { NodeKeyring } from '../../shared/src/keys.js';
 import type { Logger } from '../../shared/src/log.js';
 import type { DiskStore } from './disk-store.js';
+import type { Faults } from './faults.js';
 import type { NodeMetrics } from './metrics.js';
 
 export interface NodeContext {
@@ -17,6 +18,8 @@ export interface NodeContext {
   readonly inlineMax: number;
   /** Largest fragment a store may stream. */
   readonly maxFragmentBytes: number;
+  /** Deliberate misbehaviour for tests (none in production). */
+  readonly faults?: Faults;
 }
 
 /** A refusal with an HTTP status and a short code (never evidence of anything). */

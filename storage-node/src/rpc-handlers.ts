@@ -74,9 +74,17 @@ export function prefixEnd(p: Buffer): Buffer | null {
 export async function handleList(ctx: NodeContext, json: unknown): Promise<Buffer> {
   const req = parseListReq(json);
   const prefix = Buffer.from(req.prefix, 'utf8');
-  const after = req.after === null ? null : Buffer.from(req.after, 'utf8');
+  let from: Buffer = prefix;
+  let after = req.after === null ? null : Buffer.from(req.after, 'utf8');
+  if (after && req.skipPrefix) {
+    // Keys at or above the first string past every key starting with `after`.
+    const end = prefixEnd(after);
+    if (!end) return encodeListAnswer({ entries: [], truncated: false });
+    if (Buffer.compare(end, from) > 0) from = end;
+    after = null;
+  }
   await ctx.store.committer.barrier();
-  const rows = ctx.store.list(req.ns, prefix, after, prefixEnd(prefix), req.limit + 1);
+  const rows = ctx.store.list(req.ns, from, after, prefixEnd(prefix), req.limit + 1);
   const entries: ListEntry[] = rows.slice(0, req.limit).map((r) =>
     r.hist ? { key: r.key, lc: r.lc, cc: r.hist.cc, meta: r.hist.meta } : { key: r.key, lc: r.lc },
   );

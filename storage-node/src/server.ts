@@ -75,8 +75,12 @@ async function dispatch(ctx: NodeContext, verifier: RequestVerifier, route: stri
   } catch {
     throw new WireError('body is not JSON');
   }
-  if (json) send(res, await json(ctx, parsed));
-  else await handleBlocks(ctx, parsed, res);
+  if (json) {
+    const answer = await json(ctx, parsed);
+    send(res, ctx.faults ? ctx.faults.answer(route, answer) : answer);
+  } else {
+    await handleBlocks(ctx, parsed, res);
+  }
 }
 
 function authenticate(ctx: NodeContext, verifier: RequestVerifier, header: string | undefined, route: string, bodyHash: string): void {

@@ -48,7 +48,7 @@ describe('remote nodes over HTTP', () => {
     ctx = {
       params, keys: keyring, nodes, coder: createCoder(params.k, params.S - params.k), writerId: newWriterId(),
       nextOp: () => ++op, blockSize: 4096, maxPendingBytes: 1 << 24, timeouts: { rpcMs: 2000, dataIdleMs: 2000 },
-      observer: { round: () => undefined, evidence: (e) => assert.fail(`unexpected evidence ${JSON.stringify(e)}`), nodeTrouble: () => undefined },
+      observer: { round: () => undefined, operation: () => undefined, evidence: (e) => assert.fail(`unexpected evidence ${JSON.stringify(e)}`), nodeTrouble: () => undefined },
     };
   });
 

@@ -42,27 +42,12 @@ export class HttpStoreSession implements StoreSession {
     const onAbort = (): void => this.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     const open = encodeOpen(ref, blockSize);
-    const self = this;
-    async function* body(): AsyncGenerator<Buffer> {
-      yield Buffer.concat([frameHeader(FRAME_OPEN, open.length), open]);
-      for (;;) {
-        const item = self.queue.shift();
-        if (item) {
-          self.queued -= item.bytes;
-          for (const b of item.bufs) yield b;
-          item.resolve();
-          continue;
-        }
-        if (self.closed) return;
-        await new Promise<void>((r) => (self.wake = r));
-      }
-    }
     this.response = pool.request({
       path: PATHS.store,
       method: 'POST',
       // undici takes an async iterable body (DispatchOptions.body) and awaits
       // socket drain between chunks; request()'s typings omit it.
-      body: body() as unknown as Readable,
+      body: this.body(open) as unknown as Readable,
       signal: this.ctl.signal,
       headers: { 'content-type': 'application/octet-stream', ...auth(STREAM_BODY) },
     });
@@ -76,6 +61,22 @@ export class HttpStoreSession implements StoreSession {
         this.fail(err);
       },
     );
+  }
+
+  /** The request body: OPEN, then queued frames as undici pulls them, until closed. */
+  private async *body(open: Buffer): AsyncGenerator<Buffer> {
+    yield Buffer.concat([frameHeader(FRAME_OPEN, open.length), open]);
+    for (;;) {
+      const item = this.queue.shift();
+      if (item) {
+        this.queued -= item.bytes;
+        for (const b of item.bufs) yield b;
+        item.resolve();
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((r) => (this.wake = r));
+    }
   }
 
   get pending(): number {

@@ -12,6 +12,8 @@ export type OpKind = 'write' | 'read' | 'delete' | 'list';
 /** What the protocol reports as it runs: metrics and logs hang off this. */
 export interface ProtocolObserver {
   round(op: OpKind, round: string): void;
+  /** One whole operation ended (counted once per S3-level write, read, delete or list page). */
+  operation(op: OpKind, ok: boolean): void;
   evidence(e: Evidence): void;
   /** A node failed a call or was dropped from a stream: lag, never evidence. */
   nodeTrouble(node: number, what: string, err: unknown): void;

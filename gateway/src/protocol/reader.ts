@@ -24,6 +24,19 @@ export interface ReadResult {
 
 /** Returns the register's current value description, or null when it holds none. */
 export async function readRegister(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal): Promise<ReadResult | null> {
+  // A read inside a listing is part of that list operation, counted there.
+  if (op === 'list') return read(ctx, ref, op, signal);
+  try {
+    const r = await read(ctx, ref, op, signal);
+    ctx.observer.operation(op, true);
+    return r;
+  } catch (e) {
+    ctx.observer.operation(op, false);
+    throw e;
+  }
+}
+
+async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal): Promise<ReadResult | null> {
   const reg = regId(ref.ns, ref.key);
   const state = new ReadState(ctx.params, ctx.keys, reg);
   const readId = randomBytes(12).toString('hex');

@@ -38,6 +38,17 @@ export async function writeRegister(
   op: OpKind,
   signal: AbortSignal,
 ): Promise<WriteResult> {
+  try {
+    const r = await write(ctx, ref, src, op, signal);
+    ctx.observer.operation(op, true);
+    return r;
+  } catch (e) {
+    ctx.observer.operation(op, false);
+    throw e;
+  }
+}
+
+async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: OpKind, signal: AbortSignal): Promise<WriteResult> {
   const reg = regId(ref.ns, ref.key);
   const { params } = ctx;
   const sessions = ctx.nodes.map((n) => n.openStore(ref, ctx.blockSize, signal));

@@ -3,7 +3,7 @@
 // request; the gateway validates every answer (a node may be Byzantine) and
 // treats a parse failure (WireError) as evidence.
 
-import type { ListEntry, ListPage, NodeHealth, RegRef } from '../node-api.js';
+import type { ListEntry, ListPage, ListRequest, NodeHealth, RegRef } from '../node-api.js';
 import type { Candidate } from './candidate.js';
 import type { FilterAnswer } from './client.js';
 import type { StoreCommit } from './server.js';
@@ -116,7 +116,7 @@ export function parseBlocksReq(json: unknown): BlocksReq {
   return { ref: parseRef(x), ts: parseTs(x.ts), from, to, withList: x.withList === true };
 }
 
-export interface ListReq { readonly ns: string; readonly prefix: string; readonly after: string | null; readonly limit: number }
+export type ListReq = ListRequest;
 export function parseListReq(json: unknown): ListReq {
   const x = obj(json);
   const limit = x.limit;
@@ -125,6 +125,7 @@ export function parseListReq(json: unknown): ListReq {
     ns: str(x.ns, 'ns', MAX_NS_BYTES),
     prefix: str(x.prefix, 'prefix', MAX_KEY_BYTES * 4),
     after: x.after === null ? null : str(x.after, 'after', MAX_KEY_BYTES * 4),
+    skipPrefix: x.skipPrefix === true,
     limit,
   };
 }

@@ -105,6 +105,7 @@ export class SimNode implements NodeApi {
   async list(req: ListRequest): Promise<ListPage> {
     const entries = [...this.regs.values()]
       .filter((r) => r.ns === req.ns && r.lc && r.key.startsWith(req.prefix) && (req.after === null || Buffer.compare(Buffer.from(r.key), Buffer.from(req.after)) > 0))
+      .filter((r) => !(req.skipPrefix && req.after !== null && r.key.startsWith(req.after)))
       .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
     const page = entries.slice(0, req.limit).map((r) => {
       const h = r.hist.get(tsKey(r.lc!.ts));

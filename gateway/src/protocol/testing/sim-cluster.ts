@@ -20,6 +20,7 @@ export interface SimCluster {
   readonly nodes: NodeApi[];
   readonly evidence: Evidence[];
   readonly rounds: Map<OpKind, number>;
+  readonly operations: Map<OpKind, number>;
   /** A fresh gateway (its own writer id and op counter) over the same nodes. */
   gateway(opts?: { blockSize?: number; rpcMs?: number }): ProtocolContext;
   wrap(i: number, f: (inner: NodeApi) => NodeApi): void;
@@ -32,9 +33,10 @@ export function simCluster(t: number): SimCluster {
   const nodes: NodeApi[] = [...sims];
   const evidence: Evidence[] = [];
   const rounds = new Map<OpKind, number>();
+  const operations = new Map<OpKind, number>();
   const coder = createCoder(params.k, params.S - params.k);
   return {
-    params, keyring, sims, nodes, evidence, rounds,
+    params, keyring, sims, nodes, evidence, rounds, operations,
     gateway(opts = {}) {
       let op = 0;
       return {
@@ -46,6 +48,7 @@ export function simCluster(t: number): SimCluster {
         timeouts: { rpcMs: opts.rpcMs ?? 200, dataIdleMs: opts.rpcMs ?? 200 },
         observer: {
           round: (kind) => rounds.set(kind, (rounds.get(kind) ?? 0) + 1),
+          operation: (kind) => operations.set(kind, (operations.get(kind) ?? 0) + 1),
           evidence: (e) => evidence.push(e),
           nodeTrouble: () => undefined,
         },

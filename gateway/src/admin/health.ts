@@ -1,0 +1,50 @@
+// /_powerstore/health: each node up or down with its latency, the evidence
+// held against it, and its recent trouble (lag, unreachability).
+
+import type { NodeApi } from '../../../shared/src/node-api.js';
+import type { ClusterParams } from '../../../shared/src/protocol/params.js';
+import type { NodeTally } from '../metrics.js';
+import { withTimeout } from '../protocol/quorum.js';
+
+export interface HealthReport {
+  readonly status: 'ok' | 'degraded' | 'unavailable';
+  readonly t: number;
+  readonly nodes: readonly NodeReport[];
+  readonly writer: string;
+}
+
+export interface NodeReport {
+  readonly index: number;
+  readonly url?: string;
+  readonly up: boolean;
+  readonly latencyMs: number | null;
+  readonly registers?: number;
+  readonly histEntries?: number;
+  readonly error?: string;
+  readonly evidence: Record<string, number>;
+  readonly trouble: { count: number; last: string; at: string } | null;
+}
+
+export async function healthReport(
+  params: ClusterParams,
+  nodes: readonly (NodeApi & { url?: string })[],
+  tally: NodeTally,
+  writer: string,
+): Promise<HealthReport> {
+  const reports = await Promise.all(nodes.map(async (n): Promise<NodeReport> => {
+    const started = performance.now();
+    const evidence = Object.fromEntries(tally.evidence.get(n.index) ?? []);
+    const t = tally.trouble.get(n.index);
+    const trouble = t ? { count: t.count, last: t.last, at: new Date(t.at).toISOString() } : null;
+    const base = { index: n.index, ...(n.url ? { url: n.url } : {}), evidence, trouble };
+    try {
+      const h = await withTimeout(2000, undefined, (signal) => n.health(signal));
+      return { ...base, up: h.ok, latencyMs: Math.round((performance.now() - started) * 100) / 100, registers: h.registers, histEntries: h.histEntries };
+    } catch (err) {
+      return { ...base, up: false, latencyMs: null, error: err instanceof Error ? err.message : String(err) };
+    }
+  }));
+  const up = reports.filter((r) => r.up).length;
+  const status = up === params.S ? 'ok' : up >= params.q ? 'degraded' : 'unavailable';
+  return { status, t: params.t, nodes: reports, writer };
+}

@@ -1,0 +1,65 @@
+// The gateway's HTTP application (express): admin endpoints under
+// /_powerstore/ (health, metrics; no bucket can take that name: underscores
+// are not valid in bucket names) and everything else to the S3 edge.
+// Virtual-hosted requests always go to S3, even for /_powerstore/ paths,
+// which there are just object keys.
+
+import express, { type Express } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NodeApi } from '../../shared/src/node-api.js';
+import type { ClusterParams } from '../../shared/src/protocol/params.js';
+import { healthReport } from './admin/health.js';
+import type { GatewayMetrics, NodeTally } from './metrics.js';
+import type { S3Context } from './s3/context.js';
+import { handleS3, newRequestId, type EdgeDeps } from './s3/http.js';
+import { ADMIN_PREFIX } from './s3/router.js';
+
+export interface AppDeps {
+  readonly s3: S3Context;
+  readonly edge: EdgeDeps;
+  readonly params: ClusterParams;
+  readonly nodes: readonly (NodeApi & { url?: string })[];
+  readonly tally: NodeTally;
+  readonly metrics: GatewayMetrics;
+  readonly writerId: string;
+}
+
+function isVirtualHost(req: IncomingMessage, domain: string | undefined): boolean {
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+  return domain !== undefined && host.endsWith(`.${domain.toLowerCase()}`);
+}
+
+export function createApp(d: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if ((path.startsWith(ADMIN_PREFIX) || path === ADMIN_PREFIX.slice(0, -1)) && !isVirtualHost(req, d.s3.config.domain)) {
+      res.setHeader('x-amz-request-id', newRequestId());
+      next();
+      return;
+    }
+    void handleS3(d.s3, d.edge, req as IncomingMessage, res as ServerResponse);
+  });
+
+  app.get(`${ADMIN_PREFIX}health`, (_req, res) => {
+    healthReport(d.params, d.nodes, d.tally, d.writerId).then(
+      (h) => res.status(h.status === 'unavailable' ? 503 : 200).json(h),
+      (err: unknown) => res.status(500).json({ error: String(err) }),
+    );
+  });
+
+  app.get(`${ADMIN_PREFIX}metrics`, (_req, res) => {
+    d.metrics.registry.metrics().then(
+      (text) => res.type(d.metrics.registry.contentType).send(text),
+      (err: unknown) => res.status(500).send(String(err)),
+    );
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'no such admin endpoint' });
+  });
+  return app;
+}

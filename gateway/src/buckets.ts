@@ -1,0 +1,88 @@
+// Buckets (DESIGN §8): each bucket's record is a register in the reserved
+// namespace BUCKETS_NS, keyed by the bucket name. Create and delete need
+// compare-and-set, which registers cannot give linearizably (consensus
+// number 1), so they are check-then-write: two gateways creating one name at
+// the same moment may both succeed (the later write wins the record), and a
+// PUT racing a DeleteBucket may land in a bucket that is being deleted.
+//
+// Every object request needs to know its bucket exists, and a quorum read per
+// PUT would double its cost, so records are cached: this gateway's own
+// creates and deletes apply at once, other gateways' within CACHE_TTL_MS.
+
+import { BUCKETS_NS } from '../../shared/src/protocol/register.js';
+import { decodeMeta, encodeMeta, type ObjectMeta } from './object-meta.js';
+import type { ProtocolContext } from './protocol/context.js';
+import { listMerged } from './protocol/list-merge.js';
+import { readRegister } from './protocol/reader.js';
+import { writeRegister } from './protocol/writer.js';
+
+export const CACHE_TTL_MS = 2000;
+
+export interface BucketRecord {
+  readonly name: string;
+  readonly created: number;
+  readonly region: string;
+  readonly owner: string;
+}
+
+async function* empty(): AsyncIterable<Buffer> {}
+
+export class BucketRegistry {
+  private readonly cache = new Map<string, { rec: BucketRecord | null; at: number }>();
+
+  constructor(private readonly ctx: ProtocolContext) {}
+
+  /** The bucket's record, or null when it does not exist (cached for CACHE_TTL_MS). */
+  async get(name: string, signal: AbortSignal): Promise<BucketRecord | null> {
+    const hit = this.cache.get(name);
+    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.rec;
+    const r = await readRegister(this.ctx, { ns: BUCKETS_NS, key: name }, 'read', signal);
+    const rec = r ? toRecord(name, decodeMeta(r.meta)) : null;
+    this.cache.set(name, { rec, at: Date.now() });
+    return rec;
+  }
+
+  /** Reads past the cache (for create and delete, which must see the newest record). */
+  async fresh(name: string, signal: AbortSignal): Promise<BucketRecord | null> {
+    this.cache.delete(name);
+    return this.get(name, signal);
+  }
+
+  async create(name: string, owner: string, region: string, signal: AbortSignal): Promise<BucketRecord> {
+    const rec: BucketRecord = { name, created: Date.now(), region, owner };
+    await writeRegister(this.ctx, { ns: BUCKETS_NS, key: name }, {
+      body: empty(),
+      finalize: (_size, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: rec.created, bucket: { created: rec.created, region, owner } }),
+    }, 'write', signal);
+    this.cache.set(name, { rec, at: Date.now() });
+    return rec;
+  }
+
+  async remove(name: string, signal: AbortSignal): Promise<void> {
+    await writeRegister(this.ctx, { ns: BUCKETS_NS, key: name }, {
+      body: empty(),
+      finalize: (_size, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: Date.now(), deleteMarker: true }),
+    }, 'delete', signal);
+    this.cache.set(name, { rec: null, at: Date.now() });
+  }
+
+  /** Every bucket, in name order. */
+  async list(signal: AbortSignal): Promise<BucketRecord[]> {
+    const out: BucketRecord[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await listMerged(this.ctx, { ns: BUCKETS_NS, prefix: '', after, skipPrefix: false, limit: 1000 }, signal);
+      for (const e of page.entries) {
+        const rec = toRecord(e.key, decodeMeta(e.meta));
+        if (rec) out.push(rec);
+      }
+      if (!page.truncated || page.lastKey === null) return out;
+      after = page.lastKey;
+    }
+  }
+}
+
+function toRecord(name: string, m: ObjectMeta): BucketRecord | null {
+  if (m.deleteMarker || !m.bucket) return null;
+  return { name, created: m.bucket.created, region: m.bucket.region, owner: m.bucket.owner };
+}

@@ -1,0 +1,82 @@
+// The local cluster's persistent state in its data folder: cluster.json
+// (t, region, the cluster secret by epoch, S3 credentials) created on first
+// start and reused afterwards, so restarting on the same folder keeps every
+// object readable. A node's config file holds only that node's keys.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fromHex } from '../../../shared/src/bytes.js';
+import { readJsonFile } from '../../../shared/src/config.js';
+import { ConfigError } from '../../../shared/src/errors.js';
+import { deriveNodeKey } from '../../../shared/src/keys.js';
+import { MAX_T } from '../../../shared/src/protocol/params.js';
+import { NODE_CONFIG_FORMAT, type NodeConfigFile } from '../../../storage-node/src/config.js';
+import type { Credential } from '../s3/auth/credentials.js';
+
+export const CLUSTER_STATE_FORMAT = 'powerstore-local-cluster-v1';
+
+export interface ClusterState {
+  format: typeof CLUSTER_STATE_FORMAT;
+  t: number;
+  region: string;
+  secrets: Record<string, string>;
+  currentEpoch: number;
+  credentials: Credential[];
+}
+
+/** Writes a file atomically and durably: temp file, fsync, rename, fsync directory. */
+export function writeFileDurable(path: string, data: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data, { mode: 0o600 });
+  const fd = openSync(tmp, 'r');
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(tmp, path);
+  const dfd = openSync(dirname(path), 'r');
+  fsyncSync(dfd);
+  closeSync(dfd);
+}
+
+export function loadOrCreateState(dataDir: string, want: { t?: number; accessKey?: string; secretKey?: string; region: string }): ClusterState {
+  const path = join(dataDir, 'cluster.json');
+  let state: ClusterState;
+  if (existsSync(path)) {
+    const raw = readJsonFile(path, 'cluster state') as Partial<ClusterState>;
+    if (raw.format !== CLUSTER_STATE_FORMAT || !Number.isInteger(raw.t) || raw.t! < 1 || raw.t! > MAX_T ||
+      typeof raw.secrets !== 'object' || raw.secrets === null || !Array.isArray(raw.credentials) || typeof raw.region !== 'string' ||
+      !Number.isInteger(raw.currentEpoch) || Object.values(raw.secrets).some((s) => !fromHex(s, 32))) {
+      throw new ConfigError(`${path} is corrupt (expected format ${CLUSTER_STATE_FORMAT}); move it away to start a new cluster`);
+    }
+    state = raw as ClusterState;
+    if (want.t !== undefined && want.t !== state.t) {
+      throw new ConfigError(`the data folder ${dataDir} holds a t=${state.t} cluster; start with --t ${state.t} or use another --data folder`);
+    }
+  } else {
+    state = {
+      format: CLUSTER_STATE_FORMAT,
+      t: want.t ?? 1,
+      region: want.region,
+      secrets: { 0: randomBytes(32).toString('hex') },
+      currentEpoch: 0,
+      credentials: [{ accessKey: `PS${randomBytes(9).toString('hex').toUpperCase()}`, secretKey: randomBytes(30).toString('base64url'), user: 'admin' }],
+    };
+  }
+  if (want.accessKey || want.secretKey) {
+    if (!want.accessKey || !want.secretKey) throw new ConfigError('give both --access-key and --secret-key (or neither)');
+    const rest = state.credentials.slice(1).filter((c) => c.accessKey !== want.accessKey);
+    state.credentials = [{ accessKey: want.accessKey, secretKey: want.secretKey, user: 'admin' }, ...rest];
+  }
+  writeFileDurable(path, JSON.stringify(state, null, 2));
+  return state;
+}
+
+/** The config file of node i: only its own key, for every epoch. */
+export function nodeConfigFor(state: ClusterState, index: number): NodeConfigFile {
+  const keys: Record<string, string> = {};
+  for (const [epoch, hex] of Object.entries(state.secrets)) {
+    keys[epoch] = deriveNodeKey(Buffer.from(hex, 'hex'), Number(epoch), index).toString('hex');
+  }
+  return { format: NODE_CONFIG_FORMAT, index, t: state.t, keys, currentEpoch: state.currentEpoch };
+}

@@ -1,0 +1,143 @@
+// Starts a local cluster: 3t+1 storage node processes and one (or more)
+// gateway processes on 127.0.0.1, data under one folder. Used by `npm start`
+// (cli/start.ts) and by the integration tests, so tests run exactly what
+// users run.
+
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { clusterParams } from '../../../shared/src/protocol/params.js';
+import { GATEWAY_CONFIG_FORMAT, type GatewayConfigFile } from '../config.js';
+import type { Credential } from '../s3/auth/credentials.js';
+import { spawnChild, stopChild, type Child } from './child.js';
+import { loadOrCreateState, nodeConfigFor, writeFileDurable, type ClusterState } from './cluster-state.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+export const NODE_SCRIPT = resolve(here, '../../../storage-node/src/main.js');
+export const GATEWAY_SCRIPT = resolve(here, '../main.js');
+
+export interface LaunchOptions {
+  readonly dataDir: string;
+  readonly t?: number;
+  /** Gateway port; 0 picks a free one. */
+  readonly port: number;
+  readonly host?: string;
+  readonly accessKey?: string;
+  readonly secretKey?: string;
+  readonly region?: string;
+  readonly blockSize?: number;
+  /** Extra environment for every child (e.g. POWERSTORE_LOG_LEVEL). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Fault modes per node index (tests only): those nodes get --allow-faults. */
+  readonly faulty?: ReadonlyMap<number, readonly string[]>;
+}
+
+export interface NodeProcess {
+  readonly index: number;
+  child: Child | null;
+  port: number;
+  readonly url: string;
+}
+
+export class LocalCluster {
+  readonly nodes: NodeProcess[] = [];
+  gateway: Child | null = null;
+
+  private constructor(readonly opts: LaunchOptions, readonly state: ClusterState) {}
+
+  get endpoint(): string {
+    return `http://${this.opts.host ?? '127.0.0.1'}:${this.gateway!.port}`;
+  }
+
+  get region(): string {
+    return this.state.region;
+  }
+
+  get credentials(): Credential {
+    return this.state.credentials[0]!;
+  }
+
+  get params(): ReturnType<typeof clusterParams> {
+    return clusterParams(this.state.t);
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? '536870912',
+      MALLOC_TOP_PAD_: process.env.MALLOC_TOP_PAD_ ?? '67108864',
+      ...this.opts.env,
+    };
+  }
+
+  static async start(opts: LaunchOptions): Promise<LocalCluster> {
+    mkdirSync(opts.dataDir, { recursive: true });
+    const state = loadOrCreateState(opts.dataDir, {
+      region: opts.region ?? 'us-east-1',
+      ...(opts.t !== undefined ? { t: opts.t } : {}),
+      ...(opts.accessKey ? { accessKey: opts.accessKey } : {}),
+      ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
+    });
+    const c = new LocalCluster(opts, state);
+    try {
+      const { S } = clusterParams(state.t);
+      for (let i = 0; i < S; i++) c.nodes.push({ index: i, child: null, port: 0, url: '' });
+      await Promise.all(c.nodes.map((n) => c.startNode(n.index)));
+      await c.startGateway();
+      return c;
+    } catch (e) {
+      await c.stop();
+      throw e;
+    }
+  }
+
+  /** Starts (or restarts, on its previous port) storage node i. */
+  async startNode(i: number): Promise<void> {
+    const n = this.nodes[i]!;
+    const dir = join(this.opts.dataDir, `node-${i}`);
+    const configPath = join(dir, 'node.json');
+    writeFileDurable(configPath, JSON.stringify(nodeConfigFor(this.state, i), null, 2));
+    const faults = this.opts.faulty?.get(i) ?? [];
+    const faultArgs = faults.length ? ['--allow-faults', ...faults.flatMap((m) => ['--fault', m])] : [];
+    const child = await spawnChild(`node ${i}`, NODE_SCRIPT,
+      ['--config', configPath, '--data', join(dir, 'store'), '--port', String(n.port), '--host', '127.0.0.1', ...faultArgs],
+      join(this.opts.dataDir, 'logs', `node-${i}.log`), this.env());
+    n.child = child;
+    n.port = child.port;
+    (n as { url: string }).url = `http://127.0.0.1:${child.port}`;
+  }
+
+  private async startGateway(): Promise<void> {
+    const cfg: GatewayConfigFile = {
+      format: GATEWAY_CONFIG_FORMAT,
+      t: this.state.t,
+      region: this.state.region,
+      secrets: this.state.secrets,
+      currentEpoch: this.state.currentEpoch,
+      nodes: this.nodes.map((n) => n.url),
+      credentials: this.state.credentials,
+      ...(this.opts.blockSize ? { blockSize: this.opts.blockSize } : {}),
+    };
+    const path = join(this.opts.dataDir, 'gateway.json');
+    writeFileDurable(path, JSON.stringify(cfg, null, 2));
+    this.gateway = await spawnChild('gateway', GATEWAY_SCRIPT,
+      ['--config', path, '--port', String(this.opts.port), '--host', this.opts.host ?? '127.0.0.1'],
+      join(this.opts.dataDir, 'logs', 'gateway.log'), this.env());
+  }
+
+  /** Kills node i with a signal (SIGKILL: a crash) and waits until it is gone. */
+  async killNode(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const c = this.nodes[i]!.child;
+    if (!c) return;
+    c.proc.kill(signal);
+    await c.exited;
+    this.nodes[i]!.child = null;
+  }
+
+  async stop(): Promise<void> {
+    const all = [this.gateway, ...this.nodes.map((n) => n.child)].filter((c): c is Child => c !== null);
+    await Promise.all(all.map((c) => stopChild(c)));
+    this.gateway = null;
+    for (const n of this.nodes) n.child = null;
+  }
+}

@@ -1,0 +1,75 @@
+// The gateway's configuration file: the cluster's t, the key material (by
+// epoch; gateways are the writers and hold the cluster secret), the nodes'
+// URLs in index order, the S3 region and domain, and the credentials of S3
+// users. Every field is checked; a bad one is one line of error.
+
+import { fromHex } from '../../shared/src/bytes.js';
+import { readJsonFile } from '../../shared/src/config.js';
+import { ConfigError } from '../../shared/src/errors.js';
+import { DEFAULT_BLOCK_SIZE, validBlockSize } from '../../shared/src/erasure/layout.js';
+import { clusterParams, MAX_T, type ClusterParams } from '../../shared/src/protocol/params.js';
+import type { Credential } from './s3/auth/credentials.js';
+
+export const GATEWAY_CONFIG_FORMAT = 'powerstore-gateway-config-v1';
+
+export interface GatewayConfigFile {
+  format: typeof GATEWAY_CONFIG_FORMAT;
+  t: number;
+  region: string;
+  domain?: string;
+  secrets: Record<string, string>;
+  currentEpoch: number;
+  nodes: string[];
+  credentials: Credential[];
+  blockSize?: number;
+}
+
+export interface GatewayConfig {
+  readonly params: ClusterParams;
+  readonly region: string;
+  readonly domain?: string;
+  readonly secrets: ReadonlyMap<number, Buffer>;
+  readonly currentEpoch: number;
+  readonly nodes: readonly string[];
+  readonly credentials: readonly Credential[];
+  readonly blockSize: number;
+}
+
+export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
+  const bad = (what: string): never => {
+    throw new ConfigError(`gateway config ${where}: ${what}`);
+  };
+  if (typeof raw !== 'object' || raw === null) return bad('not an object');
+  const c = raw as Partial<GatewayConfigFile>;
+  if (c.format !== GATEWAY_CONFIG_FORMAT) bad(`format must be "${GATEWAY_CONFIG_FORMAT}"`);
+  if (!Number.isInteger(c.t) || c.t! < 1 || c.t! > MAX_T) bad(`t must be an integer from 1 to ${MAX_T}`);
+  const params = clusterParams(c.t!);
+  if (typeof c.region !== 'string' || !/^[a-z0-9-]{1,32}$/.test(c.region)) bad('region must be like "us-east-1"');
+  if (c.domain !== undefined && (typeof c.domain !== 'string' || !/^[a-z0-9.-]+$/i.test(c.domain))) bad('domain must be a host name');
+  if (typeof c.secrets !== 'object' || c.secrets === null) bad('secrets missing');
+  const secrets = new Map<number, Buffer>();
+  for (const [epoch, hex] of Object.entries(c.secrets!)) {
+    const s = fromHex(hex, 32);
+    if (!/^\d+$/.test(epoch) || !s) bad(`secret for epoch "${epoch}" must be 64 hex digits`);
+    secrets.set(Number(epoch), s!);
+  }
+  if (!Number.isInteger(c.currentEpoch) || !secrets.has(c.currentEpoch!)) bad('currentEpoch has no secret');
+  if (!Array.isArray(c.nodes) || c.nodes.length !== params.S) bad(`nodes must list ${params.S} URLs (3t+1 for t=${params.t})`);
+  for (const u of c.nodes!) if (typeof u !== 'string' || !/^https?:\/\/[^/]+$/.test(u)) bad(`node URL "${String(u)}" must be like http://host:port`);
+  if (!Array.isArray(c.credentials) || c.credentials.length === 0) bad('credentials must list at least one user');
+  for (const cr of c.credentials!) {
+    if (typeof cr?.accessKey !== 'string' || typeof cr.secretKey !== 'string' || typeof cr.user !== 'string' || !cr.accessKey || !cr.secretKey || !cr.user) {
+      bad('each credential needs accessKey, secretKey and user');
+    }
+  }
+  const blockSize = c.blockSize ?? DEFAULT_BLOCK_SIZE;
+  if (!validBlockSize(blockSize)) bad('blockSize must be a multiple of 8 up to 16 MiB');
+  return {
+    params, region: c.region!, ...(c.domain ? { domain: c.domain } : {}), secrets, currentEpoch: c.currentEpoch!,
+    nodes: c.nodes!, credentials: c.credentials!, blockSize,
+  };
+}
+
+export function loadGatewayConfig(path: string): GatewayConfig {
+  return parseGatewayConfig(readJsonFile(path, 'gateway config'), path);
+}

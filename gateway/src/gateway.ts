@@ -1,0 +1,76 @@
+// Assembles a gateway from its configuration: keys, node clients, coder,
+// protocol context, S3 services, metrics and the HTTP app. main.ts runs it
+// as a process; tests can run it in-process.
+
+import { createServer, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { createCoder } from '../../shared/src/erasure/ronomon-coder.js';
+import { SecretWriterKeyring } from '../../shared/src/keys.js';
+import type { Logger } from '../../shared/src/log.js';
+import { newWriterId } from '../../shared/src/protocol/timestamp.js';
+import { createApp } from './app.js';
+import { BucketRegistry } from './buckets.js';
+import type { GatewayConfig } from './config.js';
+import { GatewayMetrics, NodeTally, protocolObserver } from './metrics.js';
+import { RemoteNode } from './nodes/remote-node.js';
+import { ObjectStore } from './objects.js';
+import { DEFAULT_TIMEOUTS, type ProtocolContext } from './protocol/context.js';
+import { StaticCredentialStore } from './s3/auth/credentials.js';
+import type { AuthResult } from './s3/auth/types.js';
+import type { RequestBody } from './s3/context.js';
+import { openBody } from './s3/body/verified-body.js';
+import { DigestPool } from './s3/body/digest-worker.js';
+
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
+
+export interface RunningGateway {
+  readonly server: Server;
+  readonly ctx: ProtocolContext;
+  close(): Promise<void>;
+}
+
+export function buildGateway(cfg: GatewayConfig, log: Logger): RunningGateway {
+  const keys = new SecretWriterKeyring(cfg.secrets, cfg.currentEpoch);
+  const { params } = cfg;
+  const nodes = cfg.nodes.map((url, index) => new RemoteNode({ index, url, keys, S: params.S, requestTimeoutMs: 120_000 }));
+  const metrics = new GatewayMetrics();
+  const tally = new NodeTally();
+  let op = 0;
+  const ctx: ProtocolContext = {
+    params, keys, nodes,
+    coder: createCoder(params.k, params.S - params.k),
+    writerId: newWriterId(),
+    nextOp: () => ++op,
+    blockSize: cfg.blockSize,
+    maxPendingBytes: 16 * cfg.blockSize,
+    timeouts: DEFAULT_TIMEOUTS,
+    observer: protocolObserver(metrics, tally, log),
+  };
+  const digester = new DigestPool();
+  const s3 = {
+    config: { region: cfg.region, ...(cfg.domain ? { domain: cfg.domain } : {}), maxObjectBytes: MAX_OBJECT_BYTES },
+    objects: new ObjectStore(ctx),
+    buckets: new BucketRegistry(ctx),
+    log,
+  };
+  const app = createApp({
+    s3,
+    edge: {
+      creds: new StaticCredentialStore(cfg.credentials),
+      now: () => Date.now(),
+      metrics,
+      openBody: (req: IncomingMessage, auth: AuthResult, maxBytes: number): RequestBody => openBody(req, auth, { maxBytes, digester }),
+    },
+    params, nodes, tally, metrics, writerId: ctx.writerId,
+  });
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: 16 * 1024 }, app);
+  return {
+    server, ctx,
+    async close() {
+      server.close();
+      server.closeAllConnections();
+      await Promise.all(nodes.map((n) => n.close()));
+      await digester.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// The gateway's Prometheus metrics and the protocol observer that feeds
+// them. Rounds per operation can be read off as
+// powerstore_protocol_rounds_total{op} / powerstore_protocol_operations_total{op}.
+
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from '../../shared/src/log.js';
+import type { Evidence, EvidenceKind } from '../../shared/src/protocol/evidence.js';
+import type { OpKind, ProtocolObserver } from './protocol/context.js';
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly rounds = new Counter({
+    name: 'powerstore_protocol_rounds_total', help: 'Protocol rounds, by operation kind',
+    labelNames: ['op'] as const, registers: [this.registry],
+  });
+  readonly operations = new Counter({
+    name: 'powerstore_protocol_operations_total', help: 'Protocol operations, by kind and outcome',
+    labelNames: ['op', 'outcome'] as const, registers: [this.registry],
+  });
+  readonly evidence = new Counter({
+    name: 'powerstore_node_evidence_total', help: 'Proofs of node misbehaviour, by node and kind',
+    labelNames: ['node', 'kind'] as const, registers: [this.registry],
+  });
+  readonly trouble = new Counter({
+    name: 'powerstore_node_trouble_total', help: 'Failed or dropped node calls (lag or unreachability, never evidence)',
+    labelNames: ['node', 'what'] as const, registers: [this.registry],
+  });
+  readonly requests = new Counter({
+    name: 'powerstore_s3_requests_total', help: 'S3 requests by operation and HTTP status',
+    labelNames: ['op', 'status'] as const, registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'powerstore_s3_request_seconds', help: 'S3 request latency by operation',
+    labelNames: ['op'] as const, registers: [this.registry],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
+
+/** Evidence and trouble tallies per node, for /_powerstore/health. */
+export class NodeTally {
+  readonly evidence = new Map<number, Map<EvidenceKind, number>>();
+  readonly trouble = new Map<number, { count: number; last: string; at: number }>();
+}
+
+export function protocolObserver(m: GatewayMetrics, tally: NodeTally, log: Logger): ProtocolObserver {
+  return {
+    round: (op: OpKind) => m.rounds.inc({ op }),
+    operation: (op: OpKind, ok: boolean) => m.operations.inc({ op, outcome: ok ? 'ok' : 'error' }),
+    evidence: (e: Evidence) => {
+      m.evidence.inc({ node: String(e.node), kind: e.kind });
+      let k = tally.evidence.get(e.node);
+      if (!k) tally.evidence.set(e.node, (k = new Map()));
+      k.set(e.kind, (k.get(e.kind) ?? 0) + 1);
+      log.warn({ node: e.node, kind: e.kind, detail: e.detail }, 'evidence of node misbehaviour');
+    },
+    nodeTrouble: (node: number, what: string, err: unknown) => {
+      m.trouble.inc({ node: String(node), what });
+      const msg = err instanceof Error ? err.message : String(err);
+      const t = tally.trouble.get(node);
+      tally.trouble.set(node, { count: (t?.count ?? 0) + 1, last: `${what}: ${msg}`, at: Date.now() });
+      log.debug({ node, what, err: msg }, 'node call failed');
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// Objects over registers (DESIGN §8): an object is the value of the
+// register (bucket, key); DeleteObject writes a delete marker. This is the
+// only place S3 handlers reach the protocol through.
+
+import type { Candidate } from '../../shared/src/protocol/candidate.js';
+import { decodeMeta, type ObjectMeta } from './object-meta.js';
+import type { ProtocolContext } from './protocol/context.js';
+import { listMerged } from './protocol/list-merge.js';
+import { readRegister, type ReadResult } from './protocol/reader.js';
+import { restoreRange } from './protocol/restore.js';
+import { writeRegister } from './protocol/writer.js';
+import { encodeMeta } from './object-meta.js';
+
+export interface FoundObject {
+  readonly meta: ObjectMeta;
+  readonly read: ReadResult;
+}
+
+export interface ListOptions {
+  readonly prefix: string;
+  readonly delimiter: string;
+  /** Continue after this key (exclusive). */
+  readonly after: string | null;
+  /** `after` is a common prefix: skip every key under it. */
+  readonly skipPrefix: boolean;
+  readonly maxKeys: number;
+}
+
+export interface ListedObject {
+  readonly key: string;
+  readonly meta: ObjectMeta;
+}
+
+export interface ListResult {
+  readonly contents: readonly ListedObject[];
+  readonly commonPrefixes: readonly string[];
+  readonly truncated: boolean;
+  /** Where the next page starts: the last key or common prefix emitted. */
+  readonly next: { readonly after: string; readonly skipPrefix: boolean } | null;
+}
+
+export class ObjectStore {
+  constructor(private readonly ctx: ProtocolContext) {}
+
+  get k(): number {
+    return this.ctx.params.k;
+  }
+
+  /** Streams the body in; `finalize` builds the metadata once the body has ended and verified. */
+  async put(
+    bucket: string,
+    key: string,
+    body: AsyncIterable<Buffer>,
+    finalize: (size: number, blockSize: number) => ObjectMeta | Promise<ObjectMeta>,
+    signal: AbortSignal,
+  ): Promise<{ meta: ObjectMeta; candidate: Candidate }> {
+    let meta: ObjectMeta | null = null;
+    const r = await writeRegister(this.ctx, { ns: bucket, key }, {
+      body,
+      finalize: async (size, blockSize) => encodeMeta((meta = await finalize(size, blockSize))),
+    }, 'write', signal);
+    return { meta: meta!, candidate: r.candidate };
+  }
+
+  /** The object's current metadata, or null when absent or deleted. */
+  async head(bucket: string, key: string, signal: AbortSignal): Promise<FoundObject | null> {
+    const read = await readRegister(this.ctx, { ns: bucket, key }, 'read', signal);
+    if (!read) return null;
+    const meta = decodeMeta(read.meta);
+    return meta.deleteMarker ? null : { meta, read };
+  }
+
+  /** Bytes [first, last] of an object found by head(). */
+  stream(found: FoundObject, first: number, last: number, signal: AbortSignal): AsyncIterable<Buffer> {
+    const layout = { size: found.meta.size, k: this.ctx.params.k, blockSize: found.meta.blockSize };
+    return restoreRange(this.ctx, found.read, layout, first, last, signal);
+  }
+
+  async delete(bucket: string, key: string, signal: AbortSignal): Promise<void> {
+    async function* none(): AsyncIterable<Buffer> {}
+    await writeRegister(this.ctx, { ns: bucket, key }, {
+      body: none(),
+      finalize: (_size, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: Date.now(), deleteMarker: true }),
+    }, 'delete', signal);
+  }
+
+  /**
+   * One S3 listing page: visible objects and CommonPrefixes (each prefix
+   * once), at most maxKeys of them together, delete markers hidden.
+   */
+  async list(bucket: string, o: ListOptions, signal: AbortSignal): Promise<ListResult> {
+    const contents: ListedObject[] = [];
+    const prefixes: string[] = [];
+    let after = o.after;
+    let skipPrefix = o.skipPrefix;
+    let next: ListResult['next'] = null;
+    const full = (): boolean => contents.length + prefixes.length >= o.maxKeys;
+    if (o.maxKeys === 0) return { contents, commonPrefixes: prefixes, truncated: false, next: null };
+    for (;;) {
+      const want = Math.min(1000, o.maxKeys - contents.length - prefixes.length + 1);
+      const page = await listMerged(this.ctx, { ns: bucket, prefix: o.prefix, after, skipPrefix, limit: want }, signal);
+      let lastPrefix: string | null = null;
+      for (const e of page.entries) {
+        if (lastPrefix !== null && e.key.startsWith(lastPrefix)) continue;
+        const meta = decodeMeta(e.meta);
+        // Delete markers are hidden, and never make a CommonPrefix by
+        // themselves: a prefix is emitted at its first live key (keys under
+        // one prefix are contiguous in key order).
+        if (meta.deleteMarker) continue;
+        let cp: string | null = null;
+        if (o.delimiter) {
+          const i = e.key.indexOf(o.delimiter, o.prefix.length);
+          if (i >= 0) cp = e.key.slice(0, i + o.delimiter.length);
+        }
+        if (full()) return { contents, commonPrefixes: prefixes, truncated: true, next };
+        if (cp !== null) {
+          lastPrefix = cp;
+          prefixes.push(cp);
+          next = { after: cp, skipPrefix: true };
+        } else {
+          contents.push({ key: e.key, meta });
+          next = { after: e.key, skipPrefix: false };
+        }
+      }
+      if (!page.truncated || page.lastKey === null) return { contents, commonPrefixes: prefixes, truncated: false, next };
+      if (lastPrefix !== null && page.lastKey.startsWith(lastPrefix)) {
+        after = lastPrefix;
+        skipPrefix = true;
+      } else {
+        after = page.lastKey;
+        skipPrefix = false;
+      }
+    }
+  }
+}

@@ -1,0 +1,162 @@
+// Listing (DESIGN §8): each node returns raw entries in key order; the
+// gateway merges q pages. A page breaking the rules (non-authentic entry,
+// key out of order or outside the request, cc/meta not hashing to D, a short
+// page claiming more) is evidence, and another node's page replaces it, so a
+// Byzantine node can neither invent keys nor stall the listing. Keys are
+// emitted only up to the smallest last key among truncated pages (a key
+// known only to a node past the end of its page must not be skipped). Every
+// candidate fewer than q pages reported is written back to q nodes before the
+// reply, so a listing never shows less than a completed write and every
+// object it lists can be read.
+
+import type { ListEntry, ListPage, ListRequest } from '../../../shared/src/node-api.js';
+import { computeD, normalise, type Candidate } from '../../../shared/src/protocol/candidate.js';
+import { equalBytes } from '../../../shared/src/bytes.js';
+import { regId } from '../../../shared/src/protocol/register.js';
+import { compareTs } from '../../../shared/src/protocol/timestamp.js';
+import type { ProtocolContext } from './context.js';
+import { quorumCall } from './quorum.js';
+import { readRegister } from './reader.js';
+import { reportError } from './writer.js';
+
+export interface MergedEntry {
+  readonly key: string;
+  readonly c: Candidate;
+  readonly meta: Buffer;
+}
+
+export interface MergedPage {
+  readonly entries: readonly MergedEntry[];
+  /** More keys may follow the last entry. */
+  readonly truncated: boolean;
+  /** The last key this page covers (continue after it), even if its entry was dropped. */
+  readonly lastKey: string | null;
+}
+
+function cmpKey(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+interface CheckedPage {
+  readonly entries: Array<ListEntry & { readonly lc: Candidate }>;
+  readonly truncated: boolean;
+}
+
+/** Checks one node's page against the rules; returns the reason it breaks them, or null. */
+function checkPage(ctx: ProtocolContext, req: ListRequest, page: ListPage): { page: CheckedPage } | { bad: string } {
+  if (page.entries.length > req.limit) return { bad: 'more entries than asked for' };
+  if (page.truncated && page.entries.length < req.limit) return { bad: 'short page claims more' };
+  const out: CheckedPage['entries'] = [];
+  let prev: string | null = null;
+  for (const e of page.entries) {
+    if (!e.key.startsWith(req.prefix)) return { bad: `key outside prefix` };
+    if (req.after !== null && (cmpKey(e.key, req.after) <= 0 || (req.skipPrefix && e.key.startsWith(req.after)))) {
+      return { bad: 'key at or before the marker' };
+    }
+    if (prev !== null && cmpKey(e.key, prev) <= 0) return { bad: 'keys out of order' };
+    prev = e.key;
+    const lc = normalise(ctx.keys, ctx.params, regId(req.ns, e.key), e.lc);
+    if (!lc) return { bad: `entry ${JSON.stringify(e.key)} is not authentic` };
+    if (e.cc && e.meta && !equalBytes(computeD(e.cc, e.meta), lc.d)) return { bad: 'cc/meta do not hash to D' };
+    out.push({ ...e, lc });
+  }
+  return { page: { entries: out, truncated: page.truncated } };
+}
+
+export async function listMerged(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal): Promise<MergedPage> {
+  try {
+    const r = await list(ctx, req, signal);
+    ctx.observer.operation('list', true);
+    return r;
+  } catch (e) {
+    ctx.observer.operation('list', false);
+    throw e;
+  }
+}
+
+async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal): Promise<MergedPage> {
+  const checked = new Map<number, CheckedPage>();
+  ctx.observer.round('list', 'list');
+  await quorumCall(ctx.nodes, (n, sig) => n.list(req, sig), {
+    need: ctx.params.q,
+    timeoutMs: ctx.timeouts.rpcMs,
+    what: 'list',
+    signal,
+    onAnswer: (node, page) => {
+      const r = checkPage(ctx, req, page);
+      if ('bad' in r) ctx.observer.evidence({ node, kind: 'bad-listing', detail: r.bad });
+      else checked.set(node, r.page);
+    },
+    accept: (node) => checked.has(node),
+    onError: (n, e) => reportError(ctx, n, 'list', e),
+  });
+
+  // Cut at the smallest last key among truncated pages.
+  let cutoff: string | null = null;
+  let truncated = false;
+  for (const p of checked.values()) {
+    if (!p.truncated) continue;
+    truncated = true;
+    const last = p.entries[p.entries.length - 1]!.key;
+    if (cutoff === null || cmpKey(last, cutoff) < 0) cutoff = last;
+  }
+
+  // Per key: the highest authentic candidate, how many pages reported it, a description.
+  const best = new Map<string, { c: Candidate; reporters: number; meta?: Buffer }>();
+  for (const p of checked.values()) {
+    for (const e of p.entries) {
+      if (cutoff !== null && cmpKey(e.key, cutoff) > 0) continue;
+      const cur = best.get(e.key);
+      const order = cur ? compareTs(e.lc.ts, cur.c.ts) : 1;
+      if (order > 0) best.set(e.key, { c: e.lc, reporters: 1, ...(e.meta ? { meta: e.meta } : {}) });
+      else if (order === 0) {
+        cur!.reporters++;
+        if (!cur!.meta && e.meta) cur!.meta = e.meta;
+      }
+    }
+  }
+
+  const keys = [...best.keys()].sort(cmpKey);
+  const entries = await mapLimited(keys, 16, async (key): Promise<MergedEntry | null> => {
+    const b = best.get(key)!;
+    const ref = { ns: req.ns, key };
+    if (!b.meta) {
+      // Authentic but undescribed: read it the normal way (which writes back).
+      const r = await readRegister(ctx, ref, 'list', signal);
+      return r ? { key, c: r.c, meta: r.meta } : null;
+    }
+    if (b.reporters < ctx.params.q) await writeBack(ctx, ref, b.c, signal);
+    return { key, c: b.c, meta: b.meta };
+  });
+  return {
+    entries: entries.filter((e): e is MergedEntry => e !== null),
+    truncated,
+    lastKey: cutoff ?? (keys.length ? keys[keys.length - 1]! : null),
+  };
+}
+
+/** Writes c back until q nodes hold lc ≥ c (acks from nodes left below it do not count). */
+async function writeBack(ctx: ProtocolContext, ref: { ns: string; key: string }, c: Candidate, signal: AbortSignal): Promise<void> {
+  ctx.observer.round('list', 'write-back');
+  await quorumCall(ctx.nodes, (n, sig) => n.complete(ref, c, sig), {
+    need: ctx.params.q,
+    timeoutMs: ctx.timeouts.rpcMs,
+    what: 'list write-back',
+    signal,
+    accept: (_n, lc) => compareTs(lc, c.ts) >= 0,
+    onError: (n, e) => reportError(ctx, n, 'list write-back', e),
+  });
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,67 @@
+// Bucket operations: CreateBucket, HeadBucket, DeleteBucket,
+// GetBucketLocation (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html etc.).
+
+import { readLimited } from '../../../shared/src/http-body.js';
+import type { BucketRecord } from '../buckets.js';
+import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
+import { S3Error } from './errors.js';
+import { childText, parseXml, S3_NS } from './xml.js';
+
+type BucketReq = S3Request & { endpoint: { bucket: string } };
+
+/** The bucket's record, or NoSuchBucket. */
+export async function requireBucket(s3: S3Context, r: BucketReq): Promise<BucketRecord> {
+  const rec = await s3.buckets.get(r.endpoint.bucket, r.signal);
+  if (!rec) throw new S3Error('NoSuchBucket', undefined, { BucketName: r.endpoint.bucket });
+  return rec;
+}
+
+/** Reads a small verified request body (XML configuration documents). */
+export async function smallBody(r: S3Request, limit = 1024 * 1024): Promise<string> {
+  try {
+    return (await readLimited(r.body().stream, limit)).toString('utf8');
+  } catch (e) {
+    if (e instanceof Error && e.name === 'BodyTooLargeError') throw new S3Error('MaxMessageLengthExceeded');
+    throw e;
+  }
+}
+
+export async function createBucket(s3: S3Context, r: BucketReq): Promise<S3Response> {
+  const name = r.endpoint.bucket;
+  const xml = await smallBody(r);
+  if (xml.trim() !== '') {
+    const loc = childText(parseXml(xml), 'LocationConstraint') ?? '';
+    if (loc !== '' && loc !== s3.config.region) {
+      throw new S3Error('InvalidArgument', `The ${loc} location constraint is incompatible with this endpoint's region ${s3.config.region}.`, { ArgumentName: 'LocationConstraint' });
+    }
+  }
+  const existing = await s3.buckets.fresh(name, r.signal);
+  if (existing) {
+    if (existing.owner === r.principal.user) throw new S3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: name });
+    throw new S3Error('BucketAlreadyExists', undefined, { BucketName: name });
+  }
+  await s3.buckets.create(name, r.principal.user, s3.config.region, r.signal);
+  return { status: 200, headers: { location: `/${name}` } };
+}
+
+export async function headBucket(s3: S3Context, r: BucketReq): Promise<S3Response> {
+  const rec = await requireBucket(s3, r);
+  return { status: 200, headers: { 'x-amz-bucket-region': rec.region } };
+}
+
+export async function deleteBucket(s3: S3Context, r: BucketReq): Promise<S3Response> {
+  const name = r.endpoint.bucket;
+  const rec = await s3.buckets.fresh(name, r.signal);
+  if (!rec) throw new S3Error('NoSuchBucket', undefined, { BucketName: name });
+  const probe = await s3.objects.list(name, { prefix: '', delimiter: '', after: null, skipPrefix: false, maxKeys: 1 }, r.signal);
+  if (probe.contents.length > 0) throw new S3Error('BucketNotEmpty', undefined, { BucketName: name });
+  await s3.buckets.remove(name, r.signal);
+  return { status: 204 };
+}
+
+export async function getBucketLocation(s3: S3Context, r: BucketReq): Promise<S3Response> {
+  const rec = await requireBucket(s3, r);
+  // us-east-1 is reported as an empty LocationConstraint, as AWS does.
+  const loc = rec.region === 'us-east-1' ? '' : rec.region;
+  return xmlResponse(`<?xml version="1.0" encoding="UTF-8"?><LocationConstraint xmlns="${S3_NS}">${loc}</LocationConstraint>`);
+}

@@ -1,0 +1,79 @@
+// Every S3 operation the gateway knows, as a discriminated union (STYLE.md
+// §2): the router turns a request into one of these and knows nothing about
+// storage; dispatch.ts switches over it exhaustively. OPERATIONS lists each
+// operation's status; the README's compatibility table is generated from it
+// (and a test keeps the two in step).
+
+export type BucketOp =
+  | 'CreateBucket' | 'HeadBucket' | 'DeleteBucket' | 'GetBucketLocation'
+  | 'ListObjects' | 'ListObjectsV2' | 'ListObjectVersions' | 'ListMultipartUploads'
+  | 'DeleteObjects' | 'PostObject'
+  | 'GetBucketVersioning' | 'PutBucketVersioning' | 'GetBucketAcl' | 'PutBucketAcl';
+
+export type ObjectOp =
+  | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
+  | 'CreateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload' | 'ListParts'
+  | 'GetObjectAcl' | 'PutObjectAcl' | 'GetObjectAttributes';
+
+export interface Query {
+  /** Decoded query parameters; a parameter without "=" has value "". */
+  readonly params: ReadonlyMap<string, string>;
+}
+
+export type Endpoint =
+  | { readonly op: 'ListBuckets'; readonly query: Query }
+  | { readonly op: BucketOp; readonly bucket: string; readonly query: Query }
+  | { readonly op: ObjectOp; readonly bucket: string; readonly key: string; readonly query: Query }
+  /** Recognised S3 operations this gateway does not implement: answered NotImplemented. */
+  | { readonly op: 'Unsupported'; readonly name: string; readonly bucket?: string; readonly key?: string };
+
+export type OperationName = Exclude<Endpoint['op'], 'Unsupported'>;
+
+export type Support = 'implemented' | 'partial' | 'not-implemented';
+
+/**
+ * Status of every operation. 'partial' names what is missing. Operations the
+ * router maps to 'Unsupported' are listed under UNSUPPORTED_SUBRESOURCES.
+ */
+export const OPERATIONS: Record<OperationName, { readonly support: Support; readonly note: string }> = {
+  ListBuckets: { support: 'implemented', note: '' },
+  CreateBucket: { support: 'implemented', note: 'check-then-write: two concurrent creates of one name may both succeed' },
+  HeadBucket: { support: 'implemented', note: '' },
+  DeleteBucket: { support: 'implemented', note: 'refused while any object is visible' },
+  GetBucketLocation: { support: 'implemented', note: '' },
+  ListObjects: { support: 'implemented', note: 'prefix, delimiter, marker, max-keys, encoding-type=url' },
+  ListObjectsV2: { support: 'implemented', note: 'prefix, delimiter, continuation-token, start-after, max-keys, fetch-owner, encoding-type=url' },
+  ListObjectVersions: { support: 'not-implemented', note: 'no versioning' },
+  ListMultipartUploads: { support: 'not-implemented', note: '' },
+  DeleteObjects: { support: 'not-implemented', note: '' },
+  PostObject: { support: 'not-implemented', note: '' },
+  GetBucketVersioning: { support: 'not-implemented', note: '' },
+  PutBucketVersioning: { support: 'not-implemented', note: '' },
+  GetBucketAcl: { support: 'not-implemented', note: '' },
+  PutBucketAcl: { support: 'not-implemented', note: '' },
+  PutObject: { support: 'implemented', note: 'SigV4 header auth; sha256, UNSIGNED-PAYLOAD and aws-chunked bodies' },
+  CopyObject: { support: 'not-implemented', note: '' },
+  GetObject: { support: 'implemented', note: 'single ranges' },
+  HeadObject: { support: 'implemented', note: '' },
+  DeleteObject: { support: 'implemented', note: 'writes a delete marker' },
+  CreateMultipartUpload: { support: 'not-implemented', note: '' },
+  UploadPart: { support: 'not-implemented', note: '' },
+  UploadPartCopy: { support: 'not-implemented', note: '' },
+  CompleteMultipartUpload: { support: 'not-implemented', note: '' },
+  AbortMultipartUpload: { support: 'not-implemented', note: '' },
+  ListParts: { support: 'not-implemented', note: '' },
+  GetObjectAcl: { support: 'not-implemented', note: '' },
+  PutObjectAcl: { support: 'not-implemented', note: '' },
+  GetObjectAttributes: { support: 'not-implemented', note: '' },
+};
+
+/** Bucket and object sub-resources recognised only to answer NotImplemented. */
+export const UNSUPPORTED_SUBRESOURCES = {
+  bucket: [
+    'policy', 'cors', 'lifecycle', 'tagging', 'encryption', 'website', 'logging', 'notification', 'replication',
+    'requestPayment', 'accelerate', 'analytics', 'inventory', 'metrics', 'intelligent-tiering', 'ownershipControls',
+    'publicAccessBlock', 'object-lock', 'policyStatus',
+  ],
+  object: ['tagging', 'retention', 'legal-hold', 'torrent', 'restore', 'select'],
+} as const;

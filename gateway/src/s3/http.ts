@@ -1,0 +1,135 @@
+// The S3 edge: request id, routing, authentication, dispatch, and the one
+// place responses and errors are written. A failure before the first
+// response byte becomes the S3 XML error; a failure after it (a body that
+// could not be restored mid-stream) aborts the connection, so partial data
+// is never passed off as whole.
+
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authenticate } from './auth/authenticate.js';
+import type { AuthResult } from './auth/types.js';
+import type { CredentialStore } from './auth/credentials.js';
+import type { RequestBody, S3Context, S3Request, S3Response } from './context.js';
+import { dispatch } from './dispatch.js';
+import { toS3Error, isServerFault } from './error-map.js';
+import type { Endpoint } from './endpoints.js';
+import { S3Error } from './errors.js';
+import { route } from './router.js';
+import { renderError } from './xml-error.js';
+import type { GatewayMetrics } from '../metrics.js';
+
+export interface EdgeDeps {
+  readonly creds: CredentialStore;
+  readonly now: () => number;
+  readonly metrics: GatewayMetrics;
+  /** The body layer: a verified stream for this request under its authentication. */
+  readonly openBody: (req: IncomingMessage, auth: AuthResult, maxBytes: number) => RequestBody;
+}
+
+export function newRequestId(): string {
+  return randomBytes(8).toString('hex').toUpperCase();
+}
+
+function opName(e: Endpoint | null): string {
+  if (!e) return 'unrouted';
+  return e.op === 'Unsupported' ? 'Unsupported' : e.op;
+}
+
+export async function handleS3(s3: S3Context, deps: EdgeDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = process.hrtime.bigint();
+  const id = newRequestId();
+  res.setHeader('x-amz-request-id', id);
+  res.setHeader('x-amz-id-2', randomBytes(24).toString('base64'));
+  res.setHeader('server', 'PoWerStore');
+  const ac = new AbortController();
+  const onClose = (): void => {
+    if (!res.writableFinished) ac.abort(new Error('client went away'));
+  };
+  res.once('close', onClose);
+  let endpoint: Endpoint | null = null;
+  let resource = req.url ?? '/';
+  try {
+    const rawUrl = req.url ?? '/';
+    resource = rawUrl.split('?')[0] ?? '/';
+    const routed = route(
+      { method: req.method ?? 'GET', host: req.headers.host, rawUrl, copySource: req.headers['x-amz-copy-source'] !== undefined },
+      { ...(s3.config.domain ? { domain: s3.config.domain } : {}) },
+    );
+    endpoint = routed.endpoint;
+    const e = endpoint;
+    const auth = authenticate(
+      { method: req.method ?? 'GET', rawUrl, headers: req.headers },
+      {
+        creds: deps.creds, region: s3.config.region, now: deps.now,
+        ...('bucket' in e && e.bucket !== undefined ? { bucket: e.bucket } : {}),
+        ...('key' in e && e.key !== undefined ? { key: e.key } : {}),
+      },
+    );
+    let body: RequestBody | null = null;
+    const r: S3Request = {
+      id, endpoint: e, method: req.method ?? 'GET', headers: req.headers, raw: req,
+      principal: { accessKey: auth.accessKey, user: auth.user }, signal: ac.signal,
+      body: () => (body ??= deps.openBody(req, auth, s3.config.maxObjectBytes)),
+    };
+    const resp = await dispatch(s3, r);
+    await send(res, resp, req.method === 'HEAD');
+  } catch (err) {
+    const e = toS3Error(err);
+    if (isServerFault(e)) s3.log.error({ err, requestId: id, op: opName(endpoint) }, 'request failed');
+    else s3.log.debug({ requestId: id, code: e.code, msg: e.message }, 'request refused');
+    if (res.headersSent) {
+      res.destroy();
+    } else {
+      sendError(res, e, resource, id, req.method === 'HEAD', !req.complete && hasBody(req));
+    }
+  } finally {
+    res.off('close', onClose);
+    const op = opName(endpoint);
+    deps.metrics.requests.inc({ op, status: String(res.statusCode) });
+    deps.metrics.latency.observe({ op }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}
+
+async function send(res: ServerResponse, r: S3Response, head: boolean): Promise<void> {
+  const headers: Record<string, string | number> = { ...(r.headers ?? {}) };
+  const body = r.body;
+  if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    headers['content-length'] ??= buf.length;
+    res.writeHead(r.status, headers);
+    res.end(head ? undefined : buf);
+    return;
+  }
+  if (body === undefined) {
+    headers['content-length'] ??= 0;
+    res.writeHead(r.status, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(r.status, headers);
+  for await (const chunk of body) {
+    if (res.destroyed) throw new Error('client went away');
+    if (!res.write(chunk)) await once(res, 'drain');
+  }
+  res.end();
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+function sendError(res: ServerResponse, e: S3Error, resource: string, id: string, head: boolean, bodyUnread: boolean): void {
+  const headers: Record<string, string | number> = {};
+  // A request body we did not read would be parsed as the next request.
+  if (bodyUnread) headers.connection = 'close';
+  if (e.status === 304 || head) {
+    headers['content-length'] = 0;
+    res.writeHead(e.status, headers);
+    res.end();
+    return;
+  }
+  const xml = Buffer.from(renderError(e, resource, id), 'utf8');
+  res.writeHead(e.status, { ...headers, 'content-type': 'application/xml', 'content-length': xml.length });
+  res.end(xml);
+}

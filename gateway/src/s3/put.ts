@@ -1,0 +1,25 @@
+// PutObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html).
+// The body streams through the body layer (signature, aws-chunked framing,
+// Content-MD5 and x-amz-checksum-* verification) straight into the erasure
+// coder; nothing becomes visible unless every check passed.
+
+import { requireBucket } from './bucket.js';
+import type { S3Context, S3Request, S3Response } from './context.js';
+import { checksumHeaders, storedHeaders } from './object-headers.js';
+
+type ObjReq = S3Request<{ op: 'PutObject'; bucket: string; key: string; query: import('./endpoints.js').Query }>;
+
+export async function putObject(s3: S3Context, r: ObjReq): Promise<S3Response> {
+  await requireBucket(s3, r);
+  const stored = storedHeaders(r.headers);
+  const body = r.body();
+  const { meta } = await s3.objects.put(r.endpoint.bucket, r.endpoint.key, body.stream, (size, blockSize) => {
+    const b = body.result();
+    const checksums = Object.fromEntries(Object.entries(b.checksums).map(([alg, v]) => [alg.toLowerCase(), v]));
+    return {
+      v: 1, size, blockSize, lastModified: Date.now(), etag: b.md5Hex, ...stored,
+      ...(Object.keys(checksums).length ? { checksums } : {}),
+    };
+  }, r.signal);
+  return { status: 200, headers: { etag: `"${meta.etag}"`, ...checksumHeaders(meta) } };
+}
