@@ -89,6 +89,11 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
     },
     accept: (node) => checked.has(node),
     onError: (n, e) => reportError(ctx, n, 'list', e),
+    // Too late to count, but a page breaking the rules is still evidence.
+    onLate: (node, page) => {
+      const r = checkPage(ctx, req, page);
+      if ('bad' in r) ctx.observer.evidence({ node, kind: 'bad-listing', detail: r.bad });
+    },
   });
 
   // Cut at the smallest last key among truncated pages.

@@ -5,7 +5,7 @@
 // is never passed off as whole.
 
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate } from './auth/authenticate.js';
 import type { AuthResult } from './auth/types.js';
@@ -43,6 +43,8 @@ export async function handleS3(s3: S3Context, deps: EdgeDeps, req: IncomingMessa
   res.setHeader('x-amz-id-2', randomBytes(24).toString('base64'));
   res.setHeader('server', 'PoWerStore');
   const ac = new AbortController();
+  // Every node call of every round listens on this one signal.
+  setMaxListeners(0, ac.signal);
   const onClose = (): void => {
     if (!res.writableFinished) ac.abort(new Error('client went away'));
   };

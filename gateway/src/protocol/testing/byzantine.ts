@@ -149,3 +149,47 @@ export function equivocate(inner: NodeApi, favoured: (readId: string) => boolean
     filter: async (r, id, C, s) => (favoured(id) ? inner.filter(r, id, C, s) : { ts: null }),
   });
 }
+
+/** Adds a random delay (0..maxMs) before every answer: honest but slow and reordered. */
+export function delayed(inner: NodeApi, maxMs: number, rand: () => number = Math.random): NodeApi {
+  const pause = (): Promise<void> => new Promise((r) => setTimeout(r, Math.floor(rand() * maxMs)));
+  return override(inner, {
+    clock: async (r, s) => (await pause(), inner.clock(r, s)),
+    complete: async (r, c, s) => (await pause(), inner.complete(r, c, s)),
+    collect: async (r, id, s) => (await pause(), inner.collect(r, id, s)),
+    filter: async (r, id, C, s) => (await pause(), inner.filter(r, id, C, s)),
+    list: async (q, s) => (await pause(), inner.list(q, s)),
+    openStore: (r, b, s) => {
+      const real = inner.openStore(r, b, s);
+      return {
+        write: (c) => real.write(c),
+        get pending() { return real.pending; },
+        commit: async (m) => (await pause(), real.commit(m)),
+        abort: () => real.abort(),
+      };
+    },
+  });
+}
+
+/** Listing lies: hides every other key, invents a key, or claims more after a short page. */
+export function listLie(inner: NodeApi, how: 'hide' | 'invent' | 'short' | 'stale'): NodeApi {
+  return override(inner, {
+    async list(req, s) {
+      const page = await inner.list(req, s);
+      switch (how) {
+        case 'hide':
+          return { entries: page.entries.filter((_, i) => i % 2 === 1), truncated: page.truncated };
+        case 'invent': {
+          const first = page.entries[0];
+          if (!first) return page;
+          const fake = { ...first, key: `${first.key}-invented` };
+          return { entries: [...page.entries.slice(0, 1), fake, ...page.entries.slice(1)].slice(0, req.limit), truncated: page.truncated };
+        }
+        case 'short':
+          return { entries: page.entries.slice(0, 1), truncated: true };
+        case 'stale':
+          return { entries: page.entries.map((e) => ({ key: e.key, lc: e.lc })), truncated: page.truncated };
+      }
+    },
+  });
+}

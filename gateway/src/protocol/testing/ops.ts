@@ -1,6 +1,7 @@
 // Object-level helpers over the protocol for tests: put, get and delete of
 // whole buffers, with a minimal ObjectMeta.
 
+import { setMaxListeners } from 'node:events';
 import type { RegRef } from '../../../../shared/src/node-api.js';
 import { decodeMeta, encodeMeta } from '../../object-meta.js';
 import type { ProtocolContext } from '../context.js';
@@ -9,6 +10,7 @@ import { restoreRange } from '../restore.js';
 import { writeRegister } from '../writer.js';
 
 const never = new AbortController().signal;
+setMaxListeners(0, never);
 
 export function ref(key: string, ns = 'bucket'): RegRef {
   return { ns, key };
