@@ -19,9 +19,11 @@ import { StaticCredentialStore } from './s3/auth/credentials.js';
 import type { AuthResult } from './s3/auth/types.js';
 import type { RequestBody } from './s3/context.js';
 import { openBody } from './s3/body/verified-body.js';
-import { DigestPool } from './s3/body/digest-worker.js';
+import { DigestPool, InlineDigester } from './s3/body/digest-worker.js';
 
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
+/** Bodies up to this size hash on the main thread. */
+const INLINE_DIGEST_MAX = 256 * 1024;
 
 export interface RunningGateway {
   readonly server: Server;
@@ -42,11 +44,12 @@ export function buildGateway(cfg: GatewayConfig, log: Logger): RunningGateway {
     writerId: newWriterId(),
     nextOp: () => ++op,
     blockSize: cfg.blockSize,
-    maxPendingBytes: 16 * cfg.blockSize,
+    maxPendingBytes: 8 * cfg.blockSize,
     timeouts: DEFAULT_TIMEOUTS,
     observer: protocolObserver(metrics, tally, log),
   };
   const digester = new DigestPool();
+  const inline = new InlineDigester();
   const s3 = {
     config: { region: cfg.region, ...(cfg.domain ? { domain: cfg.domain } : {}), maxObjectBytes: MAX_OBJECT_BYTES },
     objects: new ObjectStore(ctx),
@@ -59,7 +62,11 @@ export function buildGateway(cfg: GatewayConfig, log: Logger): RunningGateway {
       creds: new StaticCredentialStore(cfg.credentials),
       now: () => Date.now(),
       metrics,
-      openBody: (req: IncomingMessage, auth: AuthResult, maxBytes: number): RequestBody => openBody(req, auth, { maxBytes, digester }),
+      // Small bodies hash inline: a round trip to the worker costs more than MD5 of a few KiB.
+      openBody: (req: IncomingMessage, auth: AuthResult, maxBytes: number): RequestBody => {
+        const len = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? NaN);
+        return openBody(req, auth, { maxBytes, digester: len <= INLINE_DIGEST_MAX ? inline : digester });
+      },
     },
     params, nodes, tally, metrics, writerId: ctx.writerId,
   });

@@ -8,6 +8,7 @@ import type { ProtocolContext } from './protocol/context.js';
 import { listMerged } from './protocol/list-merge.js';
 import { readRegister, type ReadResult } from './protocol/reader.js';
 import { restoreRange } from './protocol/restore.js';
+import { storedValue } from './protocol/reader.js';
 import { writeRegister } from './protocol/writer.js';
 import { encodeMeta } from './object-meta.js';
 
@@ -73,7 +74,7 @@ export class ObjectStore {
   /** Bytes [first, last] of an object found by head(). */
   stream(found: FoundObject, first: number, last: number, signal: AbortSignal): AsyncIterable<Buffer> {
     const layout = { size: found.meta.size, k: this.ctx.params.k, blockSize: found.meta.blockSize };
-    return restoreRange(this.ctx, found.read, layout, first, last, signal);
+    return restoreRange(this.ctx, storedValue(found.read), layout, first, last, signal);
   }
 
   async delete(bucket: string, key: string, signal: AbortSignal): Promise<void> {

@@ -66,6 +66,8 @@ export interface NodeApi {
   readonly index: number;
   clock(reg: RegRef, signal: AbortSignal): Promise<Timestamp | null>;
   openStore(reg: RegRef, blockSize: number, signal: AbortSignal): StoreSession;
+  /** A store whose whole fragment is known: data and store message in one request. */
+  storeWhole(reg: RegRef, blockSize: number, fragment: Buffer, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck>;
   /** complete, and every other write-back of one candidate; answers lc.ts afterwards. */
   complete(reg: RegRef, c: Candidate, signal: AbortSignal): Promise<Timestamp | null>;
   collect(reg: RegRef, readId: string, signal: AbortSignal): Promise<Candidate | null>;

@@ -5,7 +5,7 @@
 // and cc[i] binds every fragment block). A replay window plus a nonce cache
 // refuse re-sent requests. Nodes accept nothing unauthenticated.
 
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random.js';
 import { equalBytes, fromHex } from './bytes.js';
 import { hmacSha256 } from './hash.js';
 import type { NodeKeyring } from './keys.js';
@@ -21,7 +21,7 @@ function mac(key: Buffer, method: string, path: string, time: number, nonce: str
 
 /** The auth header value for one request. */
 export function signRequest(key: Buffer, epoch: number, method: string, path: string, bodyHash: string, now = Date.now()): string {
-  const nonce = randomBytes(16).toString('hex');
+  const nonce = randomHex(16);
   return `e=${epoch},t=${now},n=${nonce},s=${mac(key, method, path, now, nonce, bodyHash).toString('hex')}`;
 }
 

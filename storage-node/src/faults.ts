@@ -33,6 +33,12 @@ export class Faults {
 
   /** Rewrites a JSON answer of `route` before it is sent. */
   answer(route: string, body: Buffer): Buffer {
+    if (this.modes.has('corrupt') && route === '/v1/filter') {
+      const j = JSON.parse(body.toString('utf8')) as { fragment?: string };
+      if (!j.fragment) return body;
+      j.fragment = this.blocks(Buffer.from(j.fragment, 'base64')).toString('base64');
+      return Buffer.from(JSON.stringify(j));
+    }
     if (!this.modes.has('corrupt-vec') || route !== '/v1/collect') return body;
     const j = JSON.parse(body.toString('utf8')) as { lc: { vec: string[] } | null };
     if (j.lc) {

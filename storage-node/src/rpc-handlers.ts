@@ -7,11 +7,12 @@
 import type { ListEntry } from '../../shared/src/node-api.js';
 import {
   encodeCandAnswer, encodeFilterAnswer, encodeListAnswer, encodeTsAnswer,
-  parseCompleteReq, parseFilterReq, parseListReq, parseRef,
+  parseCompleteReq, parseFilterReq, parseListReq, parseRef, MAX_FILTER_FRAGMENT,
 } from '../../shared/src/protocol/node-messages.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import { judgeComplete, judgeFilter } from '../../shared/src/protocol/server.js';
 import { isObject, WireError } from '../../shared/src/protocol/wire.js';
+import type { StoredHist } from './disk-store.js';
 import type { NodeContext } from './node-context.js';
 
 function refOf(json: unknown): { ns: string; key: string } {
@@ -51,7 +52,15 @@ export async function handleFilter(ctx: NodeContext, json: unknown): Promise<Buf
   else await ctx.store.settled(reg);
   if (!d.chv) return encodeFilterAnswer({ ts: null });
   if (!d.hist) return encodeFilterAnswer({ ts: d.chv.ts });
-  return encodeFilterAnswer({ ts: d.chv.ts, cc: d.hist.cc, meta: d.hist.meta, blocks: d.hist.blocks });
+  const described = { ts: d.chv.ts, cc: d.hist.cc, meta: d.hist.meta, blocks: d.hist.blocks };
+  // A data-shard node sends a small fragment along: the read then needs no
+  // data round, and still moves each byte once (only k nodes send data).
+  const stored = d.hist as StoredHist; // histOf above returns the store's records
+  const k = (ctx.S - 1) / 3 + 1;
+  if (ctx.index < k && stored.fragInline && stored.fragInline.length <= MAX_FILTER_FRAGMENT) {
+    return encodeFilterAnswer({ ...described, fragment: stored.fragInline });
+  }
+  return encodeFilterAnswer(described);
 }
 
 /** The smallest byte string above every string that starts with `p` (null: none). */

@@ -10,6 +10,7 @@ import { BodyTooLargeError, readLimited } from '../../shared/src/http-body.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, RequestVerifier, STREAM_BODY } from '../../shared/src/node-auth.js';
 import { FrameError } from '../../shared/src/protocol/frames.js';
 import { MAX_JSON_BODY, PATHS } from '../../shared/src/protocol/node-messages.js';
+import { BATCH_PATH, decodeBatch, encodeAnswers, MAX_BATCH_BYTES, type BatchAnswer } from '../../shared/src/protocol/batch.js';
 import { WireError } from '../../shared/src/protocol/wire.js';
 import { handleBlocks } from './blocks-handler.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
@@ -27,19 +28,36 @@ const JSON_ROUTES: Record<string, JsonHandler> = {
   [PATHS.health]: (ctx) => handleHealth(ctx),
 };
 
+const KNOWN_ROUTES = new Set<string>([...Object.keys(JSON_ROUTES), PATHS.store, PATHS.blocks, BATCH_PATH]);
+
 export function createNodeServer(ctx: NodeContext): Server {
   const verifier = new RequestVerifier(ctx.keys);
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 30_000 }, (req, res) => {
     const started = process.hrtime.bigint();
     const route = (req.url ?? '').split('?')[0] ?? '';
     res.on('finish', () => {
-      const r = JSON_ROUTES[route] || route === PATHS.store || route === PATHS.blocks ? route : 'other';
+      const r = KNOWN_ROUTES.has(route) ? route : 'other';
       ctx.metrics.requests.inc({ route: r, status: String(res.statusCode) });
       ctx.metrics.latency.observe({ route: r }, Number(process.hrtime.bigint() - started) / 1e9);
     });
     dispatch(ctx, verifier, route, req, res).catch((err: unknown) => fail(ctx, res, err));
   });
   return server;
+}
+
+/** One protocol message (alone or inside a batch): its answer bytes, faults applied. */
+async function answer(ctx: NodeContext, route: string, body: Buffer | AsyncIterable<Buffer>): Promise<Buffer> {
+  if (route === PATHS.store) return handleStore(ctx, Buffer.isBuffer(body) ? [body] : body);
+  const json = JSON_ROUTES[route];
+  if (!json || !Buffer.isBuffer(body)) throw new NodeRequestError(404, 'no-such-route');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new WireError('body is not JSON');
+  }
+  const a = await json(ctx, parsed);
+  return ctx.faults ? ctx.faults.answer(route, a) : a;
 }
 
 async function dispatch(ctx: NodeContext, verifier: RequestVerifier, route: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -54,32 +72,43 @@ async function dispatch(ctx: NodeContext, verifier: RequestVerifier, route: stri
     return;
   }
   if (req.method !== 'POST') throw new NodeRequestError(405, 'method-not-allowed');
+  if (!KNOWN_ROUTES.has(route)) throw new NodeRequestError(404, 'no-such-route');
   const header = req.headers[AUTH_HEADER];
   const authHeader = Array.isArray(header) ? header[0] : header;
 
   if (route === PATHS.store) {
     authenticate(ctx, verifier, authHeader, route, STREAM_BODY);
-    send(res, await handleStore(ctx, req));
+    send(res, await answer(ctx, route, req as AsyncIterable<Buffer>));
     return;
   }
-  const json = JSON_ROUTES[route];
-  if (!json && route !== PATHS.blocks) throw new NodeRequestError(404, 'no-such-route');
-  const body = await readLimited(req as AsyncIterable<Buffer>, MAX_JSON_BODY);
+  const body = await readLimited(req as AsyncIterable<Buffer>, route === BATCH_PATH ? MAX_BATCH_BYTES : MAX_JSON_BODY);
   const hash = createHash('sha256').update(body).digest('hex');
   const claimed = req.headers[BODY_HASH_HEADER];
   if (claimed !== hash) throw new NodeRequestError(401, 'body-hash-mismatch');
   authenticate(ctx, verifier, authHeader, route, hash);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new WireError('body is not JSON');
-  }
-  if (json) {
-    const answer = await json(ctx, parsed);
-    send(res, ctx.faults ? ctx.faults.answer(route, answer) : answer);
-  } else {
+  if (route === BATCH_PATH) {
+    const entries = decodeBatch(body);
+    const answers = await Promise.all(entries.map(async (e): Promise<BatchAnswer> => {
+      try {
+        return { status: 200, payload: await answer(ctx, e.route, e.payload) };
+      } catch (err) {
+        const r = refusalOf(ctx, err);
+        return { status: r.status, payload: Buffer.from(JSON.stringify({ error: r.code, message: r.message })) };
+      }
+    }));
+    const out = encodeAnswers(answers);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': out.length });
+    res.end(out);
+  } else if (route === PATHS.blocks) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new WireError('body is not JSON');
+    }
     await handleBlocks(ctx, parsed, res);
+  } else {
+    send(res, await answer(ctx, route, body));
   }
 }
 
@@ -96,29 +125,24 @@ function send(res: ServerResponse, body: Buffer): void {
   res.end(body);
 }
 
+/** The status, code and message a failure is answered with. */
+function refusalOf(ctx: NodeContext, err: unknown): { status: number; code: string; message: string } {
+  if (err instanceof NodeRequestError) return { status: err.status, code: err.code, message: err.message };
+  if (err instanceof WireError || err instanceof FrameError) return { status: 400, code: 'malformed', message: err.message };
+  if (err instanceof BodyTooLargeError) return { status: 413, code: 'too-large', message: err.message };
+  ctx.log.error({ err }, 'request failed');
+  return { status: 500, code: 'internal', message: 'internal error' };
+}
+
 function fail(ctx: NodeContext, res: ServerResponse, err: unknown): void {
-  let status = 500;
-  let code = 'internal';
-  let message = 'internal error';
-  if (err instanceof NodeRequestError) {
-    ({ status, code, message } = err);
-  } else if (err instanceof WireError || err instanceof FrameError) {
-    status = 400;
-    code = 'malformed';
-    message = err.message;
-  } else if (err instanceof BodyTooLargeError) {
-    status = 413;
-    code = 'too-large';
-    message = err.message;
-  } else if (res.destroyed || (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+  if (res.destroyed || (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
     // The gateway went away mid-request (it dropped this node or its client
     // left): nothing to answer, and what was staged is already discarded.
     res.destroy();
     return;
-  } else {
-    ctx.log.error({ err }, 'request failed');
   }
-  if (status >= 400 && status < 500) ctx.log.debug({ status, code, message }, 'request refused');
+  const { status, code, message } = refusalOf(ctx, err);
+  if (status < 500) ctx.log.debug({ status, code, message }, 'request refused');
   if (res.headersSent) {
     res.destroy();
     return;

@@ -6,7 +6,6 @@
 // file fsync'd and renamed into place, directory fsync'd, then the history
 // row committed. Then, and only then, the ack.
 
-import type { IncomingMessage } from 'node:http';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
 import { validBlockSize } from '../../shared/src/erasure/layout.js';
@@ -71,7 +70,7 @@ function parseJson(b: Buffer): unknown {
   }
 }
 
-export async function handleStore(ctx: NodeContext, req: IncomingMessage): Promise<Buffer> {
+export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Buffer> {
   const dec = new FrameDecoder(MAX_JSON_BODY);
   const staging = new Staging(ctx);
   let openMsg: OpenMsg | null = null;
@@ -79,7 +78,7 @@ export async function handleStore(ctx: NodeContext, req: IncomingMessage): Promi
   let commit: StoreCommit | null = null;
   let installed = false;
   try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+    for await (const chunk of req) {
       for (const ev of dec.push(chunk)) {
         if (commit) throw new FrameError('frame after commit');
         if (ev.type === 'open') {

@@ -25,7 +25,10 @@ export async function spawnChild(
 ): Promise<Child> {
   mkdirSync(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
-  const proc = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  // POWERSTORE_CHILD_NODE_FLAGS passes flags to node itself (e.g. --cpu-prof,
+  // which NODE_OPTIONS refuses) for diagnosing a running cluster.
+  const nodeFlags = (env.POWERSTORE_CHILD_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeFlags, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   let stderrTail = '';
   proc.stderr!.on('data', (d: Buffer) => {

@@ -8,17 +8,21 @@ import { createHash } from 'node:crypto';
 import { NodeRefusedError } from '../../../shared/src/errors.js';
 import { readLimited } from '../../../shared/src/http-body.js';
 import type { WriterKeyring } from '../../../shared/src/keys.js';
-import type { ListPage, ListRequest, NodeApi, NodeHealth, RegRef, StoreSession } from '../../../shared/src/node-api.js';
+import type { ListPage, ListRequest, NodeApi, NodeHealth, RegRef, StoreAck, StoreSession } from '../../../shared/src/node-api.js';
+import type { StoreCommit } from '../../../shared/src/protocol/server.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../../shared/src/protocol/frames.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '../../../shared/src/node-auth.js';
 import type { Candidate } from '../../../shared/src/protocol/candidate.js';
 import type { FilterAnswer } from '../../../shared/src/protocol/client.js';
 import {
-  encodeBlocksReq, encodeCompleteReq, encodeFilterReq, encodeRefBody, MAX_JSON_BODY, parseCandAnswer,
+  encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, encodeRefBody, MAX_JSON_BODY, parseCandAnswer,
   parseFilterAnswer, parseHealth, parseListAnswer, parseTsAnswer, PATHS,
 } from '../../../shared/src/protocol/node-messages.js';
 import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import { WireError } from '../../../shared/src/protocol/wire.js';
 import { HttpStoreSession } from './store-session.js';
+import { RpcBatcher } from './rpc-batcher.js';
+import { BATCH_PATH, decodeAnswers, encodeBatch, MAX_BATCH_BYTES, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
 
 /** Largest answer accepted from a node (a listing page with metadata is the biggest). */
 const MAX_ANSWER = 64 * 1024 * 1024;
@@ -36,10 +40,12 @@ export class RemoteNode implements NodeApi {
   readonly index: number;
   readonly url: string;
   private readonly pool: Pool;
+  private readonly batcher: RpcBatcher;
 
   constructor(private readonly o: RemoteNodeOptions) {
     this.index = o.index;
     this.url = o.url;
+    this.batcher = new RpcBatcher(o.index, (entries) => this.sendBatch(entries));
     this.pool = new Pool(o.url, {
       connections: 256,
       keepAliveTimeout: 30_000,
@@ -66,16 +72,17 @@ export class RemoteNode implements NodeApi {
     return res;
   }
 
-  private async call(path: string, body: Buffer, signal: AbortSignal): Promise<unknown> {
-    const res = await this.rawCall(path, body, signal);
-    const text = await readLimited(res.body, MAX_ANSWER).catch((e: unknown) => {
-      throw e instanceof Error && e.name === 'BodyTooLargeError' ? new WireError('answer too large') : e;
+  /** A protocol message, sent in the next batch to this node; its JSON answer. */
+  private async call(path: BatchRoute, body: Buffer, signal: AbortSignal): Promise<unknown> {
+    return parseJson(await this.batcher.call(path, body, signal));
+  }
+
+  private async sendBatch(entries: readonly BatchEntry[]): Promise<BatchAnswer[]> {
+    const res = await this.rawCall(BATCH_PATH, encodeBatch(entries), new AbortController().signal);
+    const body = await readLimited(res.body, MAX_BATCH_BYTES + 1024 * 1024).catch((e: unknown) => {
+      throw e instanceof Error && e.name === 'BodyTooLargeError' ? new WireError('batch answer too large') : e;
     });
-    try {
-      return JSON.parse(text.toString('utf8'));
-    } catch {
-      throw new WireError('answer is not JSON');
-    }
+    return decodeAnswers(body, entries.length);
   }
 
   async clock(ref: RegRef, signal: AbortSignal): Promise<Timestamp | null> {
@@ -84,6 +91,15 @@ export class RemoteNode implements NodeApi {
 
   openStore(ref: RegRef, blockSize: number, signal: AbortSignal): StoreSession {
     return new HttpStoreSession(this.pool, this.index, ref, blockSize, signal, (hash) => this.authHeaders(PATHS.store, hash));
+  }
+
+  async storeWhole(ref: RegRef, blockSize: number, fragment: Buffer, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
+    const open = encodeOpen(ref, blockSize);
+    const commit = encodeCommit(msg);
+    const parts = [frameHeader(FRAME_OPEN, open.length), open];
+    if (fragment.length > 0) parts.push(frameHeader(FRAME_DATA, fragment.length), fragment);
+    parts.push(frameHeader(FRAME_COMMIT, commit.length), commit);
+    return { lc: parseTsAnswer(await this.call(PATHS.store, Buffer.concat(parts), signal)) };
   }
 
   async complete(ref: RegRef, c: Candidate, signal: AbortSignal): Promise<Timestamp | null> {
@@ -118,6 +134,22 @@ export class RemoteNode implements NodeApi {
 
   async close(): Promise<void> {
     await this.pool.close();
+  }
+}
+
+/** A node's JSON answer; anything else is a WireError (evidence). */
+export async function jsonBody(res: Dispatcher.ResponseData): Promise<unknown> {
+  const text = await readLimited(res.body, MAX_ANSWER).catch((e: unknown) => {
+    throw e instanceof Error && e.name === 'BodyTooLargeError' ? new WireError('answer too large') : e;
+  });
+  return parseJson(text);
+}
+
+function parseJson(text: Buffer): unknown {
+  try {
+    return JSON.parse(text.toString('utf8'));
+  } catch {
+    throw new WireError('answer is not JSON');
   }
 }
 

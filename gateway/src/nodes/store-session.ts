@@ -11,9 +11,7 @@ import { STREAM_BODY } from '../../../shared/src/node-auth.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../../shared/src/protocol/frames.js';
 import { encodeCommit, encodeOpen, parseTsAnswer, PATHS } from '../../../shared/src/protocol/node-messages.js';
 import type { StoreCommit } from '../../../shared/src/protocol/server.js';
-import { WireError } from '../../../shared/src/protocol/wire.js';
-import { readLimited } from '../../../shared/src/http-body.js';
-import { refusal } from './remote-node.js';
+import { jsonBody, refusal } from './remote-node.js';
 
 interface Item {
   readonly bufs: Buffer[];
@@ -104,14 +102,7 @@ export class HttpStoreSession implements StoreSession {
     this.kick();
     const res = await this.response;
     if (res.statusCode !== 200) throw await refusal(this.node, res);
-    const text = await readLimited(res.body, 64 * 1024);
-    let json2: unknown;
-    try {
-      json2 = JSON.parse(text.toString('utf8'));
-    } catch {
-      throw new WireError('store answer is not JSON');
-    }
-    return { lc: parseTsAnswer(json2) };
+    return { lc: parseTsAnswer(await jsonBody(res)) };
   }
 
   abort(): void {

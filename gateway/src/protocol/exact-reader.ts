@@ -14,6 +14,12 @@ export class ExactReader {
 
   /** Exactly n bytes, or throws (premature end, idle timeout, stream error). */
   async read(n: number): Promise<Buffer> {
+    const parts = await this.readParts(n);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+  }
+
+  /** Exactly n bytes as the pieces they arrived in (no copy), or throws. */
+  async readParts(n: number): Promise<Buffer[]> {
     const parts: Buffer[] = [];
     let have = 0;
     while (have < n) {
@@ -31,7 +37,7 @@ export class ExactReader {
       this.buf = this.buf.subarray(take);
       have += take;
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+    return parts;
   }
 
   close(): void {

@@ -2,6 +2,11 @@
 // of k × blockSize, erasure-codes each stripe into S shards, hashes every
 // shard (one block of each fragment) and streams shard i to node i.
 //
+// Small objects (the body ended before one stripe filled) are not streamed:
+// each node's fragment is one block, handed back whole so the store goes out
+// as one request per node, data and store message together. Streams to the
+// nodes open only once a first full stripe exists.
+//
 // Memory is bounded whatever the object's size: one stripe being filled,
 // plus at most `maxPendingBytes` queued per node. The encoder waits while
 // fewer than q nodes have room (backpressure to the S3 client); a node that
@@ -15,12 +20,30 @@ import type { StoreSession } from '../../../shared/src/node-api.js';
 import type { ClusterParams } from '../../../shared/src/protocol/params.js';
 import { QuorumError } from '../../../shared/src/errors.js';
 
-export interface EncodedObject {
-  readonly size: number;
-  /** Per node: the concatenated SHA-256 of its fragment's blocks. */
-  readonly blockLists: readonly Buffer[];
-  /** Sessions still alive (null where a node was dropped). */
-  readonly sessions: readonly (StoreSession | null)[];
+export type EncodedObject =
+  | {
+    readonly kind: 'streamed';
+    readonly size: number;
+    /** Per node: the concatenated SHA-256 of its fragment's blocks. */
+    readonly blockLists: readonly Buffer[];
+    /** Sessions still alive (null where a node was dropped). */
+    readonly sessions: readonly (StoreSession | null)[];
+  }
+  | {
+    readonly kind: 'whole';
+    readonly size: number;
+    readonly blockLists: readonly Buffer[];
+    /** Per node: its whole fragment (at most one block; empty for an empty object). */
+    readonly fragments: readonly Buffer[];
+  };
+
+/** Smallest stripe buffer allocated (it grows by doubling as data arrives). */
+const MIN_STRIPE_BUFFER = 16 * 1024;
+
+interface Send {
+  readonly node: number;
+  done: boolean;
+  readonly p: Promise<void>;
 }
 
 export class FragmentEncoder {
@@ -28,83 +51,116 @@ export class FragmentEncoder {
   private filled = 0;
   private size = 0;
   private readonly hashes: Buffer[][];
-  private readonly sessions: (StoreSession | null)[];
+  private sessions: (StoreSession | null)[] | null = null;
+  private whole: Buffer[] | null = null;
   private readonly stripeBytes: number;
 
   constructor(
     private readonly params: ClusterParams,
     private readonly coder: ErasureCoder,
     private readonly blockSize: number,
-    sessions: readonly StoreSession[],
+    /** Opens the store stream to node i (called once per node, on the first full stripe). */
+    private readonly open: (node: number) => StoreSession,
     private readonly maxPendingBytes: number,
     private readonly onDrop: (node: number, why: string) => void,
   ) {
-    this.sessions = [...sessions];
     this.stripeBytes = params.k * blockSize;
-    this.stripe = Buffer.allocUnsafe(this.stripeBytes);
-    this.hashes = sessions.map(() => []);
+    this.stripe = Buffer.alloc(0);
+    this.hashes = Array.from({ length: params.S }, () => []);
   }
 
   async push(chunk: Buffer): Promise<void> {
     let off = 0;
     while (off < chunk.length) {
       const take = Math.min(this.stripeBytes - this.filled, chunk.length - off);
+      this.reserve(this.filled + take);
       chunk.copy(this.stripe, this.filled, off, off + take);
       this.filled += take;
       off += take;
-      if (this.filled === this.stripeBytes) await this.flushStripe();
+      if (this.filled === this.stripeBytes) await this.flushStripe(false);
     }
     this.size += chunk.length;
   }
 
+  /**
+   * Grows the stripe buffer to hold n bytes: it starts small and doubles up
+   * to k × blockSize, so a 4 KiB object never costs a megabyte-sized buffer.
+   */
+  private reserve(n: number): void {
+    if (n <= this.stripe.length) return;
+    let size = Math.max(this.stripe.length * 2, MIN_STRIPE_BUFFER);
+    while (size < n) size *= 2;
+    const grown = Buffer.allocUnsafe(Math.min(size, this.stripeBytes));
+    this.stripe.copy(grown, 0, 0, this.filled);
+    this.stripe = grown;
+  }
+
   async finish(): Promise<EncodedObject> {
-    if (this.filled > 0) await this.flushStripe();
-    return {
-      size: this.size,
-      blockLists: this.hashes.map((h) => Buffer.concat(h)),
-      sessions: this.sessions,
-    };
+    if (this.filled > 0) await this.flushStripe(true);
+    const blockLists = this.hashes.map((h) => Buffer.concat(h));
+    if (this.sessions) return { kind: 'streamed', size: this.size, blockLists, sessions: this.sessions };
+    return { kind: 'whole', size: this.size, blockLists, fragments: this.whole ?? blockLists.map(() => Buffer.alloc(0)) };
   }
 
   abort(): void {
-    for (const s of this.sessions) s?.abort();
+    for (const s of this.sessions ?? []) s?.abort();
   }
 
-  private async flushStripe(): Promise<void> {
+  private async flushStripe(last: boolean): Promise<void> {
     const { k, S } = this.params;
     const full = this.filled === this.stripeBytes;
     const shard = full ? this.blockSize : roundUp(Math.ceil(this.filled / k), SHARD_ALIGN);
+    this.reserve(shard * k);
     const data = this.stripe;
     if (!full) data.fill(0, this.filled, shard * k);
     const parity = Buffer.allocUnsafe(shard * (S - k));
     await this.coder.encode(data, parity, shard);
-    this.stripe = Buffer.allocUnsafe(this.stripeBytes);
+    // The shards are handed to the nodes by reference: the next stripe gets a fresh buffer.
+    this.stripe = Buffer.allocUnsafe(full ? this.stripeBytes : 0);
     this.filled = 0;
 
-    const sends: Promise<void>[] = [];
+    const blocks: Buffer[] = [];
     for (let i = 0; i < S; i++) {
       const block = i < k ? data.subarray(i * shard, (i + 1) * shard) : parity.subarray((i - k) * shard, (i - k + 1) * shard);
       this.hashes[i]!.push(createHash('sha256').update(block).digest());
+      blocks.push(block);
+    }
+    if (!this.sessions && last) {
+      this.whole = blocks;
+      return;
+    }
+    this.sessions ??= Array.from({ length: S }, (_, i) => this.open(i));
+    const sends: Send[] = [];
+    for (let i = 0; i < S; i++) {
       const s = this.sessions[i];
       if (!s) continue;
-      const p = s.write(block);
-      p.catch((err: unknown) => this.drop(i, `stream failed: ${err instanceof Error ? err.message : String(err)}`));
-      sends.push(p);
+      const send: Send = { node: i, done: false, p: s.write(blocks[i]!) };
+      send.p.then(
+        () => (send.done = true),
+        (err: unknown) => {
+          send.done = true;
+          this.drop(i, `stream failed: ${err instanceof Error ? err.message : String(err)}`);
+        },
+      );
+      sends.push(send);
     }
     await this.waitForRoom(sends);
   }
 
   /**
    * Returns once q nodes have room again; drops nodes over the cap. Fails
-   * when fewer than q nodes are left.
+   * when fewer than q nodes are left. Waits only on sends still in flight
+   * (a settled one would wake the loop at once, forever), and otherwise on a
+   * short timer, so the event loop always gets its turn to drain sockets.
    */
-  private async waitForRoom(sends: Promise<void>[]): Promise<void> {
+  private async waitForRoom(sends: Send[]): Promise<void> {
     const { q } = this.params;
+    const sessions = this.sessions!;
     for (;;) {
       let alive = 0;
       let roomy = 0;
-      for (let i = 0; i < this.sessions.length; i++) {
-        const s = this.sessions[i];
+      for (let i = 0; i < sessions.length; i++) {
+        const s = sessions[i];
         if (!s) continue;
         if (s.pending > this.maxPendingBytes) {
           this.drop(i, `more than ${this.maxPendingBytes} bytes behind`);
@@ -115,21 +171,21 @@ export class FragmentEncoder {
       }
       if (alive < q) throw new QuorumError('store stream', alive, q);
       if (roomy >= q) return;
-      // Wait for any outstanding send to settle, then look again.
-      await Promise.race([...sends.map((p) => p.then(() => undefined, () => undefined)), delay(20)]);
+      const inFlight = sends.filter((x) => !x.done && sessions[x.node]).map((x) => x.p.then(() => undefined, () => undefined));
+      await (inFlight.length > 0 ? Promise.race([...inFlight, delay(50)]) : delay(5));
     }
   }
 
   /** Drops node i from this write (slow, silent or failed). */
   drop(i: number, why: string): void {
-    const s = this.sessions[i];
+    const s = this.sessions?.[i];
     if (!s) return;
-    this.sessions[i] = null;
+    this.sessions![i] = null;
     s.abort();
     this.onDrop(i, why);
   }
 }
 
 function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
+  return new Promise((r) => setTimeout(r, ms));
 }

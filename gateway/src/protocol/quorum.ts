@@ -79,32 +79,48 @@ export function quorumCall<N extends Target, T>(
     let pending = nodes.length;
     let done = false;
     const errors: string[] = [];
+    // One controller and one timer for the whole round: every call starts at
+    // once, so a per-round deadline is each node's own timeout. It also
+    // carries the caller's abort to every call.
+    const ctl = new AbortController();
+    const timeout = new TimeoutError(`timed out after ${opts.timeoutMs} ms`);
+    const timer = setTimeout(() => ctl.abort(timeout), opts.timeoutMs);
+    // The caller's abort ends the round at once and cuts off every call.
+    const onOuterAbort = (): void => {
+      ctl.abort(opts.signal?.reason);
+      finish(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
+    };
+    opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const expired = new Promise<never>((_, rej) => ctl.signal.addEventListener('abort', () => rej(ctl.signal.reason), { once: true }));
+    expired.catch(() => undefined);
 
+    const settleOne = (): void => {
+      if (--pending === 0) {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onOuterAbort);
+      }
+    };
     const finish = (err?: Error): void => {
       if (done) return;
       done = true;
-      opts.signal?.removeEventListener('abort', onAbort);
       if (err) reject(err);
       else resolve(counted);
     };
-    const onAbort = (): void => finish(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
-    if (opts.signal?.aborted) return onAbort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) {
+      clearTimeout(timer);
+      return finish(opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
+    }
 
     const check = (): void => {
       if (done) return;
       if (counted.size >= opts.need && (!opts.until || opts.until())) return finish();
-      if (pending === 0) {
-        finish(new QuorumError(opts.what, counted.size, opts.need, errors));
-      } else if (counted.size + pending < opts.need) {
-        finish(new QuorumError(opts.what, counted.size, opts.need, errors));
-      }
+      if (counted.size + pending < opts.need || pending === 0) finish(new QuorumError(opts.what, counted.size, opts.need, errors));
     };
 
     for (const node of nodes) {
-      withTimeout(opts.timeoutMs, opts.signal, (signal) => call(node, signal)).then(
+      Promise.race([call(node, ctl.signal), expired]).then(
         (value) => {
-          pending--;
+          settleOne();
           if (done) {
             opts.onLate?.(node.index, value);
             return;
@@ -114,13 +130,16 @@ export function quorumCall<N extends Target, T>(
           check();
         },
         (err: unknown) => {
-          pending--;
+          settleOne();
           opts.onError?.(node.index, err);
           errors.push(`node ${node.index}: ${err instanceof Error ? err.message : String(err)}`);
           check();
         },
       );
     }
-    if (nodes.length === 0) check();
+    if (nodes.length === 0) {
+      clearTimeout(timer);
+      check();
+    }
   });
 }

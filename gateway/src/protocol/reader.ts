@@ -5,10 +5,11 @@
 
 import { regId } from '../../../shared/src/protocol/register.js';
 import type { RegRef } from '../../../shared/src/node-api.js';
-import { ReadState, type FilterAnswer, type Holder } from '../../../shared/src/protocol/client.js';
+import { ReadState, type FilterAnswer } from '../../../shared/src/protocol/client.js';
+import type { StoredValue } from './restore.js';
 import { normalise, type Candidate } from '../../../shared/src/protocol/candidate.js';
 import { QuorumError } from '../../../shared/src/errors.js';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../../../shared/src/random.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { quorumCall } from './quorum.js';
 import { reportError } from './writer.js';
@@ -39,7 +40,7 @@ export async function readRegister(ctx: ProtocolContext, ref: RegRef, op: OpKind
 async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal): Promise<ReadResult | null> {
   const reg = regId(ref.ns, ref.key);
   const state = new ReadState(ctx.params, ctx.keys, reg);
-  const readId = randomBytes(12).toString('hex');
+  const readId = randomHex(12);
   const flush = (): void => {
     for (const e of state.evidence.splice(0)) ctx.observer.evidence(e);
   };
@@ -93,6 +94,11 @@ async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abort
   return { ref, c: d.c, cc: d.cc, meta: d.meta, state };
 }
 
-export function holdersOf(r: ReadResult): Holder[] {
-  return r.state.holdersOf(r.c);
+/** The chosen value as restore reads it; holders proven by late filter answers count too. */
+export function storedValue(r: ReadResult): StoredValue {
+  return {
+    ref: r.ref, ts: r.c.ts, cc: r.cc,
+    proven: () => new Map(r.state.holdersOf(r.c).map((h) => [h.node, h.blocks])),
+    fragments: () => new Map(r.state.holdersOf(r.c).flatMap((h) => (h.fragment ? [[h.node, h.fragment] as const] : []))),
+  };
 }

@@ -3,49 +3,73 @@
 // decoding in the common case) and verify every block against the committed
 // block-hash lists before it goes anywhere. A missing, slow or corrupt shard
 // switches that stripe to another node's shard (parity) and decoding.
-// Read traffic is 1× the requested bytes when nothing fails.
+// Read traffic is 1× the requested bytes when nothing fails, and the bytes
+// are passed on as they arrived from the nodes (no copy) unless decoding.
 
+import { createHash } from 'node:crypto';
 import { equalBytes } from '../../../shared/src/bytes.js';
 import { RestoreError } from '../../../shared/src/errors.js';
 import { sha256 } from '../../../shared/src/hash.js';
 import { shardBytes, stripeDataBytes, stripesForRange, type StripeLayout } from '../../../shared/src/erasure/layout.js';
+import type { RegRef } from '../../../shared/src/node-api.js';
+import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import type { ProtocolContext } from './context.js';
 import { ExactReader } from './exact-reader.js';
-import type { ReadResult } from './reader.js';
+
+/** One stored write whose fragments can be read: register, ts and the agreed cc. */
+export interface StoredValue {
+  readonly ref: RegRef;
+  readonly ts: Timestamp;
+  readonly cc: readonly Buffer[];
+  /** Block-hash lists already proven (hashing to cc[i]) by node, e.g. from filter answers. */
+  proven(): ReadonlyMap<number, Buffer>;
+  /** Whole fragments some nodes already sent (small writes), unverified until used. */
+  fragments?(): ReadonlyMap<number, Buffer>;
+}
+
+/** A failure that proves misbehaviour (as opposed to lag). */
+class Misbehaviour extends Error {}
 
 class ShardSource {
   private reader: ExactReader | null = null;
-  private list: Buffer | undefined;
 
   constructor(
     private readonly ctx: ProtocolContext,
-    private readonly r: ReadResult,
+    private readonly v: StoredValue,
     readonly node: number,
-    proven: Buffer | undefined,
-  ) {
-    this.list = proven;
-  }
+    private list: Buffer | undefined,
+    private readonly blockSize: number,
+  ) {}
 
   /** Opens the node's stream at stripe `from`; fetches and checks its block list if not proven. */
   async open(from: number, to: number, signal: AbortSignal): Promise<void> {
+    const held = this.list ? this.v.fragments?.().get(this.node) : undefined;
+    if (held) {
+      // Sent along with the filter answer: read from memory, verified like any block.
+      const start = Math.min(from * this.blockSize, held.length);
+      this.reader = new ExactReader((async function* () { yield held.subarray(start); })(), this.ctx.timeouts.dataIdleMs);
+      return;
+    }
     const api = this.ctx.nodes[this.node]!;
     const withList = this.list === undefined;
-    this.reader = new ExactReader(api.readBlocks(this.r.ref, this.r.c.ts, from, to, withList, signal), this.ctx.timeouts.dataIdleMs);
+    this.reader = new ExactReader(api.readBlocks(this.v.ref, this.v.ts, from, to, withList, signal), this.ctx.timeouts.dataIdleMs);
     if (withList) {
       const len = (await this.reader.read(4)).readUInt32BE(0);
-      if (len % 32 !== 0 || len > 64 * 1024 * 1024) throw new Evidence('block list has a bad length');
+      if (len % 32 !== 0 || len > 64 * 1024 * 1024) throw new Misbehaviour('block list has a bad length');
       const list = await this.reader.read(len);
-      if (!equalBytes(sha256(list), this.r.cc[this.node]!)) throw new Evidence('block list does not match cc');
+      if (!equalBytes(sha256(list), this.v.cc[this.node]!)) throw new Misbehaviour('block list does not match cc');
       this.list = list;
     }
   }
 
-  /** Block `s` of this node's fragment, verified against its committed hash. */
-  async block(s: number, len: number): Promise<Buffer> {
-    const b = await this.reader!.read(len);
+  /** Block `s` of this node's fragment as received, verified against its committed hash. */
+  async block(s: number, len: number): Promise<Buffer[]> {
+    const parts = await this.reader!.readParts(len);
+    const h = createHash('sha256');
+    for (const p of parts) h.update(p);
     const want = this.list!.subarray(s * 32, s * 32 + 32);
-    if (want.length !== 32 || !equalBytes(sha256(b), want)) throw new Evidence(`block ${s} fails its hash`);
-    return b;
+    if (want.length !== 32 || !equalBytes(h.digest(), want)) throw new Misbehaviour(`block ${s} fails its hash`);
+    return parts;
   }
 
   close(): void {
@@ -53,16 +77,10 @@ class ShardSource {
   }
 }
 
-/** A failure that proves misbehaviour (as opposed to lag). */
-class Evidence extends Error {}
-
-/**
- * Streams object bytes [first, last] (inclusive) of the value chosen by a read.
- * The layout comes from the value's verified metadata.
- */
+/** Streams object bytes [first, last] (inclusive) of a stored value with the given layout. */
 export async function* restoreRange(
   ctx: ProtocolContext,
-  r: ReadResult,
+  v: StoredValue,
   layout: StripeLayout,
   first: number,
   last: number,
@@ -71,18 +89,16 @@ export async function* restoreRange(
   if (layout.size === 0 || last < first) return;
   const { k, S } = ctx.params;
   const { from, to } = stripesForRange(layout, first, last);
-  const proven = new Map(r.state.holdersOf(r.c).map((h) => [h.node, h.blocks]));
+  const proven = v.proven();
   // Preference: data-shard nodes first (no decoding), then proven holders, then the rest.
+  const rank = (i: number): number => (i < k ? 0 : 2) + (proven.has(i) ? 0 : 1);
   const order = [...Array(S).keys()].sort((a, b) => rank(a) - rank(b));
-  function rank(i: number): number {
-    return (i < k ? 0 : 2) + (proven.has(i) ? 0 : 1);
-  }
   const tried = new Set<number>();
   let active: ShardSource[] = [];
 
   const fail = (src: ShardSource, err: unknown): void => {
     src.close();
-    if (err instanceof Evidence) ctx.observer.evidence({ node: src.node, kind: 'corrupt-block', detail: err.message });
+    if (err instanceof Misbehaviour) ctx.observer.evidence({ node: src.node, kind: 'corrupt-block', detail: err.message });
     else ctx.observer.nodeTrouble(src.node, 'read blocks', err);
   };
 
@@ -91,8 +107,8 @@ export async function* restoreRange(
     for (const node of order) {
       if (tried.has(node)) continue;
       tried.add(node);
-      // A node proven by a late filter answer counts as proven too.
-      const src = new ShardSource(ctx, r, node, proven.get(node) ?? r.state.holdersOf(r.c).find((h) => h.node === node)?.blocks);
+      // Late filter answers may have proven more holders since the read began.
+      const src = new ShardSource(ctx, v, node, v.proven().get(node), layout.blockSize);
       try {
         await src.open(s, to, signal);
         return src;
@@ -106,7 +122,7 @@ export async function* restoreRange(
   try {
     for (let s = from; s <= to; s++) {
       const shard = shardBytes(layout, s);
-      const blocks = new Map<number, Buffer>();
+      const blocks = new Map<number, Buffer[]>();
       let pending = active;
       active = [];
       for (;;) {
@@ -127,35 +143,49 @@ export async function* restoreRange(
           pending.push(src);
         }
       }
-      const data = await assemble(ctx, blocks, shard);
       const stripeStart = s * k * layout.blockSize;
-      const dataLen = stripeDataBytes(layout, s);
       const a = Math.max(first - stripeStart, 0);
-      const b = Math.min(last - stripeStart + 1, dataLen);
-      yield data.subarray(a, b);
+      const b = Math.min(last - stripeStart + 1, stripeDataBytes(layout, s));
+      yield* window(await dataShards(ctx, blocks, shard), a, b);
     }
   } finally {
     for (const src of active) src.close();
   }
 }
 
-/** The stripe's data shards, decoding missing ones from parity when needed. */
-async function assemble(ctx: ProtocolContext, blocks: Map<number, Buffer>, shard: number): Promise<Buffer> {
-  const { k, S } = ctx.params;
-  const data = Buffer.allocUnsafe(shard * k);
-  const missing: number[] = [];
-  for (let i = 0; i < k; i++) {
-    const b = blocks.get(i);
-    if (b) b.copy(data, i * shard);
-    else missing.push(i);
+/** Bytes [a, b) of a stripe whose data shards, in order, are given as pieces. */
+function* window(shards: Buffer[][], a: number, b: number): Generator<Buffer> {
+  let off = 0;
+  for (const pieces of shards) {
+    for (const p of pieces) {
+      const lo = Math.max(a - off, 0);
+      const hi = Math.min(b - off, p.length);
+      if (hi > lo) yield lo === 0 && hi === p.length ? p : p.subarray(lo, hi);
+      off += p.length;
+      if (off >= b) return;
+    }
   }
-  if (missing.length === 0) return data;
+}
+
+/** The stripe's k data shards as pieces, decoding missing ones from parity when needed. */
+async function dataShards(ctx: ProtocolContext, blocks: Map<number, Buffer[]>, shard: number): Promise<Buffer[][]> {
+  const { k, S } = ctx.params;
+  const missing: number[] = [];
+  for (let i = 0; i < k; i++) if (!blocks.has(i)) missing.push(i);
+  if (missing.length === 0) return Array.from({ length: k }, (_, i) => blocks.get(i)!);
+  const data = Buffer.alloc(shard * k);
   const parity = Buffer.alloc(shard * (S - k));
   const present: number[] = [];
-  for (const [i, b] of blocks) {
-    if (i >= k) b.copy(parity, (i - k) * shard);
+  for (const [i, pieces] of blocks) {
+    if (present.length === k) break;
+    const target = i < k ? data : parity;
+    let off = (i < k ? i : i - k) * shard;
+    for (const p of pieces) {
+      p.copy(target, off);
+      off += p.length;
+    }
     present.push(i);
   }
-  await ctx.coder.reconstruct(data, parity, shard, present.slice(0, k), missing);
-  return data;
+  await ctx.coder.reconstruct(data, parity, shard, present, missing);
+  return Array.from({ length: k }, (_, i) => [data.subarray(i * shard, (i + 1) * shard)]);
 }

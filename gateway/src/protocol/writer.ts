@@ -5,7 +5,7 @@
 // the nonce is unrevealed and the history entry can never become valid.
 
 import { regId } from '../../../shared/src/protocol/register.js';
-import type { RegRef, StoreAck } from '../../../shared/src/node-api.js';
+import type { RegRef } from '../../../shared/src/node-api.js';
 import { pickClock, prepareWrite } from '../../../shared/src/protocol/client.js';
 import type { Candidate } from '../../../shared/src/protocol/candidate.js';
 import type { StoreCommit } from '../../../shared/src/protocol/server.js';
@@ -13,7 +13,7 @@ import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import { sha256 } from '../../../shared/src/hash.js';
 import { WireError } from '../../../shared/src/protocol/wire.js';
 import type { OpKind, ProtocolContext } from './context.js';
-import { FragmentEncoder } from './fragment-encoder.js';
+import { FragmentEncoder, type EncodedObject } from './fragment-encoder.js';
 import { quorumCall } from './quorum.js';
 
 export interface WriteSource {
@@ -51,10 +51,8 @@ export async function writeRegister(
 async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: OpKind, signal: AbortSignal): Promise<WriteResult> {
   const reg = regId(ref.ns, ref.key);
   const { params } = ctx;
-  const sessions = ctx.nodes.map((n) => n.openStore(ref, ctx.blockSize, signal));
-  const encoder = new FragmentEncoder(params, ctx.coder, ctx.blockSize, sessions, ctx.maxPendingBytes, (node, why) =>
-    ctx.observer.nodeTrouble(node, 'store stream', new Error(why)),
-  );
+  const encoder = new FragmentEncoder(params, ctx.coder, ctx.blockSize, (i) => ctx.nodes[i]!.openStore(ref, ctx.blockSize, signal),
+    ctx.maxPendingBytes, (node, why) => ctx.observer.nodeTrouble(node, 'store stream', new Error(why)));
   let encoded;
   let meta: Buffer;
   try {
@@ -75,15 +73,7 @@ async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: Op
   const commit: StoreCommit = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc, meta };
 
   ctx.observer.round(op, 'store');
-  const live = encoded.sessions.flatMap((s, i) => (s ? [{ index: i, s }] : []));
-  await quorumCall<{ index: number; s: NonNullable<(typeof encoded.sessions)[number]> }, StoreAck>(
-    live,
-    ({ s }) => s.commit(commit),
-    { need: params.q, timeoutMs: ctx.timeouts.rpcMs, what: 'store', signal, onError: (n, e) => ctx.observer.nodeTrouble(n, 'store', e) },
-  ).catch((err: unknown) => {
-    for (const { s } of live) s.abort();
-    throw err;
-  });
+  await storeRound(ctx, ref, encoded, commit, signal);
 
   ctx.observer.round(op, 'complete');
   await quorumCall(ctx.nodes, (n, sig) => n.complete(ref, w.candidate, sig), {
@@ -94,6 +84,20 @@ async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: Op
     onError: (n, e) => reportError(ctx, n, 'complete', e),
   });
   return { candidate: w.candidate, size: encoded.size, meta };
+}
+
+/** store: the store message (with the whole fragment for small objects) to every live node; q durable acks. */
+async function storeRound(ctx: ProtocolContext, ref: RegRef, encoded: EncodedObject, commit: StoreCommit, signal: AbortSignal): Promise<void> {
+  const opts = { need: ctx.params.q, timeoutMs: ctx.timeouts.rpcMs, what: 'store', signal, onError: (n: number, e: unknown) => reportError(ctx, n, 'store', e) };
+  if (encoded.kind === 'whole') {
+    await quorumCall(ctx.nodes, (n, sig) => n.storeWhole(ref, ctx.blockSize, encoded.fragments[n.index]!, commit, sig), opts);
+    return;
+  }
+  const live = encoded.sessions.flatMap((s, i) => (s ? [{ index: i, s }] : []));
+  await quorumCall(live, ({ s }) => s.commit(commit), opts).catch((err: unknown) => {
+    for (const { s } of live) s.abort();
+    throw err;
+  });
 }
 
 /** clock: q answers, highest validly tagged ts (forged tags are evidence). */

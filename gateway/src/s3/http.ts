@@ -4,7 +4,7 @@
 // could not be restored mid-stream) aborts the connection, so partial data
 // is never passed off as whole.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled, randomHex } from '../../../shared/src/random.js';
 import { once, setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate } from './auth/authenticate.js';
@@ -28,7 +28,7 @@ export interface EdgeDeps {
 }
 
 export function newRequestId(): string {
-  return randomBytes(8).toString('hex').toUpperCase();
+  return randomHex(8).toUpperCase();
 }
 
 function opName(e: Endpoint | null): string {
@@ -40,7 +40,7 @@ export async function handleS3(s3: S3Context, deps: EdgeDeps, req: IncomingMessa
   const started = process.hrtime.bigint();
   const id = newRequestId();
   res.setHeader('x-amz-request-id', id);
-  res.setHeader('x-amz-id-2', randomBytes(24).toString('base64'));
+  res.setHeader('x-amz-id-2', randomBytesPooled(24).toString('base64'));
   res.setHeader('server', 'PoWerStore');
   const ac = new AbortController();
   // Every node call of every round listens on this one signal.

@@ -2,7 +2,7 @@
 // D = H(cc ‖ H(meta)) binds the cross-checksum and the object's metadata, so
 // one node's report of cc or meta can be checked against the candidate.
 
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from '../random.js';
 import { equalBytes } from '../bytes.js';
 import { hmacSha256, sha256 } from '../hash.js';
 import type { NodeKeyring, WriterKeyring } from '../keys.js';
@@ -21,7 +21,7 @@ export const NONCE_BYTES = 32;
 const VEC_DOMAIN = Buffer.from('ps-vec-v1\0', 'utf8');
 
 export function newNonce(): Buffer {
-  return randomBytes(NONCE_BYTES);
+  return randomBytesPooled(NONCE_BYTES);
 }
 
 export function nonceHash(nonce: Buffer): Buffer {

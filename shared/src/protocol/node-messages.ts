@@ -146,7 +146,10 @@ export function parseCandAnswer(json: unknown, S: number): Candidate | null {
   return parseCandOrNull(obj(json).lc, S);
 }
 
-interface DescriptionWire { cc?: string[]; meta?: string; blocks?: string }
+interface DescriptionWire { cc?: string[]; meta?: string; blocks?: string; fragment?: string }
+
+/** Fragments up to this size may ride in a filter answer. */
+export const MAX_FILTER_FRAGMENT = 64 * 1024;
 
 function describe(cc: readonly Buffer[] | undefined, meta: Buffer | undefined): DescriptionWire {
   return cc && meta ? { cc: cc.map((h) => h.toString('hex')), meta: meta.toString('base64') } : {};
@@ -155,6 +158,7 @@ function describe(cc: readonly Buffer[] | undefined, meta: Buffer | undefined): 
 export function encodeFilterAnswer(a: FilterAnswer): Buffer {
   const body: { ts: TsWire | null } & DescriptionWire = { ts: a.ts ? tsToWire(a.ts) : null, ...describe(a.cc, a.meta) };
   if (a.blocks) body.blocks = a.blocks.toString('base64');
+  if (a.fragment) body.fragment = a.fragment.toString('base64');
   return Buffer.from(JSON.stringify(body));
 }
 export function parseFilterAnswer(json: unknown, S: number): FilterAnswer {
@@ -163,7 +167,11 @@ export function parseFilterAnswer(json: unknown, S: number): FilterAnswer {
   if (x.cc === undefined) return { ts };
   const blocks = Buffer.from(str(x.blocks, 'blocks', 64 * 1024 * 1024), 'base64');
   if (blocks.length % 32 !== 0) throw new WireError('bad blocks');
-  return { ts, cc: hashList(x.cc, S, 'cc'), meta: Buffer.from(str(x.meta, 'meta', MAX_JSON_BODY), 'base64'), blocks };
+  const described = { ts, cc: hashList(x.cc, S, 'cc'), meta: Buffer.from(str(x.meta, 'meta', MAX_JSON_BODY), 'base64'), blocks };
+  if (x.fragment === undefined) return described;
+  const fragment = Buffer.from(str(x.fragment, 'fragment', MAX_FILTER_FRAGMENT * 2), 'base64');
+  if (fragment.length > MAX_FILTER_FRAGMENT) throw new WireError('fragment too large');
+  return { ...described, fragment };
 }
 
 export function encodeListAnswer(p: ListPage): Buffer {

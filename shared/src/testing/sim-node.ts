@@ -68,6 +68,12 @@ export class SimNode implements NodeApi {
     };
   }
 
+  async storeWhole(ref: RegRef, blockSize: number, fragment: Buffer, msg: StoreCommit): Promise<StoreAck> {
+    const s = this.openStore(ref, blockSize);
+    if (fragment.length > 0) await s.write(fragment);
+    return s.commit(msg);
+  }
+
   async complete(ref: RegRef, c: Candidate): Promise<Timestamp | null> {
     const { reg, st } = this.state(ref);
     const newLc = judgeComplete(this.keys, reg, st.lc, c, st.hist.get(tsKey(c.ts))?.rec);

@@ -5,7 +5,7 @@ import { setMaxListeners } from 'node:events';
 import type { RegRef } from '../../../../shared/src/node-api.js';
 import { decodeMeta, encodeMeta } from '../../object-meta.js';
 import type { ProtocolContext } from '../context.js';
-import { readRegister } from '../reader.js';
+import { readRegister, storedValue } from '../reader.js';
 import { restoreRange } from '../restore.js';
 import { writeRegister } from '../writer.js';
 
@@ -42,6 +42,6 @@ export async function get(ctx: ProtocolContext, key: string): Promise<Buffer | n
   if (meta.deleteMarker) return null;
   const parts: Buffer[] = [];
   const layout = { size: meta.size, k: ctx.params.k, blockSize: meta.blockSize };
-  for await (const p of restoreRange(ctx, r, layout, 0, meta.size - 1, never)) parts.push(Buffer.from(p));
+  for await (const p of restoreRange(ctx, storedValue(r), layout, 0, meta.size - 1, never)) parts.push(Buffer.from(p));
   return Buffer.concat(parts);
 }
