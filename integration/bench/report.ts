@@ -1,0 +1,146 @@
+// What the bench prints: a table for people, notes on anything unexpected,
+// and last, one JSON line for scripts. Throughput uses MB = 10^6 bytes;
+// memory uses MiB = 2^20 bytes (the JSON's peak_rss_mb too).
+
+import type { BenchArgs } from './args.js';
+import type { PhaseError, PhaseResult } from './phase.js';
+import { BIG, GATEWAY_BUDGET_BYTES, MiB, sizeLabel } from './plan.js';
+import { percentile } from './pool.js';
+import type { Peaks } from './rss.js';
+
+// Rounds per operation the protocol should take when no node misbehaves:
+// write = clock, store, complete; read = collect, filter.
+const EXPECTED_ROUNDS = { put: 3, get: 2 } as const;
+
+const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+function gatewayPeak(p: Peaks): number {
+  return p.get('gateway') ?? NaN;
+}
+
+function nodeMax(p: Peaks): number {
+  return Math.max(...[...p].filter(([name]) => name !== 'gateway').map(([, mib]) => mib));
+}
+
+interface Row {
+  readonly op: PhaseResult['op'];
+  readonly size: number;
+  readonly count: number;
+  readonly concurrency: number;
+  readonly MBps: number;
+  readonly opsps: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly rounds_per_op: number | null;
+}
+
+function row(r: PhaseResult): Row {
+  const secs = r.run.wallMs / 1000;
+  const rounds = r.protocol.operations > 0 ? r.protocol.rounds / r.protocol.operations : null;
+  return {
+    op: r.op, size: r.size, count: r.count, concurrency: r.concurrency,
+    MBps: round((r.size * r.count) / secs / 1e6, 2),
+    opsps: round(r.count / secs, 1),
+    p50_ms: round(percentile(r.run.latenciesMs, 50), 2),
+    p99_ms: round(percentile(r.run.latenciesMs, 99), 2),
+    rounds_per_op: rounds === null ? null : round(rounds, 3),
+  };
+}
+
+export function table(results: readonly PhaseResult[]): string {
+  const head = ['op', 'size', 'count', 'conc', 'MB/s', 'ops/s', 'p50 ms', 'p99 ms', 'rounds/op', 'gw peak MiB', 'node peak MiB', 'cpu gw/nodes/client'];
+  const body = results.map((r) => {
+    const x = row(r);
+    return [x.op, sizeLabel(x.size), String(x.count), String(x.concurrency), x.MBps.toFixed(2), x.opsps.toFixed(1),
+      x.p50_ms.toFixed(2), x.p99_ms.toFixed(2), x.rounds_per_op === null ? '-' : x.rounds_per_op.toFixed(2),
+      gatewayPeak(r.peaks).toFixed(1), nodeMax(r.peaks).toFixed(1),
+      [r.cpu.gateway, r.cpu.nodes, r.cpu.client].map((c) => c.toFixed(2)).join(' / ')];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
+  // Text columns left-aligned, numbers right-aligned.
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(head), ...body.map(line)].join('\n');
+}
+
+/** Lines about anything that does not look like a healthy run. */
+export function notes(results: readonly PhaseResult[]): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    const what = `${r.op} ${sizeLabel(r.size)}`;
+    const opName = r.op === 'put' ? 'write' : 'read';
+    if (r.protocol.operations !== r.count) {
+      out.push(`${what}: ${r.count} requests made ${r.protocol.operations} ${opName} operations (expected one each)`);
+    }
+    if (r.protocol.failed > 0) out.push(`${what}: ${r.protocol.failed} ${opName} operations failed inside the gateway`);
+    const x = row(r);
+    if (x.rounds_per_op !== null && x.rounds_per_op !== EXPECTED_ROUNDS[r.op]) {
+      out.push(`${what}: ${x.rounds_per_op} rounds per ${opName} (expected ${EXPECTED_ROUNDS[r.op]})`);
+    }
+  }
+  return out;
+}
+
+export interface BigCheck {
+  readonly peakMiB: number;
+  readonly ok: boolean;
+}
+
+/** The gateway's peak while the 2 GiB object was put and got back, or null without --big. */
+export function bigCheck(results: readonly PhaseResult[]): BigCheck | null {
+  const big = results.filter((r) => r.size === BIG.size);
+  if (big.length === 0) return null;
+  const peakMiB = Math.max(...big.map((r) => gatewayPeak(r.peaks)));
+  return { peakMiB, ok: peakMiB < GATEWAY_BUDGET_BYTES / MiB };
+}
+
+export function bigCheckLine(c: BigCheck): string {
+  return `gateway peak RSS while ${sizeLabel(BIG.size)} was put and got back: ${c.peakMiB.toFixed(1)} MiB, ` +
+    `${c.ok ? 'under' : 'OVER'} the ${GATEWAY_BUDGET_BYTES / MiB} MiB bound`;
+}
+
+/** "gateway 250.1 MiB, largest node 120.3 MiB" */
+export function peaksLine(p: Peaks): string {
+  return `gateway ${gatewayPeak(p).toFixed(1)} MiB, largest node ${nodeMax(p).toFixed(1)} MiB`;
+}
+
+export function json(t: number, results: readonly PhaseResult[], overall: Peaks): string {
+  return JSON.stringify({
+    bench: 'powerstore',
+    t,
+    results: results.map(row),
+    peak_rss_mb: { gateway: round(gatewayPeak(overall), 1), node_max: round(nodeMax(overall), 1) },
+  });
+}
+
+export interface SummaryInput {
+  readonly args: BenchArgs;
+  /** Storage nodes in the cluster. */
+  readonly nodes: number;
+  readonly results: readonly PhaseResult[];
+  readonly overall: Peaks;
+  readonly failed: PhaseError | null;
+}
+
+/** Everything printed on stdout; the JSON line last, and only for a complete run. */
+export function summary(s: SummaryInput): string[] {
+  const big = bigCheck(s.results);
+  const out = [
+    `PoWerStore S3 bench: t=${s.args.t} (gateway + ${s.nodes} storage nodes, one machine), ` +
+      `${s.args.quick ? 'quick' : 'full'} run${s.args.big ? ' + big' : ''}`,
+    'MB/s and ops/s over each phase\'s wall time (MB = 10^6 bytes); latency per request, a GET\'s to its last byte;',
+    'rounds/op = protocol rounds per write (put) or read (get) operation; peak RSS in MiB (2^20 bytes) during the phase;',
+    `cpu = cores busy on average during the phase (gateway / all ${s.nodes} nodes / this bench client).`,
+    '',
+    table(s.results),
+    '',
+    ...notes(s.results).map((n) => `note: ${n}`),
+    ...(big ? [bigCheckLine(big)] : []),
+    `peak RSS over the whole run: ${peaksLine(s.overall)}`,
+  ];
+  if (s.failed) {
+    // A run that lost or corrupted an object has no numbers worth comparing: no JSON.
+    return [...out, `FAILED: ${s.failed.message}`, `  peak RSS during that phase: ${peaksLine(s.failed.peaks)}`];
+  }
+  return [...out, json(s.args.t, s.results, s.overall)];
+}

@@ -1,0 +1,47 @@
+// Runs the plan on a started cluster: for each size a fresh bucket, its put
+// phase, then its get phase. Stops at the first phase that fails and hands
+// back what completed before it.
+
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import type { TestCluster } from '../harness/cluster.js';
+import { interrupted } from './lifecycle.js';
+import { PhaseError, runPhase, type BenchOp, type PhaseEnv, type PhaseResult } from './phase.js';
+import { sizeLabel, type SizeSpec } from './plan.js';
+import type { RssWatch, Watched } from './rss.js';
+
+export interface PlanRun {
+  readonly results: PhaseResult[];
+  readonly failed: PhaseError | null;
+}
+
+const progress = (line: string): boolean => process.stderr.write(`bench: ${line}\n`);
+
+export function watched(tc: TestCluster): Watched[] {
+  const pidOf = (name: string, pid: number | undefined): Watched => {
+    if (pid === undefined) throw new Error(`${name} has no process id`);
+    return { name, pid };
+  };
+  return [
+    pidOf('gateway', tc.cluster.gateway?.proc.pid),
+    ...tc.cluster.nodes.map((n) => pidOf(`node-${n.index}`, n.child?.proc.pid)),
+  ];
+}
+
+export async function runPlan(tc: TestCluster, plan: readonly SizeSpec[], rss: RssWatch, procs: readonly Watched[]): Promise<PlanRun> {
+  const env: PhaseEnv = { s3: tc.s3, endpoint: tc.cluster.endpoint, rss, procs };
+  const results: PhaseResult[] = [];
+  for (const spec of plan) {
+    const bucket = `bench-${spec.size}`;
+    await tc.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    for (const op of ['put', 'get'] as const satisfies readonly BenchOp[]) {
+      progress(`${op} ${sizeLabel(spec.size)} x ${spec.count} at concurrency ${spec.concurrency}`);
+      try {
+        results.push(await runPhase(env, op, spec, bucket));
+      } catch (e) {
+        if (!(e instanceof PhaseError) || interrupted()) throw e;
+        return { results, failed: e };
+      }
+    }
+  }
+  return { results, failed: null };
+}
