@@ -44,7 +44,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger): RunningGateway {
     writerId: newWriterId(),
     nextOp: () => ++op,
     blockSize: cfg.blockSize,
-    maxPendingBytes: 8 * cfg.blockSize,
+    maxPendingBytes: 4 * cfg.blockSize,
     timeouts: DEFAULT_TIMEOUTS,
     observer: protocolObserver(metrics, tally, log),
   };

@@ -3,6 +3,7 @@
 // request is signed with the node's key; every answer is parsed strictly
 // (a parse failure is a WireError: evidence against the node).
 
+import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { createHash } from 'node:crypto';
 import { NodeRefusedError } from '../../../shared/src/errors.js';
@@ -11,7 +12,7 @@ import type { WriterKeyring } from '../../../shared/src/keys.js';
 import type { ListPage, ListRequest, NodeApi, NodeHealth, RegRef, StoreAck, StoreSession } from '../../../shared/src/node-api.js';
 import type { StoreCommit } from '../../../shared/src/protocol/server.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../../shared/src/protocol/frames.js';
-import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '../../../shared/src/node-auth.js';
+import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '../../../shared/src/node-auth.js';
 import type { Candidate } from '../../../shared/src/protocol/candidate.js';
 import type { FilterAnswer } from '../../../shared/src/protocol/client.js';
 import {
@@ -23,6 +24,9 @@ import { WireError } from '../../../shared/src/protocol/wire.js';
 import { HttpStoreSession } from './store-session.js';
 import { RpcBatcher } from './rpc-batcher.js';
 import { BATCH_PATH, decodeAnswers, encodeBatch, MAX_BATCH_BYTES, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
+
+/** Fragments up to this size travel inside a batch; larger ones in their own request. */
+const BATCHED_FRAGMENT_MAX = 16 * 1024;
 
 /** Largest answer accepted from a node (a listing page with metadata is the biggest). */
 const MAX_ANSWER = 64 * 1024 * 1024;
@@ -99,7 +103,17 @@ export class RemoteNode implements NodeApi {
     const parts = [frameHeader(FRAME_OPEN, open.length), open];
     if (fragment.length > 0) parts.push(frameHeader(FRAME_DATA, fragment.length), fragment);
     parts.push(frameHeader(FRAME_COMMIT, commit.length), commit);
-    return { lc: parseTsAnswer(await this.call(PATHS.store, Buffer.concat(parts), signal)) };
+    if (fragment.length <= BATCHED_FRAGMENT_MAX) return { lc: parseTsAnswer(await this.call(PATHS.store, Buffer.concat(parts), signal)) };
+    // A larger fragment goes in its own request, its parts written as they
+    // are (no copy) and not hashed for the request MAC: like a streamed
+    // store, its content is authenticated by the store message itself.
+    const res = await this.pool.request({
+      path: PATHS.store, method: 'POST', signal,
+      body: (async function* () { yield* parts; })() as unknown as Readable,
+      headers: { 'content-type': 'application/octet-stream', ...this.authHeaders(PATHS.store, STREAM_BODY) },
+    });
+    if (res.statusCode !== 200) throw await refusal(this.index, res);
+    return { lc: parseTsAnswer(await jsonBody(res)) };
   }
 
   async complete(ref: RegRef, c: Candidate, signal: AbortSignal): Promise<Timestamp | null> {

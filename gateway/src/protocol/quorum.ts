@@ -83,8 +83,7 @@ export function quorumCall<N extends Target, T>(
     // once, so a per-round deadline is each node's own timeout. It also
     // carries the caller's abort to every call.
     const ctl = new AbortController();
-    const timeout = new TimeoutError(`timed out after ${opts.timeoutMs} ms`);
-    const timer = setTimeout(() => ctl.abort(timeout), opts.timeoutMs);
+    const timer = setTimeout(() => ctl.abort(new TimeoutError(`timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
     // The caller's abort ends the round at once and cuts off every call.
     const onOuterAbort = (): void => {
       ctl.abort(opts.signal?.reason);

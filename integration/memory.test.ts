@@ -1,0 +1,64 @@
+// Memory per request is bounded whatever the object's size: the gateway's
+// peak RSS (the kernel's VmHWM) stays under 256 MB while a 2 GiB object is
+// put and read back, both streamed, with SHA-256 compared end to end.
+
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { startTestCluster, type TestCluster } from './harness/cluster.js';
+
+const SIZE = 2 * 1024 ** 3;
+const BOUND_MB = 256;
+
+/** Peak RSS in MB (10^6 bytes, the stricter reading of the bound). */
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return (Number(m![1]) * 1024) / 1e6;
+}
+
+/** SIZE bytes of a repeating counter pattern, hashed as they are produced. */
+function source(): { stream: Readable; digest: () => string } {
+  const h = createHash('sha256');
+  const block = Buffer.alloc(1 << 20);
+  let sent = 0;
+  const stream = new Readable({
+    read() {
+      if (sent >= SIZE) return void this.push(null);
+      block.writeUInt32BE(sent / block.length, 0);
+      const chunk = Buffer.from(block);
+      h.update(chunk);
+      sent += chunk.length;
+      this.push(chunk);
+    },
+  });
+  return { stream, digest: () => h.digest('hex') };
+}
+
+describe('gateway memory bound', () => {
+  let tc: TestCluster;
+  before(async () => {
+    tc = await startTestCluster({ t: 1 });
+    await tc.s3.send(new CreateBucketCommand({ Bucket: 'memory' }));
+  });
+  after(() => tc?.dispose());
+
+  it(`stays under ${BOUND_MB} MB of RSS while 2 GiB is put and got back`, async () => {
+    const pid = tc.cluster.gateway!.proc.pid!;
+    const src = source();
+    await tc.s3.send(new PutObjectCommand({ Bucket: 'memory', Key: 'two-gib', Body: src.stream, ContentLength: SIZE }));
+    const got = await tc.s3.send(new GetObjectCommand({ Bucket: 'memory', Key: 'two-gib' }));
+    const h = createHash('sha256');
+    let n = 0;
+    for await (const chunk of got.Body as Readable) {
+      h.update(chunk as Buffer);
+      n += (chunk as Buffer).length;
+    }
+    assert.equal(n, SIZE);
+    assert.equal(h.digest('hex'), src.digest(), 'the same 2 GiB came back');
+    const peak = peakRssMb(pid);
+    assert.ok(peak < BOUND_MB, `gateway peak RSS ${peak.toFixed(1)} MB`);
+  });
+});
