@@ -29,6 +29,8 @@ async function* empty(): AsyncIterable<Buffer> {}
 
 export class BucketRegistry {
   private readonly cache = new Map<string, { rec: BucketRecord | null; at: number }>();
+  /** Reads in flight, shared by every request that misses the cache meanwhile. */
+  private readonly loading = new Map<string, Promise<BucketRecord | null>>();
 
   constructor(private readonly ctx: ProtocolContext) {}
 
@@ -36,10 +38,19 @@ export class BucketRegistry {
   async get(name: string, signal: AbortSignal): Promise<BucketRecord | null> {
     const hit = this.cache.get(name);
     if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.rec;
-    const r = await readRegister(this.ctx, { ns: BUCKETS_NS, key: name }, 'read', signal);
-    const rec = r ? toRecord(name, decodeMeta(r.meta)) : null;
-    this.cache.set(name, { rec, at: Date.now() });
-    return rec;
+    let p = this.loading.get(name);
+    if (!p) {
+      // Not tied to this request's signal: other requests wait on it too.
+      p = readRegister(this.ctx, { ns: BUCKETS_NS, key: name }, 'read', new AbortController().signal)
+        .then((r) => {
+          const rec = r ? toRecord(name, decodeMeta(r.meta)) : null;
+          this.cache.set(name, { rec, at: Date.now() });
+          return rec;
+        })
+        .finally(() => this.loading.delete(name));
+      this.loading.set(name, p);
+    }
+    return abortable(p, signal);
   }
 
   /** Reads past the cache (for create and delete, which must see the newest record). */
@@ -80,6 +91,16 @@ export class BucketRegistry {
       after = page.lastKey;
     }
   }
+}
+
+/** Waits for p, or rejects as soon as this request is aborted. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function toRecord(name: string, m: ObjectMeta): BucketRecord | null {

@@ -21,12 +21,18 @@ export interface TestCluster {
 
 export async function startTestCluster(opts: Partial<LaunchOptions> = {}): Promise<TestCluster> {
   const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ps-it-'));
-  const cluster = await LocalCluster.start({
-    port: 0,
-    ...opts,
-    dataDir: dir,
-    env: { POWERSTORE_LOG_LEVEL: process.env.POWERSTORE_TEST_LOG_LEVEL ?? 'warn', ...opts.env },
-  });
+  let cluster: LocalCluster;
+  try {
+    cluster = await LocalCluster.start({
+      port: 0,
+      ...opts,
+      dataDir: dir,
+      env: { POWERSTORE_LOG_LEVEL: process.env.POWERSTORE_TEST_LOG_LEVEL ?? 'warn', ...opts.env },
+    });
+  } catch (e) {
+    if (!opts.dataDir) rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const client = (extra: Partial<ConstructorParameters<typeof S3Client>[0]> = {}): S3Client =>
     new S3Client({
       endpoint: cluster.endpoint,
