@@ -50,17 +50,19 @@ export function buildGateway(cfg: GatewayConfig, log: Logger): RunningGateway {
   };
   const digester = new DigestPool();
   const inline = new InlineDigester();
+  const creds = new StaticCredentialStore(cfg.credentials);
+  const now = (): number => Date.now();
   const s3 = {
     config: { region: cfg.region, ...(cfg.domain ? { domain: cfg.domain } : {}), maxObjectBytes: MAX_OBJECT_BYTES },
     objects: new ObjectStore(ctx),
     buckets: new BucketRegistry(ctx),
-    log,
+    log, creds, now,
   };
   const app = createApp({
     s3,
     edge: {
-      creds: new StaticCredentialStore(cfg.credentials),
-      now: () => Date.now(),
+      creds,
+      now,
       metrics,
       // Small bodies hash inline: a round trip to the worker costs more than MD5 of a few KiB.
       openBody: (req: IncomingMessage, auth: AuthResult, maxBytes: number): RequestBody => {

@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Logger } from '../../../shared/src/log.js';
 import type { BucketRegistry } from '../buckets.js';
 import type { ObjectStore } from '../objects.js';
+import type { CredentialStore } from './auth/credentials.js';
 import type { Endpoint } from './endpoints.js';
 
 export interface S3Config {
@@ -26,6 +27,10 @@ export interface S3Context {
   readonly objects: ObjectStore;
   readonly buckets: BucketRegistry;
   readonly log: Logger;
+  /** Who may sign requests (also what PostObject checks a form's policy signature against). */
+  readonly creds: CredentialStore;
+  /** Clock in epoch ms (tests pin it). */
+  readonly now: () => number;
 }
 
 export interface S3Request<E extends Endpoint = Endpoint> {

@@ -4,7 +4,14 @@
 
 import { createBucket, deleteBucket, getBucketLocation, headBucket } from './bucket.js';
 import type { S3Context, S3Request, S3Response } from './context.js';
-import { deleteObject } from './delete.js';
+import { getBucketAcl, getBucketVersioning, getObjectAcl, putBucketAcl, putBucketVersioning, putObjectAcl } from './acl.js';
+import { getObjectAttributes } from './attributes.js';
+import { copyObject } from './copy.js';
+import { deleteObject, deleteObjects } from './delete.js';
+import {
+  abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart, uploadPartCopy,
+} from './multipart.js';
+import { postObject } from './post-object.js';
 import type { Endpoint } from './endpoints.js';
 import { S3Error } from './errors.js';
 import { getObject } from './get.js';
@@ -41,24 +48,41 @@ export async function dispatch(s3: S3Context, r: S3Request): Promise<S3Response>
       return getObject(s3, as<typeof e & { op: 'GetObject' | 'HeadObject' }>());
     case 'DeleteObject':
       return deleteObject(s3, as<typeof e & { op: 'DeleteObject' }>());
-    case 'ListObjectVersions':
-    case 'ListMultipartUploads':
     case 'DeleteObjects':
+      return deleteObjects(s3, r);
     case 'PostObject':
+      return postObject(s3, r);
     case 'GetBucketVersioning':
+      return getBucketVersioning(s3, r);
     case 'PutBucketVersioning':
+      return putBucketVersioning(s3, r);
     case 'GetBucketAcl':
+      return getBucketAcl(s3, r);
     case 'PutBucketAcl':
-    case 'CopyObject':
-    case 'CreateMultipartUpload':
-    case 'UploadPart':
-    case 'UploadPartCopy':
-    case 'CompleteMultipartUpload':
-    case 'AbortMultipartUpload':
-    case 'ListParts':
+      return putBucketAcl(s3, r);
     case 'GetObjectAcl':
+      return getObjectAcl(s3, r);
     case 'PutObjectAcl':
+      return putObjectAcl(s3, r);
+    case 'CopyObject':
+      return copyObject(s3, r);
     case 'GetObjectAttributes':
+      return getObjectAttributes(s3, r);
+    case 'CreateMultipartUpload':
+      return createMultipartUpload(s3, r);
+    case 'UploadPart':
+      return uploadPart(s3, r);
+    case 'UploadPartCopy':
+      return uploadPartCopy(s3, r);
+    case 'CompleteMultipartUpload':
+      return completeMultipartUpload(s3, r);
+    case 'AbortMultipartUpload':
+      return abortMultipartUpload(s3, r);
+    case 'ListParts':
+      return listParts(s3, r);
+    case 'ListMultipartUploads':
+      return listMultipartUploads(s3, r);
+    case 'ListObjectVersions':
       return notImplemented(e.op);
     case 'Unsupported':
       return notImplemented(e.name);

@@ -60,14 +60,19 @@ export async function handleS3(s3: S3Context, deps: EdgeDeps, req: IncomingMessa
     );
     endpoint = routed.endpoint;
     const e = endpoint;
-    const auth = authenticate(
-      { method: req.method ?? 'GET', rawUrl, headers: req.headers },
-      {
-        creds: deps.creds, region: s3.config.region, now: deps.now,
-        ...('bucket' in e && e.bucket !== undefined ? { bucket: e.bucket } : {}),
-        ...('key' in e && e.key !== undefined ? { key: e.key } : {}),
-      },
-    );
+    // A browser form upload (PostObject) carries its credentials and signed
+    // policy in the form itself: its handler authenticates it. Every other
+    // request is authenticated here, before any handler runs.
+    const auth: AuthResult = e.op === 'PostObject'
+      ? { accessKey: '', user: '', scheme: 'v4-header', payload: { kind: 'unsigned' } }
+      : authenticate(
+        { method: req.method ?? 'GET', rawUrl, headers: req.headers },
+        {
+          creds: deps.creds, region: s3.config.region, now: deps.now,
+          ...('bucket' in e && e.bucket !== undefined ? { bucket: e.bucket } : {}),
+          ...('key' in e && e.key !== undefined ? { key: e.key } : {}),
+        },
+      );
     let body: RequestBody | null = null;
     const r: S3Request = {
       id, endpoint: e, method: req.method ?? 'GET', headers: req.headers, raw: req,

@@ -1,0 +1,9 @@
+// CopyObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+
+import type { S3Context, S3Request, S3Response } from './context.js';
+import type { Endpoint } from './endpoints.js';
+import { S3Error } from './errors.js';
+
+export async function copyObject(_s3: S3Context, _r: S3Request<Endpoint>): Promise<S3Response> {
+  throw new S3Error('NotImplemented', 'CopyObject is not implemented by this gateway.');
+}
