@@ -14,6 +14,7 @@ import type { GatewayConfig } from './config.js';
 import { GatewayMetrics, NodeTally, protocolObserver } from './metrics.js';
 import { RemoteNode } from './nodes/remote-node.js';
 import { ObjectStore } from './objects.js';
+import { MultipartStore } from './multipart-store.js';
 import { DEFAULT_TIMEOUTS, type ProtocolContext } from './protocol/context.js';
 import { StaticCredentialStore } from './s3/auth/credentials.js';
 import type { AuthResult } from './s3/auth/types.js';
@@ -55,6 +56,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger): RunningGateway {
   const s3 = {
     config: { region: cfg.region, ...(cfg.domain ? { domain: cfg.domain } : {}), maxObjectBytes: MAX_OBJECT_BYTES },
     objects: new ObjectStore(ctx),
+    multipart: new MultipartStore(ctx),
     buckets: new BucketRegistry(ctx),
     log, creds, now,
   };

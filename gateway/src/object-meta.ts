@@ -3,6 +3,8 @@
 // and transmitted as the exact JSON bytes that were hashed; parsing checks a
 // version so that an unknown format is an error, never a guess.
 
+import type { TsWire } from '../../shared/src/protocol/wire.js';
+
 export const META_VERSION = 1;
 
 export interface ObjectMeta {
@@ -28,6 +30,35 @@ export interface ObjectMeta {
   readonly checksums?: Readonly<Record<string, string>>;
   /** Bucket records: the bucket's creation data. */
   readonly bucket?: { readonly created: number; readonly region: string; readonly owner: string };
+  /** Multipart upload records: the upload's key and initiation data. */
+  readonly upload?: UploadInfo;
+  /** A completed multipart object: its data lives in its parts' writes. */
+  readonly multipart?: MultipartLayout;
+}
+
+export interface UploadInfo {
+  readonly key: string;
+  readonly uploadId: string;
+  readonly initiated: number;
+  readonly owner: string;
+  /** x-amz-checksum-algorithm of CreateMultipartUpload, upper case (CRC32, …). */
+  readonly checksumAlgorithm?: string;
+}
+
+export interface PartLayout {
+  readonly n: number;
+  readonly size: number;
+  readonly etag: string;
+  readonly blockSize: number;
+  /** The part's write: timestamp (wire form) and cross-checksum (hex), bound into this object's D. */
+  readonly ts: TsWire;
+  readonly cc: readonly string[];
+  readonly checksum?: string;
+}
+
+export interface MultipartLayout {
+  readonly uploadId: string;
+  readonly parts: readonly PartLayout[];
 }
 
 export class MetaError extends Error {

@@ -3,7 +3,9 @@
 // only place S3 handlers reach the protocol through.
 
 import type { Candidate } from '../../shared/src/protocol/candidate.js';
-import { decodeMeta, type ObjectMeta } from './object-meta.js';
+import { decodeMeta, type MultipartLayout, type ObjectMeta } from './object-meta.js';
+import { partKey, partsNs } from './multipart-store.js';
+import { parseTs } from '../../shared/src/protocol/wire.js';
 import type { ProtocolContext } from './protocol/context.js';
 import { listMerged } from './protocol/list-merge.js';
 import { readRegister, type ReadResult } from './protocol/reader.js';
@@ -73,8 +75,33 @@ export class ObjectStore {
 
   /** Bytes [first, last] of an object found by head(). */
   stream(found: FoundObject, first: number, last: number, signal: AbortSignal): AsyncIterable<Buffer> {
+    if (found.meta.multipart) return this.streamParts(found.read.ref.ns, found.meta.multipart, first, last, signal);
     const layout = { size: found.meta.size, k: this.ctx.params.k, blockSize: found.meta.blockSize };
     return restoreRange(this.ctx, storedValue(found.read), layout, first, last, signal);
+  }
+
+  /**
+   * A multipart object's bytes come from its parts' writes, each restored
+   * like an object; the parts' ts and cc come from the object's own
+   * (verified) meta, so a node can only serve blocks the parts committed to.
+   */
+  private async *streamParts(bucket: string, mp: MultipartLayout, first: number, last: number, signal: AbortSignal): AsyncGenerator<Buffer> {
+    let off = 0;
+    for (const p of mp.parts) {
+      const lo = Math.max(first - off, 0);
+      const hi = Math.min(last - off, p.size - 1);
+      if (lo <= hi) {
+        const value = {
+          ref: { ns: partsNs(bucket, mp.uploadId), key: partKey(p.n) },
+          ts: parseTs(p.ts),
+          cc: p.cc.map((h) => Buffer.from(h, 'hex')),
+          proven: () => new Map<number, Buffer>(),
+        };
+        yield* restoreRange(this.ctx, value, { size: p.size, k: this.ctx.params.k, blockSize: p.blockSize }, lo, hi, signal);
+      }
+      off += p.size;
+      if (off > last) return;
+    }
   }
 
   async delete(bucket: string, key: string, signal: AbortSignal): Promise<void> {

@@ -22,8 +22,8 @@ export class RestoreError extends Error {
 /** A node refused a request (HTTP 4xx from the node): never evidence by itself. */
 export class NodeRefusedError extends Error {
   override readonly name = 'NodeRefusedError';
-  constructor(readonly node: number, readonly status: number, readonly code: string) {
-    super(`node ${node} refused: ${status} ${code}`);
+  constructor(readonly node: number, readonly status: number, readonly code: string, readonly detail = '') {
+    super(`node ${node} refused: ${status} ${code}${detail ? ` (${detail.slice(0, 200)})` : ''}`);
   }
 }
 

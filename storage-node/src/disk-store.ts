@@ -15,7 +15,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Candidate } from '../../shared/src/protocol/candidate.js';
-import type { HistRecord } from '../../shared/src/protocol/server.js';
+import type { HistRecord, PartRef } from '../../shared/src/protocol/server.js';
 import type { Timestamp } from '../../shared/src/protocol/timestamp.js';
 import { candToWire, parseCand, parseTs, tsToWire } from '../../shared/src/protocol/wire.js';
 import { GroupCommitter } from './group-commit.js';
@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS hist (
   frag_len INTEGER NOT NULL,
   frag_file TEXT,
   frag_inline BLOB,
+  refs TEXT,
   PRIMARY KEY (reg, num, writer, op)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS hist_by_file ON hist (frag_file) WHERE frag_file IS NOT NULL;
@@ -115,8 +116,8 @@ export class DiskStore {
         'SELECT ts, nbar, d, vec, cc, meta, blocks, block_size, frag_len, frag_file, frag_inline FROM hist WHERE reg = ? AND num = ? AND writer = ? AND op = ?',
       ),
       putHist: this.db.prepare(
-        `INSERT INTO hist (reg, num, writer, op, ts, nbar, d, vec, cc, meta, blocks, block_size, frag_len, frag_file, frag_inline)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO hist (reg, num, writer, op, ts, nbar, d, vec, cc, meta, blocks, block_size, frag_len, frag_file, frag_inline, refs)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       fileUsed: this.db.prepare('SELECT 1 FROM hist WHERE frag_file = ? LIMIT 1'),
       list: this.db.prepare(
@@ -204,8 +205,11 @@ export class DiskStore {
     return join('frags', sub, id);
   }
 
-  /** Records Hist[ts] (write-once); resolves once durable. */
-  putHist(reg: Buffer, ns: string, key: string, rec: HistRecord, frag: { file: string } | { inline: Buffer }): Promise<void> {
+  /**
+   * Records Hist[ts] (write-once); resolves once durable. `refs` are the
+   * writes this one's value is made of (kept for garbage collection).
+   */
+  putHist(reg: Buffer, ns: string, key: string, rec: HistRecord, frag: { file: string } | { inline: Buffer }, refs?: readonly PartRef[]): Promise<void> {
     const ts = rec.ts;
     return this.committer.run(() => {
       this.stmts.ensureReg.run(reg, ns, Buffer.from(key, 'utf8'));
@@ -214,6 +218,7 @@ export class DiskStore {
         rec.nbar, rec.d, Buffer.concat(rec.vec), Buffer.concat(rec.cc), rec.meta, rec.blocks,
         rec.blockSize, rec.fragLen,
         'file' in frag ? frag.file : null, 'inline' in frag ? frag.inline : null,
+        refs ? JSON.stringify(refs.map((r) => ({ ns: r.ns, key: r.key, ts: tsToWire(r.ts) }))) : null,
       );
     });
   }

@@ -13,6 +13,7 @@ import { FrameDecoder, FrameError } from '../../shared/src/protocol/frames.js';
 import { encodeTsAnswer, parseCommit, parseOpen, MAX_JSON_BODY, type OpenMsg } from '../../shared/src/protocol/node-messages.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import { judgeStore, type StoreCommit } from '../../shared/src/protocol/server.js';
+import { MISSING_PARTS } from '../../shared/src/protocol/node-messages.js';
 import { WireError } from '../../shared/src/protocol/wire.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 
@@ -120,16 +121,21 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
       ctx.metrics.rejectedStores.inc({ reason: verdict.reason });
       throw new NodeRequestError(409, 'store-rejected', verdict.reason);
     }
+    // A value made of other writes (multipart) is acked only by a node that
+    // holds every one of them; the refusal names the missing ones so the
+    // gateway can heal them here and store again.
+    const missing = (commit.parts ?? []).flatMap((p, i) => (ctx.store.hist(regId(p.ns, p.key), p.ts) ? [] : [i]));
+    if (missing.length > 0) throw new NodeRequestError(409, MISSING_PARTS, JSON.stringify(missing));
     if (verdict.kind === 'accept') {
       const rec = { ts: commit.ts, nbar: commit.nbar, d: commit.d, vec: commit.vec, cc: commit.cc, meta: commit.meta, blocks, blockSize, fragLen: staging.bytes };
       const inline = staging.inline;
       if (inline) {
-        await ctx.store.putHist(reg, ref.ns, ref.key, rec, { inline });
+        await ctx.store.putHist(reg, ref.ns, ref.key, rec, { inline }, commit.parts);
       } else {
         await staging.seal();
         const file = await ctx.store.installFragment(staging.path!);
         installed = true;
-        await ctx.store.putHist(reg, ref.ns, ref.key, rec, { file });
+        await ctx.store.putHist(reg, ref.ns, ref.key, rec, { file }, commit.parts);
       }
       ctx.metrics.storedBytes.inc(staging.bytes);
     }

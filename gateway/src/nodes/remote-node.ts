@@ -22,7 +22,7 @@ import {
 import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import { WireError } from '../../../shared/src/protocol/wire.js';
 import { HttpStoreSession } from './store-session.js';
-import { RpcBatcher } from './rpc-batcher.js';
+import { refusalBody, RpcBatcher } from './rpc-batcher.js';
 import { BATCH_PATH, decodeAnswers, encodeBatch, MAX_BATCH_BYTES, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
 
 /** Fragments up to this size travel inside a batch; larger ones in their own request. */
@@ -169,12 +169,11 @@ function parseJson(text: Buffer): unknown {
 
 /** A non-200 answer: a refusal (never evidence by itself). */
 export async function refusal(node: number, res: Dispatcher.ResponseData): Promise<NodeRefusedError> {
-  let code = 'error';
   try {
-    const j = JSON.parse((await readLimited(res.body, MAX_JSON_BODY)).toString('utf8')) as { error?: unknown };
-    if (typeof j.error === 'string') code = j.error.slice(0, 64);
+    const { code, message } = refusalBody(await readLimited(res.body, MAX_JSON_BODY));
+    return new NodeRefusedError(node, res.statusCode, code, message);
   } catch {
     res.body.destroy();
+    return new NodeRefusedError(node, res.statusCode, 'error');
   }
-  return new NodeRefusedError(node, res.statusCode, code);
 }

@@ -63,7 +63,10 @@ export class RpcBatcher {
         answers.forEach((a, i) => {
           const p = batch[i]!;
           if (a.status === 200) p.resolve(a.payload);
-          else p.reject(new NodeRefusedError(this.node, a.status, errorCode(a.payload)));
+          else {
+            const { code, message } = refusalBody(a.payload);
+            p.reject(new NodeRefusedError(this.node, a.status, code, message));
+          }
         });
       },
       (err: unknown) => batch.forEach((p) => p.reject(err)),
@@ -71,11 +74,15 @@ export class RpcBatcher {
   }
 }
 
-function errorCode(payload: Buffer): string {
+/** A node's refusal body: {"error": code, "message": detail}. */
+export function refusalBody(payload: Buffer): { code: string; message: string } {
   try {
-    const j = JSON.parse(payload.toString('utf8')) as { error?: unknown };
-    return typeof j.error === 'string' ? j.error.slice(0, 64) : 'error';
+    const j = JSON.parse(payload.toString('utf8')) as { error?: unknown; message?: unknown };
+    return {
+      code: typeof j.error === 'string' ? j.error.slice(0, 64) : 'error',
+      message: typeof j.message === 'string' ? j.message.slice(0, 64 * 1024) : '',
+    };
   } catch {
-    return 'error';
+    return { code: 'error', message: '' };
   }
 }

@@ -22,6 +22,7 @@ import { reportError } from './writer.js';
 export interface MergedEntry {
   readonly key: string;
   readonly c: Candidate;
+  readonly cc: readonly Buffer[];
   readonly meta: Buffer;
 }
 
@@ -107,16 +108,19 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
   }
 
   // Per key: the highest authentic candidate, how many pages reported it, a description.
-  const best = new Map<string, { c: Candidate; reporters: number; meta?: Buffer }>();
+  const best = new Map<string, { c: Candidate; reporters: number; meta?: Buffer; cc?: readonly Buffer[] }>();
   for (const p of checked.values()) {
     for (const e of p.entries) {
       if (cutoff !== null && cmpKey(e.key, cutoff) > 0) continue;
       const cur = best.get(e.key);
       const order = cur ? compareTs(e.lc.ts, cur.c.ts) : 1;
-      if (order > 0) best.set(e.key, { c: e.lc, reporters: 1, ...(e.meta ? { meta: e.meta } : {}) });
+      if (order > 0) best.set(e.key, { c: e.lc, reporters: 1, ...(e.meta && e.cc ? { meta: e.meta, cc: e.cc } : {}) });
       else if (order === 0) {
         cur!.reporters++;
-        if (!cur!.meta && e.meta) cur!.meta = e.meta;
+        if (!cur!.meta && e.meta && e.cc) {
+          cur!.meta = e.meta;
+          cur!.cc = e.cc;
+        }
       }
     }
   }
@@ -125,13 +129,13 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
   const entries = await mapLimited(keys, 16, async (key): Promise<MergedEntry | null> => {
     const b = best.get(key)!;
     const ref = { ns: req.ns, key };
-    if (!b.meta) {
+    if (!b.meta || !b.cc) {
       // Authentic but undescribed: read it the normal way (which writes back).
       const r = await readRegister(ctx, ref, 'list', signal);
-      return r ? { key, c: r.c, meta: r.meta } : null;
+      return r ? { key, c: r.c, cc: r.cc, meta: r.meta } : null;
     }
     if (b.reporters < ctx.params.q) await writeBack(ctx, ref, b.c, signal);
-    return { key, c: b.c, meta: b.meta };
+    return { key, c: b.c, cc: b.cc, meta: b.meta };
   });
   return {
     entries: entries.filter((e): e is MergedEntry => e !== null),

@@ -77,6 +77,88 @@ class ShardSource {
   }
 }
 
+/**
+ * Reads stripes [from, to] of a stored value in order: for each stripe, k
+ * verified blocks from k different nodes (data-shard nodes first). Sources
+ * that fail, stall or lie are replaced by the next node for the rest of the
+ * stripes. `exclude` keeps nodes out (a node being healed).
+ */
+export class StripeReader {
+  private readonly order: number[];
+  private readonly tried = new Set<number>();
+  private active: ShardSource[] = [];
+
+  constructor(
+    private readonly ctx: ProtocolContext,
+    private readonly v: StoredValue,
+    private readonly layout: StripeLayout,
+    private readonly to: number,
+    private readonly signal: AbortSignal,
+    exclude: ReadonlySet<number> = new Set(),
+  ) {
+    const { k, S } = ctx.params;
+    const proven = v.proven();
+    // Preference: data-shard nodes first (no decoding), then proven holders, then the rest.
+    const rank = (i: number): number => (i < k ? 0 : 2) + (proven.has(i) ? 0 : 1);
+    this.order = [...Array(S).keys()].filter((i) => !exclude.has(i)).sort((a, b) => rank(a) - rank(b));
+  }
+
+  /** k verified blocks of stripe s, by node (as received, in pieces). */
+  async stripe(s: number): Promise<Map<number, Buffer[]>> {
+    const { k } = this.ctx.params;
+    const shard = shardBytes(this.layout, s);
+    const blocks = new Map<number, Buffer[]>();
+    let pending = this.active;
+    this.active = [];
+    for (;;) {
+      const results = await Promise.allSettled(pending.map((src) => src.block(s, shard)));
+      results.forEach((res, j) => {
+        const src = pending[j]!;
+        if (res.status === 'fulfilled') {
+          blocks.set(src.node, res.value);
+          this.active.push(src);
+        } else this.fail(src, res.reason);
+      });
+      if (blocks.size >= k) return blocks;
+      const need = k - blocks.size;
+      pending = [];
+      for (let j = 0; j < need; j++) {
+        const src = await this.nextSource(s);
+        if (!src) throw new RestoreError(`stripe ${s}: only ${blocks.size} of ${k} shards could be read`);
+        pending.push(src);
+      }
+    }
+  }
+
+  close(): void {
+    for (const src of this.active) src.close();
+    this.active = [];
+  }
+
+  private fail(src: ShardSource, err: unknown): void {
+    src.close();
+    if (err instanceof Misbehaviour) this.ctx.observer.evidence({ node: src.node, kind: 'corrupt-block', detail: err.message });
+    else this.ctx.observer.nodeTrouble(src.node, 'read blocks', err);
+  }
+
+  /** Opens the next untried node at stripe s; null when none is left. */
+  private async nextSource(s: number): Promise<ShardSource | null> {
+    for (const node of this.order) {
+      if (this.tried.has(node)) continue;
+      this.tried.add(node);
+      // Late filter answers may have proven more holders since the read began.
+      const src = new ShardSource(this.ctx, this.v, node, this.v.proven().get(node), this.layout.blockSize);
+      try {
+        await src.open(s, this.to, this.signal);
+        return src;
+      } catch (err) {
+        this.fail(src, err);
+      }
+    }
+    return null;
+  }
+}
+
 /** Streams object bytes [first, last] (inclusive) of a stored value with the given layout. */
 export async function* restoreRange(
   ctx: ProtocolContext,
@@ -87,69 +169,19 @@ export async function* restoreRange(
   signal: AbortSignal,
 ): AsyncGenerator<Buffer> {
   if (layout.size === 0 || last < first) return;
-  const { k, S } = ctx.params;
+  const { k } = ctx.params;
   const { from, to } = stripesForRange(layout, first, last);
-  const proven = v.proven();
-  // Preference: data-shard nodes first (no decoding), then proven holders, then the rest.
-  const rank = (i: number): number => (i < k ? 0 : 2) + (proven.has(i) ? 0 : 1);
-  const order = [...Array(S).keys()].sort((a, b) => rank(a) - rank(b));
-  const tried = new Set<number>();
-  let active: ShardSource[] = [];
-
-  const fail = (src: ShardSource, err: unknown): void => {
-    src.close();
-    if (err instanceof Misbehaviour) ctx.observer.evidence({ node: src.node, kind: 'corrupt-block', detail: err.message });
-    else ctx.observer.nodeTrouble(src.node, 'read blocks', err);
-  };
-
-  /** Opens the next untried node at stripe s; null when none is left. */
-  const nextSource = async (s: number): Promise<ShardSource | null> => {
-    for (const node of order) {
-      if (tried.has(node)) continue;
-      tried.add(node);
-      // Late filter answers may have proven more holders since the read began.
-      const src = new ShardSource(ctx, v, node, v.proven().get(node), layout.blockSize);
-      try {
-        await src.open(s, to, signal);
-        return src;
-      } catch (err) {
-        fail(src, err);
-      }
-    }
-    return null;
-  };
-
+  const reader = new StripeReader(ctx, v, layout, to, signal);
   try {
     for (let s = from; s <= to; s++) {
-      const shard = shardBytes(layout, s);
-      const blocks = new Map<number, Buffer[]>();
-      let pending = active;
-      active = [];
-      for (;;) {
-        const results = await Promise.allSettled(pending.map((src) => src.block(s, shard)));
-        results.forEach((res, j) => {
-          const src = pending[j]!;
-          if (res.status === 'fulfilled') {
-            blocks.set(src.node, res.value);
-            active.push(src);
-          } else fail(src, res.reason);
-        });
-        if (blocks.size >= k) break;
-        const need = k - blocks.size;
-        pending = [];
-        for (let j = 0; j < need; j++) {
-          const src = await nextSource(s);
-          if (!src) throw new RestoreError(`stripe ${s}: only ${blocks.size} of ${k} shards could be read`);
-          pending.push(src);
-        }
-      }
+      const blocks = await reader.stripe(s);
       const stripeStart = s * k * layout.blockSize;
       const a = Math.max(first - stripeStart, 0);
       const b = Math.min(last - stripeStart + 1, stripeDataBytes(layout, s));
-      yield* window(await dataShards(ctx, blocks, shard), a, b);
+      yield* window(await dataShards(ctx, blocks, shardBytes(layout, s)), a, b);
     }
   } finally {
-    for (const src of active) src.close();
+    reader.close();
   }
 }
 
@@ -168,7 +200,7 @@ function* window(shards: Buffer[][], a: number, b: number): Generator<Buffer> {
 }
 
 /** The stripe's k data shards as pieces, decoding missing ones from parity when needed. */
-async function dataShards(ctx: ProtocolContext, blocks: Map<number, Buffer[]>, shard: number): Promise<Buffer[][]> {
+export async function dataShards(ctx: ProtocolContext, blocks: Map<number, Buffer[]>, shard: number): Promise<Buffer[][]> {
   const { k, S } = ctx.params;
   const missing: number[] = [];
   for (let i = 0; i < k; i++) if (!blocks.has(i)) missing.push(i);

@@ -8,7 +8,9 @@ import { regId } from '../../../shared/src/protocol/register.js';
 import type { RegRef } from '../../../shared/src/node-api.js';
 import { pickClock, prepareWrite } from '../../../shared/src/protocol/client.js';
 import type { Candidate } from '../../../shared/src/protocol/candidate.js';
-import type { StoreCommit } from '../../../shared/src/protocol/server.js';
+import type { PartRef, StoreCommit } from '../../../shared/src/protocol/server.js';
+import { NodeRefusedError, QuorumError } from '../../../shared/src/errors.js';
+import { MISSING_PARTS } from '../../../shared/src/protocol/node-messages.js';
 import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import { sha256 } from '../../../shared/src/hash.js';
 import { WireError } from '../../../shared/src/protocol/wire.js';
@@ -23,6 +25,10 @@ export interface WriteSource {
    * returns the metadata bytes to commit. Throwing aborts the write.
    */
   finalize(size: number, blockSize: number): Promise<Buffer> | Buffer;
+  /** Writes this value is made of (multipart parts); nodes ack only once they hold them all. */
+  readonly parts?: readonly PartRef[];
+  /** Gives node `node` its fragment of part `index` (rebuilt from others). */
+  healPart?(index: number, node: number, signal: AbortSignal): Promise<void>;
 }
 
 export interface WriteResult {
@@ -70,10 +76,11 @@ async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: Op
   });
   const cc = encoded.blockLists.map((l) => sha256(l));
   const w = prepareWrite(ctx.keys, params, reg, after, ctx.writerId, ctx.nextOp(), cc, meta);
-  const commit: StoreCommit = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc, meta };
+  const commit: StoreCommit = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc, meta, ...(src.parts ? { parts: src.parts } : {}) };
 
   ctx.observer.round(op, 'store');
-  await storeRound(ctx, ref, encoded, commit, signal);
+  if (src.parts && encoded.kind === 'whole') await storeWithParts(ctx, ref, encoded.fragments, commit, src, op, signal);
+  else await storeRound(ctx, ref, encoded, commit, signal);
 
   ctx.observer.round(op, 'complete');
   await quorumCall(ctx.nodes, (n, sig) => n.complete(ref, w.candidate, sig), {
@@ -98,6 +105,45 @@ async function storeRound(ctx: ProtocolContext, ref: RegRef, encoded: EncodedObj
     for (const { s } of live) s.abort();
     throw err;
   });
+}
+
+/**
+ * The store round of a value made of parts: nodes that refuse because they
+ * lack some parts get those parts healed (rebuilt from k others: every part
+ * a client was acked for has t+1 correct holders), then the store is retried.
+ */
+async function storeWithParts(
+  ctx: ProtocolContext, ref: RegRef, fragments: readonly Buffer[], commit: StoreCommit, src: WriteSource, op: OpKind, signal: AbortSignal,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const missing = new Map<number, number[]>();
+    try {
+      await quorumCall(ctx.nodes, (n, sig) => n.storeWhole(ref, ctx.blockSize, fragments[n.index]!, commit, sig), {
+        need: ctx.params.q, timeoutMs: ctx.timeouts.rpcMs, what: 'store', signal,
+        onError: (n, e) => {
+          if (e instanceof NodeRefusedError && e.code === MISSING_PARTS) missing.set(n, parseMissing(e.detail, commit.parts!.length));
+          else reportError(ctx, n, 'store', e);
+        },
+      });
+      return;
+    } catch (e) {
+      if (!(e instanceof QuorumError) || missing.size === 0 || attempt >= 2 || !src.healPart) throw e;
+    }
+    await Promise.all([...missing].map(async ([node, indexes]) => {
+      for (const i of indexes) await src.healPart!(i, node, signal);
+    }));
+    ctx.observer.round(op, 'store');
+  }
+}
+
+function parseMissing(detail: string, parts: number): number[] {
+  try {
+    const list = JSON.parse(detail) as unknown;
+    if (Array.isArray(list)) return list.filter((i): i is number => Number.isInteger(i) && i >= 0 && i < parts);
+  } catch {
+    /* a node that cannot say what it lacks gets nothing healed */
+  }
+  return [];
 }
 
 /** clock: q answers, highest validly tagged ts (forged tags are evidence). */

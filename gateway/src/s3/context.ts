@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Logger } from '../../../shared/src/log.js';
 import type { BucketRegistry } from '../buckets.js';
 import type { ObjectStore } from '../objects.js';
+import type { MultipartStore } from '../multipart-store.js';
 import type { CredentialStore } from './auth/credentials.js';
 import type { Endpoint } from './endpoints.js';
 
@@ -25,6 +26,7 @@ export interface Principal {
 export interface S3Context {
   readonly config: S3Config;
   readonly objects: ObjectStore;
+  readonly multipart: MultipartStore;
   readonly buckets: BucketRegistry;
   readonly log: Logger;
   /** Who may sign requests (also what PostObject checks a form's policy signature against). */

@@ -49,39 +49,39 @@ export async function dispatch(s3: S3Context, r: S3Request): Promise<S3Response>
     case 'DeleteObject':
       return deleteObject(s3, as<typeof e & { op: 'DeleteObject' }>());
     case 'DeleteObjects':
-      return deleteObjects(s3, r);
+      return deleteObjects(s3, as<typeof e>());
     case 'PostObject':
-      return postObject(s3, r);
+      return postObject(s3, as<typeof e>());
     case 'GetBucketVersioning':
-      return getBucketVersioning(s3, r);
+      return getBucketVersioning(s3, as<typeof e>());
     case 'PutBucketVersioning':
-      return putBucketVersioning(s3, r);
+      return putBucketVersioning(s3, as<typeof e>());
     case 'GetBucketAcl':
-      return getBucketAcl(s3, r);
+      return getBucketAcl(s3, as<typeof e>());
     case 'PutBucketAcl':
-      return putBucketAcl(s3, r);
+      return putBucketAcl(s3, as<typeof e>());
     case 'GetObjectAcl':
-      return getObjectAcl(s3, r);
+      return getObjectAcl(s3, as<typeof e>());
     case 'PutObjectAcl':
-      return putObjectAcl(s3, r);
+      return putObjectAcl(s3, as<typeof e>());
     case 'CopyObject':
-      return copyObject(s3, r);
+      return copyObject(s3, as<typeof e>());
     case 'GetObjectAttributes':
-      return getObjectAttributes(s3, r);
+      return getObjectAttributes(s3, as<typeof e>());
     case 'CreateMultipartUpload':
-      return createMultipartUpload(s3, r);
+      return createMultipartUpload(s3, as<typeof e>());
     case 'UploadPart':
-      return uploadPart(s3, r);
+      return uploadPart(s3, as<typeof e>());
     case 'UploadPartCopy':
-      return uploadPartCopy(s3, r);
+      return uploadPartCopy(s3, as<typeof e>());
     case 'CompleteMultipartUpload':
-      return completeMultipartUpload(s3, r);
+      return completeMultipartUpload(s3, as<typeof e>());
     case 'AbortMultipartUpload':
-      return abortMultipartUpload(s3, r);
+      return abortMultipartUpload(s3, as<typeof e>());
     case 'ListParts':
-      return listParts(s3, r);
+      return listParts(s3, as<typeof e>());
     case 'ListMultipartUploads':
-      return listMultipartUploads(s3, r);
+      return listMultipartUploads(s3, as<typeof e>());
     case 'ListObjectVersions':
       return notImplemented(e.op);
     case 'Unsupported':

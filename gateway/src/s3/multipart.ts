@@ -1,33 +1,270 @@
-// Multipart uploads (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html and siblings).
+// Multipart uploads: CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
+// AbortMultipartUpload, ListParts, ListMultipartUploads
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html and
+// siblings). Storage is gateway/src/multipart-store.ts; UploadPartCopy lives in copy.ts's family.
 
-import type { S3Context, S3Request, S3Response } from './context.js';
-import type { Endpoint } from './endpoints.js';
+import { createHash } from 'node:crypto';
+import { MAX_PART_NUMBER, newUploadId, partLayout, type StoredPart } from '../multipart-store.js';
+import { decodeMeta, type ObjectMeta } from '../object-meta.js';
+import { checksumBase64, parseAlgorithm, type ChecksumAlgorithm } from './body/checksums.js';
+import { requireBucket, smallBody } from './bucket.js';
+import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
+import type { BucketOp, ObjectOp, Query } from './endpoints.js';
 import { S3Error } from './errors.js';
+import { urlEncodeKey } from './list.js';
+import { checksumHeaders, storedHeaders } from './object-headers.js';
+import { parseXml, xmlDoc, type XmlNode } from './xml.js';
 
-type Req = S3Request<Endpoint>;
+type ObjReq = S3Request<{ op: ObjectOp; bucket: string; key: string; query: Query }>;
+type BucketReq = S3Request<{ op: BucketOp; bucket: string; query: Query }>;
 
-function notYet(op: string): never {
-  throw new S3Error('NotImplemented', `${op} is not implemented by this gateway.`);
+/** S3's smallest part, except the last one. */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+const MAX_LIST_PARTS = 1000;
+
+function uploadIdOf(r: ObjReq): string {
+  return r.endpoint.query.params.get('uploadId') ?? '';
 }
 
-export async function createMultipartUpload(_s3: S3Context, _r: Req): Promise<S3Response> {
-  return notYet('CreateMultipartUpload');
+/** The upload's record, or NoSuchUpload. */
+async function requireUpload(s3: S3Context, r: ObjReq): Promise<ObjectMeta> {
+  const m = await s3.multipart.upload(r.endpoint.bucket, r.endpoint.key, uploadIdOf(r), r.signal);
+  if (!m) throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadIdOf(r) });
+  return m;
 }
-export async function uploadPart(_s3: S3Context, _r: Req): Promise<S3Response> {
-  return notYet('UploadPart');
+
+function partNumberOf(r: ObjReq): number {
+  const raw = r.endpoint.query.params.get('partNumber') ?? '';
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > MAX_PART_NUMBER) {
+    throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, { ArgumentName: 'partNumber', ArgumentValue: raw });
+  }
+  return n;
 }
-export async function uploadPartCopy(_s3: S3Context, _r: Req): Promise<S3Response> {
-  return notYet('UploadPartCopy');
+
+function owner(user: string): XmlNode[] {
+  return [['Initiator', [['ID', user], ['DisplayName', user]]], ['Owner', [['ID', user], ['DisplayName', user]]]];
 }
-export async function completeMultipartUpload(_s3: S3Context, _r: Req): Promise<S3Response> {
-  return notYet('CompleteMultipartUpload');
+
+export async function createMultipartUpload(s3: S3Context, r: ObjReq): Promise<S3Response> {
+  await requireBucket(s3, r);
+  const algHeader = header(r, 'x-amz-checksum-algorithm');
+  const alg = algHeader === undefined ? undefined : parseAlgorithm(algHeader);
+  if (algHeader !== undefined && !alg) throw new S3Error('InvalidRequest', `Checksum algorithm ${algHeader} is not supported.`);
+  if (alg === 'CRC64NVME' || header(r, 'x-amz-checksum-type')?.toUpperCase() === 'FULL_OBJECT') {
+    // Deviation: only composite multipart checksums are supported.
+    throw new S3Error('NotImplemented', 'Full-object multipart checksums are not supported; use a composite algorithm (CRC32, CRC32C, SHA1, SHA256).');
+  }
+  const now = s3.now();
+  const uploadId = newUploadId(now);
+  await s3.multipart.create(r.endpoint.bucket, {
+    key: r.endpoint.key, uploadId, initiated: now, owner: r.principal.user, ...(alg ? { checksumAlgorithm: alg } : {}),
+  }, storedHeaders(r.headers), r.signal);
+  return xmlResponse(xmlDoc('InitiateMultipartUploadResult', [
+    ['Bucket', r.endpoint.bucket], ['Key', r.endpoint.key], ['UploadId', uploadId],
+  ]), 200, alg ? { 'x-amz-checksum-algorithm': alg } : {});
 }
-export async function abortMultipartUpload(_s3: S3Context, _r: Req): Promise<S3Response> {
-  return notYet('AbortMultipartUpload');
+
+export async function uploadPart(s3: S3Context, r: ObjReq): Promise<S3Response> {
+  await requireBucket(s3, r);
+  const n = partNumberOf(r);
+  await requireUpload(s3, r);
+  const body = r.body();
+  const meta = await s3.multipart.putPart(r.endpoint.bucket, uploadIdOf(r), n, body.stream, (size, blockSize) => {
+    const b = body.result();
+    const checksums = Object.fromEntries(Object.entries(b.checksums).map(([alg, v]) => [alg.toLowerCase(), v]));
+    return { v: 1, size, blockSize, lastModified: s3.now(), etag: b.md5Hex, ...(Object.keys(checksums).length ? { checksums } : {}) };
+  }, r.signal);
+  return { status: 200, headers: { etag: `"${meta.etag}"`, ...checksumHeaders(meta) } };
 }
-export async function listParts(_s3: S3Context, _r: Req): Promise<S3Response> {
-  return notYet('ListParts');
+
+interface RequestedPart {
+  readonly n: number;
+  readonly etag: string;
+  readonly checksums: ReadonlyMap<string, string>;
 }
-export async function listMultipartUploads(_s3: S3Context, _r: Req): Promise<S3Response> {
-  return notYet('ListMultipartUploads');
+
+/** The CompleteMultipartUpload body: parts in the client's order, ETags unquoted. */
+function parseComplete(xml: string): RequestedPart[] {
+  const root = parseXml(xml);
+  if (root.name !== 'CompleteMultipartUpload') throw new S3Error('MalformedXML');
+  const parts = root.children.filter((c) => c.name === 'Part').map((p): RequestedPart => {
+    const get = (name: string): string | undefined => p.children.find((c) => c.name === name)?.text.trim();
+    const n = Number(get('PartNumber'));
+    if (!Number.isInteger(n) || n < 1 || n > MAX_PART_NUMBER) throw new S3Error('InvalidPart');
+    const checksums = new Map<string, string>();
+    for (const c of p.children) if (c.name.startsWith('Checksum')) checksums.set(c.name.slice('Checksum'.length).toLowerCase(), c.text.trim());
+    return { n, etag: (get('ETag') ?? '').replace(/^"(.*)"$/, '$1'), checksums };
+  });
+  if (parts.length === 0) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema: no parts.');
+  for (let i = 1; i < parts.length; i++) if (parts[i]!.n <= parts[i - 1]!.n) throw new S3Error('InvalidPartOrder');
+  return parts;
+}
+
+/** A composite checksum: the algorithm over the concatenated part checksums, "-N". */
+function compositeChecksum(alg: ChecksumAlgorithm, parts: readonly StoredPart[]): string | undefined {
+  const raws: Buffer[] = [];
+  for (const p of parts) {
+    const v = p.meta.checksums?.[alg.toLowerCase()];
+    if (v === undefined) return undefined;
+    raws.push(Buffer.from(v, 'base64'));
+  }
+  return `${checksumBase64(alg, Buffer.concat(raws))}-${parts.length}`;
+}
+
+export async function completeMultipartUpload(s3: S3Context, r: ObjReq): Promise<S3Response> {
+  await requireBucket(s3, r);
+  const upload = await requireUpload(s3, r);
+  const { bucket, key } = r.endpoint;
+  const uploadId = uploadIdOf(r);
+  const requested = parseComplete((await smallXml(r)));
+  const stored = new Map((await s3.multipart.parts(bucket, uploadId, 0, MAX_PART_NUMBER, r.signal)).parts.map((p) => [p.n, p]));
+  const chosen: StoredPart[] = [];
+  requested.forEach((want, i) => {
+    const p = stored.get(want.n);
+    if (!p || p.meta.etag !== want.etag) throw new S3Error('InvalidPart', undefined, { PartNumber: String(want.n), ETag: want.etag });
+    for (const [alg, v] of want.checksums) {
+      if (p.meta.checksums?.[alg] !== undefined && p.meta.checksums[alg] !== v) throw new S3Error('InvalidPart', `The ${alg.toUpperCase()} of part ${want.n} does not match.`);
+    }
+    if (i < requested.length - 1 && p.meta.size < MIN_PART_BYTES) {
+      throw new S3Error('EntityTooSmall', undefined, { PartNumber: String(want.n), ProposedSize: String(p.meta.size), MinSizeAllowed: String(MIN_PART_BYTES) });
+    }
+    chosen.push(p);
+  });
+  const md5 = createHash('md5');
+  for (const p of chosen) md5.update(Buffer.from(p.meta.etag ?? '', 'hex'));
+  const etag = `${md5.digest('hex')}-${chosen.length}`;
+  const alg = upload.upload?.checksumAlgorithm ? parseAlgorithm(upload.upload.checksumAlgorithm) : undefined;
+  const composite = alg ? compositeChecksum(alg, chosen) : undefined;
+  const { v: _v, size: _s, blockSize, lastModified: _l, upload: _u, ...headersFromUpload } = upload;
+  const meta: ObjectMeta = {
+    ...headersFromUpload,
+    v: 1,
+    size: chosen.reduce((n, p) => n + p.meta.size, 0),
+    blockSize,
+    lastModified: s3.now(),
+    etag,
+    ...(composite && alg ? { checksums: { [alg.toLowerCase()]: composite } } : {}),
+    multipart: { uploadId, parts: chosen.map(partLayout) },
+  };
+  await s3.multipart.complete(bucket, key, uploadId, chosen, meta, r.signal);
+  return xmlResponse(xmlDoc('CompleteMultipartUploadResult', [
+    ['Location', `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`],
+    ['Bucket', bucket],
+    ['Key', key],
+    ['ETag', `"${etag}"`],
+    composite && alg && [`Checksum${alg}`, composite],
+    composite && ['ChecksumType', 'COMPOSITE'],
+  ]));
+}
+
+function smallXml(r: S3Request): Promise<string> {
+  return smallBody(r, 4 * 1024 * 1024);
+}
+
+export async function abortMultipartUpload(s3: S3Context, r: ObjReq): Promise<S3Response> {
+  await requireBucket(s3, r);
+  await requireUpload(s3, r);
+  await s3.multipart.retire(r.endpoint.bucket, r.endpoint.key, uploadIdOf(r), r.signal);
+  return { status: 204 };
+}
+
+export async function listParts(s3: S3Context, r: ObjReq): Promise<S3Response> {
+  await requireBucket(s3, r);
+  const upload = await requireUpload(s3, r);
+  const q = r.endpoint.query.params;
+  const marker = Number(q.get('part-number-marker') ?? 0);
+  const maxRaw = q.get('max-parts');
+  const max = maxRaw === undefined ? MAX_LIST_PARTS : Math.min(Number(maxRaw), MAX_LIST_PARTS);
+  if (!Number.isInteger(marker) || marker < 0 || !Number.isInteger(max) || max < 0) throw new S3Error('InvalidArgument');
+  const { parts, truncated } = await s3.multipart.parts(r.endpoint.bucket, uploadIdOf(r), marker, max, r.signal);
+  const user = upload.upload?.owner ?? r.principal.user;
+  return xmlResponse(xmlDoc('ListPartsResult', [
+    ['Bucket', r.endpoint.bucket],
+    ['Key', r.endpoint.key],
+    ['UploadId', uploadIdOf(r)],
+    ...owner(user),
+    ['StorageClass', 'STANDARD'],
+    ['PartNumberMarker', marker],
+    truncated && parts.length > 0 && ['NextPartNumberMarker', parts[parts.length - 1]!.n],
+    ['MaxParts', max],
+    ['IsTruncated', truncated],
+    upload.upload?.checksumAlgorithm && ['ChecksumAlgorithm', upload.upload.checksumAlgorithm],
+    ...parts.map((p): XmlNode => ['Part', [
+      ['PartNumber', p.n],
+      ['LastModified', new Date(p.meta.lastModified).toISOString()],
+      ['ETag', `"${p.meta.etag}"`],
+      ['Size', p.meta.size],
+      ...Object.entries(p.meta.checksums ?? {}).map(([alg, v]): XmlNode => [`Checksum${alg.toUpperCase()}`, v]),
+    ]]),
+  ]));
+}
+
+export async function listMultipartUploads(s3: S3Context, r: BucketReq): Promise<S3Response> {
+  await requireBucket(s3, r);
+  const q = r.endpoint.query.params;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const keyMarker = q.get('key-marker') ?? '';
+  const idMarker = q.get('upload-id-marker') ?? '';
+  const maxRaw = q.get('max-uploads');
+  const max = maxRaw === undefined ? 1000 : Math.min(Number(maxRaw), 1000);
+  if (!Number.isInteger(max) || max < 0) throw new S3Error('InvalidArgument', 'max-uploads must be an integer', { ArgumentName: 'max-uploads' });
+  const enc = q.get('encoding-type') === 'url' ? urlEncodeKey : (s: string) => s;
+
+  // Register keys are "<key>\0<uploadId>": a key marker alone skips every upload of that key.
+  let after: string | null = keyMarker === '' ? null : idMarker === '' ? `${keyMarker}\u0000` : `${keyMarker}\u0000${idMarker}`;
+  let skipPrefix = keyMarker !== '' && idMarker === '';
+  const uploads: Array<{ key: string; id: string; meta: ObjectMeta }> = [];
+  const prefixes: string[] = [];
+  let truncated = false;
+  let next: { key: string; id: string } | null = null;
+  outer: for (;;) {
+    const page = await s3.multipart.uploads(r.endpoint.bucket, prefix, after, skipPrefix, Math.min(1000, max + 1), r.signal);
+    for (const e of page.entries) {
+      const meta = decodeMeta(e.meta);
+      if (meta.deleteMarker || !meta.upload) continue;
+      const { key, uploadId } = meta.upload;
+      const cp = delimiter ? (() => {
+        const i = key.indexOf(delimiter, prefix.length);
+        return i >= 0 ? key.slice(0, i + delimiter.length) : null;
+      })() : null;
+      if (cp !== null && prefixes[prefixes.length - 1] === cp) continue;
+      if (uploads.length + prefixes.length >= max) {
+        truncated = true;
+        break outer;
+      }
+      if (cp !== null) prefixes.push(cp);
+      else uploads.push({ key, id: uploadId, meta });
+      next = { key, id: uploadId };
+    }
+    if (!page.truncated || page.lastKey === null) break;
+    after = page.lastKey;
+    skipPrefix = false;
+  }
+  return xmlResponse(xmlDoc('ListMultipartUploadsResult', [
+    ['Bucket', r.endpoint.bucket],
+    ['KeyMarker', enc(keyMarker)],
+    ['UploadIdMarker', idMarker],
+    truncated && next && ['NextKeyMarker', enc(next.key)],
+    truncated && next && ['NextUploadIdMarker', next.id],
+    ['Prefix', enc(prefix)],
+    delimiter !== '' && ['Delimiter', enc(delimiter)],
+    ['MaxUploads', max],
+    q.get('encoding-type') === 'url' && ['EncodingType', 'url'],
+    ['IsTruncated', truncated],
+    ...uploads.map((u): XmlNode => ['Upload', [
+      ['Key', enc(u.key)],
+      ['UploadId', u.id],
+      ...owner(u.meta.upload?.owner ?? r.principal.user),
+      ['StorageClass', 'STANDARD'],
+      ['Initiated', new Date(u.meta.upload?.initiated ?? u.meta.lastModified).toISOString()],
+      u.meta.upload?.checksumAlgorithm && ['ChecksumAlgorithm', u.meta.upload.checksumAlgorithm],
+    ]]),
+    ...prefixes.map((p): XmlNode => ['CommonPrefixes', [['Prefix', enc(p)]]]),
+  ]));
+}
+
+export async function uploadPartCopy(_s3: S3Context, _r: ObjReq): Promise<S3Response> {
+  throw new S3Error('NotImplemented', 'UploadPartCopy is not implemented by this gateway.');
 }

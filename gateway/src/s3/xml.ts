@@ -14,7 +14,7 @@ export function esc(s: string): string {
 }
 
 /** An element tree node for rendering: [name, children | text]. */
-export type XmlNode = readonly [string, string | number | boolean | readonly XmlNode[]] | null | undefined | false;
+export type XmlNode = readonly [string, string | number | boolean | readonly XmlNode[]] | null | undefined | false | '';
 
 function render(n: XmlNode, out: string[]): void {
   if (!n) return;

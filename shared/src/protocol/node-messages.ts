@@ -27,7 +27,8 @@ export const PATHS = {
 /** Largest JSON body either side accepts. */
 export const MAX_JSON_BODY = 4 * 1024 * 1024;
 /** Largest key in bytes (S3's limit) and namespace (bucket name). */
-export const MAX_KEY_BYTES = 1024;
+/** Largest register key in bytes: S3's 1024 plus room for internal suffixes (upload ids). */
+export const MAX_KEY_BYTES = 1200;
 export const MAX_NS_BYTES = 255;
 export const MAX_LIST_LIMIT = 1000;
 /** A filter request never needs more candidates than nodes answer collect. */
@@ -58,6 +59,12 @@ export function parseOpen(json: unknown): OpenMsg {
   return { ref: parseRef(x), blockSize: bs };
 }
 
+/** Refusal code of a store whose parts the node lacks; the detail is a JSON array of their indexes. */
+export const MISSING_PARTS = 'missing-parts';
+
+/** A multipart object has at most this many parts (S3's limit). */
+export const MAX_PARTS = 10000;
+
 export function encodeCommit(m: StoreCommit): Buffer {
   return Buffer.from(JSON.stringify({
     ts: tsToWire(m.ts),
@@ -66,11 +73,12 @@ export function encodeCommit(m: StoreCommit): Buffer {
     vec: m.vec.map((e) => e.toString('hex')),
     cc: m.cc.map((e) => e.toString('hex')),
     meta: m.meta.toString('base64'),
+    ...(m.parts ? { parts: m.parts.map((p) => ({ ns: p.ns, key: p.key, ts: tsToWire(p.ts) })) } : {}),
   }));
 }
 export function parseCommit(json: unknown, S: number): StoreCommit {
   const x = obj(json);
-  return {
+  const base = {
     ts: parseTs(x.ts),
     nbar: hexField(x.nbar, 32, 'nbar'),
     d: hexField(x.D, 32, 'D'),
@@ -78,6 +86,9 @@ export function parseCommit(json: unknown, S: number): StoreCommit {
     cc: hashList(x.cc, S, 'cc'),
     meta: Buffer.from(str(x.meta, 'meta', MAX_JSON_BODY), 'base64'),
   };
+  if (x.parts === undefined) return base;
+  if (!Array.isArray(x.parts) || x.parts.length > MAX_PARTS) throw new WireError('bad parts');
+  return { ...base, parts: x.parts.map((p: unknown) => ({ ...parseRef(obj(p)), ts: parseTs(obj(p).ts) })) };
 }
 
 export function encodeRefBody(ref: RegRef, extra: Record<string, unknown> = {}): Buffer {

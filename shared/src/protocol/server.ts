@@ -24,6 +24,13 @@ export interface HistRecord {
   readonly fragLen: number;
 }
 
+/** A write of another register that this write's value is made of (a multipart upload's part). */
+export interface PartRef {
+  readonly ns: string;
+  readonly key: string;
+  readonly ts: Timestamp;
+}
+
 /** The store message without its fragment (which the node has hashed). */
 export interface StoreCommit {
   readonly ts: Timestamp;
@@ -32,6 +39,11 @@ export interface StoreCommit {
   readonly vec: readonly Buffer[];
   readonly cc: readonly Buffer[];
   readonly meta: Buffer;
+  /**
+   * Writes whose fragments this value uses (the meta, bound into D, says how).
+   * A node acks only once it holds every one of them (DESIGN §8, multipart).
+   */
+  readonly parts?: readonly PartRef[];
 }
 
 export type StoreVerdict =

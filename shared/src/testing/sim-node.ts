@@ -3,6 +3,8 @@
 // wrap with Byzantine behaviour, crash and restart. Not used in production.
 
 import type { NodeKeyring } from '../keys.js';
+import { NodeRefusedError } from '../errors.js';
+import { MISSING_PARTS } from '../protocol/node-messages.js';
 import type { ListPage, ListRequest, NodeApi, NodeHealth, RegRef, StoreAck, StoreSession } from '../node-api.js';
 import { BlockHasher } from '../erasure/block-hasher.js';
 import { regId } from '../protocol/register.js';
@@ -53,6 +55,11 @@ export class SimNode implements NodeApi {
         const existing = st.hist.get(tsKey(msg.ts));
         const v = judgeStore(this.keys, this.S, reg, msg, blocks, existing?.rec);
         if (v.kind === 'reject') throw new Error(`store rejected: ${v.reason}`);
+        const missing = (msg.parts ?? []).flatMap((p, i) => {
+          const st = this.regs.get(regId(p.ns, p.key).toString('hex'));
+          return st?.hist.has(tsKey(p.ts)) ? [] : [i];
+        });
+        if (missing.length) throw new NodeRefusedError(this.index, 409, MISSING_PARTS, JSON.stringify(missing));
         if (v.kind === 'accept') {
           const frag = Buffer.concat(chunks);
           st.hist.set(tsKey(msg.ts), {

@@ -1,0 +1,62 @@
+// Healing (DESIGN §7): a node missing its fragment of a stored write (it was
+// down, or lost its disk) is given it again. The gateway rebuilds the
+// fragment stripe by stripe from k verified fragments of other nodes and
+// re-sends the identical store message (same ts, cc, N̄, D, vec, meta); the
+// node checks the rebuilt fragment against cc[i] like any store, so a heal
+// can never plant anything a writer did not commit to.
+
+import type { StripeLayout } from '../../../shared/src/erasure/layout.js';
+import { shardBytes, stripeCount } from '../../../shared/src/erasure/layout.js';
+import { equalBytes } from '../../../shared/src/bytes.js';
+import { RestoreError } from '../../../shared/src/errors.js';
+import { sha256 } from '../../../shared/src/hash.js';
+import type { RegRef } from '../../../shared/src/node-api.js';
+import { nonceHash, type Candidate } from '../../../shared/src/protocol/candidate.js';
+import type { ProtocolContext } from './context.js';
+import { dataShards, StripeReader } from './restore.js';
+
+/** A completed write, as a read or a listing established it. */
+export interface HealSource {
+  readonly ref: RegRef;
+  /** The (normalised, full-vec) candidate of the write. */
+  readonly c: Candidate;
+  readonly cc: readonly Buffer[];
+  readonly meta: Buffer;
+  readonly layout: StripeLayout;
+}
+
+/** Rebuilds node `target`'s fragment of the write and stores it there. */
+export async function healFragment(ctx: ProtocolContext, h: HealSource, target: number, signal: AbortSignal): Promise<void> {
+  const { k, S } = ctx.params;
+  const stripes = stripeCount(h.layout);
+  const stored = { ref: h.ref, ts: h.c.ts, cc: h.cc, proven: () => new Map<number, Buffer>() };
+  const reader = new StripeReader(ctx, stored, h.layout, Math.max(stripes - 1, 0), signal, new Set([target]));
+  const session = ctx.nodes[target]!.openStore(h.ref, h.layout.blockSize, signal);
+  const hashes: Buffer[] = [];
+  try {
+    for (let s = 0; s < stripes; s++) {
+      const shard = shardBytes(h.layout, s);
+      const data = await dataShards(ctx, await reader.stripe(s), shard);
+      let block: Buffer;
+      if (target < k) {
+        block = Buffer.concat(data[target]!, shard);
+      } else {
+        const stripe = Buffer.concat(data.flat(), shard * k);
+        const parity = Buffer.allocUnsafe(shard * (S - k));
+        await ctx.coder.encode(stripe, parity, shard);
+        block = parity.subarray((target - k) * shard, (target - k + 1) * shard);
+      }
+      hashes.push(sha256(block));
+      await session.write(block);
+    }
+    if (!equalBytes(sha256(Buffer.concat(hashes)), h.cc[target]!)) {
+      throw new RestoreError(`rebuilt fragment ${target} does not match its cross-checksum`);
+    }
+    await session.commit({ ts: h.c.ts, nbar: nonceHash(h.c.nonce), d: h.c.d, vec: h.c.vec, cc: h.cc, meta: h.meta });
+  } catch (e) {
+    session.abort();
+    throw e;
+  } finally {
+    reader.close();
+  }
+}
