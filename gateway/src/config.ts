@@ -22,6 +22,9 @@ export interface GatewayConfigFile {
   nodes: string[];
   credentials: Credential[];
   blockSize?: number;
+  /** PEM files: when both are given the gateway serves HTTPS. */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export interface GatewayConfig {
@@ -33,6 +36,7 @@ export interface GatewayConfig {
   readonly nodes: readonly string[];
   readonly credentials: readonly Credential[];
   readonly blockSize: number;
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
@@ -64,9 +68,12 @@ export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
   }
   const blockSize = c.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!validBlockSize(blockSize)) bad('blockSize must be a multiple of 8 up to 16 MiB');
+  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) bad('give both tlsCert and tlsKey (or neither)');
+  if (c.tlsCert !== undefined && (typeof c.tlsCert !== 'string' || typeof c.tlsKey !== 'string')) bad('tlsCert and tlsKey must be file paths');
   return {
     params, region: c.region!, ...(c.domain ? { domain: c.domain } : {}), secrets, currentEpoch: c.currentEpoch!,
     nodes: c.nodes!, credentials: c.credentials!, blockSize,
+    ...(c.tlsCert && c.tlsKey ? { tls: { cert: c.tlsCert, key: c.tlsKey } } : {}),
   };
 }
 

@@ -2,7 +2,10 @@
 // protocol context, S3 services, metrics and the HTTP app. main.ts runs it
 // as a process; tests can run it in-process.
 
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { ConfigError } from '../../shared/src/errors.js';
 import type { IncomingMessage } from 'node:http';
 import { createCoder } from '../../shared/src/erasure/ronomon-coder.js';
 import { SecretWriterKeyring } from '../../shared/src/keys.js';
@@ -30,6 +33,14 @@ export interface RunningGateway {
   readonly server: Server;
   readonly ctx: ProtocolContext;
   close(): Promise<void>;
+}
+
+function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new ConfigError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 export function buildGateway(cfg: GatewayConfig, log: Logger): RunningGateway {
@@ -74,7 +85,10 @@ export function buildGateway(cfg: GatewayConfig, log: Logger): RunningGateway {
     },
     params, nodes, tally, metrics, writerId: ctx.writerId,
   });
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: 16 * 1024 }, app);
+  const serverOpts = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: 16 * 1024 };
+  const server = cfg.tls
+    ? createHttpsServer({ ...serverOpts, cert: readPem(cfg.tls.cert, 'TLS certificate'), key: readPem(cfg.tls.key, 'TLS key') }, app)
+    : createServer(serverOpts, app);
   return {
     server, ctx,
     async close() {

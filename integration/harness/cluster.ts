@@ -2,7 +2,9 @@
 // a temporary folder, and clients pointed at it.
 
 import { S3Client } from '@aws-sdk/client-s3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCluster, type LaunchOptions } from '../../gateway/src/cli/launcher.js';
@@ -33,12 +35,15 @@ export async function startTestCluster(opts: Partial<LaunchOptions> = {}): Promi
     if (!opts.dataDir) rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+  // Over HTTPS the clients trust the cluster's (self-signed) certificate and nothing else.
+  const ca = cluster.tlsFiles ? readFileSync(cluster.tlsFiles.cert) : null;
   const client = (extra: Partial<ConstructorParameters<typeof S3Client>[0]> = {}): S3Client =>
     new S3Client({
       endpoint: cluster.endpoint,
       region: cluster.region,
       forcePathStyle: true,
       credentials: { accessKeyId: cluster.credentials.accessKey, secretAccessKey: cluster.credentials.secretKey },
+      ...(ca ? { requestHandler: new NodeHttpHandler({ httpsAgent: new HttpsAgent({ ca, keepAlive: true }) }) } : {}),
       ...extra,
     });
   const s3 = client();

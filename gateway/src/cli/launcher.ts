@@ -10,6 +10,7 @@ import { clusterParams } from '../../../shared/src/protocol/params.js';
 import { GATEWAY_CONFIG_FORMAT, type GatewayConfigFile } from '../config.js';
 import type { Credential } from '../s3/auth/credentials.js';
 import { spawnChild, stopChild, type Child } from './child.js';
+import { selfSignedCert, type TlsFiles } from './self-signed.js';
 import { loadOrCreateState, nodeConfigFor, writeFileDurable, type ClusterState } from './cluster-state.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -30,6 +31,10 @@ export interface LaunchOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Fault modes per node index (tests only): those nodes get --allow-faults. */
   readonly faulty?: ReadonlyMap<number, readonly string[]>;
+  /** HTTPS: given PEM files, or true for a self-signed pair kept in the data folder. */
+  readonly tls?: true | TlsFiles;
+  /** Base domain for virtual-hosted style requests (bucket.<domain>). */
+  readonly domain?: string;
 }
 
 export interface NodeProcess {
@@ -45,8 +50,11 @@ export class LocalCluster {
 
   private constructor(readonly opts: LaunchOptions, readonly state: ClusterState) {}
 
+  /** The PEM files the gateway serves HTTPS with, if it does. */
+  tlsFiles: TlsFiles | null = null;
+
   get endpoint(): string {
-    return `http://${this.opts.host ?? '127.0.0.1'}:${this.gateway!.port}`;
+    return `${this.tlsFiles ? 'https' : 'http'}://${this.opts.host ?? '127.0.0.1'}:${this.gateway!.port}`;
   }
 
   get region(): string {
@@ -114,6 +122,8 @@ export class LocalCluster {
   }
 
   private async startGateway(): Promise<void> {
+    const tls = this.opts.tls;
+    this.tlsFiles = tls === true ? selfSignedCert(this.opts.dataDir, this.opts.domain) : tls ?? null;
     const cfg: GatewayConfigFile = {
       format: GATEWAY_CONFIG_FORMAT,
       t: this.state.t,
@@ -123,6 +133,8 @@ export class LocalCluster {
       nodes: this.nodes.map((n) => n.url),
       credentials: this.state.credentials,
       ...(this.opts.blockSize ? { blockSize: this.opts.blockSize } : {}),
+      ...(this.tlsFiles ? { tlsCert: this.tlsFiles.cert, tlsKey: this.tlsFiles.key } : {}),
+      ...(this.opts.domain ? { domain: this.opts.domain } : {}),
     };
     const path = join(this.opts.dataDir, 'gateway.json');
     writeFileDurable(path, JSON.stringify(cfg, null, 2));

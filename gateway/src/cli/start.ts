@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { intFlag, parseFlags, runCli, stringFlag } from '../../../shared/src/config.js';
 import { MAX_T } from '../../../shared/src/protocol/params.js';
+import { ConfigError } from '../../../shared/src/errors.js';
 import { LocalCluster } from './launcher.js';
 
 runCli(async () => {
@@ -16,6 +17,10 @@ runCli(async () => {
     'access-key': { type: 'string', env: 'POWERSTORE_ACCESS_KEY', describe: 'S3 access key' },
     'secret-key': { type: 'string', env: 'POWERSTORE_SECRET_KEY', describe: 'S3 secret key' },
     region: { type: 'string', env: 'POWERSTORE_REGION', describe: 'S3 region' },
+    tls: { type: 'boolean', env: 'POWERSTORE_TLS', describe: 'serve HTTPS with a self-signed certificate kept in the data folder' },
+    'tls-cert': { type: 'string', env: 'POWERSTORE_TLS_CERT', describe: 'serve HTTPS with this PEM certificate' },
+    'tls-key': { type: 'string', env: 'POWERSTORE_TLS_KEY', describe: 'private key of --tls-cert' },
+    domain: { type: 'string', env: 'POWERSTORE_DOMAIN', describe: 'base domain for virtual-hosted style (bucket.DOMAIN)' },
   });
   const t = f.t === undefined ? undefined : intFlag(f.t, 't', 1, MAX_T, 1);
   const dataDir = resolve(stringFlag(f.data) ?? 'data');
@@ -23,12 +28,20 @@ runCli(async () => {
   const accessKey = stringFlag(f['access-key']);
   const secretKey = stringFlag(f['secret-key']);
   const region = stringFlag(f.region);
+  const tlsCert = stringFlag(f['tls-cert']);
+  const tlsKey = stringFlag(f['tls-key']);
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('give both --tls-cert and --tls-key (or neither)');
+  const domain = stringFlag(f.domain);
+  if (domain !== undefined && !/^[a-z0-9.-]+$/i.test(domain)) throw new ConfigError(`--domain must be a host name, got "${domain}"`);
+  const tls = tlsCert && tlsKey ? { cert: resolve(tlsCert), key: resolve(tlsKey) } : f.tls === true ? true as const : undefined;
   const cluster = await LocalCluster.start({
     dataDir, port,
     ...(t !== undefined ? { t } : {}),
     ...(accessKey ? { accessKey } : {}),
     ...(secretKey ? { secretKey } : {}),
     ...(region ? { region } : {}),
+    ...(tls ? { tls } : {}),
+    ...(domain ? { domain } : {}),
   });
   const c = cluster.credentials;
   const { t: tt, S } = cluster.params;
@@ -39,6 +52,8 @@ runCli(async () => {
     `  access key: ${c.accessKey}`,
     `  secret key: ${c.secretKey}`,
     `  data:       ${dataDir} (logs in ${dataDir}/logs)`,
+    ...(cluster.tlsFiles ? [`  TLS cert:   ${cluster.tlsFiles.cert} (for self-signed: aws --ca-bundle, NODE_EXTRA_CA_CERTS)`] : []),
+    ...(domain ? [`  domain:     ${domain} (virtual-hosted style: BUCKET.${domain})`] : []),
     '',
     'Try it:',
     `  export AWS_ACCESS_KEY_ID=${c.accessKey} AWS_SECRET_ACCESS_KEY=${c.secretKey} AWS_DEFAULT_REGION=${cluster.region}`,
