@@ -74,6 +74,18 @@ describe('multipart uploads', () => {
     assert.match(head.ETag ?? '', /-3"$/);
   });
 
+  it('UploadPartCopy: aws s3 cp between keys above 8 MiB copies in ranged parts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ps-mpc-'));
+    const data = randomBytes(19 * MiB);
+    writeFileSync(join(dir, 'src'), data);
+    assert.equal((await aws(tc, ['s3', 'cp', join(dir, 'src'), `s3://${B}/copy/src`])).code, 0);
+    const cp = await aws(tc, ['s3', 'cp', `s3://${B}/copy/src`, `s3://${B}/copy/dst`]);
+    assert.equal(cp.code, 0, cp.stderr);
+    assert.ok((await bytesOf(tc, B, 'copy/dst')).equals(data));
+    const head = await tc.s3.send(new HeadObjectCommand({ Bucket: B, Key: 'copy/dst' }));
+    assert.match(head.ETag ?? '', /-3"$/, 'copied as three parts');
+  });
+
   it('enforces the S3 rules on completion', async () => {
     const { UploadId } = await tc.s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'rules' }));
     const small = randomBytes(1000);

@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import { MAX_PART_NUMBER, newUploadId, partLayout, type StoredPart } from '../multipart-store.js';
 import { decodeMeta, type ObjectMeta } from '../object-meta.js';
-import { checksumBase64, parseAlgorithm, type ChecksumAlgorithm } from './body/checksums.js';
+import { checksumBase64, createChecksum, parseAlgorithm, type ChecksumAlgorithm } from './body/checksums.js';
+import { checkCopyConditions, MAX_COPY_SOURCE_BYTES, parseCopySource } from './copy-source.js';
+import { requireNullVersion } from './versions.js';
 import { requireBucket, smallBody } from './bucket.js';
 import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
 import type { BucketOp, ObjectOp, Query } from './endpoints.js';
@@ -265,6 +267,56 @@ export async function listMultipartUploads(s3: S3Context, r: BucketReq): Promise
   ]));
 }
 
-export async function uploadPartCopy(_s3: S3Context, _r: ObjReq): Promise<S3Response> {
-  throw new S3Error('NotImplemented', 'UploadPartCopy is not implemented by this gateway.');
+/** x-amz-copy-source-range: "bytes=first-last", inside an object of `size` bytes. */
+function copyRange(raw: string | undefined, size: number): { first: number; last: number } {
+  if (raw === undefined) return { first: 0, last: size - 1 };
+  const m = /^bytes=(\d+)-(\d+)$/.exec(raw.trim());
+  if (!m) throw new S3Error('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy', { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: raw });
+  const first = Number(m[1]);
+  const last = Number(m[2]);
+  if (last < first || last >= size) throw new S3Error('InvalidRange', undefined, { ActualObjectSize: String(size), RangeRequested: raw });
+  return { first, last };
+}
+
+/**
+ * UploadPartCopy (https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html):
+ * the part's bytes stream from the source object's verified blocks into a
+ * new part write; its ETag is their MD5, and the upload's checksum
+ * algorithm (if any) is computed on the way for the composite checksum.
+ */
+export async function uploadPartCopy(s3: S3Context, r: ObjReq): Promise<S3Response> {
+  await requireBucket(s3, r);
+  const n = partNumberOf(r);
+  const upload = await requireUpload(s3, r);
+  const src = parseCopySource(header(r, 'x-amz-copy-source'));
+  if (!(await s3.buckets.get(src.bucket, r.signal))) throw new S3Error('NoSuchBucket', undefined, { BucketName: src.bucket });
+  requireNullVersion(src.versionId, src.key);
+  const found = await s3.objects.head(src.bucket, src.key, r.signal);
+  if (!found) throw new S3Error('NoSuchKey', undefined, { Key: src.key });
+  checkCopyConditions(r.headers, found.meta);
+  const { first, last } = copyRange(header(r, 'x-amz-copy-source-range'), found.meta.size);
+  if (last - first + 1 > MAX_COPY_SOURCE_BYTES) throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_BYTES}`);
+  const md5 = createChecksum('MD5');
+  const alg = upload.upload?.checksumAlgorithm ? parseAlgorithm(upload.upload.checksumAlgorithm) : undefined;
+  const sum = alg ? createChecksum(alg) : undefined;
+  async function* digesting(src2: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+    for await (const chunk of src2) {
+      md5.update(chunk);
+      sum?.update(chunk);
+      yield chunk;
+    }
+  }
+  const bytes = found.meta.size === 0 ? (async function* () {})() : s3.objects.stream(found, first, last, r.signal);
+  const meta = await s3.multipart.putPart(r.endpoint.bucket, uploadIdOf(r), n, digesting(bytes), (size, blockSize) => {
+    if (size !== (found.meta.size === 0 ? 0 : last - first + 1)) throw new Error(`part copy read ${size} bytes`);
+    return {
+      v: 1, size, blockSize, lastModified: s3.now(), etag: md5.digest().toString('hex'),
+      ...(alg && sum ? { checksums: { [alg.toLowerCase()]: sum.digest().toString('base64') } } : {}),
+    };
+  }, r.signal);
+  return xmlResponse(xmlDoc('CopyPartResult', [
+    ['ETag', `"${meta.etag}"`],
+    ['LastModified', new Date(meta.lastModified).toISOString()],
+    ...Object.entries(meta.checksums ?? {}).map(([a, v]): XmlNode => [`Checksum${a.toUpperCase()}`, v]),
+  ]));
 }
