@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { checksumBase64 } from '../gateway/src/s3/body/checksums.js';
 import { aws } from './harness/cli.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 
@@ -59,6 +60,15 @@ describe('multipart uploads', () => {
     assert.ok((await bytesOf(tc, B, 'big/upload.bin')).equals(body));
     const span = await bytesOf(tc, B, 'big/upload.bin', `bytes=${5 * MiB - 10}-${10 * MiB + 9}`);
     assert.ok(span.equals(body.subarray(5 * MiB - 10, 10 * MiB + 10)), 'a range spanning three parts');
+  });
+
+  it('FULL_OBJECT checksums: a CRC64NVME upload carries the CRC64NVME of all its bytes', async () => {
+    const body = randomBytes(11 * MiB + 12345);
+    await new Upload({ client: tc.s3, params: { Bucket: B, Key: 'full-object', Body: body, ChecksumAlgorithm: 'CRC64NVME' }, partSize: 5 * MiB }).done();
+    const head = await tc.s3.send(new HeadObjectCommand({ Bucket: B, Key: 'full-object', ChecksumMode: 'ENABLED' }));
+    assert.equal(head.ChecksumCRC64NVME, checksumBase64('CRC64NVME', body), 'the combined part CRCs equal the CRC of the whole');
+    assert.equal(head.ChecksumType, 'FULL_OBJECT');
+    assert.ok((await bytesOf(tc, B, 'full-object')).equals(body));
   });
 
   it('aws s3 cp of a 20 MiB file goes up in parts and comes back whole', async () => {

@@ -174,6 +174,14 @@ describe('S3 objects through the SDK on a real cluster', () => {
     assert.equal(err.$metadata.httpStatusCode, 501);
   });
 
+  it('refuses ACLs other than private on writes (NotImplemented) and stores nothing', async () => {
+    const err = await tc.s3.send(new PutObjectCommand({ Bucket: B, Key: 'public', Body: 'x', ACL: 'public-read' })).catch((e: S3ServiceException) => e);
+    assert.ok(err instanceof S3ServiceException);
+    assert.equal(err.name, 'NotImplemented');
+    assert.equal(await code(tc.s3.send(new HeadObjectCommand({ Bucket: B, Key: 'public' }))), 'NotFound');
+    await tc.s3.send(new PutObjectCommand({ Bucket: B, Key: 'private', Body: 'x', ACL: 'private' }));
+  });
+
   it('refuses a wrong secret key with SignatureDoesNotMatch and stores nothing', async () => {
     const bad = tc.client({ credentials: { accessKeyId: tc.cluster.credentials.accessKey, secretAccessKey: 'wrong' } });
     assert.equal(await code(bad.send(new PutObjectCommand({ Bucket: B, Key: 'forged', Body: 'x' }))), 'SignatureDoesNotMatch');

@@ -28,6 +28,8 @@ export interface ObjectMeta {
   readonly user?: Readonly<Record<string, string>>;
   /** Verified checksums, by algorithm name (crc32, crc32c, crc64nvme, sha1, sha256): base64. */
   readonly checksums?: Readonly<Record<string, string>>;
+  /** How a multipart object's checksum was made: from the parts' checksums (COMPOSITE, "-N") or over all bytes. */
+  readonly checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
   /** Bucket records: the bucket's creation data. */
   readonly bucket?: { readonly created: number; readonly region: string; readonly owner: string };
   /** Multipart upload records: the upload's key and initiation data. */
@@ -43,6 +45,7 @@ export interface UploadInfo {
   readonly owner: string;
   /** x-amz-checksum-algorithm of CreateMultipartUpload, upper case (CRC32, …). */
   readonly checksumAlgorithm?: string;
+  readonly checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
 }
 
 export interface PartLayout {

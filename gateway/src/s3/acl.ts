@@ -18,6 +18,7 @@
 //  - A malformed ACL document answers MalformedXML (S3: MalformedACLError).
 //  - PutBucketVersioning answers 501 NotImplemented.
 
+import { onlyPrivate, requirePrivateAclHeaders } from './acl-headers.js';
 import { requireBucket, smallBody } from './bucket.js';
 import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
 import type { Endpoint } from './endpoints.js';
@@ -39,10 +40,6 @@ function privatePolicy(owner: string): string {
     '</AccessControlList></AccessControlPolicy>';
 }
 
-function onlyPrivate(what: string): never {
-  throw new S3Error('NotImplemented', `Only the private ACL (the owner's FULL_CONTROL) is supported by this gateway; ${what} is not.`);
-}
-
 /** Whether an AccessControlPolicy document grants exactly the owner's FULL_CONTROL (and nothing else). */
 function ownerOnly(xml: string, owner: string): boolean {
   const policy = parseXml(xml);
@@ -62,8 +59,7 @@ function ownerOnly(xml: string, owner: string): boolean {
 async function requirePrivate(r: Req, owner: string): Promise<void> {
   const body = (await smallBody(r)).trim();
   const canned = header(r, 'x-amz-acl');
-  if (Object.keys(r.headers).some((h) => h.startsWith('x-amz-grant-'))) onlyPrivate('an x-amz-grant-* header');
-  if (canned !== undefined && canned !== 'private') onlyPrivate(`the canned ACL "${canned}"`);
+  requirePrivateAclHeaders(r);
   if (body === '') return;
   if (canned !== undefined) throw new S3Error('InvalidRequest', 'An ACL may be given by the x-amz-acl header or in the request body, not both.');
   if (!ownerOnly(body, owner)) onlyPrivate('a grant other than the owner\'s FULL_CONTROL');

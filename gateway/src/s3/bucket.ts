@@ -1,6 +1,7 @@
 // Bucket operations: CreateBucket, HeadBucket, DeleteBucket,
 // GetBucketLocation (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html etc.).
 
+import { requirePrivateAclHeaders } from './acl-headers.js';
 import { readLimited } from '../../../shared/src/http-body.js';
 import type { BucketRecord } from '../buckets.js';
 import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
@@ -9,10 +10,18 @@ import { childText, parseXml, S3_NS } from './xml.js';
 
 type BucketReq = S3Request & { endpoint: { bucket: string } };
 
-/** The bucket's record, or NoSuchBucket. */
-export async function requireBucket(s3: S3Context, r: BucketReq): Promise<BucketRecord> {
-  const rec = await s3.buckets.get(r.endpoint.bucket, r.signal);
-  if (!rec) throw new S3Error('NoSuchBucket', undefined, { BucketName: r.endpoint.bucket });
+/**
+ * The bucket's record, or NoSuchBucket; AccessDenied when another user owns
+ * it (buckets are private to their owner: no ACLs or policies grant more).
+ */
+export async function requireBucket(s3: S3Context, r: BucketReq, user = r.principal.user): Promise<BucketRecord> {
+  return ownedBy(await s3.buckets.get(r.endpoint.bucket, r.signal), r.endpoint.bucket, user);
+}
+
+/** A looked-up bucket record checked for existence and ownership. */
+export function ownedBy(rec: BucketRecord | null, name: string, user: string): BucketRecord {
+  if (!rec) throw new S3Error('NoSuchBucket', undefined, { BucketName: name });
+  if (rec.owner !== user) throw new S3Error('AccessDenied');
   return rec;
 }
 
@@ -28,6 +37,7 @@ export async function smallBody(r: S3Request, limit = 1024 * 1024): Promise<stri
 
 export async function createBucket(s3: S3Context, r: BucketReq): Promise<S3Response> {
   const name = r.endpoint.bucket;
+  requirePrivateAclHeaders(r);
   const xml = await smallBody(r);
   if (xml.trim() !== '') {
     const loc = childText(parseXml(xml), 'LocationConstraint') ?? '';
@@ -51,8 +61,7 @@ export async function headBucket(s3: S3Context, r: BucketReq): Promise<S3Respons
 
 export async function deleteBucket(s3: S3Context, r: BucketReq): Promise<S3Response> {
   const name = r.endpoint.bucket;
-  const rec = await s3.buckets.fresh(name, r.signal);
-  if (!rec) throw new S3Error('NoSuchBucket', undefined, { BucketName: name });
+  ownedBy(await s3.buckets.fresh(name, r.signal), name, r.principal.user);
   const probe = await s3.objects.list(name, { prefix: '', delimiter: '', after: null, skipPrefix: false, maxKeys: 1 }, r.signal);
   if (probe.contents.length > 0) throw new S3Error('BucketNotEmpty', undefined, { BucketName: name });
   await s3.buckets.remove(name, r.signal);

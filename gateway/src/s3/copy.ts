@@ -13,8 +13,9 @@
 //    encryption change, none of which exist here);
 //  - x-amz-tagging-directive, ACL, storage class and SSE headers are ignored.
 
+import { requirePrivateAclHeaders } from './acl-headers.js';
 import type { ObjectMeta } from '../object-meta.js';
-import { requireBucket } from './bucket.js';
+import { ownedBy, requireBucket } from './bucket.js';
 import { type Checksum, type ChecksumAlgorithm, createChecksum, parseAlgorithm } from './body/checksums.js';
 import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
 import { checksumNodes, checksumType } from './checksum-xml.js';
@@ -75,7 +76,8 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
   const src = parseCopySource(header(r, 'x-amz-copy-source'));
   const d = directive(r);
   await requireBucket(s3, r);
-  if (!(await s3.buckets.get(src.bucket, r.signal))) throw new S3Error('NoSuchBucket', undefined, { BucketName: src.bucket });
+  requirePrivateAclHeaders(r);
+  ownedBy(await s3.buckets.get(src.bucket, r.signal), src.bucket, r.principal.user);
   requireNullVersion(src.versionId, src.key);
   const found = await s3.objects.head(src.bucket, src.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: src.key });

@@ -57,7 +57,7 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   GetObject: { support: 'implemented', note: 'single ranges' },
   HeadObject: { support: 'implemented', note: '' },
   DeleteObject: { support: 'implemented', note: 'writes a delete marker' },
-  CreateMultipartUpload: { support: 'implemented', note: 'composite checksums (CRC32, CRC32C, SHA1, SHA256); full-object checksums answer NotImplemented' },
+  CreateMultipartUpload: { support: 'implemented', note: 'COMPOSITE (CRC32, CRC32C, SHA1, SHA256) and FULL_OBJECT (CRC32, CRC32C, CRC64NVME) checksums' },
   UploadPart: { support: 'implemented', note: '' },
   UploadPartCopy: { support: 'implemented', note: 'x-amz-copy-source-range, copy-source conditionals' },
   CompleteMultipartUpload: { support: 'implemented', note: 'InvalidPart, InvalidPartOrder, EntityTooSmall checks; ETag md5-of-md5s-N; heals parts a node missed' },

@@ -3,13 +3,15 @@
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html and
 // siblings). Storage is gateway/src/multipart-store.ts; UploadPartCopy lives in copy.ts's family.
 
+import { requirePrivateAclHeaders } from './acl-headers.js';
 import { createHash } from 'node:crypto';
 import { MAX_PART_NUMBER, newUploadId, partLayout, type StoredPart } from '../multipart-store.js';
 import { decodeMeta, type ObjectMeta } from '../object-meta.js';
 import { checksumBase64, createChecksum, parseAlgorithm, type ChecksumAlgorithm } from './body/checksums.js';
+import { combineParts, isCombinable } from './body/crc-combine.js';
 import { checkCopyConditions, MAX_COPY_SOURCE_BYTES, parseCopySource } from './copy-source.js';
 import { requireNullVersion } from './versions.js';
-import { requireBucket, smallBody } from './bucket.js';
+import { ownedBy, requireBucket, smallBody } from './bucket.js';
 import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
 import type { BucketOp, ObjectOp, Query } from './endpoints.js';
 import { S3Error } from './errors.js';
@@ -50,21 +52,20 @@ function owner(user: string): XmlNode[] {
 
 export async function createMultipartUpload(s3: S3Context, r: ObjReq): Promise<S3Response> {
   await requireBucket(s3, r);
+  requirePrivateAclHeaders(r);
   const algHeader = header(r, 'x-amz-checksum-algorithm');
   const alg = algHeader === undefined ? undefined : parseAlgorithm(algHeader);
   if (algHeader !== undefined && !alg) throw new S3Error('InvalidRequest', `Checksum algorithm ${algHeader} is not supported.`);
-  if (alg === 'CRC64NVME' || header(r, 'x-amz-checksum-type')?.toUpperCase() === 'FULL_OBJECT') {
-    // Deviation: only composite multipart checksums are supported.
-    throw new S3Error('NotImplemented', 'Full-object multipart checksums are not supported; use a composite algorithm (CRC32, CRC32C, SHA1, SHA256).');
-  }
+  const type = checksumTypeOf(alg, header(r, 'x-amz-checksum-type'));
   const now = s3.now();
   const uploadId = newUploadId(now);
   await s3.multipart.create(r.endpoint.bucket, {
-    key: r.endpoint.key, uploadId, initiated: now, owner: r.principal.user, ...(alg ? { checksumAlgorithm: alg } : {}),
+    key: r.endpoint.key, uploadId, initiated: now, owner: r.principal.user,
+    ...(alg && type ? { checksumAlgorithm: alg, checksumType: type } : {}),
   }, storedHeaders(r.headers), r.signal);
   return xmlResponse(xmlDoc('InitiateMultipartUploadResult', [
     ['Bucket', r.endpoint.bucket], ['Key', r.endpoint.key], ['UploadId', uploadId],
-  ]), 200, alg ? { 'x-amz-checksum-algorithm': alg } : {});
+  ]), 200, alg && type ? { 'x-amz-checksum-algorithm': alg, 'x-amz-checksum-type': type } : {});
 }
 
 export async function uploadPart(s3: S3Context, r: ObjReq): Promise<S3Response> {
@@ -103,6 +104,37 @@ function parseComplete(xml: string): RequestedPart[] {
   return parts;
 }
 
+/**
+ * The multipart checksum type, as S3 decides it: CRC64NVME is always
+ * FULL_OBJECT; CRC32 and CRC32C may be either (default COMPOSITE); SHA1 and
+ * SHA256 only COMPOSITE.
+ */
+function checksumTypeOf(alg: ChecksumAlgorithm | undefined, asked: string | undefined): 'COMPOSITE' | 'FULL_OBJECT' | undefined {
+  const t = asked?.toUpperCase();
+  if (t !== undefined && t !== 'COMPOSITE' && t !== 'FULL_OBJECT') throw new S3Error('InvalidRequest', `Checksum type ${asked} is not supported.`);
+  if (!alg) {
+    if (t !== undefined) throw new S3Error('InvalidRequest', 'x-amz-checksum-type needs x-amz-checksum-algorithm.');
+    return undefined;
+  }
+  const type = t ?? (alg === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
+  if (type === 'FULL_OBJECT' && !isCombinable(alg)) throw new S3Error('InvalidRequest', `The ${alg} checksum algorithm does not support the FULL_OBJECT checksum type.`);
+  if (type === 'COMPOSITE' && alg === 'CRC64NVME') throw new S3Error('InvalidRequest', 'The CRC64NVME checksum algorithm supports only the FULL_OBJECT checksum type.');
+  return type;
+}
+
+/** The whole object's checksum from its parts' (undefined when a part lacks one). */
+function multipartChecksum(alg: ChecksumAlgorithm, type: 'COMPOSITE' | 'FULL_OBJECT', parts: readonly StoredPart[]): string | undefined {
+  if (type === 'COMPOSITE') return compositeChecksum(alg, parts);
+  if (!isCombinable(alg)) return undefined;
+  const crcs: Array<{ crc: string; size: number }> = [];
+  for (const p of parts) {
+    const crc = p.meta.checksums?.[alg.toLowerCase()];
+    if (crc === undefined) return undefined;
+    crcs.push({ crc, size: p.meta.size });
+  }
+  return combineParts(alg, crcs);
+}
+
 /** A composite checksum: the algorithm over the concatenated part checksums, "-N". */
 function compositeChecksum(alg: ChecksumAlgorithm, parts: readonly StoredPart[]): string | undefined {
   const raws: Buffer[] = [];
@@ -137,7 +169,8 @@ export async function completeMultipartUpload(s3: S3Context, r: ObjReq): Promise
   for (const p of chosen) md5.update(Buffer.from(p.meta.etag ?? '', 'hex'));
   const etag = `${md5.digest('hex')}-${chosen.length}`;
   const alg = upload.upload?.checksumAlgorithm ? parseAlgorithm(upload.upload.checksumAlgorithm) : undefined;
-  const composite = alg ? compositeChecksum(alg, chosen) : undefined;
+  const type = upload.upload?.checksumType ?? 'COMPOSITE';
+  const composite = alg ? multipartChecksum(alg, type, chosen) : undefined;
   const { v: _v, size: _s, blockSize, lastModified: _l, upload: _u, ...headersFromUpload } = upload;
   const meta: ObjectMeta = {
     ...headersFromUpload,
@@ -146,7 +179,7 @@ export async function completeMultipartUpload(s3: S3Context, r: ObjReq): Promise
     blockSize,
     lastModified: s3.now(),
     etag,
-    ...(composite && alg ? { checksums: { [alg.toLowerCase()]: composite } } : {}),
+    ...(composite && alg ? { checksums: { [alg.toLowerCase()]: composite }, checksumType: type } : {}),
     multipart: { uploadId, parts: chosen.map(partLayout) },
   };
   await s3.multipart.complete(bucket, key, uploadId, chosen, meta, r.signal);
@@ -156,7 +189,7 @@ export async function completeMultipartUpload(s3: S3Context, r: ObjReq): Promise
     ['Key', key],
     ['ETag', `"${etag}"`],
     composite && alg && [`Checksum${alg}`, composite],
-    composite && ['ChecksumType', 'COMPOSITE'],
+    composite && ['ChecksumType', type],
   ]));
 }
 
@@ -289,7 +322,7 @@ export async function uploadPartCopy(s3: S3Context, r: ObjReq): Promise<S3Respon
   const n = partNumberOf(r);
   const upload = await requireUpload(s3, r);
   const src = parseCopySource(header(r, 'x-amz-copy-source'));
-  if (!(await s3.buckets.get(src.bucket, r.signal))) throw new S3Error('NoSuchBucket', undefined, { BucketName: src.bucket });
+  ownedBy(await s3.buckets.get(src.bucket, r.signal), src.bucket, r.principal.user);
   requireNullVersion(src.versionId, src.key);
   const found = await s3.objects.head(src.bucket, src.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: src.key });

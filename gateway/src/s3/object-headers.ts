@@ -63,5 +63,6 @@ export function objectHeaders(m: ObjectMeta): Record<string, string | number> {
 export function checksumHeaders(m: ObjectMeta): Record<string, string> {
   const h: Record<string, string> = {};
   for (const [alg, v] of Object.entries(m.checksums ?? {})) h[`x-amz-checksum-${alg}`] = v;
+  if (Object.keys(h).length > 0) h['x-amz-checksum-type'] = m.checksumType ?? 'FULL_OBJECT';
   return h;
 }

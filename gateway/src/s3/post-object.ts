@@ -124,7 +124,7 @@ export async function postObject(s3: S3Context, r: S3Request<Endpoint>): Promise
     const stored = storedHeaders(metadataHeaders(fields, file.contentType));
     const rules = uploadRules(fields, range, s3.config.maxObjectBytes);
     const action = successAction(fields);
-    await requireBucket(s3, r as BucketReq);
+    await requireBucket(s3, r as BucketReq, auth.credential.user);
     const body = uploadBody(file.stream, rules, () => form.end());
     const { meta } = await s3.objects.put(bucket, key, body.stream, (size, blockSize) => {
       const b = body.result();

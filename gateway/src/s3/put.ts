@@ -3,6 +3,7 @@
 // Content-MD5 and x-amz-checksum-* verification) straight into the erasure
 // coder; nothing becomes visible unless every check passed.
 
+import { requirePrivateAclHeaders } from './acl-headers.js';
 import { requireBucket } from './bucket.js';
 import type { S3Context, S3Request, S3Response } from './context.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
@@ -11,6 +12,7 @@ type ObjReq = S3Request<{ op: 'PutObject'; bucket: string; key: string; query: i
 
 export async function putObject(s3: S3Context, r: ObjReq): Promise<S3Response> {
   await requireBucket(s3, r);
+  requirePrivateAclHeaders(r);
   const stored = storedHeaders(r.headers);
   const body = r.body();
   const { meta } = await s3.objects.put(r.endpoint.bucket, r.endpoint.key, body.stream, (size, blockSize) => {
