@@ -10,7 +10,7 @@ import type { ProtocolContext } from './protocol/context.js';
 import { listMerged } from './protocol/list-merge.js';
 import { readRegister, type ReadResult } from './protocol/reader.js';
 import { restoreRange } from './protocol/restore.js';
-import { storedValue } from './protocol/reader.js';
+import { holdPins, releasePins, storedValue } from './protocol/reader.js';
 import { writeRegister } from './protocol/writer.js';
 import { encodeMeta } from './object-meta.js';
 
@@ -65,19 +65,38 @@ export class ObjectStore {
     return { meta: meta!, candidate: r.candidate };
   }
 
-  /** The object's current metadata, or null when absent or deleted. */
+  /**
+   * The object's current metadata, or null when absent or deleted. Its
+   * read's pins stay until stream() ends or release() is called (or their
+   * lease runs out).
+   */
   async head(bucket: string, key: string, signal: AbortSignal): Promise<FoundObject | null> {
-    const read = await readRegister(this.ctx, { ns: bucket, key }, 'read', signal);
+    const read = await readRegister(this.ctx, { ns: bucket, key }, 'read', signal, true);
     if (!read) return null;
     const meta = decodeMeta(read.meta);
-    return meta.deleteMarker ? null : { meta, read };
+    if (!meta.deleteMarker) return { meta, read };
+    releasePins(this.ctx, read.ref, read.readId);
+    return null;
   }
 
-  /** Bytes [first, last] of an object found by head(). */
-  stream(found: FoundObject, first: number, last: number, signal: AbortSignal): AsyncIterable<Buffer> {
-    if (found.meta.multipart) return this.streamParts(found.read.ref.ns, found.meta.multipart, first, last, signal);
-    const layout = { size: found.meta.size, k: this.ctx.params.k, blockSize: found.meta.blockSize };
-    return restoreRange(this.ctx, storedValue(found.read), layout, first, last, signal);
+  /** Lets go of a found object that will not be streamed. */
+  release(found: FoundObject): void {
+    releasePins(this.ctx, found.read.ref, found.read.readId);
+  }
+
+  /** Bytes [first, last] of an object found by head(); its write stays pinned meanwhile. */
+  async *stream(found: FoundObject, first: number, last: number, signal: AbortSignal): AsyncGenerator<Buffer> {
+    const done = holdPins(this.ctx, found.read);
+    try {
+      if (found.meta.multipart) {
+        yield* this.streamParts(found.read.ref.ns, found.meta.multipart, first, last, signal);
+      } else {
+        const layout = { size: found.meta.size, k: this.ctx.params.k, blockSize: found.meta.blockSize };
+        yield* restoreRange(this.ctx, storedValue(found.read), layout, first, last, signal);
+      }
+    } finally {
+      done();
+    }
   }
 
   /**

@@ -32,6 +32,8 @@ export interface StoreSession {
   abort(): void;
 }
 
+export type PinAction = 'renew' | 'narrow' | 'release';
+
 export interface ListRequest {
   readonly ns: string;
   readonly prefix: string;
@@ -79,5 +81,10 @@ export interface NodeApi {
    */
   readBlocks(reg: RegRef, ts: Timestamp, from: number, to: number, withList: boolean, signal: AbortSignal): AsyncIterable<Buffer>;
   list(req: ListRequest, signal: AbortSignal): Promise<ListPage>;
+  /**
+   * A read's pin at this node (DESIGN §6): renew its lease, narrow it to the
+   * chosen write, or release it. Answers false when the pin lapsed.
+   */
+  pin(reg: RegRef, readId: string, action: PinAction, ts: Timestamp | null, signal: AbortSignal): Promise<boolean>;
   health(signal: AbortSignal): Promise<NodeHealth>;
 }

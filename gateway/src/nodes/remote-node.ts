@@ -9,14 +9,14 @@ import { createHash } from 'node:crypto';
 import { NodeRefusedError } from '../../../shared/src/errors.js';
 import { readLimited } from '../../../shared/src/http-body.js';
 import type { WriterKeyring } from '../../../shared/src/keys.js';
-import type { ListPage, ListRequest, NodeApi, NodeHealth, RegRef, StoreAck, StoreSession } from '../../../shared/src/node-api.js';
+import type { ListPage, ListRequest, NodeApi, NodeHealth, PinAction, RegRef, StoreAck, StoreSession } from '../../../shared/src/node-api.js';
 import type { StoreCommit } from '../../../shared/src/protocol/server.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../../shared/src/protocol/frames.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '../../../shared/src/node-auth.js';
 import type { Candidate } from '../../../shared/src/protocol/candidate.js';
 import type { FilterAnswer } from '../../../shared/src/protocol/client.js';
 import {
-  encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, encodeRefBody, MAX_JSON_BODY, parseCandAnswer,
+  encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, encodePinReq, encodeRefBody, MAX_JSON_BODY, parseCandAnswer, parsePinAnswer,
   parseFilterAnswer, parseHealth, parseListAnswer, parseTsAnswer, PATHS,
 } from '../../../shared/src/protocol/node-messages.js';
 import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
@@ -140,6 +140,10 @@ export class RemoteNode implements NodeApi {
   async list(req: ListRequest, signal: AbortSignal): Promise<ListPage> {
     const body = Buffer.from(JSON.stringify(req));
     return parseListAnswer(await this.call(PATHS.list, body, signal), this.o.S);
+  }
+
+  async pin(ref: RegRef, readId: string, action: PinAction, ts: Timestamp | null, signal: AbortSignal): Promise<boolean> {
+    return parsePinAnswer(await this.call(PATHS.pin, encodePinReq({ ref, readId, action, ts }), signal));
   }
 
   async health(signal: AbortSignal): Promise<NodeHealth> {

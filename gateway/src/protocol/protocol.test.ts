@@ -126,7 +126,7 @@ for (const t of [1, 2]) {
       assert.equal((cl.rounds.get('read') ?? 0) - before, 2, 'still two rounds under attack');
       // Correct nodes only ever hold fully valid vecs: check every honest lc.
       for (let i = t; i < cl.params.S - 1; i++) {
-        const lc = await cl.sims[i]!.collect({ ns: 'bucket', key: 'a' });
+        const lc = await cl.sims[i]!.collect({ ns: 'bucket', key: 'a' }, 'test-read');
         assert.ok(lc && lc.vec.every((e) => e.length === 32 && !e.equals(Buffer.alloc(32, 7))));
       }
       assert.ok(cl.evidence.every((e) => e.kind === 'bad-mac' && e.node < t - 1));

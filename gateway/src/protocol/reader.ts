@@ -10,12 +10,18 @@ import type { StoredValue } from './restore.js';
 import { normalise, type Candidate } from '../../../shared/src/protocol/candidate.js';
 import { QuorumError } from '../../../shared/src/errors.js';
 import { randomHex } from '../../../shared/src/random.js';
+import { setMaxListeners } from 'node:events';
+import type { PinAction } from '../../../shared/src/node-api.js';
+import { PIN_LEASE_MS } from '../../../shared/src/protocol/pins.js';
+import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { quorumCall } from './quorum.js';
 import { reportError } from './writer.js';
 
 export interface ReadResult {
   readonly ref: RegRef;
+  /** The read's id: its pins at the nodes are named by it. */
+  readonly readId: string;
   readonly c: Candidate;
   readonly cc: readonly Buffer[];
   readonly meta: Buffer;
@@ -23,8 +29,18 @@ export interface ReadResult {
   readonly state: ReadState;
 }
 
-/** Returns the register's current value description, or null when it holds none. */
-export async function readRegister(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal): Promise<ReadResult | null> {
+/**
+ * Returns the register's current value description, or null when it holds
+ * none. The read's pins are released at once unless `hold` is set: then the
+ * caller must call holdPins() (to stream the data) or releasePins().
+ */
+export async function readRegister(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal, hold = false): Promise<ReadResult | null> {
+  const r = await countedRead(ctx, ref, op, signal);
+  if (r && !hold) releasePins(ctx, ref, r.readId);
+  return r;
+}
+
+async function countedRead(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal): Promise<ReadResult | null> {
   // A read inside a listing is part of that list operation, counted there.
   if (op === 'list') return read(ctx, ref, op, signal);
   try {
@@ -67,31 +83,90 @@ async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abort
   // the register is empty and there is nothing to write back.
   if (C.length === 0) return null;
 
+  // filter, rerun with a larger C after each GONE answer (at most S times).
+  for (let round = 0; round <= ctx.params.S; round++) {
+    const d = await filterRound(ctx, ref, readId, state, op, signal).finally(flush);
+    if (d === 'rerun') continue;
+    if (d.kind === 'empty') {
+      releasePins(ctx, ref, readId);
+      return null;
+    }
+    if (d.kind === 'wait') throw new QuorumError('filter', state.answered, ctx.params.q);
+    return { ref, c: d.c, cc: d.cc, meta: d.meta, state, readId };
+  }
+  throw new QuorumError('filter (too many GONE answers)', state.answered, ctx.params.q);
+}
+
+/** One filter round over the current C; 'rerun' when a GONE answer grew C. */
+async function filterRound(
+  ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState, op: OpKind, signal: AbortSignal,
+): Promise<ReturnType<ReadState['decision']> | 'rerun'> {
+  state.newRound();
+  const C = state.candidates();
   ctx.observer.round(op, 'filter');
   const counted = new Set<number>();
-  await quorumCall<(typeof ctx.nodes)[number], FilterAnswer>(ctx.nodes, (n, sig) => n.filter(ref, readId, C, sig), {
-    need: ctx.params.q,
-    timeoutMs: ctx.timeouts.rpcMs,
-    what: 'filter',
-    signal,
-    onAnswer: (node, ans) => {
-      const before = state.answered;
-      state.addFilterAnswer(node, ans);
-      if (state.answered > before) counted.add(node);
-    },
-    accept: (node) => counted.has(node),
-    until: () => state.decision().kind !== 'wait',
-    onLate: (node, ans) => state.addFilterAnswer(node, ans),
-    onError: (n, e) => reportError(ctx, n, 'filter', e),
-  }).catch((err: unknown) => {
-    flush();
-    throw err;
-  });
-  flush();
-  const d = state.decision();
-  if (d.kind === 'empty') return null;
-  if (d.kind === 'wait') throw new QuorumError('filter', state.answered, ctx.params.q);
-  return { ref, c: d.c, cc: d.cc, meta: d.meta, state };
+  let live = true;
+  const ctl = new AbortController();
+  setMaxListeners(0, ctl.signal);
+  const onAbort = (): void => ctl.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const take = (node: number, ans: FilterAnswer): void => {
+    if (!live) return; // an answer of an earlier round
+    const before = state.answered;
+    state.addFilterAnswer(node, ans);
+    if (state.answered > before) counted.add(node);
+    if (state.rerun) ctl.abort(new Error('rerun after GONE'));
+  };
+  try {
+    await quorumCall<(typeof ctx.nodes)[number], FilterAnswer>(ctx.nodes, (n, sig) => n.filter(ref, readId, C, sig), {
+      need: ctx.params.q,
+      timeoutMs: ctx.timeouts.rpcMs,
+      what: 'filter',
+      signal: ctl.signal,
+      onAnswer: take,
+      accept: (node) => counted.has(node),
+      until: () => state.rerun || state.decision().kind !== 'wait',
+      // Late answers still prove holders (more data sources for restore).
+      onLate: take,
+      onError: (n, e) => reportError(ctx, n, 'filter', e),
+    });
+  } catch (err) {
+    if (!state.rerun) throw err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  if (state.rerun) {
+    live = false;
+    return 'rerun';
+  }
+  return state.decision();
+}
+
+/** Releases the read's pins at every node (fire and forget: leases expire anyway). */
+export function releasePins(ctx: ProtocolContext, ref: RegRef, readId: string): void {
+  pinAll(ctx, ref, readId, 'release', null);
+}
+
+function pinAll(ctx: ProtocolContext, ref: RegRef, readId: string, action: PinAction, ts: Timestamp | null): void {
+  const never = new AbortController().signal;
+  for (const n of ctx.nodes) {
+    n.pin(ref, readId, action, ts, never).catch((e: unknown) => ctx.observer.nodeTrouble(n.index, `pin ${action}`, e));
+  }
+}
+
+/**
+ * Keeps the chosen write pinned while its data streams (DESIGN §6): the pins
+ * are narrowed to c.ts at once, renewed every third of a lease, and released
+ * by the returned function.
+ */
+export function holdPins(ctx: ProtocolContext, r: ReadResult): () => void {
+  pinAll(ctx, r.ref, r.readId, 'narrow', r.c.ts);
+  const timer = setInterval(() => pinAll(ctx, r.ref, r.readId, 'renew', null), PIN_LEASE_MS / 3);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    releasePins(ctx, r.ref, r.readId);
+  };
 }
 
 /** The chosen value as restore reads it; holders proven by late filter answers count too. */

@@ -27,6 +27,7 @@ export async function getObject(s3: S3Context, r: GetReq): Promise<S3Response> {
   const found = await s3.objects.head(r.endpoint.bucket, r.endpoint.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: r.endpoint.key });
   const m = found.meta;
+  if (r.endpoint.op === 'HeadObject') s3.objects.release(found);
   checkConditions({
     ifMatch: header(r, 'if-match'),
     ifNoneMatch: header(r, 'if-none-match'),

@@ -10,7 +10,7 @@ import { PATHS } from './node-messages.js';
 import { WireError } from './wire.js';
 
 /** Routes that may travel in a batch, by their one-byte id. */
-export const BATCH_ROUTES = [PATHS.clock, PATHS.complete, PATHS.collect, PATHS.filter, PATHS.list, PATHS.health, PATHS.store] as const;
+export const BATCH_ROUTES = [PATHS.clock, PATHS.complete, PATHS.collect, PATHS.filter, PATHS.list, PATHS.health, PATHS.store, PATHS.pin] as const;
 export type BatchRoute = (typeof BATCH_ROUTES)[number];
 
 export const BATCH_PATH = '/v1/batch';

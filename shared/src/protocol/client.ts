@@ -70,6 +70,8 @@ export interface FilterAnswer {
    * writes (saves the read a round trip); verified block by block on use.
    */
   readonly fragment?: Buffer;
+  /** GONE (DESIGN §6): the node's own lc, newer than what this read's C holds for it. */
+  readonly gone?: Candidate;
 }
 
 /** A node that proved it holds a consistent copy of the chosen write. */
@@ -120,8 +122,53 @@ export class ReadState {
     return [...this.C.values()];
   }
 
+  /**
+   * Starts a new filter round: fresh answer sets (W, R), C kept. Called for
+   * the first round and for each rerun after a GONE answer.
+   */
+  newRound(): void {
+    this.W.clear();
+    this.rerun = false;
+    this.round++;
+    this.roundC = new Set(this.C.keys());
+  }
+
+  /** A GONE answer asked for another filter round (with a larger C). */
+  rerun = false;
+  private round = 0;
+  private roundC = new Set<string>();
+  /** Per node: its first GONE lc, and whether a later round's C already held it. */
+  private readonly goneFrom = new Map<number, string>();
+
+  /**
+   * A GONE answer (DESIGN §6): counts neither toward q nor toward invalid.
+   * An authentic lc joins C and asks for a rerun; a second GONE from a node
+   * whose first GONE lc was already in this round's C is evidence (a correct
+   * node cannot send it) and never causes a rerun, so filter reruns at most
+   * S times.
+   */
+  private addGone(node: number, lc: Candidate): void {
+    const first = this.goneFrom.get(node);
+    if (first !== undefined && this.roundC.has(first)) {
+      this.evidence.push({ node, kind: 'malformed', detail: 'a second GONE answer in one read' });
+      return;
+    }
+    const n = normalise(this.keys, this.params, this.reg, lc);
+    if (!n) {
+      this.evidence.push({ node, kind: 'bad-mac', detail: 'GONE answered with a non-authentic lc' });
+      return;
+    }
+    const key = tsKey(n.ts);
+    if (first === undefined) this.goneFrom.set(node, key);
+    if (!this.C.has(key)) {
+      this.C.set(key, n);
+      this.rerun = true;
+    }
+  }
+
   /** filter: records one node's answer (R ← R ∪ {i}; W[i] ← answer), then drops invalid candidates. */
   addFilterAnswer(node: number, ans: FilterAnswer): void {
+    if (ans.gone) return this.addGone(node, ans.gone);
     if (this.W.has(node)) return;
     const key = tsKey(ans.ts);
     const c = ans.ts === null ? null : this.C.get(key) ?? this.everSeen.get(key);

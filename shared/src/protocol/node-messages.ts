@@ -3,7 +3,7 @@
 // request; the gateway validates every answer (a node may be Byzantine) and
 // treats a parse failure (WireError) as evidence.
 
-import type { ListEntry, ListPage, ListRequest, NodeHealth, RegRef } from '../node-api.js';
+import type { ListEntry, ListPage, ListRequest, NodeHealth, PinAction, RegRef } from '../node-api.js';
 import type { Candidate } from './candidate.js';
 import type { FilterAnswer } from './client.js';
 import type { StoreCommit } from './server.js';
@@ -22,6 +22,7 @@ export const PATHS = {
   blocks: '/v1/blocks',
   list: '/v1/list',
   health: '/v1/health',
+  pin: '/v1/pin',
 } as const;
 
 /** Largest JSON body either side accepts. */
@@ -167,6 +168,7 @@ function describe(cc: readonly Buffer[] | undefined, meta: Buffer | undefined): 
 }
 
 export function encodeFilterAnswer(a: FilterAnswer): Buffer {
+  if (a.gone) return Buffer.from(JSON.stringify({ ts: null, gone: candToWire(a.gone) }));
   const body: { ts: TsWire | null } & DescriptionWire = { ts: a.ts ? tsToWire(a.ts) : null, ...describe(a.cc, a.meta) };
   if (a.blocks) body.blocks = a.blocks.toString('base64');
   if (a.fragment) body.fragment = a.fragment.toString('base64');
@@ -174,6 +176,7 @@ export function encodeFilterAnswer(a: FilterAnswer): Buffer {
 }
 export function parseFilterAnswer(json: unknown, S: number): FilterAnswer {
   const x = obj(json);
+  if (x.gone !== undefined) return { ts: null, gone: parseCand(x.gone, S) };
   const ts = parseTsOrNull(x.ts);
   if (x.cc === undefined) return { ts };
   const blocks = Buffer.from(str(x.blocks, 'blocks', 64 * 1024 * 1024), 'base64');
@@ -209,3 +212,22 @@ export function parseHealth(json: unknown): NodeHealth {
 }
 
 export type { CandWire };
+
+export interface PinReq { readonly ref: RegRef; readonly readId: string; readonly action: PinAction; readonly ts: Timestamp | null }
+export function encodePinReq(r: PinReq): Buffer {
+  return encodeRefBody(r.ref, { readId: r.readId, action: r.action, ts: r.ts ? tsToWire(r.ts) : null });
+}
+export function parsePinReq(json: unknown): PinReq {
+  const x = obj(json);
+  const action = x.action;
+  if (action !== 'renew' && action !== 'narrow' && action !== 'release') throw new WireError('bad pin action');
+  const ts = parseTsOrNull(x.ts ?? null);
+  if (action === 'narrow' && !ts) throw new WireError('narrow needs a ts');
+  return { ref: parseRef(x), readId: str(x.readId, 'readId', 64), action, ts };
+}
+export function encodePinAnswer(ok: boolean): Buffer {
+  return Buffer.from(JSON.stringify({ ok }));
+}
+export function parsePinAnswer(json: unknown): boolean {
+  return obj(json).ok === true;
+}

@@ -128,6 +128,12 @@ export interface FilterDecision {
   readonly chv: Candidate | null;
   /** Hist[chv.ts] when this node holds it: then it can report cc, meta, blocks. */
   readonly hist: HistRecord | undefined;
+  /**
+   * GONE (DESIGN §6): chv is below this read's pin floor and its history
+   * entry was collected before the read began; the node answers its own
+   * (newer) lc instead, for the reader to add to C.
+   */
+  readonly gone: boolean;
 }
 
 /**
@@ -140,6 +146,8 @@ export function judgeFilter(
   lc: Candidate | null,
   C: readonly Candidate[],
   histOf: (ts: Timestamp) => HistRecord | undefined,
+  /** The read's pin floor at this node (its lc.ts at first contact); null: no GONE answers. */
+  floor: Timestamp | null = null,
 ): FilterDecision {
   const sorted = [...C].sort((a, b) => compareTs(b.ts, a.ts));
   for (const c of sorted) {
@@ -147,8 +155,9 @@ export function judgeFilter(
     const how = validity(keys, reg, c, hist);
     if (!how) continue;
     const chv = asKept(c, how, hist);
+    if (!hist && floor !== null && compareTs(chv.ts, floor) < 0) return { newLc: null, chv, hist: undefined, gone: true };
     const newLc = compareTs(chv.ts, lc?.ts ?? null) > 0 ? chv : null;
-    return { newLc, chv, hist: how === 'hist' ? hist : undefined };
+    return { newLc, chv, hist: how === 'hist' ? hist : undefined, gone: false };
   }
-  return { newLc: null, chv: null, hist: undefined };
+  return { newLc: null, chv: null, hist: undefined, gone: false };
 }

@@ -5,10 +5,11 @@
 import type { NodeKeyring } from '../keys.js';
 import { NodeRefusedError } from '../errors.js';
 import { MISSING_PARTS } from '../protocol/node-messages.js';
-import type { ListPage, ListRequest, NodeApi, NodeHealth, RegRef, StoreAck, StoreSession } from '../node-api.js';
+import type { ListPage, ListRequest, NodeApi, NodeHealth, PinAction, RegRef, StoreAck, StoreSession } from '../node-api.js';
 import { BlockHasher } from '../erasure/block-hasher.js';
 import { regId } from '../protocol/register.js';
-import { judgeComplete, judgeFilter, judgeStore, type HistRecord, type StoreCommit } from '../protocol/server.js';
+import { judgeComplete, judgeFilter, judgeStore, type HistRecord, type PartRef, type StoreCommit } from '../protocol/server.js';
+import { PinTable } from '../protocol/pins.js';
 import type { Candidate } from '../protocol/candidate.js';
 import type { FilterAnswer } from '../protocol/client.js';
 import { compareTs, tsKey, type Timestamp } from '../protocol/timestamp.js';
@@ -17,11 +18,12 @@ interface RegState {
   ns: string;
   key: string;
   lc: Candidate | null;
-  hist: Map<string, { rec: HistRecord; frag: Buffer }>;
+  hist: Map<string, { rec: HistRecord; frag: Buffer; parts?: readonly PartRef[] }>;
 }
 
 export class SimNode implements NodeApi {
   readonly regs = new Map<string, RegState>();
+  readonly pins = new PinTable();
 
   constructor(readonly index: number, private readonly keys: NodeKeyring, private readonly S: number) {}
 
@@ -65,6 +67,7 @@ export class SimNode implements NodeApi {
           st.hist.set(tsKey(msg.ts), {
             rec: { ts: msg.ts, nbar: msg.nbar, d: msg.d, vec: msg.vec, cc: msg.cc, meta: msg.meta, blocks, blockSize, fragLen: frag.length },
             frag,
+            ...(msg.parts ? { parts: msg.parts } : {}),
           });
         }
         return { lc: st.lc?.ts ?? null };
@@ -88,15 +91,20 @@ export class SimNode implements NodeApi {
     return st.lc?.ts ?? null;
   }
 
-  async collect(ref: RegRef): Promise<Candidate | null> {
-    return this.state(ref).st.lc;
+  async collect(ref: RegRef, readId: string): Promise<Candidate | null> {
+    const { reg, st } = this.state(ref);
+    this.pins.touch(readId, reg.toString('hex'), st.lc?.ts ?? null);
+    return st.lc;
   }
 
-  async filter(ref: RegRef, _readId: string, C: readonly Candidate[]): Promise<FilterAnswer> {
+  async filter(ref: RegRef, readId: string, C: readonly Candidate[]): Promise<FilterAnswer> {
     const { reg, st } = this.state(ref);
-    const d = judgeFilter(this.keys, reg, st.lc, C, (ts) => st.hist.get(tsKey(ts))?.rec);
+    const { floor } = this.pins.touch(readId, reg.toString('hex'), st.lc?.ts ?? null);
+    const d = judgeFilter(this.keys, reg, st.lc, C, (ts) => st.hist.get(tsKey(ts))?.rec, floor);
+    if (d.gone) return { ts: null, gone: st.lc! };
     if (d.newLc) st.lc = d.newLc;
     if (!d.chv) return { ts: null };
+    this.pins.add(readId, reg.toString('hex'), d.chv.ts);
     if (!d.hist) return { ts: d.chv.ts };
     return { ts: d.chv.ts, cc: d.hist.cc, meta: d.hist.meta, blocks: d.hist.blocks };
   }
@@ -125,6 +133,36 @@ export class SimNode implements NodeApi {
       return h ? { key: r.key, lc: r.lc!, cc: h.rec.cc, meta: h.rec.meta } : { key: r.key, lc: r.lc! };
     });
     return { entries: page, truncated: entries.length > req.limit };
+  }
+
+  async pin(ref: RegRef, readId: string, action: PinAction, ts: Timestamp | null): Promise<boolean> {
+    const reg = regId(ref.ns, ref.key).toString('hex');
+    if (action === 'release') {
+      this.pins.release(readId, reg);
+      return true;
+    }
+    return action === 'narrow' && ts ? this.pins.narrow(readId, reg, ts) : this.pins.renew(readId, reg);
+  }
+
+  /**
+   * Garbage collection (DESIGN §4): drops history entries below lc that no
+   * read pins and no other entry's value is made of. Returns how many went.
+   */
+  gc(): number {
+    const referenced = new Set<string>();
+    for (const st of this.regs.values()) {
+      for (const h of st.hist.values()) for (const p of h.parts ?? []) referenced.add(`${regId(p.ns, p.key).toString('hex')}/${tsKey(p.ts)}`);
+    }
+    let dropped = 0;
+    for (const [id, st] of this.regs) {
+      for (const [k, h] of st.hist) {
+        if (compareTs(h.rec.ts, st.lc?.ts ?? null) >= 0) continue;
+        if (this.pins.covers(id, h.rec.ts) || referenced.has(`${id}/${k}`)) continue;
+        st.hist.delete(k);
+        dropped++;
+      }
+    }
+    return dropped;
   }
 
   async health(): Promise<NodeHealth> {

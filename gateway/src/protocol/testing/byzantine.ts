@@ -17,6 +17,7 @@ function override(inner: NodeApi, o: Partial<NodeApi>): NodeApi {
     filter: o.filter ?? ((r, id, C, s) => inner.filter(r, id, C, s)),
     readBlocks: o.readBlocks ?? ((r, ts, a, b, w, s) => inner.readBlocks(r, ts, a, b, w, s)),
     list: o.list ?? ((q, s) => inner.list(q, s)),
+    pin: o.pin ?? ((r, id, a, ts, s) => inner.pin(r, id, a, ts, s)),
     health: o.health ?? ((s) => inner.health(s)),
   };
 }
