@@ -70,6 +70,12 @@ export interface NodeApi {
   openStore(reg: RegRef, blockSize: number, signal: AbortSignal): StoreSession;
   /** A store whose whole fragment is known: data and store message in one request. */
   storeWhole(reg: RegRef, blockSize: number, fragment: Buffer, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck>;
+  /**
+   * A store whose fragment is the one the node holds for write `from` of the
+   * same register (a write stored again under a new ts). Refused with
+   * missing-fragment when the node does not hold it.
+   */
+  storeFrom(reg: RegRef, blockSize: number, from: Timestamp, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck>;
   /** complete, and every other write-back of one candidate; answers lc.ts afterwards. */
   complete(reg: RegRef, c: Candidate, signal: AbortSignal): Promise<Timestamp | null>;
   collect(reg: RegRef, readId: string, signal: AbortSignal): Promise<Candidate | null>;

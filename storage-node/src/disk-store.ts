@@ -12,11 +12,12 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Candidate } from '../../shared/src/protocol/candidate.js';
 import type { HistRecord, PartRef } from '../../shared/src/protocol/server.js';
-import type { Timestamp } from '../../shared/src/protocol/timestamp.js';
+import { compareTs, type Timestamp } from '../../shared/src/protocol/timestamp.js';
+import { regId } from '../../shared/src/protocol/register.js';
 import { candToWire, parseCand, parseTs, tsToWire } from '../../shared/src/protocol/wire.js';
 import { GroupCommitter } from './group-commit.js';
 
@@ -74,6 +75,18 @@ CREATE TABLE IF NOT EXISTS hist (
   PRIMARY KEY (reg, num, writer, op)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS hist_by_file ON hist (frag_file) WHERE frag_file IS NOT NULL;
+CREATE TABLE IF NOT EXISTS part_refs (
+  part_reg BLOB NOT NULL,
+  part_num INTEGER NOT NULL,
+  part_writer TEXT NOT NULL,
+  part_op INTEGER NOT NULL,
+  owner_reg BLOB NOT NULL,
+  owner_num INTEGER NOT NULL,
+  owner_writer TEXT NOT NULL,
+  owner_op INTEGER NOT NULL,
+  PRIMARY KEY (part_reg, part_num, part_writer, part_op, owner_reg, owner_num, owner_writer, owner_op)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS part_refs_by_owner ON part_refs (owner_reg, owner_num, owner_writer, owner_op);
 CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
@@ -123,6 +136,11 @@ export class DiskStore {
       list: this.db.prepare(
         'SELECT reg, key, lc FROM regs WHERE ns = ? AND key >= ? AND key > ? AND key < ? AND lc IS NOT NULL ORDER BY key LIMIT ?',
       ),
+      histOf: this.db.prepare('SELECT num, writer, op, frag_file FROM hist WHERE reg = ?'),
+      dropHist: this.db.prepare('DELETE FROM hist WHERE reg = ? AND num = ? AND writer = ? AND op = ?'),
+      isReferenced: this.db.prepare('SELECT 1 FROM part_refs WHERE part_reg = ? AND part_num = ? AND part_writer = ? AND part_op = ? LIMIT 1'),
+      addRef: this.db.prepare('INSERT OR IGNORE INTO part_refs VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      dropRefs: this.db.prepare('DELETE FROM part_refs WHERE owner_reg = ? AND owner_num = ? AND owner_writer = ? AND owner_op = ?'),
       countRegs: this.db.prepare('SELECT count(*) AS n FROM regs'),
       countHist: this.db.prepare('SELECT count(*) AS n FROM hist'),
     };
@@ -220,7 +238,54 @@ export class DiskStore {
         'file' in frag ? frag.file : null, 'inline' in frag ? frag.inline : null,
         refs ? JSON.stringify(refs.map((r) => ({ ns: r.ns, key: r.key, ts: tsToWire(r.ts) }))) : null,
       );
+      for (const r of refs ?? []) {
+        this.stmts.addRef.run(regId(r.ns, r.key), r.ts.num, r.ts.writer, r.ts.op, reg, ts.num, ts.writer, ts.op);
+      }
     });
+  }
+
+  /**
+   * Garbage collection of one register (DESIGN §4): drops the history
+   * entries below lc that no read pins and no other entry's value is made of
+   * (multipart parts), then their fragment files. Never an entry at or above
+   * lc (its complete may still be in flight); lc itself stays forever.
+   * Returns how many entries went and how many stayed only because pinned.
+   */
+  async collect(reg: Buffer, pinned: (ts: Pick<Timestamp, 'num' | 'writer' | 'op'>) => boolean): Promise<{ dropped: number; pinned: number }> {
+    await this.settled(reg);
+    const lc = this.lc(reg);
+    if (!lc) return { dropped: 0, pinned: 0 };
+    const rows = this.stmts.histOf.all(reg) as Array<{ num: number; writer: string; op: number; frag_file: string | null }>;
+    const doomed: typeof rows = [];
+    let held = 0;
+    for (const r of rows) {
+      const ts = { num: r.num, writer: r.writer, op: r.op, epoch: 0, tag: EMPTY };
+      if (compareTs(ts, lc.ts) >= 0) continue;
+      if (pinned(ts)) {
+        held++;
+        continue;
+      }
+      if (this.stmts.isReferenced.get(reg, r.num, r.writer, r.op)) continue;
+      doomed.push(r);
+    }
+    if (doomed.length === 0) return { dropped: 0, pinned: held };
+    await this.committer.run(() => {
+      for (const r of doomed) {
+        this.stmts.dropHist.run(reg, r.num, r.writer, r.op);
+        this.stmts.dropRefs.run(reg, r.num, r.writer, r.op);
+      }
+    });
+    // The rows are gone (durably) before their files: a crash in between
+    // leaves orphan files, which the start-up sweep removes. A file another
+    // entry still names (a write stored again under a new ts) stays.
+    const files = [...new Set(doomed.flatMap((r) => (r.frag_file ? [r.frag_file] : [])))].filter((f) => !this.stmts.fileUsed.get(f));
+    await Promise.all(files.map((f) => rm(this.fragPath(f), { force: true })));
+    return { dropped: doomed.length, pinned: held };
+  }
+
+  /** Registers holding history below their lc (candidates for collection), for a start-up pass. */
+  registersWithHistory(): Buffer[] {
+    return (this.db.prepare('SELECT DISTINCT reg FROM hist').all() as Array<{ reg: Buffer }>).map((r) => r.reg);
   }
 
   fragPath(file: string): string {

@@ -10,7 +10,7 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
 import { validBlockSize } from '../../shared/src/erasure/layout.js';
 import { FrameDecoder, FrameError } from '../../shared/src/protocol/frames.js';
-import { encodeTsAnswer, parseCommit, parseOpen, MAX_JSON_BODY, type OpenMsg } from '../../shared/src/protocol/node-messages.js';
+import { encodeTsAnswer, parseCommit, parseOpen, MAX_JSON_BODY, MISSING_FRAGMENT, type OpenMsg } from '../../shared/src/protocol/node-messages.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import { judgeStore, type StoreCommit } from '../../shared/src/protocol/server.js';
 import { MISSING_PARTS } from '../../shared/src/protocol/node-messages.js';
@@ -102,7 +102,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
           if (!validBlockSize(openMsg.blockSize)) throw new WireError('bad block size');
           hasher = new BlockHasher(openMsg.blockSize);
         } else if (ev.type === 'data') {
-          if (!hasher) throw new FrameError('data before open');
+          if (!hasher || openMsg?.from) throw new FrameError('data before open, or in a store from another write');
           hasher.update(ev.chunk);
           await staging.write(ev.chunk);
         } else {
@@ -115,6 +115,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
 
     const { ref, blockSize } = openMsg;
     const reg = regId(ref.ns, ref.key);
+    if (openMsg.from) return await storeFrom(ctx, reg, openMsg, commit);
     const blocks = hasher.finish();
     const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, blocks, ctx.store.hist(reg, commit.ts));
     if (verdict.kind === 'reject') {
@@ -144,4 +145,28 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
   } finally {
     if (!installed) await staging.discard();
   }
+}
+
+/**
+ * A store whose fragment is the one this node holds for another write of the
+ * same register (DESIGN §7, a write stored again after a stale clock hint):
+ * checked like any store (the old entry's block hashes must match cc[i]),
+ * then recorded pointing at the same fragment file (files are removed only
+ * when no history entry names them).
+ */
+async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: StoreCommit): Promise<Buffer> {
+  const src = ctx.store.hist(reg, open.from!);
+  if (!src || src.blockSize !== open.blockSize) throw new NodeRequestError(409, MISSING_FRAGMENT, 'no such fragment here');
+  const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, src.blocks, ctx.store.hist(reg, commit.ts));
+  if (verdict.kind === 'reject') {
+    ctx.metrics.rejectedStores.inc({ reason: verdict.reason });
+    throw new NodeRequestError(409, 'store-rejected', verdict.reason);
+  }
+  if (verdict.kind === 'accept') {
+    const rec = { ts: commit.ts, nbar: commit.nbar, d: commit.d, vec: commit.vec, cc: commit.cc, meta: commit.meta, blocks: src.blocks, blockSize: src.blockSize, fragLen: src.fragLen };
+    const frag = src.fragFile ? { file: src.fragFile } : { inline: src.fragInline ?? Buffer.alloc(0) };
+    await ctx.store.putHist(reg, open.ref.ns, open.ref.key, rec, frag, commit.parts);
+  }
+  await ctx.store.settled(reg);
+  return encodeTsAnswer(ctx.store.lc(reg)?.ts ?? null);
 }

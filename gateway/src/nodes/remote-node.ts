@@ -116,6 +116,13 @@ export class RemoteNode implements NodeApi {
     return { lc: parseTsAnswer(await jsonBody(res)) };
   }
 
+  async storeFrom(ref: RegRef, blockSize: number, from: Timestamp, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
+    const open = encodeOpen(ref, blockSize, from);
+    const commit = encodeCommit(msg);
+    const body = Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_COMMIT, commit.length), commit]);
+    return { lc: parseTsAnswer(await this.call(PATHS.store, body, signal)) };
+  }
+
   async complete(ref: RegRef, c: Candidate, signal: AbortSignal): Promise<Timestamp | null> {
     return parseTsAnswer(await this.call(PATHS.complete, encodeCompleteReq(ref, c), signal));
   }

@@ -9,7 +9,7 @@ import { checkHistory, HistoryRecorder } from '../../../integration/linearizabil
 import type { NodeApi } from '../../../shared/src/node-api.js';
 import * as byz from './testing/byzantine.js';
 import { del, get, put } from './testing/ops.js';
-import { simCluster } from './testing/sim-cluster.js';
+import { MemoryHints, simCluster } from './testing/sim-cluster.js';
 
 /** Small deterministic PRNG so a failure can be replayed from its seed. */
 function prng(seed: number): () => number {
@@ -38,7 +38,10 @@ async function runHistory(t: number, faults: string[], seed: number): Promise<vo
   const cl = simCluster(t);
   for (let i = 0; i < cl.params.S; i++) cl.wrap(i, (n) => byz.delayed(n, 3, rand));
   faults.forEach((f, i) => cl.wrap(cl.params.S - 1 - i, BEHAVIOURS[f]!));
-  const gateways = [cl.gateway({ rpcMs: 300 }), cl.gateway({ rpcMs: 300 }), cl.gateway({ rpcMs: 300 })];
+  // Two gateways share clock hints (two-round writes, stale hints under
+  // contention), the third writes without them.
+  const hints = new MemoryHints();
+  const gateways = [cl.gateway({ rpcMs: 300, hints }), cl.gateway({ rpcMs: 300, hints }), cl.gateway({ rpcMs: 300 })];
   const rec = new HistoryRecorder();
   const keys = ['a', 'b'];
   let next = 0;

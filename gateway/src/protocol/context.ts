@@ -6,6 +6,7 @@ import type { WriterKeyring } from '../../../shared/src/keys.js';
 import type { NodeApi } from '../../../shared/src/node-api.js';
 import type { Evidence } from '../../../shared/src/protocol/evidence.js';
 import type { ClusterParams } from '../../../shared/src/protocol/params.js';
+import type { TsWire } from '../../../shared/src/protocol/wire.js';
 
 export type OpKind = 'write' | 'read' | 'delete' | 'list';
 
@@ -17,6 +18,8 @@ export interface ProtocolObserver {
   evidence(e: Evidence): void;
   /** A node failed a call or was dropped from a stream: lag, never evidence. */
   nodeTrouble(node: number, what: string, err: unknown): void;
+  /** A clock hint whose tag did not verify (ignored). */
+  badHint?(): void;
 }
 
 export interface ProtocolTimeouts {
@@ -26,7 +29,19 @@ export interface ProtocolTimeouts {
   readonly dataIdleMs: number;
 }
 
+/**
+ * Clock hints (DESIGN §7): the newest validly tagged ts seen per register
+ * (hex reg id), shared between gateways. Untrusted: a writer verifies a
+ * hint's tag, and store acks catch a stale one. get() never rejects.
+ */
+export interface ClockHintSource {
+  get(regHex: string): Promise<TsWire | null>;
+  put(regHex: string, ts: TsWire): void;
+}
+
 export interface ProtocolContext {
+  /** Clock hints for two-round writes; absent: every write runs clock. */
+  readonly hints?: ClockHintSource;
   readonly params: ClusterParams;
   readonly keys: WriterKeyring;
   readonly nodes: readonly NodeApi[];

@@ -81,6 +81,7 @@ function bind(n: NodeApi): NodeApi {
     clock: (...a) => n.clock(...a),
     openStore: (...a) => n.openStore(...a),
     storeWhole: (...a) => n.storeWhole(...a),
+    storeFrom: (...a) => n.storeFrom(...a),
     complete: (...a) => n.complete(...a),
     collect: (...a) => n.collect(...a),
     filter: (...a) => n.filter(...a),

@@ -12,6 +12,8 @@ import { RestoreError } from '../../../shared/src/errors.js';
 import { sha256 } from '../../../shared/src/hash.js';
 import type { RegRef } from '../../../shared/src/node-api.js';
 import { nonceHash, type Candidate } from '../../../shared/src/protocol/candidate.js';
+import type { StoreCommit } from '../../../shared/src/protocol/server.js';
+import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import type { ProtocolContext } from './context.js';
 import { dataShards, StripeReader } from './restore.js';
 
@@ -27,9 +29,29 @@ export interface HealSource {
 
 /** Rebuilds node `target`'s fragment of the write and stores it there. */
 export async function healFragment(ctx: ProtocolContext, h: HealSource, target: number, signal: AbortSignal): Promise<void> {
+  await rebuildInto(ctx, { ref: h.ref, ts: h.c.ts, cc: h.cc, layout: h.layout }, target,
+    { ts: h.c.ts, nbar: nonceHash(h.c.nonce), d: h.c.d, vec: h.c.vec, cc: h.cc, meta: h.meta }, signal);
+}
+
+/** A stored write whose fragments can be rebuilt (completed or not). */
+export interface FragmentSource {
+  readonly ref: RegRef;
+  readonly ts: Timestamp;
+  readonly cc: readonly Buffer[];
+  readonly layout: StripeLayout;
+}
+
+/**
+ * Rebuilds node `target`'s fragment of `src` from k other nodes' verified
+ * fragments, streams it to the target and stores it there under `commit`
+ * (the same write, when healing; a new ts of the same value, when a write is
+ * stored again after a stale clock hint).
+ */
+export async function rebuildInto(ctx: ProtocolContext, src: FragmentSource, target: number, commit: StoreCommit, signal: AbortSignal): Promise<void> {
   const { k, S } = ctx.params;
+  const h = src;
   const stripes = stripeCount(h.layout);
-  const stored = { ref: h.ref, ts: h.c.ts, cc: h.cc, proven: () => new Map<number, Buffer>() };
+  const stored = { ref: h.ref, ts: h.ts, cc: h.cc, proven: () => new Map<number, Buffer>() };
   const reader = new StripeReader(ctx, stored, h.layout, Math.max(stripes - 1, 0), signal, new Set([target]));
   const session = ctx.nodes[target]!.openStore(h.ref, h.layout.blockSize, signal);
   const hashes: Buffer[] = [];
@@ -52,7 +74,7 @@ export async function healFragment(ctx: ProtocolContext, h: HealSource, target: 
     if (!equalBytes(sha256(Buffer.concat(hashes)), h.cc[target]!)) {
       throw new RestoreError(`rebuilt fragment ${target} does not match its cross-checksum`);
     }
-    await session.commit({ ts: h.c.ts, nbar: nonceHash(h.c.nonce), d: h.c.d, vec: h.c.vec, cc: h.cc, meta: h.meta });
+    await session.commit(commit);
   } catch (e) {
     session.abort();
     throw e;

@@ -14,6 +14,7 @@ import { setMaxListeners } from 'node:events';
 import type { PinAction } from '../../../shared/src/node-api.js';
 import { PIN_LEASE_MS } from '../../../shared/src/protocol/pins.js';
 import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
+import { tsToWire } from '../../../shared/src/protocol/wire.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { quorumCall } from './quorum.js';
 import { reportError } from './writer.js';
@@ -92,6 +93,7 @@ async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abort
       return null;
     }
     if (d.kind === 'wait') throw new QuorumError('filter', state.answered, ctx.params.q);
+    ctx.hints?.put(reg.toString('hex'), tsToWire(d.c.ts));
     return { ref, c: d.c, cc: d.cc, meta: d.meta, state, readId };
   }
   throw new QuorumError('filter (too many GONE answers)', state.answered, ctx.params.q);
@@ -114,6 +116,8 @@ async function filterRound(
     if (!live) return; // an answer of an earlier round
     const before = state.answered;
     state.addFilterAnswer(node, ans);
+    // Evidence is reported as soon as found, late answers' included.
+    for (const e of state.evidence.splice(0)) ctx.observer.evidence(e);
     if (state.answered > before) counted.add(node);
     if (state.rerun) ctl.abort(new Error('rerun after GONE'));
   };

@@ -5,15 +5,16 @@
 // the nonce is unrevealed and the history entry can never become valid.
 
 import { regId } from '../../../shared/src/protocol/register.js';
-import type { RegRef } from '../../../shared/src/node-api.js';
+import type { RegRef, StoreAck } from '../../../shared/src/node-api.js';
 import { pickClock, prepareWrite } from '../../../shared/src/protocol/client.js';
 import type { Candidate } from '../../../shared/src/protocol/candidate.js';
 import type { PartRef, StoreCommit } from '../../../shared/src/protocol/server.js';
 import { NodeRefusedError, QuorumError } from '../../../shared/src/errors.js';
 import { MISSING_PARTS } from '../../../shared/src/protocol/node-messages.js';
-import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
+import { compareTs, verifyTag, type Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import { sha256 } from '../../../shared/src/hash.js';
-import { WireError } from '../../../shared/src/protocol/wire.js';
+import { parseTs, tsToWire, WireError } from '../../../shared/src/protocol/wire.js';
+import { rebuildInto } from './heal.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { FragmentEncoder, type EncodedObject } from './fragment-encoder.js';
 import { quorumCall } from './quorum.js';
@@ -70,17 +71,33 @@ async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: Op
     throw err;
   }
 
-  const after = await clockRound(ctx, ref, reg, op, signal).catch((err: unknown) => {
+  // A fresh clock hint saves the clock round (DESIGN §7); without one, clock.
+  const hint = await usableHint(ctx, reg);
+  const after = hint ?? await clockRound(ctx, ref, reg, op, signal).catch((err: unknown) => {
     encoder.abort();
     throw err;
   });
   const cc = encoded.blockLists.map((l) => sha256(l));
-  const w = prepareWrite(ctx.keys, params, reg, after, ctx.writerId, ctx.nextOp(), cc, meta);
-  const commit: StoreCommit = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc, meta, ...(src.parts ? { parts: src.parts } : {}) };
+  const parts = src.parts ? { parts: src.parts } : {};
+  let w = prepareWrite(ctx.keys, params, reg, after, ctx.writerId, ctx.nextOp(), cc, meta);
+  let commit: StoreCommit = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc, meta, ...parts };
 
   ctx.observer.round(op, 'store');
-  if (src.parts && encoded.kind === 'whole') await storeWithParts(ctx, ref, encoded.fragments, commit, src, op, signal);
-  else await storeRound(ctx, ref, encoded, commit, signal);
+  let acks: Map<number, StoreAck>;
+  if (src.parts && encoded.kind === 'whole') acks = await storeWithParts(ctx, ref, encoded.fragments, commit, src, op, signal);
+  else acks = await storeRound(ctx, ref, encoded, commit, signal);
+
+  if (hint && staleHint(ctx, reg, acks, commit.ts)) {
+    // The hint was stale: some node's lc is at or past our ts. Run clock and
+    // store again under a new ts, with a new nonce, D and vec; the first ts's
+    // nonce is never revealed, so that history entry can never become valid.
+    const first = commit.ts;
+    const fresh = await clockRound(ctx, ref, reg, op, signal);
+    w = prepareWrite(ctx.keys, params, reg, fresh, ctx.writerId, ctx.nextOp(), cc, meta);
+    commit = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc, meta, ...parts };
+    ctx.observer.round(op, 'store');
+    await storeAgain(ctx, ref, encoded, first, acks, commit, signal);
+  }
 
   ctx.observer.round(op, 'complete');
   await quorumCall(ctx.nodes, (n, sig) => n.complete(ref, w.candidate, sig), {
@@ -90,18 +107,70 @@ async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: Op
     signal,
     onError: (n, e) => reportError(ctx, n, 'complete', e),
   });
+  ctx.hints?.put(reg.toString('hex'), tsToWire(w.candidate.ts));
   return { candidate: w.candidate, size: encoded.size, meta };
 }
 
+/** The register's clock hint if there is one and its tag verifies (a bad one is evidence of nothing: Redis is not a node). */
+async function usableHint(ctx: ProtocolContext, reg: Buffer): Promise<Timestamp | null> {
+  if (!ctx.hints) return null;
+  const wire = await ctx.hints.get(reg.toString('hex'));
+  if (!wire) return null;
+  try {
+    const ts = parseTs(wire);
+    if (verifyTag(ctx.keys, reg, ts)) return ts;
+  } catch {
+    /* malformed: ignored */
+  }
+  ctx.observer.badHint?.();
+  return null;
+}
+
+/**
+ * Whether any counted store ack reports an lc at or past our ts (with a
+ * valid tag: a forged report is ignored and counted as evidence).
+ */
+function staleHint(ctx: ProtocolContext, reg: Buffer, acks: ReadonlyMap<number, StoreAck>, ts: Timestamp): boolean {
+  let stale = false;
+  for (const [node, a] of acks) {
+    if (!a.lc || compareTs(a.lc, ts) < 0) continue;
+    if (verifyTag(ctx.keys, reg, a.lc)) stale = true;
+    else ctx.observer.evidence({ node, kind: 'forged-ts', detail: 'store ack reported a forged lc' });
+  }
+  return stale;
+}
+
+/**
+ * The second store of a write whose clock hint was stale: nodes holding the
+ * first store's fragment store the new ts from it (no data sent again);
+ * small objects are simply sent again; nodes lacking a large fragment get it
+ * rebuilt from k others. q acks, as any store.
+ */
+async function storeAgain(
+  ctx: ProtocolContext, ref: RegRef, encoded: EncodedObject, first: Timestamp, firstAcks: ReadonlyMap<number, StoreAck>,
+  commit: StoreCommit, signal: AbortSignal,
+): Promise<void> {
+  const layout = { size: encoded.size, k: ctx.params.k, blockSize: ctx.blockSize };
+  const source = { ref, ts: first, cc: commit.cc, layout };
+  await quorumCall(ctx.nodes, async (n, sig) => {
+    if (firstAcks.has(n.index)) return n.storeFrom(ref, ctx.blockSize, first, commit, sig);
+    if (encoded.kind === 'whole') return n.storeWhole(ref, ctx.blockSize, encoded.fragments[n.index]!, commit, sig);
+    await rebuildInto(ctx, source, n.index, commit, sig);
+    return { lc: null };
+  }, {
+    need: ctx.params.q, timeoutMs: ctx.timeouts.rpcMs, what: 'store again', signal,
+    onError: (n, e) => reportError(ctx, n, 'store again', e),
+  });
+}
+
 /** store: the store message (with the whole fragment for small objects) to every live node; q durable acks. */
-async function storeRound(ctx: ProtocolContext, ref: RegRef, encoded: EncodedObject, commit: StoreCommit, signal: AbortSignal): Promise<void> {
+async function storeRound(ctx: ProtocolContext, ref: RegRef, encoded: EncodedObject, commit: StoreCommit, signal: AbortSignal): Promise<Map<number, StoreAck>> {
   const opts = { need: ctx.params.q, timeoutMs: ctx.timeouts.rpcMs, what: 'store', signal, onError: (n: number, e: unknown) => reportError(ctx, n, 'store', e) };
   if (encoded.kind === 'whole') {
-    await quorumCall(ctx.nodes, (n, sig) => n.storeWhole(ref, ctx.blockSize, encoded.fragments[n.index]!, commit, sig), opts);
-    return;
+    return quorumCall(ctx.nodes, (n, sig) => n.storeWhole(ref, ctx.blockSize, encoded.fragments[n.index]!, commit, sig), opts);
   }
   const live = encoded.sessions.flatMap((s, i) => (s ? [{ index: i, s }] : []));
-  await quorumCall(live, ({ s }) => s.commit(commit), opts).catch((err: unknown) => {
+  return quorumCall(live, ({ s }) => s.commit(commit), opts).catch((err: unknown) => {
     for (const { s } of live) s.abort();
     throw err;
   });
@@ -114,18 +183,17 @@ async function storeRound(ctx: ProtocolContext, ref: RegRef, encoded: EncodedObj
  */
 async function storeWithParts(
   ctx: ProtocolContext, ref: RegRef, fragments: readonly Buffer[], commit: StoreCommit, src: WriteSource, op: OpKind, signal: AbortSignal,
-): Promise<void> {
+): Promise<Map<number, StoreAck>> {
   for (let attempt = 0; ; attempt++) {
     const missing = new Map<number, number[]>();
     try {
-      await quorumCall(ctx.nodes, (n, sig) => n.storeWhole(ref, ctx.blockSize, fragments[n.index]!, commit, sig), {
+      return await quorumCall(ctx.nodes, (n, sig) => n.storeWhole(ref, ctx.blockSize, fragments[n.index]!, commit, sig), {
         need: ctx.params.q, timeoutMs: ctx.timeouts.rpcMs, what: 'store', signal,
         onError: (n, e) => {
           if (e instanceof NodeRefusedError && e.code === MISSING_PARTS) missing.set(n, parseMissing(e.detail, commit.parts!.length));
           else reportError(ctx, n, 'store', e);
         },
       });
-      return;
     } catch (e) {
       if (!(e instanceof QuorumError) || missing.size === 0 || attempt >= 2 || !src.healPart) throw e;
     }
@@ -160,6 +228,7 @@ async function clockRound(ctx: ProtocolContext, ref: RegRef, reg: Buffer, op: Op
   });
   const { highest, evidence } = pickClock(ctx.keys, reg, answers);
   for (const e of evidence) ctx.observer.evidence(e);
+  if (highest) ctx.hints?.put(reg.toString('hex'), tsToWire(highest));
   return highest;
 }
 

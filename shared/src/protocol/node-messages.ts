@@ -49,16 +49,25 @@ function obj(x: unknown): Record<string, unknown> {
   return x;
 }
 
-export interface OpenMsg { readonly ref: RegRef; readonly blockSize: number }
-export function encodeOpen(ref: RegRef, blockSize: number): Buffer {
-  return Buffer.from(JSON.stringify({ ns: ref.ns, key: ref.key, blockSize }));
+/**
+ * The OPEN frame of a store. With `from`, the store sends no data: its
+ * fragment is the one this node already holds for the write `from` of the
+ * same register (a write stored again under a new ts after a stale clock
+ * hint, DESIGN §7).
+ */
+export interface OpenMsg { readonly ref: RegRef; readonly blockSize: number; readonly from?: Timestamp }
+export function encodeOpen(ref: RegRef, blockSize: number, from?: Timestamp): Buffer {
+  return Buffer.from(JSON.stringify({ ns: ref.ns, key: ref.key, blockSize, ...(from ? { from: tsToWire(from) } : {}) }));
 }
 export function parseOpen(json: unknown): OpenMsg {
   const x = obj(json);
   const bs = x.blockSize;
   if (typeof bs !== 'number' || !Number.isInteger(bs) || bs <= 0) throw new WireError('bad blockSize');
-  return { ref: parseRef(x), blockSize: bs };
+  return { ref: parseRef(x), blockSize: bs, ...(x.from !== undefined ? { from: parseTs(x.from) } : {}) };
 }
+
+/** Refusal code of a store `from` a write whose fragment the node does not hold. */
+export const MISSING_FRAGMENT = 'missing-fragment';
 
 /** Refusal code of a store whose parts the node lacks; the detail is a JSON array of their indexes. */
 export const MISSING_PARTS = 'missing-parts';

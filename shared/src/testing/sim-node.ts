@@ -4,7 +4,7 @@
 
 import type { NodeKeyring } from '../keys.js';
 import { NodeRefusedError } from '../errors.js';
-import { MISSING_PARTS } from '../protocol/node-messages.js';
+import { MISSING_FRAGMENT, MISSING_PARTS } from '../protocol/node-messages.js';
 import type { ListPage, ListRequest, NodeApi, NodeHealth, PinAction, RegRef, StoreAck, StoreSession } from '../node-api.js';
 import { BlockHasher } from '../erasure/block-hasher.js';
 import { regId } from '../protocol/register.js';
@@ -82,6 +82,12 @@ export class SimNode implements NodeApi {
     const s = this.openStore(ref, blockSize);
     if (fragment.length > 0) await s.write(fragment);
     return s.commit(msg);
+  }
+
+  async storeFrom(ref: RegRef, blockSize: number, from: Timestamp, msg: StoreCommit): Promise<StoreAck> {
+    const src = this.state(ref).st.hist.get(tsKey(from));
+    if (!src) throw new NodeRefusedError(this.index, 409, MISSING_FRAGMENT);
+    return this.storeWhole(ref, blockSize, src.frag, msg);
   }
 
   async complete(ref: RegRef, c: Candidate): Promise<Timestamp | null> {

@@ -12,6 +12,7 @@ function override(inner: NodeApi, o: Partial<NodeApi>): NodeApi {
     clock: o.clock ?? ((r, s) => inner.clock(r, s)),
     openStore: o.openStore ?? ((r, b, s) => inner.openStore(r, b, s)),
     storeWhole: o.storeWhole ?? ((r, b, f, m, s) => inner.storeWhole(r, b, f, m, s)),
+    storeFrom: o.storeFrom ?? ((r, b, f, m, s) => inner.storeFrom(r, b, f, m, s)),
     complete: o.complete ?? ((r, c, s) => inner.complete(r, c, s)),
     collect: o.collect ?? ((r, id, s) => inner.collect(r, id, s)),
     filter: o.filter ?? ((r, id, C, s) => inner.filter(r, id, C, s)),
@@ -33,6 +34,7 @@ export function silent(inner: NodeApi): NodeApi {
     filter: (_r, _id, _C, s) => hang(s),
     list: (_q, s) => hang(s),
     storeWhole: (_r, _b, _f, _m, s) => hang(s),
+    storeFrom: (_r, _b, _f, _m, s) => hang(s),
     openStore: () => ({
       pending: 0,
       write: () => new Promise(() => undefined),
@@ -111,6 +113,7 @@ export function stale(inner: NodeApi): NodeApi {
       return { ...real, get pending() { return real.pending; }, commit: async () => ({ lc: await inner.clock(r, s) }) };
     },
     storeWhole: async (r, _b, _f, _m, s) => ({ lc: await inner.clock(r, s) }),
+    storeFrom: async (r, _b, _f, _m, s) => ({ lc: await inner.clock(r, s) }),
     filter: async (r, id, _C, s) => {
       const lc = await inner.collect(r, id, s);
       return inner.filter(r, id, lc ? [lc] : [], s);
@@ -164,6 +167,7 @@ export function delayed(inner: NodeApi, maxMs: number, rand: () => number = Math
     filter: async (r, id, C, s) => (await pause(), inner.filter(r, id, C, s)),
     list: async (q, s) => (await pause(), inner.list(q, s)),
     storeWhole: async (r, b, f, m, s) => (await pause(), inner.storeWhole(r, b, f, m, s)),
+    storeFrom: async (r, b, f, m, s) => (await pause(), inner.storeFrom(r, b, f, m, s)),
     openStore: (r, b, s) => {
       const real = inner.openStore(r, b, s);
       return {

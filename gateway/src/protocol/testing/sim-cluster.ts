@@ -10,7 +10,8 @@ import type { Evidence } from '../../../../shared/src/protocol/evidence.js';
 import { clusterParams, type ClusterParams } from '../../../../shared/src/protocol/params.js';
 import { newWriterId } from '../../../../shared/src/protocol/timestamp.js';
 import { SimNode } from '../../../../shared/src/testing/sim-node.js';
-import type { OpKind, ProtocolContext } from '../context.js';
+import type { TsWire } from '../../../../shared/src/protocol/wire.js';
+import type { ClockHintSource, OpKind, ProtocolContext } from '../context.js';
 
 export interface SimCluster {
   readonly params: ClusterParams;
@@ -22,7 +23,7 @@ export interface SimCluster {
   readonly rounds: Map<OpKind, number>;
   readonly operations: Map<OpKind, number>;
   /** A fresh gateway (its own writer id and op counter) over the same nodes. */
-  gateway(opts?: { blockSize?: number; rpcMs?: number }): ProtocolContext;
+  gateway(opts?: { blockSize?: number; rpcMs?: number; hints?: ClockHintSource }): ProtocolContext;
   wrap(i: number, f: (inner: NodeApi) => NodeApi): void;
 }
 
@@ -41,6 +42,7 @@ export function simCluster(t: number): SimCluster {
       let op = 0;
       return {
         params, keys: keyring, nodes, coder,
+        ...(opts.hints ? { hints: opts.hints } : {}),
         writerId: newWriterId(),
         nextOp: () => ++op,
         blockSize: opts.blockSize ?? 64,
@@ -58,4 +60,16 @@ export function simCluster(t: number): SimCluster {
       nodes[i] = f(nodes[i]!);
     },
   };
+}
+
+/** Clock hints in memory, shared by every gateway given the same instance. */
+export class MemoryHints implements ClockHintSource {
+  readonly map = new Map<string, TsWire>();
+  get(regHex: string): Promise<TsWire | null> {
+    return Promise.resolve(this.map.get(regHex) ?? null);
+  }
+  put(regHex: string, ts: TsWire): void {
+    const cur = this.map.get(regHex);
+    if (!cur || cur.n < ts.n) this.map.set(regHex, ts);
+  }
 }

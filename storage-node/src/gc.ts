@@ -1,0 +1,65 @@
+// The node's garbage collector: whenever a register's lc moves up, its
+// history below lc is collected (DiskStore.collect), except what a read
+// pins; registers whose entries stayed only because pinned are retried on a
+// timer until the pins are released or expire. A start-up pass covers what
+// a previous run left.
+
+import type { Logger } from '../../shared/src/log.js';
+import type { PinTable } from '../../shared/src/protocol/pins.js';
+import type { DiskStore } from './disk-store.js';
+
+const RETRY_MS = 5_000;
+
+export class GarbageCollector {
+  private readonly queue = new Map<string, Buffer>();
+  private readonly waiting = new Map<string, Buffer>();
+  private running = false;
+  private readonly timer: NodeJS.Timeout;
+  dropped = 0;
+
+  constructor(private readonly store: DiskStore, private readonly pins: PinTable, private readonly log: Logger) {
+    this.timer = setInterval(() => {
+      for (const [id, reg] of this.waiting) this.queue.set(id, reg);
+      this.waiting.clear();
+      this.kick();
+    }, RETRY_MS);
+    this.timer.unref();
+  }
+
+  /** A register whose lc just moved up (or that may hold garbage). */
+  schedule(reg: Buffer): void {
+    this.queue.set(reg.toString('hex'), reg);
+    this.kick();
+  }
+
+  /** Queues every register that has history (after a restart). */
+  scheduleAll(): void {
+    for (const reg of this.store.registersWithHistory()) this.queue.set(reg.toString('hex'), reg);
+    this.kick();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private kick(): void {
+    if (this.running || this.queue.size === 0) return;
+    this.running = true;
+    setImmediate(() => {
+      this.drain().catch((err: unknown) => this.log.error({ err }, 'garbage collection failed')).finally(() => {
+        this.running = false;
+        if (this.queue.size > 0) this.kick();
+      });
+    });
+  }
+
+  private async drain(): Promise<void> {
+    const batch = [...this.queue].slice(0, 256);
+    for (const [id] of batch) this.queue.delete(id);
+    for (const [id, reg] of batch) {
+      const r = await this.store.collect(reg, (ts) => this.pins.covers(id, { ...ts, epoch: 0, tag: Buffer.alloc(0) }));
+      this.dropped += r.dropped;
+      if (r.pinned > 0) this.waiting.set(id, reg);
+    }
+  }
+}
