@@ -8,7 +8,7 @@ import express, { type Express } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeApi } from '../../shared/src/node-api.js';
 import type { ClusterParams } from '../../shared/src/protocol/params.js';
-import { healthReport } from './admin/health.js';
+import { healthReport, type Census } from './admin/health.js';
 import type { GatewayMetrics, NodeTally } from './metrics.js';
 import type { S3Context } from './s3/context.js';
 import { handleS3, newRequestId, type EdgeDeps } from './s3/http.js';
@@ -22,6 +22,8 @@ export interface AppDeps {
   readonly tally: NodeTally;
   readonly metrics: GatewayMetrics;
   readonly writerId: string;
+  /** The Redis part of health (live gateways, Redis status); absent: no Redis. */
+  readonly census?: Census;
 }
 
 function isVirtualHost(req: IncomingMessage, domain: string | undefined): boolean {
@@ -45,7 +47,7 @@ export function createApp(d: AppDeps): Express {
   });
 
   app.get(`${ADMIN_PREFIX}health`, (_req, res) => {
-    healthReport(d.params, d.nodes, d.tally, d.writerId).then(
+    healthReport(d.params, d.nodes, d.tally, d.writerId, d.census).then(
       (h) => res.status(h.status === 'unavailable' ? 503 : 200).json(h),
       (err: unknown) => res.status(500).json({ error: String(err) }),
     );

@@ -1,7 +1,9 @@
 // The gateway's configuration file: the cluster's t, the key material (by
 // epoch; gateways are the writers and hold the cluster secret), the nodes'
 // URLs in index order, the S3 region and domain, and the credentials of S3
-// users. Every field is checked; a bad one is one line of error.
+// users; optionally Redis (a cache: live writers, key ring, clock hints)
+// and the key-encryption key (KEK) that seals the key ring kept there.
+// Every field is checked; a bad one is one line of error.
 
 import { fromHex } from '../../shared/src/bytes.js';
 import { readJsonFile } from '../../shared/src/config.js';
@@ -9,6 +11,8 @@ import { ConfigError } from '../../shared/src/errors.js';
 import { DEFAULT_BLOCK_SIZE, validBlockSize } from '../../shared/src/erasure/layout.js';
 import { clusterParams, MAX_T, type ClusterParams } from '../../shared/src/protocol/params.js';
 import type { Credential } from './s3/auth/credentials.js';
+import { parseRedisUrl, redact } from './redis/link.js';
+import { parseKek } from './redis/sealed.js';
 
 export const GATEWAY_CONFIG_FORMAT = 'powerstore-gateway-config-v1';
 
@@ -25,6 +29,10 @@ export interface GatewayConfigFile {
   /** PEM files: when both are given the gateway serves HTTPS. */
   tlsCert?: string;
   tlsKey?: string;
+  /** Redis URL (redis://, rediss://, redis-sentinel://, redis-cluster://): optional. */
+  redis?: string;
+  /** Key-encryption key for the key ring in Redis: 64 hex digits. Needed with redis. */
+  kek?: string;
 }
 
 export interface GatewayConfig {
@@ -37,6 +45,8 @@ export interface GatewayConfig {
   readonly credentials: readonly Credential[];
   readonly blockSize: number;
   readonly tls?: { readonly cert: string; readonly key: string };
+  readonly redis?: string;
+  readonly kek?: Buffer;
 }
 
 export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
@@ -70,11 +80,46 @@ export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
   if (!validBlockSize(blockSize)) bad('blockSize must be a multiple of 8 up to 16 MiB');
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) bad('give both tlsCert and tlsKey (or neither)');
   if (c.tlsCert !== undefined && (typeof c.tlsCert !== 'string' || typeof c.tlsKey !== 'string')) bad('tlsCert and tlsKey must be file paths');
+  if (c.redis !== undefined && typeof c.redis !== 'string') bad('redis must be a URL string');
+  if (c.kek !== undefined && !parseKek(c.kek)) bad('kek must be 64 hex digits');
+  if (c.redis !== undefined) checkRedisUrl(c.redis, `gateway config ${where}: `);
   return {
     params, region: c.region!, ...(c.domain ? { domain: c.domain } : {}), secrets, currentEpoch: c.currentEpoch!,
     nodes: c.nodes!, credentials: c.credentials!, blockSize,
     ...(c.tlsCert && c.tlsKey ? { tls: { cert: c.tlsCert, key: c.tlsKey } } : {}),
+    ...(c.redis ? { redis: c.redis } : {}),
+    ...(c.kek !== undefined ? { kek: parseKek(c.kek)! } : {}),
   };
+}
+
+function checkRedisUrl(url: string, prefix: string): void {
+  try {
+    parseRedisUrl(url);
+  } catch (e) {
+    throw new ConfigError(`${prefix}${(e as Error).message}`);
+  }
+}
+
+/**
+ * The config with the --redis / --kek flags (or POWERSTORE_REDIS_URL /
+ * POWERSTORE_KEK) applied over the file's fields; checks that Redis comes
+ * with a KEK (the key ring is only ever kept in Redis sealed).
+ */
+export function withRedisFlags(cfg: GatewayConfig, flags: { redis?: string | undefined; kek?: string | undefined }): GatewayConfig {
+  let out = cfg;
+  if (flags.redis !== undefined) {
+    checkRedisUrl(flags.redis, '--redis: ');
+    out = { ...out, redis: flags.redis };
+  }
+  if (flags.kek !== undefined) {
+    const kek = parseKek(flags.kek);
+    if (!kek) throw new ConfigError('--kek must be 64 hex digits (32 bytes)');
+    out = { ...out, kek };
+  }
+  if (out.redis && !out.kek) {
+    throw new ConfigError(`Redis (${redact(out.redis)}) needs the key-encryption key that seals the key ring there: --kek HEX, POWERSTORE_KEK or the config's "kek" (64 hex digits)`);
+  }
+  return out;
 }
 
 export function loadGatewayConfig(path: string): GatewayConfig {

@@ -1,6 +1,8 @@
 // Assembles a gateway from its configuration: keys, node clients, coder,
 // protocol context, S3 services, metrics and the HTTP app. main.ts runs it
-// as a process; tests can run it in-process.
+// as a process; tests can run it in-process. openGateway adds Redis when
+// configured (key ring, writer registration, clock hints: redis/cache.ts);
+// buildGateway alone runs without it.
 
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -10,7 +12,6 @@ import type { IncomingMessage } from 'node:http';
 import { createCoder } from '../../shared/src/erasure/ronomon-coder.js';
 import { SecretWriterKeyring } from '../../shared/src/keys.js';
 import type { Logger } from '../../shared/src/log.js';
-import { newWriterId } from '../../shared/src/protocol/timestamp.js';
 import { createApp } from './app.js';
 import { BucketRegistry } from './buckets.js';
 import type { GatewayConfig } from './config.js';
@@ -24,6 +25,7 @@ import type { AuthResult } from './s3/auth/types.js';
 import type { RequestBody } from './s3/context.js';
 import { openBody } from './s3/body/verified-body.js';
 import { DigestPool, InlineDigester } from './s3/body/digest-worker.js';
+import { localCache, openRedisCache, type GatewayCache } from './redis/cache.js';
 
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
 /** Bodies up to this size hash on the main thread. */
@@ -32,6 +34,11 @@ const INLINE_DIGEST_MAX = 256 * 1024;
 export interface RunningGateway {
   readonly server: Server;
   readonly ctx: ProtocolContext;
+  /** Redis-backed parts (or their local stand-ins): key ring, hints, registration. */
+  readonly cache: GatewayCache;
+  readonly metrics: GatewayMetrics;
+  /** Call once the server listens: publishes this gateway's endpoint (Redis registration). */
+  listening(endpoint: string): void;
   close(): Promise<void>;
 }
 
@@ -43,22 +50,52 @@ function readPem(path: string, what: string): Buffer {
   }
 }
 
-export function buildGateway(cfg: GatewayConfig, log: Logger): RunningGateway {
-  const keys = new SecretWriterKeyring(cfg.secrets, cfg.currentEpoch);
+/**
+ * A gateway with Redis when `cfg.redis` is set (then `cfg.kek` is required:
+ * withRedisFlags checks it): reads the key ring from Redis, refusing to
+ * start on a wrong KEK (ConfigError), and serves without Redis if it does
+ * not answer. Without `cfg.redis`, the same as buildGateway.
+ */
+export async function openGateway(cfg: GatewayConfig, log: Logger): Promise<RunningGateway> {
+  const metrics = new GatewayMetrics();
+  if (!cfg.redis) return buildGateway(cfg, log, { metrics });
+  if (!cfg.kek) throw new ConfigError('Redis needs a key-encryption key (--kek)');
+  const cache = await openRedisCache({
+    url: cfg.redis, kek: cfg.kek, secrets: cfg.secrets, currentEpoch: cfg.currentEpoch, log,
+    hooks: {
+      onKeyChange: (k) => {
+        metrics.keyEpoch.set(k.currentEpoch);
+        metrics.keyEpochsHeld.set(k.epochs.length);
+      },
+      onUnknownEpoch: () => metrics.unknownEpochs.inc(),
+      onRedisFailure: (what) => metrics.redisErrors.inc({ what }),
+      onHint: (result) => metrics.clockHints.inc({ result }),
+    },
+  });
+  return buildGateway(cfg, log, { metrics, cache });
+}
+
+export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?: GatewayMetrics; cache?: GatewayCache } = {}): RunningGateway {
+  const cache = parts.cache ?? localCache(new SecretWriterKeyring(cfg.secrets, cfg.currentEpoch), [...cfg.secrets.keys()].sort((a, b) => a - b));
+  const keys = cache.keys;
   const { params } = cfg;
   const nodes = cfg.nodes.map((url, index) => new RemoteNode({ index, url, keys, S: params.S, requestTimeoutMs: 120_000 }));
-  const metrics = new GatewayMetrics();
+  const metrics = parts.metrics ?? new GatewayMetrics();
+  metrics.redisProbe = () => cache.status();
+  metrics.keyEpoch.set(keys.currentEpoch);
+  metrics.keyEpochsHeld.set(cache.epochs().length);
   const tally = new NodeTally();
   let op = 0;
   const ctx: ProtocolContext = {
     params, keys, nodes,
     coder: createCoder(params.k, params.S - params.k),
-    writerId: newWriterId(),
+    writerId: cache.writerId,
     nextOp: () => ++op,
     blockSize: cfg.blockSize,
     maxPendingBytes: 4 * cfg.blockSize,
     timeouts: DEFAULT_TIMEOUTS,
     observer: protocolObserver(metrics, tally, log),
+    hints: cache.hints,
   };
   const digester = new DigestPool();
   const inline = new InlineDigester();
@@ -84,16 +121,23 @@ export function buildGateway(cfg: GatewayConfig, log: Logger): RunningGateway {
       },
     },
     params, nodes, tally, metrics, writerId: ctx.writerId,
+    // Listing first: its outcome (a timeout on a hung Redis) is part of the status.
+    census: async () => {
+      const gateways = await cache.gateways();
+      return { redis: cache.status(), gateways };
+    },
   });
   const serverOpts = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: 16 * 1024 };
   const server = cfg.tls
     ? createHttpsServer({ ...serverOpts, cert: readPem(cfg.tls.cert, 'TLS certificate'), key: readPem(cfg.tls.key, 'TLS key') }, app)
     : createServer(serverOpts, app);
   return {
-    server, ctx,
+    server, ctx, cache, metrics,
+    listening: (endpoint) => cache.listening(endpoint),
     async close() {
       server.close();
       server.closeAllConnections();
+      await cache.close();
       await Promise.all(nodes.map((n) => n.close()));
       await digester.close();
     },

@@ -1,31 +1,37 @@
-// Gateway process: `node dist/gateway/src/main.js --config FILE [--port P] [--host H]`.
-// Logs one JSON line {"msg":"listening","port":...} once it serves.
+// Gateway process: `node dist/gateway/src/main.js --config FILE [--port P] [--host H]
+// [--redis URL --kek HEX]`. Logs one JSON line {"msg":"listening","port":...} once it serves.
 
 import { intFlag, parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
+import { hostname } from 'node:os';
 import { announceListening, createLogger } from '../../shared/src/log.js';
-import { loadGatewayConfig } from './config.js';
-import { buildGateway } from './gateway.js';
+import { loadGatewayConfig, withRedisFlags } from './config.js';
+import { openGateway } from './gateway.js';
 
 runCli(async () => {
   const f = parseFlags(process.argv.slice(2), {
     config: { type: 'string', env: 'POWERSTORE_GATEWAY_CONFIG', describe: 'gateway config file' },
     port: { type: 'string', env: 'POWERSTORE_PORT', describe: 'listen port (0: any free port)' },
     host: { type: 'string', env: 'POWERSTORE_HOST', describe: 'listen address' },
+    redis: { type: 'string', env: 'POWERSTORE_REDIS_URL', describe: 'Redis URL (optional cache; overrides the config\'s "redis")' },
+    kek: { type: 'string', env: 'POWERSTORE_KEK', describe: 'key-encryption key of the key ring in Redis, 64 hex digits' },
   });
   const path = stringFlag(f.config);
   if (!path) throw new ConfigError('--config is required');
   const port = intFlag(f.port, 'port', 0, 65535, 9000);
   const host = stringFlag(f.host) ?? '127.0.0.1';
-  const cfg = loadGatewayConfig(path);
+  const cfg = withRedisFlags(loadGatewayConfig(path), { redis: stringFlag(f.redis), kek: stringFlag(f.kek) });
   const log = createLogger('gateway');
-  const gw = buildGateway(cfg, log);
+  const gw = await openGateway(cfg, log);
   await new Promise<void>((resolve, reject) => {
     gw.server.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`cannot listen on ${host}:${port}: ${e.code}`)));
     gw.server.listen(port, host, resolve);
   });
   const addr = gw.server.address();
-  announceListening(typeof addr === 'object' && addr ? addr.port : port, { writer: gw.ctx.writerId, t: cfg.params.t });
+  const boundPort = typeof addr === 'object' && addr ? addr.port : port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? hostname() : host.includes(':') ? `[${host}]` : host;
+  gw.listening(`${cfg.tls ? 'https' : 'http'}://${shownHost}:${boundPort}`);
+  announceListening(boundPort, { writer: gw.ctx.writerId, t: cfg.params.t, redis: gw.cache.status() });
   const stop = (): void => {
     log.info('stopping');
     void gw.close().finally(() => process.exit(0));

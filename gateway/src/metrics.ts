@@ -2,7 +2,7 @@
 // them. Rounds per operation can be read off as
 // powerstore_protocol_rounds_total{op} / powerstore_protocol_operations_total{op}.
 
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../../shared/src/log.js';
 import type { Evidence, EvidenceKind } from '../../shared/src/protocol/evidence.js';
 import type { OpKind, ProtocolObserver } from './protocol/context.js';
@@ -35,6 +35,37 @@ export class GatewayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
   });
 
+  readonly keyEpoch = new Gauge({
+    name: 'powerstore_key_epoch', help: 'The key epoch new writes use (advances when a key rotation reaches this gateway)',
+    registers: [this.registry],
+  });
+  readonly keyEpochsHeld = new Gauge({
+    name: 'powerstore_key_epochs_held', help: 'Key epochs this gateway holds (all still verify)',
+    registers: [this.registry],
+  });
+  readonly unknownEpochs = new Counter({
+    name: 'powerstore_key_unknown_epoch_total', help: 'Keys asked for of an epoch newer than any held (the ring is re-read from Redis at once)',
+    registers: [this.registry],
+  });
+  /** Set by the assembly: the Redis link's status, read at each scrape. */
+  redisProbe: (() => 'ok' | 'degraded' | 'absent') | null = null;
+  readonly redisUp = new Gauge({
+    name: 'powerstore_redis_up', help: 'Redis (an optional cache): 1 answering, 0 degraded, -1 not configured',
+    registers: [this.registry],
+    collect: () => {
+      const s = this.redisProbe?.() ?? 'absent';
+      this.redisUp.set(s === 'ok' ? 1 : s === 'degraded' ? 0 : -1);
+    },
+  });
+  readonly redisErrors = new Counter({
+    name: 'powerstore_redis_errors_total', help: 'Failed Redis commands (swallowed: Redis is a cache), by purpose',
+    labelNames: ['what'] as const, registers: [this.registry],
+  });
+  readonly clockHints = new Counter({
+    name: 'powerstore_clock_hints_total', help: 'Clock hint lookups and puts, by result',
+    labelNames: ['result'] as const, registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -57,6 +88,7 @@ export function protocolObserver(m: GatewayMetrics, tally: NodeTally, log: Logge
       k.set(e.kind, (k.get(e.kind) ?? 0) + 1);
       log.warn({ node: e.node, kind: e.kind, detail: e.detail }, 'evidence of node misbehaviour');
     },
+    badHint: () => m.clockHints.inc({ result: 'bad_tag' }),
     nodeTrouble: (node: number, what: string, err: unknown) => {
       m.trouble.inc({ node: String(node), what });
       const msg = err instanceof Error ? err.message : String(err);

@@ -23,6 +23,8 @@ export interface NodeConfig {
   readonly params: ClusterParams;
   readonly index: number;
   readonly keys: NodeKeyring;
+  /** The config file's keys by epoch (the node's key store adds delivered ones: key-store.ts). */
+  readonly keyEntries: ReadonlyMap<number, Buffer>;
 }
 
 export function loadNodeConfig(path: string): NodeConfig {
@@ -44,5 +46,5 @@ export function loadNodeConfig(path: string): NodeConfig {
     keys.set(Number(epoch), k!);
   }
   if (!Number.isInteger(c.currentEpoch) || !keys.has(c.currentEpoch!)) bad('currentEpoch has no key');
-  return { params, index: c.index!, keys: new StaticNodeKeyring(c.index!, keys, c.currentEpoch!) };
+  return { params, index: c.index!, keys: new StaticNodeKeyring(c.index!, keys, c.currentEpoch!), keyEntries: keys };
 }

@@ -1,57 +1,206 @@
 // Fault modes: a real storage node behaving Byzantine on purpose, for tests
-// (DESIGN §12). Switched on per node with --fault MODE (repeatable), refused
-// unless the node also has --allow-faults. Each mode rewrites what the node
-// answers; its stored state stays correct, so switching a mode off heals it.
+// (DESIGN §12). Switched on per node with --fault MODE (repeatable or
+// comma-separated), refused unless the node also has --allow-faults. Each
+// mode changes only what the node answers or how it behaves on the wire;
+// its stored state stays correct (`stale` keeps old state, `amnesia` loses
+// it at start), so switching a mode off heals the node.
+//
+// The server calls these hooks, and nothing else of this module:
+//   atStart(dir, keep)  before the store opens              (amnesia)
+//   wrapStore(store)    the store every handler uses        (stale)
+//   beforeAnswer()      before handling a protocol request  (slow, silent)
+//   answer(req, body)   each protocol answer, batched too   (the rewrites)
+//   batch(body)         a whole batch answer                (garbage)
+//   blocks(chunk)       fragment bytes being served         (corrupt)
+// The rewrites themselves live in faults/*.ts, one family per file.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../../shared/src/errors.js';
+import { PATHS } from '../../shared/src/protocol/node-messages.js';
+import type { DiskStore } from './disk-store.js';
+import {
+  corruptVec, emptyAnswer, flipLastBit, forgeTs, GARBAGE, GARBAGE_BATCH, inventTs, wrongCc,
+  type CandAnswer, type FilterWire, type ListWire, type TsAnswer,
+} from './faults/answers.js';
+import { forgetEverything, frozenStore } from './faults/disk.js';
+import { LIST_LIES, lieAboutPage } from './faults/listing.js';
+import { FirstSeen } from './faults/replay.js';
 
 export const FAULT_MODES = [
-  /** Corrupts t entries of the vec of every candidate it reports (still authentic: gateways re-sign). */
-  'corrupt-vec',
-  /** Flips a bit in every fragment block it serves. */
+  /** Reads every request, never answers a protocol request (socket left open); /healthz and /metrics still answer. */
+  'silent',
+  /** Waits --fault-delay-ms (default 200) before handling every protocol request. */
+  'slow',
+  /** Flips a bit in every fragment block it serves, and in fragments sent inline in filter answers. */
   'corrupt',
+  /** Corrupts t entries of the vec of every candidate it reports in collect (still authentic: gateways re-sign). */
+  'corrupt-vec',
+  /** Reports cc[0] changed in filter answers and listing entries, so the description fails D. */
+  'wrong-cc',
+  /** Keeps the state it started with: acks stores, completes and write-backs without keeping anything. */
+  'stale',
+  /** Answers collect and listing entries with the oldest valid candidate it saw since start. */
+  'replay',
+  /** Clock answers a made-up ts (num + 1000, random tag); collect answers lc with such a ts (tag and vec fail). */
+  'forge',
+  /** Honest to requests on odd-numbered connections, "knows nothing" (null, empty) on even-numbered ones. */
+  'equivocate',
+  /** Every register-protocol answer is not JSON; every batch answer does not decode. Served blocks are left alone. */
+  'garbage',
+  /** Listing pages lie, rotating per request: an invented key, every other key hidden, cc/meta dropped. */
+  'list-lie',
+  /** Empties its data folder at every start (before the store opens). */
+  'amnesia',
 ] as const;
 
 export type FaultMode = (typeof FAULT_MODES)[number];
 
-export class Faults {
-  constructor(readonly modes: ReadonlySet<FaultMode>, private readonly index: number, private readonly S: number, private readonly t: number) {}
+export const DEFAULT_FAULT_DELAY_MS = 200;
 
-  static parse(values: readonly string[], allowed: boolean, index: number, S: number, t: number): Faults {
+/** What the server tells the hooks about one protocol message. */
+export interface FaultRequest {
+  readonly route: string;
+  /** The parsed JSON request; undefined for a store (framed, not JSON). */
+  readonly json: unknown;
+  /** The TCP connection it came on: equivocate picks its audience by it. */
+  readonly socket: object;
+}
+
+/**
+ * The register protocol's routes: the only answers rewritten. Others (health,
+ * key delivery) are answered honestly, except inside a garbage batch.
+ */
+const REGISTER_ROUTES = new Set<string>([PATHS.clock, PATHS.store, PATHS.complete, PATHS.collect, PATHS.filter, PATHS.list]);
+
+/** Modes that rewrite JSON answers (the others leave answer bodies alone). */
+const REWRITING: readonly FaultMode[] = ['corrupt', 'corrupt-vec', 'wrong-cc', 'replay', 'forge', 'equivocate', 'list-lie'];
+
+export class Faults {
+  private readonly firstSeen = new FirstSeen();
+  /**
+   * equivocate's audiences: connections numbered 1, 2, 3, … in the order
+   * their first request arrived. Gateways do not identify themselves; a
+   * connection is the one stable thing each request shows, and one gateway
+   * pools many, so one gateway sees both views too (as two gateways would).
+   */
+  private readonly connections = new WeakMap<object, number>();
+  private connectionCount = 0;
+  private listRequests = 0;
+  private readonly rewrites: boolean;
+
+  constructor(
+    readonly modes: ReadonlySet<FaultMode>,
+    private readonly index: number,
+    private readonly S: number,
+    private readonly t: number,
+    readonly delayMs = DEFAULT_FAULT_DELAY_MS,
+  ) {
+    this.rewrites = REWRITING.some((m) => modes.has(m));
+  }
+
+  static parse(values: readonly string[], allowed: boolean, index: number, S: number, t: number, delayMs = DEFAULT_FAULT_DELAY_MS): Faults {
     if (values.length > 0 && !allowed) throw new ConfigError('--fault needs --allow-faults (fault modes make this node lie on purpose)');
     const modes = new Set<FaultMode>();
     for (const v of values.flatMap((x) => x.split(','))) {
       if (!(FAULT_MODES as readonly string[]).includes(v)) throw new ConfigError(`unknown fault mode "${v}" (known: ${FAULT_MODES.join(', ')})`);
       modes.add(v as FaultMode);
     }
-    return new Faults(modes, index, S, t);
+    return new Faults(modes, index, S, t, delayMs);
   }
 
   get any(): boolean {
     return this.modes.size > 0;
   }
 
-  /** Rewrites a JSON answer of `route` before it is sent. */
-  answer(route: string, body: Buffer): Buffer {
-    if (this.modes.has('corrupt') && route === '/v1/filter') {
-      const j = JSON.parse(body.toString('utf8')) as { fragment?: string };
-      if (!j.fragment) return body;
-      j.fragment = this.blocks(Buffer.from(j.fragment, 'base64')).toString('base64');
-      return Buffer.from(JSON.stringify(j));
-    }
-    if (!this.modes.has('corrupt-vec') || route !== '/v1/collect') return body;
-    const j = JSON.parse(body.toString('utf8')) as { lc: { vec: string[] } | null };
-    if (j.lc) {
-      for (let n = 1; n <= this.t; n++) j.lc.vec[(this.index + n) % this.S] = 'ab'.repeat(32);
+  /**
+   * Start-up, before the store opens: amnesia empties the data folder but
+   * for `keep` (the node's own keys: a replaced disk is re-provisioned with
+   * its credentials; what it forgets is protocol state).
+   */
+  atStart(dataDir: string, keep: readonly string[] = []): void {
+    if (this.modes.has('amnesia')) forgetEverything(dataDir, keep);
+  }
+
+  /** The store the handlers use: stale freezes it (writes acked, nothing kept). */
+  wrapStore(store: DiskStore): DiskStore {
+    return this.modes.has('stale') ? frozenStore(store) : store;
+  }
+
+  /**
+   * Called before a protocol request is handled. false: never answer it
+   * (silent: the server reads the request and leaves the socket open).
+   * slow: resolves after the delay.
+   */
+  async beforeAnswer(): Promise<boolean> {
+    if (this.modes.has('silent')) return false;
+    if (this.modes.has('slow')) await sleep(this.delayMs);
+    return true;
+  }
+
+  /** Rewrites the JSON answer of one register-protocol message before it is sent. */
+  answer(req: FaultRequest, body: Buffer): Buffer {
+    if (!REGISTER_ROUTES.has(req.route)) return body;
+    if (this.modes.has('garbage')) return GARBAGE;
+    if (!this.rewrites) return body;
+    const j = JSON.parse(body.toString('utf8')) as unknown;
+    if (this.modes.has('replay')) this.firstSeen.observe(req.route, req.json, j);
+    if (this.modes.has('equivocate') && this.connection(req.socket) % 2 === 0) return Buffer.from(JSON.stringify(emptyAnswer(req.route)));
+    switch (req.route) {
+      case PATHS.clock: this.clock(j as TsAnswer); break;
+      case PATHS.collect: this.collect(req.json as { ns: string; key: string }, j as CandAnswer); break;
+      case PATHS.filter: this.filter(j as FilterWire); break;
+      case PATHS.list: return Buffer.from(JSON.stringify(this.list(req.json as { ns: string; limit: number }, j as ListWire)));
     }
     return Buffer.from(JSON.stringify(j));
   }
 
+  /** Rewrites a whole batch answer (after every entry went through `answer`). */
+  batch(body: Buffer): Buffer {
+    return this.modes.has('garbage') ? GARBAGE_BATCH : body;
+  }
+
   /** Rewrites fragment bytes being served. */
   blocks(chunk: Buffer): Buffer {
-    if (!this.modes.has('corrupt') || chunk.length === 0) return chunk;
-    const c = Buffer.from(chunk);
-    c[c.length - 1]! ^= 0x01;
-    return c;
+    return this.modes.has('corrupt') ? flipLastBit(chunk) : chunk;
+  }
+
+  private connection(socket: object): number {
+    let n = this.connections.get(socket);
+    if (n === undefined) this.connections.set(socket, (n = ++this.connectionCount));
+    return n;
+  }
+
+  private clock(a: TsAnswer): void {
+    if (this.modes.has('forge')) a.lc = a.lc ? forgeTs(a.lc) : inventTs();
+  }
+
+  private collect(req: { ns: string; key: string }, a: CandAnswer): void {
+    if (!a.lc) return;
+    if (this.modes.has('replay')) a.lc = this.firstSeen.replay(req.ns, req.key, a.lc);
+    if (this.modes.has('forge')) a.lc = { ...a.lc, ts: forgeTs(a.lc.ts) };
+    if (this.modes.has('corrupt-vec')) a.lc = { ...a.lc, vec: corruptVec(a.lc.vec, this.index, this.S, this.t) };
+  }
+
+  private filter(a: FilterWire): void {
+    if (this.modes.has('wrong-cc') && a.cc) a.cc = wrongCc(a.cc);
+    if (this.modes.has('corrupt') && a.fragment) a.fragment = flipLastBit(Buffer.from(a.fragment, 'base64')).toString('base64');
+  }
+
+  private list(req: { ns: string; limit: number }, page: ListWire): ListWire {
+    let p = page;
+    if (this.modes.has('replay')) {
+      // An old candidate with the current cc/meta would not hash to its D
+      // (evidence): a replayed entry comes without a description.
+      p = {
+        ...p,
+        entries: p.entries.map((e) => {
+          const lc = this.firstSeen.replay(req.ns, e.key, e.lc);
+          return lc === e.lc ? e : { key: e.key, lc };
+        }),
+      };
+    }
+    if (this.modes.has('wrong-cc')) p = { ...p, entries: p.entries.map((e) => (e.cc ? { ...e, cc: wrongCc(e.cc) } : e)) };
+    if (this.modes.has('list-lie')) p = lieAboutPage(p, LIST_LIES[this.listRequests++ % LIST_LIES.length]!, req.limit);
+    return p;
   }
 }

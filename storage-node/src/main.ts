@@ -2,14 +2,18 @@
 // Prints one JSON log line {"msg":"listening","port":...} once it serves.
 
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { intFlag, parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
 import { announceListening, createLogger } from '../../shared/src/log.js';
 import { loadNodeConfig } from './config.js';
 import { DiskStore } from './disk-store.js';
-import { Faults } from './faults.js';
+import { DEFAULT_FAULT_DELAY_MS, Faults } from './faults.js';
+import { NODE_KEYS_FILE, NodeKeyStore } from './key-store.js';
 import { NodeMetrics } from './metrics.js';
 import { createNodeServer } from './server.js';
+import { PinTable } from '../../shared/src/protocol/pins.js';
+import { GarbageCollector } from './gc.js';
 
 runCli(async () => {
   const f = parseFlags(process.argv.slice(2), {
@@ -19,6 +23,7 @@ runCli(async () => {
     host: { type: 'string', env: 'POWERSTORE_NODE_HOST', describe: 'listen address' },
     fault: { type: 'string', multiple: true, describe: 'fault mode for tests (needs --allow-faults)' },
     'allow-faults': { type: 'boolean', describe: 'permit --fault' },
+    'fault-delay-ms': { type: 'string', env: 'POWERSTORE_NODE_FAULT_DELAY_MS', describe: `delay of fault mode slow (default ${DEFAULT_FAULT_DELAY_MS})` },
   });
   const configPath = stringFlag(f.config);
   const data = stringFlag(f.data);
@@ -27,19 +32,28 @@ runCli(async () => {
   const port = intFlag(f.port, 'port', 0, 65535, 0);
   const host = stringFlag(f.host) ?? '127.0.0.1';
   const cfg = loadNodeConfig(configPath);
-  const faults = Faults.parse((f.fault as string[] | undefined) ?? [], f['allow-faults'] === true, cfg.index, cfg.params.S, cfg.params.t);
+  // At most a minute: the delay comes before authentication, whose replay window is two.
+  const faultDelay = intFlag(f['fault-delay-ms'], 'fault-delay-ms', 0, 60_000, DEFAULT_FAULT_DELAY_MS);
+  const faults = Faults.parse((f.fault as string[] | undefined) ?? [], f['allow-faults'] === true, cfg.index, cfg.params.S, cfg.params.t, faultDelay);
   const log = createLogger(`node-${cfg.index}`);
   if (faults.any) log.warn({ faults: [...faults.modes] }, 'fault modes on: this node misbehaves on purpose');
+  faults.atStart(data, [NODE_KEYS_FILE]); // amnesia: forget all but the node's keys
   try {
     mkdirSync(data, { recursive: true });
   } catch (e) {
     throw new ConfigError(`cannot create data folder ${data}: ${(e as NodeJS.ErrnoException).code}`);
   }
-  const store = DiskStore.open(data, cfg.params.S);
+  // Keys delivered by key rotations live beside the data (key-store.ts).
+  const keyStore = NodeKeyStore.open(join(data, NODE_KEYS_FILE), cfg.index, cfg.keyEntries);
+  const store = faults.wrapStore(DiskStore.open(data, cfg.params.S));
+  const pins = new PinTable();
+  const gc = new GarbageCollector(store, pins, log);
   const server = createNodeServer({
+    pins, gc,
     index: cfg.index,
     S: cfg.params.S,
-    keys: cfg.keys,
+    keys: keyStore,
+    keyStore,
     store,
     log,
     metrics: new NodeMetrics(cfg.index),
@@ -53,6 +67,7 @@ runCli(async () => {
   });
   const addr = server.address();
   announceListening(typeof addr === 'object' && addr ? addr.port : port, { node: cfg.index });
+  gc.scheduleAll(); // what a previous run left below lc
   const stop = (): void => {
     log.info('stopping');
     server.close();

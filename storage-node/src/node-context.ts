@@ -4,13 +4,18 @@ import type { NodeKeyring } from '../../shared/src/keys.js';
 import type { Logger } from '../../shared/src/log.js';
 import type { DiskStore } from './disk-store.js';
 import type { Faults } from './faults.js';
+import type { NodeKeyStore } from './key-store.js';
 import type { NodeMetrics } from './metrics.js';
+import type { PinTable } from '../../shared/src/protocol/pins.js';
+import type { GarbageCollector } from './gc.js';
 
 export interface NodeContext {
   readonly index: number;
   /** Number of nodes in the cluster (vec and cc lengths). */
   readonly S: number;
   readonly keys: NodeKeyring;
+  /** The durable key ring key rotation delivers to (keys-handler.ts); usually the same object as `keys`. */
+  readonly keyStore?: NodeKeyStore;
   readonly store: DiskStore;
   readonly log: Logger;
   readonly metrics: NodeMetrics;
@@ -18,6 +23,10 @@ export interface NodeContext {
   readonly inlineMax: number;
   /** Largest fragment a store may stream. */
   readonly maxFragmentBytes: number;
+  /** Read pins (DESIGN §6); absent: this node never pins nor answers GONE (tests). */
+  readonly pins?: PinTable;
+  /** Garbage collection below lc; absent: history is kept forever (tests). */
+  readonly gc?: GarbageCollector;
   /** Deliberate misbehaviour for tests (none in production). */
   readonly faults?: Faults;
 }

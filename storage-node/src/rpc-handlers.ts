@@ -7,13 +7,14 @@
 import type { ListEntry } from '../../shared/src/node-api.js';
 import {
   encodeCandAnswer, encodeFilterAnswer, encodeListAnswer, encodeTsAnswer,
-  parseCompleteReq, parseFilterReq, parseListReq, parseRef, MAX_FILTER_FRAGMENT,
+  parseCompleteReq, parseFilterReq, parseListReq, parseRef, MAX_FILTER_FRAGMENT, encodePinAnswer, parsePinReq,
 } from '../../shared/src/protocol/node-messages.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import { judgeComplete, judgeFilter } from '../../shared/src/protocol/server.js';
 import { isObject, WireError } from '../../shared/src/protocol/wire.js';
 import type { StoredHist } from './disk-store.js';
 import type { NodeContext } from './node-context.js';
+import type { Candidate } from '../../shared/src/protocol/candidate.js';
 
 function refOf(json: unknown): { ns: string; key: string } {
   if (!isObject(json)) throw new WireError('not an object');
@@ -28,28 +29,44 @@ export async function handleClock(ctx: NodeContext, json: unknown): Promise<Buff
 }
 
 /** complete (and any single-candidate write-back): lc ← c if valid here and newer. */
+/** lc moved up: persist it, then let garbage collection look at what is now below it. */
+async function raiseLc(ctx: NodeContext, reg: Buffer, ref: { ns: string; key: string }, lc: Candidate): Promise<void> {
+  await ctx.store.setLc(reg, ref.ns, ref.key, lc);
+  ctx.gc?.schedule(reg);
+}
+
 export async function handleComplete(ctx: NodeContext, json: unknown): Promise<Buffer> {
   const { ref, c } = parseCompleteReq(json, ctx.S);
   const reg = regId(ref.ns, ref.key);
   const newLc = judgeComplete(ctx.keys, reg, ctx.store.lc(reg), c, ctx.store.hist(reg, c.ts));
-  if (newLc) await ctx.store.setLc(reg, ref.ns, ref.key, newLc);
+  if (newLc) await raiseLc(ctx, reg, ref, newLc);
   else await ctx.store.settled(reg);
   return encodeTsAnswer(ctx.store.lc(reg)?.ts ?? null);
 }
 
+/** collect: this node's lc; the read is pinned here from it upward (first contact). */
 export async function handleCollect(ctx: NodeContext, json: unknown): Promise<Buffer> {
   const ref = refOf(json);
   const reg = regId(ref.ns, ref.key);
   await ctx.store.settled(reg);
-  return encodeCandAnswer(ctx.store.lc(reg));
+  const lc = ctx.store.lc(reg);
+  const readId = (json as { readId?: unknown }).readId;
+  if (typeof readId === 'string') ctx.pins?.touch(readId.slice(0, 64), reg.toString('hex'), lc?.ts ?? null);
+  return encodeCandAnswer(lc);
 }
 
 export async function handleFilter(ctx: NodeContext, json: unknown): Promise<Buffer> {
-  const { ref, C } = parseFilterReq(json, ctx.S);
+  const { ref, readId, C } = parseFilterReq(json, ctx.S);
   const reg = regId(ref.ns, ref.key);
-  const d = judgeFilter(ctx.keys, reg, ctx.store.lc(reg), C, (ts) => ctx.store.hist(reg, ts));
-  if (d.newLc) await ctx.store.setLc(reg, ref.ns, ref.key, d.newLc);
+  const regHex = reg.toString('hex');
+  await ctx.store.settled(reg);
+  const lc = ctx.store.lc(reg);
+  const floor = ctx.pins?.touch(readId, regHex, lc?.ts ?? null).floor ?? null;
+  const d = judgeFilter(ctx.keys, reg, lc, C, (ts) => ctx.store.hist(reg, ts), floor);
+  if (d.gone) return encodeFilterAnswer({ ts: null, gone: lc! });
+  if (d.newLc) await raiseLc(ctx, reg, ref, d.newLc);
   else await ctx.store.settled(reg);
+  if (d.chv) ctx.pins?.add(readId, regHex, d.chv.ts);
   if (!d.chv) return encodeFilterAnswer({ ts: null });
   if (!d.hist) return encodeFilterAnswer({ ts: d.chv.ts });
   const described = { ts: d.chv.ts, cc: d.hist.cc, meta: d.hist.meta, blocks: d.hist.blocks };
@@ -102,4 +119,16 @@ export async function handleList(ctx: NodeContext, json: unknown): Promise<Buffe
 
 export async function handleHealth(ctx: NodeContext): Promise<Buffer> {
   return Buffer.from(JSON.stringify({ node: ctx.index, ok: true, ...ctx.store.counts() }));
+}
+
+/** A read's pin here: renew, narrow to the chosen write, or release (DESIGN §6). */
+export async function handlePin(ctx: NodeContext, json: unknown): Promise<Buffer> {
+  const p = parsePinReq(json);
+  const reg = regId(p.ref.ns, p.ref.key).toString('hex');
+  if (!ctx.pins) return encodePinAnswer(true);
+  if (p.action === 'release') {
+    ctx.pins.release(p.readId, reg);
+    return encodePinAnswer(true);
+  }
+  return encodePinAnswer(p.action === 'narrow' ? ctx.pins.narrow(p.readId, reg, p.ts!) : ctx.pins.renew(p.readId, reg));
 }

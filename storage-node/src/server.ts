@@ -6,6 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { BodyTooLargeError, readLimited } from '../../shared/src/http-body.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, RequestVerifier, STREAM_BODY } from '../../shared/src/node-auth.js';
 import { FrameError } from '../../shared/src/protocol/frames.js';
@@ -14,8 +15,9 @@ import { BATCH_PATH, decodeBatch, encodeAnswers, MAX_BATCH_BYTES, type BatchAnsw
 import { WireError } from '../../shared/src/protocol/wire.js';
 import { handleBlocks } from './blocks-handler.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
-import { handleClock, handleCollect, handleComplete, handleFilter, handleHealth, handleList } from './rpc-handlers.js';
+import { handleClock, handleCollect, handleComplete, handleFilter, handleHealth, handleList, handlePin } from './rpc-handlers.js';
 import { handleStore } from './store-handler.js';
+import { handleKeys, KEY_DELIVERY_PATH } from './keys-handler.js';
 
 type JsonHandler = (ctx: NodeContext, json: unknown) => Promise<Buffer>;
 
@@ -26,6 +28,8 @@ const JSON_ROUTES: Record<string, JsonHandler> = {
   [PATHS.filter]: handleFilter,
   [PATHS.list]: handleList,
   [PATHS.health]: (ctx) => handleHealth(ctx),
+  [PATHS.pin]: handlePin,
+  [KEY_DELIVERY_PATH]: handleKeys,
 };
 
 const KNOWN_ROUTES = new Set<string>([...Object.keys(JSON_ROUTES), PATHS.store, PATHS.blocks, BATCH_PATH]);
@@ -46,18 +50,22 @@ export function createNodeServer(ctx: NodeContext): Server {
 }
 
 /** One protocol message (alone or inside a batch): its answer bytes, faults applied. */
-async function answer(ctx: NodeContext, route: string, body: Buffer | AsyncIterable<Buffer>): Promise<Buffer> {
-  if (route === PATHS.store) return handleStore(ctx, Buffer.isBuffer(body) ? [body] : body);
-  const json = JSON_ROUTES[route];
-  if (!json || !Buffer.isBuffer(body)) throw new NodeRequestError(404, 'no-such-route');
+async function answer(ctx: NodeContext, route: string, body: Buffer | AsyncIterable<Buffer>, socket: Socket): Promise<Buffer> {
   let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new WireError('body is not JSON');
+  let a: Buffer;
+  if (route === PATHS.store) {
+    a = await handleStore(ctx, Buffer.isBuffer(body) ? [body] : body);
+  } else {
+    const json = JSON_ROUTES[route];
+    if (!json || !Buffer.isBuffer(body)) throw new NodeRequestError(404, 'no-such-route');
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new WireError('body is not JSON');
+    }
+    a = await json(ctx, parsed);
   }
-  const a = await json(ctx, parsed);
-  return ctx.faults ? ctx.faults.answer(route, a) : a;
+  return ctx.faults?.any ? ctx.faults.answer({ route, json: parsed, socket }, a) : a;
 }
 
 async function dispatch(ctx: NodeContext, verifier: RequestVerifier, route: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -73,12 +81,16 @@ async function dispatch(ctx: NodeContext, verifier: RequestVerifier, route: stri
   }
   if (req.method !== 'POST') throw new NodeRequestError(405, 'method-not-allowed');
   if (!KNOWN_ROUTES.has(route)) throw new NodeRequestError(404, 'no-such-route');
+  if (ctx.faults?.any && !(await ctx.faults.beforeAnswer())) {
+    req.resume(); // fault mode silent: read the request, never answer, keep the socket open
+    return;
+  }
   const header = req.headers[AUTH_HEADER];
   const authHeader = Array.isArray(header) ? header[0] : header;
 
   if (route === PATHS.store) {
     authenticate(ctx, verifier, authHeader, route, STREAM_BODY);
-    send(res, await answer(ctx, route, req as AsyncIterable<Buffer>));
+    send(res, await answer(ctx, route, req as AsyncIterable<Buffer>, req.socket));
     return;
   }
   const body = await readLimited(req as AsyncIterable<Buffer>, route === BATCH_PATH ? MAX_BATCH_BYTES : MAX_JSON_BODY);
@@ -90,13 +102,14 @@ async function dispatch(ctx: NodeContext, verifier: RequestVerifier, route: stri
     const entries = decodeBatch(body);
     const answers = await Promise.all(entries.map(async (e): Promise<BatchAnswer> => {
       try {
-        return { status: 200, payload: await answer(ctx, e.route, e.payload) };
+        return { status: 200, payload: await answer(ctx, e.route, e.payload, req.socket) };
       } catch (err) {
         const r = refusalOf(ctx, err);
         return { status: r.status, payload: Buffer.from(JSON.stringify({ error: r.code, message: r.message })) };
       }
     }));
-    const out = encodeAnswers(answers);
+    const encoded = encodeAnswers(answers);
+    const out = ctx.faults?.any ? ctx.faults.batch(encoded) : encoded;
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': out.length });
     res.end(out);
   } else if (route === PATHS.blocks) {
@@ -108,7 +121,7 @@ async function dispatch(ctx: NodeContext, verifier: RequestVerifier, route: stri
     }
     await handleBlocks(ctx, parsed, res);
   } else {
-    send(res, await answer(ctx, route, body));
+    send(res, await answer(ctx, route, body, req.socket));
   }
 }
 

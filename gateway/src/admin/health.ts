@@ -1,17 +1,30 @@
 // /_powerstore/health: each node up or down with its latency, the evidence
-// held against it, and its recent trouble (lag, unreachability).
+// held against it, and its recent trouble (lag, unreachability); the
+// cluster's live gateways and the state of Redis (ok / degraded / absent).
+// `status` (and the 503) depends on the nodes only: Redis is a cache, and a
+// gateway without it still serves correctly, so a load balancer must not
+// drop it for that.
 
 import type { NodeApi } from '../../../shared/src/node-api.js';
 import type { ClusterParams } from '../../../shared/src/protocol/params.js';
 import type { NodeTally } from '../metrics.js';
 import { withTimeout } from '../protocol/quorum.js';
+import type { RedisStatus } from '../redis/link.js';
+import type { GatewayRecord } from '../redis/schema.js';
 
 export interface HealthReport {
   readonly status: 'ok' | 'degraded' | 'unavailable';
   readonly t: number;
   readonly nodes: readonly NodeReport[];
   readonly writer: string;
+  /** Redis: ok, degraded (unreachable, slow, or its key ring does not open), absent (not configured). */
+  readonly redis: RedisStatus;
+  /** Live gateways as Redis knows them (only this one without Redis, or while it fails). */
+  readonly gateways: readonly GatewayRecord[];
 }
+
+/** Where the report's Redis part comes from (redis/cache.ts). */
+export type Census = () => Promise<{ redis: RedisStatus; gateways: readonly GatewayRecord[] }>;
 
 export interface NodeReport {
   readonly index: number;
@@ -30,7 +43,9 @@ export async function healthReport(
   nodes: readonly (NodeApi & { url?: string })[],
   tally: NodeTally,
   writer: string,
+  census: Census = () => Promise.resolve({ redis: 'absent', gateways: [] }),
 ): Promise<HealthReport> {
+  const cluster = withTimeout(2000, undefined, () => census()).catch(() => ({ redis: 'degraded' as const, gateways: [] }));
   const reports = await Promise.all(nodes.map(async (n): Promise<NodeReport> => {
     const started = performance.now();
     const evidence = Object.fromEntries(tally.evidence.get(n.index) ?? []);
@@ -46,5 +61,6 @@ export async function healthReport(
   }));
   const up = reports.filter((r) => r.up).length;
   const status = up === params.S ? 'ok' : up >= params.q ? 'degraded' : 'unavailable';
-  return { status, t: params.t, nodes: reports, writer };
+  const { redis, gateways } = await cluster;
+  return { status, t: params.t, nodes: reports, writer, redis, gateways };
 }

@@ -1,7 +1,10 @@
 // The local cluster's persistent state in its data folder: cluster.json
-// (t, region, the cluster secret by epoch, S3 credentials) created on first
-// start and reused afterwards, so restarting on the same folder keeps every
-// object readable. A node's config file holds only that node's keys.
+// (t, region, the cluster secret by epoch, S3 credentials, the key-encryption
+// key that seals the key ring in Redis) created on first start and reused
+// afterwards, so restarting on the same folder keeps every object readable.
+// Key epochs added by `powerstore keys rotate` (which writes them into
+// gateway.json) are taken into cluster.json at the next start. A node's
+// config file holds only that node's keys.
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
@@ -23,6 +26,8 @@ export interface ClusterState {
   secrets: Record<string, string>;
   currentEpoch: number;
   credentials: Credential[];
+  /** Key-encryption key (64 hex digits) of the key ring in Redis; generated when missing. */
+  kek?: string;
 }
 
 /** Writes a file atomically and durably: temp file, fsync, rename, fsync directory. */
@@ -46,7 +51,8 @@ export function loadOrCreateState(dataDir: string, want: { t?: number; accessKey
     const raw = readJsonFile(path, 'cluster state') as Partial<ClusterState>;
     if (raw.format !== CLUSTER_STATE_FORMAT || !Number.isInteger(raw.t) || raw.t! < 1 || raw.t! > MAX_T ||
       typeof raw.secrets !== 'object' || raw.secrets === null || !Array.isArray(raw.credentials) || typeof raw.region !== 'string' ||
-      !Number.isInteger(raw.currentEpoch) || Object.values(raw.secrets).some((s) => !fromHex(s, 32))) {
+      !Number.isInteger(raw.currentEpoch) || Object.values(raw.secrets).some((s) => !fromHex(s, 32)) ||
+      (raw.kek !== undefined && !fromHex(raw.kek, 32))) {
       throw new ConfigError(`${path} is corrupt (expected format ${CLUSTER_STATE_FORMAT}); move it away to start a new cluster`);
     }
     state = raw as ClusterState;
@@ -63,6 +69,8 @@ export function loadOrCreateState(dataDir: string, want: { t?: number; accessKey
       credentials: [{ accessKey: `PS${randomBytes(9).toString('hex').toUpperCase()}`, secretKey: randomBytes(30).toString('base64url'), user: 'admin' }],
     };
   }
+  state.kek ??= randomBytes(32).toString('hex');
+  absorbRotatedEpochs(state, join(dataDir, 'gateway.json'));
   if (want.accessKey || want.secretKey) {
     if (!want.accessKey || !want.secretKey) throw new ConfigError('give both --access-key and --secret-key (or neither)');
     const rest = state.credentials.slice(1).filter((c) => c.accessKey !== want.accessKey);
@@ -70,6 +78,26 @@ export function loadOrCreateState(dataDir: string, want: { t?: number; accessKey
   }
   writeFileDurable(path, JSON.stringify(state, null, 2));
   return state;
+}
+
+/**
+ * Takes into `state` the key epochs `powerstore keys rotate` added to the
+ * local cluster's gateway config file (the durable copy of a rotated
+ * secret), and its current epoch if newer. A different secret for an epoch
+ * state already holds is refused: the files are of two different clusters.
+ */
+export function absorbRotatedEpochs(state: ClusterState, gatewayConfigPath: string): void {
+  if (!existsSync(gatewayConfigPath)) return;
+  const raw = readJsonFile(gatewayConfigPath, 'gateway config') as { secrets?: unknown; currentEpoch?: unknown };
+  if (typeof raw.secrets !== 'object' || raw.secrets === null) return;
+  for (const [epoch, hex] of Object.entries(raw.secrets as Record<string, unknown>)) {
+    if (!/^\d+$/.test(epoch) || !fromHex(hex, 32)) throw new ConfigError(`${gatewayConfigPath}: secret for epoch "${epoch}" must be 64 hex digits`);
+    const have = state.secrets[epoch];
+    if (have !== undefined && have !== hex) throw new ConfigError(`${gatewayConfigPath} holds another secret for key epoch ${epoch} than cluster.json (files of two clusters?)`);
+    state.secrets[epoch] = hex as string;
+  }
+  const cur = raw.currentEpoch;
+  if (typeof cur === 'number' && Number.isInteger(cur) && state.secrets[String(cur)] !== undefined && cur > state.currentEpoch) state.currentEpoch = cur;
 }
 
 /** The config file of node i: only its own key, for every epoch. */

@@ -1,5 +1,7 @@
-// Starts a local cluster: 3t+1 storage node processes and one (or more)
-// gateway processes on 127.0.0.1, data under one folder. Used by `npm start`
+// Starts a local cluster: 3t+1 storage node processes and one or more
+// gateway processes (ports P, P+1, …, sharing the nodes, one config file
+// data/gateway.json) on 127.0.0.1, data under one folder, optionally with
+// Redis (the cluster's KEK is kept in cluster.json). Used by `npm start`
 // (cli/start.ts) and by the integration tests, so tests run exactly what
 // users run.
 
@@ -7,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterParams } from '../../../shared/src/protocol/params.js';
+import { ConfigError } from '../../../shared/src/errors.js';
 import { GATEWAY_CONFIG_FORMAT, type GatewayConfigFile } from '../config.js';
 import type { Credential } from '../s3/auth/credentials.js';
 import { spawnChild, stopChild, type Child } from './child.js';
@@ -35,6 +38,10 @@ export interface LaunchOptions {
   readonly tls?: true | TlsFiles;
   /** Base domain for virtual-hosted style requests (bucket.<domain>). */
   readonly domain?: string;
+  /** Redis URL the gateways share (a cache: live writers, key ring, clock hints). */
+  readonly redis?: string;
+  /** Number of gateway processes (default 1), on ports port, port+1, … (or free ports when port is 0). */
+  readonly gateways?: number;
 }
 
 export interface NodeProcess {
@@ -46,15 +53,36 @@ export interface NodeProcess {
 
 export class LocalCluster {
   readonly nodes: NodeProcess[] = [];
-  gateway: Child | null = null;
+  /** Gateway processes by index (null while stopped). */
+  readonly gateways: (Child | null)[] = [];
+  private readonly gatewayPorts: number[] = [];
 
   private constructor(readonly opts: LaunchOptions, readonly state: ClusterState) {}
 
   /** The PEM files the gateway serves HTTPS with, if it does. */
   tlsFiles: TlsFiles | null = null;
 
+  /** The first gateway. */
+  get gateway(): Child | null {
+    return this.gateways[0] ?? null;
+  }
+
   get endpoint(): string {
-    return `${this.tlsFiles ? 'https' : 'http'}://${this.opts.host ?? '127.0.0.1'}:${this.gateway!.port}`;
+    return this.endpointOf(0);
+  }
+
+  /** Every gateway's endpoint, by index. */
+  get endpoints(): string[] {
+    return this.gatewayPorts.map((_, i) => this.endpointOf(i));
+  }
+
+  endpointOf(i: number): string {
+    return `${this.tlsFiles ? 'https' : 'http'}://${this.opts.host ?? '127.0.0.1'}:${this.gatewayPorts[i]!}`;
+  }
+
+  /** The gateway config file every gateway runs with (keys rotate edits it). */
+  get gatewayConfigPath(): string {
+    return join(this.opts.dataDir, 'gateway.json');
   }
 
   get region(): string {
@@ -95,9 +123,15 @@ export class LocalCluster {
     const c = new LocalCluster(opts, state);
     try {
       const { S } = clusterParams(state.t);
+      for (const i of opts.faulty?.keys() ?? []) {
+        if (!Number.isInteger(i) || i < 0 || i >= S) throw new ConfigError(`--faulty names node ${i}, but the nodes are 0 to ${S - 1}`);
+      }
       for (let i = 0; i < S; i++) c.nodes.push({ index: i, child: null, port: 0, url: '' });
       await Promise.all(c.nodes.map((n) => c.startNode(n.index)));
-      await c.startGateway();
+      c.writeGatewayConfig();
+      const count = opts.gateways ?? 1;
+      for (let i = 0; i < count; i++) c.gatewayPorts.push(opts.port === 0 ? 0 : opts.port + i);
+      await Promise.all(c.gatewayPorts.map((_, i) => c.startGateway(i)));
       return c;
     } catch (e) {
       await c.stop();
@@ -121,7 +155,8 @@ export class LocalCluster {
     (n as { url: string }).url = `http://127.0.0.1:${child.port}`;
   }
 
-  private async startGateway(): Promise<void> {
+  /** Writes data/gateway.json from the cluster state (once per start: keys rotate may edit it later). */
+  private writeGatewayConfig(): void {
     const tls = this.opts.tls;
     this.tlsFiles = tls === true ? selfSignedCert(this.opts.dataDir, this.opts.domain) : tls ?? null;
     const cfg: GatewayConfigFile = {
@@ -135,12 +170,29 @@ export class LocalCluster {
       ...(this.opts.blockSize ? { blockSize: this.opts.blockSize } : {}),
       ...(this.tlsFiles ? { tlsCert: this.tlsFiles.cert, tlsKey: this.tlsFiles.key } : {}),
       ...(this.opts.domain ? { domain: this.opts.domain } : {}),
+      ...(this.opts.redis ? { redis: this.opts.redis } : {}),
+      ...(this.state.kek ? { kek: this.state.kek } : {}),
     };
-    const path = join(this.opts.dataDir, 'gateway.json');
-    writeFileDurable(path, JSON.stringify(cfg, null, 2));
-    this.gateway = await spawnChild('gateway', GATEWAY_SCRIPT,
-      ['--config', path, '--port', String(this.opts.port), '--host', this.opts.host ?? '127.0.0.1'],
-      join(this.opts.dataDir, 'logs', 'gateway.log'), this.env());
+    writeFileDurable(this.gatewayConfigPath, JSON.stringify(cfg, null, 2));
+  }
+
+  /** Starts (or restarts, on its previous port) gateway i. */
+  async startGateway(i: number): Promise<void> {
+    const name = i === 0 ? 'gateway' : `gateway-${i}`;
+    const child = await spawnChild(name, GATEWAY_SCRIPT,
+      ['--config', this.gatewayConfigPath, '--port', String(this.gatewayPorts[i] ?? 0), '--host', this.opts.host ?? '127.0.0.1'],
+      join(this.opts.dataDir, 'logs', `${name}.log`), this.env());
+    this.gateways[i] = child;
+    this.gatewayPorts[i] = child.port;
+  }
+
+  /** Stops gateway i with a signal (SIGKILL: a crash) and waits until it is gone. */
+  async killGateway(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const c = this.gateways[i];
+    if (!c) return;
+    c.proc.kill(signal);
+    await c.exited;
+    this.gateways[i] = null;
   }
 
   /** Kills node i with a signal (SIGKILL: a crash) and waits until it is gone. */
@@ -153,9 +205,9 @@ export class LocalCluster {
   }
 
   async stop(): Promise<void> {
-    const all = [this.gateway, ...this.nodes.map((n) => n.child)].filter((c): c is Child => c !== null);
+    const all = [...this.gateways, ...this.nodes.map((n) => n.child)].filter((c): c is Child => c !== null && c !== undefined);
     await Promise.all(all.map((c) => stopChild(c)));
-    this.gateway = null;
+    this.gateways.fill(null);
     for (const n of this.nodes) n.child = null;
   }
 }

@@ -1,6 +1,6 @@
-// `npm start`: a local cluster (3t+1 storage nodes and a gateway on
-// 127.0.0.1, data under ./data), printing the endpoint, region and
-// credentials. Ctrl-C or SIGTERM stops everything; starting again on the
+// `npm start`: a local cluster (3t+1 storage nodes and one or more gateways
+// on 127.0.0.1, data under ./data, optionally sharing a Redis), printing the
+// endpoints, region and credentials. Ctrl-C or SIGTERM stops everything; starting again on the
 // same folder keeps every object.
 
 import { resolve } from 'node:path';
@@ -8,6 +8,7 @@ import { intFlag, parseFlags, runCli, stringFlag } from '../../../shared/src/con
 import { MAX_T } from '../../../shared/src/protocol/params.js';
 import { ConfigError } from '../../../shared/src/errors.js';
 import { LocalCluster } from './launcher.js';
+import { parseRedisUrl, redact } from '../redis/link.js';
 
 runCli(async () => {
   const f = parseFlags(process.argv.slice(2), {
@@ -21,6 +22,9 @@ runCli(async () => {
     'tls-cert': { type: 'string', env: 'POWERSTORE_TLS_CERT', describe: 'serve HTTPS with this PEM certificate' },
     'tls-key': { type: 'string', env: 'POWERSTORE_TLS_KEY', describe: 'private key of --tls-cert' },
     domain: { type: 'string', env: 'POWERSTORE_DOMAIN', describe: 'base domain for virtual-hosted style (bucket.DOMAIN)' },
+    redis: { type: 'string', env: 'POWERSTORE_REDIS_URL', describe: 'Redis URL the gateways share (optional cache)' },
+    gateways: { type: 'string', env: 'POWERSTORE_GATEWAYS', describe: 'number of gateways, on ports P, P+1, …' },
+    faulty: { type: 'string', multiple: true, describe: 'INDEX:MODE[,MODE]: make node INDEX misbehave on purpose (tests, demos)' },
   });
   const t = f.t === undefined ? undefined : intFlag(f.t, 't', 1, MAX_T, 1);
   const dataDir = resolve(stringFlag(f.data) ?? 'data');
@@ -33,6 +37,21 @@ runCli(async () => {
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('give both --tls-cert and --tls-key (or neither)');
   const domain = stringFlag(f.domain);
   if (domain !== undefined && !/^[a-z0-9.-]+$/i.test(domain)) throw new ConfigError(`--domain must be a host name, got "${domain}"`);
+  const redis = stringFlag(f.redis);
+  if (redis !== undefined) {
+    try {
+      parseRedisUrl(redis);
+    } catch (e) {
+      throw new ConfigError(`--redis: ${(e as Error).message}`);
+    }
+  }
+  const gateways = intFlag(f.gateways, 'gateways', 1, 64, 1);
+  const faulty = new Map<number, string[]>();
+  for (const spec of (f.faulty as string[] | undefined) ?? []) {
+    const m = /^(\d+):([a-z-]+(,[a-z-]+)*)$/.exec(spec);
+    if (!m) throw new ConfigError(`--faulty must look like INDEX:MODE[,MODE] (for example 1:corrupt), got "${spec}"`);
+    faulty.set(Number(m[1]), [...(faulty.get(Number(m[1])) ?? []), ...m[2]!.split(',')]);
+  }
   const tls = tlsCert && tlsKey ? { cert: resolve(tlsCert), key: resolve(tlsKey) } : f.tls === true ? true as const : undefined;
   const cluster = await LocalCluster.start({
     dataDir, port,
@@ -42,18 +61,23 @@ runCli(async () => {
     ...(region ? { region } : {}),
     ...(tls ? { tls } : {}),
     ...(domain ? { domain } : {}),
+    ...(redis ? { redis } : {}),
+    gateways,
+    ...(faulty.size ? { faulty } : {}),
   });
   const c = cluster.credentials;
   const { t: tt, S } = cluster.params;
   process.stdout.write([
-    `PoWerStore S3 is running: ${S} storage nodes (t=${tt}) and a gateway`,
+    `PoWerStore S3 is running: ${S} storage nodes (t=${tt}) and ${gateways === 1 ? 'a gateway' : `${gateways} gateways`}`,
     `  endpoint:   ${cluster.endpoint}`,
+    ...cluster.endpoints.slice(1).map((e) => `              ${e}`),
     `  region:     ${cluster.region}`,
     `  access key: ${c.accessKey}`,
     `  secret key: ${c.secretKey}`,
     `  data:       ${dataDir} (logs in ${dataDir}/logs)`,
     ...(cluster.tlsFiles ? [`  TLS cert:   ${cluster.tlsFiles.cert} (for self-signed: aws --ca-bundle, NODE_EXTRA_CA_CERTS)`] : []),
     ...(domain ? [`  domain:     ${domain} (virtual-hosted style: BUCKET.${domain})`] : []),
+    ...(redis ? [`  redis:      ${redact(redis)} (gateways: node dist/gateway/src/cli/powerstore.js gateways --config ${cluster.gatewayConfigPath})`] : []),
     '',
     'Try it:',
     `  export AWS_ACCESS_KEY_ID=${c.accessKey} AWS_SECRET_ACCESS_KEY=${c.secretKey} AWS_DEFAULT_REGION=${cluster.region}`,
@@ -77,9 +101,9 @@ runCli(async () => {
       if (!stopping) process.stderr.write(`storage node ${n.index} exited (${code}); the cluster keeps serving while at most t nodes are down\n`);
     });
   }
-  void cluster.gateway?.exited.then((code) => {
+  cluster.gateways.forEach((g, i) => void g?.exited.then((code) => {
     if (stopping) return;
-    process.stderr.write(`gateway exited (${code}); stopping\n`);
+    process.stderr.write(`gateway ${i} exited (${code}); stopping\n`);
     stop();
-  });
+  }));
 });

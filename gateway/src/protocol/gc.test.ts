@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { NodeApi } from '../../../shared/src/node-api.js';
 import { regId } from '../../../shared/src/protocol/register.js';
-import { get, put } from './testing/ops.js';
+import { del, get, put } from './testing/ops.js';
 import { simCluster } from './testing/sim-cluster.js';
 
 function histCount(cl: ReturnType<typeof simCluster>, node: number, key: string): number {
@@ -61,6 +61,19 @@ describe('garbage collection and read pins', () => {
     assert.equal(got, 'v20', 'the rerun found the newest write');
     assert.equal((cl.rounds.get('read') ?? 0) - before, 3, 'collect, filter, one rerun');
     assert.deepEqual(cl.evidence, []);
+  });
+
+  it("a deleted object's tombstone keeps a replayed old candidate from resurrecting it", async () => {
+    const cl = simCluster(1);
+    const gw = cl.gateway();
+    await put(gw, 'k', Buffer.from('old'));
+    const old = await cl.sims[3]!.collect({ ns: 'bucket', key: 'k' }, 'snapshot');
+    await cl.sims[3]!.pin({ ns: 'bucket', key: 'k' }, 'snapshot', 'release', null);
+    await del(gw, 'k');
+    for (const s of cl.sims) s.gc();
+    // Node 3 now lies: it answers the old (valid, completed) candidate forever.
+    cl.wrap(3, (n: NodeApi): NodeApi => ({ ...bind(n), collect: async () => old, filter: async (r, id, _C, s) => n.filter(r, id, [old!], s) }));
+    for (let i = 0; i < 3; i++) assert.equal(await get(cl.gateway(), 'k'), null, 'still deleted');
   });
 
   it('a node that answers GONE twice in one read is evidence, and no rerun follows', async () => {

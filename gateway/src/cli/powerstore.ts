@@ -1,0 +1,129 @@
+// The admin CLI: `node dist/gateway/src/cli/powerstore.js <command> [flags]`.
+//
+//   gateways      the cluster's live gateways, as registered in Redis
+//   keys rotate   a new key epoch (rotate.ts): delivers every node its new
+//                 key, then switches all gateways' new writes to it
+//
+// Flags: --config FILE (a gateway config file: nodes, secrets, and its
+// "redis"/"kek" fields; the local cluster writes data/gateway.json),
+// --redis URL (POWERSTORE_REDIS_URL), --kek HEX (POWERSTORE_KEK), --json
+// (gateways), --wait-ms N (keys rotate). Errors are one line, exit code 2.
+
+import { intFlag, parseFlags, runCli, stringFlag, type FlagValues } from '../../../shared/src/config.js';
+import { ConfigError } from '../../../shared/src/errors.js';
+import { createLogger } from '../../../shared/src/log.js';
+import { loadGatewayConfig, type GatewayConfig } from '../config.js';
+import { parseRedisUrl, redact, RedisLink } from '../redis/link.js';
+import { RedisKeys, type GatewayRecord } from '../redis/schema.js';
+import { parseKek } from '../redis/sealed.js';
+import { listGateways } from '../redis/writers.js';
+import { rotateKeys } from './rotate.js';
+
+const USAGE = `usage: powerstore <command> [flags]
+
+commands:
+  gateways       list the cluster's live gateways (from Redis)
+  keys rotate    start a new key epoch: deliver each node its new key, then
+                 switch every gateway's new writes to it (old epochs still verify)
+
+flags:
+  --config FILE  gateway config file (nodes, secrets, "redis", "kek");
+                 the local cluster's is data/gateway.json
+  --redis URL    Redis URL (env POWERSTORE_REDIS_URL; default: the config's)
+  --kek HEX      key-encryption key, 64 hex digits (env POWERSTORE_KEK; default: the config's)
+  --json         gateways: one JSON array instead of a table
+  --wait-ms N    keys rotate: how long to wait for every gateway to load the new epoch (default 30000)
+`;
+
+const FLAGS = {
+  config: { type: 'string', env: 'POWERSTORE_GATEWAY_CONFIG', describe: 'gateway config file' },
+  redis: { type: 'string', env: 'POWERSTORE_REDIS_URL', describe: 'Redis URL' },
+  kek: { type: 'string', env: 'POWERSTORE_KEK', describe: 'key-encryption key (hex)' },
+  json: { type: 'boolean', describe: 'JSON output' },
+  'wait-ms': { type: 'string', describe: 'rotation wait for gateways' },
+  help: { type: 'boolean', describe: 'usage' },
+} as const;
+
+interface Setup {
+  readonly cfg: GatewayConfig | null;
+  readonly configPath: string | undefined;
+  readonly redis: string | undefined;
+  readonly kek: Buffer | undefined;
+}
+
+function setup(f: FlagValues): Setup {
+  const configPath = stringFlag(f.config);
+  const cfg = configPath ? loadGatewayConfig(configPath) : null;
+  const redis = stringFlag(f.redis) ?? cfg?.redis;
+  if (redis !== undefined) parseRedisUrl(redis);
+  const kekHex = stringFlag(f.kek);
+  const kek = kekHex !== undefined ? parseKek(kekHex) : cfg?.kek;
+  if (kekHex !== undefined && !kek) throw new ConfigError('--kek must be 64 hex digits (32 bytes)');
+  return { cfg, configPath, redis, kek: kek ?? undefined };
+}
+
+async function connect(url: string): Promise<RedisLink> {
+  const link = new RedisLink(url, createLogger('powerstore-cli', process.env.POWERSTORE_LOG_LEVEL ?? 'silent'), { commandTimeoutMs: 5000 });
+  if (!(await link.connect(5000))) {
+    await link.close();
+    throw new ConfigError(`cannot reach Redis at ${redact(url)}`);
+  }
+  return link;
+}
+
+function table(gws: readonly GatewayRecord[]): string {
+  if (gws.length === 0) return 'no live gateways registered in Redis\n';
+  const rows = [['WRITER', 'ENDPOINT', 'HOST', 'PID', 'STARTED', 'HEARTBEAT', 'KEY EPOCH'],
+    ...gws.map((g) => [g.writer, g.endpoint || '-', g.host, String(g.pid), g.startedAt, g.heartbeatAt, String(g.keyEpoch)])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+async function gateways(s: Setup, json: boolean): Promise<void> {
+  if (!s.redis) {
+    throw new ConfigError('`gateways` lists what Redis knows: give --redis URL (or --config FILE with a "redis" field); without Redis, each gateway\'s /_powerstore/health shows only itself');
+  }
+  const link = await connect(s.redis);
+  try {
+    const gws = await listGateways(link, new RedisKeys());
+    process.stdout.write(json ? `${JSON.stringify(gws, null, 2)}\n` : table(gws));
+  } finally {
+    await link.close();
+  }
+}
+
+async function rotate(s: Setup, waitMs: number): Promise<void> {
+  if (!s.cfg || !s.configPath) throw new ConfigError('keys rotate needs --config FILE: the gateway config file with the nodes and the current secret (the new secret is added to it)');
+  if (!s.redis) {
+    throw new ConfigError('key rotation needs Redis (--redis URL, or "redis" in the config): gateways learn new key epochs from it. Without Redis, key epochs come only from the config files');
+  }
+  if (!s.kek) throw new ConfigError('keys rotate needs the key-encryption key: --kek HEX, POWERSTORE_KEK or the config\'s "kek"');
+  const link = await connect(s.redis);
+  try {
+    const r = await rotateKeys({
+      cfg: s.cfg, configPath: s.configPath, link, rk: new RedisKeys(), kek: s.kek, waitMs,
+      say: (line) => process.stdout.write(`${line}\n`),
+    });
+    process.stdout.write(`${r.resumed ? 'resumed and finished' : 'rotated'}: key epoch ${r.epoch} is current\n`);
+  } finally {
+    await link.close();
+  }
+}
+
+runCli(async () => {
+  const argv = process.argv.slice(2);
+  const firstFlag = argv.findIndex((a) => a.startsWith('-'));
+  const words = firstFlag < 0 ? argv : argv.slice(0, firstFlag);
+  const f = parseFlags(firstFlag < 0 ? [] : argv.slice(firstFlag), FLAGS);
+  if (f.help || words.length === 0) {
+    process.stdout.write(USAGE);
+    if (!f.help) process.exit(2);
+    return;
+  }
+  const command = words.join(' ');
+  const s = setup(f);
+  if (command === 'gateways') await gateways(s, f.json === true);
+  else if (command === 'keys rotate') await rotate(s, intFlag(f['wait-ms'], 'wait-ms', 0, 3_600_000, 30_000));
+  else throw new ConfigError(`unknown command "${command}" (commands: gateways, keys rotate; --help for usage)`);
+  process.exit(0);
+});

@@ -1,0 +1,345 @@
+// Fault modes, one by one: each answer rewrite does exactly its lie (checked
+// with the gateway's own checks where there is one: tag, authenticity, D),
+// leaves other routes and stored state alone, and the server hooks make
+// `silent` never answer and `slow` answer late.
+
+import { strict as assert } from 'node:assert';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ConfigError } from '../../shared/src/errors.js';
+import { SecretWriterKeyring } from '../../shared/src/keys.js';
+import { createLogger } from '../../shared/src/log.js';
+import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '../../shared/src/node-auth.js';
+import { decodeAnswers, encodeAnswers } from '../../shared/src/protocol/batch.js';
+import { computeD, normalise, type Candidate } from '../../shared/src/protocol/candidate.js';
+import { prepareWrite } from '../../shared/src/protocol/client.js';
+import {
+  encodeCandAnswer, encodeFilterAnswer, encodeListAnswer, encodeTsAnswer, parseCandAnswer, parseFilterAnswer, parseListAnswer,
+  parseTsAnswer, PATHS,
+} from '../../shared/src/protocol/node-messages.js';
+import { clusterParams } from '../../shared/src/protocol/params.js';
+import { regId } from '../../shared/src/protocol/register.js';
+import { verifyTag } from '../../shared/src/protocol/timestamp.js';
+import { candToWire, WireError } from '../../shared/src/protocol/wire.js';
+import { DiskStore } from './disk-store.js';
+import { Faults, type FaultMode } from './faults.js';
+import { NodeMetrics } from './metrics.js';
+import { createNodeServer } from './server.js';
+
+const params = clusterParams(1);
+const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
+const NS = 'bucket';
+let op = 0;
+
+/** A real, fully signed write of (NS, key) after `prev`, with its cc and meta. */
+function write(key: string, prev: Candidate | null = null): { c: Candidate; cc: Buffer[]; meta: Buffer } {
+  const cc = Array.from({ length: params.S }, () => randomBytes(32));
+  const meta = Buffer.from(JSON.stringify({ key, op }));
+  const w = prepareWrite(keyring, params, regId(NS, key), prev?.ts ?? null, 'aaaaaaaaaaaaaaaa', ++op, cc, meta);
+  return { c: w.candidate, cc, meta };
+}
+
+function faults(...modes: FaultMode[]): Faults {
+  return Faults.parse(modes, true, 3, params.S, params.t);
+}
+
+const sock = (): object => ({});
+const json = (b: Buffer): unknown => JSON.parse(b.toString('utf8'));
+const authentic = (key: string, c: Candidate | null): boolean => c !== null && normalise(keyring, params, regId(NS, key), c) !== null;
+
+describe('Faults.parse', () => {
+  it('refuses modes without --allow-faults, and unknown modes', () => {
+    assert.throws(() => Faults.parse(['slow'], false, 0, 4, 1), ConfigError);
+    assert.throws(() => Faults.parse(['slow', 'nonsense'], true, 0, 4, 1), /unknown fault mode "nonsense"/);
+    assert.equal(Faults.parse([], false, 0, 4, 1).any, false);
+  });
+  it('takes repeated and comma-separated modes, and the slow delay', () => {
+    const f = Faults.parse(['slow,forge', 'stale'], true, 0, 4, 1, 75);
+    assert.deepEqual([...f.modes].sort(), ['forge', 'slow', 'stale']);
+    assert.equal(f.delayMs, 75);
+  });
+});
+
+describe('answer rewrites', () => {
+  const one = write('k');
+  const s = sock();
+
+  it('leave every answer byte-identical when no rewriting mode is on', () => {
+    for (const f of [faults(), faults('slow', 'stale', 'amnesia')]) {
+      const body = encodeCandAnswer(one.c);
+      assert.equal(f.answer({ route: PATHS.collect, json: { ns: NS, key: 'k' }, socket: s }, body), body);
+      const chunk = randomBytes(100);
+      assert.equal(f.blocks(chunk), chunk);
+    }
+  });
+
+  it('corrupt: flips one bit of served blocks and of inline fragments, never the original buffer', () => {
+    const f = faults('corrupt');
+    const chunk = randomBytes(100);
+    const copy = Buffer.from(chunk);
+    const out = f.blocks(chunk);
+    assert.ok(chunk.equals(copy), 'the stored bytes are untouched');
+    assert.equal(out.length, 100);
+    assert.ok(!out.equals(chunk));
+    assert.ok(out.subarray(0, 99).equals(chunk.subarray(0, 99)));
+    const frag = randomBytes(500);
+    const body = encodeFilterAnswer({ ts: one.c.ts, cc: one.cc, meta: one.meta, blocks: randomBytes(32), fragment: frag });
+    const a = parseFilterAnswer(json(f.answer({ route: PATHS.filter, json: {}, socket: s }, body)), params.S);
+    assert.ok(a.fragment && !a.fragment.equals(frag) && a.fragment.length === frag.length);
+  });
+
+  it('corrupt-vec: t vec entries wrong, yet still authentic (the gateway must re-sign)', () => {
+    const f = faults('corrupt-vec');
+    const lc = parseCandAnswer(json(f.answer({ route: PATHS.collect, json: { ns: NS, key: 'k' }, socket: s }, encodeCandAnswer(one.c))), params.S)!;
+    const wrong = lc.vec.filter((e, i) => !e.equals(one.c.vec[i]!)).length;
+    assert.equal(wrong, params.t);
+    assert.ok(authentic('k', lc));
+  });
+
+  it('wrong-cc: filter descriptions and listing entries no longer hash to D', () => {
+    const f = faults('wrong-cc');
+    assert.ok(computeD(one.cc, one.meta).equals(one.c.d), 'the honest description hashes to D');
+    const body = encodeFilterAnswer({ ts: one.c.ts, cc: one.cc, meta: one.meta, blocks: randomBytes(32) });
+    const a = parseFilterAnswer(json(f.answer({ route: PATHS.filter, json: {}, socket: s }, body)), params.S);
+    assert.ok(!a.cc![0]!.equals(one.cc[0]!));
+    assert.ok(a.cc!.slice(1).every((h, i) => h.equals(one.cc[i + 1]!)), 'only cc[0] changes');
+    assert.ok(!computeD(a.cc!, a.meta!).equals(one.c.d));
+    const page = encodeListAnswer({ entries: [{ key: 'k', lc: one.c, cc: one.cc, meta: one.meta }, { key: 'l', lc: one.c }], truncated: false });
+    const p = parseListAnswer(json(f.answer({ route: PATHS.list, json: { ns: NS, limit: 10 }, socket: s }, page)), params.S);
+    assert.ok(!computeD(p.entries[0]!.cc!, p.entries[0]!.meta!).equals(one.c.d));
+    assert.equal(p.entries[1]!.cc, undefined, 'an entry without a description stays without');
+    // A filter answer with no description is left as it is.
+    const bare = encodeFilterAnswer({ ts: one.c.ts });
+    assert.deepEqual(json(f.answer({ route: PATHS.filter, json: {}, socket: s }, bare)), json(bare));
+  });
+
+  it('forge: clock timestamps and collect candidates fail the tag check', () => {
+    const f = faults('forge');
+    const ts = parseTsAnswer(json(f.answer({ route: PATHS.clock, json: { ns: NS, key: 'k' }, socket: s }, encodeTsAnswer(one.c.ts))))!;
+    assert.equal(ts.num, one.c.ts.num + 1000);
+    assert.ok(!verifyTag(keyring, regId(NS, 'k'), ts));
+    const made = parseTsAnswer(json(f.answer({ route: PATHS.clock, json: { ns: NS, key: 'k' }, socket: s }, encodeTsAnswer(null))))!;
+    assert.ok(made && !verifyTag(keyring, regId(NS, 'k'), made), 'a register with no ts gets a made-up one');
+    const lc = parseCandAnswer(json(f.answer({ route: PATHS.collect, json: { ns: NS, key: 'k' }, socket: s }, encodeCandAnswer(one.c))), params.S)!;
+    assert.ok(lc.ts.num > one.c.ts.num);
+    assert.ok(!authentic('k', lc));
+    assert.ok(!authentic('k', { ...lc, ts: { ...lc.ts, tag: one.c.ts.tag } }), 'the vec fails too');
+    // Store and complete acks are left alone.
+    const ack = encodeTsAnswer(one.c.ts);
+    assert.deepEqual(json(f.answer({ route: PATHS.complete, json: {}, socket: s }, ack)), json(ack));
+  });
+
+  it('replay: collect and listing answer the oldest candidate this node found valid', () => {
+    const f = faults('replay');
+    const c1 = write('r');
+    const c2 = write('r', c1.c);
+    const c3 = write('r', c2.c);
+    const ask = { ns: NS, key: 'r' };
+    // A complete this node did not accept (it answers another lc) is not remembered.
+    f.answer({ route: PATHS.complete, json: { ...ask, cand: candToWire(c1.c) }, socket: s }, encodeTsAnswer(null));
+    const fresh = f.answer({ route: PATHS.collect, json: ask, socket: s }, encodeCandAnswer(c2.c));
+    assert.equal(parseCandAnswer(json(fresh), params.S)!.ts.num, c2.c.ts.num, 'nothing older known: honest');
+    // An accepted write-back of c1 (lc became c1) is remembered as older.
+    f.answer({ route: PATHS.complete, json: { ...ask, cand: candToWire(c1.c) }, socket: s }, encodeTsAnswer(c1.c.ts));
+    const old = parseCandAnswer(json(f.answer({ route: PATHS.collect, json: ask, socket: s }, encodeCandAnswer(c3.c))), params.S)!;
+    assert.equal(old.ts.num, c1.c.ts.num);
+    assert.ok(authentic('r', old), 'the replayed candidate is a real, valid one');
+    const page = encodeListAnswer({ entries: [{ key: 'r', lc: c3.c, cc: c3.cc, meta: c3.meta }, { key: 'other', lc: one.c, cc: one.cc, meta: one.meta }], truncated: false });
+    const p = parseListAnswer(json(f.answer({ route: PATHS.list, json: { ns: NS, limit: 10 }, socket: s }, page)), params.S);
+    assert.equal(p.entries[0]!.lc.ts.num, c1.c.ts.num);
+    assert.equal(p.entries[0]!.cc, undefined, 'a replayed entry comes without the newer description');
+    assert.equal(p.entries[1]!.cc?.length, params.S, 'a register seen for the first time is reported as it is');
+  });
+
+  it('replay: a filter chv is remembered as valid', () => {
+    const f = faults('replay');
+    const c1 = write('q');
+    const c2 = write('q', c1.c);
+    const ask = { ns: NS, key: 'q' };
+    f.answer({ route: PATHS.filter, json: { ...ask, readId: 'x', C: [candToWire(c1.c)] }, socket: s }, encodeFilterAnswer({ ts: c1.c.ts }));
+    const lc = parseCandAnswer(json(f.answer({ route: PATHS.collect, json: ask, socket: s }, encodeCandAnswer(c2.c))), params.S)!;
+    assert.equal(lc.ts.num, c1.c.ts.num);
+  });
+
+  it('equivocate: honest on odd connections, knows nothing on even ones', () => {
+    const f = faults('equivocate');
+    const [c1, c2, c3] = [sock(), sock(), sock()];
+    const collect = (socket: object): Candidate | null =>
+      parseCandAnswer(json(f.answer({ route: PATHS.collect, json: { ns: NS, key: 'k' }, socket }, encodeCandAnswer(one.c))), params.S);
+    assert.ok(collect(c1));
+    assert.equal(collect(c2), null);
+    assert.ok(collect(c3));
+    assert.equal(collect(c2), null, 'a connection keeps its view');
+    assert.ok(collect(c1));
+    const page = encodeListAnswer({ entries: [{ key: 'k', lc: one.c }], truncated: true });
+    assert.deepEqual(json(f.answer({ route: PATHS.list, json: { ns: NS, limit: 1 }, socket: c2 }, page)), { entries: [], truncated: false });
+    assert.deepEqual(json(f.answer({ route: PATHS.filter, json: {}, socket: c2 }, encodeFilterAnswer({ ts: one.c.ts }))), { ts: null });
+    for (const route of [PATHS.clock, PATHS.complete, PATHS.store]) {
+      assert.deepEqual(json(f.answer({ route, json: {}, socket: c2 }, encodeTsAnswer(one.c.ts))), { lc: null });
+    }
+    const health = Buffer.from('{"node":3,"ok":true}');
+    assert.equal(f.answer({ route: PATHS.health, json: {}, socket: c2 }, health), health, 'health is answered honestly');
+    assert.equal(f.answer({ route: '/v1/keys', json: {}, socket: c2 }, health), health, 'so are routes outside the register protocol');
+  });
+
+  it('garbage: answers are not JSON and batch answers do not decode', () => {
+    const f = faults('garbage');
+    for (const route of [PATHS.clock, PATHS.collect, PATHS.filter, PATHS.list, PATHS.store]) {
+      const out = f.answer({ route, json: {}, socket: s }, encodeTsAnswer(one.c.ts));
+      assert.throws(() => JSON.parse(out.toString('utf8')), SyntaxError);
+    }
+    const health = Buffer.from('{"node":3,"ok":true}');
+    assert.equal(f.answer({ route: PATHS.health, json: {}, socket: s }, health), health, 'health alone is answered honestly');
+    const batch = encodeAnswers([{ status: 200, payload: Buffer.from('{}') }]);
+    assert.equal(decodeAnswers(batch, 1).length, 1);
+    assert.throws(() => decodeAnswers(f.batch(batch), 1), WireError);
+    assert.equal(faults('forge').batch(batch), batch, 'other modes leave batches alone');
+  });
+
+  it('list-lie: rotates invent, hide, stale; the invented key is not authentic for its register', () => {
+    const f = faults('list-lie');
+    const keys = ['a', 'b', 'c', 'd'];
+    const ws = keys.map((k) => write(k));
+    const page = encodeListAnswer({ entries: ws.map((w, i) => ({ key: keys[i]!, lc: w.c, cc: w.cc, meta: w.meta })), truncated: true });
+    const lie = (limit: number) => parseListAnswer(json(f.answer({ route: PATHS.list, json: { ns: NS, limit }, socket: s }, page)), params.S);
+
+    const invented = lie(4);
+    assert.deepEqual(invented.entries.map((e) => e.key), ['a', 'a\u0000', 'b', 'c'], 'in order, within the limit');
+    assert.equal(invented.truncated, true);
+    assert.ok(authentic('a', invented.entries[1]!.lc), 'the copied candidate is authentic for its own key…');
+    assert.ok(!authentic('a\u0000', invented.entries[1]!.lc), '…but not for the invented one');
+
+    const hidden = lie(4);
+    assert.deepEqual(hidden.entries.map((e) => e.key), ['a', 'c']);
+    assert.equal(hidden.truncated, true);
+
+    const stale = lie(4);
+    assert.deepEqual(stale.entries.map((e) => e.key), keys);
+    assert.ok(stale.entries.every((e) => e.cc === undefined && e.meta === undefined && authentic(e.key, e.lc)));
+
+    assert.equal(lie(4).entries[1]!.key, 'a\u0000', 'and round again');
+    const empty = encodeListAnswer({ entries: [], truncated: false });
+    assert.deepEqual(json(f.answer({ route: PATHS.list, json: { ns: NS, limit: 4 }, socket: s }, empty)), json(empty));
+  });
+});
+
+describe('disk modes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ps-faults-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stale: writes are acknowledged and nothing is kept; reads see the store', async () => {
+    const raw = DiskStore.open(join(dir, 'stale'), params.S);
+    try {
+      const one = write('s');
+      const reg = regId(NS, 's');
+      await raw.setLc(reg, NS, 's', one.c);
+      const frozen = faults('stale').wrapStore(raw);
+      assert.equal(frozen.lc(reg)?.ts.num, one.c.ts.num, 'reads go through');
+      const two = write('s', one.c);
+      await frozen.setLc(reg, NS, 's', two.c);
+      assert.equal(frozen.lc(reg)?.ts.num, one.c.ts.num, 'lc did not move');
+      const staging = frozen.newStagingPath();
+      writeFileSync(staging, 'x');
+      await frozen.installFragment(staging);
+      assert.equal(existsSync(staging), false, 'the staged fragment is thrown away');
+      await frozen.putHist(reg, NS, 's', {
+        ts: two.c.ts, nbar: randomBytes(32), d: two.c.d, vec: two.c.vec, cc: two.cc, meta: two.meta, blocks: Buffer.alloc(0), blockSize: 64, fragLen: 0,
+      }, { inline: Buffer.alloc(0) });
+      assert.equal(raw.hist(reg, two.c.ts), undefined);
+      assert.equal(raw.counts().histEntries, 0);
+      assert.equal(faults('forge').wrapStore(raw), raw, 'other modes use the store itself');
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('amnesia: empties the data folder at start, but for what it is told to keep', () => {
+    const data = join(dir, 'amnesia');
+    mkdirSync(join(data, 'frags', 'ab'), { recursive: true });
+    writeFileSync(join(data, 'node.db'), 'x');
+    writeFileSync(join(data, 'keys.json'), '{}');
+    faults('forge').atStart(data, ['keys.json']);
+    assert.equal(readdirSync(data).length, 3, 'other modes touch nothing');
+    faults('amnesia').atStart(data, ['keys.json']);
+    assert.deepEqual(readdirSync(data), ['keys.json']);
+    faults('amnesia').atStart(join(dir, 'missing'));
+  });
+});
+
+describe('server hooks: silent and slow', () => {
+  const key0 = keyring.nodeKey(0, 0)!;
+  const dir = mkdtempSync(join(tmpdir(), 'ps-faults-srv-'));
+  const servers: Server[] = [];
+  const stores: DiskStore[] = [];
+  let silentPort = 0;
+  let slowPort = 0;
+
+  const start = async (name: string, f: Faults): Promise<number> => {
+    const store = DiskStore.open(join(dir, name), params.S);
+    stores.push(store);
+    const server = createNodeServer({
+      index: 0, S: params.S, keys: keyring.nodeKeyring(0), store, log: createLogger('t', 'silent'),
+      metrics: new NodeMetrics(0), inlineMax: 100, maxFragmentBytes: 1 << 20, faults: f,
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return (server.address() as { port: number }).port;
+  };
+
+  /** A signed clock request over a raw socket: what came back within `waitMs`, and whether the socket closed. */
+  const rawClock = (port: number, waitMs: number): Promise<{ text: string; closed: boolean; ms: number }> => new Promise((resolve) => {
+    const body = Buffer.from(JSON.stringify({ ns: NS, key: 'k' }));
+    const hash = createHash('sha256').update(body).digest('hex');
+    const started = Date.now();
+    const c = connect(port, '127.0.0.1');
+    let text = '';
+    let closed = false;
+    const done = (): void => {
+      clearTimeout(timer);
+      c.destroy();
+      resolve({ text, closed, ms: Date.now() - started });
+    };
+    c.on('data', (d: Buffer) => {
+      text += d.toString('utf8');
+      if (text.includes('{"lc"')) done();
+    });
+    c.on('close', () => (closed = true));
+    c.write(`POST ${PATHS.clock} HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n${AUTH_HEADER}: ${signRequest(key0, 0, 'POST', PATHS.clock, hash)}\r\n` +
+      `${BODY_HASH_HEADER}: ${hash}\r\n\r\n${body.toString('utf8')}`);
+    const timer = setTimeout(done, waitMs);
+  });
+
+  before(async () => {
+    silentPort = await start('silent', faults('silent'));
+    slowPort = await start('slow', Faults.parse(['slow'], true, 0, params.S, params.t, 300));
+  });
+  after(() => {
+    for (const s of servers) s.closeAllConnections();
+    for (const s of servers) s.close();
+    for (const s of stores) s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('silent: reads the request, never answers, keeps the socket open; /healthz still answers', async () => {
+    const r = await rawClock(silentPort, 600);
+    assert.equal(r.text, '');
+    assert.equal(r.closed, false);
+    const h = await fetch(`http://127.0.0.1:${silentPort}/healthz`);
+    assert.equal(h.status, 200);
+    assert.equal(((await h.json()) as { ok: boolean }).ok, true);
+  });
+
+  it('slow: answers, but only after the delay', async () => {
+    const r = await rawClock(slowPort, 5000);
+    assert.match(r.text, /^HTTP\/1\.1 200/);
+    assert.ok(r.ms >= 290, `answered after ${r.ms} ms`);
+    const t0 = Date.now();
+    assert.equal((await fetch(`http://127.0.0.1:${slowPort}/healthz`)).status, 200);
+    assert.ok(Date.now() - t0 < 250, '/healthz is not delayed');
+  });
+});

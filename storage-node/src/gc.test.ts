@@ -1,0 +1,72 @@
+// The node's garbage collection on a real disk store: only history below lc
+// goes; entries a read pins, entries above lc (their complete may still be
+// in flight) and parts a completed object is made of stay; a fragment file
+// another entry still names stays.
+
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { SecretWriterKeyring } from '../../shared/src/keys.js';
+import { prepareWrite } from '../../shared/src/protocol/client.js';
+import { clusterParams } from '../../shared/src/protocol/params.js';
+import { PinTable } from '../../shared/src/protocol/pins.js';
+import { regId } from '../../shared/src/protocol/register.js';
+import type { HistRecord } from '../../shared/src/protocol/server.js';
+import { DiskStore } from './disk-store.js';
+
+describe('node garbage collection', () => {
+  const params = clusterParams(1);
+  const keys = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
+  const dir = mkdtempSync(join(tmpdir(), 'ps-gc-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (store: DiskStore, key: string, num: number, file?: string, parts?: HistRecord['ts'][]) => {
+    const reg = regId('b', key);
+    const w = prepareWrite(keys, params, reg, num === 1 ? null : { num: num - 1, writer: 'aaaaaaaaaaaaaaaa', op: 0, epoch: 0, tag: Buffer.alloc(32) }, 'aaaaaaaaaaaaaaaa', num, [], Buffer.from('{}'));
+    const rec: HistRecord = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: [], meta: Buffer.from('{}'), blocks: Buffer.alloc(0), blockSize: 8, fragLen: 0 };
+    return { reg, c: w.candidate, put: () => store.putHist(reg, 'b', key, rec, file ? { file } : { inline: Buffer.alloc(0) }, parts?.map((ts) => ({ ns: 'b', key: 'part', ts }))) };
+  };
+
+  it('drops only unpinned, unreferenced history below lc, and files no entry names', async () => {
+    const store = DiskStore.open(join(dir, 'n0'), params.S);
+    const pins = new PinTable();
+    const w = [1, 2, 3, 4, 5].map((n) => write(store, 'k', n, n <= 2 ? join('frags', 'ab', `f${n}`) : undefined));
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'n0', 'frags', 'ab'), { recursive: true });
+    writeFileSync(join(dir, 'n0', 'frags', 'ab', 'f1'), 'one');
+    writeFileSync(join(dir, 'n0', 'frags', 'ab', 'f2'), 'two');
+    for (const x of w) await x.put();
+    await store.setLc(w[0]!.reg, 'b', 'k', w[2]!.c); // lc = 3; 4 and 5 are above it
+    pins.touch('read-1', w[0]!.reg.toString('hex'), w[1]!.c.ts); // a read pinned from 2 up
+    let r = await store.collect(w[0]!.reg, (ts) => pins.covers(w[0]!.reg.toString('hex'), { ...ts, epoch: 0, tag: Buffer.alloc(0) }));
+    assert.deepEqual(r, { dropped: 1, pinned: 1 });
+    assert.equal(store.hist(w[0]!.reg, w[0]!.c.ts), undefined, 'entry 1 went');
+    assert.ok(!existsSync(join(dir, 'n0', 'frags', 'ab', 'f1')), 'and its file');
+    assert.ok(store.hist(w[0]!.reg, w[1]!.c.ts), 'entry 2 is pinned');
+    assert.ok(store.hist(w[0]!.reg, w[3]!.c.ts) && store.hist(w[0]!.reg, w[4]!.c.ts), 'entries above lc stay');
+    pins.release('read-1', w[0]!.reg.toString('hex'));
+    r = await store.collect(w[0]!.reg, () => false);
+    assert.equal(r.dropped, 1);
+    assert.ok(store.hist(w[0]!.reg, w[2]!.c.ts), "lc's own entry stays");
+    store.close();
+  });
+
+  it('keeps a part while a completed object names it', async () => {
+    const store = DiskStore.open(join(dir, 'n1'), params.S);
+    const part = [1, 2].map((n) => write(store, 'part', n));
+    for (const p of part) await p.put();
+    const obj = write(store, 'obj', 1, undefined, [part[0]!.c.ts]);
+    await obj.put();
+    await store.setLc(part[0]!.reg, 'b', 'part', part[1]!.c);
+    assert.equal((await store.collect(part[0]!.reg, () => false)).dropped, 0, 'referenced by obj');
+    const obj2 = write(store, 'obj', 2);
+    await obj2.put();
+    await store.setLc(obj.reg, 'b', 'obj', obj2.c);
+    assert.equal((await store.collect(obj.reg, () => false)).dropped, 1, 'the old object version went');
+    assert.equal((await store.collect(part[0]!.reg, () => false)).dropped, 1, 'and then the part it named');
+    store.close();
+  });
+});
