@@ -33,6 +33,8 @@ export interface GatewayConfigFile {
   redis?: string;
   /** Key-encryption key for the key ring in Redis: 64 hex digits. Needed with redis. */
   kek?: string;
+  /** Background scrub (scrub.ts): seconds between passes; 0 or absent: off. */
+  scrubIntervalS?: number;
 }
 
 export interface GatewayConfig {
@@ -47,7 +49,12 @@ export interface GatewayConfig {
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly redis?: string;
   readonly kek?: Buffer;
+  /** Seconds between background scrub passes; 0 or absent: no background scrub (the default). */
+  readonly scrubIntervalS?: number;
 }
+
+/** Longest scrub interval accepted: a week. */
+export const MAX_SCRUB_INTERVAL_S = 7 * 24 * 3600;
 
 export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
   const bad = (what: string): never => {
@@ -83,9 +90,13 @@ export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
   if (c.redis !== undefined && typeof c.redis !== 'string') bad('redis must be a URL string');
   if (c.kek !== undefined && !parseKek(c.kek)) bad('kek must be 64 hex digits');
   if (c.redis !== undefined) checkRedisUrl(c.redis, `gateway config ${where}: `);
+  const scrubIntervalS = c.scrubIntervalS ?? 0;
+  if (!Number.isSafeInteger(scrubIntervalS) || scrubIntervalS < 0 || scrubIntervalS > MAX_SCRUB_INTERVAL_S) {
+    bad(`scrubIntervalS must be an integer from 0 (off) to ${MAX_SCRUB_INTERVAL_S}`);
+  }
   return {
     params, region: c.region!, ...(c.domain ? { domain: c.domain } : {}), secrets, currentEpoch: c.currentEpoch!,
-    nodes: c.nodes!, credentials: c.credentials!, blockSize,
+    nodes: c.nodes!, credentials: c.credentials!, blockSize, scrubIntervalS,
     ...(c.tlsCert && c.tlsKey ? { tls: { cert: c.tlsCert, key: c.tlsKey } } : {}),
     ...(c.redis ? { redis: c.redis } : {}),
     ...(c.kek !== undefined ? { kek: parseKek(c.kek)! } : {}),

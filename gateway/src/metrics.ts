@@ -21,6 +21,10 @@ export class GatewayMetrics {
     name: 'powerstore_node_evidence_total', help: 'Proofs of node misbehaviour, by node and kind',
     labelNames: ['node', 'kind'] as const, registers: [this.registry],
   });
+  readonly lag = new Counter({
+    name: 'powerstore_node_lag_total', help: 'Reads a node answered with an older value than the one chosen (lag, never evidence)',
+    labelNames: ['node'] as const, registers: [this.registry],
+  });
   readonly trouble = new Counter({
     name: 'powerstore_node_trouble_total', help: 'Failed or dropped node calls (lag or unreachability, never evidence)',
     labelNames: ['node', 'what'] as const, registers: [this.registry],
@@ -66,6 +70,32 @@ export class GatewayMetrics {
     labelNames: ['result'] as const, registers: [this.registry],
   });
 
+  // The background scrub (scrub.ts; off unless --scrub-interval-s is set).
+  readonly scrubPasses = new Counter({
+    name: 'powerstore_scrub_passes_total', help: 'Scrub passes ended, by outcome (healthy, healed, unhealthy, error)',
+    labelNames: ['outcome'] as const, registers: [this.registry],
+  });
+  readonly scrubCopies = new Counter({
+    name: 'powerstore_scrub_copies_total', help: 'Node copies of history entries checked by the scrub, by node and state (ok, missing, corrupt, unreadable, unreachable)',
+    labelNames: ['node', 'state'] as const, registers: [this.registry],
+  });
+  readonly scrubHeals = new Counter({
+    name: 'powerstore_scrub_heals_total', help: 'Copies the scrub tried to heal, by node and outcome (healed: verified afterwards; failed)',
+    labelNames: ['node', 'outcome'] as const, registers: [this.registry],
+  });
+  readonly scrubRunning = new Gauge({
+    name: 'powerstore_scrub_running', help: '1 while a scrub pass runs',
+    registers: [this.registry],
+  });
+  readonly scrubLastPassSeconds = new Gauge({
+    name: 'powerstore_scrub_last_pass_seconds', help: 'Duration of the last completed scrub pass',
+    registers: [this.registry],
+  });
+  readonly scrubLastPassEnd = new Gauge({
+    name: 'powerstore_scrub_last_pass_end_timestamp_seconds', help: 'Unix time the last completed scrub pass ended',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -75,6 +105,8 @@ export class GatewayMetrics {
 export class NodeTally {
   readonly evidence = new Map<number, Map<EvidenceKind, number>>();
   readonly trouble = new Map<number, { count: number; last: string; at: number }>();
+  /** Reads each node answered behind the chosen value. */
+  readonly lag = new Map<number, number>();
 }
 
 export function protocolObserver(m: GatewayMetrics, tally: NodeTally, log: Logger): ProtocolObserver {
@@ -89,6 +121,10 @@ export function protocolObserver(m: GatewayMetrics, tally: NodeTally, log: Logge
       log.warn({ node: e.node, kind: e.kind, detail: e.detail }, 'evidence of node misbehaviour');
     },
     badHint: () => m.clockHints.inc({ result: 'bad_tag' }),
+    nodeLag: (node: number) => {
+      m.lag.inc({ node: String(node) });
+      tally.lag.set(node, (tally.lag.get(node) ?? 0) + 1);
+    },
     nodeTrouble: (node: number, what: string, err: unknown) => {
       m.trouble.inc({ node: String(node), what });
       const msg = err instanceof Error ? err.message : String(err);

@@ -7,13 +7,16 @@
 // random ids and registers by the hash of (namespace, key).
 //
 // No history entry is ever deleted here (garbage collection comes with read
-// pins), and lc is never deleted.
+// pins), and lc is never deleted. An entry's metadata never changes; its
+// fragment bytes change only when a heal replaces a copy that no longer
+// matches its own block list (replaceFragment, fragment-repair.ts).
 
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { equalBytes } from '../../shared/src/bytes.js';
 import type { Candidate } from '../../shared/src/protocol/candidate.js';
 import type { HistRecord, PartRef } from '../../shared/src/protocol/server.js';
 import { compareTs, type Timestamp } from '../../shared/src/protocol/timestamp.js';
@@ -95,6 +98,16 @@ const EMPTY = Buffer.alloc(0);
 /** UTF-8 never contains 0xff, so this is above every key of at most 1024 bytes. */
 const ABOVE_ALL_KEYS = Buffer.alloc(1100, 0xff);
 
+/** fsyncs a directory (a rename into it is durable once this resolves). */
+async function syncDir(dir: string): Promise<void> {
+  const dh = await open(dir, 'r');
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+}
+
 function splitHashes(b: Buffer): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < b.length; i += 32) out.push(b.subarray(i, i + 32));
@@ -133,6 +146,9 @@ export class DiskStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       fileUsed: this.db.prepare('SELECT 1 FROM hist WHERE frag_file = ? LIMIT 1'),
+      // Healing a corrupt copy (replaceFragment): fragment bytes and block list only.
+      replaceInline: this.db.prepare('UPDATE hist SET frag_inline = ?, blocks = ? WHERE reg = ? AND num = ? AND writer = ? AND op = ? AND frag_file IS NULL'),
+      replaceBlocks: this.db.prepare('UPDATE hist SET blocks = ? WHERE reg = ? AND num = ? AND writer = ? AND op = ?'),
       list: this.db.prepare(
         'SELECT reg, key, lc FROM regs WHERE ns = ? AND key >= ? AND key > ? AND key < ? AND lc IS NOT NULL ORDER BY key LIMIT ?',
       ),
@@ -214,13 +230,34 @@ export class DiskStore {
     const dir = join(this.dir, 'frags', sub);
     mkdirSync(dir, { recursive: true });
     await rename(stagingPath, join(dir, id));
-    const dh = await open(dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
+    await syncDir(dir);
     return join('frags', sub, id);
+  }
+
+  /**
+   * Heals a corrupt local copy of Hist[rec.ts] (fragment-repair.ts decided
+   * it is corrupt and that `frag` is a verified copy with block list
+   * `blocks`): replaces the fragment bytes, and the block list when the
+   * stored one no longer hashes to cc[i]. The entry's ts, N̄, D, vec, cc and
+   * meta are never touched (write-once). A file-backed fragment is replaced
+   * in place: the fsync'd staging file is renamed over it (atomic: a reader
+   * gets the old bytes or the new), then the directory is fsync'd. Every
+   * entry sharing the file (a write stored again under a new ts, DESIGN §4)
+   * has the same block list, so all of them get a good copy.
+   */
+  async replaceFragment(reg: Buffer, rec: StoredHist, frag: { staging: string } | { inline: Buffer }, blocks: Buffer): Promise<void> {
+    const { num, writer, op } = rec.ts;
+    if (rec.fragFile) {
+      if (!('staging' in frag)) throw new Error('a fragment file is replaced from a staging file');
+      const path = this.fragPath(rec.fragFile);
+      mkdirSync(dirname(path), { recursive: true }); // the file (and its folder) may be gone altogether
+      await rename(frag.staging, path);
+      await syncDir(dirname(path));
+      if (!equalBytes(blocks, rec.blocks)) await this.committer.run(() => this.stmts.replaceBlocks.run(blocks, reg, num, writer, op));
+    } else {
+      if (!('inline' in frag)) throw new Error('an inline fragment is replaced from memory');
+      await this.committer.run(() => this.stmts.replaceInline.run(frag.inline, blocks, reg, num, writer, op));
+    }
   }
 
   /**

@@ -15,6 +15,7 @@ import { regId } from '../../shared/src/protocol/register.js';
 import { judgeStore, type StoreCommit } from '../../shared/src/protocol/server.js';
 import { MISSING_PARTS } from '../../shared/src/protocol/node-messages.js';
 import { WireError } from '../../shared/src/protocol/wire.js';
+import { repairIfCorrupt } from './fragment-repair.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 
 /** Bytes between background flushes of a staging file. */
@@ -117,7 +118,8 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
     const reg = regId(ref.ns, ref.key);
     if (openMsg.from) return await storeFrom(ctx, reg, openMsg, commit);
     const blocks = hasher.finish();
-    const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, blocks, ctx.store.hist(reg, commit.ts));
+    const existing = ctx.store.hist(reg, commit.ts);
+    const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, blocks, existing);
     if (verdict.kind === 'reject') {
       ctx.metrics.rejectedStores.inc({ reason: verdict.reason });
       throw new NodeRequestError(409, 'store-rejected', verdict.reason);
@@ -139,6 +141,16 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
         await ctx.store.putHist(reg, ref.ns, ref.key, rec, { file }, commit.parts);
       }
       ctx.metrics.storedBytes.inc(staging.bytes);
+    } else if (existing) {
+      // A duplicate: a re-send or a heal (DESIGN §7). If this node's own copy
+      // has rotted, the verified incoming copy replaces its bytes; the
+      // entry's metadata stays as it was (fragment-repair.ts).
+      const fresh = { blocks, blockSize, bytes: staging.bytes, inline: staging.inline, path: staging.path, seal: () => staging.seal() };
+      if ((await repairIfCorrupt(ctx, reg, existing, fresh)) === 'replaced') {
+        // A staging file renamed over the entry's fragment file is gone from staging.
+        installed = existing.fragFile !== null && staging.path !== null;
+        ctx.metrics.storedBytes.inc(staging.bytes);
+      }
     }
     await ctx.store.settled(reg);
     return encodeTsAnswer(ctx.store.lc(reg)?.ts ?? null);

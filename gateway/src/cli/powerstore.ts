@@ -3,11 +3,15 @@
 //   gateways      the cluster's live gateways, as registered in Redis
 //   keys rotate   a new key epoch (rotate.ts): delivers every node its new
 //                 key, then switches all gateways' new writes to it
+//   heal          checks every node's copy of every stored write and
+//                 restores missing or corrupt ones (heal.ts, scrub.ts);
+//                 exit code 1 when something stays unhealthy
 //
 // Flags: --config FILE (a gateway config file: nodes, secrets, and its
 // "redis"/"kek" fields; the local cluster writes data/gateway.json),
 // --redis URL (POWERSTORE_REDIS_URL), --kek HEX (POWERSTORE_KEK), --json
-// (gateways), --wait-ms N (keys rotate). Errors are one line, exit code 2.
+// (gateways, heal), --wait-ms N (keys rotate), --dry-run and
+// --concurrency N (heal). Errors are one line, exit code 2.
 
 import { intFlag, parseFlags, runCli, stringFlag, type FlagValues } from '../../../shared/src/config.js';
 import { ConfigError } from '../../../shared/src/errors.js';
@@ -17,6 +21,7 @@ import { parseRedisUrl, redact, RedisLink } from '../redis/link.js';
 import { RedisKeys, type GatewayRecord } from '../redis/schema.js';
 import { parseKek } from '../redis/sealed.js';
 import { listGateways } from '../redis/writers.js';
+import { runHeal } from './heal.js';
 import { rotateKeys } from './rotate.js';
 
 const USAGE = `usage: powerstore <command> [flags]
@@ -25,14 +30,20 @@ commands:
   gateways       list the cluster's live gateways (from Redis)
   keys rotate    start a new key epoch: deliver each node its new key, then
                  switch every gateway's new writes to it (old epochs still verify)
+  heal           check every node's copy of every stored write (buckets, objects,
+                 delete markers, multipart parts and uploads); rebuild missing or
+                 corrupt copies from the other nodes. Prints a line per node;
+                 exit code 0 when all is healthy or healed, 1 otherwise
 
 flags:
   --config FILE  gateway config file (nodes, secrets, "redis", "kek");
                  the local cluster's is data/gateway.json
   --redis URL    Redis URL (env POWERSTORE_REDIS_URL; default: the config's)
   --kek HEX      key-encryption key, 64 hex digits (env POWERSTORE_KEK; default: the config's)
-  --json         gateways: one JSON array instead of a table
+  --json         gateways: one JSON array instead of a table; heal: the whole report as JSON
   --wait-ms N    keys rotate: how long to wait for every gateway to load the new epoch (default 30000)
+  --dry-run      heal: only check and report, change nothing
+  --concurrency N  heal: fragment checks and heals at once (default 4)
 `;
 
 const FLAGS = {
@@ -41,6 +52,8 @@ const FLAGS = {
   kek: { type: 'string', env: 'POWERSTORE_KEK', describe: 'key-encryption key (hex)' },
   json: { type: 'boolean', describe: 'JSON output' },
   'wait-ms': { type: 'string', describe: 'rotation wait for gateways' },
+  'dry-run': { type: 'boolean', describe: 'heal: report only' },
+  concurrency: { type: 'string', describe: 'heal: checks at once' },
   help: { type: 'boolean', describe: 'usage' },
 } as const;
 
@@ -110,6 +123,18 @@ async function rotate(s: Setup, waitMs: number): Promise<void> {
   }
 }
 
+async function heal(s: Setup, f: FlagValues): Promise<number> {
+  if (!s.cfg) throw new ConfigError('heal needs --config FILE: the gateway config file with the nodes and the keys (the local cluster\'s is data/gateway.json)');
+  const concurrency = intFlag(f.concurrency, 'concurrency', 1, 64, 4);
+  // Ctrl-C ends the pass early; the report then says it did not finish (exit code 1).
+  const ctl = new AbortController();
+  process.once('SIGINT', () => ctl.abort(new Error('interrupted')));
+  return runHeal({
+    cfg: s.cfg, dryRun: f['dry-run'] === true, concurrency, json: f.json === true, signal: ctl.signal,
+    out: (text) => process.stdout.write(text),
+  });
+}
+
 runCli(async () => {
   const argv = process.argv.slice(2);
   const firstFlag = argv.findIndex((a) => a.startsWith('-'));
@@ -124,6 +149,7 @@ runCli(async () => {
   const s = setup(f);
   if (command === 'gateways') await gateways(s, f.json === true);
   else if (command === 'keys rotate') await rotate(s, intFlag(f['wait-ms'], 'wait-ms', 0, 3_600_000, 30_000));
-  else throw new ConfigError(`unknown command "${command}" (commands: gateways, keys rotate; --help for usage)`);
+  else if (command === 'heal') process.exit(await heal(s, f));
+  else throw new ConfigError(`unknown command "${command}" (commands: gateways, keys rotate, heal; --help for usage)`);
   process.exit(0);
 });

@@ -1,0 +1,165 @@
+// Healing a corrupt local copy (fragment-repair.ts) on a real node server:
+// a duplicate store (the identical store message, as a heal sends it)
+// replaces a fragment that rotted on disk (flipped byte, truncated, deleted
+// file; an inline fragment in the database), leaves an intact copy alone,
+// and never lets a store with different metadata overwrite anything.
+
+import { strict as assert } from 'node:assert';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
+import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
+import { sha256 } from '../../shared/src/hash.js';
+import { SecretWriterKeyring } from '../../shared/src/keys.js';
+import { createLogger } from '../../shared/src/log.js';
+import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '../../shared/src/node-auth.js';
+import { computeD, makeVec, nonceHash } from '../../shared/src/protocol/candidate.js';
+import { prepareWrite } from '../../shared/src/protocol/client.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../shared/src/protocol/frames.js';
+import { encodeBlocksReq, encodeCommit, encodeOpen } from '../../shared/src/protocol/node-messages.js';
+import { clusterParams } from '../../shared/src/protocol/params.js';
+import { regId } from '../../shared/src/protocol/register.js';
+import type { Timestamp } from '../../shared/src/protocol/timestamp.js';
+import { DiskStore } from './disk-store.js';
+import { NodeMetrics } from './metrics.js';
+import { createNodeServer } from './server.js';
+
+const BLOCK = 64;
+
+describe('a heal replaces a corrupt local copy, and nothing else', () => {
+  const params = clusterParams(1);
+  const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
+  const key0 = keyring.nodeKey(0, 0)!;
+  const dir = mkdtempSync(join(tmpdir(), 'ps-repair-'));
+  let store: DiskStore;
+  let server: Server;
+  let url: string;
+  let op = 0;
+
+  const post = async (path: string, body: Buffer, stream = false): Promise<{ status: number; body: Buffer }> => {
+    const hash = stream ? STREAM_BODY : createHash('sha256').update(body).digest('hex');
+    const res = await request(`${url}${path}`, {
+      method: 'POST', body,
+      headers: { [AUTH_HEADER]: signRequest(key0, 0, 'POST', path, hash), [BODY_HASH_HEADER]: hash },
+    });
+    return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
+  };
+
+  /** A write of `frag` as node 0's fragment of register `key`: its store request body, reusable as a heal. */
+  const write = (key: string, frag: Buffer, meta = '{}') => {
+    const ref = { ns: 'b', key };
+    const h = new BlockHasher(BLOCK);
+    h.update(frag);
+    const cc = Array.from({ length: params.S }, () => sha256(Buffer.alloc(0)));
+    cc[0] = sha256(h.finish());
+    const w = prepareWrite(keyring, params, regId(ref.ns, ref.key), null, 'aaaaaaaaaaaaaaaa', ++op, cc, Buffer.from(meta));
+    const open = encodeOpen(ref, BLOCK);
+    const commit = encodeCommit({ ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta });
+    const body = Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_DATA, frag.length), frag, frameHeader(FRAME_COMMIT, commit.length), commit]);
+    return { ref, reg: regId(ref.ns, ref.key), ts: w.candidate.ts, body, frag, w };
+  };
+
+  /** The node's fragment as it serves it (no list). */
+  const served = async (ref: { ns: string; key: string }, ts: Timestamp, len: number): Promise<Buffer> => {
+    const r = await post('/v1/blocks', encodeBlocksReq({ ref, ts, from: 0, to: Math.ceil(len / BLOCK), withList: false }));
+    assert.equal(r.status, 200);
+    return r.body;
+  };
+
+  const fileOf = (reg: Buffer, ts: Timestamp): string => join(dir, 'store', store.hist(reg, ts)!.fragFile!);
+
+  before(async () => {
+    store = DiskStore.open(join(dir, 'store'), params.S);
+    server = createNodeServer({
+      index: 0, S: params.S, keys: keyring.nodeKeyring(0), store, log: createLogger('t', 'silent'),
+      metrics: new NodeMetrics(0), inlineMax: 100, maxFragmentBytes: 1 << 20,
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(() => {
+    server.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a flipped byte in a fragment file: the heal rewrites the file, metadata untouched', async () => {
+    const w = write('flip', randomBytes(1000));
+    assert.equal((await post('/v1/store', w.body, true)).status, 200);
+    const before = store.hist(w.reg, w.ts)!;
+    const path = fileOf(w.reg, w.ts);
+    const bad = readFileSync(path);
+    bad[500]! ^= 0x01;
+    writeFileSync(path, bad);
+    assert.ok(!(await served(w.ref, w.ts, 1000)).equals(w.frag), 'the node now serves a corrupt copy');
+
+    assert.equal((await post('/v1/store', w.body, true)).status, 200, 'the heal (an identical store) is acked');
+    assert.ok(readFileSync(path).equals(w.frag), 'the file holds the good bytes again, at the same path');
+    assert.ok((await served(w.ref, w.ts, 1000)).equals(w.frag));
+    const after = store.hist(w.reg, w.ts)!;
+    for (const f of ['nbar', 'd', 'meta', 'blocks'] as const) assert.ok(after[f].equals(before[f]), `${f} unchanged`);
+    assert.deepEqual(after.vec, before.vec);
+    assert.equal(after.fragFile, before.fragFile);
+    assert.equal(store.counts().histEntries, 1, 'one entry, no new one');
+  });
+
+  it('a truncated and a deleted fragment file are restored too', async () => {
+    const t = write('truncated', randomBytes(700));
+    const d = write('deleted', randomBytes(400));
+    for (const w of [t, d]) assert.equal((await post('/v1/store', w.body, true)).status, 200);
+    truncateSync(fileOf(t.reg, t.ts), 300);
+    rmSync(fileOf(d.reg, d.ts));
+    for (const w of [t, d]) {
+      assert.equal((await post('/v1/store', w.body, true)).status, 200);
+      assert.ok(readFileSync(fileOf(w.reg, w.ts)).equals(w.frag), `${w.ref.key}: restored`);
+    }
+  });
+
+  it('an inline fragment corrupted in the database is replaced', async () => {
+    const w = write('inline', randomBytes(60));
+    assert.equal((await post('/v1/store', w.body, true)).status, 200);
+    assert.equal(store.hist(w.reg, w.ts)!.fragFile, null, 'small: inline');
+    const bad = Buffer.from(w.frag);
+    bad[3]! ^= 0xff;
+    store.db.prepare('UPDATE hist SET frag_inline = ? WHERE reg = ?').run(bad, w.reg);
+    assert.ok(!store.hist(w.reg, w.ts)!.fragInline!.equals(w.frag));
+    assert.equal((await post('/v1/store', w.body, true)).status, 200);
+    assert.ok(store.hist(w.reg, w.ts)!.fragInline!.equals(w.frag));
+  });
+
+  it('an intact copy is left alone by a duplicate store', async () => {
+    const w = write('intact', randomBytes(900));
+    assert.equal((await post('/v1/store', w.body, true)).status, 200);
+    const path = fileOf(w.reg, w.ts);
+    const ino = statSync(path).ino;
+    assert.equal((await post('/v1/store', w.body, true)).status, 200);
+    assert.equal(statSync(path).ino, ino, 'same file: not rewritten');
+  });
+
+  it('a store with different metadata for an existing ts is refused, even over a corrupt copy', async () => {
+    const w = write('conflict', randomBytes(800));
+    assert.equal((await post('/v1/store', w.body, true)).status, 200);
+    const path = fileOf(w.reg, w.ts);
+    const bad = readFileSync(path);
+    bad[0]! ^= 0x01;
+    writeFileSync(path, bad);
+    // Same ts and fragment, other meta (so another D), properly MACed by a
+    // writer: everything checks out but write-once.
+    const meta = Buffer.from('{"other":true}');
+    const d = computeD(w.w.cc, meta);
+    const nbar = nonceHash(randomBytes(32));
+    const vec = makeVec(keyring, params, w.reg, w.ts, nbar, d);
+    const commit = encodeCommit({ ts: w.ts, nbar, d, vec, cc: w.w.cc, meta });
+    const open = encodeOpen(w.ref, BLOCK);
+    const body = Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_DATA, w.frag.length), w.frag, frameHeader(FRAME_COMMIT, commit.length), commit]);
+    const r = await post('/v1/store', body, true);
+    assert.equal(r.status, 409);
+    assert.match(r.body.toString(), /Hist entry exists with different content/);
+    assert.ok(readFileSync(path).equals(bad), 'nothing replaced by a conflicting store');
+    assert.equal(store.hist(w.reg, w.ts)!.meta.toString(), '{}');
+  });
+});
