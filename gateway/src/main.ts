@@ -1,11 +1,11 @@
 // Gateway process: `node dist/gateway/src/main.js --config FILE [--port P] [--host H]
-// [--redis URL --kek HEX]`. Logs one JSON line {"msg":"listening","port":...} once it serves.
+// [--redis URL --kek HEX] [--scrub-interval-s N]`. Logs one JSON line {"msg":"listening","port":...} once it serves.
 
 import { intFlag, parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
 import { hostname } from 'node:os';
 import { announceListening, createLogger } from '../../shared/src/log.js';
-import { loadGatewayConfig, withRedisFlags } from './config.js';
+import { loadGatewayConfig, MAX_SCRUB_INTERVAL_S, withRedisFlags } from './config.js';
 import { openGateway } from './gateway.js';
 
 runCli(async () => {
@@ -15,14 +15,19 @@ runCli(async () => {
     host: { type: 'string', env: 'POWERSTORE_HOST', describe: 'listen address' },
     redis: { type: 'string', env: 'POWERSTORE_REDIS_URL', describe: 'Redis URL (optional cache; overrides the config\'s "redis")' },
     kek: { type: 'string', env: 'POWERSTORE_KEK', describe: 'key-encryption key of the key ring in Redis, 64 hex digits' },
+    'scrub-interval-s': { type: 'string', env: 'POWERSTORE_SCRUB_INTERVAL_S', describe: 'background scrub: seconds between passes (0: off; overrides the config\'s "scrubIntervalS")' },
+    'unsafe-weakened-read': { type: 'boolean', describe: 'TESTS ONLY: deliberately non-linearizable reads (the nemesis suite\'s control)' },
   });
   const path = stringFlag(f.config);
   if (!path) throw new ConfigError('--config is required');
   const port = intFlag(f.port, 'port', 0, 65535, 9000);
   const host = stringFlag(f.host) ?? '127.0.0.1';
-  const cfg = withRedisFlags(loadGatewayConfig(path), { redis: stringFlag(f.redis), kek: stringFlag(f.kek) });
+  const loaded = withRedisFlags(loadGatewayConfig(path), { redis: stringFlag(f.redis), kek: stringFlag(f.kek) });
+  const cfg = { ...loaded, scrubIntervalS: intFlag(f['scrub-interval-s'], 'scrub-interval-s', 0, MAX_SCRUB_INTERVAL_S, loaded.scrubIntervalS ?? 0) };
   const log = createLogger('gateway');
-  const gw = await openGateway(cfg, log);
+  const weakenedRead = f['unsafe-weakened-read'] === true;
+  if (weakenedRead) log.warn('--unsafe-weakened-read: reads are deliberately NOT linearizable (test control)');
+  const gw = await openGateway(cfg, log, { weakenedRead });
   await new Promise<void>((resolve, reject) => {
     gw.server.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`cannot listen on ${host}:${port}: ${e.code}`)));
     gw.server.listen(port, host, resolve);

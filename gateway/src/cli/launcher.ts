@@ -40,6 +40,10 @@ export interface LaunchOptions {
   readonly domain?: string;
   /** Redis URL the gateways share (a cache: live writers, key ring, clock hints). */
   readonly redis?: string;
+  /** More S3 users (from a credentials file), beside the cluster's own. */
+  readonly users?: readonly Credential[];
+  /** TESTS ONLY: gateways with deliberately non-linearizable reads (the nemesis control). */
+  readonly weakenedRead?: boolean;
   /** Number of gateway processes (default 1), on ports port, port+1, … (or free ports when port is 0). */
   readonly gateways?: number;
 }
@@ -166,7 +170,7 @@ export class LocalCluster {
       secrets: this.state.secrets,
       currentEpoch: this.state.currentEpoch,
       nodes: this.nodes.map((n) => n.url),
-      credentials: this.state.credentials,
+      credentials: [...this.state.credentials, ...(this.opts.users ?? []).filter((u) => !this.state.credentials.some((c) => c.accessKey === u.accessKey))],
       ...(this.opts.blockSize ? { blockSize: this.opts.blockSize } : {}),
       ...(this.tlsFiles ? { tlsCert: this.tlsFiles.cert, tlsKey: this.tlsFiles.key } : {}),
       ...(this.opts.domain ? { domain: this.opts.domain } : {}),
@@ -180,7 +184,8 @@ export class LocalCluster {
   async startGateway(i: number): Promise<void> {
     const name = i === 0 ? 'gateway' : `gateway-${i}`;
     const child = await spawnChild(name, GATEWAY_SCRIPT,
-      ['--config', this.gatewayConfigPath, '--port', String(this.gatewayPorts[i] ?? 0), '--host', this.opts.host ?? '127.0.0.1'],
+      ['--config', this.gatewayConfigPath, '--port', String(this.gatewayPorts[i] ?? 0), '--host', this.opts.host ?? '127.0.0.1',
+        ...(this.opts.weakenedRead ? ['--unsafe-weakened-read'] : [])],
       join(this.opts.dataDir, 'logs', `${name}.log`), this.env());
     this.gateways[i] = child;
     this.gatewayPorts[i] = child.port;

@@ -98,8 +98,10 @@ export class StripeReader {
   ) {
     const { k, S } = ctx.params;
     const proven = v.proven();
-    // Preference: data-shard nodes first (no decoding), then proven holders, then the rest.
-    const rank = (i: number): number => (i < k ? 0 : 2) + (proven.has(i) ? 0 : 1);
+    // Preference: nodes that proved in filter they hold the write (they are
+    // up and answering), data-shard nodes first among them (no decoding);
+    // then the rest. A silent node never proves anything, so it is tried last.
+    const rank = (i: number): number => (proven.has(i) ? 0 : 2) + (i < k ? 0 : 1);
     this.order = [...Array(S).keys()].filter((i) => !exclude.has(i)).sort((a, b) => rank(a) - rank(b));
   }
 
