@@ -8,6 +8,7 @@ import { intFlag, parseFlags, runCli, stringFlag } from '../../../shared/src/con
 import { MAX_T } from '../../../shared/src/protocol/params.js';
 import { ConfigError } from '../../../shared/src/errors.js';
 import { LocalCluster } from './launcher.js';
+import { loadCredentialsFile } from './credentials-file.js';
 import { parseRedisUrl, redact } from '../redis/link.js';
 
 runCli(async () => {
@@ -24,6 +25,7 @@ runCli(async () => {
     domain: { type: 'string', env: 'POWERSTORE_DOMAIN', describe: 'base domain for virtual-hosted style (bucket.DOMAIN)' },
     redis: { type: 'string', env: 'POWERSTORE_REDIS_URL', describe: 'Redis URL the gateways share (optional cache)' },
     gateways: { type: 'string', env: 'POWERSTORE_GATEWAYS', describe: 'number of gateways, on ports P, P+1, …' },
+    credentials: { type: 'string', env: 'POWERSTORE_CREDENTIALS', describe: 'JSON file of more S3 users: [{accessKey, secretKey, user}]' },
     faulty: { type: 'string', multiple: true, describe: 'INDEX:MODE[,MODE]: make node INDEX misbehave on purpose (tests, demos)' },
   });
   const t = f.t === undefined ? undefined : intFlag(f.t, 't', 1, MAX_T, 1);
@@ -46,6 +48,8 @@ runCli(async () => {
     }
   }
   const gateways = intFlag(f.gateways, 'gateways', 1, 64, 1);
+  const credentialsFile = stringFlag(f.credentials);
+  const users = credentialsFile ? loadCredentialsFile(resolve(credentialsFile)) : [];
   const faulty = new Map<number, string[]>();
   for (const spec of (f.faulty as string[] | undefined) ?? []) {
     const m = /^(\d+):([a-z-]+(,[a-z-]+)*)$/.exec(spec);
@@ -64,6 +68,7 @@ runCli(async () => {
     ...(redis ? { redis } : {}),
     gateways,
     ...(faulty.size ? { faulty } : {}),
+    ...(users.length ? { users } : {}),
   });
   const c = cluster.credentials;
   const { t: tt, S } = cluster.params;
