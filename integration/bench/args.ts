@@ -11,15 +11,17 @@ export interface BenchArgs {
   readonly quick: boolean;
   /** Adds a 2 GiB put and get, checking the gateway's 256 MiB memory bound. */
   readonly big: boolean;
+  /** Runs with a local redis-server shared by the gateways (clock hints: two-round writes). */
+  readonly redis: boolean;
   readonly help: boolean;
 }
 
-export const USAGE = 'usage: npm run bench -- [--quick] [--big] [--t N], N from 1 to ' + MAX_T;
+export const USAGE = 'usage: npm run bench -- [--quick] [--big] [--redis] [--t N], N from 1 to ' + MAX_T;
 
 export class UsageError extends Error {}
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  let values: { t?: string; quick?: boolean; big?: boolean; help?: boolean };
+  let values: { t?: string; quick?: boolean; big?: boolean; redis?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -29,6 +31,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         t: { type: 'string' },
         quick: { type: 'boolean' },
         big: { type: 'boolean' },
+        redis: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -44,5 +47,5 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     }
     t = Number(values.t);
   }
-  return { t, quick: values.quick ?? false, big: values.big ?? false, help: values.help ?? false };
+  return { t, quick: values.quick ?? false, big: values.big ?? false, redis: values.redis ?? false, help: values.help ?? false };
 }

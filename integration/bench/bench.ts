@@ -42,8 +42,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  process.stderr.write(`bench: starting a cluster with t=${args.t}\n`);
-  return withCluster(args.t, (tc) => bench(args, tc));
+  process.stderr.write(`bench: starting a cluster with t=${args.t}${args.redis ? ' and Redis' : ''}\n`);
+  return withCluster(args.t, (tc) => bench(args, tc), { redis: args.redis });
 }
 
 main().then(

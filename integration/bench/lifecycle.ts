@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { startTestRedis } from '../harness/redis.js';
 
 let interruptedBy: NodeJS.Signals | null = null;
 
@@ -15,15 +16,18 @@ export function interrupted(): boolean {
   return interruptedBy !== null;
 }
 
-export async function withCluster<T>(t: number, body: (tc: TestCluster) => Promise<T>): Promise<T> {
+export async function withCluster<T>(t: number, body: (tc: TestCluster) => Promise<T>, opts: { redis?: boolean } = {}): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'ps-bench-'));
-  const starting = startTestCluster({ t, dataDir: dir });
+  // With --redis: a local redis-server the gateway shares (clock hints).
+  const redis = opts.redis ? await startTestRedis() : null;
+  const starting = startTestCluster({ t, dataDir: dir, ...(redis ? { redis: redis.url } : {}) });
   let cleaned: Promise<void> | undefined;
   const cleanup = (): Promise<void> => (cleaned ??= (async () => {
     // A signal may come while the cluster is still starting: wait for it, so
     // no process outlives the bench.
     const tc = await starting.catch(() => null);
     await tc?.dispose();
+    await redis?.dispose();
     rmSync(dir, { recursive: true, force: true });
   })());
 

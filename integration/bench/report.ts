@@ -104,10 +104,11 @@ export function peaksLine(p: Peaks): string {
   return `gateway ${gatewayPeak(p).toFixed(1)} MiB, largest node ${nodeMax(p).toFixed(1)} MiB`;
 }
 
-export function json(t: number, results: readonly PhaseResult[], overall: Peaks): string {
+export function json(t: number, results: readonly PhaseResult[], overall: Peaks, redis = false): string {
   return JSON.stringify({
     bench: 'powerstore',
     t,
+    ...(redis ? { redis: true } : {}),
     results: results.map(row),
     peak_rss_mb: { gateway: round(gatewayPeak(overall), 1), node_max: round(nodeMax(overall), 1) },
   });
@@ -142,5 +143,5 @@ export function summary(s: SummaryInput): string[] {
     // A run that lost or corrupted an object has no numbers worth comparing: no JSON.
     return [...out, `FAILED: ${s.failed.message}`, `  peak RSS during that phase: ${peaksLine(s.failed.peaks)}`];
   }
-  return [...out, json(s.args.t, s.results, s.overall)];
+  return [...out, json(s.args.t, s.results, s.overall, s.args.redis)];
 }
