@@ -131,6 +131,8 @@ interface ModeCase {
   /** Evidence kinds that must be held against the faulty node (empty: none at all may be). */
   readonly proves: readonly EvidenceKind[];
   readonly env?: NodeJS.ProcessEnv;
+  /** Reads must see the node answer behind the value they chose: counted as lag, in metrics and health. */
+  readonly lags?: boolean;
   /** Looks at the node's lie directly on the wire, after the workload. */
   readonly wire?: (tc: TestCluster, bucket: string, held: Map<string, Buffer>) => Promise<void>;
 }
@@ -173,7 +175,7 @@ const CASES: readonly ModeCase[] = [
   },
   { mode: 'wrong-cc', node: 3, proves: ['bad-listing'] },
   {
-    mode: 'stale', node: 3, proves: [],
+    mode: 'stale', node: 3, proves: [], lags: true,
     async wire(tc, bucket) {
       assert.equal(await collect(tc, 3, bucket, 'a'), null, 'the stale node reports the register as it was at its start (empty)');
       assert.ok(await collect(tc, 0, bucket, 'a'));
@@ -182,7 +184,7 @@ const CASES: readonly ModeCase[] = [
     },
   },
   {
-    mode: 'replay', node: 3, proves: [],
+    mode: 'replay', node: 3, proves: [], lags: true,
     async wire(tc, bucket) {
       for (const key of KEYS) {
         const old = (await collect(tc, 3, bucket, key))!;
@@ -251,6 +253,12 @@ describe('real storage nodes in fault modes (t=1)', () => {
         for (const k of c.proves) assert.ok((against[k] ?? 0) > 0, `evidence ${k} against node ${c.node} (held: ${JSON.stringify(against)})`);
         for (let n = 0; n < S; n++) {
           if (n !== c.node) assert.deepEqual(await evidenceByKind(tc, n), {}, `no evidence against correct node ${n}`);
+        }
+        if (c.lags) {
+          const lag = await metric(tc.cluster.endpoint, 'powerstore_node_lag_total', { node: String(c.node) });
+          assert.ok(lag > 0, `reads saw node ${c.node} behind (lag ${lag})`);
+          const health = await (await fetch(`${tc.cluster.endpoint}/_powerstore/health`)).json() as { nodes: { index: number; lagging: number }[] };
+          assert.equal(health.nodes.find((n) => n.index === c.node)!.lagging, lag, 'the health report counts the same lag');
         }
 
         // Switched off, the node is honest again: its stored state was never

@@ -35,6 +35,8 @@ export interface NodeReport {
   readonly histEntries?: number;
   readonly error?: string;
   readonly evidence: Record<string, number>;
+  /** Reads this node answered with an older value than the one chosen: a sign it missed writes. */
+  readonly lagging: number;
   readonly trouble: { count: number; last: string; at: string } | null;
 }
 
@@ -51,7 +53,8 @@ export async function healthReport(
     const evidence = Object.fromEntries(tally.evidence.get(n.index) ?? []);
     const t = tally.trouble.get(n.index);
     const trouble = t ? { count: t.count, last: t.last, at: new Date(t.at).toISOString() } : null;
-    const base = { index: n.index, ...(n.url ? { url: n.url } : {}), evidence, trouble };
+    const lagging = tally.lag.get(n.index) ?? 0;
+    const base = { index: n.index, ...(n.url ? { url: n.url } : {}), evidence, lagging, trouble };
     try {
       const h = await withTimeout(2000, undefined, (signal) => n.health(signal));
       return { ...base, up: h.ok, latencyMs: Math.round((performance.now() - started) * 100) / 100, registers: h.registers, histEntries: h.histEntries };

@@ -20,6 +20,8 @@ export interface ProtocolObserver {
   nodeTrouble(node: number, what: string, err: unknown): void;
   /** A clock hint whose tag did not verify (ignored). */
   badHint?(): void;
+  /** A node answered a read with a value older than the one chosen: it lags. */
+  nodeLag?(node: number): void;
 }
 
 export interface ProtocolTimeouts {
@@ -40,6 +42,8 @@ export interface ClockHintSource {
 }
 
 export interface ProtocolContext {
+  /** The nemesis suite's control only (weakened-read.ts): reads that are NOT linearizable. */
+  readonly weakenedRead?: boolean;
   /** Clock hints for two-round writes; absent: every write runs clock. */
   readonly hints?: ClockHintSource;
   readonly params: ClusterParams;

@@ -112,6 +112,8 @@ for (const t of [1, 2]) {
         assert.deepEqual(await get(gw, 'a'), Buffer.from(`v${v}`));
       }
       assert.deepEqual(cl.evidence, [], 'old valid candidates are lag, not evidence');
+      for (let i = 0; i < t; i++) assert.ok((cl.lag.get(i) ?? 0) >= 4, `node ${i} counted as lagging (${cl.lag.get(i) ?? 0})`);
+      for (let i = t; i < cl.params.S; i++) assert.equal(cl.lag.get(i) ?? 0, 0, `honest node ${i} never lags`);
     });
 
     it('candidates with t corrupted vec entries are re-signed; fully corrupted ones dropped', async () => {

@@ -7,7 +7,7 @@ import { regId } from '../../../shared/src/protocol/register.js';
 import type { RegRef } from '../../../shared/src/node-api.js';
 import { ReadState, type FilterAnswer } from '../../../shared/src/protocol/client.js';
 import type { StoredValue } from './restore.js';
-import { normalise, type Candidate } from '../../../shared/src/protocol/candidate.js';
+import type { Candidate } from '../../../shared/src/protocol/candidate.js';
 import { QuorumError } from '../../../shared/src/errors.js';
 import { randomHex } from '../../../shared/src/random.js';
 import { setMaxListeners } from 'node:events';
@@ -17,6 +17,7 @@ import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import { tsToWire } from '../../../shared/src/protocol/wire.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { quorumCall } from './quorum.js';
+import { weakenedRead } from './weakened-read.js';
 import { reportError } from './writer.js';
 
 export interface ReadResult {
@@ -55,6 +56,10 @@ async function countedRead(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal
 }
 
 async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal): Promise<ReadResult | null> {
+  if (ctx.weakenedRead) {
+    const r = await weakenedRead(ctx, ref, op, signal);
+    if (r !== 'fallback') return r;
+  }
   const reg = regId(ref.ns, ref.key);
   const state = new ReadState(ctx.params, ctx.keys, reg);
   const readId = randomHex(12);
@@ -62,6 +67,7 @@ async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abort
     for (const e of state.evidence.splice(0)) ctx.observer.evidence(e);
   };
 
+  const lag = new LagWatch(ctx);
   ctx.observer.round(op, 'collect');
   await quorumCall(ctx.nodes, (n, sig) => n.collect(ref, readId, sig), {
     need: ctx.params.q,
@@ -72,9 +78,9 @@ async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abort
     onError: (n, e) => reportError(ctx, n, 'collect', e),
     // Too late for C, but a non-authentic candidate is still evidence.
     onLate: (node, lc) => {
-      if (lc && !normalise(ctx.keys, ctx.params, reg, lc)) {
-        ctx.observer.evidence({ node, kind: 'bad-mac', detail: 'collect answered a non-authentic candidate' });
-      }
+      state.noteCollected(node, lc);
+      flush();
+      lag.answered(node, state);
     },
   });
   flush();
@@ -86,7 +92,7 @@ async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abort
 
   // filter, rerun with a larger C after each GONE answer (at most S times).
   for (let round = 0; round <= ctx.params.S; round++) {
-    const d = await filterRound(ctx, ref, readId, state, op, signal).finally(flush);
+    const d = await filterRound(ctx, ref, readId, state, op, signal, lag).finally(flush);
     if (d === 'rerun') continue;
     if (d.kind === 'empty') {
       releasePins(ctx, ref, readId);
@@ -94,14 +100,42 @@ async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abort
     }
     if (d.kind === 'wait') throw new QuorumError('filter', state.answered, ctx.params.q);
     ctx.hints?.put(reg.toString('hex'), tsToWire(d.c.ts));
+    lag.chose(d.c, state.behind(d.c));
     return { ref, c: d.c, cc: d.cc, meta: d.meta, state, readId };
   }
   throw new QuorumError('filter (too many GONE answers)', state.answered, ctx.params.q);
 }
 
+/**
+ * Reports nodes that answered filter with a value older than the one the
+ * read chose (lag, never evidence): those among the deciding answers, and
+ * stragglers whose answer arrives after the decision, once per node.
+ */
+class LagWatch {
+  private chosen: Candidate | undefined;
+  private readonly reported = new Set<number>();
+  constructor(private readonly ctx: ProtocolContext) {}
+
+  chose(c: Candidate, behind: readonly number[]): void {
+    this.chosen = c;
+    for (const n of behind) this.report(n);
+  }
+
+  /** After a straggler's answer is added to the read state. */
+  answered(node: number, state: ReadState): void {
+    if (this.chosen && state.isBehind(node, this.chosen)) this.report(node);
+  }
+
+  private report(node: number): void {
+    if (this.reported.has(node)) return;
+    this.reported.add(node);
+    this.ctx.observer.nodeLag?.(node);
+  }
+}
+
 /** One filter round over the current C; 'rerun' when a GONE answer grew C. */
 async function filterRound(
-  ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState, op: OpKind, signal: AbortSignal,
+  ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState, op: OpKind, signal: AbortSignal, lag: LagWatch,
 ): Promise<ReturnType<ReadState['decision']> | 'rerun'> {
   state.newRound();
   const C = state.candidates();
@@ -116,6 +150,7 @@ async function filterRound(
     if (!live) return; // an answer of an earlier round
     const before = state.answered;
     state.addFilterAnswer(node, ans);
+    lag.answered(node, state);
     // Evidence is reported as soon as found, late answers' included.
     for (const e of state.evidence.splice(0)) ctx.observer.evidence(e);
     if (state.answered > before) counted.add(node);

@@ -96,6 +96,8 @@ export class ReadState {
   private readonly W = new Map<number, FilterAnswer>();
   /** Per candidate: the nodes that answered it with matching cc/meta/blocks. */
   private readonly proven = new Map<string, Map<number, Holder>>();
+  /** Each node's authentic collect answer (its lc), for lag. */
+  private readonly collected = new Map<number, Timestamp | null>();
   private readonly described = new Map<string, { cc: readonly Buffer[]; meta: Buffer }>();
   readonly evidence: Evidence[] = [];
 
@@ -107,14 +109,29 @@ export class ReadState {
 
   /** collect: adds node's lc after normalisation; a non-authentic one is evidence. */
   addCollected(node: number, lc: Candidate | null): void {
-    if (lc === null) return;
+    const n = this.noteCollected(node, lc);
+    if (!n) return;
+    const key = tsKey(n.ts);
+    if (!this.C.has(key)) this.C.set(key, n);
+  }
+
+  /**
+   * Records what a node's collect answer says it holds (for lag: behind),
+   * without adding it to C: the normalised candidate, or null when it holds
+   * none or answered a non-authentic one (evidence).
+   */
+  noteCollected(node: number, lc: Candidate | null): Candidate | null {
+    if (lc === null) {
+      this.collected.set(node, null);
+      return null;
+    }
     const n = normalise(this.keys, this.params, this.reg, lc);
     if (!n) {
       this.evidence.push({ node, kind: 'bad-mac', detail: `collect answered non-authentic ${tsKey(lc.ts)}` });
-      return;
+      return null;
     }
-    const key = tsKey(n.ts);
-    if (!this.C.has(key)) this.C.set(key, n);
+    this.collected.set(node, n.ts);
+    return n;
   }
 
   /** The normalised candidate set to send in filter. */
@@ -197,6 +214,31 @@ export class ReadState {
   }
 
   /** Every node that proved it holds the given write (filter answers, late ones included). */
+  /**
+   * Nodes whose answers show they missed the write `c` the read chose (lag,
+   * as a stale, partitioned or replaying node shows; never evidence): a
+   * collect answer older than c, or a filter answer in this round with an
+   * older timestamp or with c's own but no proof of holding it (a node that
+   * lacks c's history entry still vouches for its tag).
+   */
+  behind(c: Candidate): number[] {
+    return [...new Set([...this.collected.keys(), ...this.W.keys()])].filter((n) => this.isBehind(n, c));
+  }
+
+  /** Whether `node`'s answers so far show it missed `c` (see behind). */
+  isBehind(node: number, c: Candidate): boolean {
+    if (this.collected.has(node) && compareTs(this.collected.get(node)!, c.ts) < 0) return true;
+    const a = this.W.get(node);
+    if (!a || a.gone) return false;
+    const order = compareTs(a.ts, c.ts);
+    return order < 0 || (order === 0 && !this.proven.get(tsKey(c.ts))?.has(node));
+  }
+
+  /** cc and meta some node described `c` with (checked against its D), if any did. */
+  descriptionOf(c: Candidate): { cc: readonly Buffer[]; meta: Buffer } | undefined {
+    return this.described.get(tsKey(c.ts));
+  }
+
   holdersOf(c: Candidate): Holder[] {
     return [...(this.proven.get(tsKey(c.ts))?.values() ?? [])];
   }

@@ -20,6 +20,8 @@ export interface SimCluster {
   /** What gateways talk to: the sims, or wrappers installed with `wrap`. */
   readonly nodes: NodeApi[];
   readonly evidence: Evidence[];
+  /** Reads that found each node behind the value chosen (observer.nodeLag). */
+  readonly lag: Map<number, number>;
   readonly rounds: Map<OpKind, number>;
   readonly operations: Map<OpKind, number>;
   /** A fresh gateway (its own writer id and op counter) over the same nodes. */
@@ -33,11 +35,12 @@ export function simCluster(t: number): SimCluster {
   const sims = Array.from({ length: params.S }, (_, i) => new SimNode(i, keyring.nodeKeyring(i), params.S));
   const nodes: NodeApi[] = [...sims];
   const evidence: Evidence[] = [];
+  const lag = new Map<number, number>();
   const rounds = new Map<OpKind, number>();
   const operations = new Map<OpKind, number>();
   const coder = createCoder(params.k, params.S - params.k);
   return {
-    params, keyring, sims, nodes, evidence, rounds, operations,
+    params, keyring, sims, nodes, evidence, lag, rounds, operations,
     gateway(opts = {}) {
       let op = 0;
       return {
@@ -52,6 +55,7 @@ export function simCluster(t: number): SimCluster {
           round: (kind) => rounds.set(kind, (rounds.get(kind) ?? 0) + 1),
           operation: (kind) => operations.set(kind, (operations.get(kind) ?? 0) + 1),
           evidence: (e) => evidence.push(e),
+          nodeLag: (n) => lag.set(n, (lag.get(n) ?? 0) + 1),
           nodeTrouble: () => undefined,
         },
       };
