@@ -12,6 +12,8 @@ import type { IncomingMessage } from 'node:http';
 import { createCoder } from '../../shared/src/erasure/ronomon-coder.js';
 import { SecretWriterKeyring } from '../../shared/src/keys.js';
 import type { Logger } from '../../shared/src/log.js';
+import type { Express } from 'express';
+import type { Census } from './admin/health.js';
 import { createApp } from './app.js';
 import { BucketRegistry } from './buckets.js';
 import type { GatewayConfig } from './config.js';
@@ -26,10 +28,13 @@ import type { RequestBody } from './s3/context.js';
 import { openBody } from './s3/body/verified-body.js';
 import { DigestPool, InlineDigester } from './s3/body/digest-worker.js';
 import { localCache, openRedisCache, type GatewayCache } from './redis/cache.js';
+import { Scrubber } from './scrub.js';
 
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
 /** Bodies up to this size hash on the main thread. */
 const INLINE_DIGEST_MAX = 256 * 1024;
+/** Fragment checks the background scrub runs at once: low, so client traffic keeps the nodes. */
+const SCRUB_CONCURRENCY = 2;
 
 export interface RunningGateway {
   readonly server: Server;
@@ -56,9 +61,9 @@ function readPem(path: string, what: string): Buffer {
  * start on a wrong KEK (ConfigError), and serves without Redis if it does
  * not answer. Without `cfg.redis`, the same as buildGateway.
  */
-export async function openGateway(cfg: GatewayConfig, log: Logger): Promise<RunningGateway> {
+export async function openGateway(cfg: GatewayConfig, log: Logger, opts: { weakenedRead?: boolean } = {}): Promise<RunningGateway> {
   const metrics = new GatewayMetrics();
-  if (!cfg.redis) return buildGateway(cfg, log, { metrics });
+  if (!cfg.redis) return buildGateway(cfg, log, { metrics, ...opts });
   if (!cfg.kek) throw new ConfigError('Redis needs a key-encryption key (--kek)');
   const cache = await openRedisCache({
     url: cfg.redis, kek: cfg.kek, secrets: cfg.secrets, currentEpoch: cfg.currentEpoch, log,
@@ -72,10 +77,10 @@ export async function openGateway(cfg: GatewayConfig, log: Logger): Promise<Runn
       onHint: (result) => metrics.clockHints.inc({ result }),
     },
   });
-  return buildGateway(cfg, log, { metrics, cache });
+  return buildGateway(cfg, log, { metrics, cache, ...opts });
 }
 
-export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?: GatewayMetrics; cache?: GatewayCache } = {}): RunningGateway {
+export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?: GatewayMetrics; cache?: GatewayCache; weakenedRead?: boolean } = {}): RunningGateway {
   const cache = parts.cache ?? localCache(new SecretWriterKeyring(cfg.secrets, cfg.currentEpoch), [...cfg.secrets.keys()].sort((a, b) => a - b));
   const keys = cache.keys;
   const { params } = cfg;
@@ -96,37 +101,22 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     timeouts: DEFAULT_TIMEOUTS,
     observer: protocolObserver(metrics, tally, log),
     hints: cache.hints,
+    ...(parts.weakenedRead ? { weakenedRead: true } : {}),
   };
-  const digester = new DigestPool();
-  const inline = new InlineDigester();
-  const creds = new StaticCredentialStore(cfg.credentials);
-  const now = (): number => Date.now();
-  const s3 = {
-    config: { region: cfg.region, ...(cfg.domain ? { domain: cfg.domain } : {}), maxObjectBytes: MAX_OBJECT_BYTES },
-    objects: new ObjectStore(ctx),
-    multipart: new MultipartStore(ctx),
-    buckets: new BucketRegistry(ctx),
-    log, creds, now,
-  };
-  const app = createApp({
-    s3,
-    edge: {
-      creds,
-      now,
-      metrics,
-      // Small bodies hash inline: a round trip to the worker costs more than MD5 of a few KiB.
-      openBody: (req: IncomingMessage, auth: AuthResult, maxBytes: number): RequestBody => {
-        const len = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? NaN);
-        return openBody(req, auth, { maxBytes, digester: len <= INLINE_DIGEST_MAX ? inline : digester });
-      },
-    },
-    params, nodes, tally, metrics, writerId: ctx.writerId,
+  const { app, close: closeApp } = assembleApp(ctx, {
+    region: cfg.region, ...(cfg.domain ? { domain: cfg.domain } : {}), credentials: cfg.credentials,
+    log, metrics, tally,
     // Listing first: its outcome (a timeout on a hung Redis) is part of the status.
     census: async () => {
       const gateways = await cache.gateways();
       return { redis: cache.status(), gateways };
     },
   });
+  // The optional background scrub (scrub.ts): off unless an interval is set.
+  const scrubber = cfg.scrubIntervalS
+    ? new Scrubber(ctx, { intervalMs: cfg.scrubIntervalS * 1000, concurrency: SCRUB_CONCURRENCY, log: log.child({ component: 'scrub' }), metrics })
+    : null;
+  scrubber?.start();
   const serverOpts = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: 16 * 1024 };
   const server = cfg.tls
     ? createHttpsServer({ ...serverOpts, cert: readPem(cfg.tls.cert, 'TLS certificate'), key: readPem(cfg.tls.key, 'TLS key') }, app)
@@ -137,9 +127,55 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     async close() {
       server.close();
       server.closeAllConnections();
+      await scrubber?.stop();
       await cache.close();
       await Promise.all(nodes.map((n) => n.close()));
-      await digester.close();
+      await closeApp();
     },
   };
+}
+
+export interface AppOptions {
+  readonly region: string;
+  readonly domain?: string;
+  readonly credentials: ConstructorParameters<typeof StaticCredentialStore>[0];
+  readonly log: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly tally: NodeTally;
+  readonly census?: Census;
+  readonly now?: () => number;
+}
+
+/**
+ * The S3 services and HTTP app over a protocol context, whatever its nodes
+ * are: remote ones here, simulated ones in the handler tests (app.test.ts).
+ */
+export function assembleApp(ctx: ProtocolContext, o: AppOptions): { app: Express; close: () => Promise<void> } {
+  const digester = new DigestPool();
+  const inline = new InlineDigester();
+  const creds = new StaticCredentialStore(o.credentials);
+  const now = o.now ?? ((): number => Date.now());
+  const s3 = {
+    config: { region: o.region, ...(o.domain ? { domain: o.domain } : {}), maxObjectBytes: MAX_OBJECT_BYTES },
+    objects: new ObjectStore(ctx),
+    multipart: new MultipartStore(ctx),
+    buckets: new BucketRegistry(ctx),
+    log: o.log, creds, now,
+  };
+  const app = createApp({
+    s3,
+    edge: {
+      creds,
+      now,
+      metrics: o.metrics,
+      // Small bodies hash inline: a round trip to the worker costs more than MD5 of a few KiB.
+      openBody: (req: IncomingMessage, auth: AuthResult, maxBytes: number): RequestBody => {
+        const len = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? NaN);
+        return openBody(req, auth, { maxBytes, digester: len <= INLINE_DIGEST_MAX ? inline : digester });
+      },
+    },
+    params: ctx.params, nodes: ctx.nodes, tally: o.tally, metrics: o.metrics, writerId: ctx.writerId,
+    ...(o.census ? { census: o.census } : {}),
+  });
+  return { app, close: () => digester.close() };
 }
