@@ -45,7 +45,7 @@ describe('gateway memory bound', () => {
   });
   after(() => tc?.dispose());
 
-  it(`stays under ${BOUND_MB} MB of RSS while 2 GiB is put and got back`, async () => {
+  it(`stays under ${BOUND_MB} MB of RSS while 2 GiB is put and got back`, async (t) => {
     const pid = tc.cluster.gateway!.proc.pid!;
     const src = source();
     await tc.s3.send(new PutObjectCommand({ Bucket: 'memory', Key: 'two-gib', Body: src.stream, ContentLength: SIZE }));
@@ -59,6 +59,7 @@ describe('gateway memory bound', () => {
     assert.equal(n, SIZE);
     assert.equal(h.digest('hex'), src.digest(), 'the same 2 GiB came back');
     const peak = peakRssMb(pid);
+    t.diagnostic(`gateway peak RSS ${peak.toFixed(1)} MB`);
     assert.ok(peak < BOUND_MB, `gateway peak RSS ${peak.toFixed(1)} MB`);
   });
 });

@@ -12,7 +12,11 @@ export type DigestRequest =
   | { t: 'cancel'; id: number };
 
 export type DigestReply =
-  /** `n` bytes of job `id` were hashed (sent for every update, even of a cancelled job). */
-  | { t: 'ack'; id: number; n: number }
+  /**
+   * `n` bytes of job `id` were hashed (sent for every update, even of a
+   * cancelled job); `data` is the update's buffer, transferred back so the
+   * main thread can reuse it instead of leaving garbage in both heaps.
+   */
+  | { t: 'ack'; id: number; n: number; data: Uint8Array }
   | { t: 'done'; id: number; digests: Partial<Record<DigestAlg, Uint8Array>> }
   | { t: 'error'; id: number; message: string };

@@ -11,8 +11,8 @@ if (!port) throw new Error('digest-thread must run in a worker thread');
 
 const jobs = new Map<number, { algs: DigestAlg[]; hashes: Checksum[] }>();
 
-function reply(m: DigestReply): void {
-  port?.postMessage(m);
+function reply(m: DigestReply, transfer?: ArrayBuffer[]): void {
+  port?.postMessage(m, transfer);
 }
 
 port.on('message', (m: DigestRequest) => {
@@ -25,7 +25,7 @@ port.on('message', (m: DigestRequest) => {
         const job = jobs.get(m.id);
         if (job) for (const h of job.hashes) h.update(m.data);
         // Acknowledge even for a cancelled job: the sender counts bytes in flight.
-        reply({ t: 'ack', id: m.id, n: m.data.byteLength });
+        reply({ t: 'ack', id: m.id, n: m.data.byteLength, data: m.data }, [m.data.buffer as ArrayBuffer]);
         return;
       }
       case 'digest': {
