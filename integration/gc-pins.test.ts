@@ -1,9 +1,14 @@
 // Garbage collection on real nodes (DESIGN §4, §6): a key overwritten 1,000
 // times keeps each node's fragment files within a small constant of one
 // version's; a slow GET overlapping many overwrites still streams the
-// version it chose, whole (its pins keep that version's fragments).
+// version it chose, whole (its pins keep that version's fragments); an
+// aborted multipart upload's parts leave the disks, and a completed one's
+// stay exactly as long as the object made of them.
 
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand,
+  GetObjectCommand, PutObjectCommand, UploadPartCommand, type S3Client,
+} from '@aws-sdk/client-s3';
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
@@ -28,6 +33,17 @@ async function settle(check: () => boolean, ms = 30_000): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 250));
   }
   return check();
+}
+
+/** A multipart upload of `parts` parts of 5 MiB; returns its id and the parts' ETags. */
+async function uploadParts(s3: S3Client, key: string, parts: number): Promise<{ uploadId: string; etags: string[]; body: Buffer }> {
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'gcb', Key: key }));
+  const bodies = Array.from({ length: parts }, () => randomBytes(5 * MiB));
+  const etags: string[] = [];
+  for (const [i, b] of bodies.entries()) {
+    etags.push((await s3.send(new UploadPartCommand({ Bucket: 'gcb', Key: key, UploadId: UploadId!, PartNumber: i + 1, Body: b }))).ETag!);
+  }
+  return { uploadId: UploadId!, etags, body: Buffer.concat(bodies) };
 }
 
 describe('garbage collection with read pins', () => {
@@ -77,5 +93,32 @@ describe('garbage collection with read pins', () => {
     }
     assert.equal(n, original.length);
     assert.equal(h.digest('hex'), want, 'the version the GET chose, not a mix');
+  });
+
+  it('an aborted upload\'s parts leave every node\'s disk', async () => {
+    const before = [0, 1, 2, 3].map((n) => fragBytes(tc, n));
+    const { uploadId } = await uploadParts(tc.s3, 'aborted', 3);
+    const grown = [0, 1, 2, 3].map((n) => fragBytes(tc, n) - before[n]!);
+    assert.ok(grown.filter((g) => g >= 7 * MiB).length >= 3, `the parts were stored (${grown})`);
+    await tc.s3.send(new AbortMultipartUploadCommand({ Bucket: 'gcb', Key: 'aborted', UploadId: uploadId }));
+    for (let n = 0; n < 4; n++) {
+      assert.ok(await settle(() => fragBytes(tc, n) <= before[n]! + MiB / 2), `node ${n} still holds ${fragBytes(tc, n) - before[n]!} bytes more`);
+    }
+  });
+
+  it('a completed upload\'s parts stay while the object lives, and go when it is overwritten', async () => {
+    const before = [0, 1, 2, 3].map((n) => fragBytes(tc, n));
+    const { uploadId, etags, body } = await uploadParts(tc.s3, 'assembled', 3);
+    await tc.s3.send(new CompleteMultipartUploadCommand({
+      Bucket: 'gcb', Key: 'assembled', UploadId: uploadId,
+      MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+    }));
+    await new Promise((r) => setTimeout(r, 1500)); // collection had its chance
+    const got = await tc.s3.send(new GetObjectCommand({ Bucket: 'gcb', Key: 'assembled' }));
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(body), 'the object reads back whole');
+    await tc.s3.send(new PutObjectCommand({ Bucket: 'gcb', Key: 'assembled', Body: 'small' }));
+    for (let n = 0; n < 4; n++) {
+      assert.ok(await settle(() => fragBytes(tc, n) <= before[n]! + MiB / 2), `node ${n} still holds ${fragBytes(tc, n) - before[n]!} bytes more`);
+    }
   });
 });

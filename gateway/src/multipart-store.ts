@@ -7,9 +7,18 @@
 // lists every part's write (ts and cc, bound into D), and each node acks only
 // once it holds every part's fragment (the gateway heals the missing ones).
 //
+// Parts are retired once no upload can use them: Abort writes a delete
+// marker into every part register before the upload record goes, Complete
+// does so after the object is written. A retired part's data then stays on
+// the nodes exactly as long as some object's history entry is made of it
+// (nodes keep referenced entries; storage-node/src/gc.ts), and goes with
+// the last such entry; a part no object used goes at once.
+//
 // Uploads and parts are check-then-write like buckets: a part racing an
-// Abort may land in an upload that is going away (it is then never used).
+// Abort may land in an upload that is going away (it is then never used,
+// and never collected: its register keeps it as its value).
 
+import { mapLimit } from '../../shared/src/map-limit.js';
 import { randomHex } from '../../shared/src/random.js';
 import type { RegRef } from '../../shared/src/node-api.js';
 import type { PartRef } from '../../shared/src/protocol/server.js';
@@ -22,6 +31,10 @@ import { readRegister } from './protocol/reader.js';
 import { writeRegister } from './protocol/writer.js';
 
 export const MAX_PART_NUMBER = 10000;
+/** Parts retired at once (each a three-round write). */
+const RETIRE_CONCURRENCY = 16;
+/** Longest a completed upload's parts may take to retire. */
+const RETIRE_TIMEOUT_MS = 120_000;
 
 export function uploadsNs(bucket: string): string {
   return `mpu/${bucket}`;
@@ -124,10 +137,32 @@ export class MultipartStore {
       },
     }, 'write', signal);
     await this.retire(bucket, key, uploadId, signal);
+    // The object is written whatever happens next, so this neither follows
+    // the client's signal nor fails the request: parts left unretired (a
+    // quorum lost just now) cost disk space, never data.
+    await this.retireParts(bucket, uploadId, AbortSignal.timeout(RETIRE_TIMEOUT_MS)).catch(() => undefined);
   }
 
-  /** Aborts (or retires a completed) upload: its record becomes a delete marker. */
-  async retire(bucket: string, key: string, uploadId: string, signal: AbortSignal): Promise<void> {
+  /**
+   * Aborts an upload: its parts are retired first, then its record, so an
+   * Abort cut short leaves the upload listed and a second Abort finishes it.
+   */
+  async abort(bucket: string, key: string, uploadId: string, signal: AbortSignal): Promise<void> {
+    await this.retireParts(bucket, uploadId, signal);
+    await this.retire(bucket, key, uploadId, signal);
+  }
+
+  /** Every stored part of the upload becomes a delete marker (its data is then collectable). */
+  private async retireParts(bucket: string, uploadId: string, signal: AbortSignal): Promise<void> {
+    const { parts } = await this.parts(bucket, uploadId, 0, MAX_PART_NUMBER, signal);
+    await mapLimit(parts, RETIRE_CONCURRENCY, signal, (p) => writeRegister(this.ctx, { ns: partsNs(bucket, uploadId), key: partKey(p.n) }, {
+      body: none(),
+      finalize: (_s, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: Date.now(), deleteMarker: true }),
+    }, 'delete', signal));
+  }
+
+  /** Retires an upload's record (completed or aborted): it becomes a delete marker. */
+  private async retire(bucket: string, key: string, uploadId: string, signal: AbortSignal): Promise<void> {
     await writeRegister(this.ctx, uploadRef(bucket, key, uploadId), {
       body: none(),
       finalize: (_s, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: Date.now(), deleteMarker: true }),

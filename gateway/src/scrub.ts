@@ -33,20 +33,18 @@
 // the register is read again; if it moved on, the old write is skipped
 // (superseded), never healed below the new lc.
 
-import { equalBytes } from '../../shared/src/bytes.js';
 import type { Logger } from '../../shared/src/log.js';
-import type { RegRef } from '../../shared/src/node-api.js';
 import { nonceHash } from '../../shared/src/protocol/candidate.js';
 import { BUCKETS_NS } from '../../shared/src/protocol/register.js';
-import type { PartRef } from '../../shared/src/protocol/server.js';
-import { compareTs, tsKey, type Timestamp } from '../../shared/src/protocol/timestamp.js';
+import type { PartRef, StoreCommit } from '../../shared/src/protocol/server.js';
+import { compareTs, tsKey } from '../../shared/src/protocol/timestamp.js';
 import { parseTs } from '../../shared/src/protocol/wire.js';
 import type { GatewayMetrics } from './metrics.js';
 import { partKey, partsNs, uploadsNs } from './multipart-store.js';
 import { decodeMeta, type MultipartLayout, type ObjectMeta, type PartLayout } from './object-meta.js';
 import type { ProtocolContext } from './protocol/context.js';
 import { checkFragment, type StoredWrite } from './protocol/fragment-check.js';
-import { healFragment, rebuildInto, type HealSource } from './protocol/heal.js';
+import { healFragment, rebuildInto, storedWrite } from './protocol/heal.js';
 import { listMerged, type MergedEntry } from './protocol/list-merge.js';
 import { withTimeout } from './protocol/quorum.js';
 import { readRegister } from './protocol/reader.js';
@@ -298,38 +296,24 @@ class Pass {
   /**
    * A part of a multipart object, named by ts and cc in the object's meta.
    * Checking needs only those; healing needs the part write's whole store
-   * message (N̄, D, vec, meta), which only a read of the part's register
-   * gives: done once per part, and only when some copy needs it.
+   * message (N̄, D, vec, meta). The part's register has moved on (completing
+   * an upload retires its parts with delete markers), so the message comes
+   * from the nodes' history entries, authenticated (storedWrite): fetched
+   * once per part, and only when some copy needs it.
    */
   private partTarget(bucket: string, mp: MultipartLayout, p: PartLayout): Target {
     const ref = { ns: partsNs(bucket, mp.uploadId), key: partKey(p.n) };
     const ts = parseTs(p.ts);
     const cc = p.cc.map((h) => Buffer.from(h, 'hex'));
     const layout = { size: p.size, k: this.ctx.params.k, blockSize: p.blockSize };
-    let source: Promise<HealSource> | null = null;
+    let commit: Promise<StoreCommit> | null = null;
     return {
       ref, ts, cc, layout,
       heal: async (node, signal) => {
-        source ??= this.partSource(ref, ts, cc, layout);
-        await healFragment(this.ctx, await source, node, signal);
+        commit ??= storedWrite(this.ctx, { ref, ts, cc, layout }, this.signal);
+        await rebuildInto(this.ctx, { ref, ts, cc, layout }, node, await commit, signal);
       },
     };
-  }
-
-  /**
-   * The part write's store message, from a read of the part register. Its
-   * current value must be the very write the object names (same ts and cc):
-   * a part register that moved on (a part retired by a later delete marker)
-   * no longer yields that write's nonce, and the heal fails with a clear
-   * reason instead of storing anything else.
-   */
-  private async partSource(ref: RegRef, ts: Timestamp, cc: readonly Buffer[], layout: HealSource['layout']): Promise<HealSource> {
-    const r = await readRegister(this.ctx, ref, 'read', this.signal);
-    const same = r && compareTs(r.c.ts, ts) === 0 && equalBytes(r.c.ts.tag, ts.tag) && r.cc.length === cc.length && r.cc.every((h, i) => equalBytes(h, cc[i]!));
-    if (!r || !same) {
-      throw new Error(`part register ${ref.ns}/${ref.key} no longer holds the part write ${tsKey(ts)} as its value (it moved on): its store message cannot be re-sent`);
-    }
-    return { ref, c: r.c, cc: r.cc, meta: r.meta, layout };
   }
 
   /**

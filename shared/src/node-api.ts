@@ -93,4 +93,10 @@ export interface NodeApi {
    */
   pin(reg: RegRef, readId: string, action: PinAction, ts: Timestamp | null, signal: AbortSignal): Promise<boolean>;
   health(signal: AbortSignal): Promise<NodeHealth>;
+  /**
+   * The store message of one history entry this node holds (null: none),
+   * for re-sending it to a node that lost it. Never trusted: the caller
+   * authenticates it (healing.ts).
+   */
+  entry(reg: RegRef, ts: Timestamp, signal: AbortSignal): Promise<StoreCommit | null>;
 }

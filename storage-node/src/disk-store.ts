@@ -156,6 +156,7 @@ export class DiskStore {
       dropHist: this.db.prepare('DELETE FROM hist WHERE reg = ? AND num = ? AND writer = ? AND op = ?'),
       isReferenced: this.db.prepare('SELECT 1 FROM part_refs WHERE part_reg = ? AND part_num = ? AND part_writer = ? AND part_op = ? LIMIT 1'),
       addRef: this.db.prepare('INSERT OR IGNORE INTO part_refs VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      partsOf: this.db.prepare('SELECT DISTINCT part_reg FROM part_refs WHERE owner_reg = ? AND owner_num = ? AND owner_writer = ? AND owner_op = ?'),
       dropRefs: this.db.prepare('DELETE FROM part_refs WHERE owner_reg = ? AND owner_num = ? AND owner_writer = ? AND owner_op = ?'),
       countRegs: this.db.prepare('SELECT count(*) AS n FROM regs'),
       countHist: this.db.prepare('SELECT count(*) AS n FROM hist'),
@@ -286,12 +287,14 @@ export class DiskStore {
    * entries below lc that no read pins and no other entry's value is made of
    * (multipart parts), then their fragment files. Never an entry at or above
    * lc (its complete may still be in flight); lc itself stays forever.
-   * Returns how many entries went and how many stayed only because pinned.
+   * Returns how many entries went, how many stayed only because pinned, and
+   * the part registers whose entries a dropped entry was made of (no longer
+   * referenced by it, so perhaps garbage now).
    */
-  async collect(reg: Buffer, pinned: (ts: Pick<Timestamp, 'num' | 'writer' | 'op'>) => boolean): Promise<{ dropped: number; pinned: number }> {
+  async collect(reg: Buffer, pinned: (ts: Pick<Timestamp, 'num' | 'writer' | 'op'>) => boolean): Promise<{ dropped: number; pinned: number; released: Buffer[] }> {
     await this.settled(reg);
     const lc = this.lc(reg);
-    if (!lc) return { dropped: 0, pinned: 0 };
+    if (!lc) return { dropped: 0, pinned: 0, released: [] };
     const rows = this.stmts.histOf.all(reg) as Array<{ num: number; writer: string; op: number; frag_file: string | null }>;
     const doomed: typeof rows = [];
     let held = 0;
@@ -305,9 +308,13 @@ export class DiskStore {
       if (this.stmts.isReferenced.get(reg, r.num, r.writer, r.op)) continue;
       doomed.push(r);
     }
-    if (doomed.length === 0) return { dropped: 0, pinned: held };
+    if (doomed.length === 0) return { dropped: 0, pinned: held, released: [] };
+    const released = new Map<string, Buffer>();
     await this.committer.run(() => {
       for (const r of doomed) {
+        for (const p of this.stmts.partsOf.all(reg, r.num, r.writer, r.op) as Array<{ part_reg: Buffer }>) {
+          released.set(p.part_reg.toString('hex'), p.part_reg);
+        }
         this.stmts.dropHist.run(reg, r.num, r.writer, r.op);
         this.stmts.dropRefs.run(reg, r.num, r.writer, r.op);
       }
@@ -317,7 +324,7 @@ export class DiskStore {
     // entry still names (a write stored again under a new ts) stays.
     const files = [...new Set(doomed.flatMap((r) => (r.frag_file ? [r.frag_file] : [])))].filter((f) => !this.stmts.fileUsed.get(f));
     await Promise.all(files.map((f) => rm(this.fragPath(f), { force: true })));
-    return { dropped: doomed.length, pinned: held };
+    return { dropped: doomed.length, pinned: held, released: [...released.values()] };
   }
 
   /** Registers holding history below their lc (candidates for collection), for a start-up pass. */

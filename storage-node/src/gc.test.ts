@@ -42,7 +42,7 @@ describe('node garbage collection', () => {
     await store.setLc(w[0]!.reg, 'b', 'k', w[2]!.c); // lc = 3; 4 and 5 are above it
     pins.touch('read-1', w[0]!.reg.toString('hex'), w[1]!.c.ts); // a read pinned from 2 up
     let r = await store.collect(w[0]!.reg, (ts) => pins.covers(w[0]!.reg.toString('hex'), { ...ts, epoch: 0, tag: Buffer.alloc(0) }));
-    assert.deepEqual(r, { dropped: 1, pinned: 1 });
+    assert.deepEqual(r, { dropped: 1, pinned: 1, released: [] });
     assert.equal(store.hist(w[0]!.reg, w[0]!.c.ts), undefined, 'entry 1 went');
     assert.ok(!existsSync(join(dir, 'n0', 'frags', 'ab', 'f1')), 'and its file');
     assert.ok(store.hist(w[0]!.reg, w[1]!.c.ts), 'entry 2 is pinned');
@@ -65,7 +65,9 @@ describe('node garbage collection', () => {
     const obj2 = write(store, 'obj', 2);
     await obj2.put();
     await store.setLc(obj.reg, 'b', 'obj', obj2.c);
-    assert.equal((await store.collect(obj.reg, () => false)).dropped, 1, 'the old object version went');
+    const gone = await store.collect(obj.reg, () => false);
+    assert.equal(gone.dropped, 1, 'the old object version went');
+    assert.deepEqual(gone.released.map((r) => r.toString('hex')), [part[0]!.reg.toString('hex')], 'naming the part register to look at again');
     assert.equal((await store.collect(part[0]!.reg, () => false)).dropped, 1, 'and then the part it named');
     store.close();
   });

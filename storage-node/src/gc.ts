@@ -2,7 +2,9 @@
 // history below lc is collected (DiskStore.collect), except what a read
 // pins; registers whose entries stayed only because pinned are retried on a
 // timer until the pins are released or expire. A start-up pass covers what
-// a previous run left.
+// a previous run left. Entries of a part register stay while a multipart
+// object's entry is made of them; when that entry goes, the part registers
+// are looked at again.
 
 import type { Logger } from '../../shared/src/log.js';
 import type { PinTable } from '../../shared/src/protocol/pins.js';
@@ -60,6 +62,9 @@ export class GarbageCollector {
       const r = await this.store.collect(reg, (ts) => this.pins.covers(id, { ...ts, epoch: 0, tag: Buffer.alloc(0) }));
       this.dropped += r.dropped;
       if (r.pinned > 0) this.waiting.set(id, reg);
+      // A multipart object's old version went: its parts (retired by delete
+      // markers when the upload completed) may be garbage now.
+      for (const p of r.released) this.queue.set(p.toString('hex'), p);
     }
   }
 }

@@ -8,6 +8,7 @@ import type { ListEntry } from '../../shared/src/node-api.js';
 import {
   encodeCandAnswer, encodeFilterAnswer, encodeListAnswer, encodeTsAnswer,
   parseCompleteReq, parseFilterReq, parseListReq, parseRef, MAX_FILTER_FRAGMENT, encodePinAnswer, parsePinReq,
+  encodeEntryAnswer, parseEntryReq,
 } from '../../shared/src/protocol/node-messages.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import { judgeComplete, judgeFilter } from '../../shared/src/protocol/server.js';
@@ -115,6 +116,21 @@ export async function handleList(ctx: NodeContext, json: unknown): Promise<Buffe
     r.hist ? { key: r.key, lc: r.lc, cc: r.hist.cc, meta: r.hist.meta } : { key: r.key, lc: r.lc },
   );
   return encodeListAnswer({ entries, truncated: rows.length > req.limit });
+}
+
+/**
+ * entry: the store message of one history entry (any, above or below lc),
+ * so a gateway can re-send it to a node that lost it. Used to heal a
+ * multipart object's parts, whose registers have moved on to a delete
+ * marker. Reveals nothing a collect would not: ts, N̄, D and vec are
+ * authenticated by the gateway, never trusted.
+ */
+export async function handleEntry(ctx: NodeContext, json: unknown): Promise<Buffer> {
+  const { ref, ts } = parseEntryReq(json);
+  const reg = regId(ref.ns, ref.key);
+  await ctx.store.settled(reg);
+  const h = ctx.store.hist(reg, ts);
+  return encodeEntryAnswer(h ? { ts: h.ts, nbar: h.nbar, d: h.d, vec: h.vec, cc: h.cc, meta: h.meta } : null);
 }
 
 export async function handleHealth(ctx: NodeContext): Promise<Buffer> {

@@ -15,7 +15,7 @@ import { BATCH_PATH, decodeBatch, encodeAnswers, MAX_BATCH_BYTES, type BatchAnsw
 import { WireError } from '../../shared/src/protocol/wire.js';
 import { handleBlocks } from './blocks-handler.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
-import { handleClock, handleCollect, handleComplete, handleFilter, handleHealth, handleList, handlePin } from './rpc-handlers.js';
+import { handleClock, handleCollect, handleComplete, handleEntry, handleFilter, handleHealth, handleList, handlePin } from './rpc-handlers.js';
 import { handleStore } from './store-handler.js';
 import { handleKeys, KEY_DELIVERY_PATH } from './keys-handler.js';
 
@@ -29,6 +29,7 @@ const JSON_ROUTES: Record<string, JsonHandler> = {
   [PATHS.list]: handleList,
   [PATHS.health]: (ctx) => handleHealth(ctx),
   [PATHS.pin]: handlePin,
+  [PATHS.entry]: handleEntry,
   [KEY_DELIVERY_PATH]: handleKeys,
 };
 

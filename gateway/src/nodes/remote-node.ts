@@ -16,7 +16,7 @@ import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '../../.
 import type { Candidate } from '../../../shared/src/protocol/candidate.js';
 import type { FilterAnswer } from '../../../shared/src/protocol/client.js';
 import {
-  encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, encodePinReq, encodeRefBody, MAX_JSON_BODY, parseCandAnswer, parsePinAnswer,
+  encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, parseEntryAnswer, encodeOpen, encodePinReq, encodeRefBody, MAX_JSON_BODY, parseCandAnswer, parsePinAnswer,
   parseFilterAnswer, parseHealth, parseListAnswer, parseTsAnswer, PATHS,
 } from '../../../shared/src/protocol/node-messages.js';
 import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
@@ -133,6 +133,10 @@ export class RemoteNode implements NodeApi {
 
   async filter(ref: RegRef, readId: string, C: readonly Candidate[], signal: AbortSignal): Promise<FilterAnswer> {
     return parseFilterAnswer(await this.call(PATHS.filter, encodeFilterReq(ref, readId, C), signal), this.o.S);
+  }
+
+  async entry(ref: RegRef, ts: Timestamp, signal: AbortSignal): Promise<StoreCommit | null> {
+    return parseEntryAnswer(await jsonBody(await this.rawCall(PATHS.entry, encodeEntryReq({ ref, ts }), signal)), this.o.S);
   }
 
   async *readBlocks(ref: RegRef, ts: Timestamp, from: number, to: number, withList: boolean, signal: AbortSignal): AsyncIterable<Buffer> {

@@ -102,5 +102,6 @@ function bind(n: NodeApi): NodeApi {
     list: (...a) => n.list(...a),
     pin: (...a) => n.pin(...a),
     health: (...a) => n.health(...a),
+    entry: (...a) => n.entry(...a),
   };
 }

@@ -12,9 +12,12 @@ import { RestoreError } from '../../../shared/src/errors.js';
 import { sha256 } from '../../../shared/src/hash.js';
 import type { RegRef } from '../../../shared/src/node-api.js';
 import { nonceHash, type Candidate } from '../../../shared/src/protocol/candidate.js';
+import { authenticateEntry } from '../../../shared/src/protocol/entry-check.js';
+import { regId } from '../../../shared/src/protocol/register.js';
 import type { StoreCommit } from '../../../shared/src/protocol/server.js';
-import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
+import { tsKey, type Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import type { ProtocolContext } from './context.js';
+import { withTimeout } from './quorum.js';
 import { dataShards, StripeReader } from './restore.js';
 
 /** A completed write, as a read or a listing established it. */
@@ -39,6 +42,29 @@ export interface FragmentSource {
   readonly ts: Timestamp;
   readonly cc: readonly Buffer[];
   readonly layout: StripeLayout;
+}
+
+/**
+ * The store message of a write known only by ts and cc (a multipart
+ * object's part, whose register has since moved on to a delete marker), as
+ * any node still holding the entry gives it, authenticated
+ * (authenticateEntry). An answer that fails is evidence against its node.
+ */
+export async function storedWrite(ctx: ProtocolContext, src: FragmentSource, signal: AbortSignal): Promise<StoreCommit> {
+  const reg = regId(src.ref.ns, src.ref.key);
+  try {
+    return await Promise.any(ctx.nodes.map(async (n) => {
+      const m = await withTimeout(ctx.timeouts.rpcMs, signal, (sig) => n.entry(src.ref, src.ts, sig));
+      if (!m) throw new Error(`node ${n.index} holds no entry`);
+      const v = authenticateEntry(ctx.keys, ctx.params, reg, src, m);
+      if ('ok' in v) return v.ok;
+      ctx.observer.evidence({ node: n.index, kind: v.bad, detail: `${v.why} (${src.ref.ns}/${src.ref.key})` });
+      throw new Error(v.why);
+    }));
+  } catch (e) {
+    if (!(e instanceof AggregateError)) throw e;
+    throw new RestoreError(`no node holds a provable entry ${tsKey(src.ts)} of ${src.ref.ns}/${src.ref.key}`);
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ import type { ProtocolContext } from './context.js';
 import { quorumCall } from './quorum.js';
 import { readRegister } from './reader.js';
 import { reportError } from './writer.js';
+import { mapLimit } from '../../../shared/src/map-limit.js';
 
 export interface MergedEntry {
   readonly key: string;
@@ -126,7 +127,7 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
   }
 
   const keys = [...best.keys()].sort(cmpKey);
-  const entries = await mapLimited(keys, 16, async (key): Promise<MergedEntry | null> => {
+  const entries = await mapLimit(keys, 16, undefined, async (key): Promise<MergedEntry | null> => {
     const b = best.get(key)!;
     const ref = { ns: req.ns, key };
     if (!b.meta || !b.cc) {
@@ -155,17 +156,4 @@ async function writeBack(ctx: ProtocolContext, ref: { ns: string; key: string },
     accept: (_n, lc) => compareTs(lc, c.ts) >= 0,
     onError: (n, e) => reportError(ctx, n, 'list write-back', e),
   });
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

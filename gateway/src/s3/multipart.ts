@@ -200,7 +200,7 @@ function smallXml(r: S3Request): Promise<string> {
 export async function abortMultipartUpload(s3: S3Context, r: ObjReq): Promise<S3Response> {
   await requireBucket(s3, r);
   await requireUpload(s3, r);
-  await s3.multipart.retire(r.endpoint.bucket, r.endpoint.key, uploadIdOf(r), r.signal);
+  await s3.multipart.abort(r.endpoint.bucket, r.endpoint.key, uploadIdOf(r), r.signal);
   return { status: 204 };
 }
 

@@ -23,6 +23,7 @@ export const PATHS = {
   list: '/v1/list',
   health: '/v1/health',
   pin: '/v1/pin',
+  entry: '/v1/entry',
 } as const;
 
 /** Largest JSON body either side accepts. */
@@ -135,6 +136,22 @@ export function parseBlocksReq(json: unknown): BlocksReq {
     throw new WireError('bad block range');
   }
   return { ref: parseRef(x), ts: parseTs(x.ts), from, to, withList: x.withList === true };
+}
+
+/** entry: the store message this node holds for one write of a register (healing a part). */
+export interface EntryReq { readonly ref: RegRef; readonly ts: Timestamp }
+export function encodeEntryReq(r: EntryReq): Buffer {
+  return encodeRefBody(r.ref, { ts: tsToWire(r.ts) });
+}
+export function parseEntryReq(json: unknown): EntryReq {
+  const x = obj(json);
+  return { ref: parseRef(x), ts: parseTs(x.ts) };
+}
+export function encodeEntryAnswer(m: StoreCommit | null): Buffer {
+  return m ? encodeCommit(m) : Buffer.from('{"entry":null}');
+}
+export function parseEntryAnswer(json: unknown, S: number): StoreCommit | null {
+  return obj(json).entry === null ? null : parseCommit(json, S);
 }
 
 export type ListReq = ListRequest;

@@ -171,6 +171,11 @@ export class SimNode implements NodeApi {
     return dropped;
   }
 
+  async entry(ref: RegRef, ts: Timestamp): Promise<StoreCommit | null> {
+    const h = this.state(ref).st.hist.get(tsKey(ts))?.rec;
+    return h ? { ts: h.ts, nbar: h.nbar, d: h.d, vec: h.vec, cc: h.cc, meta: h.meta } : null;
+  }
+
   async health(): Promise<NodeHealth> {
     let hist = 0;
     for (const r of this.regs.values()) hist += r.hist.size;

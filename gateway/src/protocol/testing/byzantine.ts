@@ -20,6 +20,7 @@ function override(inner: NodeApi, o: Partial<NodeApi>): NodeApi {
     list: o.list ?? ((q, s) => inner.list(q, s)),
     pin: o.pin ?? ((r, id, a, ts, s) => inner.pin(r, id, a, ts, s)),
     health: o.health ?? ((s) => inner.health(s)),
+    entry: o.entry ?? ((r, ts, s) => inner.entry(r, ts, s)),
   };
 }
 
