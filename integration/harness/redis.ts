@@ -5,7 +5,7 @@
 // nothing answers: the "slow Redis" case).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,9 +61,18 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-export async function startTestRedis(port?: number): Promise<TestRedis> {
+export interface TestRedisOptions {
+  /** A config file's text, written to the server's folder and given first (a Sentinel needs one it can rewrite). */
+  readonly conf?: string;
+  /** More arguments: `--sentinel`, `--cluster-enabled yes`, … */
+  readonly args?: readonly string[];
+}
+
+export async function startTestRedis(port?: number, o: TestRedisOptions = {}): Promise<TestRedis> {
   const p = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'ps-redis-'));
+  const conf = o.conf === undefined ? [] : [join(dir, 'redis.conf')];
+  if (o.conf !== undefined) writeFileSync(conf[0]!, o.conf);
   let proc: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
   let stderr = '';
@@ -73,7 +82,7 @@ export async function startTestRedis(port?: number): Promise<TestRedis> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       stderr = '';
-      const child = spawn(REDIS_SERVER, ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+      const child = spawn(REDIS_SERVER, [...conf, '--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(o.args ?? [])], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       child.stderr!.on('data', (d: Buffer) => {

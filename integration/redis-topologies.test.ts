@@ -1,0 +1,143 @@
+// Redis Sentinel and Redis Cluster URLs (`--redis redis-sentinel://…`,
+// `redis-cluster://…`) against real servers: a redis-server master watched
+// by a redis-server in Sentinel mode, and a three-master Redis Cluster made
+// with `redis-cli --cluster create`. Through each, two gateways register
+// (each lists both) and share clock hints: a write by gateway B to a key
+// gateway A just wrote takes two rounds, which it can only do with the hint
+// A left in Redis (B has no local one). The keys are then looked at in Redis
+// itself, so the test fails if the gateways talked to anything else.
+
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Cluster, Redis } from 'ioredis';
+import type { HealthReport } from '../gateway/src/admin/health.js';
+import { metric, startTestCluster, type TestCluster } from './harness/cluster.js';
+import { startTestRedis, type TestRedis } from './harness/redis.js';
+
+const KEYS = 5;
+
+async function until(what: string, cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond().catch(() => false))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function health(endpoint: string): Promise<HealthReport> {
+  return (await fetch(`${endpoint}/_powerstore/health`, { signal: AbortSignal.timeout(5000) })).json() as Promise<HealthReport>;
+}
+
+function redisCli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('redis-cli', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`redis-cli ${args.join(' ')}: ${out}`))));
+  });
+}
+
+/**
+ * The shared checks: both gateways healthy on Redis and listing each other;
+ * B's writes to keys A just wrote take two rounds each; every object reads
+ * back. Returns the raw keys a caller then finds in Redis.
+ */
+function sharedChecks(ctx: () => TestCluster, name: string): void {
+  it(`${name}: two gateways register and list each other`, async () => {
+    const [a, b] = ctx().cluster.endpoints;
+    await until('both gateways listed with redis ok', async () => {
+      const hs = await Promise.all([a!, b!].map(health));
+      return hs.every((h) => h.redis === 'ok' && h.gateways.length === 2);
+    });
+  });
+
+  it(`${name}: a write after another gateway's takes two rounds (the hint came through Redis)`, async () => {
+    const [a, b] = ctx().cluster.endpoints as [string, string];
+    const ca: S3Client = ctx().client({ endpoint: a });
+    const cb: S3Client = ctx().client({ endpoint: b });
+    const bucket = `topo-${name.toLowerCase()}`;
+    await ca.send(new CreateBucketCommand({ Bucket: bucket }));
+    for (let i = 0; i < KEYS; i++) await ca.send(new PutObjectCommand({ Bucket: bucket, Key: `k${i}`, Body: 'from a' }));
+    await new Promise((r) => setTimeout(r, 300)); // A's hint puts are fire-and-forget
+    const rounds0 = await metric(b, 'powerstore_protocol_rounds_total', { op: 'write' });
+    const ops0 = await metric(b, 'powerstore_protocol_operations_total', { op: 'write' });
+    const bodies = Array.from({ length: KEYS }, () => randomBytes(3000));
+    for (let i = 0; i < KEYS; i++) await cb.send(new PutObjectCommand({ Bucket: bucket, Key: `k${i}`, Body: bodies[i] }));
+    const rounds = (await metric(b, 'powerstore_protocol_rounds_total', { op: 'write' })) - rounds0;
+    const ops = (await metric(b, 'powerstore_protocol_operations_total', { op: 'write' })) - ops0;
+    assert.equal(ops, KEYS);
+    assert.equal(rounds, 2 * KEYS, `B's ${KEYS} writes took ${rounds} rounds`);
+    for (let i = 0; i < KEYS; i++) {
+      const got = await ca.send(new GetObjectCommand({ Bucket: bucket, Key: `k${i}` }));
+      assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(bodies[i]!), `k${i} reads back B's bytes through A`);
+    }
+  });
+}
+
+describe('Redis Sentinel URL', () => {
+  let master: TestRedis;
+  let sentinel: TestRedis;
+  let tc: TestCluster;
+  before(async () => {
+    master = await startTestRedis();
+    sentinel = await startTestRedis(undefined, { conf: `sentinel monitor ps-master 127.0.0.1 ${master.port} 1\n`, args: ['--sentinel'] });
+    tc = await startTestCluster({ t: 1, gateways: 2, redis: `redis-sentinel://127.0.0.1:${sentinel.port}/ps-master` });
+  });
+  after(async () => {
+    await tc?.dispose();
+    await sentinel?.dispose();
+    await master?.dispose();
+  });
+
+  sharedChecks(() => tc, 'Sentinel');
+
+  it('Sentinel: the records and hints are in the master the sentinel names', async () => {
+    const raw = new Redis(master.url, { maxRetriesPerRequest: 1 });
+    try {
+      assert.equal((await raw.keys('{ps}:gw:*')).length, 2, 'two gateway records');
+      assert.ok((await raw.keys('ps:hint:*')).length >= KEYS, 'hints');
+    } finally {
+      raw.disconnect();
+    }
+  });
+});
+
+describe('Redis Cluster URL', () => {
+  const servers: TestRedis[] = [];
+  let tc: TestCluster;
+  before(async () => {
+    for (let i = 0; i < 3; i++) {
+      servers.push(await startTestRedis(undefined, { args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'] }));
+    }
+    await redisCli(['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await until('cluster_state:ok on every master', async () =>
+      (await Promise.all(servers.map((s) => redisCli(['-p', String(s.port), 'cluster', 'info'])))).every((t) => t.includes('cluster_state:ok')));
+    tc = await startTestCluster({ t: 1, gateways: 2, redis: `redis-cluster://${servers.map((s) => `127.0.0.1:${s.port}`).join(',')}` });
+  });
+  after(async () => {
+    await tc?.dispose();
+    for (const s of servers) await s.dispose();
+  });
+
+  sharedChecks(() => tc, 'Cluster');
+
+  it('Cluster: the records share one slot, the hints spread over the masters', async () => {
+    const raw = new Cluster(servers.map((s) => ({ host: '127.0.0.1', port: s.port })));
+    try {
+      await new Promise((r) => raw.once('ready', r)); // the masters are known once the slots are
+      assert.equal(raw.nodes('master').length, 3);
+      const perMaster = await Promise.all(raw.nodes('master').map(async (n) => ({ gw: (await n.keys('{ps}:gw:*')).length, hints: (await n.keys('ps:hint:*')).length })));
+      assert.equal(perMaster.reduce((x, m) => x + m.gw, 0), 2, 'two gateway records');
+      assert.equal(perMaster.filter((m) => m.gw > 0).length, 1, 'on one master (the {ps} hash tag)');
+      assert.ok(perMaster.reduce((x, m) => x + m.hints, 0) >= KEYS, 'hints');
+      assert.ok(perMaster.filter((m) => m.hints > 0).length >= 2, `hints on several masters: ${JSON.stringify(perMaster)}`);
+    } finally {
+      raw.disconnect();
+    }
+  });
+});
