@@ -35,6 +35,19 @@ async function settle(check: () => boolean, ms = 30_000): Promise<boolean> {
   return check();
 }
 
+/** Every node's fragment bytes once collection has finished what earlier tests left (no change for 1.5 s). */
+async function quiet(tc: TestCluster): Promise<number[]> {
+  let last = [0, 1, 2, 3].map((n) => fragBytes(tc, n));
+  let same = 0;
+  for (const until = Date.now() + 30_000; same < 3 && Date.now() < until;) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = [0, 1, 2, 3].map((n) => fragBytes(tc, n));
+    same = now.every((b, i) => b === last[i]) ? same + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
 /** A multipart upload of `parts` parts of 5 MiB; returns its id and the parts' ETags. */
 async function uploadParts(s3: S3Client, key: string, parts: number): Promise<{ uploadId: string; etags: string[]; body: Buffer }> {
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'gcb', Key: key }));
@@ -96,7 +109,7 @@ describe('garbage collection with read pins', () => {
   });
 
   it('an aborted upload\'s parts leave every node\'s disk', async () => {
-    const before = [0, 1, 2, 3].map((n) => fragBytes(tc, n));
+    const before = await quiet(tc);
     const { uploadId } = await uploadParts(tc.s3, 'aborted', 3);
     const grown = [0, 1, 2, 3].map((n) => fragBytes(tc, n) - before[n]!);
     assert.ok(grown.filter((g) => g >= 7 * MiB).length >= 3, `the parts were stored (${grown})`);
@@ -107,7 +120,7 @@ describe('garbage collection with read pins', () => {
   });
 
   it('a completed upload\'s parts stay while the object lives, and go when it is overwritten', async () => {
-    const before = [0, 1, 2, 3].map((n) => fragBytes(tc, n));
+    const before = await quiet(tc);
     const { uploadId, etags, body } = await uploadParts(tc.s3, 'assembled', 3);
     await tc.s3.send(new CompleteMultipartUploadCommand({
       Bucket: 'gcb', Key: 'assembled', UploadId: uploadId,

@@ -5,7 +5,7 @@
 // NotImplemented answers.
 
 import {
-  CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
+  CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
   ListBucketsCommand, ListObjectsCommand, ListObjectsV2Command, PutObjectCommand, PutBucketPolicyCommand, S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { strict as assert } from 'node:assert';
@@ -87,6 +87,16 @@ describe('S3 objects through the SDK on a real cluster', () => {
     }
     assert.equal(n, size);
     assert.equal(h.digest('hex'), wrote);
+  });
+
+  it('copies the 300 MiB object server-side (a long copy: 200 kept alive, then the result)', async () => {
+    const src = await tc.s3.send(new HeadObjectCommand({ Bucket: B, Key: 'big' }));
+    const copied = await tc.s3.send(new CopyObjectCommand({ Bucket: B, Key: 'big-copy', CopySource: `${B}/big` }));
+    // The copy's ETag is the MD5 of the bytes it read, the source's the MD5 of the bytes uploaded.
+    assert.equal(copied.CopyObjectResult?.ETag, src.ETag);
+    const head = await tc.s3.send(new HeadObjectCommand({ Bucket: B, Key: 'big-copy' }));
+    assert.equal(head.ContentLength, 300 * 1024 * 1024);
+    assert.equal(head.ETag, src.ETag);
   });
 
   it('serves ranges and answers conditionals like S3', async () => {

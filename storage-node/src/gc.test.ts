@@ -1,7 +1,7 @@
 // The node's garbage collection on a real disk store: only history below lc
 // goes; entries a read pins, entries above lc (their complete may still be
-// in flight) and parts a completed object is made of stay; a fragment file
-// another entry still names stays.
+// in flight, and when it comes it finds them) and parts a completed object
+// is made of stay; a fragment file another entry still names stays.
 
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +14,7 @@ import { prepareWrite } from '../../shared/src/protocol/client.js';
 import { clusterParams } from '../../shared/src/protocol/params.js';
 import { PinTable } from '../../shared/src/protocol/pins.js';
 import { regId } from '../../shared/src/protocol/register.js';
-import type { HistRecord } from '../../shared/src/protocol/server.js';
+import { judgeComplete, validity, type HistRecord } from '../../shared/src/protocol/server.js';
 import { DiskStore } from './disk-store.js';
 
 describe('node garbage collection', () => {
@@ -51,6 +51,14 @@ describe('node garbage collection', () => {
     r = await store.collect(w[0]!.reg, () => false);
     assert.equal(r.dropped, 1);
     assert.ok(store.hist(w[0]!.reg, w[2]!.c.ts), "lc's own entry stays");
+    // Entry 5's complete arrives long after its store, collections later: its entry is there to validate it.
+    const late = store.hist(w[0]!.reg, w[4]!.c.ts);
+    assert.ok(late, 'the entry above lc survived every collection');
+    const lc = judgeComplete(keys.nodeKeyring(0), w[0]!.reg, store.lc(w[0]!.reg), w[4]!.c, late);
+    assert.ok(lc && validity(keys.nodeKeyring(0), w[0]!.reg, w[4]!.c, late) === 'hist', 'the late complete is validated through its history entry');
+    await store.setLc(w[0]!.reg, 'b', 'k', lc);
+    assert.equal((await store.collect(w[0]!.reg, () => false)).dropped, 2, 'then 3 and 4 go');
+    assert.ok(store.hist(w[0]!.reg, w[4]!.c.ts));
     store.close();
   });
 

@@ -4,6 +4,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ObjectMeta } from '../object-meta.js';
+import type { Checksum } from './body/checksums.js';
 import { checkConditions, type Conditions } from './conditions.js';
 import { S3Error } from './errors.js';
 import { MAX_KEY_BYTES, validBucketName } from './router.js';
@@ -81,5 +82,13 @@ export function checkCopyConditions(h: IncomingHttpHeaders, m: ObjectMeta): void
     if (!(e instanceof S3Error)) throw e;
     const which = e.code === 'NotModified' ? (c.ifNoneMatch !== undefined ? 'If-None-Match' : 'If-Modified-Since') : (e.extra.Condition ?? '');
     throw new S3Error('PreconditionFailed', undefined, { Condition: `x-amz-copy-source-${which}` });
+  }
+}
+
+/** Passes `src` through, feeding every chunk to each digest (a copy's ETag and checksums). */
+export async function* digesting(src: AsyncIterable<Buffer>, digests: readonly Checksum[]): AsyncIterable<Buffer> {
+  for await (const chunk of src) {
+    for (const d of digests) d.update(chunk);
+    yield chunk;
   }
 }

@@ -5,7 +5,8 @@
 // only when its write completes. The new ETag is the MD5 of the bytes
 // copied, computed on the way; for a single-part source that is the
 // source's ETag, a multipart source ("…-N") gets a plain MD5, as S3 does
-// for copies up to 5 GiB.
+// for copies up to 5 GiB. A copy that takes long answers 200 at once and
+// keeps the connection alive (keep-alive.ts).
 //
 // Deviations from AWS, marked:
 //  - only x-amz-metadata-directive: REPLACE makes copying an object onto
@@ -16,10 +17,11 @@
 import { requirePrivateAclHeaders } from './acl-headers.js';
 import type { ObjectMeta } from '../object-meta.js';
 import { ownedBy, requireBucket } from './bucket.js';
-import { type Checksum, type ChecksumAlgorithm, createChecksum, parseAlgorithm } from './body/checksums.js';
+import { type ChecksumAlgorithm, createChecksum, parseAlgorithm } from './body/checksums.js';
 import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
 import { checksumNodes, checksumType } from './checksum-xml.js';
-import { checkCopyConditions, MAX_COPY_SOURCE_BYTES, parseCopySource } from './copy-source.js';
+import { checkCopyConditions, digesting, MAX_COPY_SOURCE_BYTES, parseCopySource } from './copy-source.js';
+import { keepAlive } from './keep-alive.js';
 import type { Endpoint } from './endpoints.js';
 import { S3Error } from './errors.js';
 import { storedHeaders } from './object-headers.js';
@@ -62,14 +64,6 @@ function checksumAlgorithms(r: ObjectRequest, src: ObjectMeta): ChecksumAlgorith
   return Object.keys(src.checksums ?? {}).flatMap((a) => parseAlgorithm(a) ?? []);
 }
 
-/** Passes `src` through, feeding every chunk to each digest. */
-async function* digesting(src: AsyncIterable<Buffer>, digests: readonly Checksum[]): AsyncIterable<Buffer> {
-  for await (const chunk of src) {
-    for (const d of digests) d.update(chunk);
-    yield chunk;
-  }
-}
-
 export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promise<S3Response> {
   const r = asObjectRequest(req);
   const dst = r.endpoint;
@@ -92,20 +86,22 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
   const md5 = createChecksum('MD5');
   const sums = checksumAlgorithms(r, m).map((alg) => ({ alg, c: createChecksum(alg) }));
   const body = digesting(s3.objects.stream(found, 0, m.size - 1, r.signal), [md5, ...sums.map((s) => s.c)]);
-  const { meta } = await s3.objects.put(dst.bucket, dst.key, body, (size, blockSize) => {
-    // A restore never ends short without throwing; if it did, commit nothing.
-    if (size !== m.size) throw new Error(`copy read ${size} of ${m.size} bytes`);
-    const checksums = Object.fromEntries(sums.map(({ alg, c }) => [alg.toLowerCase(), c.digest().toString('base64')]));
-    return {
-      v: 1, size, blockSize, lastModified: s3.now(), etag: md5.digest().toString('hex'), ...stored,
-      ...(sums.length ? { checksums } : {}),
-    };
-  }, r.signal);
-  return xmlResponse(xmlDoc('CopyObjectResult', [
-    ['ETag', `"${meta.etag ?? ''}"`],
-    ['LastModified', new Date(meta.lastModified).toISOString()],
-    // Recomputed from the copied bytes, so always whole-object checksums.
-    checksumType(meta) !== null && ['ChecksumType', 'FULL_OBJECT'],
-    ...checksumNodes(meta.checksums),
-  ]));
+  return keepAlive(s3, r, (async () => {
+    const { meta } = await s3.objects.put(dst.bucket, dst.key, body, (size, blockSize) => {
+      // A restore never ends short without throwing; if it did, commit nothing.
+      if (size !== m.size) throw new Error(`copy read ${size} of ${m.size} bytes`);
+      const checksums = Object.fromEntries(sums.map(({ alg, c }) => [alg.toLowerCase(), c.digest().toString('base64')]));
+      return {
+        v: 1, size, blockSize, lastModified: s3.now(), etag: md5.digest().toString('hex'), ...stored,
+        ...(sums.length ? { checksums } : {}),
+      };
+    }, r.signal);
+    return xmlResponse(xmlDoc('CopyObjectResult', [
+      ['ETag', `"${meta.etag ?? ''}"`],
+      ['LastModified', new Date(meta.lastModified).toISOString()],
+      // Recomputed from the copied bytes, so always whole-object checksums.
+      checksumType(meta) !== null && ['ChecksumType', 'FULL_OBJECT'],
+      ...checksumNodes(meta.checksums),
+    ]));
+  })());
 }

@@ -9,7 +9,8 @@ import { MAX_PART_NUMBER, newUploadId, partLayout, type StoredPart } from '../mu
 import { decodeMeta, type ObjectMeta } from '../object-meta.js';
 import { checksumBase64, createChecksum, parseAlgorithm, type ChecksumAlgorithm } from './body/checksums.js';
 import { combineParts, isCombinable } from './body/crc-combine.js';
-import { checkCopyConditions, MAX_COPY_SOURCE_BYTES, parseCopySource } from './copy-source.js';
+import { checkCopyConditions, digesting, MAX_COPY_SOURCE_BYTES, parseCopySource } from './copy-source.js';
+import { keepAlive } from './keep-alive.js';
 import { requireNullVersion } from './versions.js';
 import { ownedBy, requireBucket, smallBody } from './bucket.js';
 import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
@@ -182,15 +183,18 @@ export async function completeMultipartUpload(s3: S3Context, r: ObjReq): Promise
     ...(composite && alg ? { checksums: { [alg.toLowerCase()]: composite }, checksumType: type } : {}),
     multipart: { uploadId, parts: chosen.map(partLayout) },
   };
-  await s3.multipart.complete(bucket, key, uploadId, chosen, meta, r.signal);
-  return xmlResponse(xmlDoc('CompleteMultipartUploadResult', [
-    ['Location', `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`],
-    ['Bucket', bucket],
-    ['Key', key],
-    ['ETag', `"${etag}"`],
-    composite && alg && [`Checksum${alg}`, composite],
-    composite && ['ChecksumType', type],
-  ]));
+  // Writing the object (and healing parts some node lacks) can take long.
+  return keepAlive(s3, r, (async () => {
+    await s3.multipart.complete(bucket, key, uploadId, chosen, meta, r.signal);
+    return xmlResponse(xmlDoc('CompleteMultipartUploadResult', [
+      ['Location', `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`],
+      ['Bucket', bucket],
+      ['Key', key],
+      ['ETag', `"${etag}"`],
+      composite && alg && [`Checksum${alg}`, composite],
+      composite && ['ChecksumType', type],
+    ]));
+  })());
 }
 
 function smallXml(r: S3Request): Promise<string> {
@@ -332,24 +336,19 @@ export async function uploadPartCopy(s3: S3Context, r: ObjReq): Promise<S3Respon
   const md5 = createChecksum('MD5');
   const alg = upload.upload?.checksumAlgorithm ? parseAlgorithm(upload.upload.checksumAlgorithm) : undefined;
   const sum = alg ? createChecksum(alg) : undefined;
-  async function* digesting(src2: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-    for await (const chunk of src2) {
-      md5.update(chunk);
-      sum?.update(chunk);
-      yield chunk;
-    }
-  }
   const bytes = found.meta.size === 0 ? (async function* () {})() : s3.objects.stream(found, first, last, r.signal);
-  const meta = await s3.multipart.putPart(r.endpoint.bucket, uploadIdOf(r), n, digesting(bytes), (size, blockSize) => {
-    if (size !== (found.meta.size === 0 ? 0 : last - first + 1)) throw new Error(`part copy read ${size} bytes`);
-    return {
-      v: 1, size, blockSize, lastModified: s3.now(), etag: md5.digest().toString('hex'),
-      ...(alg && sum ? { checksums: { [alg.toLowerCase()]: sum.digest().toString('base64') } } : {}),
-    };
-  }, r.signal);
-  return xmlResponse(xmlDoc('CopyPartResult', [
-    ['ETag', `"${meta.etag}"`],
-    ['LastModified', new Date(meta.lastModified).toISOString()],
-    ...Object.entries(meta.checksums ?? {}).map(([a, v]): XmlNode => [`Checksum${a.toUpperCase()}`, v]),
-  ]));
+  return keepAlive(s3, r, (async () => {
+    const meta = await s3.multipart.putPart(r.endpoint.bucket, uploadIdOf(r), n, digesting(bytes, sum ? [md5, sum] : [md5]), (size, blockSize) => {
+      if (size !== (found.meta.size === 0 ? 0 : last - first + 1)) throw new Error(`part copy read ${size} bytes`);
+      return {
+        v: 1, size, blockSize, lastModified: s3.now(), etag: md5.digest().toString('hex'),
+        ...(alg && sum ? { checksums: { [alg.toLowerCase()]: sum.digest().toString('base64') } } : {}),
+      };
+    }, r.signal);
+    return xmlResponse(xmlDoc('CopyPartResult', [
+      ['ETag', `"${meta.etag}"`],
+      ['LastModified', new Date(meta.lastModified).toISOString()],
+      ...Object.entries(meta.checksums ?? {}).map(([a, v]): XmlNode => [`Checksum${a.toUpperCase()}`, v]),
+    ]));
+  })());
 }
