@@ -35,11 +35,15 @@ async function settle(check: () => boolean, ms = 30_000): Promise<boolean> {
   return check();
 }
 
-/** Every node's fragment bytes once collection has finished what earlier tests left (no change for 1.5 s). */
+/**
+ * Every node's fragment bytes once collection has finished what earlier
+ * tests left: no change for 6.5 s, longer than a node waits before looking
+ * again at entries a read had pinned (storage-node/src/gc.ts, 5 s).
+ */
 async function quiet(tc: TestCluster): Promise<number[]> {
   let last = [0, 1, 2, 3].map((n) => fragBytes(tc, n));
   let same = 0;
-  for (const until = Date.now() + 30_000; same < 3 && Date.now() < until;) {
+  for (const until = Date.now() + 60_000; same < 13 && Date.now() < until;) {
     await new Promise((r) => setTimeout(r, 500));
     const now = [0, 1, 2, 3].map((n) => fragBytes(tc, n));
     same = now.every((b, i) => b === last[i]) ? same + 1 : 0;
