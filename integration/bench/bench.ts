@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --big] [-- --t N]`: puts and gets objects
+// `npm run bench [-- --quick] [-- --big] [-- --redis] [-- --t N]`: puts, gets and overwrites objects
 // of several sizes on a local cluster (the same launcher `npm start` uses),
 // checks every body, and prints a table, then one JSON line (the last line).
 // Exit codes: 0 done; 1 failed (an error or a wrong body: the phases done so

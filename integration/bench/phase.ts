@@ -1,6 +1,6 @@
 // One phase of the bench: `count` objects of one size put into (or got back
-// from) a bucket, `concurrency` at a time, every GET body compared with what
-// was put. A PUT's latency runs from sending the request to its response; a
+// from, or put again into) a bucket, `concurrency` at a time, every GET body
+// compared with what was put. A PUT's latency runs from sending the request to its response; a
 // GET's to the last byte of the body, checked as it arrives.
 
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -13,7 +13,8 @@ import { MiB, sizeLabel, type SizeSpec } from './plan.js';
 import { runPool, type PoolRun } from './pool.js';
 import type { Peaks, RssWatch, Watched } from './rss.js';
 
-export type BenchOp = 'put' | 'get';
+/** put: new keys; get: read back and verified; overwrite: the same keys written again (steady state: clock hints apply). */
+export type BenchOp = 'put' | 'get' | 'overwrite';
 
 export interface PhaseResult extends SizeSpec {
   readonly op: BenchOp;
@@ -37,7 +38,7 @@ const BUFFER_MAX = 1 * MiB;
 
 export const keyOf = (i: number): string => `obj-${i}`;
 
-const PROTOCOL_OP: Record<BenchOp, ProtocolOp> = { put: 'write', get: 'read' };
+const PROTOCOL_OP: Record<BenchOp, ProtocolOp> = { put: 'write', get: 'read', overwrite: 'write' };
 
 /** A phase that did not complete, with what was measured until then. */
 export class PhaseError extends Error {
@@ -48,7 +49,7 @@ export class PhaseError extends Error {
 }
 
 export async function runPhase(env: PhaseEnv, op: BenchOp, spec: SizeSpec, bucket: string): Promise<PhaseResult> {
-  const one = op === 'put' ? putOne : getOne;
+  const one = op === 'get' ? getOne : putOne;
   const before = await readCounters(env.endpoint, PROTOCOL_OP[op]);
   env.rss.startWindow();
   const cpuMeter = new CpuMeter(env.procs);
