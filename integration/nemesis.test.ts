@@ -49,7 +49,8 @@ describe('nemesis: linearizability and durability under faults', () => {
       if (c.allComplete) assert.equal(r.stats.failed, 0, `every operation completed (${info})`);
     });
   }
-  it('ran at least 5,000 operations in all', () => {
+  it('ran at least 5,000 operations in all', (t) => {
+    t.diagnostic(`nemesis: ${total} operations checked`);
     assert.ok(total >= 5000, `${total} operations`);
   });
 });
