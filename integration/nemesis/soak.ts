@@ -49,7 +49,8 @@ runCli(async () => {
     runs++;
     ops += r.ops;
     failedOps += r.stats.failed;
-    process.stdout.write(`${label}: ${r.ops} ops, ${r.stats.failed} failed, ${r.violations.length} violations, ${r.stats.torn} torn\n`);
+    const why = r.stats.failed > 0 ? ` (${[...r.stats.errors].map(([e, n]) => `${e} x${n}`).join(', ')})` : '';
+    process.stdout.write(`${label}: ${r.ops} ops, ${r.stats.failed} failed${why}, ${r.violations.length} violations, ${r.stats.torn} torn\n`);
     if (r.violations.length > 0 || r.stats.torn > 0 || r.unknown) {
       process.stdout.write(`${JSON.stringify({ soak: 'failed', seed, label, violations: r.violations })}\n`);
       process.exit(1);

@@ -1,6 +1,7 @@
 // The node's garbage collector: whenever a register's lc moves up, its
 // history below lc is collected (DiskStore.collect), except what a read
-// pins; registers whose entries stayed only because pinned are retried on a
+// pins or a write in flight holds (write-leases.ts); registers whose entries
+// stayed only because pinned or leased are retried on a
 // timer until the pins are released or expire. A start-up pass covers what
 // a previous run left. Entries of a part register stay while a multipart
 // object's entry is made of them; when that entry goes, the part registers
@@ -9,6 +10,7 @@
 import type { Logger } from '../../shared/src/log.js';
 import type { PinTable } from '../../shared/src/protocol/pins.js';
 import type { DiskStore } from './disk-store.js';
+import type { WriteLeases } from './write-leases.js';
 
 const RETRY_MS = 5_000;
 
@@ -19,7 +21,12 @@ export class GarbageCollector {
   private readonly timer: NodeJS.Timeout;
   dropped = 0;
 
-  constructor(private readonly store: DiskStore, private readonly pins: PinTable, private readonly log: Logger) {
+  constructor(
+    private readonly store: DiskStore,
+    private readonly pins: PinTable,
+    private readonly log: Logger,
+    private readonly leases?: WriteLeases,
+  ) {
     this.timer = setInterval(() => {
       for (const [id, reg] of this.waiting) this.queue.set(id, reg);
       this.waiting.clear();
@@ -59,7 +66,7 @@ export class GarbageCollector {
     const batch = [...this.queue].slice(0, 256);
     for (const [id] of batch) this.queue.delete(id);
     for (const [id, reg] of batch) {
-      const r = await this.store.collect(reg, (ts) => this.pins.covers(id, { ...ts, epoch: 0, tag: Buffer.alloc(0) }));
+      const r = await this.store.collect(reg, (ts) => this.pins.covers(id, { ...ts, epoch: 0, tag: Buffer.alloc(0) }) || this.leases?.covers(id, ts) === true);
       this.dropped += r.dropped;
       if (r.pinned > 0) this.waiting.set(id, reg);
       // A multipart object's old version went: its parts (retired by delete

@@ -14,6 +14,7 @@ import { NodeMetrics } from './metrics.js';
 import { createNodeServer } from './server.js';
 import { PinTable } from '../../shared/src/protocol/pins.js';
 import { GarbageCollector } from './gc.js';
+import { WriteLeases } from './write-leases.js';
 
 runCli(async () => {
   const f = parseFlags(process.argv.slice(2), {
@@ -47,9 +48,10 @@ runCli(async () => {
   const keyStore = NodeKeyStore.open(join(data, NODE_KEYS_FILE), cfg.index, cfg.keyEntries);
   const store = faults.wrapStore(DiskStore.open(data, cfg.params.S));
   const pins = new PinTable();
-  const gc = new GarbageCollector(store, pins, log);
+  const leases = new WriteLeases();
+  const gc = new GarbageCollector(store, pins, log, leases);
   const server = createNodeServer({
-    pins, gc,
+    pins, gc, leases,
     index: cfg.index,
     S: cfg.params.S,
     keys: keyStore,

@@ -8,6 +8,7 @@ import type { NodeKeyStore } from './key-store.js';
 import type { NodeMetrics } from './metrics.js';
 import type { PinTable } from '../../shared/src/protocol/pins.js';
 import type { GarbageCollector } from './gc.js';
+import type { WriteLeases } from './write-leases.js';
 
 export interface NodeContext {
   readonly index: number;
@@ -25,6 +26,8 @@ export interface NodeContext {
   readonly maxFragmentBytes: number;
   /** Read pins (DESIGN §6); absent: this node never pins nor answers GONE (tests). */
   readonly pins?: PinTable;
+  /** Write leases (write-leases.ts): entries a write in flight may still store from. */
+  readonly leases?: WriteLeases;
   /** Garbage collection below lc; absent: history is kept forever (tests). */
   readonly gc?: GarbageCollector;
   /** Deliberate misbehaviour for tests (none in production). */

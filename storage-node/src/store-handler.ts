@@ -152,6 +152,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
         ctx.metrics.storedBytes.inc(staging.bytes);
       }
     }
+    ctx.leases?.hold(reg.toString('hex'), commit.ts);
     await ctx.store.settled(reg);
     return encodeTsAnswer(ctx.store.lc(reg)?.ts ?? null);
   } finally {
@@ -179,6 +180,8 @@ async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: S
     const frag = src.fragFile ? { file: src.fragFile } : { inline: src.fragInline ?? Buffer.alloc(0) };
     await ctx.store.putHist(reg, open.ref.ns, open.ref.key, rec, frag, commit.parts);
   }
+  // The first entry stays as long as this one: nodes that lack it may be rebuilding it from here.
+  ctx.leases?.hold(reg.toString('hex'), commit.ts, open.from!);
   await ctx.store.settled(reg);
   return encodeTsAnswer(ctx.store.lc(reg)?.ts ?? null);
 }

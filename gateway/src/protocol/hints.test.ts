@@ -3,6 +3,8 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import { NodeRefusedError } from '../../../shared/src/errors.js';
+import { MISSING_FRAGMENT } from '../../../shared/src/protocol/node-messages.js';
 import { regId } from '../../../shared/src/protocol/register.js';
 import { get, put } from './testing/ops.js';
 import { MemoryHints, simCluster } from './testing/sim-cluster.js';
@@ -37,6 +39,29 @@ describe('clock hints', () => {
     await put(b, 'big', Buffer.alloc(10_000, 3));
     await put(a, 'big', Buffer.alloc(30_000, 4));
     assert.deepEqual(await get(b, 'big'), Buffer.alloc(30_000, 4));
+  });
+
+  it('a stale hint whose first store was collected meanwhile: the fragment is sent or rebuilt again', async () => {
+    const cl = simCluster(1);
+    const shared = new MemoryHints();
+    const a = cl.gateway({ hints: shared });
+    const b = cl.gateway();
+    // Every node refuses to store from the first entry (as one that restarted and collected it would).
+    let refused = 0;
+    for (let i = 0; i < cl.params.S; i++) {
+      const storeFrom = async (): Promise<never> => {
+        refused++;
+        throw new NodeRefusedError(i, 409, MISSING_FRAGMENT);
+      };
+      cl.wrap(i, (inner) => new Proxy(inner, { get: (t, p) => (p === 'storeFrom' ? storeFrom : (Reflect.get(t, p) as unknown)) }));
+    }
+    for (const [key, size] of [['small', 100], ['big', 30_000]] as const) {
+      await put(a, key, Buffer.alloc(size, 1));
+      await put(b, key, Buffer.alloc(size, 2)); // a's hint is now stale
+      await put(a, key, Buffer.alloc(size, 3));
+      assert.deepEqual(await get(b, key), Buffer.alloc(size, 3), `${key}: the later write landed whole`);
+    }
+    assert.ok(refused >= 2 * cl.params.q, `every node was asked to store from the first entry (${refused})`);
   });
 
   it('a hint with a bad tag is ignored', async () => {

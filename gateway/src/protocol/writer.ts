@@ -5,12 +5,12 @@
 // the nonce is unrevealed and the history entry can never become valid.
 
 import { regId } from '../../../shared/src/protocol/register.js';
-import type { RegRef, StoreAck } from '../../../shared/src/node-api.js';
+import type { NodeApi, RegRef, StoreAck } from '../../../shared/src/node-api.js';
 import { pickClock, prepareWrite } from '../../../shared/src/protocol/client.js';
 import type { Candidate } from '../../../shared/src/protocol/candidate.js';
 import type { PartRef, StoreCommit } from '../../../shared/src/protocol/server.js';
 import { NodeRefusedError, QuorumError } from '../../../shared/src/errors.js';
-import { MISSING_PARTS } from '../../../shared/src/protocol/node-messages.js';
+import { MISSING_FRAGMENT, MISSING_PARTS } from '../../../shared/src/protocol/node-messages.js';
 import { compareTs, verifyTag, type Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import { sha256 } from '../../../shared/src/hash.js';
 import { parseTs, tsToWire, WireError } from '../../../shared/src/protocol/wire.js';
@@ -152,11 +152,21 @@ async function storeAgain(
 ): Promise<void> {
   const layout = { size: encoded.size, k: ctx.params.k, blockSize: ctx.blockSize };
   const source = { ref, ts: first, cc: commit.cc, layout };
-  await quorumCall(ctx.nodes, async (n, sig) => {
-    if (firstAcks.has(n.index)) return n.storeFrom(ref, ctx.blockSize, first, commit, sig);
+  const sendOrRebuild = async (n: NodeApi, sig: AbortSignal): Promise<StoreAck> => {
     if (encoded.kind === 'whole') return n.storeWhole(ref, ctx.blockSize, encoded.fragments[n.index]!, commit, sig);
     await rebuildInto(ctx, source, n.index, commit, sig);
     return { lc: null };
+  };
+  await quorumCall(ctx.nodes, async (n, sig) => {
+    if (!firstAcks.has(n.index)) return sendOrRebuild(n, sig);
+    try {
+      return await n.storeFrom(ref, ctx.blockSize, first, commit, sig);
+    } catch (e) {
+      // The node no longer holds the first store (it restarted, and its write
+      // leases with it, and collected the entry): it gets the fragment anyway.
+      if (e instanceof NodeRefusedError && e.code === MISSING_FRAGMENT) return sendOrRebuild(n, sig);
+      throw e;
+    }
   }, {
     need: ctx.params.q, timeoutMs: ctx.timeouts.rpcMs, what: 'store again', signal,
     onError: (n, e) => reportError(ctx, n, 'store again', e),
