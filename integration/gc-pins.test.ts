@@ -26,7 +26,12 @@ function fragBytes(tc: TestCluster, node: number): number {
   return total;
 }
 
-async function settle(check: () => boolean, ms = 30_000): Promise<boolean> {
+/**
+ * Waits for `check`. The default outlasts a node's write lease (60 s): an
+ * entry whose complete reached its node too late (a slow node under load)
+ * is collected only once its lease expires.
+ */
+async function settle(check: () => boolean, ms = 90_000): Promise<boolean> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (check()) return true;

@@ -31,6 +31,14 @@ describe('write leases', () => {
     assert.equal(l.size, 0, 'the re-store\'s complete ends both');
   });
 
+  it('a complete that came before the store finished here leaves no lease behind', () => {
+    const l = new WriteLeases(() => 0, 1000);
+    l.release('r', ts(7)); // this node was the straggler of the store round
+    l.hold('r', ts(7));
+    assert.ok(!l.covers('r', ts(7)));
+    assert.equal(l.size, 0);
+  });
+
   it('expire (a gateway that died mid-write)', () => {
     let now = 0;
     const l = new WriteLeases(() => now, 1000);

@@ -9,7 +9,8 @@
 //
 // A lease starts at every accepted store, ends with the complete of that ts
 // (a write stored again ends its first entry's lease with its own), and
-// otherwise expires (a gateway that died mid-write). Leases live in memory:
+// otherwise expires (a gateway that died mid-write, a complete that came too
+// late to this node). Leases live in memory:
 // after a restart a re-store that finds nothing falls back to a rebuild or
 // a full re-send.
 
@@ -17,8 +18,15 @@ import type { Timestamp } from '../../shared/src/protocol/timestamp.js';
 
 type TsId = Pick<Timestamp, 'num' | 'writer' | 'op'>;
 
-/** Long enough for the slowest store-again (a rebuild of a large fragment). */
-export const WRITE_LEASE_MS = 5 * 60_000;
+/**
+ * A complete is sent to every node but waited for from q only: a node that
+ * answers after the round's timeout never hears it, and keeps the entry
+ * this long. A minute covers a store-again (one clock round, then stores
+ * from the first entry, or a rebuild of up to a few GB); a longer rebuild
+ * may find its sources collected, and the write then fails (503) for the
+ * client to retry: never a wrong value.
+ */
+export const WRITE_LEASE_MS = 60_000;
 
 const keyOf = (ts: TsId): string => `${ts.num}.${ts.writer}.${ts.op}`;
 
@@ -30,11 +38,18 @@ interface Lease {
 
 export class WriteLeases {
   private readonly byReg = new Map<string, Map<string, Lease>>();
+  /**
+   * Writes whose complete came before their store finished here (this node
+   * was the slow one of the store round): no lease for them. Kept for a
+   * lease's length, keyed "reg/ts".
+   */
+  private readonly completed = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now, private readonly leaseMs = WRITE_LEASE_MS) {}
 
   /** A store of `ts` was accepted; `from`: the entry it was stored from, held as long. */
   hold(reg: string, ts: TsId, from?: TsId): void {
+    if (this.completed.has(`${reg}/${keyOf(ts)}`)) return;
     let m = this.byReg.get(reg);
     if (!m) this.byReg.set(reg, (m = new Map()));
     const k = keyOf(ts);
@@ -53,7 +68,10 @@ export class WriteLeases {
   release(reg: string, ts: TsId): void {
     const m = this.byReg.get(reg);
     const lease = m?.get(keyOf(ts));
-    if (!m || !lease) return;
+    if (!m || !lease) {
+      this.noteCompleted(`${reg}/${keyOf(ts)}`);
+      return;
+    }
     m.delete(keyOf(ts));
     for (const k of lease.with) m.delete(k);
     if (m.size === 0) this.byReg.delete(reg);
@@ -67,6 +85,12 @@ export class WriteLeases {
     for (const [k, l] of m) if (l.expires <= now) m.delete(k);
     if (m.size === 0) this.byReg.delete(reg);
     return m.get(keyOf(ts)) !== undefined;
+  }
+
+  private noteCompleted(k: string): void {
+    const now = this.now();
+    if (this.completed.size >= 4096) for (const [c, exp] of this.completed) if (exp <= now) this.completed.delete(c);
+    this.completed.set(k, now + this.leaseMs);
   }
 
   /** Leases held (for tests and metrics). */
