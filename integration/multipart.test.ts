@@ -6,7 +6,7 @@
 
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand,
-  GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, S3ServiceException, UploadPartCommand,
+  GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { strict as assert } from 'node:assert';
@@ -18,17 +18,9 @@ import { after, before, describe, it } from 'node:test';
 import { checksumBase64 } from '../gateway/src/s3/body/checksums.js';
 import { aws } from './harness/cli.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { code } from './harness/s3-error.js';
 
 const MiB = 1024 * 1024;
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as S3ServiceException).name;
-  }
-  return 'no error';
-}
 
 async function bytesOf(tc: TestCluster, Bucket: string, Key: string, Range?: string): Promise<Buffer> {
   const r = await tc.s3.send(new GetObjectCommand({ Bucket, Key, ...(Range ? { Range } : {}) }));

@@ -13,15 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as S3ServiceException).name;
-  }
-  return 'no error';
-}
+import { code } from './harness/s3-error.js';
 
 /** A deterministic pseudo-random stream of n bytes, and its SHA-256 once consumed. */
 function generated(n: number, seed = 1): { stream: Readable; sha: () => string } {

@@ -2,7 +2,7 @@
 // owns; a name another user holds cannot be taken; a bad credentials file is
 // one line of error.
 
-import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,15 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { run } from './harness/cli.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as S3ServiceException).name;
-  }
-  return 'no error';
-}
+import { code } from './harness/s3-error.js';
 
 describe('several users', () => {
   let tc: TestCluster;
