@@ -14,10 +14,10 @@
 // checksum, names another node, or disagrees with the config is one line of
 // error at start (never silently ignored: a lost key loses data).
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fromHex } from '../../shared/src/bytes.js';
 import { readJsonFile } from '../../shared/src/config.js';
+import { writeFileDurable } from '../../shared/src/durable-file.js';
 import { ConfigError } from '../../shared/src/errors.js';
 import { sha256 } from '../../shared/src/hash.js';
 import type { NodeKeyring } from '../../shared/src/keys.js';
@@ -120,15 +120,6 @@ export class NodeKeyStore implements NodeKeyring {
       keys: Object.fromEntries([...keys].map(([e, k]) => [String(e), k.toString('hex')])),
       sum: sha256(Buffer.from(canonical(keys), 'utf8')).toString('hex'),
     };
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(file, null, 2), { mode: 0o600 });
-    const fd = openSync(tmp, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, path);
-    const dfd = openSync(dirname(path), 'r');
-    fsyncSync(dfd);
-    closeSync(dfd);
+    writeFileDurable(path, JSON.stringify(file, null, 2));
   }
 }

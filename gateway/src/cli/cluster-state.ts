@@ -7,10 +7,11 @@
 // config file holds only that node's keys.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fromHex } from '../../../shared/src/bytes.js';
 import { readJsonFile } from '../../../shared/src/config.js';
+import { writeFileDurable } from '../../../shared/src/durable-file.js';
 import { ConfigError } from '../../../shared/src/errors.js';
 import { deriveNodeKey } from '../../../shared/src/keys.js';
 import { MAX_T } from '../../../shared/src/protocol/params.js';
@@ -30,19 +31,6 @@ export interface ClusterState {
   kek?: string;
 }
 
-/** Writes a file atomically and durably: temp file, fsync, rename, fsync directory. */
-export function writeFileDurable(path: string, data: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  const fd = openSync(tmp, 'r');
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, path);
-  const dfd = openSync(dirname(path), 'r');
-  fsyncSync(dfd);
-  closeSync(dfd);
-}
 
 export function loadOrCreateState(dataDir: string, want: { t?: number; accessKey?: string; secretKey?: string; region: string }): ClusterState {
   const path = join(dataDir, 'cluster.json');

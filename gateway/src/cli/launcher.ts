@@ -14,7 +14,8 @@ import { GATEWAY_CONFIG_FORMAT, type GatewayConfigFile } from '../config.js';
 import type { Credential } from '../s3/auth/credentials.js';
 import { spawnChild, stopChild, type Child } from './child.js';
 import { selfSignedCert, type TlsFiles } from './self-signed.js';
-import { loadOrCreateState, nodeConfigFor, writeFileDurable, type ClusterState } from './cluster-state.js';
+import { writeFileDurable } from '../../../shared/src/durable-file.js';
+import { loadOrCreateState, nodeConfigFor, type ClusterState } from './cluster-state.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const NODE_SCRIPT = resolve(here, '../../../storage-node/src/main.js');

@@ -32,7 +32,7 @@ import type { RedisLink } from '../redis/link.js';
 import { CURRENT_FIELD, ROTATE_LOCK_MS, type RedisKeys } from '../redis/schema.js';
 import { ringKey, seal } from '../redis/sealed.js';
 import { listGateways } from '../redis/writers.js';
-import { writeFileDurable } from './cluster-state.js';
+import { writeFileDurable } from '../../../shared/src/durable-file.js';
 import { deliverNodeKeys, DeliveryError, type NodeKeyState } from './key-delivery.js';
 
 export interface RotateOptions {
