@@ -44,8 +44,9 @@ describe('clock hints', () => {
   it('a stale hint whose first store was collected meanwhile: the fragment is sent or rebuilt again', async () => {
     const cl = simCluster(1);
     const shared = new MemoryHints();
-    const a = cl.gateway({ hints: shared });
-    const b = cl.gateway();
+    // Rebuilding a fragment stripe by stripe takes longer than the sim's default 200 ms round under load.
+    const a = cl.gateway({ hints: shared, rpcMs: 10_000 });
+    const b = cl.gateway({ rpcMs: 10_000 });
     // Every node refuses to store from the first entry (as one that restarted and collected it would).
     let refused = 0;
     for (let i = 0; i < cl.params.S; i++) {
