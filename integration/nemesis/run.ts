@@ -8,7 +8,8 @@ import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/clien
 import { checkHistory, HistoryRecorder, type Violation } from '../linearizability/index.js';
 import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 import { startTestRedis, type TestRedis } from '../harness/redis.js';
-import { prng, runWorkload, type OpMix, type WorkloadStats } from './workload.js';
+import { mulberry32 } from '../linearizability/testing/prng.js';
+import { runWorkload, type OpMix, type WorkloadStats } from './workload.js';
 
 export type NemesisEvent = 'kill-nodes' | 'restart-faulty' | 'kill-gateway';
 
@@ -57,7 +58,7 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisResult> {
     await clients[0]!.send(new CreateBucketCommand({ Bucket: 'nemesis' }));
     const keys = Array.from({ length: o.keys }, (_, i) => `key-${i}`);
     const rec = new HistoryRecorder();
-    const rand = prng(o.seed ?? 1);
+    const rand = mulberry32(o.seed ?? 1);
     const log: string[] = [];
 
     // Nemesis events run beside the workload until it ends.

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { HistoryRecorder } from '../linearizability/index.js';
+import { mulberry32 } from '../linearizability/testing/prng.js';
 
 export type OpMix = 'full' | 'head-reads';
 
@@ -31,17 +32,6 @@ export interface WorkloadStats {
   /** Reads whose body did not match the value they named (torn or mixed data). */
   torn: number;
   errors: Map<string, number>;
-}
-
-/** Deterministic PRNG (xorshift32): a failing run can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
 }
 
 /** The body of value `id`: its size and bytes follow from the id alone. */
@@ -73,7 +63,7 @@ export async function runWorkload(rec: HistoryRecorder, o: WorkloadOptions): Pro
     stats.errors.set(name, (stats.errors.get(name) ?? 0) + 1);
   };
   const client = async (c: number, s3: S3Client): Promise<void> => {
-    const rand = prng(o.seed * 7919 + c);
+    const rand = mulberry32(o.seed * 7919 + c);
     let seq = 0;
     while (next < o.ops) {
       next++;
