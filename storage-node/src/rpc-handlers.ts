@@ -42,9 +42,11 @@ export async function handleComplete(ctx: NodeContext, json: unknown): Promise<B
   const newLc = judgeComplete(ctx.keys, reg, ctx.store.lc(reg), c, ctx.store.hist(reg, c.ts));
   if (newLc) await raiseLc(ctx, reg, ref, newLc);
   else await ctx.store.settled(reg);
-  // The write is done (the request is a gateway's, authenticated): its entry is ordinary history now.
+  // The write is done (the request is a gateway's, authenticated): its entry
+  // is ordinary history now. A raised lc has scheduled collection already
+  // (it runs after this); otherwise the released entry may be garbage now.
   ctx.leases?.release(reg.toString('hex'), c.ts);
-  ctx.gc?.schedule(reg);
+  if (!newLc) ctx.gc?.schedule(reg);
   return encodeTsAnswer(ctx.store.lc(reg)?.ts ?? null);
 }
 
