@@ -67,9 +67,9 @@ async function requirePrivate(r: Req, owner: string): Promise<void> {
 
 /** The object's bucket and the object itself must exist; returns the owner reported for it. */
 async function requireObject(s3: S3Context, r: ObjectRequest): Promise<string> {
-  await requireBucket(s3, r);
+  const { ns } = await requireBucket(s3, r);
   requireNullVersion(r.endpoint.query.params.get('versionId'), r.endpoint.key);
-  if (!(await s3.objects.head(r.endpoint.bucket, r.endpoint.key, r.signal))) throw new S3Error('NoSuchKey', undefined, { Key: r.endpoint.key });
+  if (!(await s3.objects.head(ns, r.endpoint.key, r.signal))) throw new S3Error('NoSuchKey', undefined, { Key: r.endpoint.key });
   return r.principal.user;
 }
 

@@ -23,8 +23,8 @@ const OVERRIDES: Record<string, string> = {
 };
 
 export async function getObject(s3: S3Context, r: GetReq): Promise<S3Response> {
-  await requireBucket(s3, r);
-  const found = await s3.objects.head(r.endpoint.bucket, r.endpoint.key, r.signal);
+  const { ns } = await requireBucket(s3, r);
+  const found = await s3.objects.head(ns, r.endpoint.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: r.endpoint.key });
   const m = found.meta;
   if (r.endpoint.op === 'HeadObject') s3.objects.release(found);
