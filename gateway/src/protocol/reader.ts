@@ -154,7 +154,14 @@ async function filterRound(
     // Evidence is reported as soon as found, late answers' included.
     for (const e of state.evidence.splice(0)) ctx.observer.evidence(e);
     if (state.answered > before) counted.add(node);
-    if (state.rerun) ctl.abort(new Error('rerun after GONE'));
+    if (state.rerun) {
+      // This round ends here: its other answers were made over a C without
+      // the GONE's lc, so they must not count it invalid (answers that
+      // arrive in the same microtask drain would otherwise drop it, and the
+      // rerun would never see it).
+      live = false;
+      ctl.abort(new Error('rerun after GONE'));
+    }
   };
   try {
     await quorumCall<(typeof ctx.nodes)[number], FilterAnswer>(ctx.nodes, (n, sig) => n.filter(ref, readId, C, sig), {
@@ -174,10 +181,7 @@ async function filterRound(
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
-  if (state.rerun) {
-    live = false;
-    return 'rerun';
-  }
+  if (state.rerun) return 'rerun';
   return state.decision();
 }
 
