@@ -69,7 +69,10 @@ async function requirePrivate(r: Req, owner: string): Promise<void> {
 async function requireObject(s3: S3Context, r: ObjectRequest): Promise<string> {
   const { ns } = await requireBucket(s3, r);
   requireNullVersion(r.endpoint.query.params.get('versionId'), r.endpoint.key);
-  if (!(await s3.objects.head(ns, r.endpoint.key, r.signal))) throw new S3Error('NoSuchKey', undefined, { Key: r.endpoint.key });
+  const found = await s3.objects.head(ns, r.endpoint.key, r.signal);
+  if (!found) throw new S3Error('NoSuchKey', undefined, { Key: r.endpoint.key });
+  // Only its existence counts: the read's pins go at once (review F12).
+  s3.objects.release(found);
   return r.principal.user;
 }
 

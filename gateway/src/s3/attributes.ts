@@ -82,14 +82,19 @@ export async function getObjectAttributes(s3: S3Context, req: S3Request<Endpoint
   requireNullVersion(r.endpoint.query.params.get('versionId'), r.endpoint.key);
   const found = await s3.objects.head(ns, r.endpoint.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: r.endpoint.key });
-  const m = found.meta;
-  const type = checksumType(m);
-  const parts = m.multipart?.parts;
-  return xmlResponse(xmlDoc('GetObjectAttributesResponse', [
-    want.has('ETag') && ['ETag', m.etag ?? ''],
-    want.has('Checksum') && type !== null && ['Checksum', [...checksumNodes(m.checksums), ['ChecksumType', type]]],
-    want.has('ObjectParts') && parts !== undefined && objectParts(r, m, parts),
-    want.has('StorageClass') && ['StorageClass', 'STANDARD'],
-    want.has('ObjectSize') && ['ObjectSize', m.size],
-  ]), 200, { 'last-modified': new Date(m.lastModified).toUTCString() });
+  // Metadata only, nothing streams: the read's pins go when this ends (review F12).
+  try {
+    const m = found.meta;
+    const type = checksumType(m);
+    const parts = m.multipart?.parts;
+    return xmlResponse(xmlDoc('GetObjectAttributesResponse', [
+      want.has('ETag') && ['ETag', m.etag ?? ''],
+      want.has('Checksum') && type !== null && ['Checksum', [...checksumNodes(m.checksums), ['ChecksumType', type]]],
+      want.has('ObjectParts') && parts !== undefined && objectParts(r, m, parts),
+      want.has('StorageClass') && ['StorageClass', 'STANDARD'],
+      want.has('ObjectSize') && ['ObjectSize', m.size],
+    ]), 200, { 'last-modified': new Date(m.lastModified).toUTCString() });
+  } finally {
+    s3.objects.release(found);
+  }
 }

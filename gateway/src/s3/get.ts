@@ -8,7 +8,7 @@ import { checkConditions, parseRange } from './conditions.js';
 import { header, type S3Context, type S3Request, type S3Response } from './context.js';
 import type { Query } from './endpoints.js';
 import { S3Error } from './errors.js';
-import { checksumHeaders, objectHeaders } from './object-headers.js';
+import { checksumHeaders, isHeaderValue, objectHeaders } from './object-headers.js';
 
 type GetReq = S3Request<{ op: 'GetObject' | 'HeadObject'; bucket: string; key: string; query: Query }>;
 
@@ -26,26 +26,46 @@ export async function getObject(s3: S3Context, r: GetReq): Promise<S3Response> {
   const { ns } = await requireBucket(s3, r);
   const found = await s3.objects.head(ns, r.endpoint.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: r.endpoint.key });
-  const m = found.meta;
-  if (r.endpoint.op === 'HeadObject') s3.objects.release(found);
-  checkConditions({
-    ifMatch: header(r, 'if-match'),
-    ifNoneMatch: header(r, 'if-none-match'),
-    ifModifiedSince: header(r, 'if-modified-since'),
-    ifUnmodifiedSince: header(r, 'if-unmodified-since'),
-  }, m);
-  const range = parseRange(header(r, 'range'), m.size);
-  const headers = objectHeaders(m);
+  // The read's pins stay only while the body streams (review F12): every
+  // other way out of here (HEAD, a failed condition or range, a refused
+  // override) lets them go at once instead of after their 60 s lease.
+  let streams = false;
+  try {
+    const m = found.meta;
+    checkConditions({
+      ifMatch: header(r, 'if-match'),
+      ifNoneMatch: header(r, 'if-none-match'),
+      ifModifiedSince: header(r, 'if-modified-since'),
+      ifUnmodifiedSince: header(r, 'if-unmodified-since'),
+    }, m);
+    const range = parseRange(header(r, 'range'), m.size);
+    const headers = { ...objectHeaders(m), ...overrides(r) };
+    if (!range && header(r, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') Object.assign(headers, checksumHeaders(m));
+    const first = range?.first ?? 0;
+    const last = range?.last ?? m.size - 1;
+    headers['content-length'] = m.size === 0 ? 0 : last - first + 1;
+    if (range) headers['content-range'] = `bytes ${first}-${last}/${m.size}`;
+    const status = range ? 206 : 200;
+    if (r.endpoint.op === 'HeadObject') return { status, headers };
+    streams = true;
+    return { status, headers, body: s3.objects.stream(found, first, last, r.signal) };
+  } finally {
+    if (!streams) s3.objects.release(found);
+  }
+}
+
+/**
+ * The response-* overrides given. A value that cannot be a header (CR, LF,
+ * another control character, a character beyond Latin-1) is refused with
+ * 400 InvalidArgument (review F13: Node refused it at writeHead, a 500).
+ */
+function overrides(r: GetReq): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const [param, h] of Object.entries(OVERRIDES)) {
     const v = r.endpoint.query.params.get(param);
-    if (v !== undefined) headers[h] = v;
+    if (v === undefined) continue;
+    if (!isHeaderValue(v)) throw new S3Error('InvalidArgument', `${param} holds a character not allowed in a header.`, { ArgumentName: param });
+    out[h] = v;
   }
-  if (!range && header(r, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') Object.assign(headers, checksumHeaders(m));
-  const first = range?.first ?? 0;
-  const last = range?.last ?? m.size - 1;
-  headers['content-length'] = m.size === 0 ? 0 : last - first + 1;
-  if (range) headers['content-range'] = `bytes ${first}-${last}/${m.size}`;
-  const status = range ? 206 : 200;
-  if (r.endpoint.op === 'HeadObject') return { status, headers };
-  return { status, headers, body: s3.objects.stream(found, first, last, r.signal) };
+  return out;
 }

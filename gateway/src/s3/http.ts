@@ -80,10 +80,12 @@ export async function handleS3(s3: S3Context, deps: EdgeDeps, req: IncomingMessa
       body: () => (body ??= deps.openBody(req, auth, s3.config.maxObjectBytes)),
     };
     const resp = await dispatch(s3, r);
-    await send(res, resp, req.method === 'HEAD');
+    await send(res, resp, req.method === 'HEAD', ac.signal);
   } catch (err) {
     const e = toS3Error(err);
-    if (isServerFault(e)) s3.log.error({ err, requestId: id, op: opName(endpoint) }, 'request failed');
+    // A client that hung up is not the gateway's fault: one debug line, no stack.
+    if (ac.signal.aborted) s3.log.debug({ requestId: id, op: opName(endpoint) }, 'client went away');
+    else if (isServerFault(e)) s3.log.error({ err, requestId: id, op: opName(endpoint) }, 'request failed');
     else s3.log.debug({ requestId: id, code: e.code, msg: e.message }, 'request refused');
     if (res.headersSent) {
       res.destroy();
@@ -98,7 +100,7 @@ export async function handleS3(s3: S3Context, deps: EdgeDeps, req: IncomingMessa
   }
 }
 
-async function send(res: ServerResponse, r: S3Response, head: boolean): Promise<void> {
+async function send(res: ServerResponse, r: S3Response, head: boolean, signal: AbortSignal): Promise<void> {
   const headers: Record<string, string | number> = { ...(r.headers ?? {}) };
   const body = r.body;
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
@@ -117,7 +119,8 @@ async function send(res: ServerResponse, r: S3Response, head: boolean): Promise<
   res.writeHead(r.status, headers);
   for await (const chunk of body) {
     if (res.destroyed) throw new Error('client went away');
-    if (!res.write(chunk)) await once(res, 'drain');
+    // With the signal: a client gone while the socket is full never drains.
+    if (!res.write(chunk)) await once(res, 'drain', { signal });
   }
   res.end();
 }

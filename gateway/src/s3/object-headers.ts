@@ -42,20 +42,62 @@ export function storedHeaders(h: IncomingHttpHeaders): StoredHeaders {
   return out as StoredHeaders;
 }
 
-/** Headers GET and HEAD return for an object. */
+/** What Node lets through as a header value (anything else makes writeHead throw): HTAB, visible ASCII, space, and 0x80-0xFF. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** A header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export function isHeaderValue(v: string): boolean {
+  return HEADER_VALUE.test(v);
+}
+
+export function isHeaderName(v: string): boolean {
+  return HEADER_NAME.test(v);
+}
+
+/**
+ * A Unicode value as one RFC 2047 encoded word, `=?UTF-8?B?<base64 of its
+ * UTF-8>?=`: how S3 returns metadata values that are not US-ASCII
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html).
+ * DEVIATION: one word however long (RFC 2047 asks for at most 75 characters
+ * per word; clients decode longer ones, and splitting would change nothing
+ * that matters here).
+ */
+export function rfc2047(v: string): string {
+  return `=?UTF-8?B?${Buffer.from(v, 'utf8').toString('base64')}?=`;
+}
+
+/**
+ * A stored value as a header can carry it. Values PutObject stored are the
+ * header's own bytes (Latin-1 strings) and pass unchanged; a value that
+ * cannot be a header (stored by PostObject before its fields were checked:
+ * review F6) is sent RFC 2047-encoded instead of failing the whole GET.
+ */
+function servable(v: string): string {
+  return isHeaderValue(v) ? v : rfc2047(v);
+}
+
+/** Headers GET and HEAD return for an object; always valid headers, whatever was stored. */
 export function objectHeaders(m: ObjectMeta): Record<string, string | number> {
   const h: Record<string, string | number> = {
     etag: `"${m.etag ?? ''}"`,
     'last-modified': new Date(m.lastModified).toUTCString(),
     'accept-ranges': 'bytes',
-    'content-type': m.contentType ?? 'binary/octet-stream',
+    'content-type': servable(m.contentType ?? 'binary/octet-stream'),
   };
-  if (m.contentEncoding) h['content-encoding'] = m.contentEncoding;
-  if (m.contentDisposition) h['content-disposition'] = m.contentDisposition;
-  if (m.contentLanguage) h['content-language'] = m.contentLanguage;
-  if (m.cacheControl) h['cache-control'] = m.cacheControl;
-  if (m.expires) h.expires = m.expires;
-  for (const [k, v] of Object.entries(m.user ?? {})) h[`x-amz-meta-${k}`] = v;
+  if (m.contentEncoding) h['content-encoding'] = servable(m.contentEncoding);
+  if (m.contentDisposition) h['content-disposition'] = servable(m.contentDisposition);
+  if (m.contentLanguage) h['content-language'] = servable(m.contentLanguage);
+  if (m.cacheControl) h['cache-control'] = servable(m.cacheControl);
+  if (m.expires) h.expires = servable(m.expires);
+  let missing = 0;
+  for (const [k, v] of Object.entries(m.user ?? {})) {
+    if (isHeaderName(k)) h[`x-amz-meta-${k}`] = servable(v);
+    else missing++;
+  }
+  // As S3 does for metadata its REST API cannot return.
+  if (missing > 0) h['x-amz-missing-meta'] = missing;
   return h;
 }
 

@@ -30,7 +30,7 @@ import type { Endpoint } from './endpoints.js';
 import { S3Error } from './errors.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
 import { authenticatePost } from './post-auth.js';
-import { type FormFields, expandFilename, fieldValue } from './post-fields.js';
+import { type FormFields, expandFilename, fieldValue, servableMetadata } from './post-fields.js';
 import { isMultipartForm, readPostForm } from './post-form.js';
 import { missingField } from './post-errors.js';
 import { checkPolicy, decodePolicy } from './post-policy.js';
@@ -121,7 +121,7 @@ export async function postObject(s3: S3Context, r: S3Request<Endpoint>): Promise
     const key = objectKey(fields);
     const auth = authenticatePost(sent, { creds: s3.creds, region: s3.config.region });
     const range = checkPolicy(decodePolicy(auth.policy), { fields, bucket, now: s3.now() });
-    const stored = storedHeaders(metadataHeaders(fields, file.contentType));
+    const stored = storedHeaders(servableMetadata(metadataHeaders(fields, file.contentType)));
     const rules = uploadRules(fields, range, s3.config.maxObjectBytes);
     const action = successAction(fields);
     const rec = await requireBucket(s3, r as BucketReq, auth.credential.user);

@@ -3,7 +3,7 @@
 /** S3 rejects header-signed requests whose time is further than this from the server's. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
-/** Longest lifetime of a SigV4 presigned URL (X-Amz-Expires), per AWS: 7 days. */
+/** Longest lifetime of a presigned URL: SigV4's X-Amz-Expires per AWS (7 days); also SigV2's Expires here (sigv2.ts). */
 export const MAX_PRESIGN_EXPIRES_S = 7 * 24 * 3600;
 
 /** `20261125T191100Z` → epoch ms, or undefined if not exactly that form or not a real instant. */

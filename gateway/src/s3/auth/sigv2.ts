@@ -5,7 +5,7 @@
 // AWS reference: https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html
 
 import { S3Error } from '../errors.js';
-import { MAX_CLOCK_SKEW_MS, formatAmzDate, parseHttpDate } from './amz-date.js';
+import { MAX_CLOCK_SKEW_MS, MAX_PRESIGN_EXPIRES_S, formatAmzDate, parseHttpDate } from './amz-date.js';
 import type { Credential } from './credentials.js';
 import { hmacSha1Base64, sameSignature } from './crypto.js';
 import { decodeComponent, headerValue, rawParams, splitTarget } from './request-parts.js';
@@ -107,6 +107,13 @@ export function verifySigV2Query(req: AuthRequest, ctx: AuthContext): Credential
   const now = ctx.now();
   if (now > Number(expires) * 1000) {
     throw new S3Error('AccessDenied', 'Request has expired', { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: new Date(now).toISOString() });
+  }
+  // DEVIATION (review F9): AWS does not cap a V2 URL's lifetime; here it is
+  // capped as SigV4's X-Amz-Expires is (7 days), with the same error. V2
+  // signs no signing time, so the cap is on what remains from now, with the
+  // allowed clock skew on top for signers whose clock runs ahead.
+  if (Number(expires) * 1000 > now + MAX_PRESIGN_EXPIRES_S * 1000 + MAX_CLOCK_SKEW_MS) {
+    throw new S3Error('AuthorizationQueryParametersError', `Expires must be at most ${MAX_PRESIGN_EXPIRES_S} seconds (7 days) from now`);
   }
 
   const toSign = v2StringToSign(req, ctx, expires);

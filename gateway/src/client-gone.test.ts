@@ -1,0 +1,86 @@
+// A client that hangs up mid-request is not the gateway's fault: it is
+// logged at debug level without a stack, never as an error (security review,
+// informational: anyone could fill the error log with stack traces). The
+// GET it was reading ends there too, releasing the read's pins: it used to
+// wait forever for a 'drain' that a gone socket never emits.
+
+import { strict as assert } from 'node:assert';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { signV4, type Creds } from '../../integration/harness/raw.js';
+import { assembleApp } from './gateway.js';
+import { GatewayMetrics, NodeTally } from './metrics.js';
+import { simCluster } from './protocol/testing/sim-cluster.js';
+
+const creds: Creds = { accessKey: 'gone-key', secretKey: 'gone-secret-0123456789', region: 'us-east-1' };
+const lines: { level: number; msg: string; err?: unknown }[] = [];
+let server: Server;
+let close: () => Promise<void>;
+let port: number;
+const cluster = simCluster(1);
+
+before(async () => {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as { level: number; msg: string });
+      cb();
+    },
+  });
+  const built = assembleApp(cluster.gateway({ blockSize: 4096 }), {
+    region: 'us-east-1',
+    credentials: [{ ...creds, user: 'alice' }],
+    log: pino({ level: 'debug' }, sink),
+    metrics: new GatewayMetrics(),
+    tally: new NodeTally(),
+  });
+  close = built.close;
+  server = createServer(built.app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+});
+
+after(async () => {
+  server.closeAllConnections();
+  server.close();
+  await close();
+});
+
+async function signedFetch(method: string, target: string, body?: Buffer): Promise<number> {
+  const s = signV4(`127.0.0.1:${port}`, { method, target, ...(body ? { body } : {}) }, creds);
+  const { host: _host, ...headers } = s.headers;
+  return (await fetch(`http://127.0.0.1:${port}${target}`, { method, headers, ...(body ? { body } : {}) })).status;
+}
+
+/** A signed GET whose client reads the response head and a few bytes, then hangs up. */
+async function hangUpMidGet(target: string): Promise<void> {
+  const s = signV4(`127.0.0.1:${port}`, { method: 'GET', target }, creds);
+  const sock = connect(port, '127.0.0.1');
+  await new Promise<void>((r) => sock.once('connect', r));
+  sock.write([`GET ${target} HTTP/1.1`, ...Object.entries(s.headers).map(([k, v]) => `${k}: ${v}`), '', ''].join('\r\n'));
+  const first = await new Promise<Buffer>((r) => sock.once('data', r));
+  sock.pause();
+  assert.match(first.toString('latin1'), /^HTTP\/1\.1 200/);
+  sock.destroy();
+  await new Promise((r) => setTimeout(r, 500));
+}
+
+describe('a client that disconnects mid-request', () => {
+  it('is logged at debug level without a stack, not as a failed request', async () => {
+    assert.equal(await signedFetch('PUT', '/gone-bucket'), 200);
+    assert.equal(await signedFetch('PUT', '/gone-bucket/big', Buffer.alloc(8 << 20, 0x61)), 200);
+    const pins = (): number => cluster.sims.reduce((n, sim) => n + sim.pins.size, 0);
+    const held = pins();
+    await hangUpMidGet('/gone-bucket/big');
+    const errors = lines.filter((l) => l.level >= 50);
+    assert.deepEqual(errors.map((l) => l.msg), [], 'no error-level line');
+    const gone = lines.filter((l) => l.msg === 'client went away');
+    assert.equal(gone.length, 1);
+    assert.equal(gone[0]!.level, 20, 'debug');
+    assert.equal(gone[0]!.err, undefined, 'no error object, no stack');
+    // The handler ended (it used to wait forever for a drain that never came) and let go of the read.
+    assert.equal(pins() - held, 0, 'no read pin left');
+  });
+});
