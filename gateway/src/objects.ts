@@ -11,7 +11,7 @@ import type { ProtocolContext } from './protocol/context.js';
 import { listMerged } from './protocol/list-merge.js';
 import { readRegister, type ReadResult } from './protocol/reader.js';
 import { restoreRange } from './protocol/restore.js';
-import { holdPins, releasePins, storedValue } from './protocol/reader.js';
+import { decideAgain, holdPins, releasePins, storedValue } from './protocol/reader.js';
 import { writeRegister } from './protocol/writer.js';
 import { encodeMeta } from './object-meta.js';
 
@@ -74,7 +74,19 @@ export class ObjectStore {
    * lease runs out).
    */
   async head(bucket: BucketNs, key: string, signal: AbortSignal): Promise<FoundObject | null> {
-    const read = await readRegister(this.ctx, { ns: bucket, key }, 'read', signal, true);
+    return this.found(bucket, await readRegister(this.ctx, { ns: bucket, key }, 'read', signal, true));
+  }
+
+  /**
+   * After `prev` could not be restored (open() threw RestoreError, so no byte
+   * went out): decides again on the same read with the nodes' late answers
+   * (reader.ts decideAgain), which name the newer value a slow node knows.
+   */
+  async again(prev: FoundObject, signal: AbortSignal): Promise<FoundObject | null> {
+    return this.found(prev.bucket, await decideAgain(this.ctx, prev.read, 'read', signal));
+  }
+
+  private found(bucket: BucketNs, read: ReadResult | null): FoundObject | null {
     if (!read) return null;
     const meta = decodeMeta(read.meta);
     if (!meta.deleteMarker) return { bucket, meta, read };
@@ -85,6 +97,25 @@ export class ObjectStore {
   /** Lets go of a found object that will not be streamed. */
   release(found: FoundObject): void {
     releasePins(this.ctx, found.read.ref, found.read.readId);
+  }
+
+  /**
+   * stream(), with the first bytes restored before this returns: a value that
+   * cannot be restored throws here (RestoreError), before any status line is
+   * sent, rather than as a 200 whose body is cut off. The caller must iterate
+   * or return() what it gets (it holds the pins).
+   */
+  async open(found: FoundObject, first: number, last: number, signal: AbortSignal): Promise<AsyncGenerator<Buffer>> {
+    const gen = this.stream(found, first, last, signal);
+    const head = await gen.next();
+    return (async function* () {
+      try {
+        if (!head.done) yield head.value;
+        yield* gen;
+      } finally {
+        await gen.return(undefined);
+      }
+    })();
   }
 
   /** Bytes [first, last] of an object found by head(); its write stays pinned meanwhile. */
