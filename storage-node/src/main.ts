@@ -11,7 +11,7 @@ import { DiskStore } from './disk-store.js';
 import { DEFAULT_FAULT_DELAY_MS, Faults } from './faults.js';
 import { NODE_KEYS_FILE, NodeKeyStore } from './key-store.js';
 import { NodeMetrics } from './metrics.js';
-import { createNodeServer } from './server.js';
+import { createNodeServer, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from './server.js';
 import { PinTable } from '../../shared/src/protocol/pins.js';
 import { GarbageCollector } from './gc.js';
 import { WriteLeases } from './write-leases.js';
@@ -25,6 +25,8 @@ runCli(async () => {
     fault: { type: 'string', multiple: true, describe: 'fault mode for tests (needs --allow-faults)' },
     'allow-faults': { type: 'boolean', describe: 'permit --fault' },
     'fault-delay-ms': { type: 'string', env: 'POWERSTORE_NODE_FAULT_DELAY_MS', describe: `delay of fault mode slow (default ${DEFAULT_FAULT_DELAY_MS})` },
+    'idle-timeout-s': { type: 'string', env: 'POWERSTORE_NODE_IDLE_TIMEOUT_S', describe: `close a connection silent this long (default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})` },
+    'max-connections': { type: 'string', env: 'POWERSTORE_NODE_MAX_CONNECTIONS', describe: `refuse connections beyond this many (default ${DEFAULT_MAX_CONNECTIONS})` },
   });
   const configPath = stringFlag(f.config);
   const data = stringFlag(f.data);
@@ -32,6 +34,8 @@ runCli(async () => {
   if (!data) throw new ConfigError('--data is required');
   const port = intFlag(f.port, 'port', 0, 65535, 0);
   const host = stringFlag(f.host) ?? '127.0.0.1';
+  const idleTimeoutMs = intFlag(f['idle-timeout-s'], 'idle-timeout-s', 1, 3600, DEFAULT_IDLE_TIMEOUT_MS / 1000) * 1000;
+  const maxConnections = intFlag(f['max-connections'], 'max-connections', 1, 1_000_000, DEFAULT_MAX_CONNECTIONS);
   const cfg = loadNodeConfig(configPath);
   // At most a minute: the delay comes before authentication, whose replay window is two.
   const faultDelay = intFlag(f['fault-delay-ms'], 'fault-delay-ms', 0, 60_000, DEFAULT_FAULT_DELAY_MS);
@@ -62,7 +66,7 @@ runCli(async () => {
     inlineMax: 64 * 1024,
     maxFragmentBytes: 6 * 1024 * 1024 * 1024,
     faults,
-  });
+  }, { idleTimeoutMs, bodyDeadlineMs: idleTimeoutMs, maxConnections });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`cannot listen on ${host}:${port}: ${e.code}`)));
     server.listen(port, host, resolve);
