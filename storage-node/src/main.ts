@@ -16,6 +16,10 @@ import { PinTable } from '../../shared/src/protocol/pins.js';
 import { GarbageCollector } from './gc.js';
 import { WriteLeases } from './write-leases.js';
 
+// Everything this process creates is its account's alone (review F8: the
+// data is every user's objects); the data folders are also made 0700 explicitly.
+process.umask(0o077);
+
 runCli(async () => {
   const f = parseFlags(process.argv.slice(2), {
     config: { type: 'string', env: 'POWERSTORE_NODE_CONFIG', describe: 'node config file' },
@@ -44,7 +48,7 @@ runCli(async () => {
   if (faults.any) log.warn({ faults: [...faults.modes] }, 'fault modes on: this node misbehaves on purpose');
   faults.atStart(data, [NODE_KEYS_FILE]); // amnesia: forget all but the node's keys
   try {
-    mkdirSync(data, { recursive: true });
+    mkdirSync(data, { recursive: true, mode: 0o700 });
   } catch (e) {
     throw new ConfigError(`cannot create data folder ${data}: ${(e as NodeJS.ErrnoException).code}`);
   }
