@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
+import { nodeKeyState } from '../gateway/src/cli/key-delivery.js';
+import { SecretWriterKeyring } from '../shared/src/keys.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 
 describe('--tls local cluster: nodes on HTTPS', { timeout: 300_000 }, () => {
@@ -43,6 +45,17 @@ describe('--tls local cluster: nodes on HTTPS', { timeout: 300_000 }, () => {
     }
     await assert.rejects(request(`${url.replace('https:', 'http:')}/healthz`, { headersTimeout: 10_000 }), 'plain HTTP to the node');
     await assert.rejects(request(`${url}/healthz`), 'a client that does not trust the nodes\' CA');
+  });
+
+  it('key delivery (keys rotate) reaches an https:// node through a dispatcher trusting the CA', async () => {
+    const cfg = JSON.parse(readFileSync(join(tc.dir, 'gateway.json'), 'utf8')) as { nodes: string[]; nodeCa: string; secrets: Record<string, string> };
+    const ring = Object.assign(new SecretWriterKeyring(new Map([[0, Buffer.from(cfg.secrets['0']!, 'hex')]]), 0), { epochs: [0] });
+    const trusting = new Agent({ connect: { ca: readFileSync(cfg.nodeCa) } });
+    try {
+      assert.deepEqual(await nodeKeyState(cfg.nodes[1]!, 1, ring, 10_000, trusting), { node: 1, current: 0, epochs: [0] });
+    } finally {
+      await trusting.close();
+    }
   });
 
   it('PUT and GET through the SDK (fragments cross to the nodes over TLS)', async () => {
