@@ -30,6 +30,7 @@ import { NodeMetrics } from './metrics.js';
 import { createNodeServer } from './server.js';
 
 const IDLE_MS = 1000;
+const BODY_DEADLINE_MS = 2500;
 
 /** A raw connection: what came back, and whether (and when) the node closed it. */
 interface Raw {
@@ -74,7 +75,7 @@ describe('storage node: bounded work per request (F4)', () => {
     server = createNodeServer({
       index: 0, S: params.S, keys: keyring.nodeKeyring(0), store, log: createLogger('t', 'silent'),
       metrics: new NodeMetrics(0), inlineMax: 1024, maxFragmentBytes: 1 << 24,
-    }, { idleTimeoutMs: IDLE_MS });
+    }, { idleTimeoutMs: IDLE_MS, bodyDeadlineMs: BODY_DEADLINE_MS });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as { port: number }).port;
   });
@@ -149,6 +150,19 @@ describe('storage node: bounded work per request (F4)', () => {
     assert.ok(ms >= IDLE_MS * 0.9, `closed after ${ms} ms, before the idle timeout`);
   });
 
+  it('closes a signed JSON body that trickles in past its deadline (moving, so never idle)', async () => {
+    const claimed = createHash('sha256').update('x'.repeat(100)).digest('hex');
+    const auth = signRequest(key0, 0, 'POST', '/v1/clock', claimed);
+    const r = rawRequest(port, `POST /v1/clock HTTP/1.1\r\nhost: x\r\n${AUTH_HEADER}: ${auth}\r\n${BODY_HASH_HEADER}: ${claimed}\r\ncontent-length: 100\r\n\r\n`);
+    const drip = setInterval(() => r.socket.write('x'), IDLE_MS / 4);
+    try {
+      const ms = await within(r.closed, 4 * BODY_DEADLINE_MS, 'close of a trickling body');
+      assert.ok(ms >= BODY_DEADLINE_MS * 0.9, `closed after ${ms} ms, before the body deadline`);
+    } finally {
+      clearInterval(drip);
+    }
+  });
+
   it('keeps a slow store stream that keeps moving, longer than the idle timeout', async () => {
     const frag = randomBytes(8 * 1024);
     const h = new BlockHasher(64);
@@ -177,5 +191,41 @@ describe('storage node: bounded work per request (F4)', () => {
     assert.equal(res.statusCode, 200, text);
     assert.ok(Date.now() - started > 2 * IDLE_MS, 'the stream lasted longer than the idle timeout');
     assert.equal(store.counts().histEntries, 1);
+  });
+});
+
+describe('storage node: connection cap (F4)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ps-node-cap-'));
+  let store: DiskStore;
+  let server: Server;
+  let port: number;
+  before(async () => {
+    const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
+    store = DiskStore.open(join(dir, 'store'), 4);
+    server = createNodeServer({
+      index: 0, S: 4, keys: keyring.nodeKeyring(0), store, log: createLogger('t', 'silent'),
+      metrics: new NodeMetrics(0), inlineMax: 1024, maxFragmentBytes: 1 << 20,
+    }, { maxConnections: 2 });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as { port: number }).port;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('drops connections beyond maxConnections, keeps the others', async () => {
+    const held = [rawRequest(port, ''), rawRequest(port, '')];
+    await sleep(200);
+    const third = rawRequest(port, '');
+    await within(third.closed, 5000, 'the connection above the cap');
+    const res = rawRequest(port, '');
+    await within(res.closed, 5000, 'another connection above the cap');
+    let open = 0;
+    for (const h of held) if (!h.socket.destroyed) open++;
+    assert.equal(open, 2, 'the two connections within the cap are still open');
+    for (const h of held) h.socket.destroy();
   });
 });
