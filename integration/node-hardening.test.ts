@@ -56,6 +56,8 @@ describe('a storage node process under attack from its port', () => {
     // A store made before F8 (umask 022): world-readable folders.
     mkdirSync(join(storeDir, 'frags', 'ab'), { recursive: true });
     for (const d of [storeDir, join(storeDir, 'frags'), join(storeDir, 'frags', 'ab')]) chmodSync(d, 0o755);
+    writeFileSync(join(storeDir, 'node.db'), ''); // an empty file is a new SQLite database
+    chmodSync(join(storeDir, 'node.db'), 0o644);
     await start();
   });
   after(async () => {
