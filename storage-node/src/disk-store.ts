@@ -23,6 +23,7 @@ import { compareTs, type Timestamp } from '../../shared/src/protocol/timestamp.j
 import { regId } from '../../shared/src/protocol/register.js';
 import { candToWire, parseCand, parseTs, tsToWire } from '../../shared/src/protocol/wire.js';
 import { GroupCommitter } from './group-commit.js';
+import { DIR_MODE, ownerOnlyDatabase, ownerOnlyDir } from './owner-only.js';
 
 export interface StoredHist extends HistRecord {
   /** Fragment file (relative to the data dir) or null when inline. */
@@ -122,8 +123,8 @@ export class DiskStore {
   private readonly stmts;
 
   private constructor(readonly dir: string, private readonly S: number) {
-    mkdirSync(join(dir, 'staging'), { recursive: true });
-    mkdirSync(join(dir, 'frags'), { recursive: true });
+    for (const d of [dir, join(dir, 'staging'), join(dir, 'frags')]) ownerOnlyDir(d);
+    ownerOnlyDatabase(join(dir, 'node.db'));
     this.db = new Database(join(dir, 'node.db'));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -229,7 +230,7 @@ export class DiskStore {
     const id = randomBytes(16).toString('hex');
     const sub = id.slice(0, 2);
     const dir = join(this.dir, 'frags', sub);
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: DIR_MODE });
     await rename(stagingPath, join(dir, id));
     await syncDir(dir);
     return join('frags', sub, id);
@@ -251,7 +252,7 @@ export class DiskStore {
     if (rec.fragFile) {
       if (!('staging' in frag)) throw new Error('a fragment file is replaced from a staging file');
       const path = this.fragPath(rec.fragFile);
-      mkdirSync(dirname(path), { recursive: true }); // the file (and its folder) may be gone altogether
+      mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE }); // the file (and its folder) may be gone altogether
       await rename(frag.staging, path);
       await syncDir(dirname(path));
       if (!equalBytes(blocks, rec.blocks)) await this.committer.run(() => this.stmts.replaceBlocks.run(blocks, reg, num, writer, op));
@@ -363,9 +364,10 @@ export class DiskStore {
    */
   private sweep(): void {
     rmSync(join(this.dir, 'staging'), { recursive: true, force: true });
-    mkdirSync(join(this.dir, 'staging'), { recursive: true });
+    ownerOnlyDir(join(this.dir, 'staging'));
     const frags = join(this.dir, 'frags');
     for (const sub of readdirSync(frags)) {
+      ownerOnlyDir(join(frags, sub)); // a store made before F8 had 0755 folders
       for (const f of readdirSync(join(frags, sub))) {
         const rel = join('frags', sub, f);
         if (!this.stmts.fileUsed.get(rel)) rmSync(join(frags, sub, f), { force: true });

@@ -17,6 +17,7 @@ import { MISSING_PARTS } from '../../shared/src/protocol/node-messages.js';
 import { WireError } from '../../shared/src/protocol/wire.js';
 import { repairIfCorrupt } from './fragment-repair.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
+import { FILE_MODE } from './owner-only.js';
 
 /** Bytes between background flushes of a staging file. */
 const FLUSH_EVERY = 8 * 1024 * 1024;
@@ -50,7 +51,7 @@ class Staging {
     this.memBytes += chunk.length;
     if (this.memBytes > this.ctx.inlineMax) {
       this.path = this.ctx.store.newStagingPath();
-      this.file = await open(this.path, 'wx');
+      this.file = await open(this.path, 'wx', FILE_MODE);
       for (const m of this.mem) await this.file.write(m);
       this.mem = [];
     }
