@@ -8,6 +8,8 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import fc from 'fast-check';
+import { createRequire } from 'node:module';
+import { formBoundary, untilCloseDelimiter } from './form-epilogue.js';
 import { type FormLimits, readPostForm } from './post-form.js';
 import { runs, valueOrClientErrorAsync } from './testing/fuzz.js';
 
@@ -112,5 +114,54 @@ describe('readPostForm (fuzz)', () => {
       assert.equal(r.filename, 'up.bin');
       assert.deepEqual([...r.fields.values()].map((f) => [f.name, f.value]), fields.map((f) => [f.name, f.value.toString('utf8')]));
     }), { numRuns: runs(200) });
+  });
+});
+
+describe('readPostForm: fuzz corpus (inputs that found bugs)', () => {
+  // busboy marks a form complete at its close delimiter but keeps parsing
+  // parts after it; when the input then ends inside such a part, busboy
+  // waits for that part's stream to end and the stream for busboy: neither
+  // head() nor the file stream ever settled (a request left without answer).
+  const minimal = `--${BOUNDARY}--\r\n--${BOUNDARY}\r\n--${BOUNDARY}\r\nContent-Disposition:form-data;="";filename="f"\r\n\r\ndata`;
+  const found = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="Content-Type"; filename="\u00c3\u00bc.txt"\r\n\r\n\r\n--${BOUNDARY}--\r\n` +
+    `me="Content-Type"; filename="\u00c3\u00bc.txt"\r\n\r\n\0\0\0\r\n--${BOUNDARY}lename="\u00c3\u00bc.txt"\r\n\r\n\0\0\0\r\n` +
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\ndata\r\n--${BOUNDARY}--\r\n`;
+  for (const [name, text, cut] of [['minimal', minimal, minimal.length - 3], ['as found', found, found.lastIndexOf('data') + 1]] as const) {
+    it(`parts after the close delimiter, input cut inside one (${name}): settles, as a 4xx`, async () => {
+      const r = await readAll(`multipart/form-data; boundary=${BOUNDARY}`, Buffer.from(text, 'latin1'), [cut]);
+      assert.equal(r, undefined);
+    });
+  }
+
+  it('a form whose file part comes after its close delimiter has no file', async () => {
+    const body = encode([{ name: 'key', value: Buffer.from('k') }]).toString('latin1') + encode([{ name: 'file', value: Buffer.from('x'), filename: 'f' }]).toString('latin1');
+    assert.equal(await readAll(`multipart/form-data; boundary=${BOUNDARY}`, Buffer.from(body, 'latin1'), [body.length - 5]), undefined);
+  });
+});
+
+describe('form epilogue (fuzz)', () => {
+  // busboy's own Content-Type parser, the reference formBoundary must agree with.
+  const busboyUtils = createRequire(import.meta.url)('busboy/lib/utils.js') as { parseContentType(s: string): { params: Record<string, string> } | undefined };
+
+  it('formBoundary reads the boundary busboy reads, or none where busboy finds none', () => {
+    const unit = fc.constantFrom(...'abAB09-_.;= \t"\\/'.split(''), 'boundary=', 'BOUNDARY=', '"x\\"y"', 'multipart/form-data');
+    const ct = fc.oneof(fc.string({ maxLength: 60, unit }), fc.string({ maxLength: 40, unit }).map((s) => `multipart/form-data; ${s}`), fc.string({ maxLength: 60, unit: 'binary' }));
+    fc.assert(fc.property(ct, (c) => {
+      const ours = formBoundary(c);
+      const theirs = busboyUtils.parseContentType(c)?.params.boundary;
+      if (ours !== undefined) assert.equal(ours, theirs, c);
+    }), { numRuns: runs(2000) });
+    assert.equal(formBoundary('multipart/form-data; charset=utf-8; Boundary="a\\"b"; boundary=c'), 'a"b');
+  });
+
+  it('untilCloseDelimiter: in any split, the body up to and including the first close delimiter', async () => {
+    const unit = fc.constantFrom('\r\n', '--', 'B', 'B--', 'x', '\r\n--B--', '\r\n--B');
+    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 40, unit }), cutsArb, async (text, cuts) => {
+      const body = Buffer.from(text);
+      const got: Buffer[] = [];
+      for await (const c of untilCloseDelimiter(pieces(body, cuts), 'B')) got.push(c);
+      const at = Buffer.concat([Buffer.from('\r\n'), body]).indexOf('\r\n--B--');
+      assert.equal(Buffer.concat(got).toString(), at < 0 ? text : text.slice(0, at + '\r\n--B--'.length - 2));
+    }), { numRuns: runs(1000) });
   });
 });
