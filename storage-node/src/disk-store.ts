@@ -179,9 +179,16 @@ export class DiskStore {
     return join(this.dir, 'staging', `${randomBytes(16).toString('hex')}.tmp`);
   }
 
+  /**
+   * lc for deciding (complete, filter write-back): the newest one, pending
+   * or committed, so lc never goes down. Never for an answer: see committedLc.
+   */
   lc(reg: Buffer): Candidate | null {
-    const pending = this.pendingLc.get(reg.toString('hex'));
-    if (pending) return pending;
+    return this.pendingLc.get(reg.toString('hex')) ?? this.committedLc(reg);
+  }
+
+  /** lc as committed (durable): what answers may reveal. */
+  committedLc(reg: Buffer): Candidate | null {
     const row = this.stmts.getLc.get(reg) as { lc: string | null } | undefined;
     return row?.lc ? parseCand(JSON.parse(row.lc), this.S) : null;
   }
@@ -339,11 +346,13 @@ export class DiskStore {
   /**
    * Registers of `ns` with an lc, keys in byte order: at or above `from`,
    * above `after` (exclusive), below `below` (exclusive; null for no bound).
+   * Committed lc only: a listing is an answer, and must not reveal an lc
+   * that a crash could still undo (review finding 10).
    */
   list(ns: string, from: Buffer, after: Buffer | null, below: Buffer | null, limit: number): ListRow[] {
     const rows = this.stmts.list.all(ns, from, after ?? EMPTY, below ?? ABOVE_ALL_KEYS, limit) as Array<{ reg: Buffer; key: Buffer; lc: string }>;
     return rows.map((r) => {
-      const lc = this.pendingLc.get(r.reg.toString('hex')) ?? parseCand(JSON.parse(r.lc), this.S);
+      const lc = parseCand(JSON.parse(r.lc), this.S);
       return { key: r.key.toString('utf8'), lc, hist: this.hist(r.reg, lc.ts) };
     });
   }

@@ -154,7 +154,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
     }
     ctx.leases?.hold(reg.toString('hex'), commit.ts);
     await ctx.store.settled(reg);
-    return encodeTsAnswer(ctx.store.lc(reg)?.ts ?? null);
+    return encodeTsAnswer(ctx.store.committedLc(reg)?.ts ?? null);
   } finally {
     if (!installed) await staging.discard();
   }
@@ -183,5 +183,5 @@ async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: S
   // The first entry stays as long as this one: nodes that lack it may be rebuilding it from here.
   ctx.leases?.hold(reg.toString('hex'), commit.ts, open.from!);
   await ctx.store.settled(reg);
-  return encodeTsAnswer(ctx.store.lc(reg)?.ts ?? null);
+  return encodeTsAnswer(ctx.store.committedLc(reg)?.ts ?? null);
 }
