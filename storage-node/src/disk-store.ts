@@ -36,6 +36,18 @@ export interface ListRow {
   readonly hist: StoredHist | undefined;
 }
 
+/** What putHist did: recorded the entry (or found it there), or found a part gone. */
+export type PutHistResult =
+  | { readonly kind: 'stored' }
+  | { readonly kind: 'missing-parts'; readonly missing: readonly number[] };
+
+interface CollectRow {
+  num: number;
+  writer: string;
+  op: number;
+  frag_file: string | null;
+}
+
 interface HistRow {
   ts: string;
   nbar: Buffer;
@@ -145,6 +157,7 @@ export class DiskStore {
         `INSERT INTO hist (reg, num, writer, op, ts, nbar, d, vec, cc, meta, blocks, block_size, frag_len, frag_file, frag_inline, refs)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
+      histExists: this.db.prepare('SELECT 1 FROM hist WHERE reg = ? AND num = ? AND writer = ? AND op = ?'),
       fileUsed: this.db.prepare('SELECT 1 FROM hist WHERE frag_file = ? LIMIT 1'),
       // Healing a corrupt copy (replaceFragment): fragment bytes and block list only.
       replaceInline: this.db.prepare('UPDATE hist SET frag_inline = ?, blocks = ? WHERE reg = ? AND num = ? AND writer = ? AND op = ? AND frag_file IS NULL'),
@@ -187,7 +200,11 @@ export class DiskStore {
     return this.pendingLc.get(reg.toString('hex')) ?? this.committedLc(reg);
   }
 
-  /** lc as committed (durable): what answers may reveal. */
+  /**
+   * lc as committed (durable): what answers may reveal. Called inside a
+   * group-commit op, it also sees the ops before it in that transaction,
+   * which commit with it or not at all.
+   */
   committedLc(reg: Buffer): Candidate | null {
     const row = this.stmts.getLc.get(reg) as { lc: string | null } | undefined;
     return row?.lc ? parseCand(JSON.parse(row.lc), this.S) : null;
@@ -269,12 +286,24 @@ export class DiskStore {
   }
 
   /**
-   * Records Hist[ts] (write-once); resolves once durable. `refs` are the
-   * writes this one's value is made of (kept for garbage collection).
+   * Records Hist[ts] (write-once); resolves once durable, saying whether it
+   * did. `refs` are the writes this one's value is made of (kept for
+   * garbage collection); their entries are looked up inside the committing
+   * transaction, where the collector's drops are ordered with this insert,
+   * and if one is gone nothing is recorded ('missing-parts', with the
+   * indexes of the missing refs): a node never records an object over a
+   * part it no longer holds. A fragment file that ends up named by no
+   * entry is removed: it would otherwise stay until a restart's sweep.
    */
-  putHist(reg: Buffer, ns: string, key: string, rec: HistRecord, frag: { file: string } | { inline: Buffer }, refs?: readonly PartRef[]): Promise<void> {
+  async putHist(reg: Buffer, ns: string, key: string, rec: HistRecord, frag: { file: string } | { inline: Buffer }, refs?: readonly PartRef[]): Promise<PutHistResult> {
     const ts = rec.ts;
-    return this.committer.run(() => {
+    let result: PutHistResult = { kind: 'stored' };
+    await this.committer.run(() => {
+      const missing = (refs ?? []).flatMap((r, i) => (this.stmts.histExists.get(regId(r.ns, r.key), r.ts.num, r.ts.writer, r.ts.op) ? [] : [i]));
+      if (missing.length > 0) {
+        result = { kind: 'missing-parts', missing };
+        return;
+      }
       this.stmts.ensureReg.run(reg, ns, Buffer.from(key, 'utf8'));
       this.stmts.putHist.run(
         reg, ts.num, ts.writer, ts.op, JSON.stringify(tsToWire(ts)),
@@ -287,6 +316,8 @@ export class DiskStore {
         this.stmts.addRef.run(regId(r.ns, r.key), r.ts.num, r.ts.writer, r.ts.op, reg, ts.num, ts.writer, ts.op);
       }
     });
+    if (result.kind !== 'stored' && 'file' in frag && !this.stmts.fileUsed.get(frag.file)) await rm(this.fragPath(frag.file), { force: true });
+    return result;
   }
 
   /**
@@ -300,24 +331,20 @@ export class DiskStore {
    */
   async collect(reg: Buffer, pinned: (ts: Pick<Timestamp, 'num' | 'writer' | 'op'>) => boolean): Promise<{ dropped: number; pinned: number; released: Buffer[] }> {
     await this.settled(reg);
-    const lc = this.lc(reg);
-    if (!lc) return { dropped: 0, pinned: 0, released: [] };
-    const rows = this.stmts.histOf.all(reg) as Array<{ num: number; writer: string; op: number; frag_file: string | null }>;
-    const doomed: typeof rows = [];
+    // A first look, so that a register with nothing to drop costs no commit.
+    const first = this.collectable(reg, pinned);
+    if (first.doomed.length === 0) return { dropped: 0, pinned: first.held, released: [] };
+    // Decided again inside the transaction that drops (the op runs
+    // synchronously in the flush): since the first look a read may have
+    // pinned an entry (a filter that answered with it), or a store may have
+    // made an object of it; that store's insert, queued before this op in
+    // the same transaction, is seen here, and one queued after sees the
+    // entry gone and refuses (putHist). Review finding 6.
+    let doomed: CollectRow[] = [];
     let held = 0;
-    for (const r of rows) {
-      const ts = { num: r.num, writer: r.writer, op: r.op, epoch: 0, tag: EMPTY };
-      if (compareTs(ts, lc.ts) >= 0) continue;
-      if (pinned(ts)) {
-        held++;
-        continue;
-      }
-      if (this.stmts.isReferenced.get(reg, r.num, r.writer, r.op)) continue;
-      doomed.push(r);
-    }
-    if (doomed.length === 0) return { dropped: 0, pinned: held, released: [] };
     const released = new Map<string, Buffer>();
     await this.committer.run(() => {
+      ({ doomed, held } = this.collectable(reg, pinned));
       for (const r of doomed) {
         for (const p of this.stmts.partsOf.all(reg, r.num, r.writer, r.op) as Array<{ part_reg: Buffer }>) {
           released.set(p.part_reg.toString('hex'), p.part_reg);
@@ -332,6 +359,25 @@ export class DiskStore {
     const files = [...new Set(doomed.flatMap((r) => (r.frag_file ? [r.frag_file] : [])))].filter((f) => !this.stmts.fileUsed.get(f));
     await Promise.all(files.map((f) => rm(this.fragPath(f), { force: true })));
     return { dropped: doomed.length, pinned: held, released: [...released.values()] };
+  }
+
+  /** The history entries of reg that may go now: below the committed lc, not pinned, not a part of another entry. */
+  private collectable(reg: Buffer, pinned: (ts: Pick<Timestamp, 'num' | 'writer' | 'op'>) => boolean): { doomed: CollectRow[]; held: number } {
+    const lc = this.committedLc(reg);
+    if (!lc) return { doomed: [], held: 0 };
+    const doomed: CollectRow[] = [];
+    let held = 0;
+    for (const r of this.stmts.histOf.all(reg) as CollectRow[]) {
+      const ts = { num: r.num, writer: r.writer, op: r.op, epoch: 0, tag: EMPTY };
+      if (compareTs(ts, lc.ts) >= 0) continue;
+      if (pinned(ts)) {
+        held++;
+        continue;
+      }
+      if (this.stmts.isReferenced.get(reg, r.num, r.writer, r.op)) continue;
+      doomed.push(r);
+    }
+    return { doomed, held };
   }
 
   /** Registers holding history below their lc (candidates for collection), for a start-up pass. */

@@ -73,6 +73,10 @@ export async function handleFilter(ctx: NodeContext, json: unknown): Promise<Buf
   const lc = ctx.store.lc(reg);
   const floor = ctx.pins?.touch(readId, regHex, lc?.ts ?? null).floor ?? null;
   const d = judgeFilter(ctx.keys, reg, lc, C, (ts) => ctx.store.hist(reg, ts), floor);
+  // Pinned in the same synchronous step as Hist was read: a collection
+  // committing while this answer waits for its write-back must see the pin
+  // (it decides again inside its transaction; review finding 6).
+  if (d.chv && !d.gone) ctx.pins?.add(readId, regHex, d.chv.ts);
   if (d.gone) {
     // The lc judged here may still be pending; once settled, the committed
     // lc is at least as new (lc never goes down), so still above chv.
@@ -81,7 +85,6 @@ export async function handleFilter(ctx: NodeContext, json: unknown): Promise<Buf
   }
   if (d.newLc) await raiseLc(ctx, reg, ref, d.newLc);
   else await ctx.store.settled(reg);
-  if (d.chv) ctx.pins?.add(readId, regHex, d.chv.ts);
   if (!d.chv) return encodeFilterAnswer({ ts: null });
   if (!d.hist) return encodeFilterAnswer({ ts: d.chv.ts });
   const described = { ts: d.chv.ts, cc: d.hist.cc, meta: d.hist.meta, blocks: d.hist.blocks };
