@@ -36,9 +36,10 @@ export interface ListRow {
   readonly hist: StoredHist | undefined;
 }
 
-/** What putHist did: recorded the entry (or found it there), or found a part gone. */
+/** What putHist did: recorded the entry, found one there already, or found a part gone. */
 export type PutHistResult =
   | { readonly kind: 'stored' }
+  | { readonly kind: 'exists' }
   | { readonly kind: 'missing-parts'; readonly missing: readonly number[] };
 
 interface CollectRow {
@@ -292,8 +293,10 @@ export class DiskStore {
    * transaction, where the collector's drops are ordered with this insert,
    * and if one is gone nothing is recorded ('missing-parts', with the
    * indexes of the missing refs): a node never records an object over a
-   * part it no longer holds. A fragment file that ends up named by no
-   * entry is removed: it would otherwise stay until a restart's sweep.
+   * part it no longer holds. 'exists': an entry for ts was recorded first
+   * (an identical store running concurrently, or a conflicting one; the
+   * caller judges which). A fragment file that ends up named by no entry
+   * is removed: it would otherwise stay until a restart's sweep.
    */
   async putHist(reg: Buffer, ns: string, key: string, rec: HistRecord, frag: { file: string } | { inline: Buffer }, refs?: readonly PartRef[]): Promise<PutHistResult> {
     const ts = rec.ts;
@@ -305,13 +308,17 @@ export class DiskStore {
         return;
       }
       this.stmts.ensureReg.run(reg, ns, Buffer.from(key, 'utf8'));
-      this.stmts.putHist.run(
+      const inserted = this.stmts.putHist.run(
         reg, ts.num, ts.writer, ts.op, JSON.stringify(tsToWire(ts)),
         rec.nbar, rec.d, Buffer.concat(rec.vec), Buffer.concat(rec.cc), rec.meta, rec.blocks,
         rec.blockSize, rec.fragLen,
         'file' in frag ? frag.file : null, 'inline' in frag ? frag.inline : null,
         refs ? JSON.stringify(refs.map((r) => ({ ns: r.ns, key: r.key, ts: tsToWire(r.ts) }))) : null,
-      );
+      ).changes > 0;
+      if (!inserted) {
+        result = { kind: 'exists' };
+        return;
+      }
       for (const r of refs ?? []) {
         this.stmts.addRef.run(regId(r.ns, r.key), r.ts.num, r.ts.writer, r.ts.op, reg, ts.num, ts.writer, ts.op);
       }

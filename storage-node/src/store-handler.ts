@@ -188,13 +188,21 @@ async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: S
 
 /**
  * Records an accepted store's entry; true when this store recorded it. The
- * checks before it ran outside the commit, so putHist makes the one that
+ * checks before it ran outside the commit, so putHist makes the ones that
  * can change meanwhile again: a part the collector dropped since is
  * refused as missing (the gateway heals it and stores again; review
- * finding 6).
+ * finding 6), and an entry another store of this ts recorded first makes
+ * this store a duplicate, judged against that entry like any second store
+ * (its installed fragment file is removed, not left for the sweep).
  */
 async function record(ctx: NodeContext, reg: Buffer, ref: { ns: string; key: string }, rec: HistRecord, frag: { inline: Buffer } | { file: string }, commit: StoreCommit): Promise<boolean> {
   const r = await ctx.store.putHist(reg, ref.ns, ref.key, rec, frag, commit.parts);
   if (r.kind === 'missing-parts') throw new NodeRequestError(409, MISSING_PARTS, JSON.stringify(r.missing));
-  return true;
+  if (r.kind === 'stored') return true;
+  const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, rec.blocks, ctx.store.hist(reg, commit.ts));
+  if (verdict.kind === 'reject') {
+    ctx.metrics.rejectedStores.inc({ reason: verdict.reason });
+    throw new NodeRequestError(409, 'store-rejected', verdict.reason);
+  }
+  return false;
 }
