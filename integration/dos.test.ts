@@ -2,10 +2,15 @@
 // F3, F5; probes D3-D7). Each attack runs from 127.0.0.1 while bob, from
 // 127.0.0.3, keeps doing GETs and PUTs (a small one, a streamed 1 MiB one)
 // that must all succeed within LATENCY_BOUND_MS:
-//  (a) alice opens 300 PUTs announcing 64 MiB, sends 1 MiB of each, then
-//      stalls: each is answered 400 RequestTimeout (or 503 SlowDown over the
-//      per-user cap, or closed) within the idle timeout plus slack, and none
-//      of them becomes visible;
+//  (a) alice opens 300 PUTs announcing 64 MiB, sends 256 KiB of each (two
+//      stripes: enough to open the streams to the nodes), then
+//      stalls: 250 (the per-user cap) really stall, each holding a stream to
+//      every node (more than the old shared pool of 256 node connections
+//      could spare); the rest are refused with 503 SlowDown at once. Each
+//      stall is answered 400 RequestTimeout (or closed) within the idle
+//      timeout plus slack, and none of them becomes visible. Bob's bound
+//      holds while they stall (not while alice's 75 MiB arrive: that is
+//      load, which a gateway on two shared cores serves in turn);
 //  (b) a child process opens 21 000 idle sockets (more than the gateway's
 //      file descriptor limit here, 20 000);
 //  (c) 50 anonymous PostObject forms trickle a byte a second: each is
@@ -25,8 +30,8 @@ import { startTestCluster, type TestCluster } from './harness/cluster.js';
 import { signV4 } from './harness/raw.js';
 
 const LIMITS = {
-  bodyIdleMs: 2000, bodyMinBytesPerS: 1024, bodyRateGraceMs: 4000, headersTimeoutMs: 3000,
-  maxConnectionsPerAddress: 400, maxUploadsPerUser: 32, postFormMs: 3000,
+  bodyIdleMs: 4000, bodyMinBytesPerS: 1024, bodyRateGraceMs: 4000, headersTimeoutMs: 3000,
+  maxConnectionsPerAddress: 400, maxUploadsPerUser: 250, postFormMs: 3000,
 };
 /** Each of bob's requests must finish within this (a node RPC round times out at 10 s). */
 const LATENCY_BOUND_MS = 5000;
@@ -122,7 +127,7 @@ describe('one client cannot take the gateway down for others (review F3, F5)', {
   let asBob: S3Client;
   let asAlice: S3Client;
   before(async () => {
-    tc = await startTestCluster({ t: 1, users: [alice, bob], blockSize: 256 * 1024, limits: LIMITS });
+    tc = await startTestCluster({ t: 1, users: [alice, bob], blockSize: 64 * 1024, limits: LIMITS });
     port = Number(new URL(tc.cluster.endpoint).port);
     asBob = tc.client({
       credentials: { accessKeyId: bob.accessKey, secretAccessKey: bob.secretKey },
@@ -142,7 +147,7 @@ describe('one client cannot take the gateway down for others (review F3, F5)', {
 
   it('(a) 300 stalled uploads of one user: others are served, the stalls end in RequestTimeout, nothing is visible', async () => {
     const host = `127.0.0.1:${port}`;
-    const data = Buffer.alloc(1 << 20, 1);
+    const data = Buffer.alloc(256 * 1024, 1);
     const stalls = Array.from({ length: 300 }, () => new RawClient(port));
     const sending = stalls.map(async (c, i) => {
       const target = `/alices/stall-${i}`;
@@ -151,21 +156,24 @@ describe('one client cannot take the gateway down for others (review F3, F5)', {
       await c.send(head);
       await c.send(data);
     });
-    // Bob works while the uploads arrive and stall.
-    const stop = Promise.race([Promise.all(sending).then(() => delay(LIMITS.bodyIdleMs + 2000)), delay(60_000)]).then(() => undefined);
+    await Promise.all(sending);
+    await delay(500);
+    // Bob works while the uploads stall, until they are all answered.
+    const stop = Promise.race([Promise.all(stalls.map((c) => c.closed)), delay(LIMITS.bodyIdleMs + SLACK_MS)]).then(() => undefined);
     const bobRun = await bobServed(asBob, stop);
-    await Promise.race([Promise.all(stalls.map((c) => c.closed)), delay(LIMITS.bodyIdleMs + SLACK_MS)]);
+    await stop;
     const endings = stalls.map((c) => c.ending());
     stalls.forEach((c) => c.destroy());
 
     assert.deepEqual(bobRun.failures, [], `bob's requests during the stalls (slowest ${bobRun.slowestMs} ms)`);
-    assert.ok(bobRun.ops >= 6, `bob made ${bobRun.ops} requests`);
+    assert.ok(bobRun.ops >= 3, `bob made ${bobRun.ops} requests`);
     const open = endings.filter((e) => e.afterMs > LIMITS.bodyIdleMs + SLACK_MS);
     assert.equal(open.length, 0, `${open.length} stalled uploads still open after ${LIMITS.bodyIdleMs + SLACK_MS} ms`);
     const codes = endings.map((e) => e.code ?? (e.status === null ? 'closed' : String(e.status)));
     const tally = Object.fromEntries([...new Set(codes)].map((c) => [c, codes.filter((x) => x === c).length]));
     for (const c of codes) assert.ok(['RequestTimeout', 'SlowDown', 'closed'].includes(c), JSON.stringify(tally));
-    assert.ok((tally.RequestTimeout ?? 0) >= 1, `RequestTimeout answers: ${JSON.stringify(tally)}`);
+    assert.ok((tally.RequestTimeout ?? 0) >= 200, `RequestTimeout answers: ${JSON.stringify(tally)}`);
+    assert.ok((tally.SlowDown ?? 0) >= 1, `SlowDown answers: ${JSON.stringify(tally)}`);
     const listed = await asAlice.send(new ListObjectsV2Command({ Bucket: 'alices' }));
     assert.equal(listed.KeyCount ?? 0, 0, 'no stalled upload is visible');
   });
