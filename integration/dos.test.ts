@@ -17,6 +17,8 @@
 //  (c) 50 anonymous PostObject forms trickle a byte a second: each is
 //      answered 400 RequestTimeout (or 503 SlowDown over the per-address
 //      cap of unauthenticated bodies, or closed) within the form budget.
+//  (d) a silent connection and a request head sent a byte a second are
+//      closed within the head deadline plus slack.
 // The gateway runs with small limits (LIMITS) so that this stays fast.
 
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -245,5 +247,23 @@ describe('one client cannot take the gateway down for others (review F3, F5)', {
     for (const c of codes) assert.ok(['RequestTimeout', 'SlowDown', 'closed'].includes(c), codes.join(','));
     assert.ok(codes.includes('RequestTimeout'), codes.join(','));
     assert.deepEqual(bobRun.failures, [], `bob's requests during the slow forms (slowest ${bobRun.slowestMs} ms)`);
+  });
+
+  it('(d) a silent connection and a slow request head are closed by the head deadline', async () => {
+    const silent = new RawClient(port);
+    const slowHead = new RawClient(port);
+    await slowHead.send(`GET /bobs/k HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n`);
+    const started = Date.now();
+    const line = 'x-slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+    const budget = LIMITS.headersTimeoutMs + SLACK_MS;
+    for (let i = 0; i < line.length && !slowHead.sock.destroyed && Date.now() - started < budget; i++) {
+      await slowHead.send(line[i]!);
+      await delay(1000);
+    }
+    await Promise.race([Promise.all([silent.closed, slowHead.closed]), delay(Math.max(0, budget - (Date.now() - started)))]);
+    const open = [silent, slowHead].filter((c) => !c.sock.destroyed && c.ending().afterMs === Infinity).length;
+    silent.destroy();
+    slowHead.destroy();
+    assert.equal(open, 0, `${open} of 2 connections still open ${Date.now() - started} ms after the head began`);
   });
 });
