@@ -15,6 +15,7 @@ import { clusterParams, MAX_T, type ClusterParams } from '../../shared/src/proto
 import type { Credential } from './s3/auth/credentials.js';
 import { parseRedisUrl, redact } from './redis/link.js';
 import { parseKek } from './redis/sealed.js';
+import { parseLimits, type GatewayLimits } from './limits.js';
 
 export const GATEWAY_CONFIG_FORMAT = 'powerstore-gateway-config-v1';
 
@@ -39,6 +40,8 @@ export interface GatewayConfigFile {
   kek?: string;
   /** Background scrub (scrub.ts): seconds between passes; 0 or absent: off. */
   scrubIntervalS?: number;
+  /** Timeouts and caps against clients that hold the gateway (limits.ts); each optional. */
+  limits?: Partial<GatewayLimits>;
 }
 
 export interface GatewayConfig {
@@ -58,6 +61,8 @@ export interface GatewayConfig {
   readonly kek?: Buffer;
   /** Seconds between background scrub passes; 0 or absent: no background scrub (the default). */
   readonly scrubIntervalS?: number;
+  /** Timeouts and caps (limits.ts): the defaults unless the file sets some. */
+  readonly limits: GatewayLimits;
 }
 
 /** Longest scrub interval accepted: a week. */
@@ -102,8 +107,9 @@ export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
   if (!Number.isSafeInteger(scrubIntervalS) || scrubIntervalS < 0 || scrubIntervalS > MAX_SCRUB_INTERVAL_S) {
     bad(`scrubIntervalS must be an integer from 0 (off) to ${MAX_SCRUB_INTERVAL_S}`);
   }
+  const limits = parseLimits(c.limits, where);
   return {
-    params, region: c.region!, ...(c.domain ? { domain: c.domain } : {}), secrets, currentEpoch: c.currentEpoch!,
+    params, region: c.region!, limits, ...(c.domain ? { domain: c.domain } : {}), secrets, currentEpoch: c.currentEpoch!,
     nodes: c.nodes!, credentials: c.credentials!, blockSize, scrubIntervalS,
     ...(c.tlsCert && c.tlsKey ? { tls: { cert: c.tlsCert, key: c.tlsKey } } : {}),
     ...(c.nodeCa ? { nodeCaFile: c.nodeCa } : {}),

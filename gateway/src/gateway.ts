@@ -26,6 +26,9 @@ import { StaticCredentialStore } from './s3/auth/credentials.js';
 import type { AuthResult } from './s3/auth/types.js';
 import type { RequestBody } from './s3/context.js';
 import { openBody } from './s3/body/verified-body.js';
+import { releasing, UploadSlots } from './s3/body/upload-slots.js';
+import { capConnectionsPerAddress } from './connection-cap.js';
+import { DEFAULT_LIMITS, type GatewayLimits } from './limits.js';
 import { DigestPool, InlineDigester } from './s3/body/digest-worker.js';
 import { localCache, openRedisCache, type GatewayCache } from './redis/cache.js';
 import { Scrubber } from './scrub.js';
@@ -84,7 +87,10 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
   const cache = parts.cache ?? localCache(new SecretWriterKeyring(cfg.secrets, cfg.currentEpoch), [...cfg.secrets.keys()].sort((a, b) => a - b));
   const keys = cache.keys;
   const { params } = cfg;
-  const nodes = cfg.nodes.map((url, index) => new RemoteNode({ index, url, keys, S: params.S, requestTimeoutMs: 120_000, ca: cfg.nodeCa }));
+  const { limits } = cfg;
+  const nodes = cfg.nodes.map((url, index) => new RemoteNode({
+    index, url, keys, S: params.S, requestTimeoutMs: 120_000, streamConnections: limits.nodeStreamConnections, ca: cfg.nodeCa,
+  }));
   const metrics = parts.metrics ?? new GatewayMetrics();
   metrics.redisProbe = () => cache.status();
   metrics.keyEpoch.set(keys.currentEpoch);
@@ -105,7 +111,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
   };
   const { app, close: closeApp } = assembleApp(ctx, {
     region: cfg.region, ...(cfg.domain ? { domain: cfg.domain } : {}), credentials: cfg.credentials,
-    log, metrics, tally,
+    log, metrics, tally, limits,
     // Listing first: its outcome (a timeout on a hung Redis) is part of the status.
     census: async () => {
       const gateways = await cache.gateways();
@@ -117,10 +123,21 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     ? new Scrubber(ctx, { intervalMs: cfg.scrubIntervalS * 1000, concurrency: SCRUB_CONCURRENCY, log: log.child({ component: 'scrub' }), metrics })
     : null;
   scrubber?.start();
-  const serverOpts = { keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: 16 * 1024 };
+  // No total request time (a 5 GiB PUT takes long): bodies are timed by the
+  // body layer instead (idle time and minimum rate, limits.ts). The head has
+  // a deadline, which also ends a connection that never sends one; Node
+  // checks it every connectionsCheckingInterval.
+  const serverOpts = {
+    keepAliveTimeout: limits.keepAliveTimeoutMs, requestTimeout: 0, headersTimeout: limits.headersTimeoutMs, maxHeaderSize: 16 * 1024,
+    connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(limits.headersTimeoutMs / 4))),
+  };
   const server = cfg.tls
-    ? createHttpsServer({ ...serverOpts, cert: readPem(cfg.tls.cert, 'TLS certificate'), key: readPem(cfg.tls.key, 'TLS key') }, app)
+    ? createHttpsServer({
+      ...serverOpts, handshakeTimeout: limits.headersTimeoutMs, cert: readPem(cfg.tls.cert, 'TLS certificate'), key: readPem(cfg.tls.key, 'TLS key'),
+    }, app)
     : createServer(serverOpts, app);
+  server.maxConnections = limits.maxConnections;
+  capConnectionsPerAddress(server, limits.maxConnectionsPerAddress);
   return {
     server, ctx, cache, metrics,
     listening: (endpoint) => cache.listening(endpoint),
@@ -144,6 +161,8 @@ export interface AppOptions {
   readonly tally: NodeTally;
   readonly census?: Census;
   readonly now?: () => number;
+  /** Body pace, uploads per user, PostObject form budget (default: DEFAULT_LIMITS). */
+  readonly limits?: GatewayLimits;
 }
 
 /**
@@ -155,8 +174,11 @@ export function assembleApp(ctx: ProtocolContext, o: AppOptions): { app: Express
   const inline = new InlineDigester();
   const creds = new StaticCredentialStore(o.credentials);
   const now = o.now ?? ((): number => Date.now());
+  const limits = o.limits ?? DEFAULT_LIMITS;
+  const slots = new UploadSlots(limits.maxUploadsPerUser);
+  const pace = { idleMs: limits.bodyIdleMs, minBytesPerS: limits.bodyMinBytesPerS, graceMs: limits.bodyRateGraceMs };
   const s3 = {
-    config: { region: o.region, ...(o.domain ? { domain: o.domain } : {}), maxObjectBytes: MAX_OBJECT_BYTES },
+    config: { region: o.region, ...(o.domain ? { domain: o.domain } : {}), maxObjectBytes: MAX_OBJECT_BYTES, postFormMs: limits.postFormMs },
     objects: new ObjectStore(ctx),
     multipart: new MultipartStore(ctx),
     buckets: new BucketRegistry(ctx),
@@ -169,9 +191,18 @@ export function assembleApp(ctx: ProtocolContext, o: AppOptions): { app: Express
       now,
       metrics: o.metrics,
       // Small bodies hash inline: a round trip to the worker costs more than MD5 of a few KiB.
+      // Each body holds one of its user's upload slots until it ends or the request closes.
       openBody: (req: IncomingMessage, auth: AuthResult, maxBytes: number): RequestBody => {
-        const len = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? NaN);
-        return openBody(req, auth, { maxBytes, digester: len <= INLINE_DIGEST_MAX ? inline : digester });
+        const release = slots.take(auth.accessKey ? `key:${auth.accessKey}` : `address:${req.socket.remoteAddress ?? ''}`);
+        req.once('close', release);
+        try {
+          const len = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? NaN);
+          const body = openBody(req, auth, { maxBytes, pace, digester: len <= INLINE_DIGEST_MAX ? inline : digester });
+          return { stream: releasing(body.stream, release), result: () => body.result() };
+        } catch (e) {
+          release();
+          throw e;
+        }
       },
     },
     params: ctx.params, nodes: ctx.nodes, tally: o.tally, metrics: o.metrics, writerId: ctx.writerId,

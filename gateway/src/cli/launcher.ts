@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { clusterParams } from '../../../shared/src/protocol/params.js';
 import { ConfigError } from '../../../shared/src/errors.js';
 import { GATEWAY_CONFIG_FORMAT, type GatewayConfigFile } from '../config.js';
+import type { GatewayLimits } from '../limits.js';
 import type { Credential } from '../s3/auth/credentials.js';
 import { spawnChild, stopChild, type Child } from './child.js';
 import { nodeCertificates, selfSignedCert, type NodeTlsFiles, type TlsFiles } from './self-signed.js';
@@ -51,6 +52,8 @@ export interface LaunchOptions {
   readonly weakenedRead?: boolean;
   /** Number of gateway processes (default 1), on ports port, port+1, … (or free ports when port is 0). */
   readonly gateways?: number;
+  /** Gateway timeouts and caps (limits.ts) written into gateway.json: tests set small ones. */
+  readonly limits?: Partial<GatewayLimits>;
 }
 
 export interface NodeProcess {
@@ -188,6 +191,7 @@ export class LocalCluster {
       ...(this.opts.domain ? { domain: this.opts.domain } : {}),
       ...(this.opts.redis ? { redis: this.opts.redis } : {}),
       ...(this.state.kek ? { kek: this.state.kek } : {}),
+      ...(this.opts.limits ? { limits: this.opts.limits } : {}),
     };
     writeFileDurable(this.gatewayConfigPath, JSON.stringify(cfg, null, 2));
   }

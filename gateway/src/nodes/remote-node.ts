@@ -40,25 +40,36 @@ export interface RemoteNodeOptions {
   readonly requestTimeoutMs: number;
   /** PEM CA certificate(s) an https:// node's certificate must chain to (instead of the system's). */
   readonly ca?: Buffer;
+  /** Connections for upload streams (default 256), apart from the RPC pool's 256. */
+  readonly streamConnections?: number;
 }
 
 export class RemoteNode implements NodeApi {
   readonly index: number;
   readonly url: string;
   private readonly pool: Pool;
+  /**
+   * Streamed stores (openStore) get their own connections: a store stream
+   * lives as long as its client's upload, so slow uploads could otherwise
+   * hold every connection that clock, collect, filter, complete and blocks
+   * need (review F3).
+   */
+  private readonly streams: Pool;
   private readonly batcher: RpcBatcher;
 
   constructor(private readonly o: RemoteNodeOptions) {
     this.index = o.index;
     this.url = o.url;
     this.batcher = new RpcBatcher(o.index, (entries) => this.sendBatch(entries));
-    this.pool = new Pool(o.url, {
-      connections: 256,
+    const poolOptions = {
       keepAliveTimeout: 30_000,
       headersTimeout: o.requestTimeoutMs,
       bodyTimeout: o.requestTimeoutMs,
+      // Both pools: upload streams go over TLS like every other call.
       ...(o.ca ? { connect: { ca: o.ca } } : {}),
-    });
+    };
+    this.pool = new Pool(o.url, { connections: 256, ...poolOptions });
+    this.streams = new Pool(o.url, { connections: o.streamConnections ?? 256, ...poolOptions });
   }
 
   /** Signed headers for one request to this node. */
@@ -97,7 +108,7 @@ export class RemoteNode implements NodeApi {
   }
 
   openStore(ref: RegRef, blockSize: number, signal: AbortSignal): StoreSession {
-    return new HttpStoreSession(this.pool, this.index, ref, blockSize, signal, (hash) => this.authHeaders(PATHS.store, hash));
+    return new HttpStoreSession(this.streams, this.index, ref, blockSize, signal, (hash) => this.authHeaders(PATHS.store, hash));
   }
 
   async storeWhole(ref: RegRef, blockSize: number, fragment: Buffer, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
@@ -165,7 +176,7 @@ export class RemoteNode implements NodeApi {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await Promise.all([this.pool.close(), this.streams.close()]);
   }
 }
 

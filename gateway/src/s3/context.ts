@@ -16,6 +16,8 @@ export interface S3Config {
   readonly domain?: string;
   /** Largest single PUT body (S3: 5 GiB). */
   readonly maxObjectBytes: number;
+  /** Time allowed for a PostObject form's fields, read before it is authenticated (limits.ts); absent: none. */
+  readonly postFormMs?: number;
 }
 
 export interface Principal {

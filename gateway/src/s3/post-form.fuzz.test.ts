@@ -14,7 +14,7 @@ import { type FormLimits, readPostForm } from './post-form.js';
 import { runs, valueOrClientErrorAsync } from './testing/fuzz.js';
 
 const BOUNDARY = 'fuzzB0undary';
-const LIMITS: FormLimits = { preDataBytes: 2048, fields: 8, drainBytes: 64 * 1024, drainMs: 200 };
+const LIMITS: FormLimits = { preDataBytes: 2048, fields: 8, drainBytes: 64 * 1024, drainMs: 200, headBytes: 64 * 1024 };
 
 interface Part { readonly name: string; readonly value: Buffer; readonly filename?: string }
 

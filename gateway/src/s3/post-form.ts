@@ -25,9 +25,18 @@ export interface FormLimits {
   /** Request bytes read and discarded after a failure, so that a small error answer is not lost to a reset. */
   readonly drainBytes: number;
   readonly drainMs: number;
+  /**
+   * Request bytes read before the file part begins (fields, boundaries, part
+   * headers, a preamble): the form is not yet authenticated, so this is
+   * what anyone may send. AWS counts 20 KB for fields and boundaries; this
+   * leaves room for part headers.
+   */
+  readonly headBytes: number;
+  /** Time for the file part to begin (review F5: anonymous forms trickled a byte at a time); absent: none. */
+  readonly headMs?: number;
 }
 
-export const FORM_LIMITS: FormLimits = { preDataBytes: 20 * 1024, fields: 64, drainBytes: 1024 * 1024, drainMs: 2000 };
+export const FORM_LIMITS: FormLimits = { preDataBytes: 20 * 1024, fields: 64, drainBytes: 1024 * 1024, drainMs: 2000, headBytes: 64 * 1024 };
 
 export interface FilePart {
   /** The file's bytes; iterate once. Throws the form's failure (an S3Error) if the request breaks off. */
@@ -127,6 +136,8 @@ class FormReader implements PostForm {
   #abandoned = false;
   /** Wakes the feeder waiting for busboy to drain. */
   #wake: (() => void) | undefined;
+  /** Ends the wait for the file part (limits.headMs). */
+  #deadline: NodeJS.Timeout | undefined;
 
   constructor(private readonly bb: busboy.Busboy, body: AsyncIterable<Buffer>, private readonly limits: FormLimits) {
     bb.on('field', (name, value, info) => this.#onField(name, value, info));
@@ -139,6 +150,7 @@ class FormReader implements PostForm {
       if (!this.#file) this.#fail(notOneFile(0));
       else this.#ended.resolve();
     });
+    if (limits.headMs !== undefined) this.#deadline = setTimeout(() => this.#fail(new S3Error('RequestTimeout')), limits.headMs);
     this.#feeding = this.#feed(body);
   }
 
@@ -153,6 +165,7 @@ class FormReader implements PostForm {
   async abandon(): Promise<void> {
     if (!this.#abandoned) {
       this.#abandoned = true;
+      clearTimeout(this.#deadline);
       this.#head.reject(new Error('form abandoned'));
       this.#ended.reject(new Error('form abandoned'));
       this.bb.destroy();
@@ -166,6 +179,7 @@ class FormReader implements PostForm {
   #fail(e: S3Error): void {
     if (this.#failure) return;
     this.#failure = e;
+    clearTimeout(this.#deadline);
     this.#head.reject(e);
     this.#ended.reject(e);
     // Destroying with the error also errors a file stream being read.
@@ -219,6 +233,7 @@ class FormReader implements PostForm {
   #beginFile(stream: AsyncIterable<unknown>, filename: string, contentType: string | undefined): void {
     const file: FilePart = { stream: this.#fileBytes(stream), filename, contentType };
     this.#file = file;
+    clearTimeout(this.#deadline);
     void Promise.all(this.#pending).then(() => this.#head.resolve({ fields: this.#fields, file }));
   }
 
@@ -264,12 +279,20 @@ class FormReader implements PostForm {
   /** Writes the body into busboy with backpressure; after a failure, discards at most drainBytes more. */
   async #feed(body: AsyncIterable<Buffer>): Promise<void> {
     let discarded = 0;
+    let beforeFile = 0;
     try {
       for await (const chunk of body) {
         if (this.#abandoned || this.#failure) {
           discarded += chunk.length;
           if (discarded > this.limits.drainBytes) break;
           continue;
+        }
+        if (!this.#file) {
+          if (beforeFile > this.limits.headBytes) {
+            this.#fail(preDataTooLarge());
+            continue;
+          }
+          beforeFile += chunk.length;
         }
         if (!this.bb.write(chunk)) await this.#writable();
       }

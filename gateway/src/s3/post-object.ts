@@ -31,7 +31,7 @@ import { S3Error } from './errors.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
 import { authenticatePost } from './post-auth.js';
 import { type FormFields, expandFilename, fieldValue, servableMetadata } from './post-fields.js';
-import { isMultipartForm, readPostForm } from './post-form.js';
+import { FORM_LIMITS, isMultipartForm, readPostForm } from './post-form.js';
 import { missingField } from './post-errors.js';
 import { checkPolicy, decodePolicy } from './post-policy.js';
 import { uploadBody, uploadRules } from './post-upload.js';
@@ -114,7 +114,9 @@ export async function postObject(s3: S3Context, r: S3Request<Endpoint>): Promise
   if (!isMultipartForm(header(r, 'content-type'))) {
     throw new S3Error('PreconditionFailed', undefined, { Condition: 'Bucket POST must be of the enclosure-type multipart/form-data' });
   }
-  const form = readPostForm(r.headers, r.body().stream);
+  // The form is anonymous until its fields are read: they get a deadline (limits.ts).
+  const limits = s3.config.postFormMs !== undefined ? { ...FORM_LIMITS, headMs: s3.config.postFormMs } : FORM_LIMITS;
+  const form = readPostForm(r.headers, r.body().stream, limits);
   try {
     const { fields: sent, file } = await form.head();
     const fields = expandFilename(sent, file.filename);

@@ -24,6 +24,21 @@ export interface BodyOptions {
   readonly maxBytes: number;
   /** Where MD5 and the checksums are computed (a shared DigestPool in the gateway). */
   readonly digester: Digester;
+  /** How fast the client must keep the body coming; absent: no time limit (unit tests). */
+  readonly pace?: BodyPace;
+}
+
+/**
+ * The client must keep a body moving (review F3, F5; S3 answers
+ * RequestTimeout too). Only time spent waiting for the client counts: while
+ * the gateway itself does not read (node backpressure), no clock runs.
+ */
+export interface BodyPace {
+  /** Longest wait for the next bytes. */
+  readonly idleMs: number;
+  /** Average rate over the time waited for the client, required once graceMs were waited; 0: none. */
+  readonly minBytesPerS: number;
+  readonly graceMs: number;
 }
 
 export interface BodyResult {
@@ -55,6 +70,7 @@ export interface VerifiedBody {
  * Opens a request body for reading. Header-level problems throw here at once
  * (see planBody); everything else throws from the stream:
  *  - client disconnect / fewer bytes than Content-Length → IncompleteBody
+ *  - no bytes for opts.pace.idleMs, or slower than its minimum rate → RequestTimeout
  *  - payload over opts.maxBytes → EntityTooLarge
  *  - aws-chunked framing, chunk and trailer signatures (aws-chunked.ts)
  *  - and, before the stream's last iteration ends: x-amz-content-sha256 →
@@ -98,7 +114,7 @@ async function* run(
       ...(plan.decodedLength !== undefined ? { decodedLength: plan.decodedLength } : {}),
     })
     : undefined;
-  const raw = wireBytes(req, plan.contentLength);
+  const raw = wireBytes(req, plan.contentLength, opts.pace);
   const bytes = parser ? decodeAwsChunked(raw, parser) : raw;
 
   const job = opts.digester.start(algs);
@@ -171,7 +187,7 @@ interface IterableReadable {
  * an IncomingMessage would destroy its socket before the error response is
  * written. The HTTP layer decides whether to drain or close after answering.
  */
-async function* wireBytes(source: AsyncIterable<Uint8Array>, contentLength: number | undefined): AsyncGenerator<Buffer, void, undefined> {
+async function* wireBytes(source: AsyncIterable<Uint8Array>, contentLength: number | undefined, pace?: BodyPace): AsyncGenerator<Buffer, void, undefined> {
   const readable = source as Partial<IterableReadable>;
   const it = typeof readable.iterator === 'function'
     ? readable.iterator({ destroyOnReturn: false })
@@ -179,15 +195,21 @@ async function* wireBytes(source: AsyncIterable<Uint8Array>, contentLength: numb
   const incomplete = () => new S3Error('IncompleteBody');
   let n = 0;
   let ended = false;
+  let waitedMs = 0;
   try {
     while (true) {
       let r: IteratorResult<Uint8Array>;
+      const since = performance.now();
       try {
-        r = await it.next();
+        r = pace ? await within(it.next(), pace.idleMs) : await it.next();
       } catch (e) {
-        ended = true; // a failed source needs no release
+        // A failed source needs no release; a stalled one cannot be released
+        // (its iterator's return() would wait behind the pending read): the
+        // HTTP layer answers and closes the connection, which ends the read.
+        ended = true;
         throw e instanceof S3Error ? e : incomplete();
       }
+      waitedMs += performance.now() - since;
       if (r.done) {
         ended = true;
         break;
@@ -195,10 +217,30 @@ async function* wireBytes(source: AsyncIterable<Uint8Array>, contentLength: numb
       const c = r.value;
       n += c.byteLength;
       if (contentLength !== undefined && n > contentLength) throw incomplete();
+      if (pace && tooSlow(n, waitedMs, pace)) throw new S3Error('RequestTimeout');
       yield Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
     }
   } finally {
     if (!ended) await it.return?.();
   }
   if (contentLength !== undefined && n < contentLength) throw incomplete();
+}
+
+/** Whether `bytes` over `waitedMs` of waiting for the client fall below the pace's minimum rate (after its grace). */
+export function tooSlow(bytes: number, waitedMs: number, pace: BodyPace): boolean {
+  return pace.minBytesPerS > 0 && waitedMs > pace.graceMs && bytes < (pace.minBytesPerS * waitedMs) / 1000;
+}
+
+/** `read`, or RequestTimeout if it takes longer than `ms` (the read is left pending; its failure is ignored). */
+async function within<T>(read: Promise<T>, ms: number): Promise<T> {
+  read.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new S3Error('RequestTimeout')), ms);
+  });
+  try {
+    return await Promise.race([read, idle]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
