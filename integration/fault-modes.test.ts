@@ -24,7 +24,7 @@ import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '../shared/src/node-a
 import { parseCandAnswer, parseHealth, PATHS } from '../shared/src/protocol/node-messages.js';
 import type { Candidate } from '../shared/src/protocol/candidate.js';
 import { EVIDENCE_KINDS, type EvidenceKind } from '../shared/src/protocol/evidence.js';
-import { metric, startTestCluster, type TestCluster } from './harness/cluster.js';
+import { adminGet, metric, startTestCluster, type TestCluster } from './harness/cluster.js';
 
 const S = 4;
 const KEYS = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -257,7 +257,7 @@ describe('real storage nodes in fault modes (t=1)', () => {
         if (c.lags) {
           const lag = await metric(tc.cluster.endpoint, 'powerstore_node_lag_total', { node: String(c.node) });
           assert.ok(lag > 0, `reads saw node ${c.node} behind (lag ${lag})`);
-          const health = await (await fetch(`${tc.cluster.endpoint}/_powerstore/health`)).json() as { nodes: { index: number; lagging: number }[] };
+          const health = await (await adminGet(tc.cluster.endpoint, '/_powerstore/health')).json() as { nodes: { index: number; lagging: number }[] };
           assert.equal(health.nodes.find((n) => n.index === c.node)!.lagging, lag, 'the health report counts the same lag');
         }
 

@@ -23,7 +23,7 @@ import type { HealthReport } from '../gateway/src/admin/health.js';
 import type { GatewayRecord } from '../gateway/src/redis/schema.js';
 import { RedisKeys } from '../gateway/src/redis/schema.js';
 import { run } from './harness/cli.js';
-import { metric, startTestCluster, type TestCluster } from './harness/cluster.js';
+import { adminGet, metric, startTestCluster, type TestCluster } from './harness/cluster.js';
 import { startTestRedis, type TestRedis } from './harness/redis.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -40,7 +40,7 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
 }
 
 async function health(endpoint: string): Promise<HealthReport> {
-  return (await fetch(`${endpoint}/_powerstore/health`, { signal: AbortSignal.timeout(5000) })).json() as Promise<HealthReport>;
+  return (await adminGet(endpoint, '/_powerstore/health', { signal: AbortSignal.timeout(5000) })).json() as Promise<HealthReport>;
 }
 
 describe('Redis with a local cluster of 3 gateways', () => {

@@ -29,6 +29,8 @@ export interface LaunchOptions {
   readonly host?: string;
   readonly accessKey?: string;
   readonly secretKey?: string;
+  /** Admin token of /_powerstore/health and /metrics (default: generated once, kept in cluster.json). */
+  readonly adminToken?: string;
   readonly region?: string;
   readonly blockSize?: number;
   /** Extra environment for every child (e.g. POWERSTORE_LOG_LEVEL). */
@@ -98,6 +100,11 @@ export class LocalCluster {
     return this.state.credentials[0]!;
   }
 
+  /** `Authorization: Bearer <this>` opens the gateways' /_powerstore/health and /metrics. */
+  get adminToken(): string {
+    return this.state.adminToken!;
+  }
+
   get params(): ReturnType<typeof clusterParams> {
     return clusterParams(this.state.t);
   }
@@ -109,8 +116,12 @@ export class LocalCluster {
    * the gateway stays under its 256 MB bound on a 2 GiB object.
    */
   private env(): NodeJS.ProcessEnv {
+    // Children take their secrets from their config files (0600) only: not
+    // from the command line (`ps` shows it to every local user), and not from
+    // the secrets this process may have been given by environment.
+    const { POWERSTORE_SECRET_KEY: _s, POWERSTORE_ADMIN_TOKEN: _a, ...inherited } = process.env;
     return {
-      ...process.env,
+      ...inherited,
       MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? String(32 * 1024 * 1024),
       MALLOC_TOP_PAD_: process.env.MALLOC_TOP_PAD_ ?? String(4 * 1024 * 1024),
       ...this.opts.env,
@@ -124,6 +135,7 @@ export class LocalCluster {
       ...(opts.t !== undefined ? { t: opts.t } : {}),
       ...(opts.accessKey ? { accessKey: opts.accessKey } : {}),
       ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
+      ...(opts.adminToken !== undefined ? { adminToken: opts.adminToken } : {}),
     });
     const c = new LocalCluster(opts, state);
     try {
@@ -177,6 +189,7 @@ export class LocalCluster {
       ...(this.opts.domain ? { domain: this.opts.domain } : {}),
       ...(this.opts.redis ? { redis: this.opts.redis } : {}),
       ...(this.state.kek ? { kek: this.state.kek } : {}),
+      ...(this.state.adminToken ? { adminToken: this.state.adminToken } : {}),
     };
     writeFileDurable(this.gatewayConfigPath, JSON.stringify(cfg, null, 2));
   }
