@@ -197,6 +197,8 @@ describe('F12: read pins are released when the request ends', () => {
     ['GetObject with a failed If-Match', () => signed('GET', `/${BUCKET}/pinned`, undefined, { 'if-match': '"nope"' }), 412],
     ['GetObject with an unsatisfiable Range', () => signed('GET', `/${BUCKET}/pinned`, undefined, { range: 'bytes=100-' }), 416],
     ['GetObject with a bad response-* override', () => signed('GET', `/${BUCKET}/pinned?response-expires=%0A`), 400],
+    ['GetObject of a key never written (404: the read found an empty register)', () => signed('GET', `/${BUCKET}/never-written`), 404],
+    ['CreateBucket (its existence check reads an empty register)', () => signed('PUT', '/sec-new-bucket'), 200],
   ];
   for (const [name, send, status] of cases) {
     it(`${name}: no pin left on any node`, async () => {

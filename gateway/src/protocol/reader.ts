@@ -87,8 +87,12 @@ async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abort
   const C = state.candidates();
   // No authentic candidate among q answers: no write completed before this
   // read began (a completed write leaves t+1 correct nodes holding it), so
-  // the register is empty and there is nothing to write back.
-  if (C.length === 0) return null;
+  // the register is empty and there is nothing to write back. The nodes
+  // pinned it at first contact all the same: let go at once (review F12).
+  if (C.length === 0) {
+    releasePins(ctx, ref, readId);
+    return null;
+  }
 
   // filter, rerun with a larger C after each GONE answer (at most S times).
   for (let round = 0; round <= ctx.params.S; round++) {
