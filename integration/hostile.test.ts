@@ -4,7 +4,11 @@
 // oversized headers, unsatisfiable ranges, path traversal in keys. Every
 // refusal is the exact S3 error, carries a request id, and stores nothing.
 
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand,
+  ListPartsCommand, PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { strict as assert } from 'node:assert';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
@@ -137,6 +141,59 @@ describe('hostile and malformed requests', () => {
     assert.equal(anon!.status, 403);
     assert.match(anon!.body, /<Code>AccessDenied<\/Code>/);
     assert.match(anon!.body, /<RequestId>[0-9A-F]{16}<\/RequestId>/);
+  });
+  // Security review F2: everything after '#' was dropped from the signed
+  // string but routed, so a signed request or a presigned URL could be
+  // re-aimed at other keys and gain unsigned parameters. A target holding a
+  // fragment is now refused before routing and before any signature check.
+  describe('a request target holding a fragment (#)', () => {
+    const target = (url: string): string => {
+      const u = new URL(url);
+      return u.pathname + u.search;
+    };
+    const put = (Key: string, Body: string) => tc.s3.send(new PutObjectCommand({ Bucket: B, Key, Body }));
+    const refused = (res: Awaited<ReturnType<typeof sendRaw>>): void => {
+      assert.equal(res!.status, 400);
+      assert.match(res!.body, /<Code>InvalidURI<\/Code>/);
+      assert.ok(res!.headers['x-amz-request-id']);
+    };
+
+    it('refuses a header-signed PUT or DELETE re-aimed at another key', async () => {
+      await put('victim#x', 'keep me');
+      const body = Buffer.from('written through a fragment');
+      const s = signV4(host, { method: 'PUT', target: `/${B}/frag`, body }, creds);
+      refused(await sendRaw(port, 'PUT', `/${B}/frag#../../evil`, { ...s.headers, 'content-length': String(body.length) }, body));
+      assert.ok(await absent('frag#../../evil'));
+      assert.ok(await absent('frag'));
+      // A captured signed DELETE of /victim, replayed at /victim#x.
+      const d = signV4(host, { method: 'DELETE', target: `/${B}/victim` }, creds);
+      refused(await sendRaw(port, 'DELETE', `/${B}/victim#x`, d.headers));
+      assert.equal(await (await tc.s3.send(new GetObjectCommand({ Bucket: B, Key: 'victim#x' }))).Body!.transformToString(), 'keep me');
+      // '#?uploads' must not reach the router as a query either.
+      refused(await sendRaw(port, 'POST', `/${B}/frag#?uploads`, signV4(host, { method: 'POST', target: `/${B}/frag` }, creds).headers));
+    });
+
+    it('refuses presigned GET, PUT and DELETE URLs with parameters appended after #', async () => {
+      await put('page.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>');
+      const { UploadId } = await tc.s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: 'a' }));
+      const get = target(await getSignedUrl(tc.s3, new GetObjectCommand({ Bucket: B, Key: 'page.svg' }), { expiresIn: 300 }));
+      // Control: the URL itself works, and an appended parameter without '#' is refused.
+      assert.equal((await sendRaw(port, 'GET', get, { host }))!.status, 200);
+      assert.equal((await sendRaw(port, 'GET', `${get}&response-content-type=text%2Fhtml`, { host }))!.status, 403);
+      const html = await sendRaw(port, 'GET', `${get}#&response-content-type=text%2Fhtml`, { host });
+      refused(html);
+      assert.notEqual(html!.headers['content-type'], 'text/html');
+
+      const putUrl = target(await getSignedUrl(tc.s3, new PutObjectCommand({ Bucket: B, Key: 'a' }), { expiresIn: 300 }));
+      refused(await sendRaw(port, 'PUT', `${putUrl}#&partNumber=7&uploadId=${UploadId!}`, { host, 'content-length': '4' }, Buffer.from('part')));
+      const parts = await tc.s3.send(new ListPartsCommand({ Bucket: B, Key: 'a', UploadId }));
+      assert.equal(parts.Parts?.length ?? 0, 0, 'PutObject turned into UploadPart');
+
+      const del = target(await getSignedUrl(tc.s3, new DeleteObjectCommand({ Bucket: B, Key: 'a' }), { expiresIn: 300 }));
+      refused(await sendRaw(port, 'DELETE', `${del}#&uploadId=${UploadId!}`, { host }));
+      // The upload is still there: DeleteObject did not become AbortMultipartUpload.
+      await tc.s3.send(new ListPartsCommand({ Bucket: B, Key: 'a', UploadId }));
+    });
   });
 });
 

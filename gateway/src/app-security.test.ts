@@ -12,6 +12,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { createLogger } from '../../shared/src/log.js';
 import { signV4, type Creds } from '../../integration/harness/raw.js';
+import { BucketRegistry, type BucketNs } from './buckets.js';
 import { assembleApp } from './gateway.js';
 import { GatewayMetrics, NodeTally } from './metrics.js';
 import { ObjectStore } from './objects.js';
@@ -25,6 +26,8 @@ let app: Express;
 let close: () => Promise<void>;
 let cluster: SimCluster;
 let store: ObjectStore;
+/** The test bucket's incarnation (objects written past the S3 API go there). */
+let bucketNs: BucketNs;
 
 before(async () => {
   cluster = simCluster(1);
@@ -40,6 +43,7 @@ before(async () => {
   close = built.close;
   store = new ObjectStore(ctx);
   assert.equal((await signed('PUT', `/${BUCKET}`)).status, 200);
+  bucketNs = (await new BucketRegistry(ctx).get(BUCKET, new AbortController().signal))!.ns;
 });
 
 after(() => close());
@@ -139,7 +143,7 @@ describe('F6: PostObject metadata is always servable', () => {
     async function* bytes(): AsyncGenerator<Buffer> {
       yield Buffer.from('old');
     }
-    await store.put(BUCKET, 'old-data', bytes(), (size, blockSize) => ({
+    await store.put(bucketNs, 'old-data', bytes(), (size, blockSize) => ({
       v: 1, size, blockSize, lastModified: Date.now(), etag: 'e',
       contentDisposition: 'attachment; filename="日本語.txt"', cacheControl: 'a\r\nb',
       user: { ok: 'fine', 'bad name': 'x', line: 'one\ntwo' },

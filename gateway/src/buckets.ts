@@ -8,8 +8,16 @@
 // Every object request needs to know its bucket exists, and a quorum read per
 // PUT would double its cost, so records are cached: this gateway's own
 // creates and deletes apply at once, other gateways' within CACHE_TTL_MS.
+//
+// A bucket has an identity of its own beyond its name: each creation draws
+// an incarnation id, and everything the bucket holds (objects, uploads,
+// parts) lives in namespaces derived from name and id (BucketNs). Whatever a
+// deleted bucket left behind (an open upload, a PUT still streaming when it
+// was deleted) stays in the old incarnation's namespaces, which no later
+// bucket of the same name, whoever creates it, ever reads.
 
 import { BUCKETS_NS } from '../../shared/src/protocol/register.js';
+import { randomHex } from '../../shared/src/random.js';
 import { decodeMeta, encodeMeta, type ObjectMeta } from './object-meta.js';
 import type { ProtocolContext } from './protocol/context.js';
 import { listMerged } from './protocol/list-merge.js';
@@ -18,11 +26,29 @@ import { writeRegister } from './protocol/writer.js';
 
 export const CACHE_TTL_MS = 2000;
 
+/**
+ * The namespace of one bucket incarnation's objects (uploads and parts
+ * derive theirs from it: multipart-store.ts). A distinct type so that a bare
+ * bucket name can never be passed where the incarnation is meant.
+ */
+export type BucketNs = string & { readonly __bucketNs: unique symbol };
+
 export interface BucketRecord {
   readonly name: string;
   readonly created: number;
   readonly region: string;
   readonly owner: string;
+  /** Where this incarnation's objects live. */
+  readonly ns: BucketNs;
+}
+
+/**
+ * `name#id`: '#' is never in a bucket name, so no incarnation's namespace is
+ * another bucket's. Buckets created before incarnation ids existed keep
+ * their objects in the namespace named by the bare name.
+ */
+export function bucketNs(name: string, id: string | undefined): BucketNs {
+  return (id === undefined ? name : `${name}#${id}`) as BucketNs;
 }
 
 async function* empty(): AsyncIterable<Buffer> {}
@@ -60,10 +86,12 @@ export class BucketRegistry {
   }
 
   async create(name: string, owner: string, region: string, signal: AbortSignal): Promise<BucketRecord> {
-    const rec: BucketRecord = { name, created: Date.now(), region, owner };
+    const created = Date.now();
+    const id = randomHex(12);
+    const rec: BucketRecord = { name, created, region, owner, ns: bucketNs(name, id) };
     await writeRegister(this.ctx, { ns: BUCKETS_NS, key: name }, {
       body: empty(),
-      finalize: (_size, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: rec.created, bucket: { created: rec.created, region, owner } }),
+      finalize: (_size, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: created, bucket: { created, region, owner, id } }),
     }, 'write', signal);
     this.cache.set(name, { rec, at: Date.now() });
     return rec;
@@ -105,5 +133,5 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function toRecord(name: string, m: ObjectMeta): BucketRecord | null {
   if (m.deleteMarker || !m.bucket) return null;
-  return { name, created: m.bucket.created, region: m.bucket.region, owner: m.bucket.owner };
+  return { name, created: m.bucket.created, region: m.bucket.region, owner: m.bucket.owner, ns: bucketNs(name, m.bucket.id) };
 }

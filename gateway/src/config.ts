@@ -2,8 +2,9 @@
 // epoch; gateways are the writers and hold the cluster secret), the nodes'
 // URLs in index order, the S3 region and domain, and the credentials of S3
 // users; optionally Redis (a cache: live writers, key ring, clock hints)
-// and the key-encryption key (KEK) that seals the key ring kept there;
-// the admin token of /_powerstore/health and /metrics.
+// and the key-encryption key (KEK) that seals the key ring kept there; the
+// CA that https:// nodes' certificates chain to (nodeCa); the admin token of
+// /_powerstore/health and /metrics.
 // Every field is checked; a bad one is one line of error.
 
 import { readFileSync } from 'node:fs';
@@ -31,6 +32,8 @@ export interface GatewayConfigFile {
   /** PEM files: when both are given the gateway serves HTTPS. */
   tlsCert?: string;
   tlsKey?: string;
+  /** PEM file of the CA that https:// node URLs' certificates chain to (otherwise the system's CAs). */
+  nodeCa?: string;
   /** Redis URL (redis://, rediss://, redis-sentinel://, redis-cluster://): optional. */
   redis?: string;
   /** Key-encryption key for the key ring in Redis: 64 hex digits. Needed with redis. */
@@ -51,6 +54,9 @@ export interface GatewayConfig {
   readonly credentials: readonly Credential[];
   readonly blockSize: number;
   readonly tls?: { readonly cert: string; readonly key: string };
+  /** The file named by nodeCa, and its PEM (read by loadGatewayConfig). */
+  readonly nodeCaFile?: string;
+  readonly nodeCa?: Buffer;
   readonly redis?: string;
   readonly kek?: Buffer;
   /** Seconds between background scrub passes; 0 or absent: no background scrub (the default). */
@@ -119,6 +125,7 @@ export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
   if (!validBlockSize(blockSize)) bad('blockSize must be a multiple of 8 up to 16 MiB');
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) bad('give both tlsCert and tlsKey (or neither)');
   if (c.tlsCert !== undefined && (typeof c.tlsCert !== 'string' || typeof c.tlsKey !== 'string')) bad('tlsCert and tlsKey must be file paths');
+  if (c.nodeCa !== undefined && (typeof c.nodeCa !== 'string' || !c.nodeCa)) bad('nodeCa must be a file path');
   if (c.redis !== undefined && typeof c.redis !== 'string') bad('redis must be a URL string');
   if (c.kek !== undefined && !parseKek(c.kek)) bad('kek must be 64 hex digits');
   if (c.redis !== undefined) checkRedisUrl(c.redis, `gateway config ${where}: `);
@@ -133,6 +140,7 @@ export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
     params, region: c.region!, ...(c.domain ? { domain: c.domain } : {}), secrets, currentEpoch: c.currentEpoch!,
     nodes: c.nodes!, credentials: c.credentials!, blockSize, scrubIntervalS,
     ...(c.tlsCert && c.tlsKey ? { tls: { cert: c.tlsCert, key: c.tlsKey } } : {}),
+    ...(c.nodeCa ? { nodeCaFile: c.nodeCa } : {}),
     ...(c.redis ? { redis: c.redis } : {}),
     ...(c.kek !== undefined ? { kek: parseKek(c.kek)! } : {}),
     ...(c.adminToken !== undefined ? { adminToken: c.adminToken } : {}),
@@ -170,5 +178,11 @@ export function withRedisFlags(cfg: GatewayConfig, flags: { redis?: string | und
 }
 
 export function loadGatewayConfig(path: string): GatewayConfig {
-  return parseGatewayConfig(readJsonFile(path, 'gateway config'), path);
+  const cfg = parseGatewayConfig(readJsonFile(path, 'gateway config'), path);
+  if (!cfg.nodeCaFile) return cfg;
+  try {
+    return { ...cfg, nodeCa: readFileSync(cfg.nodeCaFile) };
+  } catch (e) {
+    throw new ConfigError(`gateway config ${path}: cannot read nodeCa ${cfg.nodeCaFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }

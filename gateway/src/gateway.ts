@@ -84,7 +84,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
   const cache = parts.cache ?? localCache(new SecretWriterKeyring(cfg.secrets, cfg.currentEpoch), [...cfg.secrets.keys()].sort((a, b) => a - b));
   const keys = cache.keys;
   const { params } = cfg;
-  const nodes = cfg.nodes.map((url, index) => new RemoteNode({ index, url, keys, S: params.S, requestTimeoutMs: 120_000 }));
+  const nodes = cfg.nodes.map((url, index) => new RemoteNode({ index, url, keys, S: params.S, requestTimeoutMs: 120_000, ca: cfg.nodeCa }));
   const metrics = parts.metrics ?? new GatewayMetrics();
   metrics.redisProbe = () => cache.status();
   metrics.keyEpoch.set(keys.currentEpoch);

@@ -21,6 +21,7 @@
 import { mapLimit } from '../../shared/src/map-limit.js';
 import { randomHex } from '../../shared/src/random.js';
 import type { RegRef } from '../../shared/src/node-api.js';
+import type { BucketNs } from './buckets.js';
 import type { PartRef } from '../../shared/src/protocol/server.js';
 import { tsToWire } from '../../shared/src/protocol/wire.js';
 import { decodeMeta, encodeMeta, type ObjectMeta, type PartLayout, type UploadInfo } from './object-meta.js';
@@ -36,11 +37,13 @@ const RETIRE_CONCURRENCY = 16;
 /** Longest a completed upload's parts may take to retire. */
 const RETIRE_TIMEOUT_MS = 120_000;
 
-export function uploadsNs(bucket: string): string {
+// An upload's and its parts' namespaces derive from its bucket's incarnation
+// (buckets.ts), so no upload outlives its bucket into a namesake.
+export function uploadsNs(bucket: BucketNs): string {
   return `mpu/${bucket}`;
 }
 
-export function partsNs(bucket: string, uploadId: string): string {
+export function partsNs(bucket: BucketNs, uploadId: string): string {
   return `mpp/${bucket}/${uploadId}`;
 }
 
@@ -48,7 +51,7 @@ export function partKey(n: number): string {
   return String(n).padStart(5, '0');
 }
 
-function uploadRef(bucket: string, key: string, uploadId: string): RegRef {
+function uploadRef(bucket: BucketNs, key: string, uploadId: string): RegRef {
   return { ns: uploadsNs(bucket), key: `${key}\u0000${uploadId}` };
 }
 
@@ -72,7 +75,7 @@ export interface StoredPart {
 export class MultipartStore {
   constructor(private readonly ctx: ProtocolContext) {}
 
-  async create(bucket: string, info: UploadInfo, stored: Partial<ObjectMeta>, signal: AbortSignal): Promise<void> {
+  async create(bucket: BucketNs, info: UploadInfo, stored: Partial<ObjectMeta>, signal: AbortSignal): Promise<void> {
     await writeRegister(this.ctx, uploadRef(bucket, info.key, info.uploadId), {
       body: none(),
       finalize: (_s, blockSize) => encodeMeta({ ...stored, v: 1, size: 0, blockSize, lastModified: info.initiated, upload: info }),
@@ -80,7 +83,7 @@ export class MultipartStore {
   }
 
   /** The upload's record, or null when it does not exist (never created, completed or aborted). */
-  async upload(bucket: string, key: string, uploadId: string, signal: AbortSignal): Promise<ObjectMeta | null> {
+  async upload(bucket: BucketNs, key: string, uploadId: string, signal: AbortSignal): Promise<ObjectMeta | null> {
     if (!validUploadId(uploadId)) return null;
     const r = await readRegister(this.ctx, uploadRef(bucket, key, uploadId), 'read', signal);
     if (!r) return null;
@@ -89,7 +92,7 @@ export class MultipartStore {
   }
 
   async putPart(
-    bucket: string, uploadId: string, n: number, body: AsyncIterable<Buffer>,
+    bucket: BucketNs, uploadId: string, n: number, body: AsyncIterable<Buffer>,
     finalize: (size: number, blockSize: number) => ObjectMeta | Promise<ObjectMeta>, signal: AbortSignal,
   ): Promise<ObjectMeta> {
     let meta: ObjectMeta | null = null;
@@ -101,7 +104,7 @@ export class MultipartStore {
   }
 
   /** Parts stored so far, in number order, after part number `after`, at most `max`. */
-  async parts(bucket: string, uploadId: string, after: number, max: number, signal: AbortSignal): Promise<{ parts: StoredPart[]; truncated: boolean }> {
+  async parts(bucket: BucketNs, uploadId: string, after: number, max: number, signal: AbortSignal): Promise<{ parts: StoredPart[]; truncated: boolean }> {
     const out: StoredPart[] = [];
     let marker: string | null = after > 0 ? partKey(after) : null;
     for (;;) {
@@ -121,7 +124,7 @@ export class MultipartStore {
    * Completes the upload: writes the object (its meta made of the given
    * parts), then retires the upload record.
    */
-  async complete(bucket: string, key: string, uploadId: string, chosen: readonly StoredPart[], meta: ObjectMeta, signal: AbortSignal): Promise<void> {
+  async complete(bucket: BucketNs, key: string, uploadId: string, chosen: readonly StoredPart[], meta: ObjectMeta, signal: AbortSignal): Promise<void> {
     const parts: PartRef[] = chosen.map((p) => ({ ns: partsNs(bucket, uploadId), key: partKey(p.n), ts: p.entry.c.ts }));
     const { k } = this.ctx.params;
     await writeRegister(this.ctx, { ns: bucket, key }, {
@@ -147,13 +150,27 @@ export class MultipartStore {
    * Aborts an upload: its parts are retired first, then its record, so an
    * Abort cut short leaves the upload listed and a second Abort finishes it.
    */
-  async abort(bucket: string, key: string, uploadId: string, signal: AbortSignal): Promise<void> {
+  async abort(bucket: BucketNs, key: string, uploadId: string, signal: AbortSignal): Promise<void> {
     await this.retireParts(bucket, uploadId, signal);
     await this.retire(bucket, key, uploadId, signal);
   }
 
+  /** Aborts every open upload of a bucket incarnation (one being deleted). */
+  async abortAll(bucket: BucketNs, signal: AbortSignal): Promise<void> {
+    let after: string | null = null;
+    for (;;) {
+      const page = await this.uploads(bucket, '', after, false, 1000, signal);
+      for (const e of page.entries) {
+        const m = decodeMeta(e.meta);
+        if (!m.deleteMarker && m.upload) await this.abort(bucket, m.upload.key, m.upload.uploadId, signal);
+      }
+      if (!page.truncated || page.lastKey === null) return;
+      after = page.lastKey;
+    }
+  }
+
   /** Every stored part of the upload becomes a delete marker (its data is then collectable). */
-  private async retireParts(bucket: string, uploadId: string, signal: AbortSignal): Promise<void> {
+  private async retireParts(bucket: BucketNs, uploadId: string, signal: AbortSignal): Promise<void> {
     const { parts } = await this.parts(bucket, uploadId, 0, MAX_PART_NUMBER, signal);
     await mapLimit(parts, RETIRE_CONCURRENCY, signal, (p) => writeRegister(this.ctx, { ns: partsNs(bucket, uploadId), key: partKey(p.n) }, {
       body: none(),
@@ -162,7 +179,7 @@ export class MultipartStore {
   }
 
   /** Retires an upload's record (completed or aborted): it becomes a delete marker. */
-  private async retire(bucket: string, key: string, uploadId: string, signal: AbortSignal): Promise<void> {
+  private async retire(bucket: BucketNs, key: string, uploadId: string, signal: AbortSignal): Promise<void> {
     await writeRegister(this.ctx, uploadRef(bucket, key, uploadId), {
       body: none(),
       finalize: (_s, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: Date.now(), deleteMarker: true }),
@@ -170,7 +187,7 @@ export class MultipartStore {
   }
 
   /** Upload records of a bucket in (key, uploadId) order: listing pages as ObjectStore.list gives them. */
-  async uploads(bucket: string, prefix: string, after: string | null, skipPrefix: boolean, limit: number, signal: AbortSignal) {
+  async uploads(bucket: BucketNs, prefix: string, after: string | null, skipPrefix: boolean, limit: number, signal: AbortSignal) {
     return listMerged(this.ctx, { ns: uploadsNs(bucket), prefix, after, skipPrefix, limit }, signal);
   }
 }

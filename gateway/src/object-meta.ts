@@ -31,7 +31,11 @@ export interface ObjectMeta {
   /** How a multipart object's checksum was made: from the parts' checksums (COMPOSITE, "-N") or over all bytes. */
   readonly checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
   /** Bucket records: the bucket's creation data. */
-  readonly bucket?: { readonly created: number; readonly region: string; readonly owner: string };
+  readonly bucket?: {
+    readonly created: number; readonly region: string; readonly owner: string;
+    /** The incarnation id (buckets.ts); absent in records made before there were any. */
+    readonly id?: string;
+  };
   /** Multipart upload records: the upload's key and initiation data. */
   readonly upload?: UploadInfo;
   /** A completed multipart object: its data lives in its parts' writes. */

@@ -3,6 +3,7 @@
 // only place S3 handlers reach the protocol through.
 
 import type { Candidate } from '../../shared/src/protocol/candidate.js';
+import type { BucketNs } from './buckets.js';
 import { decodeMeta, type MultipartLayout, type ObjectMeta } from './object-meta.js';
 import { partKey, partsNs } from './multipart-store.js';
 import { parseTs } from '../../shared/src/protocol/wire.js';
@@ -10,11 +11,13 @@ import type { ProtocolContext } from './protocol/context.js';
 import { listMerged } from './protocol/list-merge.js';
 import { readRegister, type ReadResult } from './protocol/reader.js';
 import { restoreRange } from './protocol/restore.js';
-import { holdPins, releasePins, storedValue } from './protocol/reader.js';
+import { decideAgain, holdPins, releasePins, storedValue } from './protocol/reader.js';
 import { writeRegister } from './protocol/writer.js';
 import { encodeMeta } from './object-meta.js';
 
 export interface FoundObject {
+  /** The bucket incarnation it was found in (a multipart object's parts live there too). */
+  readonly bucket: BucketNs;
   readonly meta: ObjectMeta;
   readonly read: ReadResult;
 }
@@ -51,7 +54,7 @@ export class ObjectStore {
 
   /** Streams the body in; `finalize` builds the metadata once the body has ended and verified. */
   async put(
-    bucket: string,
+    bucket: BucketNs,
     key: string,
     body: AsyncIterable<Buffer>,
     finalize: (size: number, blockSize: number) => ObjectMeta | Promise<ObjectMeta>,
@@ -70,11 +73,23 @@ export class ObjectStore {
    * read's pins stay until stream() ends or release() is called (or their
    * lease runs out).
    */
-  async head(bucket: string, key: string, signal: AbortSignal): Promise<FoundObject | null> {
-    const read = await readRegister(this.ctx, { ns: bucket, key }, 'read', signal, true);
+  async head(bucket: BucketNs, key: string, signal: AbortSignal): Promise<FoundObject | null> {
+    return this.found(bucket, await readRegister(this.ctx, { ns: bucket, key }, 'read', signal, true));
+  }
+
+  /**
+   * After `prev` could not be restored (open() threw RestoreError, so no byte
+   * went out): decides again on the same read with the nodes' late answers
+   * (reader.ts decideAgain), which name the newer value a slow node knows.
+   */
+  async again(prev: FoundObject, signal: AbortSignal): Promise<FoundObject | null> {
+    return this.found(prev.bucket, await decideAgain(this.ctx, prev.read, 'read', signal));
+  }
+
+  private found(bucket: BucketNs, read: ReadResult | null): FoundObject | null {
     if (!read) return null;
     const meta = decodeMeta(read.meta);
-    if (!meta.deleteMarker) return { meta, read };
+    if (!meta.deleteMarker) return { bucket, meta, read };
     releasePins(this.ctx, read.ref, read.readId);
     return null;
   }
@@ -84,12 +99,31 @@ export class ObjectStore {
     releasePins(this.ctx, found.read.ref, found.read.readId);
   }
 
+  /**
+   * stream(), with the first bytes restored before this returns: a value that
+   * cannot be restored throws here (RestoreError), before any status line is
+   * sent, rather than as a 200 whose body is cut off. The caller must iterate
+   * or return() what it gets (it holds the pins).
+   */
+  async open(found: FoundObject, first: number, last: number, signal: AbortSignal): Promise<AsyncGenerator<Buffer>> {
+    const gen = this.stream(found, first, last, signal);
+    const head = await gen.next();
+    return (async function* () {
+      try {
+        if (!head.done) yield head.value;
+        yield* gen;
+      } finally {
+        await gen.return(undefined);
+      }
+    })();
+  }
+
   /** Bytes [first, last] of an object found by head(); its write stays pinned meanwhile. */
   async *stream(found: FoundObject, first: number, last: number, signal: AbortSignal): AsyncGenerator<Buffer> {
     const done = holdPins(this.ctx, found.read);
     try {
       if (found.meta.multipart) {
-        yield* this.streamParts(found.read.ref.ns, found.meta.multipart, first, last, signal);
+        yield* this.streamParts(found.bucket, found.meta.multipart, first, last, signal);
       } else {
         const layout = { size: found.meta.size, k: this.ctx.params.k, blockSize: found.meta.blockSize };
         yield* restoreRange(this.ctx, storedValue(found.read), layout, first, last, signal);
@@ -104,7 +138,7 @@ export class ObjectStore {
    * like an object; the parts' ts and cc come from the object's own
    * (verified) meta, so a node can only serve blocks the parts committed to.
    */
-  private async *streamParts(bucket: string, mp: MultipartLayout, first: number, last: number, signal: AbortSignal): AsyncGenerator<Buffer> {
+  private async *streamParts(bucket: BucketNs, mp: MultipartLayout, first: number, last: number, signal: AbortSignal): AsyncGenerator<Buffer> {
     let off = 0;
     for (const p of mp.parts) {
       const lo = Math.max(first - off, 0);
@@ -123,7 +157,7 @@ export class ObjectStore {
     }
   }
 
-  async delete(bucket: string, key: string, signal: AbortSignal): Promise<void> {
+  async delete(bucket: BucketNs, key: string, signal: AbortSignal): Promise<void> {
     async function* none(): AsyncIterable<Buffer> {}
     await writeRegister(this.ctx, { ns: bucket, key }, {
       body: none(),
@@ -135,7 +169,7 @@ export class ObjectStore {
    * One S3 listing page: visible objects and CommonPrefixes (each prefix
    * once), at most maxKeys of them together, delete markers hidden.
    */
-  async list(bucket: string, o: ListOptions, signal: AbortSignal): Promise<ListResult> {
+  async list(bucket: BucketNs, o: ListOptions, signal: AbortSignal): Promise<ListResult> {
     const contents: ListedObject[] = [];
     const prefixes: string[] = [];
     let after = o.after;

@@ -14,7 +14,7 @@ import { createLogger } from '../../shared/src/log.js';
 import type { NodeApi } from '../../shared/src/node-api.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import { tsKey } from '../../shared/src/protocol/timestamp.js';
-import { BucketRegistry } from './buckets.js';
+import { BucketRegistry, type BucketNs } from './buckets.js';
 import { MultipartStore, partLayout } from './multipart-store.js';
 import type { ObjectMeta } from './object-meta.js';
 import { ObjectStore } from './objects.js';
@@ -24,7 +24,13 @@ import { outcomeOf, scrubPass, type ScrubReport } from './scrub.js';
 
 const signal = new AbortController().signal;
 const log = createLogger('scrub-test', 'silent');
-const B = 'b';
+const NAME = 'b';
+/** The test bucket's incarnation: set by createBucket. */
+let B: BucketNs;
+
+async function createBucket(gw: ProtocolContext): Promise<void> {
+  B = (await new BucketRegistry(gw).create(NAME, 'owner', 'us-east-1', signal)).ns;
+}
 
 async function* chunks(buf: Buffer): AsyncIterable<Buffer> {
   for (let i = 0; i < buf.length; i += 100) yield buf.subarray(i, i + 100);
@@ -73,7 +79,7 @@ function pass(gw: ProtocolContext, dryRun = false): Promise<ScrubReport> {
 
 /** A bucket with objects of every kind; returns the live objects' contents. */
 async function populate(cl: SimCluster, gw: ProtocolContext): Promise<Map<string, Buffer>> {
-  await new BucketRegistry(gw).create(B, 'owner', 'us-east-1', signal);
+  await createBucket(gw);
   const objects = new Map<string, Buffer>([['empty', Buffer.alloc(0)], ['small', bytes(10, 1)], ['big', bytes(1000, 2)]]);
   for (const [k, v] of objects) await put(gw, k, v);
   await put(gw, 'gone', bytes(50, 3));
@@ -137,14 +143,14 @@ describe('scrub pass', () => {
     const reader = cl.gateway();
     for (const [k, v] of objects) assert.deepEqual(await read(reader, k), v, `${k} reads back whole`);
     assert.equal(await read(reader, 'gone'), null, 'the delete marker reads as deleted');
-    assert.ok(await new BucketRegistry(reader).get(B, signal), 'the bucket record reads');
+    assert.ok(await new BucketRegistry(reader).get(NAME, signal), 'the bucket record reads');
     assert.deepEqual(cl.evidence, []);
   });
 
   it('reports corrupt copies as evidence, and counts a heal only once the copy verifies', async () => {
     const cl = simCluster(1);
     const gw = cl.gateway();
-    await new BucketRegistry(gw).create(B, 'owner', 'us-east-1', signal);
+    await createBucket(gw);
     await put(gw, 'big', bytes(1000, 7));
     await put(gw, 'small', bytes(10, 8));
     const entry = (node: number, key: string) => {
@@ -175,7 +181,7 @@ describe('scrub pass', () => {
   it('skips a node that does not answer, after one health probe', async () => {
     const cl = simCluster(1);
     const gw = cl.gateway();
-    await new BucketRegistry(gw).create(B, 'owner', 'us-east-1', signal);
+    await createBucket(gw);
     for (let i = 0; i < 5; i++) await put(gw, `k${i}`, bytes(300, i));
     let calls = 0;
     cl.wrap(3, () => down(3, () => calls++));
@@ -191,7 +197,7 @@ describe('scrub pass', () => {
   it('does not heal a write that was overwritten (and collected) during the pass', async () => {
     const cl = simCluster(1);
     const gw = cl.gateway();
-    await new BucketRegistry(gw).create(B, 'owner', 'us-east-1', signal);
+    await createBucket(gw);
     await put(gw, 'race', bytes(500, 1));
     let raced = false;
     cl.wrap(0, (n) => with_(n, 'readBlocks', (ref, ts, from, to, withList, s) => {

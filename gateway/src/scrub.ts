@@ -40,6 +40,7 @@ import type { PartRef, StoreCommit } from '../../shared/src/protocol/server.js';
 import { compareTs, tsKey } from '../../shared/src/protocol/timestamp.js';
 import { parseTs } from '../../shared/src/protocol/wire.js';
 import type { GatewayMetrics } from './metrics.js';
+import { bucketNs, type BucketNs } from './buckets.js';
 import { partKey, partsNs, uploadsNs } from './multipart-store.js';
 import { decodeMeta, type MultipartLayout, type ObjectMeta, type PartLayout } from './object-meta.js';
 import type { ProtocolContext } from './protocol/context.js';
@@ -201,10 +202,10 @@ class Pass {
 
   async run(): Promise<void> {
     try {
-      const buckets: string[] = [];
+      const buckets: BucketNs[] = [];
       await this.walk(BUCKETS_NS, async (e, meta) => {
         await this.plain(BUCKETS_NS, e, meta);
-        if (!meta.deleteMarker && meta.bucket) buckets.push(e.key);
+        if (!meta.deleteMarker && meta.bucket) buckets.push(bucketNs(e.key, meta.bucket.id));
       });
       for (const b of buckets) {
         await this.walk(b, (e, meta) => this.object(b, e, meta));
@@ -263,7 +264,7 @@ class Pass {
     await this.check(this.entryTarget(ns, e, meta, undefined), true);
   }
 
-  private async object(bucket: string, e: MergedEntry, meta: ObjectMeta): Promise<void> {
+  private async object(bucket: BucketNs, e: MergedEntry, meta: ObjectMeta): Promise<void> {
     const mp = meta.multipart;
     if (!mp || meta.deleteMarker) return this.plain(bucket, e, meta);
     // Parts first: a node acks the object's own entry only once it holds every part.
@@ -301,7 +302,7 @@ class Pass {
    * from the nodes' history entries, authenticated (storedWrite): fetched
    * once per part, and only when some copy needs it.
    */
-  private partTarget(bucket: string, mp: MultipartLayout, p: PartLayout): Target {
+  private partTarget(bucket: BucketNs, mp: MultipartLayout, p: PartLayout): Target {
     const ref = { ns: partsNs(bucket, mp.uploadId), key: partKey(p.n) };
     const ts = parseTs(p.ts);
     const cc = p.cc.map((h) => Buffer.from(h, 'hex'));

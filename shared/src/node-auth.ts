@@ -4,6 +4,13 @@
 // authenticated by the store message itself: vec[i] binds D, D binds cc,
 // and cc[i] binds every fragment block). A replay window plus a nonce cache
 // refuse re-sent requests. Nodes accept nothing unauthenticated.
+//
+// The nonce cache lives in memory only, so a verifier also refuses anything
+// signed before it was made (notBefore: the node's start): a request a
+// previous run of the node accepted cannot be replayed after a restart
+// (security review F10). The price is clock skew: a gateway whose clock is
+// d ms behind the node's is refused for the first d ms after each node
+// start (and beyond the 120 s window always), so keep clocks synchronised.
 
 import { randomHex } from './random.js';
 import { equalBytes, fromHex } from './bytes.js';
@@ -31,7 +38,13 @@ export class RequestVerifier {
   private readonly seen = new Map<string, number>();
   private lastPrune = 0;
 
-  constructor(private readonly keys: NodeKeyring, private readonly windowMs = 120_000) {}
+  private readonly windowMs: number;
+  private readonly notBefore: number;
+
+  constructor(private readonly keys: NodeKeyring, opts: { readonly windowMs?: number; readonly notBefore?: number } = {}) {
+    this.windowMs = opts.windowMs ?? 120_000;
+    this.notBefore = opts.notBefore ?? 0;
+  }
 
   verify(header: string | undefined, method: string, path: string, bodyHash: string, now = Date.now()): AuthVerdict {
     if (!header) return { ok: false, reason: 'missing auth header' };
@@ -46,6 +59,7 @@ export class RequestVerifier {
     const key = this.keys.key(epoch);
     if (!key) return { ok: false, reason: `unknown key epoch ${epoch}` };
     if (Math.abs(now - time) > this.windowMs) return { ok: false, reason: 'request time outside the replay window' };
+    if (time < this.notBefore) return { ok: false, reason: 'request signed before this node started (replay from an earlier run?)' };
     if (!equalBytes(mac(key, method, path, time, nonce, bodyHash), sig)) return { ok: false, reason: 'bad request MAC' };
     this.prune(now);
     if (this.seen.has(nonce)) return { ok: false, reason: 'replayed request' };

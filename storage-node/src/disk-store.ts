@@ -23,6 +23,7 @@ import { compareTs, type Timestamp } from '../../shared/src/protocol/timestamp.j
 import { regId } from '../../shared/src/protocol/register.js';
 import { candToWire, parseCand, parseTs, tsToWire } from '../../shared/src/protocol/wire.js';
 import { GroupCommitter } from './group-commit.js';
+import { DIR_MODE, ownerOnlyDatabase, ownerOnlyDir } from './owner-only.js';
 
 export interface StoredHist extends HistRecord {
   /** Fragment file (relative to the data dir) or null when inline. */
@@ -34,6 +35,19 @@ export interface ListRow {
   readonly key: string;
   readonly lc: Candidate;
   readonly hist: StoredHist | undefined;
+}
+
+/** What putHist did: recorded the entry, found one there already, or found a part gone. */
+export type PutHistResult =
+  | { readonly kind: 'stored' }
+  | { readonly kind: 'exists' }
+  | { readonly kind: 'missing-parts'; readonly missing: readonly number[] };
+
+interface CollectRow {
+  num: number;
+  writer: string;
+  op: number;
+  frag_file: string | null;
 }
 
 interface HistRow {
@@ -122,8 +136,8 @@ export class DiskStore {
   private readonly stmts;
 
   private constructor(readonly dir: string, private readonly S: number) {
-    mkdirSync(join(dir, 'staging'), { recursive: true });
-    mkdirSync(join(dir, 'frags'), { recursive: true });
+    for (const d of [dir, join(dir, 'staging'), join(dir, 'frags')]) ownerOnlyDir(d);
+    ownerOnlyDatabase(join(dir, 'node.db'));
     this.db = new Database(join(dir, 'node.db'));
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -145,6 +159,7 @@ export class DiskStore {
         `INSERT INTO hist (reg, num, writer, op, ts, nbar, d, vec, cc, meta, blocks, block_size, frag_len, frag_file, frag_inline, refs)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
+      histExists: this.db.prepare('SELECT 1 FROM hist WHERE reg = ? AND num = ? AND writer = ? AND op = ?'),
       fileUsed: this.db.prepare('SELECT 1 FROM hist WHERE frag_file = ? LIMIT 1'),
       // Healing a corrupt copy (replaceFragment): fragment bytes and block list only.
       replaceInline: this.db.prepare('UPDATE hist SET frag_inline = ?, blocks = ? WHERE reg = ? AND num = ? AND writer = ? AND op = ? AND frag_file IS NULL'),
@@ -179,9 +194,20 @@ export class DiskStore {
     return join(this.dir, 'staging', `${randomBytes(16).toString('hex')}.tmp`);
   }
 
+  /**
+   * lc for deciding (complete, filter write-back): the newest one, pending
+   * or committed, so lc never goes down. Never for an answer: see committedLc.
+   */
   lc(reg: Buffer): Candidate | null {
-    const pending = this.pendingLc.get(reg.toString('hex'));
-    if (pending) return pending;
+    return this.pendingLc.get(reg.toString('hex')) ?? this.committedLc(reg);
+  }
+
+  /**
+   * lc as committed (durable): what answers may reveal. Called inside a
+   * group-commit op, it also sees the ops before it in that transaction,
+   * which commit with it or not at all.
+   */
+  committedLc(reg: Buffer): Candidate | null {
     const row = this.stmts.getLc.get(reg) as { lc: string | null } | undefined;
     return row?.lc ? parseCand(JSON.parse(row.lc), this.S) : null;
   }
@@ -229,7 +255,7 @@ export class DiskStore {
     const id = randomBytes(16).toString('hex');
     const sub = id.slice(0, 2);
     const dir = join(this.dir, 'frags', sub);
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: DIR_MODE });
     await rename(stagingPath, join(dir, id));
     await syncDir(dir);
     return join('frags', sub, id);
@@ -251,7 +277,7 @@ export class DiskStore {
     if (rec.fragFile) {
       if (!('staging' in frag)) throw new Error('a fragment file is replaced from a staging file');
       const path = this.fragPath(rec.fragFile);
-      mkdirSync(dirname(path), { recursive: true }); // the file (and its folder) may be gone altogether
+      mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE }); // the file (and its folder) may be gone altogether
       await rename(frag.staging, path);
       await syncDir(dirname(path));
       if (!equalBytes(blocks, rec.blocks)) await this.committer.run(() => this.stmts.replaceBlocks.run(blocks, reg, num, writer, op));
@@ -262,24 +288,44 @@ export class DiskStore {
   }
 
   /**
-   * Records Hist[ts] (write-once); resolves once durable. `refs` are the
-   * writes this one's value is made of (kept for garbage collection).
+   * Records Hist[ts] (write-once); resolves once durable, saying whether it
+   * did. `refs` are the writes this one's value is made of (kept for
+   * garbage collection); their entries are looked up inside the committing
+   * transaction, where the collector's drops are ordered with this insert,
+   * and if one is gone nothing is recorded ('missing-parts', with the
+   * indexes of the missing refs): a node never records an object over a
+   * part it no longer holds. 'exists': an entry for ts was recorded first
+   * (an identical store running concurrently, or a conflicting one; the
+   * caller judges which). A fragment file that ends up named by no entry
+   * is removed: it would otherwise stay until a restart's sweep.
    */
-  putHist(reg: Buffer, ns: string, key: string, rec: HistRecord, frag: { file: string } | { inline: Buffer }, refs?: readonly PartRef[]): Promise<void> {
+  async putHist(reg: Buffer, ns: string, key: string, rec: HistRecord, frag: { file: string } | { inline: Buffer }, refs?: readonly PartRef[]): Promise<PutHistResult> {
     const ts = rec.ts;
-    return this.committer.run(() => {
+    let result: PutHistResult = { kind: 'stored' };
+    await this.committer.run(() => {
+      const missing = (refs ?? []).flatMap((r, i) => (this.stmts.histExists.get(regId(r.ns, r.key), r.ts.num, r.ts.writer, r.ts.op) ? [] : [i]));
+      if (missing.length > 0) {
+        result = { kind: 'missing-parts', missing };
+        return;
+      }
       this.stmts.ensureReg.run(reg, ns, Buffer.from(key, 'utf8'));
-      this.stmts.putHist.run(
+      const inserted = this.stmts.putHist.run(
         reg, ts.num, ts.writer, ts.op, JSON.stringify(tsToWire(ts)),
         rec.nbar, rec.d, Buffer.concat(rec.vec), Buffer.concat(rec.cc), rec.meta, rec.blocks,
         rec.blockSize, rec.fragLen,
         'file' in frag ? frag.file : null, 'inline' in frag ? frag.inline : null,
         refs ? JSON.stringify(refs.map((r) => ({ ns: r.ns, key: r.key, ts: tsToWire(r.ts) }))) : null,
-      );
+      ).changes > 0;
+      if (!inserted) {
+        result = { kind: 'exists' };
+        return;
+      }
       for (const r of refs ?? []) {
         this.stmts.addRef.run(regId(r.ns, r.key), r.ts.num, r.ts.writer, r.ts.op, reg, ts.num, ts.writer, ts.op);
       }
     });
+    if (result.kind !== 'stored' && 'file' in frag && !this.stmts.fileUsed.get(frag.file)) await rm(this.fragPath(frag.file), { force: true });
+    return result;
   }
 
   /**
@@ -293,24 +339,20 @@ export class DiskStore {
    */
   async collect(reg: Buffer, pinned: (ts: Pick<Timestamp, 'num' | 'writer' | 'op'>) => boolean): Promise<{ dropped: number; pinned: number; released: Buffer[] }> {
     await this.settled(reg);
-    const lc = this.lc(reg);
-    if (!lc) return { dropped: 0, pinned: 0, released: [] };
-    const rows = this.stmts.histOf.all(reg) as Array<{ num: number; writer: string; op: number; frag_file: string | null }>;
-    const doomed: typeof rows = [];
+    // A first look, so that a register with nothing to drop costs no commit.
+    const first = this.collectable(reg, pinned);
+    if (first.doomed.length === 0) return { dropped: 0, pinned: first.held, released: [] };
+    // Decided again inside the transaction that drops (the op runs
+    // synchronously in the flush): since the first look a read may have
+    // pinned an entry (a filter that answered with it), or a store may have
+    // made an object of it; that store's insert, queued before this op in
+    // the same transaction, is seen here, and one queued after sees the
+    // entry gone and refuses (putHist). Review finding 6.
+    let doomed: CollectRow[] = [];
     let held = 0;
-    for (const r of rows) {
-      const ts = { num: r.num, writer: r.writer, op: r.op, epoch: 0, tag: EMPTY };
-      if (compareTs(ts, lc.ts) >= 0) continue;
-      if (pinned(ts)) {
-        held++;
-        continue;
-      }
-      if (this.stmts.isReferenced.get(reg, r.num, r.writer, r.op)) continue;
-      doomed.push(r);
-    }
-    if (doomed.length === 0) return { dropped: 0, pinned: held, released: [] };
     const released = new Map<string, Buffer>();
     await this.committer.run(() => {
+      ({ doomed, held } = this.collectable(reg, pinned));
       for (const r of doomed) {
         for (const p of this.stmts.partsOf.all(reg, r.num, r.writer, r.op) as Array<{ part_reg: Buffer }>) {
           released.set(p.part_reg.toString('hex'), p.part_reg);
@@ -327,6 +369,25 @@ export class DiskStore {
     return { dropped: doomed.length, pinned: held, released: [...released.values()] };
   }
 
+  /** The history entries of reg that may go now: below the committed lc, not pinned, not a part of another entry. */
+  private collectable(reg: Buffer, pinned: (ts: Pick<Timestamp, 'num' | 'writer' | 'op'>) => boolean): { doomed: CollectRow[]; held: number } {
+    const lc = this.committedLc(reg);
+    if (!lc) return { doomed: [], held: 0 };
+    const doomed: CollectRow[] = [];
+    let held = 0;
+    for (const r of this.stmts.histOf.all(reg) as CollectRow[]) {
+      const ts = { num: r.num, writer: r.writer, op: r.op, epoch: 0, tag: EMPTY };
+      if (compareTs(ts, lc.ts) >= 0) continue;
+      if (pinned(ts)) {
+        held++;
+        continue;
+      }
+      if (this.stmts.isReferenced.get(reg, r.num, r.writer, r.op)) continue;
+      doomed.push(r);
+    }
+    return { doomed, held };
+  }
+
   /** Registers holding history below their lc (candidates for collection), for a start-up pass. */
   registersWithHistory(): Buffer[] {
     return (this.db.prepare('SELECT DISTINCT reg FROM hist').all() as Array<{ reg: Buffer }>).map((r) => r.reg);
@@ -339,11 +400,13 @@ export class DiskStore {
   /**
    * Registers of `ns` with an lc, keys in byte order: at or above `from`,
    * above `after` (exclusive), below `below` (exclusive; null for no bound).
+   * Committed lc only: a listing is an answer, and must not reveal an lc
+   * that a crash could still undo (review finding 10).
    */
   list(ns: string, from: Buffer, after: Buffer | null, below: Buffer | null, limit: number): ListRow[] {
     const rows = this.stmts.list.all(ns, from, after ?? EMPTY, below ?? ABOVE_ALL_KEYS, limit) as Array<{ reg: Buffer; key: Buffer; lc: string }>;
     return rows.map((r) => {
-      const lc = this.pendingLc.get(r.reg.toString('hex')) ?? parseCand(JSON.parse(r.lc), this.S);
+      const lc = parseCand(JSON.parse(r.lc), this.S);
       return { key: r.key.toString('utf8'), lc, hist: this.hist(r.reg, lc.ts) };
     });
   }
@@ -363,9 +426,10 @@ export class DiskStore {
    */
   private sweep(): void {
     rmSync(join(this.dir, 'staging'), { recursive: true, force: true });
-    mkdirSync(join(this.dir, 'staging'), { recursive: true });
+    ownerOnlyDir(join(this.dir, 'staging'));
     const frags = join(this.dir, 'frags');
     for (const sub of readdirSync(frags)) {
+      ownerOnlyDir(join(frags, sub)); // a store made before F8 had 0755 folders
       for (const f of readdirSync(join(frags, sub))) {
         const rel = join('frags', sub, f);
         if (!this.stmts.fileUsed.get(rel)) rmSync(join(frags, sub, f), { force: true });

@@ -31,6 +31,7 @@ import { sha256 } from '../../shared/src/hash.js';
 import { tsKey } from '../../shared/src/protocol/timestamp.js';
 import type { StoredHist } from './disk-store.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
+import { FILE_MODE } from './owner-only.js';
 
 /** The fragment that came with a duplicate store: hashed, staged (in memory or a file). */
 export interface IncomingFragment {
@@ -101,7 +102,7 @@ export async function repairIfCorrupt(ctx: NodeContext, reg: Buffer, h: StoredHi
 /** Writes bytes to a fresh staging file and fsyncs it; returns its path. */
 async function stageDurably(ctx: NodeContext, bytes: Buffer): Promise<string> {
   const path = ctx.store.newStagingPath();
-  const f = await open(path, 'wx');
+  const f = await open(path, 'wx', FILE_MODE);
   try {
     await f.write(bytes);
     await f.sync();

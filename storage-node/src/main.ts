@@ -1,7 +1,7 @@
 // Storage node process: `node dist/storage-node/src/main.js --config FILE --data DIR [--port P] [--host H]`.
 // Prints one JSON log line {"msg":"listening","port":...} once it serves.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { intFlag, parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
@@ -11,10 +11,14 @@ import { DiskStore } from './disk-store.js';
 import { DEFAULT_FAULT_DELAY_MS, Faults } from './faults.js';
 import { NODE_KEYS_FILE, NodeKeyStore } from './key-store.js';
 import { NodeMetrics } from './metrics.js';
-import { createNodeServer } from './server.js';
+import { createNodeServer, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from './server.js';
 import { PinTable } from '../../shared/src/protocol/pins.js';
 import { GarbageCollector } from './gc.js';
 import { WriteLeases } from './write-leases.js';
+
+// Everything this process creates is its account's alone (review F8: the
+// data is every user's objects); the data folders are also made 0700 explicitly.
+process.umask(0o077);
 
 runCli(async () => {
   const f = parseFlags(process.argv.slice(2), {
@@ -25,6 +29,10 @@ runCli(async () => {
     fault: { type: 'string', multiple: true, describe: 'fault mode for tests (needs --allow-faults)' },
     'allow-faults': { type: 'boolean', describe: 'permit --fault' },
     'fault-delay-ms': { type: 'string', env: 'POWERSTORE_NODE_FAULT_DELAY_MS', describe: `delay of fault mode slow (default ${DEFAULT_FAULT_DELAY_MS})` },
+    'idle-timeout-s': { type: 'string', env: 'POWERSTORE_NODE_IDLE_TIMEOUT_S', describe: `close a connection silent this long (default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})` },
+    'tls-cert': { type: 'string', env: 'POWERSTORE_NODE_TLS_CERT', describe: 'serve HTTPS with this PEM certificate (gateways trust its CA: nodeCa)' },
+    'tls-key': { type: 'string', env: 'POWERSTORE_NODE_TLS_KEY', describe: 'private key of --tls-cert' },
+    'max-connections': { type: 'string', env: 'POWERSTORE_NODE_MAX_CONNECTIONS', describe: `refuse connections beyond this many (default ${DEFAULT_MAX_CONNECTIONS})` },
   });
   const configPath = stringFlag(f.config);
   const data = stringFlag(f.data);
@@ -32,6 +40,9 @@ runCli(async () => {
   if (!data) throw new ConfigError('--data is required');
   const port = intFlag(f.port, 'port', 0, 65535, 0);
   const host = stringFlag(f.host) ?? '127.0.0.1';
+  const idleTimeoutMs = intFlag(f['idle-timeout-s'], 'idle-timeout-s', 1, 3600, DEFAULT_IDLE_TIMEOUT_MS / 1000) * 1000;
+  const maxConnections = intFlag(f['max-connections'], 'max-connections', 1, 1_000_000, DEFAULT_MAX_CONNECTIONS);
+  const tls = loadTls(stringFlag(f['tls-cert']), stringFlag(f['tls-key']));
   const cfg = loadNodeConfig(configPath);
   // At most a minute: the delay comes before authentication, whose replay window is two.
   const faultDelay = intFlag(f['fault-delay-ms'], 'fault-delay-ms', 0, 60_000, DEFAULT_FAULT_DELAY_MS);
@@ -40,7 +51,7 @@ runCli(async () => {
   if (faults.any) log.warn({ faults: [...faults.modes] }, 'fault modes on: this node misbehaves on purpose');
   faults.atStart(data, [NODE_KEYS_FILE]); // amnesia: forget all but the node's keys
   try {
-    mkdirSync(data, { recursive: true });
+    mkdirSync(data, { recursive: true, mode: 0o700 });
   } catch (e) {
     throw new ConfigError(`cannot create data folder ${data}: ${(e as NodeJS.ErrnoException).code}`);
   }
@@ -62,7 +73,7 @@ runCli(async () => {
     inlineMax: 64 * 1024,
     maxFragmentBytes: 6 * 1024 * 1024 * 1024,
     faults,
-  });
+  }, { idleTimeoutMs, bodyDeadlineMs: idleTimeoutMs, maxConnections, ...(tls ? { tls } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`cannot listen on ${host}:${port}: ${e.code}`)));
     server.listen(port, host, resolve);
@@ -80,3 +91,17 @@ runCli(async () => {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 });
+
+/** The PEM pair to serve HTTPS with (review F7: fragments and reads cross the network), or null for plain HTTP. */
+function loadTls(cert: string | undefined, key: string | undefined): { cert: Buffer; key: Buffer } | null {
+  if ((cert === undefined) !== (key === undefined)) throw new ConfigError('give both --tls-cert and --tls-key (or neither)');
+  if (cert === undefined || key === undefined) return null;
+  const read = (path: string, what: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new ConfigError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  return { cert: read(cert, 'TLS certificate'), key: read(key, 'TLS key') };
+}

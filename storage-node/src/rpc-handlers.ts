@@ -2,7 +2,11 @@
 // filter, plus list and health. Each handler parses its request, asks the
 // pure decisions of shared/src/protocol/server.ts, persists what they say
 // (durably, before answering) and encodes the answer. An answer never
-// reveals state that is not yet durable.
+// reveals state that is not yet durable: decisions read the newest lc
+// (DiskStore.lc, perhaps still pending, so lc never goes down); answers
+// wait for what they depend on to commit (settled) and then read the
+// committed lc (DiskStore.committedLc), never the pending one, since
+// another request may have decided a newer lc in between (review finding 10).
 
 import type { ListEntry } from '../../shared/src/node-api.js';
 import {
@@ -26,7 +30,7 @@ export async function handleClock(ctx: NodeContext, json: unknown): Promise<Buff
   const ref = refOf(json);
   const reg = regId(ref.ns, ref.key);
   await ctx.store.settled(reg);
-  return encodeTsAnswer(ctx.store.lc(reg)?.ts ?? null);
+  return encodeTsAnswer(ctx.store.committedLc(reg)?.ts ?? null);
 }
 
 /** complete (and any single-candidate write-back): lc ← c if valid here and newer. */
@@ -47,7 +51,7 @@ export async function handleComplete(ctx: NodeContext, json: unknown): Promise<B
   // (it runs after this); otherwise the released entry may be garbage now.
   ctx.leases?.release(reg.toString('hex'), c.ts);
   if (!newLc) ctx.gc?.schedule(reg);
-  return encodeTsAnswer(ctx.store.lc(reg)?.ts ?? null);
+  return encodeTsAnswer(ctx.store.committedLc(reg)?.ts ?? null);
 }
 
 /** collect: this node's lc; the read is pinned here from it upward (first contact). */
@@ -55,7 +59,7 @@ export async function handleCollect(ctx: NodeContext, json: unknown): Promise<Bu
   const ref = refOf(json);
   const reg = regId(ref.ns, ref.key);
   await ctx.store.settled(reg);
-  const lc = ctx.store.lc(reg);
+  const lc = ctx.store.committedLc(reg);
   const readId = (json as { readId?: unknown }).readId;
   if (typeof readId === 'string') ctx.pins?.touch(readId.slice(0, 64), reg.toString('hex'), lc?.ts ?? null);
   return encodeCandAnswer(lc);
@@ -69,10 +73,18 @@ export async function handleFilter(ctx: NodeContext, json: unknown): Promise<Buf
   const lc = ctx.store.lc(reg);
   const floor = ctx.pins?.touch(readId, regHex, lc?.ts ?? null).floor ?? null;
   const d = judgeFilter(ctx.keys, reg, lc, C, (ts) => ctx.store.hist(reg, ts), floor);
-  if (d.gone) return encodeFilterAnswer({ ts: null, gone: lc! });
+  // Pinned in the same synchronous step as Hist was read: a collection
+  // committing while this answer waits for its write-back must see the pin
+  // (it decides again inside its transaction; review finding 6).
+  if (d.chv && !d.gone) ctx.pins?.add(readId, regHex, d.chv.ts);
+  if (d.gone) {
+    // The lc judged here may still be pending; once settled, the committed
+    // lc is at least as new (lc never goes down), so still above chv.
+    await ctx.store.settled(reg);
+    return encodeFilterAnswer({ ts: null, gone: ctx.store.committedLc(reg)! });
+  }
   if (d.newLc) await raiseLc(ctx, reg, ref, d.newLc);
   else await ctx.store.settled(reg);
-  if (d.chv) ctx.pins?.add(readId, regHex, d.chv.ts);
   if (!d.chv) return encodeFilterAnswer({ ts: null });
   if (!d.hist) return encodeFilterAnswer({ ts: d.chv.ts });
   const described = { ts: d.chv.ts, cc: d.hist.cc, meta: d.hist.meta, blocks: d.hist.blocks };
@@ -115,7 +127,7 @@ export async function handleList(ctx: NodeContext, json: unknown): Promise<Buffe
     if (Buffer.compare(end, from) > 0) from = end;
     after = null;
   }
-  await ctx.store.committer.barrier();
+  await ctx.store.committer.barrier(); // what was decided before this request shows (list reads committed lc only)
   const rows = ctx.store.list(req.ns, from, after, prefixEnd(prefix), req.limit + 1);
   const entries: ListEntry[] = rows.slice(0, req.limit).map((r) =>
     r.hist ? { key: r.key, lc: r.lc, cc: r.hist.cc, meta: r.hist.meta } : { key: r.key, lc: r.lc },

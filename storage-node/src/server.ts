@@ -1,20 +1,30 @@
-// The storage node's HTTP server: authenticates every protocol request
-// (HMAC under this node's key, replay window), routes it, and maps failures
-// to 4xx/5xx answers that change nothing. Unauthenticated, malformed or
-// oversized requests get a 4xx. /metrics and /healthz are read-only and
-// public (Prometheus scrapes them); they reveal counts, never data.
+// The storage node's HTTP(S) server: authenticates every protocol request
+// (HMAC under this node's key, replay window) from its head, before reading
+// its body, routes it, and maps failures to 4xx/5xx answers that change
+// nothing. Unauthenticated, malformed or oversized requests get a 4xx; a 401
+// says only "unauthenticated" (the reason goes to the debug log). /metrics and
+// /healthz are read-only and public (Prometheus scrapes them); they reveal
+// counts, never data.
+//
+// Time and connections are bounded (security review F4): a header deadline,
+// an idle timeout on every socket (no byte either way for idleTimeoutMs:
+// closed; a slow store stream that keeps moving is not cut, which is why
+// there is no total request deadline: a multi-GiB fragment streams as fast
+// as the writer's client uploads it), a deadline for the small fully-read
+// bodies, and a cap on connections.
 
-import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
-import { BodyTooLargeError, readLimited } from '../../shared/src/http-body.js';
-import { AUTH_HEADER, BODY_HASH_HEADER, RequestVerifier, STREAM_BODY } from '../../shared/src/node-auth.js';
+import { BodyTooLargeError } from '../../shared/src/http-body.js';
+import { RequestVerifier, STREAM_BODY } from '../../shared/src/node-auth.js';
 import { FrameError } from '../../shared/src/protocol/frames.js';
 import { MAX_JSON_BODY, PATHS } from '../../shared/src/protocol/node-messages.js';
 import { BATCH_PATH, decodeBatch, encodeAnswers, MAX_BATCH_BYTES, type BatchAnswer } from '../../shared/src/protocol/batch.js';
 import { WireError } from '../../shared/src/protocol/wire.js';
 import { handleBlocks } from './blocks-handler.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
+import { authenticate, readSignedBody } from './request-auth.js';
 import { handleClock, handleCollect, handleComplete, handleEntry, handleFilter, handleHealth, handleList, handlePin } from './rpc-handlers.js';
 import { handleStore } from './store-handler.js';
 import { handleKeys, KEY_DELIVERY_PATH } from './keys-handler.js';
@@ -35,9 +45,30 @@ const JSON_ROUTES: Record<string, JsonHandler> = {
 
 const KNOWN_ROUTES = new Set<string>([...Object.keys(JSON_ROUTES), PATHS.store, PATHS.blocks, BATCH_PATH]);
 
-export function createNodeServer(ctx: NodeContext): Server {
-  const verifier = new RequestVerifier(ctx.keys);
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 30_000 }, (req, res) => {
+export interface NodeServerOptions {
+  /** A socket with no byte in either direction for this long is closed (default 60 s). */
+  readonly idleTimeoutMs?: number;
+  /** A fully-read (non-store) request body must arrive within this (default 60 s). */
+  readonly bodyDeadlineMs?: number;
+  /** Connections beyond this are refused (default 4096: gateways x their pool size must fit). */
+  readonly maxConnections?: number;
+  /** PEM certificate and key: serve HTTPS (the request MACs stay). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+}
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+
+interface Limits {
+  readonly bodyDeadlineMs: number;
+}
+
+export function createNodeServer(ctx: NodeContext, opts: NodeServerOptions = {}): Server {
+  // Nothing signed before this server existed is accepted (F10): the nonces
+  // a previous run of this node saw are gone, so its requests could replay.
+  const verifier = new RequestVerifier(ctx.keys, { notBefore: Date.now() });
+  const limits: Limits = { bodyDeadlineMs: opts.bodyDeadlineMs ?? DEFAULT_IDLE_TIMEOUT_MS };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint();
     const route = (req.url ?? '').split('?')[0] ?? '';
     res.on('finish', () => {
@@ -45,8 +76,19 @@ export function createNodeServer(ctx: NodeContext): Server {
       ctx.metrics.requests.inc({ route: r, status: String(res.statusCode) });
       ctx.metrics.latency.observe({ route: r }, Number(process.hrtime.bigint() - started) / 1e9);
     });
-    dispatch(ctx, verifier, route, req, res).catch((err: unknown) => fail(ctx, res, err));
-  });
+    dispatch(ctx, verifier, limits, route, req, res).catch((err: unknown) => fail(ctx, res, err));
+  };
+  const serverOpts = {
+    keepAliveTimeout: 65_000,
+    requestTimeout: 0, // no total deadline: store streams are long (see the head of this file)
+    headersTimeout: 30_000,
+    connectionsCheckingInterval: 5_000, // the header deadline is checked this often
+  };
+  const server: Server = opts.tls
+    ? createHttpsServer({ ...serverOpts, cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, onRequest)
+    : createHttpServer(serverOpts, onRequest);
+  server.setTimeout(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS); // no 'timeout' listener: the socket is destroyed
+  server.maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   return server;
 }
 
@@ -69,7 +111,7 @@ async function answer(ctx: NodeContext, route: string, body: Buffer | AsyncItera
   return ctx.faults?.any ? ctx.faults.answer({ route, json: parsed, socket }, a) : a;
 }
 
-async function dispatch(ctx: NodeContext, verifier: RequestVerifier, route: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function dispatch(ctx: NodeContext, verifier: RequestVerifier, limits: Limits, route: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method === 'GET' && route === '/metrics') {
     res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
     res.end(await ctx.metrics.registry.metrics());
@@ -86,19 +128,14 @@ async function dispatch(ctx: NodeContext, verifier: RequestVerifier, route: stri
     req.resume(); // fault mode silent: read the request, never answer, keep the socket open
     return;
   }
-  const header = req.headers[AUTH_HEADER];
-  const authHeader = Array.isArray(header) ? header[0] : header;
-
   if (route === PATHS.store) {
-    authenticate(ctx, verifier, authHeader, route, STREAM_BODY);
+    // The streamed store's content is authenticated by the store message
+    // itself (node-auth.ts); its length by maxFragmentBytes as it streams.
+    authenticate(ctx, verifier, req, route, STREAM_BODY);
     send(res, await answer(ctx, route, req as AsyncIterable<Buffer>, req.socket));
     return;
   }
-  const body = await readLimited(req as AsyncIterable<Buffer>, route === BATCH_PATH ? MAX_BATCH_BYTES : MAX_JSON_BODY);
-  const hash = createHash('sha256').update(body).digest('hex');
-  const claimed = req.headers[BODY_HASH_HEADER];
-  if (claimed !== hash) throw new NodeRequestError(401, 'body-hash-mismatch');
-  authenticate(ctx, verifier, authHeader, route, hash);
+  const body = await readSignedBody(ctx, verifier, req, route, route === BATCH_PATH ? MAX_BATCH_BYTES : MAX_JSON_BODY, limits.bodyDeadlineMs);
   if (route === BATCH_PATH) {
     const entries = decodeBatch(body);
     const answers = await Promise.all(entries.map(async (e): Promise<BatchAnswer> => {
@@ -123,14 +160,6 @@ async function dispatch(ctx: NodeContext, verifier: RequestVerifier, route: stri
     await handleBlocks(ctx, parsed, res);
   } else {
     send(res, await answer(ctx, route, body, req.socket));
-  }
-}
-
-function authenticate(ctx: NodeContext, verifier: RequestVerifier, header: string | undefined, route: string, bodyHash: string): void {
-  const v = verifier.verify(header, 'POST', route, bodyHash);
-  if (!v.ok) {
-    ctx.metrics.authFailures.inc();
-    throw new NodeRequestError(401, 'unauthenticated', v.reason);
   }
 }
 
@@ -161,7 +190,10 @@ function fail(ctx: NodeContext, res: ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
-  const body = Buffer.from(JSON.stringify({ error: code, message }));
+  // An unauthenticated peer learns nothing about why (the reason was logged
+  // above); refusals of authenticated requests (a key box that does not
+  // open: 401 bad-key-box) keep their code for the gateway.
+  const body = Buffer.from(JSON.stringify(code === 'unauthenticated' ? { error: code } : { error: code, message }));
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length, connection: 'close' });
   res.end(body);
 }

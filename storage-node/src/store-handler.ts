@@ -12,11 +12,12 @@ import { validBlockSize } from '../../shared/src/erasure/layout.js';
 import { FrameDecoder, FrameError } from '../../shared/src/protocol/frames.js';
 import { encodeTsAnswer, parseCommit, parseOpen, MAX_JSON_BODY, MISSING_FRAGMENT, type OpenMsg } from '../../shared/src/protocol/node-messages.js';
 import { regId } from '../../shared/src/protocol/register.js';
-import { judgeStore, type StoreCommit } from '../../shared/src/protocol/server.js';
+import { judgeStore, type HistRecord, type StoreCommit } from '../../shared/src/protocol/server.js';
 import { MISSING_PARTS } from '../../shared/src/protocol/node-messages.js';
 import { WireError } from '../../shared/src/protocol/wire.js';
 import { repairIfCorrupt } from './fragment-repair.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
+import { FILE_MODE } from './owner-only.js';
 
 /** Bytes between background flushes of a staging file. */
 const FLUSH_EVERY = 8 * 1024 * 1024;
@@ -50,7 +51,7 @@ class Staging {
     this.memBytes += chunk.length;
     if (this.memBytes > this.ctx.inlineMax) {
       this.path = this.ctx.store.newStagingPath();
-      this.file = await open(this.path, 'wx');
+      this.file = await open(this.path, 'wx', FILE_MODE);
       for (const m of this.mem) await this.file.write(m);
       this.mem = [];
     }
@@ -132,15 +133,15 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
     if (verdict.kind === 'accept') {
       const rec = { ts: commit.ts, nbar: commit.nbar, d: commit.d, vec: commit.vec, cc: commit.cc, meta: commit.meta, blocks, blockSize, fragLen: staging.bytes };
       const inline = staging.inline;
+      let frag: { inline: Buffer } | { file: string };
       if (inline) {
-        await ctx.store.putHist(reg, ref.ns, ref.key, rec, { inline }, commit.parts);
+        frag = { inline };
       } else {
         await staging.seal();
-        const file = await ctx.store.installFragment(staging.path!);
+        frag = { file: await ctx.store.installFragment(staging.path!) };
         installed = true;
-        await ctx.store.putHist(reg, ref.ns, ref.key, rec, { file }, commit.parts);
       }
-      ctx.metrics.storedBytes.inc(staging.bytes);
+      if (await record(ctx, reg, ref, rec, frag, commit)) ctx.metrics.storedBytes.inc(staging.bytes);
     } else if (existing) {
       // A duplicate: a re-send or a heal (DESIGN §7). If this node's own copy
       // has rotted, the verified incoming copy replaces its bytes; the
@@ -154,7 +155,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
     }
     ctx.leases?.hold(reg.toString('hex'), commit.ts);
     await ctx.store.settled(reg);
-    return encodeTsAnswer(ctx.store.lc(reg)?.ts ?? null);
+    return encodeTsAnswer(ctx.store.committedLc(reg)?.ts ?? null);
   } finally {
     if (!installed) await staging.discard();
   }
@@ -178,10 +179,31 @@ async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: S
   if (verdict.kind === 'accept') {
     const rec = { ts: commit.ts, nbar: commit.nbar, d: commit.d, vec: commit.vec, cc: commit.cc, meta: commit.meta, blocks: src.blocks, blockSize: src.blockSize, fragLen: src.fragLen };
     const frag = src.fragFile ? { file: src.fragFile } : { inline: src.fragInline ?? Buffer.alloc(0) };
-    await ctx.store.putHist(reg, open.ref.ns, open.ref.key, rec, frag, commit.parts);
+    await record(ctx, reg, open.ref, rec, frag, commit);
   }
   // The first entry stays as long as this one: nodes that lack it may be rebuilding it from here.
   ctx.leases?.hold(reg.toString('hex'), commit.ts, open.from!);
   await ctx.store.settled(reg);
-  return encodeTsAnswer(ctx.store.lc(reg)?.ts ?? null);
+  return encodeTsAnswer(ctx.store.committedLc(reg)?.ts ?? null);
+}
+
+/**
+ * Records an accepted store's entry; true when this store recorded it. The
+ * checks before it ran outside the commit, so putHist makes the ones that
+ * can change meanwhile again: a part the collector dropped since is
+ * refused as missing (the gateway heals it and stores again; review
+ * finding 6), and an entry another store of this ts recorded first makes
+ * this store a duplicate, judged against that entry like any second store
+ * (its installed fragment file is removed, not left for the sweep).
+ */
+async function record(ctx: NodeContext, reg: Buffer, ref: { ns: string; key: string }, rec: HistRecord, frag: { inline: Buffer } | { file: string }, commit: StoreCommit): Promise<boolean> {
+  const r = await ctx.store.putHist(reg, ref.ns, ref.key, rec, frag, commit.parts);
+  if (r.kind === 'missing-parts') throw new NodeRequestError(409, MISSING_PARTS, JSON.stringify(r.missing));
+  if (r.kind === 'stored') return true;
+  const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, rec.blocks, ctx.store.hist(reg, commit.ts));
+  if (verdict.kind === 'reject') {
+    ctx.metrics.rejectedStores.inc({ reason: verdict.reason });
+    throw new NodeRequestError(409, 'store-rejected', verdict.reason);
+  }
+  return false;
 }

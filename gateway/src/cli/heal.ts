@@ -40,7 +40,7 @@ export type EvidenceTally = Map<number, Map<EvidenceKind, number>>;
 function cliContext(cfg: GatewayConfig, log: Logger, evidence: EvidenceTally): { ctx: ProtocolContext; close(): Promise<void> } {
   const keys = new SecretWriterKeyring(cfg.secrets, cfg.currentEpoch);
   const { params } = cfg;
-  const nodes = cfg.nodes.map((url, index) => new RemoteNode({ index, url, keys, S: params.S, requestTimeoutMs: 120_000 }));
+  const nodes = cfg.nodes.map((url, index) => new RemoteNode({ index, url, keys, S: params.S, requestTimeoutMs: 120_000, ca: cfg.nodeCa }));
   let op = 0;
   const ctx: ProtocolContext = {
     params, keys, nodes,

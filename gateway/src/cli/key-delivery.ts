@@ -6,7 +6,7 @@
 // alone, so a rotation that stopped half-way can simply be run again.
 
 import { createHash } from 'node:crypto';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { KEY_DELIVERY_PATH, sealNodeKey, type WriterKeyring } from '../../../shared/src/keys.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '../../../shared/src/node-auth.js';
 
@@ -23,13 +23,13 @@ export class DeliveryError extends Error {
   }
 }
 
-async function call(url: string, node: number, key: Buffer, epoch: number, body: unknown, timeoutMs: number): Promise<NodeKeyState> {
+async function call(url: string, node: number, key: Buffer, epoch: number, body: unknown, timeoutMs: number, dispatcher?: Dispatcher): Promise<NodeKeyState> {
   const bytes = Buffer.from(JSON.stringify(body));
   const hash = createHash('sha256').update(bytes).digest('hex');
   let res;
   try {
     res = await request(`${url}${KEY_DELIVERY_PATH}`, {
-      method: 'POST', body: bytes, headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
+      method: 'POST', body: bytes, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, ...(dispatcher ? { dispatcher } : {}),
       headers: { 'content-type': 'application/json', [AUTH_HEADER]: signRequest(key, epoch, 'POST', KEY_DELIVERY_PATH, hash), [BODY_HASH_HEADER]: hash },
     });
   } catch (e) {
@@ -53,12 +53,17 @@ async function call(url: string, node: number, key: Buffer, epoch: number, body:
   return { node, current: o.current, epochs: o.epochs };
 }
 
-/** The node's key epochs, asked under the newest epoch of `ring` that it accepts. */
-export async function nodeKeyState(url: string, node: number, ring: WriterKeyring & { epochs: readonly number[] }, timeoutMs = 10_000): Promise<NodeKeyState> {
+/**
+ * The node's key epochs, asked under the newest epoch of `ring` that it
+ * accepts. `dispatcher`: for https:// nodes, one trusting their CA (nodeCa).
+ */
+export async function nodeKeyState(
+  url: string, node: number, ring: WriterKeyring & { epochs: readonly number[] }, timeoutMs = 10_000, dispatcher?: Dispatcher,
+): Promise<NodeKeyState> {
   let last: DeliveryError | null = null;
   for (const e of [...ring.epochs].sort((a, b) => b - a)) {
     try {
-      return await call(url, node, ring.nodeKey(e, node)!, e, { op: 'status' }, timeoutMs);
+      return await call(url, node, ring.nodeKey(e, node)!, e, { op: 'status' }, timeoutMs, dispatcher);
     } catch (err) {
       if (!(err instanceof DeliveryError) || err.status !== 401) throw err;
       last = err; // this node does not know epoch e yet: ask under an older one
@@ -73,9 +78,9 @@ export async function nodeKeyState(url: string, node: number, ring: WriterKeyrin
  * final state; throws DeliveryError (unreachable, refused) otherwise.
  */
 export async function deliverNodeKeys(
-  url: string, node: number, ring: WriterKeyring & { epochs: readonly number[] }, upTo: number, timeoutMs = 10_000,
+  url: string, node: number, ring: WriterKeyring & { epochs: readonly number[] }, upTo: number, timeoutMs = 10_000, dispatcher?: Dispatcher,
 ): Promise<NodeKeyState> {
-  let state = await nodeKeyState(url, node, ring, timeoutMs);
+  let state = await nodeKeyState(url, node, ring, timeoutMs, dispatcher);
   if (state.current > upTo) {
     throw new DeliveryError(node, 0, 'ahead', `${url}: node ${node} holds key epoch ${state.current}, above the key ring's ${upTo} (a rotation begun from another config file or Redis?)`);
   }
@@ -84,7 +89,7 @@ export async function deliverNodeKeys(
     const wrapWith = ring.nodeKey(state.current, node);
     if (!wrapWith) throw new DeliveryError(node, 0, 'unknown-epoch', `${url}: node ${node} is at key epoch ${state.current}, which the key ring does not hold`);
     const d = sealNodeKey(wrapWith, node, state.current, e, ring.nodeKey(e, node)!);
-    state = await call(url, node, wrapWith, state.current, { op: 'install', ...d }, timeoutMs);
+    state = await call(url, node, wrapWith, state.current, { op: 'install', ...d }, timeoutMs, dispatcher);
   }
   return state;
 }

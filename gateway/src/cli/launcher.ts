@@ -13,7 +13,7 @@ import { ConfigError } from '../../../shared/src/errors.js';
 import { GATEWAY_CONFIG_FORMAT, type GatewayConfigFile } from '../config.js';
 import type { Credential } from '../s3/auth/credentials.js';
 import { spawnChild, stopChild, type Child } from './child.js';
-import { selfSignedCert, type TlsFiles } from './self-signed.js';
+import { nodeCertificates, selfSignedCert, type NodeTlsFiles, type TlsFiles } from './self-signed.js';
 import { writeFileDurable } from '../../../shared/src/durable-file.js';
 import { loadOrCreateState, nodeConfigFor, type ClusterState } from './cluster-state.js';
 
@@ -37,7 +37,11 @@ export interface LaunchOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Fault modes per node index (tests only): those nodes get --allow-faults. */
   readonly faulty?: ReadonlyMap<number, readonly string[]>;
-  /** HTTPS: given PEM files, or true for a self-signed pair kept in the data folder. */
+  /**
+   * HTTPS: given PEM files, or true for a self-signed pair kept in the data
+   * folder. Either way the nodes serve HTTPS too, with a certificate from a
+   * CA made for them in the data folder (data/tls/nodes) that the gateways trust.
+   */
   readonly tls?: true | TlsFiles;
   /** Base domain for virtual-hosted style requests (bucket.<domain>). */
   readonly domain?: string;
@@ -68,6 +72,9 @@ export class LocalCluster {
 
   /** The PEM files the gateway serves HTTPS with, if it does. */
   tlsFiles: TlsFiles | null = null;
+
+  /** The nodes' certificate, key and CA when they serve HTTPS (with --tls). */
+  nodeTlsFiles: NodeTlsFiles | null = null;
 
   /** The first gateway. */
   get gateway(): Child | null {
@@ -143,6 +150,7 @@ export class LocalCluster {
       for (const i of opts.faulty?.keys() ?? []) {
         if (!Number.isInteger(i) || i < 0 || i >= S) throw new ConfigError(`--faulty names node ${i}, but the nodes are 0 to ${S - 1}`);
       }
+      if (opts.tls) c.nodeTlsFiles = nodeCertificates(opts.dataDir);
       for (let i = 0; i < S; i++) c.nodes.push({ index: i, child: null, port: 0, url: '' });
       await Promise.all(c.nodes.map((n) => c.startNode(n.index)));
       c.writeGatewayConfig();
@@ -164,12 +172,14 @@ export class LocalCluster {
     writeFileDurable(configPath, JSON.stringify(nodeConfigFor(this.state, i), null, 2));
     const faults = this.opts.faulty?.get(i) ?? [];
     const faultArgs = faults.length ? ['--allow-faults', ...faults.flatMap((m) => ['--fault', m])] : [];
+    const tls = this.nodeTlsFiles;
+    const tlsArgs = tls ? ['--tls-cert', tls.cert, '--tls-key', tls.key] : [];
     const child = await spawnChild(`node ${i}`, NODE_SCRIPT,
-      ['--config', configPath, '--data', join(dir, 'store'), '--port', String(n.port), '--host', '127.0.0.1', ...faultArgs],
+      ['--config', configPath, '--data', join(dir, 'store'), '--port', String(n.port), '--host', '127.0.0.1', ...tlsArgs, ...faultArgs],
       join(this.opts.dataDir, 'logs', `node-${i}.log`), this.env());
     n.child = child;
     n.port = child.port;
-    (n as { url: string }).url = `http://127.0.0.1:${child.port}`;
+    (n as { url: string }).url = `${tls ? 'https' : 'http'}://127.0.0.1:${child.port}`;
   }
 
   /** Writes data/gateway.json from the cluster state (once per start: keys rotate may edit it later). */
@@ -186,6 +196,7 @@ export class LocalCluster {
       credentials: [...this.state.credentials, ...(this.opts.users ?? []).filter((u) => !this.state.credentials.some((c) => c.accessKey === u.accessKey))],
       ...(this.opts.blockSize ? { blockSize: this.opts.blockSize } : {}),
       ...(this.tlsFiles ? { tlsCert: this.tlsFiles.cert, tlsKey: this.tlsFiles.key } : {}),
+      ...(this.nodeTlsFiles ? { nodeCa: this.nodeTlsFiles.ca } : {}),
       ...(this.opts.domain ? { domain: this.opts.domain } : {}),
       ...(this.opts.redis ? { redis: this.opts.redis } : {}),
       ...(this.state.kek ? { kek: this.state.kek } : {}),

@@ -34,6 +34,7 @@ import { ringKey, seal } from '../redis/sealed.js';
 import { listGateways } from '../redis/writers.js';
 import { writeFileDurable } from '../../../shared/src/durable-file.js';
 import { deliverNodeKeys, DeliveryError, type NodeKeyState } from './key-delivery.js';
+import { Agent } from 'undici';
 
 export interface RotateOptions {
   readonly cfg: GatewayConfig;
@@ -105,7 +106,9 @@ async function rotateLocked(o: RotateOptions): Promise<RotateResult> {
     throw new ConfigError(`Redis holds another secret for key epoch ${target} (a concurrent rotation?); nothing was switched`);
   }
 
-  const results = await Promise.allSettled(o.cfg.nodes.map((url, i) => deliverNodeKeys(url, i, ring, target)));
+  const tls = o.cfg.nodeCa ? new Agent({ connect: { ca: o.cfg.nodeCa } }) : undefined; // https:// nodes: trust their CA
+  const results = await Promise.allSettled(o.cfg.nodes.map((url, i) => deliverNodeKeys(url, i, ring, target, undefined, tls)));
+  await tls?.close();
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`node ${i}: ${errorText(r.reason)}`] : []));
   if (failed.length > 0) {
     throw new ConfigError(`key epoch ${target} not delivered to every node (${failed.join('; ')}); nothing was switched: run \`keys rotate\` again once they answer (it resumes epoch ${target})`);

@@ -37,6 +37,9 @@ function adminTokenGiven(f: FlagValues): string | undefined {
   return env ? checkAdminToken(env, 'POWERSTORE_ADMIN_TOKEN') : undefined;
 }
 
+// The data folder, logs and certificates this launcher creates are its account's only (review F8).
+process.umask(0o077);
+
 runCli(async () => {
   const f = parseFlags(process.argv.slice(2), {
     t: { type: 'string', env: 'POWERSTORE_T', describe: 'tolerated faulty nodes (3t+1 nodes run)' },

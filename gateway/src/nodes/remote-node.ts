@@ -38,6 +38,8 @@ export interface RemoteNodeOptions {
   readonly S: number;
   /** Upper bound on any single request's life (stragglers end by then). */
   readonly requestTimeoutMs: number;
+  /** PEM CA certificate(s) an https:// node's certificate must chain to (instead of the system's). */
+  readonly ca?: Buffer;
 }
 
 export class RemoteNode implements NodeApi {
@@ -55,6 +57,7 @@ export class RemoteNode implements NodeApi {
       keepAliveTimeout: 30_000,
       headersTimeout: o.requestTimeoutMs,
       bodyTimeout: o.requestTimeoutMs,
+      ...(o.ca ? { connect: { ca: o.ca } } : {}),
     });
   }
 

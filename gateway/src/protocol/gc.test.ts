@@ -63,6 +63,38 @@ describe('garbage collection and read pins', () => {
     assert.deepEqual(cl.evidence, []);
   });
 
+  // Protocol review finding 8: answers of the round that brought a GONE were
+  // made over a C without its lc, so they must not drop that lc as invalid.
+  it("a GONE answer's lc is not dropped by other answers of the same round", async () => {
+    const cl = simCluster(1);
+    const writer = cl.gateway();
+    for (let v = 1; v <= 5; v++) await put(writer, 'k', Buffer.from(`v${v}`));
+    // Node 0 alone loses the read's pin right after collect (as a restart would).
+    cl.wrap(0, (n: NodeApi): NodeApi => ({
+      ...bind(n),
+      collect: async (r, id, s) => {
+        const lc = await n.collect(r, id, s);
+        await n.pin(r, id, 'release', null, s);
+        return lc;
+      },
+    }));
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    for (let i = 0; i < cl.params.S; i++) {
+      cl.wrap(i, (n: NodeApi): NodeApi => ({ ...bind(n), filter: async (r, id, C, s) => (await gate, n.filter(r, id, C, s)) }));
+    }
+    const reader = cl.gateway({ rpcMs: 5000 });
+    const read = get(reader, 'k');
+    await new Promise((r) => setTimeout(r, 20));
+    // One newer write, collected at node 0 only: node 0 answers GONE(v6), the
+    // others (whose pins hold v5) answer v5 in the same microtask drain.
+    await put({ ...cl.gateway(), nodes: cl.sims }, 'k', Buffer.from('v6'));
+    cl.sims[0]!.gc();
+    open();
+    assert.equal((await read)?.toString(), 'v6', 'the rerun found the write GONE named');
+    assert.deepEqual(cl.evidence, []);
+  });
+
   it("a deleted object's tombstone keeps a replayed old candidate from resurrecting it", async () => {
     const cl = simCluster(1);
     const gw = cl.gateway();

@@ -29,6 +29,13 @@ export interface ReadResult {
   readonly meta: Buffer;
   /** Holders proven so far; late filter answers keep adding to `state`. */
   readonly state: ReadState;
+  /** The read's filter rounds, so that a later round can be run on the same state. */
+  readonly rounds: RoundClock;
+}
+
+/** Which filter round of a read is current: answers of earlier rounds are dropped. */
+interface RoundClock {
+  current: number;
 }
 
 /**
@@ -104,15 +111,38 @@ async function rounds(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abo
   // the register is empty and there is nothing to write back.
   if (C.length === 0) return null;
 
-  // filter, rerun with a larger C after each GONE answer (at most S times).
+  return decide(ctx, ref, readId, state, op, signal, lag, { current: 0 }, false);
+}
+
+/**
+ * Decides again, on the same read state, after the value `prev` chose could
+ * not be restored (DESIGN §6.3; protocol review finding 2: a node that
+ * withholds its data plus a slow correct node that collected the entry can
+ * leave fewer than k holders of a safe value). The first round waits for
+ * every node up to the round timeout, so the slow node's answer (its GONE
+ * and newer lc) is heard; then filter goes on as usual. Call it only before
+ * any byte of `prev` went to the client.
+ */
+export function decideAgain(ctx: ProtocolContext, prev: ReadResult, op: OpKind, signal: AbortSignal): Promise<ReadResult | null> {
+  return decide(ctx, prev.ref, prev.readId, prev.state, op, signal, new LagWatch(ctx), prev.rounds, true);
+}
+
+/** filter, rerun with a larger C after each GONE answer (at most S times). */
+async function decide(
+  ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState, op: OpKind, signal: AbortSignal,
+  lag: LagWatch, rounds: RoundClock, wideFirst: boolean,
+): Promise<ReadResult | null> {
+  const flush = (): void => {
+    for (const e of state.evidence.splice(0)) ctx.observer.evidence(e);
+  };
   for (let round = 0; round <= ctx.params.S; round++) {
-    const d = await filterRound(ctx, ref, readId, state, op, signal, lag).finally(flush);
+    const d = await filterRound(ctx, ref, readId, state, op, signal, lag, rounds, wideFirst && round === 0).finally(flush);
     if (d === 'rerun') continue;
     if (d.kind === 'empty') return null;
     if (d.kind === 'wait') throw new QuorumError('filter', state.answered, ctx.params.q);
-    ctx.hints?.put(reg.toString('hex'), tsToWire(d.c.ts));
+    ctx.hints?.put(regId(ref.ns, ref.key).toString('hex'), tsToWire(d.c.ts));
     lag.chose(d.c, state.behind(d.c));
-    return { ref, c: d.c, cc: d.cc, meta: d.meta, state, readId };
+    return { ref, c: d.c, cc: d.cc, meta: d.meta, state, readId, rounds };
   }
   throw new QuorumError('filter (too many GONE answers)', state.answered, ctx.params.q);
 }
@@ -144,11 +174,18 @@ class LagWatch {
   }
 }
 
-/** One filter round over the current C; 'rerun' when a GONE answer grew C. */
+/**
+ * One filter round over the current C; 'rerun' when a GONE answer grew C.
+ * A `wide` round does not stop at a decision: it waits for every node (or
+ * its timeout), to hear the slow ones too.
+ */
 async function filterRound(
   ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState, op: OpKind, signal: AbortSignal, lag: LagWatch,
+  rounds: RoundClock, wide: boolean,
 ): Promise<ReturnType<ReadState['decision']> | 'rerun'> {
   state.newRound();
+  const mine = ++rounds.current;
+  let settled = 0;
   const C = state.candidates();
   ctx.observer.round(op, 'filter');
   const counted = new Set<number>();
@@ -158,14 +195,21 @@ async function filterRound(
   const onAbort = (): void => ctl.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   const take = (node: number, ans: FilterAnswer): void => {
-    if (!live) return; // an answer of an earlier round
+    if (!live || rounds.current !== mine) return; // an answer of an earlier round
     const before = state.answered;
     state.addFilterAnswer(node, ans);
     lag.answered(node, state);
     // Evidence is reported as soon as found, late answers' included.
     for (const e of state.evidence.splice(0)) ctx.observer.evidence(e);
     if (state.answered > before) counted.add(node);
-    if (state.rerun) ctl.abort(new Error('rerun after GONE'));
+    if (state.rerun) {
+      // This round ends here: its other answers were made over a C without
+      // the GONE's lc, so they must not count it invalid (answers that
+      // arrive in the same microtask drain would otherwise drop it, and the
+      // rerun would never see it).
+      live = false;
+      ctl.abort(new Error('rerun after GONE'));
+    }
   };
   try {
     await quorumCall<(typeof ctx.nodes)[number], FilterAnswer>(ctx.nodes, (n, sig) => n.filter(ref, readId, C, sig), {
@@ -173,22 +217,25 @@ async function filterRound(
       timeoutMs: ctx.timeouts.rpcMs,
       what: 'filter',
       signal: ctl.signal,
-      onAnswer: take,
+      onAnswer: (node, ans) => {
+        settled++;
+        take(node, ans);
+      },
       accept: (node) => counted.has(node),
-      until: () => state.rerun || state.decision().kind !== 'wait',
+      until: () => state.rerun || (state.decision().kind !== 'wait' && (!wide || settled === ctx.nodes.length)),
       // Late answers still prove holders (more data sources for restore).
       onLate: take,
-      onError: (n, e) => reportError(ctx, n, 'filter', e),
+      onError: (n, e) => {
+        settled++;
+        reportError(ctx, n, 'filter', e);
+      },
     });
   } catch (err) {
     if (!state.rerun) throw err;
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
-  if (state.rerun) {
-    live = false;
-    return 'rerun';
-  }
+  if (state.rerun) return 'rerun';
   return state.decision();
 }
 

@@ -2,7 +2,10 @@
 // the requested bytes from the k data-shard nodes (systematic code: no
 // decoding in the common case) and verify every block against the committed
 // block-hash lists before it goes anywhere. A missing, slow or corrupt shard
-// switches that stripe to another node's shard (parity) and decoding.
+// switches that stripe to another node's shard (parity) and decoding; so
+// does one that trickles (every block has a deadline) or lags behind the
+// others (a bounded grace once they delivered): no source can slow a read
+// below the others while another node is left to try.
 // Read traffic is 1× the requested bytes when nothing fails, and the bytes
 // are passed on as they arrived from the nodes (no copy) unless decoding.
 
@@ -10,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { equalBytes } from '../../../shared/src/bytes.js';
 import { RestoreError } from '../../../shared/src/errors.js';
 import { sha256 } from '../../../shared/src/hash.js';
-import { shardBytes, stripeDataBytes, stripesForRange, type StripeLayout } from '../../../shared/src/erasure/layout.js';
+import { shardBytes, stripeCount, stripeDataBytes, stripesForRange, type StripeLayout } from '../../../shared/src/erasure/layout.js';
 import type { RegRef } from '../../../shared/src/node-api.js';
 import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import type { ProtocolContext } from './context.js';
@@ -30,6 +33,16 @@ export interface StoredValue {
 /** A failure that proves misbehaviour (as opposed to lag). */
 class Misbehaviour extends Error {}
 
+/** A source left behind because the others delivered long before it: lag, not evidence. */
+class LaggingSource extends Error {}
+
+/**
+ * Once some source delivered a stripe, the others get this many times as
+ * long as that took (at least a tenth of the idle timeout) before a spare
+ * node replaces them.
+ */
+const GRACE_FACTOR = 3;
+
 class ShardSource {
   private reader: ExactReader | null = null;
 
@@ -39,7 +52,14 @@ class ShardSource {
     readonly node: number,
     private list: Buffer | undefined,
     private readonly blockSize: number,
+    /** The block list's length: 32 bytes per stripe of the layout. */
+    private readonly listBytes: number,
   ) {}
+
+  /** Longest one block (or the block list) may take to arrive, however steadily it trickles. */
+  private get deadlineMs(): number {
+    return this.ctx.timeouts.dataIdleMs;
+  }
 
   /** Opens the node's stream at stripe `from`; fetches and checks its block list if not proven. */
   async open(from: number, to: number, signal: AbortSignal): Promise<void> {
@@ -54,9 +74,9 @@ class ShardSource {
     const withList = this.list === undefined;
     this.reader = new ExactReader(api.readBlocks(this.v.ref, this.v.ts, from, to, withList, signal), this.ctx.timeouts.dataIdleMs);
     if (withList) {
-      const len = (await this.reader.read(4)).readUInt32BE(0);
-      if (len % 32 !== 0 || len > 64 * 1024 * 1024) throw new Misbehaviour('block list has a bad length');
-      const list = await this.reader.read(len);
+      const len = (await this.reader.read(4, this.deadlineMs)).readUInt32BE(0);
+      if (len !== this.listBytes) throw new Misbehaviour(`block list of ${len} bytes, not ${this.listBytes}`);
+      const list = await this.reader.read(len, this.deadlineMs);
       if (!equalBytes(sha256(list), this.v.cc[this.node]!)) throw new Misbehaviour('block list does not match cc');
       this.list = list;
     }
@@ -64,7 +84,7 @@ class ShardSource {
 
   /** Block `s` of this node's fragment as received, verified against its committed hash. */
   async block(s: number, len: number): Promise<Buffer[]> {
-    const parts = await this.reader!.readParts(len);
+    const parts = await this.reader!.readParts(len, this.deadlineMs);
     const h = createHash('sha256');
     for (const p of parts) h.update(p);
     const want = this.list!.subarray(s * 32, s * 32 + 32);
@@ -112,15 +132,9 @@ export class StripeReader {
     const blocks = new Map<number, Buffer[]>();
     let pending = this.active;
     this.active = [];
+    const started = Date.now();
     for (;;) {
-      const results = await Promise.allSettled(pending.map((src) => src.block(s, shard)));
-      results.forEach((res, j) => {
-        const src = pending[j]!;
-        if (res.status === 'fulfilled') {
-          blocks.set(src.node, res.value);
-          this.active.push(src);
-        } else this.fail(src, res.reason);
-      });
+      await this.gather(pending, s, shard, blocks, started);
       if (blocks.size >= k) return blocks;
       const need = k - blocks.size;
       pending = [];
@@ -137,6 +151,57 @@ export class StripeReader {
     this.active = [];
   }
 
+  /**
+   * Block s from every pending source into `blocks` (those that deliver stay
+   * active). Each block has its own deadline, so a source that trickles
+   * fails; and once one source delivered, the rest get a grace (GRACE_FACTOR)
+   * after which as many of them as there are untried nodes are left behind,
+   * for the caller to replace. Without a spare node the last ones are waited
+   * for up to their deadline: a slow source beats none.
+   */
+  private gather(pending: ShardSource[], s: number, shard: number, blocks: Map<number, Buffer[]>, started: number): Promise<void> {
+    if (pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const open = new Set(pending);
+      let grace: NodeJS.Timeout | undefined;
+      const settled = (src: ShardSource): void => {
+        open.delete(src);
+        if (open.size > 0) return;
+        clearTimeout(grace);
+        resolve();
+      };
+      const leaveBehind = (): void => {
+        for (const src of [...open].slice(0, this.spare())) {
+          this.fail(src, new LaggingSource(`stripe ${s}: still not delivered ${Date.now() - started} ms after the stripe began`));
+          settled(src);
+        }
+      };
+      for (const src of pending) {
+        src.block(s, shard).then(
+          (parts) => {
+            if (!open.has(src)) return; // left behind meanwhile: closed already
+            blocks.set(src.node, parts);
+            this.active.push(src);
+            settled(src);
+            if (grace === undefined && open.size > 0 && this.spare() > 0) {
+              grace = setTimeout(leaveBehind, Math.max(this.ctx.timeouts.dataIdleMs / 10, GRACE_FACTOR * (Date.now() - started)));
+            }
+          },
+          (err: unknown) => {
+            if (!open.has(src)) return;
+            this.fail(src, err);
+            settled(src);
+          },
+        );
+      }
+    });
+  }
+
+  /** Nodes not yet tried as a source of this read. */
+  private spare(): number {
+    return this.order.filter((n) => !this.tried.has(n)).length;
+  }
+
   private fail(src: ShardSource, err: unknown): void {
     src.close();
     if (err instanceof Misbehaviour) this.ctx.observer.evidence({ node: src.node, kind: 'corrupt-block', detail: err.message });
@@ -149,7 +214,7 @@ export class StripeReader {
       if (this.tried.has(node)) continue;
       this.tried.add(node);
       // Late filter answers may have proven more holders since the read began.
-      const src = new ShardSource(this.ctx, this.v, node, this.v.proven().get(node), this.layout.blockSize);
+      const src = new ShardSource(this.ctx, this.v, node, this.v.proven().get(node), this.layout.blockSize, stripeCount(this.layout) * 32);
       try {
         await src.open(s, this.to, this.signal);
         return src;

@@ -28,5 +28,5 @@ export async function weakenedRead(ctx: ProtocolContext, ref: RegRef, op: OpKind
   state.newRound();
   state.addFilterAnswer(node, await ctx.nodes[node]!.filter(ref, readId, [c], signal));
   const desc = state.descriptionOf(c);
-  return desc ? { ref, readId, c, cc: desc.cc, meta: desc.meta, state } : 'fallback';
+  return desc ? { ref, readId, c, cc: desc.cc, meta: desc.meta, state, rounds: { current: 1 } } : 'fallback';
 }

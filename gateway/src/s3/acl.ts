@@ -67,9 +67,9 @@ async function requirePrivate(r: Req, owner: string): Promise<void> {
 
 /** The object's bucket and the object itself must exist; returns the owner reported for it. */
 async function requireObject(s3: S3Context, r: ObjectRequest): Promise<string> {
-  await requireBucket(s3, r);
+  const { ns } = await requireBucket(s3, r);
   requireNullVersion(r.endpoint.query.params.get('versionId'), r.endpoint.key);
-  const found = await s3.objects.head(r.endpoint.bucket, r.endpoint.key, r.signal);
+  const found = await s3.objects.head(ns, r.endpoint.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: r.endpoint.key });
   // Only its existence counts: the read's pins go at once (review F12).
   s3.objects.release(found);

@@ -78,9 +78,9 @@ function objectParts(r: ObjectRequest, m: ObjectMeta, parts: readonly PartLayout
 export async function getObjectAttributes(s3: S3Context, req: S3Request<Endpoint>): Promise<S3Response> {
   const r = asObjectRequest(req);
   const want = requested(r);
-  await requireBucket(s3, r);
+  const { ns } = await requireBucket(s3, r);
   requireNullVersion(r.endpoint.query.params.get('versionId'), r.endpoint.key);
-  const found = await s3.objects.head(r.endpoint.bucket, r.endpoint.key, r.signal);
+  const found = await s3.objects.head(ns, r.endpoint.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: r.endpoint.key });
   // Metadata only, nothing streams: the read's pins go when this ends (review F12).
   try {

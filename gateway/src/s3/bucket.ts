@@ -10,12 +10,27 @@ import { childText, parseXml, S3_NS } from './xml.js';
 
 type BucketReq = S3Request & { endpoint: { bucket: string } };
 
+/** Longest a deleted bucket's leftover uploads may take to abort. */
+const ABORT_LEFTOVERS_MS = 300_000;
+
 /**
  * The bucket's record, or NoSuchBucket; AccessDenied when another user owns
  * it (buckets are private to their owner: no ACLs or policies grant more).
  */
 export async function requireBucket(s3: S3Context, r: BucketReq, user = r.principal.user): Promise<BucketRecord> {
   return ownedBy(await s3.buckets.get(r.endpoint.bucket, r.signal), r.endpoint.bucket, user);
+}
+
+/**
+ * After a write into `rec`'s incarnation committed: NoSuchBucket if the
+ * bucket was deleted (or deleted and created again) while the body streamed.
+ * The write then landed in the old incarnation's namespace, which nothing
+ * reads any more; the client must not be told it was stored. This gateway
+ * sees its own deletes at once, other gateways' within the cache window.
+ */
+export async function stillCurrent(s3: S3Context, rec: BucketRecord, signal: AbortSignal): Promise<void> {
+  const now = await s3.buckets.get(rec.name, signal);
+  if (now?.ns !== rec.ns) throw new S3Error('NoSuchBucket', undefined, { BucketName: rec.name });
 }
 
 /** A looked-up bucket record checked for existence and ownership. */
@@ -59,12 +74,22 @@ export async function headBucket(s3: S3Context, r: BucketReq): Promise<S3Respons
   return { status: 200, headers: { 'x-amz-bucket-region': rec.region } };
 }
 
+/**
+ * As AWS: refused while any object is visible. Open multipart uploads do not
+ * stop it; they stay in the deleted incarnation's namespaces, unreachable
+ * from any later bucket of the name, and are aborted afterwards so their
+ * parts leave the disks.
+ */
 export async function deleteBucket(s3: S3Context, r: BucketReq): Promise<S3Response> {
   const name = r.endpoint.bucket;
-  ownedBy(await s3.buckets.fresh(name, r.signal), name, r.principal.user);
-  const probe = await s3.objects.list(name, { prefix: '', delimiter: '', after: null, skipPrefix: false, maxKeys: 1 }, r.signal);
+  const rec = ownedBy(await s3.buckets.fresh(name, r.signal), name, r.principal.user);
+  const probe = await s3.objects.list(rec.ns, { prefix: '', delimiter: '', after: null, skipPrefix: false, maxKeys: 1 }, r.signal);
   if (probe.contents.length > 0) throw new S3Error('BucketNotEmpty', undefined, { BucketName: name });
   await s3.buckets.remove(name, r.signal);
+  // Not the client's to wait for: the bucket is gone whatever this achieves.
+  s3.multipart.abortAll(rec.ns, AbortSignal.timeout(ABORT_LEFTOVERS_MS)).catch((err: unknown) => {
+    s3.log.warn({ err, bucket: name }, 'aborting a deleted bucket\'s uploads failed: their parts stay on disk');
+  });
   return { status: 204 };
 }
 

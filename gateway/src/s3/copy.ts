@@ -16,7 +16,7 @@
 
 import { requirePrivateAclHeaders } from './acl-headers.js';
 import type { ObjectMeta } from '../object-meta.js';
-import { ownedBy, requireBucket } from './bucket.js';
+import { ownedBy, requireBucket, stillCurrent } from './bucket.js';
 import { type ChecksumAlgorithm, createChecksum, parseAlgorithm } from './body/checksums.js';
 import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
 import { checksumNodes, checksumType } from './checksum-xml.js';
@@ -69,11 +69,11 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
   const dst = r.endpoint;
   const src = parseCopySource(header(r, 'x-amz-copy-source'));
   const d = directive(r);
-  await requireBucket(s3, r);
+  const dstBucket = await requireBucket(s3, r);
   requirePrivateAclHeaders(r);
-  ownedBy(await s3.buckets.get(src.bucket, r.signal), src.bucket, r.principal.user);
+  const srcBucket = ownedBy(await s3.buckets.get(src.bucket, r.signal), src.bucket, r.principal.user);
   requireNullVersion(src.versionId, src.key);
-  const found = await s3.objects.head(src.bucket, src.key, r.signal);
+  const found = await s3.objects.head(srcBucket.ns, src.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: src.key });
   const m = found.meta;
   checkCopyConditions(r.headers, m);
@@ -87,7 +87,7 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
   const sums = checksumAlgorithms(r, m).map((alg) => ({ alg, c: createChecksum(alg) }));
   const body = digesting(s3.objects.stream(found, 0, m.size - 1, r.signal), [md5, ...sums.map((s) => s.c)]);
   return keepAlive(s3, r, (async () => {
-    const { meta } = await s3.objects.put(dst.bucket, dst.key, body, (size, blockSize) => {
+    const { meta } = await s3.objects.put(dstBucket.ns, dst.key, body, (size, blockSize) => {
       // A restore never ends short without throwing; if it did, commit nothing.
       if (size !== m.size) throw new Error(`copy read ${size} of ${m.size} bytes`);
       const checksums = Object.fromEntries(sums.map(({ alg, c }) => [alg.toLowerCase(), c.digest().toString('base64')]));
@@ -96,6 +96,7 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
         ...(sums.length ? { checksums } : {}),
       };
     }, r.signal);
+    await stillCurrent(s3, dstBucket, r.signal);
     return xmlResponse(xmlDoc('CopyObjectResult', [
       ['ETag', `"${meta.etag ?? ''}"`],
       ['LastModified', new Date(meta.lastModified).toISOString()],

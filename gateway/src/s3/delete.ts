@@ -15,8 +15,8 @@ import { requireNullVersion } from './versions.js';
 import { MAX_XML_BYTES } from './xml.js';
 
 export async function deleteObject(s3: S3Context, r: S3Request<{ op: 'DeleteObject'; bucket: string; key: string; query: Query }>): Promise<S3Response> {
-  await requireBucket(s3, r);
-  await s3.objects.delete(r.endpoint.bucket, r.endpoint.key, r.signal);
+  const { ns } = await requireBucket(s3, r);
+  await s3.objects.delete(ns, r.endpoint.key, r.signal);
   return { status: 204 };
 }
 
@@ -34,13 +34,13 @@ const DELETE_CONCURRENCY = 16;
  */
 export async function deleteObjects(s3: S3Context, req: S3Request<Endpoint>): Promise<S3Response> {
   const r = asBucketRequest(req);
-  await requireBucket(s3, r);
+  const { ns } = await requireBucket(s3, r);
   const { quiet, objects } = parseDeleteRequest(await smallBody(r, MAX_XML_BYTES));
   const outcomes = await mapLimit(objects, DELETE_CONCURRENCY, r.signal, async (entry): Promise<DeleteOutcome> => {
     try {
       requireNullVersion(entry.versionId, entry.key);
       if (Buffer.byteLength(entry.key, 'utf8') > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError');
-      await s3.objects.delete(r.endpoint.bucket, entry.key, r.signal);
+      await s3.objects.delete(ns, entry.key, r.signal);
       return { entry, ok: true };
     } catch (err) {
       if (r.signal.aborted) throw err;

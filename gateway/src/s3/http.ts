@@ -116,7 +116,13 @@ async function send(res: ServerResponse, r: S3Response, head: boolean, signal: A
     res.end();
     return;
   }
-  res.writeHead(r.status, headers);
+  try {
+    res.writeHead(r.status, headers);
+  } catch (e) {
+    // A body never iterated must still be closed: it may hold read pins.
+    await body[Symbol.asyncIterator]().return?.();
+    throw e;
+  }
   for await (const chunk of body) {
     if (res.destroyed) throw new Error('client went away');
     // With the signal: a client gone while the socket is full never drains.

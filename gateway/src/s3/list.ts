@@ -73,7 +73,7 @@ function prefixes(res: ListResult, enc: (s: string) => string): XmlNode[] {
 }
 
 export async function listObjects(s3: S3Context, r: ListReq): Promise<S3Response> {
-  await requireBucket(s3, r);
+  const { ns } = await requireBucket(s3, r);
   const q = r.endpoint.query.params;
   const v2 = r.endpoint.op === 'ListObjectsV2';
   const prefix = q.get('prefix') ?? '';
@@ -91,7 +91,7 @@ export async function listObjects(s3: S3Context, r: ListReq): Promise<S3Response
   else if (v2 && startAfter !== '') start = fromMarker(startAfter, prefix, delimiter);
   else if (!v2 && marker !== '') start = fromMarker(marker, prefix, delimiter);
 
-  const res = await s3.objects.list(name, {
+  const res = await s3.objects.list(ns, {
     prefix, delimiter, after: start?.after ?? null, skipPrefix: start?.skipPrefix ?? false, maxKeys: max,
   }, r.signal);
   const owner = !v2 || q.get('fetch-owner') === 'true' ? r.principal.user : null;

@@ -12,7 +12,8 @@ import { combineParts, isCombinable } from './body/crc-combine.js';
 import { checkCopyConditions, digesting, MAX_COPY_SOURCE_BYTES, parseCopySource } from './copy-source.js';
 import { keepAlive } from './keep-alive.js';
 import { requireNullVersion } from './versions.js';
-import { ownedBy, requireBucket, smallBody } from './bucket.js';
+import { ownedBy, requireBucket, smallBody, stillCurrent } from './bucket.js';
+import type { BucketRecord } from '../buckets.js';
 import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
 import type { BucketOp, ObjectOp, Query } from './endpoints.js';
 import { S3Error } from './errors.js';
@@ -31,10 +32,14 @@ function uploadIdOf(r: ObjReq): string {
   return r.endpoint.query.params.get('uploadId') ?? '';
 }
 
-/** The upload's record, or NoSuchUpload. */
-async function requireUpload(s3: S3Context, r: ObjReq): Promise<ObjectMeta> {
-  const m = await s3.multipart.upload(r.endpoint.bucket, r.endpoint.key, uploadIdOf(r), r.signal);
-  if (!m) throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadIdOf(r) });
+/**
+ * The upload's record in this bucket incarnation, or NoSuchUpload. Only its
+ * initiator may use it: buckets are private to their owner, and an upload
+ * is never another user's even if ownership rules change.
+ */
+async function requireUpload(s3: S3Context, r: ObjReq, bucket: BucketRecord): Promise<ObjectMeta> {
+  const m = await s3.multipart.upload(bucket.ns, r.endpoint.key, uploadIdOf(r), r.signal);
+  if (!m || m.upload?.owner !== r.principal.user) throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadIdOf(r) });
   return m;
 }
 
@@ -52,7 +57,7 @@ function owner(user: string): XmlNode[] {
 }
 
 export async function createMultipartUpload(s3: S3Context, r: ObjReq): Promise<S3Response> {
-  await requireBucket(s3, r);
+  const bucket = await requireBucket(s3, r);
   requirePrivateAclHeaders(r);
   const algHeader = header(r, 'x-amz-checksum-algorithm');
   const alg = algHeader === undefined ? undefined : parseAlgorithm(algHeader);
@@ -60,7 +65,7 @@ export async function createMultipartUpload(s3: S3Context, r: ObjReq): Promise<S
   const type = checksumTypeOf(alg, header(r, 'x-amz-checksum-type'));
   const now = s3.now();
   const uploadId = newUploadId(now);
-  await s3.multipart.create(r.endpoint.bucket, {
+  await s3.multipart.create(bucket.ns, {
     key: r.endpoint.key, uploadId, initiated: now, owner: r.principal.user,
     ...(alg && type ? { checksumAlgorithm: alg, checksumType: type } : {}),
   }, storedHeaders(r.headers), r.signal);
@@ -70,15 +75,16 @@ export async function createMultipartUpload(s3: S3Context, r: ObjReq): Promise<S
 }
 
 export async function uploadPart(s3: S3Context, r: ObjReq): Promise<S3Response> {
-  await requireBucket(s3, r);
+  const bucket = await requireBucket(s3, r);
   const n = partNumberOf(r);
-  await requireUpload(s3, r);
+  await requireUpload(s3, r, bucket);
   const body = r.body();
-  const meta = await s3.multipart.putPart(r.endpoint.bucket, uploadIdOf(r), n, body.stream, (size, blockSize) => {
+  const meta = await s3.multipart.putPart(bucket.ns, uploadIdOf(r), n, body.stream, (size, blockSize) => {
     const b = body.result();
     const checksums = Object.fromEntries(Object.entries(b.checksums).map(([alg, v]) => [alg.toLowerCase(), v]));
     return { v: 1, size, blockSize, lastModified: s3.now(), etag: b.md5Hex, ...(Object.keys(checksums).length ? { checksums } : {}) };
   }, r.signal);
+  await stillCurrent(s3, bucket, r.signal);
   return { status: 200, headers: { etag: `"${meta.etag}"`, ...checksumHeaders(meta) } };
 }
 
@@ -148,12 +154,12 @@ function compositeChecksum(alg: ChecksumAlgorithm, parts: readonly StoredPart[])
 }
 
 export async function completeMultipartUpload(s3: S3Context, r: ObjReq): Promise<S3Response> {
-  await requireBucket(s3, r);
-  const upload = await requireUpload(s3, r);
+  const rec = await requireBucket(s3, r);
+  const upload = await requireUpload(s3, r, rec);
   const { bucket, key } = r.endpoint;
   const uploadId = uploadIdOf(r);
   const requested = parseComplete((await smallXml(r)));
-  const stored = new Map((await s3.multipart.parts(bucket, uploadId, 0, MAX_PART_NUMBER, r.signal)).parts.map((p) => [p.n, p]));
+  const stored = new Map((await s3.multipart.parts(rec.ns, uploadId, 0, MAX_PART_NUMBER, r.signal)).parts.map((p) => [p.n, p]));
   const chosen: StoredPart[] = [];
   requested.forEach((want, i) => {
     const p = stored.get(want.n);
@@ -185,7 +191,8 @@ export async function completeMultipartUpload(s3: S3Context, r: ObjReq): Promise
   };
   // Writing the object (and healing parts some node lacks) can take long.
   return keepAlive(s3, r, (async () => {
-    await s3.multipart.complete(bucket, key, uploadId, chosen, meta, r.signal);
+    await s3.multipart.complete(rec.ns, key, uploadId, chosen, meta, r.signal);
+    await stillCurrent(s3, rec, r.signal);
     return xmlResponse(xmlDoc('CompleteMultipartUploadResult', [
       ['Location', `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`],
       ['Bucket', bucket],
@@ -202,21 +209,21 @@ function smallXml(r: S3Request): Promise<string> {
 }
 
 export async function abortMultipartUpload(s3: S3Context, r: ObjReq): Promise<S3Response> {
-  await requireBucket(s3, r);
-  await requireUpload(s3, r);
-  await s3.multipart.abort(r.endpoint.bucket, r.endpoint.key, uploadIdOf(r), r.signal);
+  const bucket = await requireBucket(s3, r);
+  await requireUpload(s3, r, bucket);
+  await s3.multipart.abort(bucket.ns, r.endpoint.key, uploadIdOf(r), r.signal);
   return { status: 204 };
 }
 
 export async function listParts(s3: S3Context, r: ObjReq): Promise<S3Response> {
-  await requireBucket(s3, r);
-  const upload = await requireUpload(s3, r);
+  const bucket = await requireBucket(s3, r);
+  const upload = await requireUpload(s3, r, bucket);
   const q = r.endpoint.query.params;
   const marker = Number(q.get('part-number-marker') ?? 0);
   const maxRaw = q.get('max-parts');
   const max = maxRaw === undefined ? MAX_LIST_PARTS : Math.min(Number(maxRaw), MAX_LIST_PARTS);
   if (!Number.isInteger(marker) || marker < 0 || !Number.isInteger(max) || max < 0) throw new S3Error('InvalidArgument');
-  const { parts, truncated } = await s3.multipart.parts(r.endpoint.bucket, uploadIdOf(r), marker, max, r.signal);
+  const { parts, truncated } = await s3.multipart.parts(bucket.ns, uploadIdOf(r), marker, max, r.signal);
   const user = upload.upload?.owner ?? r.principal.user;
   return xmlResponse(xmlDoc('ListPartsResult', [
     ['Bucket', r.endpoint.bucket],
@@ -240,7 +247,7 @@ export async function listParts(s3: S3Context, r: ObjReq): Promise<S3Response> {
 }
 
 export async function listMultipartUploads(s3: S3Context, r: BucketReq): Promise<S3Response> {
-  await requireBucket(s3, r);
+  const bucket = await requireBucket(s3, r);
   const q = r.endpoint.query.params;
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') ?? '';
@@ -259,7 +266,7 @@ export async function listMultipartUploads(s3: S3Context, r: BucketReq): Promise
   let truncated = false;
   let next: { key: string; id: string } | null = null;
   outer: for (;;) {
-    const page = await s3.multipart.uploads(r.endpoint.bucket, prefix, after, skipPrefix, Math.min(1000, max + 1), r.signal);
+    const page = await s3.multipart.uploads(bucket.ns, prefix, after, skipPrefix, Math.min(1000, max + 1), r.signal);
     for (const e of page.entries) {
       const meta = decodeMeta(e.meta);
       if (meta.deleteMarker || !meta.upload) continue;
@@ -322,13 +329,13 @@ function copyRange(raw: string | undefined, size: number): { first: number; last
  * algorithm (if any) is computed on the way for the composite checksum.
  */
 export async function uploadPartCopy(s3: S3Context, r: ObjReq): Promise<S3Response> {
-  await requireBucket(s3, r);
+  const bucket = await requireBucket(s3, r);
   const n = partNumberOf(r);
-  const upload = await requireUpload(s3, r);
+  const upload = await requireUpload(s3, r, bucket);
   const src = parseCopySource(header(r, 'x-amz-copy-source'));
-  ownedBy(await s3.buckets.get(src.bucket, r.signal), src.bucket, r.principal.user);
+  const srcBucket = ownedBy(await s3.buckets.get(src.bucket, r.signal), src.bucket, r.principal.user);
   requireNullVersion(src.versionId, src.key);
-  const found = await s3.objects.head(src.bucket, src.key, r.signal);
+  const found = await s3.objects.head(srcBucket.ns, src.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: src.key });
   checkCopyConditions(r.headers, found.meta);
   const { first, last } = copyRange(header(r, 'x-amz-copy-source-range'), found.meta.size);
@@ -338,13 +345,14 @@ export async function uploadPartCopy(s3: S3Context, r: ObjReq): Promise<S3Respon
   const sum = alg ? createChecksum(alg) : undefined;
   const bytes = found.meta.size === 0 ? (async function* () {})() : s3.objects.stream(found, first, last, r.signal);
   return keepAlive(s3, r, (async () => {
-    const meta = await s3.multipart.putPart(r.endpoint.bucket, uploadIdOf(r), n, digesting(bytes, sum ? [md5, sum] : [md5]), (size, blockSize) => {
+    const meta = await s3.multipart.putPart(bucket.ns, uploadIdOf(r), n, digesting(bytes, sum ? [md5, sum] : [md5]), (size, blockSize) => {
       if (size !== (found.meta.size === 0 ? 0 : last - first + 1)) throw new Error(`part copy read ${size} bytes`);
       return {
         v: 1, size, blockSize, lastModified: s3.now(), etag: md5.digest().toString('hex'),
         ...(alg && sum ? { checksums: { [alg.toLowerCase()]: sum.digest().toString('base64') } } : {}),
       };
     }, r.signal);
+    await stillCurrent(s3, bucket, r.signal);
     return xmlResponse(xmlDoc('CopyPartResult', [
       ['ETag', `"${meta.etag}"`],
       ['LastModified', new Date(meta.lastModified).toISOString()],

@@ -15,6 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { S3Error } from './errors.js';
 import type { FormField, FormFields } from './post-fields.js';
 import { malformedPost, notOneFile, preDataTooLarge } from './post-errors.js';
+import { formBoundary, untilCloseDelimiter } from './form-epilogue.js';
 
 export interface FormLimits {
   /** Names and values of all fields before the file, together (AWS: 20 KB). */
@@ -108,7 +109,8 @@ export function readPostForm(headers: IncomingHttpHeaders, body: AsyncIterable<B
   } catch {
     throw malformedPost();
   }
-  return new FormReader(bb, body, limits);
+  const boundary = formBoundary(String(headers['content-type'] ?? ''));
+  return new FormReader(bb, boundary === undefined ? body : untilCloseDelimiter(body, boundary), limits);
 }
 
 /** One form being read: busboy's events in, head/end promises out. The first failure wins. */

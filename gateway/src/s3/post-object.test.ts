@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
-import type { BucketRecord, BucketRegistry } from '../buckets.js';
+import { bucketNs, type BucketRecord, type BucketRegistry } from '../buckets.js';
 import type { MultipartStore } from '../multipart-store.js';
 import type { ObjectStore } from '../objects.js';
 import type { ObjectMeta } from '../object-meta.js';
@@ -41,7 +41,7 @@ function fakeContext(now = FIXTURE_NOW, buckets = ['fxb']): { s3: S3Context; sto
   } as unknown as ObjectStore;
   const registry = {
     async get(name: string): Promise<BucketRecord | null> {
-      return buckets.includes(name) ? { name, created: 0, region: 'us-east-1', owner: 'fixture-user' } : null;
+      return buckets.includes(name) ? { name, created: 0, region: 'us-east-1', owner: 'fixture-user', ns: bucketNs(name, undefined) } : null;
     },
   } as unknown as BucketRegistry;
   const s3: S3Context = {

@@ -24,7 +24,7 @@
 // except text/plain, which busboy also reports for an untyped part
 // (post-form.ts).
 
-import { requireBucket } from './bucket.js';
+import { requireBucket, stillCurrent } from './bucket.js';
 import { header, type S3Context, type S3Request, type S3Response } from './context.js';
 import type { Endpoint } from './endpoints.js';
 import { S3Error } from './errors.js';
@@ -124,15 +124,16 @@ export async function postObject(s3: S3Context, r: S3Request<Endpoint>): Promise
     const stored = storedHeaders(servableMetadata(metadataHeaders(fields, file.contentType)));
     const rules = uploadRules(fields, range, s3.config.maxObjectBytes);
     const action = successAction(fields);
-    await requireBucket(s3, r as BucketReq, auth.credential.user);
+    const rec = await requireBucket(s3, r as BucketReq, auth.credential.user);
     const body = uploadBody(file.stream, rules, () => form.end());
-    const { meta } = await s3.objects.put(bucket, key, body.stream, (size, blockSize) => {
+    const { meta } = await s3.objects.put(rec.ns, key, body.stream, (size, blockSize) => {
       const b = body.result();
       return {
         v: 1, size, blockSize, lastModified: s3.now(), etag: b.md5Hex, ...stored,
         ...(Object.keys(b.checksums).length ? { checksums: b.checksums } : {}),
       };
     }, r.signal);
+    await stillCurrent(s3, rec, r.signal);
     const host = header(r, 'host') ?? 'localhost';
     const tls = (r.raw.socket as { encrypted?: boolean } | null | undefined)?.encrypted === true;
     const location = objectUrl({ tls, host, virtualHost: isVirtualHost(host, bucket, s3.config.domain) }, bucket, key);

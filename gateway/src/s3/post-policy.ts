@@ -64,9 +64,22 @@ function lengthBound(v: unknown): number {
   return n;
 }
 
+/**
+ * A bounded rendering of a policy value for an error message. JSON.stringify
+ * recurses: a value nested a few thousand arrays deep (it fits in the 20 KB
+ * form) overflows the stack, and the RangeError would be a 500.
+ */
+function preview(v: unknown, max: number): string {
+  try {
+    return String(JSON.stringify(v)).slice(0, max);
+  } catch {
+    return '(a deeply nested value)';
+  }
+}
+
 function fieldRef(v: unknown): { field: string; spelled: string } {
   if (typeof v !== 'string' || !v.startsWith('$') || v.length < 2) {
-    throw invalidPolicy(`Invalid Condition: the field must be a string starting with '$', not ${JSON.stringify(v)?.slice(0, 64)}.`);
+    throw invalidPolicy(`Invalid Condition: the field must be a string starting with '$', not ${preview(v, 64)}.`);
   }
   return { field: v.slice(1).toLowerCase(), spelled: v.slice(1) };
 }
@@ -74,9 +87,9 @@ function fieldRef(v: unknown): { field: string; spelled: string } {
 function parseCondition(c: unknown): Condition[] {
   if (Array.isArray(c)) {
     const op = typeof c[0] === 'string' ? c[0].toLowerCase() : '';
-    if (c.length !== 3) throw invalidPolicy(`Invalid Condition: wrong number of arguments in ${JSON.stringify(c).slice(0, 128)}.`);
+    if (c.length !== 3) throw invalidPolicy(`Invalid Condition: wrong number of arguments in ${preview(c, 128)}.`);
     if (op === 'content-length-range') return [{ op, min: lengthBound(c[1]), max: lengthBound(c[2]) }];
-    if (op !== 'eq' && op !== 'starts-with') throw invalidPolicy(`Invalid Condition: unknown operation ${JSON.stringify(c[0])?.slice(0, 64)}.`);
+    if (op !== 'eq' && op !== 'starts-with') throw invalidPolicy(`Invalid Condition: unknown operation ${preview(c[0], 64)}.`);
     if (typeof c[2] !== 'string') throw invalidPolicy('Invalid Condition: the value must be a string.');
     return [{ op, ...fieldRef(c[1]), value: c[2] }];
   }

@@ -4,18 +4,18 @@
 // coder; nothing becomes visible unless every check passed.
 
 import { requirePrivateAclHeaders } from './acl-headers.js';
-import { requireBucket } from './bucket.js';
+import { requireBucket, stillCurrent } from './bucket.js';
 import type { S3Context, S3Request, S3Response } from './context.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
 
 type ObjReq = S3Request<{ op: 'PutObject'; bucket: string; key: string; query: import('./endpoints.js').Query }>;
 
 export async function putObject(s3: S3Context, r: ObjReq): Promise<S3Response> {
-  await requireBucket(s3, r);
+  const bucket = await requireBucket(s3, r);
   requirePrivateAclHeaders(r);
   const stored = storedHeaders(r.headers);
   const body = r.body();
-  const { meta } = await s3.objects.put(r.endpoint.bucket, r.endpoint.key, body.stream, (size, blockSize) => {
+  const { meta } = await s3.objects.put(bucket.ns, r.endpoint.key, body.stream, (size, blockSize) => {
     const b = body.result();
     const checksums = Object.fromEntries(Object.entries(b.checksums).map(([alg, v]) => [alg.toLowerCase(), v]));
     return {
@@ -23,5 +23,6 @@ export async function putObject(s3: S3Context, r: ObjReq): Promise<S3Response> {
       ...(Object.keys(checksums).length ? { checksums } : {}),
     };
   }, r.signal);
+  await stillCurrent(s3, bucket, r.signal);
   return { status: 200, headers: { etag: `"${meta.etag}"`, ...checksumHeaders(meta) } };
 }

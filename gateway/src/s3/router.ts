@@ -3,6 +3,7 @@
 // (bucket.domain/key) are both understood. Keys are decoded from the raw
 // path exactly once; they are never turned into file paths anywhere.
 
+import { splitTarget } from './auth/request-parts.js';
 import { S3Error } from './errors.js';
 import { UNSUPPORTED_SUBRESOURCES, type BucketOp, type Endpoint, type ObjectOp, type Query } from './endpoints.js';
 
@@ -66,10 +67,11 @@ function bucketFromHost(host: string | undefined, domain: string | undefined): s
 }
 
 export function route(input: RouteInput, opts: RouterOptions = {}): Routed {
-  const qpos = input.rawUrl.indexOf('?');
-  const rawPath = qpos < 0 ? input.rawUrl : input.rawUrl.slice(0, qpos);
-  const query = parseQuery(qpos < 0 ? '' : input.rawUrl.slice(qpos + 1));
-  if (!rawPath.startsWith('/')) throw new S3Error('InvalidURI');
+  // Origin-form only: S3 clients never send absolute-form targets.
+  if (!input.rawUrl.startsWith('/')) throw new S3Error('InvalidURI');
+  // The same split as the signature checks (refuses a fragment).
+  const { rawPath, rawQuery } = splitTarget(input.rawUrl);
+  const query = parseQuery(rawQuery);
 
   const hostBucket = bucketFromHost(input.host, opts.domain);
   let bucket: string;

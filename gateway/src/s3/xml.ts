@@ -52,7 +52,9 @@ function decodeEntities(s: string): string {
   return s.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_, e: string) => {
     if (e[0] === '#') {
       const cp = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-      if (!Number.isFinite(cp) || cp > 0x10ffff) throw new S3Error('MalformedXML');
+      // Surrogates are not XML characters, and a lone one cannot be encoded
+      // as UTF-8: it would silently become U+FFFD, e.g. in a key to delete.
+      if (!Number.isFinite(cp) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw new S3Error('MalformedXML');
       return String.fromCodePoint(cp);
     }
     return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[e]!;

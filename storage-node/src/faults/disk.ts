@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DiskStore } from '../disk-store.js';
+import type { DiskStore, PutHistResult } from '../disk-store.js';
 
 /**
  * stale: the store as it was when the process started, forever. Every write
@@ -18,7 +18,7 @@ import type { DiskStore } from '../disk-store.js';
 export function frozenStore(store: DiskStore): DiskStore {
   const writes: Partial<Record<keyof DiskStore, unknown>> = {
     setLc: async (): Promise<void> => undefined,
-    putHist: async (): Promise<void> => undefined,
+    putHist: async (): Promise<PutHistResult> => ({ kind: 'stored' }),
     // The fsync'd staging file is thrown away instead of installed.
     installFragment: async (staging: string): Promise<string> => {
       await rm(staging, { force: true });

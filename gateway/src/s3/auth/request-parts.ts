@@ -3,6 +3,7 @@
 // decodes or normalises unless its name says so.
 
 import type { IncomingHttpHeaders } from 'node:http';
+import { S3Error } from '../errors.js';
 
 /** One `name[=value]` segment of the raw query string, still percent-encoded. */
 export interface RawParam {
@@ -15,12 +16,15 @@ export interface RawParam {
 /**
  * Splits a request target into raw path and raw query. Accepts origin-form
  * (`/b/k?x`) and absolute-form (`http://host/b/k?x`); an empty path is `/`.
- * A fragment never reaches a server, but is cut off if present.
+ * The router and every signature check split the target here, so what is
+ * signed is what is executed. A fragment (`#`) never comes from a client
+ * (browsers and SDKs keep it to themselves), so a target holding one is
+ * refused rather than cut: cutting it once let a signature cover `/b/k`
+ * while `/b/k#x` or `?a#&uploadId=` was executed.
  */
 export function splitTarget(rawUrl: string): { rawPath: string; rawQuery: string } {
+  if (rawUrl.includes('#')) throw new S3Error('InvalidURI', 'A request target may not contain a fragment (#).');
   let target = rawUrl;
-  const hash = target.indexOf('#');
-  if (hash >= 0) target = target.slice(0, hash);
   const abs = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?]*/.exec(target);
   if (abs) target = target.slice(abs[0].length);
   const q = target.indexOf('?');

@@ -1,0 +1,40 @@
+// The gateway config's nodeCa (review F7): the CA file https:// nodes'
+// certificates chain to, read when the config is loaded; a bad value or an
+// unreadable file is one ConfigError naming it.
+
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ConfigError } from '../../shared/src/errors.js';
+import { GATEWAY_CONFIG_FORMAT, loadGatewayConfig } from './config.js';
+
+describe('gateway config: nodeCa', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ps-node-ca-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const base = {
+    format: GATEWAY_CONFIG_FORMAT, t: 1, region: 'us-east-1', secrets: { 0: 'ab'.repeat(32) }, currentEpoch: 0,
+    nodes: ['https://127.0.0.1:1', 'https://127.0.0.1:2', 'https://127.0.0.1:3', 'https://127.0.0.1:4'],
+    credentials: [{ accessKey: 'a', secretKey: 's', user: 'u' }],
+  };
+  const load = (extra: Record<string, unknown>): ReturnType<typeof loadGatewayConfig> => {
+    const path = join(dir, 'gateway.json');
+    writeFileSync(path, JSON.stringify({ ...base, ...extra }));
+    return loadGatewayConfig(path);
+  };
+
+  it('is absent unless set; when set, its PEM is read with the config', () => {
+    assert.equal(load({}).nodeCa, undefined);
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const cfg = load({ nodeCa: ca });
+    assert.equal(cfg.nodeCaFile, ca);
+    assert.match(cfg.nodeCa!.toString(), /BEGIN CERTIFICATE/);
+  });
+
+  it('refuses a non-path value and a file that cannot be read, naming nodeCa', () => {
+    for (const bad of [5, '', { file: 'x' }]) assert.throws(() => load({ nodeCa: bad }), (e: unknown) => e instanceof ConfigError && /nodeCa/.test(e.message));
+    assert.throws(() => load({ nodeCa: join(dir, 'missing.pem') }), (e: unknown) => e instanceof ConfigError && /nodeCa .*missing\.pem: ENOENT/.test(e.message));
+  });
+});
