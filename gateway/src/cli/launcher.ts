@@ -125,8 +125,9 @@ export class LocalCluster {
   private env(): NodeJS.ProcessEnv {
     // Children take their secrets from their config files (0600) only: not
     // from the command line (`ps` shows it to every local user), and not from
-    // the secrets this process may have been given by environment.
-    const { POWERSTORE_SECRET_KEY: _s, POWERSTORE_ADMIN_TOKEN: _a, ...inherited } = process.env;
+    // the secrets (or secret files) this process may have been given by
+    // environment: gateway.json stays the gateways' one source.
+    const { POWERSTORE_SECRET_KEY: _s, POWERSTORE_SECRET_KEY_FILE: _sf, POWERSTORE_ADMIN_TOKEN: _a, POWERSTORE_ADMIN_TOKEN_FILE: _af, ...inherited } = process.env;
     return {
       ...inherited,
       MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? String(32 * 1024 * 1024),
