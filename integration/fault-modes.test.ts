@@ -21,7 +21,8 @@ import { Client } from 'undici';
 import { loadOrCreateState, nodeConfigFor } from '../gateway/src/cli/cluster-state.js';
 import { NODE_SCRIPT } from '../gateway/src/cli/launcher.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '../shared/src/node-auth.js';
-import { parseCandAnswer, parseHealth, PATHS } from '../shared/src/protocol/node-messages.js';
+import { parseCandAnswer, parseHealth, parseListAnswer, PATHS } from '../shared/src/protocol/node-messages.js';
+import { BUCKETS_NS } from '../shared/src/protocol/register.js';
 import type { Candidate } from '../shared/src/protocol/candidate.js';
 import { EVIDENCE_KINDS, type EvidenceKind } from '../shared/src/protocol/evidence.js';
 import { adminGet, metric, startTestCluster, type TestCluster } from './harness/cluster.js';
@@ -59,6 +60,14 @@ async function collect(tc: TestCluster, i: number, ns: string, key: string): Pro
   const r = await nodeCall(tc, i, PATHS.collect, { ns, key, readId: 'test' });
   assert.equal(r.status, 200);
   return parseCandAnswer(JSON.parse(r.body.toString('utf8')), S);
+}
+
+/** The namespace of a bucket's objects (its incarnation: gateway/src/buckets.ts), from node 0's bucket record. */
+async function bucketNamespace(tc: TestCluster, bucket: string): Promise<string> {
+  const r = await nodeCall(tc, 0, PATHS.list, { ns: BUCKETS_NS, prefix: bucket, after: null, limit: 1 });
+  const entry = parseListAnswer(JSON.parse(r.body.toString('utf8')), S).entries.find((e) => e.key === bucket);
+  const id = (JSON.parse(entry!.meta!.toString('utf8')) as { bucket: { id: string } }).bucket.id;
+  return `${bucket}#${id}`;
 }
 
 async function registers(tc: TestCluster, i: number): Promise<number> {
@@ -133,8 +142,8 @@ interface ModeCase {
   readonly env?: NodeJS.ProcessEnv;
   /** Reads must see the node answer behind the value they chose: counted as lag, in metrics and health. */
   readonly lags?: boolean;
-  /** Looks at the node's lie directly on the wire, after the workload. */
-  readonly wire?: (tc: TestCluster, bucket: string, held: Map<string, Buffer>) => Promise<void>;
+  /** Looks at the node's lie directly on the wire, after the workload (bucket 'one', whose objects live in namespace `ns`). */
+  readonly wire?: (tc: TestCluster, ns: string, held: Map<string, Buffer>) => Promise<void>;
 }
 
 const CASES: readonly ModeCase[] = [
@@ -154,9 +163,9 @@ const CASES: readonly ModeCase[] = [
   },
   {
     mode: 'slow', node: 3, proves: [], env: { POWERSTORE_NODE_FAULT_DELAY_MS: '300' },
-    async wire(tc, bucket) {
-      const slow = await nodeCall(tc, 3, PATHS.collect, { ns: bucket, key: 'a', readId: 'r' });
-      const fast = await nodeCall(tc, 0, PATHS.collect, { ns: bucket, key: 'a', readId: 'r' });
+    async wire(tc, ns) {
+      const slow = await nodeCall(tc, 3, PATHS.collect, { ns, key: 'a', readId: 'r' });
+      const fast = await nodeCall(tc, 0, PATHS.collect, { ns, key: 'a', readId: 'r' });
       assert.equal(slow.status, 200);
       assert.ok(slow.ms >= 300, `the slow node answered after ${slow.ms} ms`);
       assert.ok(fast.ms < 300, `a correct node answered after ${fast.ms} ms`);
@@ -165,30 +174,30 @@ const CASES: readonly ModeCase[] = [
   { mode: 'corrupt', node: 0, proves: ['corrupt-block'] },
   {
     mode: 'corrupt-vec', node: 3, proves: [],
-    async wire(tc, bucket) {
+    async wire(tc, ns) {
       // Node 3 corrupts the t entries after its own: entry 0 (the candidate
       // stays authentic, so the gateway re-signs it and holds no evidence).
-      const bad = (await collect(tc, 3, bucket, 'a'))!;
+      const bad = (await collect(tc, 3, ns, 'a'))!;
       assert.ok(bad.vec[0]!.equals(Buffer.alloc(32, 0xab)));
-      assert.ok(!(await collect(tc, 0, bucket, 'a'))!.vec[0]!.equals(bad.vec[0]!));
+      assert.ok(!(await collect(tc, 0, ns, 'a'))!.vec[0]!.equals(bad.vec[0]!));
     },
   },
   { mode: 'wrong-cc', node: 3, proves: ['bad-listing'] },
   {
     mode: 'stale', node: 3, proves: [], lags: true,
-    async wire(tc, bucket) {
-      assert.equal(await collect(tc, 3, bucket, 'a'), null, 'the stale node reports the register as it was at its start (empty)');
-      assert.ok(await collect(tc, 0, bucket, 'a'));
+    async wire(tc, ns) {
+      assert.equal(await collect(tc, 3, ns, 'a'), null, 'the stale node reports the register as it was at its start (empty)');
+      assert.ok(await collect(tc, 0, ns, 'a'));
       assert.equal(await registers(tc, 3), 0, 'it kept nothing');
       assert.ok((await registers(tc, 0)) > 0);
     },
   },
   {
     mode: 'replay', node: 3, proves: [], lags: true,
-    async wire(tc, bucket) {
+    async wire(tc, ns) {
       for (const key of KEYS) {
-        const old = (await collect(tc, 3, bucket, key))!;
-        const cur = (await collect(tc, 0, bucket, key))!;
+        const old = (await collect(tc, 3, ns, key))!;
+        const cur = (await collect(tc, 0, ns, key))!;
         assert.ok(old.ts.num < cur.ts.num, `${key}: the replaying node answers an older write (${old.ts.num} < ${cur.ts.num})`);
       }
     },
@@ -196,27 +205,27 @@ const CASES: readonly ModeCase[] = [
   { mode: 'forge', node: 3, proves: ['forged-ts', 'bad-mac'] },
   {
     mode: 'equivocate', node: 3, proves: [],
-    async wire(tc, bucket) {
+    async wire(tc, ns) {
       const views = [];
-      for (let n = 0; n < 4; n++) views.push(await collect(tc, 3, bucket, 'a'));
+      for (let n = 0; n < 4; n++) views.push(await collect(tc, 3, ns, 'a'));
       assert.ok(views.some((v) => v === null), 'some connections are told the register is empty');
       assert.ok(views.some((v) => v !== null), 'others are answered honestly');
     },
   },
   {
     mode: 'garbage', node: 3, proves: ['malformed'],
-    async wire(tc, bucket) {
-      const r = await nodeCall(tc, 3, PATHS.collect, { ns: bucket, key: 'a', readId: 'r' });
+    async wire(tc, ns) {
+      const r = await nodeCall(tc, 3, PATHS.collect, { ns, key: 'a', readId: 'r' });
       assert.equal(r.status, 200);
       assert.throws(() => JSON.parse(r.body.toString('utf8')) as unknown, SyntaxError);
     },
   },
   {
     mode: 'list-lie', node: 3, proves: ['bad-listing'],
-    async wire(tc, bucket) {
+    async wire(tc, ns) {
       const pages = [];
       for (let n = 0; n < 3; n++) {
-        const r = await nodeCall(tc, 3, PATHS.list, { ns: bucket, prefix: '', after: null, limit: 100 });
+        const r = await nodeCall(tc, 3, PATHS.list, { ns, prefix: '', after: null, limit: 100 });
         pages.push((JSON.parse(r.body.toString('utf8')) as { entries: Array<{ key: string; cc?: unknown }> }).entries);
       }
       const all = pages.map((p) => p.map((e) => e.key));
@@ -227,13 +236,13 @@ const CASES: readonly ModeCase[] = [
   },
   {
     mode: 'amnesia', node: 3, proves: [],
-    async wire(tc, bucket, held) {
+    async wire(tc, ns, held) {
       assert.ok((await registers(tc, 3)) > 0, 'it stored the writes');
       await tc.cluster.killNode(3);
       await tc.cluster.startNode(3);
       assert.equal(await registers(tc, 3), 0, 'and forgot everything at restart');
-      assert.equal(await collect(tc, 3, bucket, 'a'), null);
-      for (const [k, v] of held) assert.ok((await getBytes(tc, bucket, k)).equals(v), `${k} still reads back whole`);
+      assert.equal(await collect(tc, 3, ns, 'a'), null);
+      for (const [k, v] of held) assert.ok((await getBytes(tc, 'one', k)).equals(v), `${k} still reads back whole`);
     },
   },
 ];
@@ -245,7 +254,7 @@ describe('real storage nodes in fault modes (t=1)', () => {
       const tc = await startTestCluster({ t: 1, blockSize: 64 * 1024, faulty, ...(c.env ? { env: c.env } : {}) });
       try {
         const held = await workload(tc, 'one');
-        await c.wire?.(tc, 'one', held);
+        if (c.wire) await c.wire(tc, await bucketNamespace(tc, 'one'), held);
 
         const against = await evidenceByKind(tc, c.node);
         t.diagnostic(`evidence against node ${c.node} (${c.mode}): ${JSON.stringify(against)}`);

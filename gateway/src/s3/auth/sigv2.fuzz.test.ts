@@ -31,9 +31,18 @@ describe('SigV2 (fuzz)', () => {
     }), { numRuns: runs(1000) });
   });
 
-  // Expires stays within a day of now: a 7-day cap on V2 presigned URLs is
-  // being added to sigv2.ts; once it is, a companion property (Expires more
-  // than 7 days ahead never verifies) belongs here.
+  it('a URL presigned to expire more than 7 days ahead never verifies (security review F9)', () => {
+    fc.assert(fc.property(fc.integer({ min: 7 * 86_400 + 16 * 60, max: 60 * 365 * 86_400 }), (ahead) => {
+      const expires = String(Math.floor(FIXTURE_NOW / 1000) + ahead);
+      const sign = { method: 'GET', rawUrl: '/fxb/k', headers: {} };
+      const sig = hmacSha1Base64(FIXTURE_SECRET, v2StringToSign(sign, ctx, expires));
+      const c = valueOrClientError(() => verifySigV2Query(
+        { method: 'GET', rawUrl: `/fxb/k?AWSAccessKeyId=${FIXTURE_ACCESS_KEY}&Expires=${expires}&Signature=${encodeURIComponent(sig)}`, headers: {} }, ctx,
+      ));
+      assert.equal(c, undefined);
+    }), { numRuns: runs(300) });
+  });
+
   it('a URL presigned here verifies; with another Expires, method or key it does not', () => {
     const method = fc.constantFrom('GET', 'PUT', 'HEAD', 'DELETE');
     fc.assert(fc.property(method, method, fc.integer({ min: 1, max: 86_400 }), fc.integer({ min: 1, max: 86_400 }), fc.boolean(), (m1, m2, e1, e2, otherKey) => {
