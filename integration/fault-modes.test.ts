@@ -22,10 +22,10 @@ import { loadOrCreateState, nodeConfigFor } from '../gateway/src/cli/cluster-sta
 import { NODE_SCRIPT } from '../gateway/src/cli/launcher.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '../shared/src/node-auth.js';
 import { parseCandAnswer, parseHealth, parseListAnswer, PATHS } from '../shared/src/protocol/node-messages.js';
-import { BUCKETS_NS } from '../shared/src/protocol/register.js';
 import type { Candidate } from '../shared/src/protocol/candidate.js';
 import { EVIDENCE_KINDS, type EvidenceKind } from '../shared/src/protocol/evidence.js';
-import { metric, startTestCluster, type TestCluster } from './harness/cluster.js';
+import { bucketNamespaceIn, bucketRecordQuery } from './harness/bucket-ns.js';
+import { adminGet, metric, startTestCluster, type TestCluster } from './harness/cluster.js';
 
 const S = 4;
 const KEYS = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -62,12 +62,10 @@ async function collect(tc: TestCluster, i: number, ns: string, key: string): Pro
   return parseCandAnswer(JSON.parse(r.body.toString('utf8')), S);
 }
 
-/** The namespace of a bucket's objects (its incarnation: gateway/src/buckets.ts), from node 0's bucket record. */
+/** The namespace of a bucket's objects, from node 0's bucket record. */
 async function bucketNamespace(tc: TestCluster, bucket: string): Promise<string> {
-  const r = await nodeCall(tc, 0, PATHS.list, { ns: BUCKETS_NS, prefix: bucket, after: null, limit: 1 });
-  const entry = parseListAnswer(JSON.parse(r.body.toString('utf8')), S).entries.find((e) => e.key === bucket);
-  const id = (JSON.parse(entry!.meta!.toString('utf8')) as { bucket: { id: string } }).bucket.id;
-  return `${bucket}#${id}`;
+  const r = await nodeCall(tc, 0, PATHS.list, bucketRecordQuery(bucket));
+  return bucketNamespaceIn(parseListAnswer(JSON.parse(r.body.toString('utf8')), S), bucket);
 }
 
 async function registers(tc: TestCluster, i: number): Promise<number> {
@@ -266,7 +264,7 @@ describe('real storage nodes in fault modes (t=1)', () => {
         if (c.lags) {
           const lag = await metric(tc.cluster.endpoint, 'powerstore_node_lag_total', { node: String(c.node) });
           assert.ok(lag > 0, `reads saw node ${c.node} behind (lag ${lag})`);
-          const health = await (await fetch(`${tc.cluster.endpoint}/_powerstore/health`)).json() as { nodes: { index: number; lagging: number }[] };
+          const health = await (await adminGet(tc.cluster.endpoint, '/_powerstore/health')).json() as { nodes: { index: number; lagging: number }[] };
           assert.equal(health.nodes.find((n) => n.index === c.node)!.lagging, lag, 'the health report counts the same lag');
         }
 

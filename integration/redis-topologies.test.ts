@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
 import type { HealthReport } from '../gateway/src/admin/health.js';
-import { metric, startTestCluster, type TestCluster } from './harness/cluster.js';
+import { adminGet, metric, startTestCluster, type TestCluster } from './harness/cluster.js';
 import { startTestRedis, type TestRedis } from './harness/redis.js';
 
 const KEYS = 5;
@@ -28,7 +28,7 @@ async function until(what: string, cond: () => Promise<boolean>, ms = 20_000): P
 }
 
 async function health(endpoint: string): Promise<HealthReport> {
-  return (await fetch(`${endpoint}/_powerstore/health`, { signal: AbortSignal.timeout(5000) })).json() as Promise<HealthReport>;
+  return (await adminGet(endpoint, '/_powerstore/health', { signal: AbortSignal.timeout(5000) })).json() as Promise<HealthReport>;
 }
 
 function redisCli(args: string[]): Promise<string> {

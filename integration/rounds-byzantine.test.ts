@@ -8,7 +8,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { metric, startTestCluster, type TestCluster } from './harness/cluster.js';
+import { adminGet, metric, startTestCluster, type TestCluster } from './harness/cluster.js';
 
 async function roundsPerOp(tc: TestCluster, work: () => Promise<void>): Promise<{ write: number; read: number }> {
   const e = tc.cluster.endpoint;
@@ -61,7 +61,7 @@ describe('a node that corrupts every block it serves', () => {
       const e = tc.cluster.endpoint;
       assert.ok((await metric(e, 'powerstore_node_evidence_total', { node: '0', kind: 'corrupt-block' })) > 0);
       for (const n of ['1', '2', '3']) assert.equal(await metric(e, 'powerstore_node_evidence_total', { node: n }), 0);
-      const health = (await (await fetch(`${e}/_powerstore/health`)).json()) as { nodes: Array<{ index: number; evidence: Record<string, number> }> };
+      const health = (await (await adminGet(e, '/_powerstore/health')).json()) as { nodes: Array<{ index: number; evidence: Record<string, number> }> };
       assert.ok((health.nodes[0]!.evidence['corrupt-block'] ?? 0) > 0, 'health shows the evidence');
     } finally {
       await tc.dispose();

@@ -48,9 +48,9 @@ before(async () => {
 
 after(() => close());
 
-function signed(method: 'GET' | 'PUT' | 'HEAD', target: string, body?: Buffer, headers: Record<string, string> = {}): request.Test {
+function signed(method: 'GET' | 'PUT' | 'HEAD' | 'POST', target: string, body?: Buffer, headers: Record<string, string> = {}): request.Test {
   const s = signV4(HOST, { method, target, headers, ...(body ? { body } : {}) }, creds);
-  const verb = method.toLowerCase() as 'get' | 'put' | 'head';
+  const verb = method.toLowerCase() as 'get' | 'put' | 'head' | 'post';
   let r = request(app)[verb](target);
   for (const [k, v] of Object.entries(s.headers)) r = r.set(k, v);
   return body ? r.send(body) : r;
@@ -188,9 +188,15 @@ describe('F13: response-* overrides that cannot be a header', () => {
 });
 
 describe('F12: read pins are released when the request ends', () => {
+  let uploadId = '';
   before(async () => {
     assert.equal((await signed('PUT', `/${BUCKET}/pinned`, Buffer.from('0123456789'))).status, 200);
+    assert.equal((await signed('PUT', `/${BUCKET}/empty`, Buffer.alloc(0))).status, 200);
+    const created = await signed('POST', `/${BUCKET}/mp?uploads`);
+    uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.text)?.[1] ?? assert.fail(created.text);
   });
+  const partCopy = (source: string, headers: Record<string, string> = {}): request.Test =>
+    signed('PUT', `/${BUCKET}/mp?partNumber=1&uploadId=${uploadId}`, undefined, { 'x-amz-copy-source': source, ...headers });
 
   const cases: [string, () => request.Test, number][] = [
     ['GetObject (streamed, the control)', () => signed('GET', `/${BUCKET}/pinned`), 200],
@@ -201,6 +207,14 @@ describe('F12: read pins are released when the request ends', () => {
     ['GetObject with a failed If-Match', () => signed('GET', `/${BUCKET}/pinned`, undefined, { 'if-match': '"nope"' }), 412],
     ['GetObject with an unsatisfiable Range', () => signed('GET', `/${BUCKET}/pinned`, undefined, { range: 'bytes=100-' }), 416],
     ['GetObject with a bad response-* override', () => signed('GET', `/${BUCKET}/pinned?response-expires=%0A`), 400],
+    ['GetObject of a key never written (404: the read found an empty register)', () => signed('GET', `/${BUCKET}/never-written`), 404],
+    ['CreateBucket (its existence check reads an empty register)', () => signed('PUT', '/sec-new-bucket'), 200],
+    ['CopyObject with a failed x-amz-copy-source-if-match', () => signed('PUT', `/${BUCKET}/copy-dst`, undefined, { 'x-amz-copy-source': `/${BUCKET}/pinned`, 'x-amz-copy-source-if-match': '"nope"' }), 412],
+    ['CopyObject onto itself without REPLACE', () => signed('PUT', `/${BUCKET}/pinned`, undefined, { 'x-amz-copy-source': `/${BUCKET}/pinned` }), 400],
+    ['CopyObject (streamed, the control)', () => signed('PUT', `/${BUCKET}/copy-dst`, undefined, { 'x-amz-copy-source': `/${BUCKET}/pinned` }), 200],
+    ['UploadPartCopy with a failed x-amz-copy-source-if-none-match', () => partCopy(`/${BUCKET}/pinned`, { 'x-amz-copy-source-if-none-match': '*' }), 412],
+    ['UploadPartCopy with a range beyond the source', () => partCopy(`/${BUCKET}/pinned`, { 'x-amz-copy-source-range': 'bytes=100-200' }), 416],
+    ['UploadPartCopy of an empty source (nothing to stream)', () => partCopy(`/${BUCKET}/empty`), 200],
   ];
   for (const [name, send, status] of cases) {
     it(`${name}: no pin left on any node`, async () => {

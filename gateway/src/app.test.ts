@@ -17,6 +17,7 @@ import { simCluster } from './protocol/testing/sim-cluster.js';
 
 const HOST = 'gateway.test';
 const creds: Creds = { accessKey: 'handler-key', secretKey: 'handler-secret-0123456789', region: 'us-east-1' };
+const ADMIN_TOKEN = 'app-test-admin-token-0123456789';
 const other: Creds = { accessKey: 'other-key', secretKey: 'other-secret-0123456789', region: 'us-east-1' };
 
 let app: Express;
@@ -33,6 +34,7 @@ before(() => {
     log: createLogger('app-test', 'silent'),
     metrics: new GatewayMetrics(),
     tally: new NodeTally(),
+    adminToken: ADMIN_TOKEN,
   });
   app = built.app;
   close = built.close;
@@ -185,15 +187,15 @@ describe('S3 handlers over a simulated cluster (supertest)', () => {
     assert.equal((await signed('GET', `/${bucket}?list-type=2`)).status, 404, 'a deleted bucket is gone');
   });
 
-  it('keeps /_powerstore/ for the admin endpoints: health JSON per node, metrics text', async () => {
-    const health = await request(app).get('/_powerstore/health');
+  it('keeps /_powerstore/ for the admin endpoints: health JSON per node, metrics text (with the admin token)', async () => {
+    const health = await request(app).get('/_powerstore/health').set('authorization', `Bearer ${ADMIN_TOKEN}`);
     assert.equal(health.status, 200);
     const h = health.body as { status: string; t: number; nodes: { index: number; up: boolean; lagging: number }[] };
     assert.equal(h.status, 'ok');
     assert.equal(h.t, 1);
     assert.deepEqual(h.nodes.map((n) => [n.index, n.up, n.lagging]), [[0, true, 0], [1, true, 0], [2, true, 0], [3, true, 0]]);
     assert.ok(health.headers['x-amz-request-id'], 'admin answers carry a request id too');
-    const metrics = await request(app).get('/_powerstore/metrics');
+    const metrics = await request(app).get('/_powerstore/metrics').set('authorization', `Bearer ${ADMIN_TOKEN}`);
     assert.equal(metrics.status, 200);
     assert.match(metrics.text, /powerstore_s3_requests_total/);
     const made = await signed('PUT', '/_powerstore');

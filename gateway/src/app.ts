@@ -1,6 +1,10 @@
 // The gateway's HTTP application (express): admin endpoints under
-// /_powerstore/ (health, metrics; no bucket can take that name: underscores
-// are not valid in bucket names) and everything else to the S3 edge.
+// /_powerstore/ (no bucket can take that name: underscores are not valid in
+// bucket names) and everything else to the S3 edge. /_powerstore/live is
+// anonymous and says only that the process serves; /_powerstore/health and
+// /_powerstore/metrics tell about the whole cluster (node URLs, object
+// counts, traffic) and need `Authorization: Bearer <admin token>` (review
+// F11); without a configured token they answer no one.
 // Virtual-hosted requests always go to S3, even for /_powerstore/ paths,
 // which there are just object keys.
 
@@ -8,6 +12,8 @@ import express, { type Express } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeApi } from '../../shared/src/node-api.js';
 import type { ClusterParams } from '../../shared/src/protocol/params.js';
+import { isAdmin } from './admin/admin-auth.js';
+import { cachedFor } from './admin/cached.js';
 import { healthReport, type Census } from './admin/health.js';
 import type { GatewayMetrics, NodeTally } from './metrics.js';
 import type { S3Context } from './s3/context.js';
@@ -24,7 +30,12 @@ export interface AppDeps {
   readonly writerId: string;
   /** The Redis part of health (live gateways, Redis status); absent: no Redis. */
   readonly census?: Census;
+  /** Bearer token of health and metrics; absent: they answer 401 to everyone. */
+  readonly adminToken?: string;
 }
+
+/** How long one health report answers every caller: a flood of requests asks each node about once a second. */
+const HEALTH_CACHE_MS = 1000;
 
 function isVirtualHost(req: IncomingMessage, domain: string | undefined): boolean {
   const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
@@ -46,8 +57,23 @@ export function createApp(d: AppDeps): Express {
     void handleS3(d.s3, d.edge, req as IncomingMessage, res as ServerResponse);
   });
 
+  // A bare liveness probe: no node is asked, nothing about the cluster is said.
+  app.get(`${ADMIN_PREFIX}live`, (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  app.use([`${ADMIN_PREFIX}health`, `${ADMIN_PREFIX}metrics`], (req, res, next) => {
+    if (isAdmin(req.headers.authorization, d.adminToken)) {
+      next();
+      return;
+    }
+    res.status(401).set('www-authenticate', 'Bearer realm="powerstore-admin"')
+      .json({ error: d.adminToken === undefined ? 'admin endpoints are off: no admin token is configured' : 'admin token required' });
+  });
+
+  const health = cachedFor(HEALTH_CACHE_MS, () => healthReport(d.params, d.nodes, d.tally, d.writerId, d.census));
   app.get(`${ADMIN_PREFIX}health`, (_req, res) => {
-    healthReport(d.params, d.nodes, d.tally, d.writerId, d.census).then(
+    health().then(
       (h) => res.status(h.status === 'unavailable' ? 503 : 200).json(h),
       (err: unknown) => res.status(500).json({ error: String(err) }),
     );

@@ -3,7 +3,8 @@
 // URLs in index order, the S3 region and domain, and the credentials of S3
 // users; optionally Redis (a cache: live writers, key ring, clock hints)
 // and the key-encryption key (KEK) that seals the key ring kept there; the
-// CA that https:// nodes' certificates chain to (nodeCa).
+// CA that https:// nodes' certificates chain to (nodeCa); the admin token of
+// /_powerstore/health and /metrics.
 // Every field is checked; a bad one is one line of error.
 
 import { readFileSync } from 'node:fs';
@@ -42,6 +43,8 @@ export interface GatewayConfigFile {
   scrubIntervalS?: number;
   /** Timeouts and caps against clients that hold the gateway (limits.ts); each optional. */
   limits?: Partial<GatewayLimits>;
+  /** Bearer token of /_powerstore/health and /metrics (ADMIN_TOKEN_RULE); absent: they answer no one. */
+  adminToken?: string;
 }
 
 export interface GatewayConfig {
@@ -63,6 +66,34 @@ export interface GatewayConfig {
   readonly scrubIntervalS?: number;
   /** Timeouts and caps (limits.ts): the defaults unless the file sets some. */
   readonly limits: GatewayLimits;
+  /** Bearer token of the admin endpoints (/_powerstore/health, /metrics); absent: they answer no one. */
+  readonly adminToken?: string;
+}
+
+/** An admin token: 16 to 256 visible ASCII characters (no spaces: it travels in `Authorization: Bearer`). */
+const ADMIN_TOKEN_RULE = /^[\x21-\x7e]{16,256}$/;
+
+export function checkAdminToken(token: string, where: string): string {
+  if (!ADMIN_TOKEN_RULE.test(token)) throw new ConfigError(`${where}: the admin token must be 16 to 256 visible ASCII characters, no spaces`);
+  return token;
+}
+
+/**
+ * A secret kept in a file (--secret-key-file, --admin-token-file): its
+ * content without the final line break. Secrets given this way (or by
+ * environment variable) stay out of the command line, which every local
+ * user can read with `ps`.
+ */
+export function readSecretFile(path: string, what: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const value = text.replace(/\r?\n$/, '');
+  if (value === '') throw new ConfigError(`${what} file ${path} is empty`);
+  return value;
 }
 
 /** Longest scrub interval accepted: a week. */
@@ -103,6 +134,9 @@ export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
   if (c.redis !== undefined && typeof c.redis !== 'string') bad('redis must be a URL string');
   if (c.kek !== undefined && !parseKek(c.kek)) bad('kek must be 64 hex digits');
   if (c.redis !== undefined) checkRedisUrl(c.redis, `gateway config ${where}: `);
+  if (c.adminToken !== undefined && (typeof c.adminToken !== 'string' || !ADMIN_TOKEN_RULE.test(c.adminToken))) {
+    bad('adminToken must be 16 to 256 visible ASCII characters, no spaces');
+  }
   const scrubIntervalS = c.scrubIntervalS ?? 0;
   if (!Number.isSafeInteger(scrubIntervalS) || scrubIntervalS < 0 || scrubIntervalS > MAX_SCRUB_INTERVAL_S) {
     bad(`scrubIntervalS must be an integer from 0 (off) to ${MAX_SCRUB_INTERVAL_S}`);
@@ -115,6 +149,7 @@ export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
     ...(c.nodeCa ? { nodeCaFile: c.nodeCa } : {}),
     ...(c.redis ? { redis: c.redis } : {}),
     ...(c.kek !== undefined ? { kek: parseKek(c.kek)! } : {}),
+    ...(c.adminToken !== undefined ? { adminToken: c.adminToken } : {}),
   };
 }
 

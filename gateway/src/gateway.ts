@@ -112,6 +112,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
   const { app, close: closeApp } = assembleApp(ctx, {
     region: cfg.region, ...(cfg.domain ? { domain: cfg.domain } : {}), credentials: cfg.credentials,
     log, metrics, tally, limits,
+    ...(cfg.adminToken !== undefined ? { adminToken: cfg.adminToken } : {}),
     // Listing first: its outcome (a timeout on a hung Redis) is part of the status.
     census: async () => {
       const gateways = await cache.gateways();
@@ -163,6 +164,8 @@ export interface AppOptions {
   readonly now?: () => number;
   /** Body pace, uploads per user, PostObject form budget (default: DEFAULT_LIMITS). */
   readonly limits?: GatewayLimits;
+  /** Bearer token of /_powerstore/health and /metrics (config.ts adminToken); absent: they answer no one. */
+  readonly adminToken?: string;
 }
 
 /**
@@ -207,6 +210,7 @@ export function assembleApp(ctx: ProtocolContext, o: AppOptions): { app: Express
     },
     params: ctx.params, nodes: ctx.nodes, tally: o.tally, metrics: o.metrics, writerId: ctx.writerId,
     ...(o.census ? { census: o.census } : {}),
+    ...(o.adminToken !== undefined ? { adminToken: o.adminToken } : {}),
   });
   return { app, close: () => digester.close() };
 }

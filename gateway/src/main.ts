@@ -1,11 +1,11 @@
 // Gateway process: `node dist/gateway/src/main.js --config FILE [--port P] [--host H]
-// [--redis URL --kek HEX] [--scrub-interval-s N]`. Logs one JSON line {"msg":"listening","port":...} once it serves.
+// [--redis URL --kek HEX] [--scrub-interval-s N] [--admin-token-file F]`. Logs one JSON line {"msg":"listening","port":...} once it serves.
 
 import { intFlag, parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
 import { hostname } from 'node:os';
 import { announceListening, createLogger } from '../../shared/src/log.js';
-import { loadGatewayConfig, MAX_SCRUB_INTERVAL_S, withRedisFlags } from './config.js';
+import { checkAdminToken, loadGatewayConfig, MAX_SCRUB_INTERVAL_S, readSecretFile, withRedisFlags } from './config.js';
 import { openGateway } from './gateway.js';
 
 runCli(async () => {
@@ -15,6 +15,7 @@ runCli(async () => {
     host: { type: 'string', env: 'POWERSTORE_HOST', describe: 'listen address' },
     redis: { type: 'string', env: 'POWERSTORE_REDIS_URL', describe: 'Redis URL (optional cache; overrides the config\'s "redis")' },
     kek: { type: 'string', env: 'POWERSTORE_KEK', describe: 'key-encryption key of the key ring in Redis, 64 hex digits' },
+    'admin-token-file': { type: 'string', env: 'POWERSTORE_ADMIN_TOKEN_FILE', describe: 'file holding the admin token of /_powerstore/health and /metrics (overrides the config\'s "adminToken")' },
     'scrub-interval-s': { type: 'string', env: 'POWERSTORE_SCRUB_INTERVAL_S', describe: 'background scrub: seconds between passes (0: off; overrides the config\'s "scrubIntervalS")' },
     'unsafe-weakened-read': { type: 'boolean', describe: 'TESTS ONLY: deliberately non-linearizable reads (the nemesis suite\'s control)' },
   });
@@ -23,8 +24,16 @@ runCli(async () => {
   const port = intFlag(f.port, 'port', 0, 65535, 9000);
   const host = stringFlag(f.host) ?? '127.0.0.1';
   const loaded = withRedisFlags(loadGatewayConfig(path), { redis: stringFlag(f.redis), kek: stringFlag(f.kek) });
-  const cfg = { ...loaded, scrubIntervalS: intFlag(f['scrub-interval-s'], 'scrub-interval-s', 0, MAX_SCRUB_INTERVAL_S, loaded.scrubIntervalS ?? 0) };
+  // The admin token by file or environment (never a flag: `ps` shows flags to every local user).
+  const tokenFile = stringFlag(f['admin-token-file']);
+  const adminToken = tokenFile !== undefined ? checkAdminToken(readSecretFile(tokenFile, 'admin token'), `--admin-token-file ${tokenFile}`)
+    : process.env.POWERSTORE_ADMIN_TOKEN ? checkAdminToken(process.env.POWERSTORE_ADMIN_TOKEN, 'POWERSTORE_ADMIN_TOKEN') : loaded.adminToken;
+  const cfg = {
+    ...loaded, scrubIntervalS: intFlag(f['scrub-interval-s'], 'scrub-interval-s', 0, MAX_SCRUB_INTERVAL_S, loaded.scrubIntervalS ?? 0),
+    ...(adminToken !== undefined ? { adminToken } : {}),
+  };
   const log = createLogger('gateway');
+  if (adminToken === undefined) log.warn('no admin token: /_powerstore/health and /_powerstore/metrics answer 401 to everyone (set "adminToken", POWERSTORE_ADMIN_TOKEN or --admin-token-file)');
   const weakenedRead = f['unsafe-weakened-read'] === true;
   if (weakenedRead) log.warn('--unsafe-weakened-read: reads are deliberately NOT linearizable (test control)');
   const gw = await openGateway(cfg, log, { weakenedRead });

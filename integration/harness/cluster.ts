@@ -21,12 +21,24 @@ export interface TestCluster {
   dispose(): Promise<void>;
 }
 
+/**
+ * The admin token of every test cluster (unless a test gives its own):
+ * opens /_powerstore/health and /metrics for metric() and adminGet().
+ */
+export const TEST_ADMIN_TOKEN = 'integration-test-admin-token';
+
+/** GET of an admin endpoint (`path` like "/_powerstore/health") with the test clusters' admin token. */
+export function adminGet(endpoint: string, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${endpoint}${path}`, { ...init, headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+}
+
 export async function startTestCluster(opts: Partial<LaunchOptions> = {}): Promise<TestCluster> {
   const dir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ps-it-'));
   let cluster: LocalCluster;
   try {
     cluster = await LocalCluster.start({
       port: 0,
+      adminToken: TEST_ADMIN_TOKEN,
       ...opts,
       dataDir: dir,
       env: { POWERSTORE_LOG_LEVEL: process.env.POWERSTORE_TEST_LOG_LEVEL ?? 'warn', ...opts.env },
@@ -60,7 +72,7 @@ export async function startTestCluster(opts: Partial<LaunchOptions> = {}): Promi
 
 /** Prometheus counter value from the gateway's metrics (sum over series matching the labels). */
 export async function metric(endpoint: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${endpoint}/_powerstore/metrics`)).text();
+  const text = await (await adminGet(endpoint, '/_powerstore/metrics')).text();
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;

@@ -6,7 +6,7 @@
 
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { checkHistory, HistoryRecorder, type Violation } from '../linearizability/index.js';
-import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { adminGet, startTestCluster, type TestCluster } from '../harness/cluster.js';
 import { startTestRedis, type TestRedis } from '../harness/redis.js';
 import { mulberry32 } from '../linearizability/testing/prng.js';
 import { runWorkload, type OpMix, type WorkloadStats } from './workload.js';
@@ -101,7 +101,7 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisResult> {
       stats.completed += finals;
     }
     const check = checkHistory(rec.ops());
-    const text = await (await fetch(`${cluster.endpoint}/_powerstore/metrics`)).text();
+    const text = await (await adminGet(cluster.endpoint, '/_powerstore/metrics')).text();
     const evidence = text.split('\n').filter((l) => l.startsWith('powerstore_node_evidence_total')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
     return { ops: rec.ops().length, stats, violations: check.violations, unknown: check.unknown, events: log, evidence };
   } finally {

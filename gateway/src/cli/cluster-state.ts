@@ -1,6 +1,6 @@
 // The local cluster's persistent state in its data folder: cluster.json
 // (t, region, the cluster secret by epoch, S3 credentials, the key-encryption
-// key that seals the key ring in Redis) created on first start and reused
+// key that seals the key ring in Redis, the admin token) created on first start and reused
 // afterwards, so restarting on the same folder keeps every object readable.
 // Key epochs added by `powerstore keys rotate` (which writes them into
 // gateway.json) are taken into cluster.json at the next start. A node's
@@ -29,10 +29,12 @@ export interface ClusterState {
   credentials: Credential[];
   /** Key-encryption key (64 hex digits) of the key ring in Redis; generated when missing. */
   kek?: string;
+  /** Bearer token of the gateways' /_powerstore/health and /metrics; generated when missing. */
+  adminToken?: string;
 }
 
 
-export function loadOrCreateState(dataDir: string, want: { t?: number; accessKey?: string; secretKey?: string; region: string }): ClusterState {
+export function loadOrCreateState(dataDir: string, want: { t?: number; accessKey?: string; secretKey?: string; adminToken?: string; region: string }): ClusterState {
   const path = join(dataDir, 'cluster.json');
   let state: ClusterState;
   if (existsSync(path)) {
@@ -40,7 +42,7 @@ export function loadOrCreateState(dataDir: string, want: { t?: number; accessKey
     if (raw.format !== CLUSTER_STATE_FORMAT || !Number.isInteger(raw.t) || raw.t! < 1 || raw.t! > MAX_T ||
       typeof raw.secrets !== 'object' || raw.secrets === null || !Array.isArray(raw.credentials) || typeof raw.region !== 'string' ||
       !Number.isInteger(raw.currentEpoch) || Object.values(raw.secrets).some((s) => !fromHex(s, 32)) ||
-      (raw.kek !== undefined && !fromHex(raw.kek, 32))) {
+      (raw.kek !== undefined && !fromHex(raw.kek, 32)) || (raw.adminToken !== undefined && typeof raw.adminToken !== 'string')) {
       throw new ConfigError(`${path} is corrupt (expected format ${CLUSTER_STATE_FORMAT}); move it away to start a new cluster`);
     }
     state = raw as ClusterState;
@@ -58,6 +60,9 @@ export function loadOrCreateState(dataDir: string, want: { t?: number; accessKey
     };
   }
   state.kek ??= randomBytes(32).toString('hex');
+  // Given (POWERSTORE_ADMIN_TOKEN, --admin-token-file): kept from then on, like given S3 keys.
+  if (want.adminToken !== undefined) state.adminToken = want.adminToken;
+  state.adminToken ??= randomBytes(24).toString('base64url');
   absorbRotatedEpochs(state, join(dataDir, 'gateway.json'));
   if (want.accessKey || want.secretKey) {
     if (!want.accessKey || !want.secretKey) throw new ConfigError('give both --access-key and --secret-key (or neither)');

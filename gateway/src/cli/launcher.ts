@@ -30,6 +30,8 @@ export interface LaunchOptions {
   readonly host?: string;
   readonly accessKey?: string;
   readonly secretKey?: string;
+  /** Admin token of /_powerstore/health and /metrics (default: generated once, kept in cluster.json). */
+  readonly adminToken?: string;
   readonly region?: string;
   readonly blockSize?: number;
   /** Extra environment for every child (e.g. POWERSTORE_LOG_LEVEL). */
@@ -108,6 +110,11 @@ export class LocalCluster {
     return this.state.credentials[0]!;
   }
 
+  /** `Authorization: Bearer <this>` opens the gateways' /_powerstore/health and /metrics. */
+  get adminToken(): string {
+    return this.state.adminToken!;
+  }
+
   get params(): ReturnType<typeof clusterParams> {
     return clusterParams(this.state.t);
   }
@@ -119,8 +126,13 @@ export class LocalCluster {
    * the gateway stays under its 256 MB bound on a 2 GiB object.
    */
   private env(): NodeJS.ProcessEnv {
+    // Children take their secrets from their config files (0600) only: not
+    // from the command line (`ps` shows it to every local user), and not from
+    // the secrets (or secret files) this process may have been given by
+    // environment: gateway.json stays the gateways' one source.
+    const { POWERSTORE_SECRET_KEY: _s, POWERSTORE_SECRET_KEY_FILE: _sf, POWERSTORE_ADMIN_TOKEN: _a, POWERSTORE_ADMIN_TOKEN_FILE: _af, ...inherited } = process.env;
     return {
-      ...process.env,
+      ...inherited,
       MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? String(32 * 1024 * 1024),
       MALLOC_TOP_PAD_: process.env.MALLOC_TOP_PAD_ ?? String(4 * 1024 * 1024),
       ...this.opts.env,
@@ -134,6 +146,7 @@ export class LocalCluster {
       ...(opts.t !== undefined ? { t: opts.t } : {}),
       ...(opts.accessKey ? { accessKey: opts.accessKey } : {}),
       ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
+      ...(opts.adminToken !== undefined ? { adminToken: opts.adminToken } : {}),
     });
     const c = new LocalCluster(opts, state);
     try {
@@ -192,6 +205,7 @@ export class LocalCluster {
       ...(this.opts.redis ? { redis: this.opts.redis } : {}),
       ...(this.state.kek ? { kek: this.state.kek } : {}),
       ...(this.opts.limits ? { limits: this.opts.limits } : {}),
+      ...(this.state.adminToken ? { adminToken: this.state.adminToken } : {}),
     };
     writeFileDurable(this.gatewayConfigPath, JSON.stringify(cfg, null, 2));
   }

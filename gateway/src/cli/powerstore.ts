@@ -94,7 +94,7 @@ function table(gws: readonly GatewayRecord[]): string {
 
 async function gateways(s: Setup, json: boolean): Promise<void> {
   if (!s.redis) {
-    throw new ConfigError('`gateways` lists what Redis knows: give --redis URL (or --config FILE with a "redis" field); without Redis, each gateway\'s /_powerstore/health shows only itself');
+    throw new ConfigError('`gateways` lists what Redis knows: give --redis URL (or --config FILE with a "redis" field); without Redis, each gateway\'s /_powerstore/health (admin token) shows only itself');
   }
   const link = await connect(s.redis);
   try {

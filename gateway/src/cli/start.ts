@@ -4,12 +4,38 @@
 // same folder keeps every object.
 
 import { resolve } from 'node:path';
-import { intFlag, parseFlags, runCli, stringFlag } from '../../../shared/src/config.js';
+import { intFlag, parseFlags, runCli, stringFlag, type FlagValues } from '../../../shared/src/config.js';
 import { MAX_T } from '../../../shared/src/protocol/params.js';
 import { ConfigError } from '../../../shared/src/errors.js';
 import { LocalCluster } from './launcher.js';
 import { loadCredentialsFile } from './credentials-file.js';
 import { parseRedisUrl, redact } from '../redis/link.js';
+import { checkAdminToken, readSecretFile } from '../config.js';
+
+/**
+ * The S3 secret key: from --secret-key-file, else POWERSTORE_SECRET_KEY or
+ * --secret-key. On the command line it stays readable by every local user
+ * (`ps`) for the life of the cluster (review F14): a warning says so.
+ */
+function secretKeyGiven(f: FlagValues): string | undefined {
+  const file = stringFlag(f['secret-key-file']);
+  if (file !== undefined) {
+    if (f['secret-key'] !== undefined) throw new ConfigError('give --secret-key-file or --secret-key (or POWERSTORE_SECRET_KEY), not both');
+    return readSecretFile(resolve(file), 'secret key');
+  }
+  if (process.argv.some((a) => a === '--secret-key' || a.startsWith('--secret-key='))) {
+    process.stderr.write('warning: --secret-key is visible to every local user in `ps`; use POWERSTORE_SECRET_KEY or --secret-key-file\n');
+  }
+  return stringFlag(f['secret-key']);
+}
+
+/** The admin token: from --admin-token-file (POWERSTORE_ADMIN_TOKEN_FILE) or POWERSTORE_ADMIN_TOKEN; never a flag value. */
+function adminTokenGiven(f: FlagValues): string | undefined {
+  const file = stringFlag(f['admin-token-file']);
+  if (file !== undefined) return checkAdminToken(readSecretFile(resolve(file), 'admin token'), `--admin-token-file ${file}`);
+  const env = process.env.POWERSTORE_ADMIN_TOKEN;
+  return env ? checkAdminToken(env, 'POWERSTORE_ADMIN_TOKEN') : undefined;
+}
 
 // The data folder, logs and certificates this launcher creates are its account's only (review F8).
 process.umask(0o077);
@@ -20,7 +46,9 @@ runCli(async () => {
     data: { type: 'string', env: 'POWERSTORE_DATA', describe: 'data folder' },
     port: { type: 'string', env: 'POWERSTORE_PORT', describe: 'gateway port' },
     'access-key': { type: 'string', env: 'POWERSTORE_ACCESS_KEY', describe: 'S3 access key' },
-    'secret-key': { type: 'string', env: 'POWERSTORE_SECRET_KEY', describe: 'S3 secret key' },
+    'secret-key': { type: 'string', env: 'POWERSTORE_SECRET_KEY', describe: 'S3 secret key (prefer POWERSTORE_SECRET_KEY or --secret-key-file: `ps` shows flags to every local user)' },
+    'secret-key-file': { type: 'string', env: 'POWERSTORE_SECRET_KEY_FILE', describe: 'file holding the S3 secret key' },
+    'admin-token-file': { type: 'string', env: 'POWERSTORE_ADMIN_TOKEN_FILE', describe: 'file holding the admin token of /_powerstore/health and /metrics (or POWERSTORE_ADMIN_TOKEN; default: generated once)' },
     region: { type: 'string', env: 'POWERSTORE_REGION', describe: 'S3 region' },
     tls: { type: 'boolean', env: 'POWERSTORE_TLS', describe: 'serve HTTPS with a self-signed certificate kept in the data folder' },
     'tls-cert': { type: 'string', env: 'POWERSTORE_TLS_CERT', describe: 'serve HTTPS with this PEM certificate' },
@@ -35,7 +63,8 @@ runCli(async () => {
   const dataDir = resolve(stringFlag(f.data) ?? 'data');
   const port = intFlag(f.port, 'port', 0, 65535, 9000);
   const accessKey = stringFlag(f['access-key']);
-  const secretKey = stringFlag(f['secret-key']);
+  const secretKey = secretKeyGiven(f);
+  const adminToken = adminTokenGiven(f);
   const region = stringFlag(f.region);
   const tlsCert = stringFlag(f['tls-cert']);
   const tlsKey = stringFlag(f['tls-key']);
@@ -65,6 +94,7 @@ runCli(async () => {
     ...(t !== undefined ? { t } : {}),
     ...(accessKey ? { accessKey } : {}),
     ...(secretKey ? { secretKey } : {}),
+    ...(adminToken !== undefined ? { adminToken } : {}),
     ...(region ? { region } : {}),
     ...(tls ? { tls } : {}),
     ...(domain ? { domain } : {}),
@@ -82,6 +112,7 @@ runCli(async () => {
     `  region:     ${cluster.region}`,
     `  access key: ${c.accessKey}`,
     `  secret key: ${c.secretKey}`,
+    `  admin token: ${cluster.adminToken} (for ${cluster.endpoint}/_powerstore/health and /metrics)`,
     `  data:       ${dataDir} (logs in ${dataDir}/logs)`,
     ...(cluster.tlsFiles ? [`  TLS cert:   ${cluster.tlsFiles.cert} (for self-signed: aws --ca-bundle, NODE_EXTRA_CA_CERTS)`] : []),
     ...(domain ? [`  domain:     ${domain} (virtual-hosted style: BUCKET.${domain})`] : []),
@@ -91,6 +122,7 @@ runCli(async () => {
     `  export AWS_ACCESS_KEY_ID=${c.accessKey} AWS_SECRET_ACCESS_KEY=${c.secretKey} AWS_DEFAULT_REGION=${cluster.region}`,
     `  aws --endpoint-url ${cluster.endpoint} s3 mb s3://demo`,
     `  aws --endpoint-url ${cluster.endpoint} s3 cp ./README.md s3://demo/`,
+    `  curl -H "Authorization: Bearer ${cluster.adminToken}" ${cluster.endpoint}/_powerstore/health`,
     '',
     'Ctrl-C stops the cluster.',
     '',

@@ -67,9 +67,23 @@ async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abort
     const r = await weakenedRead(ctx, ref, op, signal);
     if (r !== 'fallback') return r;
   }
+  // The nodes pin the register at first contact (collect). A read that ends
+  // with nothing to return, or fails (too few answers, the client gone),
+  // lets go at once instead of after the pins' lease (review F12).
+  const readId = randomHex(12);
+  try {
+    const r = await rounds(ctx, ref, op, signal, readId);
+    if (!r) releasePins(ctx, ref, readId);
+    return r;
+  } catch (e) {
+    releasePins(ctx, ref, readId);
+    throw e;
+  }
+}
+
+async function rounds(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal, readId: string): Promise<ReadResult | null> {
   const reg = regId(ref.ns, ref.key);
   const state = new ReadState(ctx.params, ctx.keys, reg);
-  const readId = randomHex(12);
   const flush = (): void => {
     for (const e of state.evidence.splice(0)) ctx.observer.evidence(e);
   };
@@ -124,10 +138,7 @@ async function decide(
   for (let round = 0; round <= ctx.params.S; round++) {
     const d = await filterRound(ctx, ref, readId, state, op, signal, lag, rounds, wideFirst && round === 0).finally(flush);
     if (d === 'rerun') continue;
-    if (d.kind === 'empty') {
-      releasePins(ctx, ref, readId);
-      return null;
-    }
+    if (d.kind === 'empty') return null;
     if (d.kind === 'wait') throw new QuorumError('filter', state.answered, ctx.params.q);
     ctx.hints?.put(regId(ref.ns, ref.key).toString('hex'), tsToWire(d.c.ts));
     lag.chose(d.c, state.behind(d.c));

@@ -75,18 +75,22 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
   requireNullVersion(src.versionId, src.key);
   const found = await s3.objects.head(srcBucket.ns, src.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: src.key });
-  const m = found.meta;
-  checkCopyConditions(r.headers, m);
-  if (m.size > MAX_COPY_SOURCE_BYTES) {
-    throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_BYTES}`);
-  }
-  if (src.bucket === dst.bucket && src.key === dst.key && d !== 'REPLACE') throw new S3Error('InvalidRequest', SELF_COPY);
-
-  const stored = headersFor(d, r, m);
-  const md5 = createChecksum('MD5');
-  const sums = checksumAlgorithms(r, m).map((alg) => ({ alg, c: createChecksum(alg) }));
-  const body = digesting(s3.objects.stream(found, 0, m.size - 1, r.signal), [md5, ...sums.map((s) => s.c)]);
+  // The read's pins go when the copy settles, whichever way (review F12): a
+  // failed check, or a write that fails before it reads its source, never
+  // starts the stream that would release them (after a streamed copy this
+  // is a second, harmless release).
   return keepAlive(s3, r, (async () => {
+    const m = found.meta;
+    checkCopyConditions(r.headers, m);
+    if (m.size > MAX_COPY_SOURCE_BYTES) {
+      throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_BYTES}`);
+    }
+    if (src.bucket === dst.bucket && src.key === dst.key && d !== 'REPLACE') throw new S3Error('InvalidRequest', SELF_COPY);
+
+    const stored = headersFor(d, r, m);
+    const md5 = createChecksum('MD5');
+    const sums = checksumAlgorithms(r, m).map((alg) => ({ alg, c: createChecksum(alg) }));
+    const body = digesting(s3.objects.stream(found, 0, m.size - 1, r.signal), [md5, ...sums.map((s) => s.c)]);
     const { meta } = await s3.objects.put(dstBucket.ns, dst.key, body, (size, blockSize) => {
       // A restore never ends short without throwing; if it did, commit nothing.
       if (size !== m.size) throw new Error(`copy read ${size} of ${m.size} bytes`);
@@ -104,5 +108,5 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
       checksumType(meta) !== null && ['ChecksumType', 'FULL_OBJECT'],
       ...checksumNodes(meta.checksums),
     ]));
-  })());
+  })().finally(() => s3.objects.release(found)));
 }

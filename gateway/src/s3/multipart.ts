@@ -337,14 +337,18 @@ export async function uploadPartCopy(s3: S3Context, r: ObjReq): Promise<S3Respon
   requireNullVersion(src.versionId, src.key);
   const found = await s3.objects.head(srcBucket.ns, src.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: src.key });
-  checkCopyConditions(r.headers, found.meta);
-  const { first, last } = copyRange(header(r, 'x-amz-copy-source-range'), found.meta.size);
-  if (last - first + 1 > MAX_COPY_SOURCE_BYTES) throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_BYTES}`);
-  const md5 = createChecksum('MD5');
-  const alg = upload.upload?.checksumAlgorithm ? parseAlgorithm(upload.upload.checksumAlgorithm) : undefined;
-  const sum = alg ? createChecksum(alg) : undefined;
-  const bytes = found.meta.size === 0 ? (async function* () {})() : s3.objects.stream(found, first, last, r.signal);
+  // The read's pins go when the copy settles, whichever way (review F12): a
+  // failed check, an empty source, or a write that fails before it reads
+  // its source never starts the stream that would release them (after a
+  // streamed copy this is a second, harmless release).
   return keepAlive(s3, r, (async () => {
+    checkCopyConditions(r.headers, found.meta);
+    const { first, last } = copyRange(header(r, 'x-amz-copy-source-range'), found.meta.size);
+    if (last - first + 1 > MAX_COPY_SOURCE_BYTES) throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_BYTES}`);
+    const md5 = createChecksum('MD5');
+    const alg = upload.upload?.checksumAlgorithm ? parseAlgorithm(upload.upload.checksumAlgorithm) : undefined;
+    const sum = alg ? createChecksum(alg) : undefined;
+    const bytes = found.meta.size === 0 ? (async function* () {})() : s3.objects.stream(found, first, last, r.signal);
     const meta = await s3.multipart.putPart(bucket.ns, uploadIdOf(r), n, digesting(bytes, sum ? [md5, sum] : [md5]), (size, blockSize) => {
       if (size !== (found.meta.size === 0 ? 0 : last - first + 1)) throw new Error(`part copy read ${size} bytes`);
       return {
@@ -358,5 +362,5 @@ export async function uploadPartCopy(s3: S3Context, r: ObjReq): Promise<S3Respon
       ['LastModified', new Date(meta.lastModified).toISOString()],
       ...Object.entries(meta.checksums ?? {}).map(([a, v]): XmlNode => [`Checksum${a.toUpperCase()}`, v]),
     ]));
-  })());
+  })().finally(() => s3.objects.release(found)));
 }
