@@ -196,9 +196,11 @@ async function storeWithParts(
 ): Promise<Map<number, StoreAck>> {
   for (let attempt = 0; ; attempt++) {
     const missing = new Map<number, number[]>();
+    const acked = new Set<number>();
     try {
       return await quorumCall(ctx.nodes, (n, sig) => n.storeWhole(ref, ctx.blockSize, fragments[n.index]!, commit, sig), {
         need: ctx.params.q, timeoutMs: ctx.timeouts.rpcMs, what: 'store', signal,
+        onAnswer: (n) => acked.add(n),
         onError: (n, e) => {
           if (e instanceof NodeRefusedError && e.code === MISSING_PARTS) missing.set(n, parseMissing(e.detail, commit.parts!.length));
           else reportError(ctx, n, 'store', e);
@@ -207,11 +209,43 @@ async function storeWithParts(
     } catch (e) {
       if (!(e instanceof QuorumError) || missing.size === 0 || attempt >= 2 || !src.healPart) throw e;
     }
-    await Promise.all([...missing].map(async ([node, indexes]) => {
-      for (const i of indexes) await src.healPart!(i, node, signal);
-    }));
+    await healEnough(ctx, missing, ctx.params.q - acked.size, src.healPart, signal);
     ctx.observer.round(op, 'store');
   }
+}
+
+/** How long a heal left behind (its node stalled it) may go on in the background. */
+const HEAL_LEFT_BEHIND_MS = 10 * 60_000;
+
+/**
+ * Heals every node that reported missing parts, all at once and each on its
+ * own (protocol review finding 4), and returns as soon as `enough` of them
+ * are healed (a store quorum is then possible) or all have settled: a node
+ * that claims missing parts and never takes its heal stream cannot hold the
+ * completion. Heals left behind go on (a slow correct node still ends up
+ * whole) until HEAL_LEFT_BEHIND_MS or the caller's abort.
+ */
+function healEnough(
+  ctx: ProtocolContext, missing: ReadonlyMap<number, readonly number[]>, enough: number,
+  healPart: NonNullable<WriteSource['healPart']>, signal: AbortSignal,
+): Promise<void> {
+  if (missing.size === 0) return Promise.resolve();
+  let healed = 0;
+  let settled = 0;
+  return new Promise((resolve) => {
+    for (const [node, indexes] of missing) {
+      const own = AbortSignal.any([signal, AbortSignal.timeout(HEAL_LEFT_BEHIND_MS)]);
+      (async () => {
+        for (const i of indexes) await healPart(i, node, own);
+      })().then(
+        () => healed++,
+        (e: unknown) => reportError(ctx, node, 'heal', e),
+      ).finally(() => {
+        settled++;
+        if (healed >= enough || settled === missing.size) resolve();
+      });
+    }
+  });
 }
 
 function parseMissing(detail: string, parts: number): number[] {
