@@ -60,7 +60,7 @@ export class RemoteNode implements NodeApi {
   constructor(private readonly o: RemoteNodeOptions) {
     this.index = o.index;
     this.url = o.url;
-    this.batcher = new RpcBatcher(o.index, (entries) => this.sendBatch(entries));
+    this.batcher = new RpcBatcher(o.index, (entries, signal) => this.sendBatch(entries, signal));
     const poolOptions = {
       keepAliveTimeout: 30_000,
       headersTimeout: o.requestTimeoutMs,
@@ -95,8 +95,13 @@ export class RemoteNode implements NodeApi {
     return parseJson(await this.batcher.call(path, body, signal));
   }
 
-  private async sendBatch(entries: readonly BatchEntry[]): Promise<BatchAnswer[]> {
-    const res = await this.rawCall(BATCH_PATH, encodeBatch(entries), new AbortController().signal);
+  /**
+   * One batch request, cut when `signal` aborts (its callers have all gone)
+   * or at requestTimeoutMs in all: undici's bodyTimeout only bounds the gap
+   * between chunks, and a node may send its answer a byte at a time.
+   */
+  private async sendBatch(entries: readonly BatchEntry[], signal: AbortSignal): Promise<BatchAnswer[]> {
+    const res = await this.rawCall(BATCH_PATH, encodeBatch(entries), AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]));
     const body = await readLimited(res.body, MAX_BATCH_BYTES + 1024 * 1024).catch((e: unknown) => {
       throw e instanceof Error && e.name === 'BodyTooLargeError' ? new WireError('batch answer too large') : e;
     });

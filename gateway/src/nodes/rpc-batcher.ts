@@ -1,8 +1,12 @@
 // Gathers the protocol messages addressed to one node during an event-loop
 // turn and sends them as one batch request (shared/src/protocol/batch.ts).
 // Each caller still gets its own answer, its own refusal, and can abandon
-// its message with its own AbortSignal; a failed batch request fails every
-// message in it (as a failed connection would have).
+// its message with its own AbortSignal, at any time: its promise rejects at
+// once, and a batch request whose callers have all gone is cut (protocol
+// review finding 7: a node that drips its answer must not pin the batch).
+// A failed batch request fails every message in it (as a failed connection
+// would have). A node with MAX_BATCHES_IN_FLIGHT unanswered batches takes no
+// more messages: they fail at once, as a node that does not answer would.
 
 import { NodeRefusedError } from '../../../shared/src/errors.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
@@ -12,22 +16,51 @@ interface Pending {
   readonly resolve: (b: Buffer) => void;
   readonly reject: (e: unknown) => void;
   readonly signal: AbortSignal;
+  /** Calls `f` when the caller's signal aborts (until settled); returns the cancel. */
+  readonly onAbort: (f: () => void) => void;
+}
+
+/** Unanswered batch requests to one node beyond which its messages fail at once. */
+export const MAX_BATCHES_IN_FLIGHT = 512;
+
+export class NodeSaturatedError extends Error {
+  override readonly name = 'NodeSaturatedError';
 }
 
 export class RpcBatcher {
   private queue: Pending[] = [];
   private scheduled = false;
+  private inFlight = 0;
 
   constructor(
     private readonly node: number,
-    /** Sends one encoded batch and returns its answers (exactly one per entry). */
-    private readonly sendBatch: (entries: readonly BatchEntry[]) => Promise<BatchAnswer[]>,
+    /** Sends one encoded batch and returns its answers (exactly one per entry); `signal` cuts the request. */
+    private readonly sendBatch: (entries: readonly BatchEntry[], signal: AbortSignal) => Promise<BatchAnswer[]>,
   ) {}
 
   call(route: BatchRoute, payload: Buffer, signal: AbortSignal): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      this.queue.push({ entry: { route, payload }, resolve, reject, signal });
+    return new Promise((res, rej) => {
+      if (signal.aborted) return rej(signal.reason);
+      if (this.inFlight >= MAX_BATCHES_IN_FLIGHT) return rej(new NodeSaturatedError(`node ${this.node}: ${this.inFlight} batches unanswered`));
+      let settled = false;
+      let onAbort: (() => void) | null = null;
+      const listener = (): void => {
+        onAbort?.();
+        settle(() => rej(signal.reason));
+      };
+      const settle = (f: () => void): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', listener);
+        f();
+      };
+      signal.addEventListener('abort', listener, { once: true });
+      this.queue.push({
+        entry: { route, payload }, signal,
+        resolve: (b) => settle(() => res(b)),
+        reject: (e) => settle(() => rej(e)),
+        onAbort: (f) => (onAbort = f),
+      });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -58,7 +91,16 @@ export class RpcBatcher {
   }
 
   private send(batch: Pending[]): void {
-    this.sendBatch(batch.map((p) => p.entry)).then(
+    // The request goes once every caller in it has gone.
+    const ctl = new AbortController();
+    let waiting = batch.length;
+    for (const p of batch) {
+      p.onAbort(() => {
+        if (--waiting === 0) ctl.abort(new Error('every caller of the batch has gone'));
+      });
+    }
+    this.inFlight++;
+    this.sendBatch(batch.map((p) => p.entry), ctl.signal).finally(() => this.inFlight--).then(
       (answers) => {
         answers.forEach((a, i) => {
           const p = batch[i]!;
