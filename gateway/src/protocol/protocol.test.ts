@@ -168,6 +168,13 @@ for (const t of [1, 2]) {
       }
     });
 
+    it('a complete ack whose lc stays below the write does not count', async () => {
+      const cl = simCluster(t);
+      // t + 1 nodes ack complete without applying it (a violated assumption, e.g. a missing key epoch).
+      for (let i = 0; i <= t; i++) cl.wrap(i, byz.hollowComplete);
+      await assert.rejects(put(cl.gateway(), 'k', Buffer.from('x')), /complete/);
+    });
+
     it('two concurrent writes of one gateway to one key get distinct timestamps; reads agree after', async () => {
       const cl = simCluster(t);
       const gw = cl.gateway();

@@ -104,6 +104,10 @@ async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: Op
     need: params.q,
     timeoutMs: ctx.timeouts.rpcMs,
     what: 'complete',
+    // An ack counts only if the node's lc is now at or past this write: a
+    // node that could not apply it (it lacked a key epoch, say) must fail
+    // the write, not pass it off as complete (protocol review finding 12).
+    accept: (_n, lc) => lc !== null && compareTs(lc, w.candidate.ts) >= 0,
     signal,
     onError: (n, e) => reportError(ctx, n, 'complete', e),
   });

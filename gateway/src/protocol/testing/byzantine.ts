@@ -48,6 +48,11 @@ export function silent(inner: NodeApi): NodeApi {
   });
 }
 
+/** Acks every complete without applying it: its answer names no lc at or past the write. */
+export function hollowComplete(inner: NodeApi): NodeApi {
+  return override(inner, { complete: () => Promise.resolve(null) });
+}
+
 /** Flips a bit in every block it serves. */
 export function corruptBlocks(inner: NodeApi): NodeApi {
   return override(inner, {
