@@ -8,11 +8,9 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createLogger } from '../../shared/src/log.js';
 import type { NodeApi } from '../../shared/src/node-api.js';
 import { cachedFor } from './admin/cached.js';
-import { assembleApp } from './gateway.js';
-import { GatewayMetrics, NodeTally } from './metrics.js';
+import { testApp } from './testing/test-app.js';
 import { simCluster } from './protocol/testing/sim-cluster.js';
 
 const HOST = 'gateway.test';
@@ -33,14 +31,7 @@ before(() => {
       return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
     },
   }));
-  const built = assembleApp(ctx, {
-    region: 'us-east-1',
-    credentials: [{ accessKey: 'admin-test-key', secretKey: 'admin-test-secret-0123', user: 'alice' }],
-    log: createLogger('admin-endpoints-test', 'silent'),
-    metrics: new GatewayMetrics(),
-    tally: new NodeTally(),
-    adminToken: ADMIN_TOKEN,
-  });
+  const built = testApp(ctx, [{ accessKey: 'admin-test-key', secretKey: 'admin-test-secret-0123', user: 'alice' }], { adminToken: ADMIN_TOKEN });
   app = built.app;
   close = built.close;
 });
@@ -95,10 +86,7 @@ describe('F11: admin endpoints', () => {
 
 describe('F11: without a configured admin token', () => {
   it('health and metrics answer no one, whatever is sent', async () => {
-    const built = assembleApp(simCluster(1).gateway(), {
-      region: 'us-east-1', credentials: [{ accessKey: 'k', secretKey: 's', user: 'u' }],
-      log: createLogger('admin-endpoints-test', 'silent'), metrics: new GatewayMetrics(), tally: new NodeTally(),
-    });
+    const built = testApp(simCluster(1).gateway(), [{ accessKey: 'k', secretKey: 's', user: 'u' }]);
     try {
       for (const auth of [undefined, 'Bearer ', `Bearer ${ADMIN_TOKEN}`]) {
         let r = request(built.app).get('/_powerstore/health').set('host', HOST);

@@ -10,11 +10,9 @@ import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createLogger } from '../../shared/src/log.js';
 import { signV4, type Creds } from '../../integration/harness/raw.js';
 import { BucketRegistry, type BucketNs } from './buckets.js';
-import { assembleApp } from './gateway.js';
-import { GatewayMetrics, NodeTally } from './metrics.js';
+import { testApp } from './testing/test-app.js';
 import { ObjectStore } from './objects.js';
 import { simCluster, type SimCluster } from './protocol/testing/sim-cluster.js';
 
@@ -32,13 +30,7 @@ let bucketNs: BucketNs;
 before(async () => {
   cluster = simCluster(1);
   const ctx = cluster.gateway({ blockSize: 4096 });
-  const built = assembleApp(ctx, {
-    region: 'us-east-1',
-    credentials: [{ accessKey: creds.accessKey, secretKey: creds.secretKey, user: 'alice' }],
-    log: createLogger('app-security-test', 'silent'),
-    metrics: new GatewayMetrics(),
-    tally: new NodeTally(),
-  });
+  const built = testApp(ctx, [{ accessKey: creds.accessKey, secretKey: creds.secretKey, user: 'alice' }]);
   app = built.app;
   close = built.close;
   store = new ObjectStore(ctx);

@@ -15,10 +15,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createLogger } from '../../shared/src/log.js';
 import { type Creds, type RawResponse, sendRaw, signV4 } from '../../integration/harness/raw.js';
-import { assembleApp } from './gateway.js';
-import { GatewayMetrics, NodeTally } from './metrics.js';
+import { testApp } from './testing/test-app.js';
 import { simCluster } from './protocol/testing/sim-cluster.js';
 import { runs } from './s3/testing/fuzz.js';
 
@@ -50,13 +48,7 @@ async function ok(p: Promise<RawResponse | null>): Promise<RawResponse> {
 
 before(async () => {
   const cluster = simCluster(1);
-  const built = assembleApp(cluster.gateway({ blockSize: 4096 }), {
-    region: 'us-east-1',
-    credentials: [{ accessKey: creds.accessKey, secretKey: creds.secretKey, user: 'fuzzer' }],
-    log: createLogger('app-fuzz', 'silent'),
-    metrics: new GatewayMetrics(),
-    tally: new NodeTally(),
-  });
+  const built = testApp(cluster.gateway({ blockSize: 4096 }), [{ accessKey: creds.accessKey, secretKey: creds.secretKey, user: 'fuzzer' }]);
   close = built.close;
   server = createServer({ maxHeaderSize: 16 * 1024 }, built.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

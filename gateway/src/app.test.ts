@@ -9,10 +9,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createLogger } from '../../shared/src/log.js';
 import { signV4, type Creds } from '../../integration/harness/raw.js';
-import { assembleApp } from './gateway.js';
-import { GatewayMetrics, NodeTally } from './metrics.js';
+import { testApp } from './testing/test-app.js';
 import { simCluster } from './protocol/testing/sim-cluster.js';
 
 const HOST = 'gateway.test';
@@ -25,17 +23,10 @@ let close: () => Promise<void>;
 
 before(() => {
   const cluster = simCluster(1);
-  const built = assembleApp(cluster.gateway({ blockSize: 4096 }), {
-    region: 'us-east-1',
-    credentials: [
+  const built = testApp(cluster.gateway({ blockSize: 4096 }), [
       { accessKey: creds.accessKey, secretKey: creds.secretKey, user: 'alice' },
       { accessKey: other.accessKey, secretKey: other.secretKey, user: 'bob' },
-    ],
-    log: createLogger('app-test', 'silent'),
-    metrics: new GatewayMetrics(),
-    tally: new NodeTally(),
-    adminToken: ADMIN_TOKEN,
-  });
+    ], { adminToken: ADMIN_TOKEN });
   app = built.app;
   close = built.close;
 });

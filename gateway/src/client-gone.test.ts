@@ -11,8 +11,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { signV4, type Creds } from '../../integration/harness/raw.js';
-import { assembleApp } from './gateway.js';
-import { GatewayMetrics, NodeTally } from './metrics.js';
+import { testApp } from './testing/test-app.js';
 import { simCluster } from './protocol/testing/sim-cluster.js';
 
 const creds: Creds = { accessKey: 'gone-key', secretKey: 'gone-secret-0123456789', region: 'us-east-1' };
@@ -29,13 +28,7 @@ before(async () => {
       cb();
     },
   });
-  const built = assembleApp(cluster.gateway({ blockSize: 4096 }), {
-    region: 'us-east-1',
-    credentials: [{ ...creds, user: 'alice' }],
-    log: pino({ level: 'debug' }, sink),
-    metrics: new GatewayMetrics(),
-    tally: new NodeTally(),
-  });
+  const built = testApp(cluster.gateway({ blockSize: 4096 }), [{ ...creds, user: 'alice' }], { log: pino({ level: 'debug' }, sink) });
   close = built.close;
   server = createServer(built.app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

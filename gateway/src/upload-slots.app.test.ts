@@ -8,11 +8,9 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createLogger } from '../../shared/src/log.js';
 import { signV4, type Creds } from '../../integration/harness/raw.js';
-import { assembleApp } from './gateway.js';
+import { testApp } from './testing/test-app.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import { GatewayMetrics, NodeTally } from './metrics.js';
 import { simCluster } from './protocol/testing/sim-cluster.js';
 
 const HOST = 'gateway.test';
@@ -25,14 +23,7 @@ let server: Server;
 let port: number;
 
 before(async () => {
-  const built = assembleApp(simCluster(1).gateway({ blockSize: 4096 }), {
-    region: 'us-east-1',
-    credentials: [{ ...alice, user: 'alice' }, { ...bob, user: 'bob' }],
-    log: createLogger('slots-test', 'silent'),
-    metrics: new GatewayMetrics(),
-    tally: new NodeTally(),
-    limits: { ...DEFAULT_LIMITS, maxUploadsPerUser: 2 },
-  });
+  const built = testApp(simCluster(1).gateway({ blockSize: 4096 }), [{ ...alice, user: 'alice' }, { ...bob, user: 'bob' }], { limits: { ...DEFAULT_LIMITS, maxUploadsPerUser: 2 } });
   app = built.app;
   close = built.close;
   server = createServer(app);

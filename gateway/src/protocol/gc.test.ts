@@ -31,22 +31,9 @@ describe('garbage collection and read pins', () => {
     const writer = cl.gateway();
     for (let v = 1; v <= 5; v++) await put(writer, 'k', Buffer.from(`v${v}`));
     // Nodes 0 and 1 lose the read's pins right after collect (as a restart would).
-    for (const i of [0, 1]) {
-      cl.wrap(i, (n: NodeApi): NodeApi => ({
-        ...bind(n),
-        collect: async (r, id, s) => {
-          const lc = await n.collect(r, id, s);
-          await n.pin(r, id, 'release', null, s);
-          return lc;
-        },
-      }));
-    }
+    for (const i of [0, 1]) cl.wrap(i, losesPinAfterCollect);
     // Every filter waits at a gate while the key is overwritten and collected.
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    for (let i = 0; i < cl.params.S; i++) {
-      cl.wrap(i, (n: NodeApi): NodeApi => ({ ...bind(n), filter: async (r, id, C, s) => (await gate, n.filter(r, id, C, s)) }));
-    }
+    const open = gateFilters(cl);
     const reader = cl.gateway({ rpcMs: 5000 });
     const before = cl.rounds.get('read') ?? 0;
     const read = get(reader, 'k');
@@ -70,19 +57,8 @@ describe('garbage collection and read pins', () => {
     const writer = cl.gateway();
     for (let v = 1; v <= 5; v++) await put(writer, 'k', Buffer.from(`v${v}`));
     // Node 0 alone loses the read's pin right after collect (as a restart would).
-    cl.wrap(0, (n: NodeApi): NodeApi => ({
-      ...bind(n),
-      collect: async (r, id, s) => {
-        const lc = await n.collect(r, id, s);
-        await n.pin(r, id, 'release', null, s);
-        return lc;
-      },
-    }));
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    for (let i = 0; i < cl.params.S; i++) {
-      cl.wrap(i, (n: NodeApi): NodeApi => ({ ...bind(n), filter: async (r, id, C, s) => (await gate, n.filter(r, id, C, s)) }));
-    }
+    cl.wrap(0, losesPinAfterCollect);
+    const open = gateFilters(cl);
     const reader = cl.gateway({ rpcMs: 5000 });
     const read = get(reader, 'k');
     await new Promise((r) => setTimeout(r, 20));
@@ -120,6 +96,28 @@ describe('garbage collection and read pins', () => {
 });
 
 /** A node's methods bound to it, to override some in a wrapper. */
+/** A node that forgets a read's pin right after answering its collect (as a restart would). */
+function losesPinAfterCollect(n: NodeApi): NodeApi {
+  return {
+    ...bind(n),
+    collect: async (r, id, s) => {
+      const lc = await n.collect(r, id, s);
+      await n.pin(r, id, 'release', null, s);
+      return lc;
+    },
+  };
+}
+
+/** Holds every node's filter answers until the returned function is called. */
+function gateFilters(cl: ReturnType<typeof simCluster>): () => void {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  for (let i = 0; i < cl.params.S; i++) {
+    cl.wrap(i, (n: NodeApi): NodeApi => ({ ...bind(n), filter: async (r, id, C, s) => (await gate, n.filter(r, id, C, s)) }));
+  }
+  return open;
+}
+
 function bind(n: NodeApi): NodeApi {
   return {
     index: n.index,

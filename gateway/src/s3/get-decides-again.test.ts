@@ -15,11 +15,9 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import type { Express } from 'express';
 import type { NodeApi } from '../../../shared/src/node-api.js';
-import { createLogger } from '../../../shared/src/log.js';
 import { signV4, type Creds } from '../../../integration/harness/raw.js';
 import { BucketRegistry, type BucketNs } from '../buckets.js';
-import { assembleApp } from '../gateway.js';
-import { GatewayMetrics, NodeTally } from '../metrics.js';
+import { testApp } from '../testing/test-app.js';
 import { ObjectStore } from '../objects.js';
 import type { ObjectMeta } from '../object-meta.js';
 import * as byz from '../protocol/testing/byzantine.js';
@@ -51,10 +49,7 @@ describe('GetObject when the chosen value cannot be restored', () => {
   before(async () => {
     cl = simCluster(1);
     const ctx = cl.gateway({ blockSize: 4096, rpcMs: 2000 });
-    ({ app, close } = assembleApp(ctx, {
-      region: 'us-east-1', credentials: [{ accessKey: creds.accessKey, secretKey: creds.secretKey, user: 'alice' }],
-      log: createLogger('get-again-test', 'silent'), metrics: new GatewayMetrics(), tally: new NodeTally(),
-    }));
+    ({ app, close } = testApp(ctx, [{ accessKey: creds.accessKey, secretKey: creds.secretKey, user: 'alice' }]));
     ns = (await new BucketRegistry(ctx).create('again-bucket', 'alice', 'us-east-1', signal)).ns;
   });
   after(() => close?.());
