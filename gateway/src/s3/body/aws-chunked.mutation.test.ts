@@ -153,3 +153,36 @@ describe('aws-chunked: trailers', () => {
     throwsS3(() => decode(`0\r\n${CRC}:AAAA`, o), 'IncompleteBody');
   });
 });
+
+describe('aws-chunked: chunk size lines and trailer names, exactly', () => {
+  it('a size line must be hex digits only, at most 12, from its first byte to its last', () => {
+    for (const line of ['g5', 'x5', '5x', '5 ', ' 5', '1234567890123', '-5']) {
+      throwsS3(() => decode(`${line}\r\nhello\r\n0\r\n\r\n`, UNSIGNED), 'InvalidRequest', /bad chunk size line/);
+    }
+    assert.deepEqual(decode('000000000005\r\nhello\r\n0\r\n\r\n', UNSIGNED).payload, Buffer.from('hello'));
+    assert.deepEqual(decode('5;ext=1\r\nhello\r\n0\r\n\r\n', UNSIGNED).payload, Buffer.from('hello'));
+  });
+
+  it('trailer names are case-insensitive and trimmed, values trimmed', () => {
+    const o: AwsChunkedOptions = { trailer: true, declaredTrailers: [CRC] };
+    const { parser } = decode(`0\r\n X-Amz-Checksum-CRC32 :  AAAAAA==  \r\n\r\n`, o);
+    assert.deepEqual([...parser.trailers], [[CRC, 'AAAAAA==']]);
+  });
+
+  it('an unannounced trailer is refused, and an announced one must arrive', () => {
+    throwsS3(() => decode(`0\r\nx-amz-meta-a:1\r\n\r\n`, { trailer: true, declaredTrailers: [CRC] }), 'InvalidRequest', /not announced/);
+    throwsS3(() => decode(`0\r\n\r\n`, { trailer: true, declaredTrailers: [CRC] }), 'InvalidRequest', /announced trailer x-amz-checksum-crc32 missing/);
+  });
+
+  it('signature mismatches say which signature', () => {
+    const o: AwsChunkedOptions = { trailer: false, declaredTrailers: [], signing };
+    const bad = buildChunked(Buffer.from('hi'), { signing: { ...signing, seedSignature: 'b'.repeat(64) } });
+    throwsS3(() => decode(bad, o), 'SignatureDoesNotMatch', /chunk signature we calculated/);
+    const t: AwsChunkedOptions = { trailer: true, declaredTrailers: [CRC], signing };
+    const body = buildChunked(Buffer.from('hi'), { signing, trailer: [CRC, 'AAAAAA=='] }).toString('latin1').replace('AAAAAA==', 'BBBBBB==');
+    throwsS3(() => decode(body, t), 'SignatureDoesNotMatch', /trailer signature we calculated/);
+    // A signed body with trailers but no trailer signature at all.
+    const unsignedTrailer = buildChunked(Buffer.from('hi'), { signing }).toString('latin1').replace(/\r\n$/, `${CRC}:AAAAAA==\r\n\r\n`);
+    throwsS3(() => decode(unsignedTrailer, t), 'SignatureDoesNotMatch', /trailer signature/);
+  });
+});
