@@ -35,7 +35,7 @@ describe('pickClock', () => {
     const { highest, evidence } = pickClock(f.keys, f.reg, new Map([[0, good], [2, forged], [1, null]]));
     assert.equal(highest, good);
     assert.deepEqual(evidence.map((e) => [e.node, e.kind]), [[2, 'forged-ts']]);
-    assert.match(evidence[0]!.detail, /9\./);
+    assert.match(evidence[0]!.detail, /^clock answer 9\.\S+$/);
   });
 
   it('all null answers: ts0', () => {
@@ -194,6 +194,7 @@ describe('ReadState, other answers (t=1)', () => {
     const r = readOf(f, w);
     r.addFilterAnswer(3, { ts: ts(f, 8) });
     assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[3, 'malformed']]);
+    assert.match(r.evidence[0]!.detail, /^filter answered 8\.\S+, not in C$/);
     assert.equal(r.answered, 0);
   });
 
@@ -262,6 +263,7 @@ describe('ReadState, other answers (t=1)', () => {
     assert.equal(r.rerun, false);
     assert.equal(r.candidates().length, 1);
     assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[1, 'bad-mac']]);
+    assert.match(r.evidence[0]!.detail, /GONE answered with a non-authentic lc/);
   });
 
   it('a second GONE from a node whose first GONE lc is in this round’s C is evidence, never a rerun', () => {
@@ -277,6 +279,7 @@ describe('ReadState, other answers (t=1)', () => {
     r.addFilterAnswer(1, { ts: null, gone: newest.c });
     assert.equal(r.rerun, false);
     assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[1, 'malformed']]);
+    assert.match(r.evidence[0]!.detail, /a second GONE answer in one read/);
     assert.ok(!r.candidates().some((c) => c.ts.num === 10));
     // Another node's first GONE in this round still counts.
     r.addFilterAnswer(2, { ts: null, gone: newest.c });
