@@ -18,7 +18,7 @@ import { prepareWrite, type PreparedWrite } from '../../shared/src/protocol/clie
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../shared/src/protocol/frames.js';
 import {
   encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, encodeOpen, encodeRefBody, MISSING_PARTS,
-  parseCandAnswer, parseEntryAnswer, parseFilterAnswer, parseTsAnswer,
+  encodeBlocksReq, encodePinReq, parseCandAnswer, parseEntryAnswer, parseFilterAnswer, parseListAnswer, parsePinAnswer, parseTsAnswer,
 } from '../../shared/src/protocol/node-messages.js';
 import { clusterParams } from '../../shared/src/protocol/params.js';
 import { regId } from '../../shared/src/protocol/register.js';
@@ -26,7 +26,11 @@ import type { StoreCommit } from '../../shared/src/protocol/server.js';
 import { DiskStore } from './disk-store.js';
 import { NodeMetrics } from './metrics.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
-import { handleClock, handleCollect, handleComplete, handleEntry, handleFilter } from './rpc-handlers.js';
+import { handleClock, handleCollect, handleComplete, handleEntry, handleFilter, handleHealth, handleList, handlePin, prefixEnd } from './rpc-handlers.js';
+import { handleBlocks } from './blocks-handler.js';
+import { PinTable } from '../../shared/src/protocol/pins.js';
+import { Writable } from 'node:stream';
+import type { ServerResponse } from 'node:http';
 import { handleStore } from './store-handler.js';
 
 const params = clusterParams(1);
@@ -59,12 +63,12 @@ const ref = { ns: 'b', key: 'k' };
 const reg = regId(ref.ns, ref.key);
 
 /** A write whose fragment for node `index` is `frag`. */
-function writeFor(index: number, frag: Buffer, after: PreparedWrite | null = null): PreparedWrite {
+function writeFor(index: number, frag: Buffer, after: PreparedWrite | null = null, r = ref): PreparedWrite {
   const h = new BlockHasher(BLOCK);
   h.update(frag);
   const cc = Array.from({ length: params.S }, (_, i) => sha256(Buffer.from(`other ${i}`)));
   cc[index] = sha256(h.finish());
-  return prepareWrite(keyring, params, reg, after?.candidate.ts ?? null, 'aaaaaaaaaaaaaaaa', ++op, cc, Buffer.from('{"m":1}'));
+  return prepareWrite(keyring, params, regId(r.ns, r.key), after?.candidate.ts ?? null, 'aaaaaaaaaaaaaaaa', ++op, cc, Buffer.from('{"m":1}'));
 }
 
 function commitOf(w: PreparedWrite): StoreCommit {
@@ -266,5 +270,135 @@ describe('handleComplete / handleCollect / handleClock / handleFilter / handleEn
     assert.equal(await entry(), null);
     await store(ctx, [openF(), dataF(frag), commitF(commitOf(a))]);
     assert.deepEqual(await entry(), commitOf(a));
+  });
+});
+
+/** What handleBlocks writes: status, headers and body. */
+class Captured extends Writable {
+  status = 0;
+  headers: Record<string, unknown> = {};
+  readonly chunks: Buffer[] = [];
+  writeHead(status: number, headers: Record<string, unknown>): this {
+    this.status = status;
+    this.headers = headers;
+    return this;
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.chunks.push(chunk);
+    cb();
+  }
+  get body(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+describe('handleBlocks', () => {
+  const json = (b: Buffer) => JSON.parse(b.toString()) as unknown;
+  for (const inlineMax of [1 << 16, 10]) {
+    it(`serves block ranges of a fragment ${inlineMax > 1000 ? 'held inline' : 'in a file'}, with the block-hash list on request`, async () => {
+      const ctx = node(0, { inlineMax });
+      const frag = randomBytes(BLOCK * 3 + 10);
+      const w = writeFor(0, frag);
+      await store(ctx, [openF(), dataF(frag), commitF(commitOf(w))]);
+      const h = ctx.store.hist(reg, w.candidate.ts)!;
+      const get = async (from: number, to: number, withList = false) => {
+        const res = new Captured();
+        await handleBlocks(ctx, json(encodeBlocksReq({ ref, ts: w.candidate.ts, from, to, withList })), res as unknown as ServerResponse);
+        await new Promise((r) => (res.writableFinished ? r(null) : res.on('finish', r)));
+        assert.equal(res.status, 200);
+        assert.equal(res.headers['content-length'], res.body.length);
+        return res.body;
+      };
+      assert.deepEqual(await get(0, 0), frag.subarray(0, BLOCK));
+      assert.deepEqual(await get(1, 2), frag.subarray(BLOCK, 3 * BLOCK));
+      assert.deepEqual(await get(3, 9), frag.subarray(3 * BLOCK));
+      assert.deepEqual(await get(5, 6), Buffer.alloc(0));
+      const listed = await get(0, 3, true);
+      assert.equal(listed.readUInt32BE(0), h.blocks.length);
+      assert.deepEqual(listed.subarray(4, 4 + h.blocks.length), h.blocks);
+      assert.deepEqual(listed.subarray(4 + h.blocks.length), frag);
+    });
+  }
+
+  it('404 for an entry it does not hold', async () => {
+    const ctx = node(0);
+    const w = writeFor(0, randomBytes(10));
+    await refused(handleBlocks(ctx, json(encodeBlocksReq({ ref, ts: w.candidate.ts, from: 0, to: 0, withList: false })), new Captured() as unknown as ServerResponse), 404, 'no-such-history-entry');
+  });
+});
+
+describe('handleList / prefixEnd / handleHealth / handlePin', () => {
+  const json = (b: Buffer) => JSON.parse(b.toString()) as unknown;
+
+  it('prefixEnd: the least string above every string with that prefix', () => {
+    assert.deepEqual(prefixEnd(Buffer.from('ab')), Buffer.from('ac'));
+    assert.deepEqual(prefixEnd(Buffer.from([0x61, 0xff])), Buffer.from('b'));
+    assert.deepEqual(prefixEnd(Buffer.from([0x61, 0xfe, 0xff])), Buffer.from([0x61, 0xff]));
+    assert.equal(prefixEnd(Buffer.from([0xff, 0xff])), null);
+    assert.equal(prefixEnd(Buffer.alloc(0)), null);
+  });
+
+  it('lists keys in order after the marker, within the prefix, truncated only when more exist', async () => {
+    const ctx = node(0);
+    const keys = ['a/1', 'a/2', 'a/3', 'a/x/1', 'a/x/2', 'b/1'];
+    for (const key of keys) {
+      const frag = randomBytes(10);
+      const w = writeFor(0, frag, null, { ns: 'b', key });
+      await store(ctx, [openF(BLOCK, { ns: 'b', key }), dataF(frag), commitF(commitOf(w))]);
+      await handleComplete(ctx, json(encodeCompleteReq({ ns: 'b', key }, w.candidate)));
+    }
+    const list = async (prefix: string, after: string | null, limit: number, skipPrefix = false) => {
+      const page = parseListAnswer(json(await handleList(ctx, { ns: 'b', prefix, after, skipPrefix, limit })), params.S);
+      return { keys: page.entries.map((e) => e.key), truncated: page.truncated, described: page.entries.every((e) => e.cc && e.meta) };
+    };
+    assert.deepEqual(await list('a/', null, 10), { keys: ['a/1', 'a/2', 'a/3', 'a/x/1', 'a/x/2'], truncated: false, described: true });
+    assert.deepEqual(await list('a/', null, 5), { keys: ['a/1', 'a/2', 'a/3', 'a/x/1', 'a/x/2'], truncated: false, described: true });
+    assert.deepEqual(await list('a/', null, 2), { keys: ['a/1', 'a/2'], truncated: true, described: true });
+    assert.deepEqual(await list('a/', 'a/2', 2), { keys: ['a/3', 'a/x/1'], truncated: true, described: true });
+    assert.deepEqual(await list('a/', 'a/x/', 10, true), { keys: [], truncated: false, described: true });
+    assert.deepEqual(await list('', 'a/x/', 10, true), { keys: ['b/1'], truncated: false, described: true });
+    assert.deepEqual(await list('', 'a', 10, true), { keys: ['b/1'], truncated: false, described: true });
+    assert.deepEqual(await list('', 'c', 10, false), { keys: [], truncated: false, described: true });
+    assert.deepEqual((await list('', null, 10)).keys, keys);
+    const health = JSON.parse((await handleHealth(ctx)).toString()) as Record<string, unknown>;
+    assert.deepEqual(health, { node: 0, ok: true, registers: keys.length, histEntries: keys.length });
+  });
+
+  it('pins: collect pins from lc, filter answers GONE below it once the entry is gone, pin renew/narrow/release', async () => {
+    const now = 0;
+    const pins = new PinTable(() => now, 1000);
+    const ctx: NodeContext = { ...node(0), pins };
+    const frag = randomBytes(10);
+    const a = writeFor(0, frag);
+    const b = writeFor(0, randomBytes(10), a);
+    await store(ctx, [openF(), dataF(frag), commitF(commitOf(a))]);
+    await handleComplete(ctx, json(encodeCompleteReq(ref, b.candidate)));
+    const regHex = reg.toString('hex');
+    // collect pins from lc = b upward.
+    await handleCollect(ctx, json(encodeRefBody(ref, { readId: 'r1' })));
+    assert.equal(pins.covers(regHex, b.candidate.ts), true);
+    assert.equal(pins.covers(regHex, a.candidate.ts), false);
+    // a is held: filter describes it and pins it.
+    const held = parseFilterAnswer(json(await handleFilter(ctx, json(encodeFilterReq(ref, 'r1', [a.candidate])))), params.S);
+    assert.deepEqual(held.ts, a.candidate.ts);
+    assert.equal(pins.covers(regHex, a.candidate.ts), true);
+    // A read whose floor is b asks for a write below it that this node does not hold: GONE with lc.
+    const c0 = writeFor(0, randomBytes(10));
+    const gone = parseFilterAnswer(json(await handleFilter(ctx, json(encodeFilterReq(ref, 'r2', [c0.candidate])))), params.S);
+    assert.ok(gone.gone);
+    assert.deepEqual(gone.gone.ts, b.candidate.ts);
+    const pin = async (action: 'renew' | 'narrow' | 'release', readId = 'r1', ts = b.candidate.ts) =>
+      parsePinAnswer(json(await handlePin(ctx, json(encodePinReq({ ref, readId, action, ts })))));
+    assert.equal(await pin('narrow'), true);
+    assert.equal(pins.covers(regHex, a.candidate.ts), false);
+    assert.equal(await pin('renew'), true);
+    assert.equal(await pin('renew', 'nope'), false);
+    assert.equal(await pin('narrow', 'nope'), false);
+    assert.equal(await pin('release'), true);
+    assert.equal(pins.covers(regHex, b.candidate.ts), true, 'r2 still pins from b');
+    assert.equal(await pin('release', 'r2'), true);
+    assert.equal(pins.covers(regHex, b.candidate.ts), false);
+    // Without a pin table every pin request succeeds and nothing is pinned.
+    assert.equal(parsePinAnswer(json(await handlePin(node(0), json(encodePinReq({ ref, readId: 'x', action: 'renew', ts: null }))))), true);
   });
 });
