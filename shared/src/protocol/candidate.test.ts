@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import { computeD, makeVec, NONCE_BYTES, nonceHash, normalise, verifyOwnEntry, vecEntry } from './candidate.js';
 import { fixture, flip, keepEntries, ts, write } from './testing/fixture.js';
 import { sha256 } from '../hash.js';
-import { computeTag, verifyTag } from './timestamp.js';
+import { computeTag, tsBytes, verifyTag } from './timestamp.js';
+import { createHmac } from 'node:crypto';
 
 describe('normalise', () => {
   for (const t of [1, 2]) {
@@ -63,6 +64,11 @@ describe('normalise', () => {
     assert.equal(NONCE_BYTES, 32);
   });
 
+  it('ignores vec entries beyond S', () => {
+    const n = normalise(f.keys, f.params, f.reg, { ...w.c, vec: [...w.c.vec, Buffer.alloc(32)] });
+    assert.deepEqual(n?.vec, w.c.vec);
+  });
+
   it('refuses another register’s candidate', () => {
     const other = fixture(1, sha256(Buffer.from('another register')));
     assert.equal(normalise(other.keys, other.params, other.reg, w.c), null);
@@ -105,6 +111,12 @@ describe('makeVec / verifyOwnEntry', () => {
     assert.equal(verifyOwnEntry(n1, f.reg, w.c.ts, nonceHash(flip(w.c.nonce)), w.c.d, w.c.vec[1]), false);
     assert.equal(verifyOwnEntry(n1, f.reg, w.c.ts, w.nbar, flip(w.c.d), w.c.vec[1]), false);
     assert.equal(verifyOwnEntry(n1, f.reg, { ...w.c.ts, epoch: 3 }, w.nbar, w.c.d, w.c.vec[1]), false);
+  });
+
+  it('a vec entry is HMAC-SHA256(k_i, "ps-vec-v1\\0" ‖ reg ‖ tsBytes ‖ N̄ ‖ D) (known answer)', () => {
+    const key = f.keys.nodeKey(0, 2)!;
+    const want = createHmac('sha256', key).update(Buffer.concat([Buffer.from('ps-vec-v1\0'), f.reg, tsBytes(w.c.ts), w.nbar, w.c.d])).digest();
+    assert.deepEqual(vecEntry(key, f.reg, w.c.ts, w.nbar, w.c.d), want);
   });
 
   it('D binds cc and meta', () => {

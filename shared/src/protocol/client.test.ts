@@ -160,6 +160,40 @@ describe('ReadState, other answers (t=1)', () => {
   const f = fixture(1);
   const w = write(f, ts(f, 3));
 
+  it('a fresh read asks for no rerun', () => {
+    assert.equal(new ReadState(f.params, f.keys, f.reg).rerun, false);
+  });
+
+  it('answers with part of a description describe nothing (and do not throw)', () => {
+    const r = readOf(f, w);
+    r.addFilterAnswer(0, { ts: w.c.ts, cc: w.cc, meta: w.meta });
+    r.addFilterAnswer(1, { ts: w.c.ts, blocks: w.blocks[1]! });
+    r.addFilterAnswer(2, { ts: w.c.ts, meta: w.meta, blocks: w.blocks[2]! });
+    r.addFilterAnswer(3, { ts: null, cc: w.cc, meta: w.meta, blocks: w.blocks[3]! });
+    assert.equal(r.answered, 4);
+    assert.deepEqual(r.holdersOf(w.c), []);
+    assert.equal(r.descriptionOf(w.c), undefined);
+    assert.equal(r.evidence.length, 0);
+    assert.deepEqual(r.decision(), { kind: 'wait' }, 'q answers, no proof at all: wait');
+  });
+
+  it('isBehind: an older filter answer is behind, a newer one is not, nor one that proved c', () => {
+    const old = write(f, ts(f, 2));
+    const newer = write(f, ts(f, 4));
+    // All collected from node 3, so nodes 0-2 have only their filter answers to go by.
+    const r = new ReadState(f.params, f.keys, f.reg);
+    for (const x of [old, w, newer]) r.addCollected(3, x.c);
+    r.newRound();
+    r.addFilterAnswer(0, { ts: old.c.ts });
+    r.addFilterAnswer(1, { ts: newer.c.ts });
+    r.addFilterAnswer(2, { ts: w.c.ts });
+    assert.equal(r.isBehind(0, w.c), true, 'older ts');
+    assert.equal(r.isBehind(1, w.c), false, 'newer ts');
+    assert.equal(r.isBehind(2, w.c), true, 'c.ts with no proof, and nobody proved c');
+    r.addFilterAnswer(3, holds(w, 3));
+    assert.equal(r.isBehind(3, w.c), false);
+  });
+
   it('C empty and q answers: empty; fewer: wait', () => {
     const r = new ReadState(f.params, f.keys, f.reg);
     r.addCollected(0, null);

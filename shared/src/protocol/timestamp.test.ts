@@ -2,7 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareTs, makeTimestamp, newWriterId, tsBytes, tsKey, verifyTag, WRITER_ID_HEX } from './timestamp.js';
+import { createHmac } from 'node:crypto';
+import { compareTs, computeTag, makeTimestamp, newWriterId, tsBytes, tsKey, verifyTag, WRITER_ID_HEX } from './timestamp.js';
 import { fixture, flip, ts, WRITER_A, WRITER_B } from './testing/fixture.js';
 
 describe('compareTs', () => {
@@ -71,6 +72,13 @@ describe('verifyTag / makeTimestamp', () => {
     assert.equal(verifyTag(f.keys, f.reg, { ...a, writer: WRITER_B }), false);
     assert.equal(verifyTag(f.keys, f.reg, { ...a, op: 2 }), false);
     assert.equal(verifyTag(f.keys, flip(f.reg), a), false);
+  });
+
+  it('the tag is HMAC-SHA256(k_W, "ps-ts-v1\\0" ‖ reg ‖ tsBytes) (known answer)', () => {
+    const a = ts(f, 3);
+    const want = createHmac('sha256', f.keys.writerKey(0)!).update(Buffer.concat([Buffer.from('ps-ts-v1\0'), f.reg, tsBytes(a)])).digest();
+    assert.deepEqual(a.tag, want);
+    assert.deepEqual(computeTag(f.keys.writerKey(0)!, f.reg, a), want);
   });
 
   it('returns false, without throwing, for a ts naming an epoch it holds no key for', () => {

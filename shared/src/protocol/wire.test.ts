@@ -40,7 +40,7 @@ describe('parseTs', () => {
     ['o', -1, /ts op/], ['o', 2 ** 60, /ts op/], ['o', null, /ts op/],
     ['e', -1, /ts epoch/], ['e', 0x100000000, /ts epoch/], ['e', '0', /ts epoch/],
     ['w', 'abc', /ts writer/], ['w', '00000000000000aa0', /ts writer/], ['w', '00000000000000AA', /ts writer/],
-    ['w', '00000000000000zz', /ts writer/], ['w', 12, /ts writer/], ['w', '', /ts writer/],
+    ['w', '00000000000000zz', /ts writer/], ['w', 'z00000000000000a', /ts writer/], ['w', 12, /ts writer/], ['w', '', /ts writer/],
     ['g', 'ab', /ts tag/], ['g', H.toUpperCase(), /ts tag/], ['g', null, /ts tag/],
   ];
   for (const [field, value, what] of bad) {
