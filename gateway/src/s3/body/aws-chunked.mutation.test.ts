@@ -186,3 +186,22 @@ describe('aws-chunked: chunk size lines and trailer names, exactly', () => {
     throwsS3(() => decode(unsignedTrailer, t), 'SignatureDoesNotMatch', /trailer signature/);
   });
 });
+
+describe('aws-chunked: the chunk-signature extension and messages', () => {
+  const o: AwsChunkedOptions = { trailer: false, declaredTrailers: [], signing };
+  const body = buildChunked(Buffer.from('hi'), { signing }).toString('latin1');
+
+  it('the extension must be exactly chunk-signature=<sig>', () => {
+    decode(body, o);
+    throwsS3(() => decode(body.replace(';chunk-signature=', ';xchunk-signature='), o), 'InvalidRequest', /signed chunk without chunk-signature/);
+    const firstLineEnd = body.indexOf('\r\n');
+    throwsS3(() => decode(`${body.slice(0, firstLineEnd)} x${body.slice(firstLineEnd)}`, o), 'InvalidRequest', /signed chunk without chunk-signature/);
+  });
+
+  it('truncation says the body ended early; an unannounced trailer name is cut to 64 characters', () => {
+    throwsS3(() => decode('5\r\nhel', UNSIGNED), 'IncompleteBody', /^The aws-chunked body ended before its final chunk\.$/);
+    const name = `x-${'n'.repeat(100)}`;
+    throwsS3(() => decode(`0\r\n${name}:v\r\n\r\n`, { trailer: true, declaredTrailers: [CRC] }), 'InvalidRequest', new RegExp(`trailer ${name.slice(0, 64)} not announced`));
+    assert.throws(() => decode(`0\r\n${name}:v\r\n\r\n`, { trailer: true, declaredTrailers: [CRC] }), (e: Error) => !e.message.includes(name.slice(0, 65)));
+  });
+});
