@@ -402,3 +402,44 @@ describe('handleList / prefixEnd / handleHealth / handlePin', () => {
     assert.equal(parsePinAnswer(json(await handlePin(node(0), json(encodePinReq({ ref, readId: 'x', action: 'renew', ts: null }))))), true);
   });
 });
+
+describe('handleStore from another write (no data, the fragment already held)', () => {
+  const openFrom = (from: PreparedWrite, blockSize = BLOCK) => frame(FRAME_OPEN, encodeOpen(ref, blockSize, from.candidate.ts));
+
+  it('records the new entry on the held fragment (inline and file); answers lc', async () => {
+    for (const inlineMax of [1 << 16, 10]) {
+      const ctx = node(0, { inlineMax });
+      const frag = randomBytes(100);
+      const a = writeFor(0, frag);
+      await store(ctx, [openF(), dataF(frag), commitF(commitOf(a))]);
+      const b = prepareWrite(keyring, params, reg, a.candidate.ts, 'aaaaaaaaaaaaaaaa', ++op, a.cc, Buffer.from('{"m":1}'));
+      const ans = await store(ctx, [openFrom(a), commitF(commitOf(b))]);
+      assert.equal(parseTsAnswer(JSON.parse(ans.toString())), null);
+      const hb = ctx.store.hist(reg, b.candidate.ts);
+      const ha = ctx.store.hist(reg, a.candidate.ts)!;
+      assert.ok(hb);
+      assert.deepEqual(hb.blocks, ha.blocks);
+      assert.equal(hb.fragLen, 100);
+      assert.equal(hb.fragFile, ha.fragFile);
+      if (ha.fragInline) assert.deepEqual(hb.fragInline, frag);
+      // Again: a duplicate, acked, nothing new.
+      await store(ctx, [openFrom(a), commitF(commitOf(b))]);
+      assert.equal(histCount(ctx), 2);
+    }
+  });
+
+  it('refuses a source it does not hold or of another block size, data frames, and a store that fails the checks', async () => {
+    const ctx = node(0);
+    const frag = randomBytes(100);
+    const a = writeFor(0, frag);
+    const other = writeFor(0, randomBytes(10));
+    await refused(store(ctx, [openFrom(a), commitF(commitOf(a))]), 409, 'missing-fragment', /no such fragment here/);
+    await store(ctx, [openF(), dataF(frag), commitF(commitOf(a))]);
+    const b = prepareWrite(keyring, params, reg, a.candidate.ts, 'aaaaaaaaaaaaaaaa', ++op, a.cc, Buffer.from('{"m":1}'));
+    await refused(store(ctx, [openFrom(a, 128), commitF(commitOf(b))]), 409, 'missing-fragment');
+    await assert.rejects(store(ctx, [openFrom(a), dataF(frag), commitF(commitOf(b))]), /data before open, or in a store from another write/);
+    // cc[0] of `other` is not the held fragment's.
+    await refused(store(ctx, [openFrom(a), commitF(commitOf(other))]), 409, 'store-rejected', /fragment does not match/);
+    assert.equal(histCount(ctx), 1);
+  });
+});
