@@ -251,15 +251,17 @@ describe('handleComplete / handleCollect / handleClock / handleFilter / handleEn
     assert.equal(none.ts, null);
   });
 
-  it('a parity node sends no fragment along', async () => {
-    const ctx = node(3);
-    const frag = randomBytes(100);
-    const a = writeFor(3, frag);
-    await store(ctx, [openF(), dataF(frag), commitF(commitOf(a))]);
-    const ans = parseFilterAnswer(json(await handleFilter(ctx, json(encodeFilterReq(ref, 'r', [a.candidate])))), params.S);
-    assert.deepEqual(ans.ts, a.candidate.ts);
-    assert.ok(ans.blocks);
-    assert.equal(ans.fragment, undefined);
+  it('a parity node (index k and above) sends no fragment along', async () => {
+    for (const index of [params.k, params.S - 1]) {
+      const ctx = node(index);
+      const frag = randomBytes(100);
+      const a = writeFor(index, frag);
+      await store(ctx, [openF(), dataF(frag), commitF(commitOf(a))]);
+      const ans = parseFilterAnswer(json(await handleFilter(ctx, json(encodeFilterReq(ref, 'r', [a.candidate])))), params.S);
+      assert.deepEqual(ans.ts, a.candidate.ts);
+      assert.ok(ans.blocks);
+      assert.equal(ans.fragment, undefined, `node ${index}`);
+    }
   });
 
   it('entry returns the held store message, or null', async () => {
