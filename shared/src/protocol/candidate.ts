@@ -93,12 +93,3 @@ export function normalise(
   if (valid < params.t + 1) return null;
   return { ts: c.ts, nonce: c.nonce, d: c.d, vec: full };
 }
-
-export function sameCandidate(a: Candidate, b: Candidate): boolean {
-  return (
-    equalBytes(a.ts.tag, b.ts.tag) &&
-    a.ts.num === b.ts.num && a.ts.writer === b.ts.writer && a.ts.op === b.ts.op && a.ts.epoch === b.ts.epoch &&
-    equalBytes(a.nonce, b.nonce) && equalBytes(a.d, b.d) &&
-    a.vec.length === b.vec.length && a.vec.every((e, i) => equalBytes(e, b.vec[i]!))
-  );
-}

@@ -1,0 +1,18 @@
+// Target "node": the storage node's request handlers.
+import { config } from './base.mjs';
+
+export default config('node',
+  [
+    'storage-node/src/blocks-handler.ts',
+    'storage-node/src/keys-handler.ts',
+    'storage-node/src/rpc-handlers.ts',
+    'storage-node/src/store-handler.ts',
+  ],
+  [
+    'dist/storage-node/src/server.test.js',
+    'dist/storage-node/src/keys-handler.test.js',
+    'dist/storage-node/src/fragment-repair.test.js',
+    'dist/storage-node/src/faults.test.js',
+    'dist/storage-node/src/handlers.mutation.test.js',
+    'dist/storage-node/src/keys-handler.mutation.test.js',
+  ]);

@@ -1,0 +1,12 @@
+// Target "protocol": the pure protocol core, all of shared/src/protocol/.
+import { config } from './base.mjs';
+
+export default config('protocol',
+  ['shared/src/protocol/*.ts', '!shared/src/protocol/*.test.ts'],
+  [
+    'dist/shared/src/protocol/',
+    'dist/gateway/src/protocol/protocol.test.js',
+    'dist/gateway/src/protocol/gc.test.js',
+    'dist/gateway/src/protocol/hints.test.js',
+    'dist/gateway/src/protocol/list-merge.test.js',
+  ]);

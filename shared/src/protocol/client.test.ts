@@ -1,0 +1,342 @@
+// The gateway's pure read and clock logic with scripted answers: a clock
+// answer that is not the highest, forged tags, filter answers one short of
+// each quorum, descriptions that disagree with D, GONE answers.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { pickClock, prepareWrite, ReadState, type FilterAnswer } from './client.js';
+import { computeD, nonceHash } from './candidate.js';
+import { normalise } from './candidate.js';
+import { sha256 } from '../hash.js';
+import { tsKey, verifyTag } from './timestamp.js';
+import { fixture, flip, keepEntries, ts, write, WRITER_B, type Fixture, type Write } from './testing/fixture.js';
+
+describe('pickClock', () => {
+  const f = fixture();
+
+  it('takes the highest valid answer whatever the order of answers', () => {
+    const five = ts(f, 5);
+    const three = ts(f, 3);
+    const orders: [number, ReturnType<typeof ts> | null][][] = [
+      [[0, five], [1, three], [2, null]],
+      [[0, three], [1, five], [2, null]],
+      [[0, null], [1, five], [2, three]],
+    ];
+    for (const order of orders) {
+      const { highest, evidence } = pickClock(f.keys, f.reg, new Map(order));
+      assert.equal(highest, five);
+      assert.deepEqual(evidence, []);
+    }
+  });
+
+  it('ignores and reports a forged answer, even the highest one', () => {
+    const good = ts(f, 3);
+    const forged = { ...ts(f, 9), tag: flip(ts(f, 9).tag) };
+    const { highest, evidence } = pickClock(f.keys, f.reg, new Map([[0, good], [2, forged], [1, null]]));
+    assert.equal(highest, good);
+    assert.deepEqual(evidence.map((e) => [e.node, e.kind]), [[2, 'forged-ts']]);
+    assert.match(evidence[0]!.detail, /^clock answer 9\.\S+$/);
+  });
+
+  it('all null answers: ts0', () => {
+    assert.equal(pickClock(f.keys, f.reg, new Map([[0, null], [1, null], [2, null]])).highest, null);
+  });
+});
+
+describe('prepareWrite', () => {
+  const f = fixture();
+  it('issues num + 1 with a fresh nonce, D over cc and meta, and a full genuine vec', () => {
+    const cc = [sha256(Buffer.from('a')), sha256(Buffer.from('b')), sha256(Buffer.from('c')), sha256(Buffer.from('d'))];
+    const meta = Buffer.from('m');
+    const p = prepareWrite(f.keys, f.params, f.reg, ts(f, 6), WRITER_B, 4, cc, meta);
+    assert.equal(p.candidate.ts.num, 7);
+    assert.equal(p.candidate.ts.writer, WRITER_B);
+    assert.equal(p.candidate.ts.op, 4);
+    assert.ok(verifyTag(f.keys, f.reg, p.candidate.ts));
+    assert.deepEqual(p.nbar, nonceHash(p.candidate.nonce));
+    assert.deepEqual(p.candidate.d, computeD(cc, meta));
+    assert.deepEqual(normalise(f.keys, f.params, f.reg, p.candidate)?.vec, p.candidate.vec);
+    assert.equal(p.cc, cc);
+    assert.equal(p.meta, meta);
+    assert.equal(prepareWrite(f.keys, f.params, f.reg, null, WRITER_B, 1, cc, meta).candidate.ts.num, 1);
+  });
+});
+
+/** Node i's honest filter answer for w. */
+function holds(w: Write, i: number): FilterAnswer {
+  return { ts: w.c.ts, cc: w.cc, meta: w.meta, blocks: w.blocks[i]! };
+}
+
+function readOf(f: Fixture, ...cs: Write[]): ReadState {
+  const r = new ReadState(f.params, f.keys, f.reg);
+  cs.forEach((w, i) => r.addCollected(i, w.c));
+  r.newRound();
+  return r;
+}
+
+for (const t of [1, 2]) {
+  describe(`ReadState, t=${t}`, () => {
+    const f = fixture(t);
+    const { q } = f.params;
+    const w = write(f, ts(f, 3));
+
+    it('q answers of which only t prove highcand: wait; the (t+1)th proof decides', () => {
+      const r = readOf(f, w);
+      for (let i = 0; i < t; i++) r.addFilterAnswer(i, holds(w, i));
+      // The rest of the quorum answer highcand's ts without a description (they lack Hist).
+      for (let i = t; i < q; i++) r.addFilterAnswer(i, { ts: w.c.ts });
+      assert.equal(r.answered, q);
+      assert.deepEqual(r.decision(), { kind: 'wait' });
+      r.addFilterAnswer(q, holds(w, q));
+      const d = r.decision();
+      assert.equal(d.kind, 'value');
+      if (d.kind !== 'value') return;
+      assert.equal(d.c.ts, w.c.ts);
+      assert.equal(d.meta, w.meta);
+      assert.equal(d.cc, w.cc);
+      assert.deepEqual(d.holders.map((h) => h.node).sort(), [...Array.from({ length: t }, (_, i) => i), q]);
+    });
+
+    it('t+1 proofs but one answer short of q: wait; the qth answer decides', () => {
+      const r = readOf(f, w);
+      for (let i = 0; i < t + 1; i++) r.addFilterAnswer(i, holds(w, i));
+      for (let i = t + 1; i < q - 1; i++) r.addFilterAnswer(i, { ts: null });
+      assert.equal(r.answered, q - 1);
+      assert.deepEqual(r.decision(), { kind: 'wait' });
+      r.addFilterAnswer(q - 1, { ts: null });
+      assert.equal(r.decision().kind, 'value');
+    });
+
+    it('a candidate q nodes answer below is invalid: dropped, and the read decides on the next one', () => {
+      const high = write(f, ts(f, 5, WRITER_B));
+      const r = readOf(f, w, high);
+      assert.deepEqual(r.candidates().map((c) => c.ts.num).sort(), [3, 5]);
+      for (let i = 0; i < q - 1; i++) r.addFilterAnswer(i, holds(w, i));
+      // q-1 answers below 5: high is still in C and the read waits on it.
+      assert.deepEqual(r.candidates().map((c) => c.ts.num).sort(), [3, 5]);
+      assert.deepEqual(r.decision(), { kind: 'wait' });
+      r.addFilterAnswer(q - 1, holds(w, q - 1));
+      assert.deepEqual(r.candidates().map((c) => c.ts.num), [3]);
+      const d = r.decision();
+      assert.equal(d.kind, 'value');
+      if (d.kind === 'value') assert.equal(d.c.ts.num, 3);
+      // A late answer naming the dropped candidate is not malformed.
+      r.addFilterAnswer(q, { ts: high.c.ts });
+      assert.equal(r.evidence.length, 0);
+    });
+
+    it('a description whose meta disagrees with D is evidence, and proves nothing', () => {
+      const r = readOf(f, w);
+      for (let i = 0; i < t; i++) r.addFilterAnswer(i, { ...holds(w, i), meta: flip(w.meta) });
+      for (let i = t; i < q; i++) r.addFilterAnswer(i, holds(w, i));
+      assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), Array.from({ length: t }, (_, i) => [i, 'wrong-cc']));
+      assert.match(r.evidence[0]!.detail, /does not hash to D/);
+      const d = r.decision();
+      assert.equal(d.kind, 'value');
+      if (d.kind === 'value') assert.equal(d.meta, w.meta);
+      assert.deepEqual(r.holdersOf(w.c).map((h) => h.node).sort(), Array.from({ length: q - t }, (_, i) => t + i));
+    });
+
+    it('a description with another node’s cc entry altered is evidence', () => {
+      const r = readOf(f, w);
+      const cc = w.cc.map((h, j) => (j === f.params.S - 1 ? flip(h) : h));
+      r.addFilterAnswer(0, { ...holds(w, 0), cc });
+      assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[0, 'wrong-cc']]);
+      assert.equal(r.descriptionOf(w.c), undefined);
+      assert.deepEqual(r.holdersOf(w.c), []);
+    });
+
+    it('a description with a cc of the wrong length, or blocks not matching the node’s cc entry, is evidence', () => {
+      const r = readOf(f, w);
+      r.addFilterAnswer(0, { ...holds(w, 0), cc: [...w.cc, w.cc[0]!] });
+      r.addFilterAnswer(1, { ...holds(w, 1), blocks: w.blocks[0]! });
+      assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[0, 'wrong-cc'], [1, 'wrong-cc']]);
+      assert.deepEqual(r.holdersOf(w.c), []);
+    });
+  });
+}
+
+describe('ReadState, other answers (t=1)', () => {
+  const f = fixture(1);
+  const w = write(f, ts(f, 3));
+
+  it('a fresh read asks for no rerun', () => {
+    assert.equal(new ReadState(f.params, f.keys, f.reg).rerun, false);
+  });
+
+  it('answers with part of a description describe nothing (and do not throw)', () => {
+    const r = readOf(f, w);
+    r.addFilterAnswer(0, { ts: w.c.ts, cc: w.cc, meta: w.meta });
+    r.addFilterAnswer(1, { ts: w.c.ts, blocks: w.blocks[1]! });
+    r.addFilterAnswer(2, { ts: w.c.ts, meta: w.meta, blocks: w.blocks[2]! });
+    r.addFilterAnswer(3, { ts: null, cc: w.cc, meta: w.meta, blocks: w.blocks[3]! });
+    assert.equal(r.answered, 4);
+    assert.deepEqual(r.holdersOf(w.c), []);
+    assert.equal(r.descriptionOf(w.c), undefined);
+    assert.equal(r.evidence.length, 0);
+    assert.deepEqual(r.decision(), { kind: 'wait' }, 'q answers, no proof at all: wait');
+  });
+
+  it('isBehind: an older filter answer is behind, a newer one is not, nor one that proved c', () => {
+    const old = write(f, ts(f, 2));
+    const newer = write(f, ts(f, 4));
+    // All collected from node 3, so nodes 0-2 have only their filter answers to go by.
+    const r = new ReadState(f.params, f.keys, f.reg);
+    for (const x of [old, w, newer]) r.addCollected(3, x.c);
+    r.newRound();
+    r.addFilterAnswer(0, { ts: old.c.ts });
+    r.addFilterAnswer(1, { ts: newer.c.ts });
+    r.addFilterAnswer(2, { ts: w.c.ts });
+    assert.equal(r.isBehind(0, w.c), true, 'older ts');
+    assert.equal(r.isBehind(1, w.c), false, 'newer ts');
+    assert.equal(r.isBehind(2, w.c), true, 'c.ts with no proof, and nobody proved c');
+    r.addFilterAnswer(3, holds(w, 3));
+    assert.equal(r.isBehind(3, w.c), false);
+  });
+
+  it('C empty and q answers: empty; fewer: wait', () => {
+    const r = new ReadState(f.params, f.keys, f.reg);
+    r.addCollected(0, null);
+    r.newRound();
+    r.addFilterAnswer(0, { ts: null });
+    r.addFilterAnswer(1, { ts: null });
+    assert.deepEqual(r.decision(), { kind: 'wait' });
+    r.addFilterAnswer(2, { ts: null });
+    assert.deepEqual(r.decision(), { kind: 'empty' });
+    assert.deepEqual(r.candidates(), []);
+  });
+
+  it('a non-authentic collect answer is bad-mac evidence and stays out of C', () => {
+    const r = new ReadState(f.params, f.keys, f.reg);
+    r.addCollected(2, keepEntries(w.c, [0]));
+    assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[2, 'bad-mac']]);
+    assert.match(r.evidence[0]!.detail, /non-authentic 3\./);
+    assert.deepEqual(r.candidates(), []);
+    assert.equal(r.noteCollected(1, w.c)?.ts, w.c.ts);
+    assert.deepEqual(r.candidates(), [], 'noteCollected does not add to C');
+  });
+
+  it('C keeps the first of two collect answers of one ts', () => {
+    const r = new ReadState(f.params, f.keys, f.reg);
+    r.addCollected(0, w.c);
+    r.addCollected(1, keepEntries(w.c, [0, 1]));
+    assert.equal(r.candidates().length, 1);
+    assert.equal(r.candidates()[0]!.nonce, w.c.nonce);
+  });
+
+  it('a filter answer naming a ts not in C is malformed evidence and does not count', () => {
+    const r = readOf(f, w);
+    r.addFilterAnswer(3, { ts: ts(f, 8) });
+    assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[3, 'malformed']]);
+    assert.match(r.evidence[0]!.detail, /^filter answered 8\.\S+, not in C$/);
+    assert.equal(r.answered, 0);
+  });
+
+  it('a node’s second filter answer in a round is ignored', () => {
+    const r = readOf(f, w);
+    r.addFilterAnswer(0, { ts: null });
+    r.addFilterAnswer(0, holds(w, 0));
+    assert.equal(r.answered, 1);
+    assert.deepEqual(r.holdersOf(w.c), []);
+    r.newRound();
+    assert.equal(r.answered, 0);
+  });
+
+  it('highcand is the highest ts in C, whatever the collect order', () => {
+    const high = write(f, ts(f, 4));
+    for (const order of [[w, high], [high, w]]) {
+      const r = readOf(f, ...order);
+      for (let i = 0; i < 2; i++) r.addFilterAnswer(i, holds(w, i));
+      r.addFilterAnswer(2, holds(high, 2));
+      // w is proven by 2 (= t+1) nodes, high by one: the read waits for high.
+      assert.deepEqual(r.decision(), { kind: 'wait' });
+      r.addFilterAnswer(3, holds(high, 3));
+      const d = r.decision();
+      assert.ok(d.kind === 'value' && d.c.ts.num === 4);
+    }
+  });
+
+  it('behind: nodes whose collect or filter answers show they missed the chosen write', () => {
+    const old = write(f, ts(f, 2));
+    const r = new ReadState(f.params, f.keys, f.reg);
+    r.addCollected(0, w.c);
+    r.addCollected(1, old.c);
+    r.addCollected(2, null);
+    r.newRound();
+    r.addFilterAnswer(0, holds(w, 0));
+    r.addFilterAnswer(3, { ts: w.c.ts }); // its ts, but no proof that it holds the entry
+    assert.deepEqual(r.behind(w.c).sort(), [1, 2, 3]);
+    assert.equal(r.isBehind(0, w.c), false);
+    assert.equal(r.isBehind(3, w.c), true);
+    assert.equal(r.isBehind(5, w.c), false, 'a node that never answered');
+  });
+
+  it('an authentic GONE lc joins C and asks for a rerun; it counts toward nothing', () => {
+    const newer = write(f, ts(f, 9));
+    const r = readOf(f, w);
+    r.addFilterAnswer(1, { ts: null, gone: newer.c });
+    assert.equal(r.rerun, true);
+    assert.equal(r.answered, 0);
+    assert.deepEqual(r.candidates().map((c) => tsKey(c.ts)).sort(), [tsKey(w.c.ts), tsKey(newer.c.ts)].sort());
+    assert.equal(r.evidence.length, 0);
+    r.newRound();
+    assert.equal(r.rerun, false);
+  });
+
+  it('a GONE lc already in C asks for no rerun', () => {
+    const r = readOf(f, w);
+    r.addFilterAnswer(1, { ts: null, gone: w.c });
+    assert.equal(r.rerun, false);
+    assert.equal(r.evidence.length, 0);
+  });
+
+  it('a non-authentic GONE lc is bad-mac evidence and joins nothing', () => {
+    const newer = write(f, ts(f, 9));
+    const r = readOf(f, w);
+    r.addFilterAnswer(1, { ts: null, gone: keepEntries(newer.c, [1]) });
+    assert.equal(r.rerun, false);
+    assert.equal(r.candidates().length, 1);
+    assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[1, 'bad-mac']]);
+    assert.match(r.evidence[0]!.detail, /GONE answered with a non-authentic lc/);
+  });
+
+  it('a second GONE from a node whose first GONE lc is in this round’s C is evidence, never a rerun', () => {
+    const newer = write(f, ts(f, 9));
+    const newest = write(f, ts(f, 10));
+    const r = readOf(f, w);
+    r.addFilterAnswer(1, { ts: null, gone: newer.c });
+    assert.equal(r.rerun, true);
+    // Within the same round (C at newRound did not hold it yet) a repeat is not evidence.
+    r.addFilterAnswer(1, { ts: null, gone: newer.c });
+    assert.equal(r.evidence.length, 0);
+    r.newRound();
+    r.addFilterAnswer(1, { ts: null, gone: newest.c });
+    assert.equal(r.rerun, false);
+    assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[1, 'malformed']]);
+    assert.match(r.evidence[0]!.detail, /a second GONE answer in one read/);
+    assert.ok(!r.candidates().some((c) => c.ts.num === 10));
+    // Another node's first GONE in this round still counts.
+    r.addFilterAnswer(2, { ts: null, gone: newest.c });
+    assert.equal(r.rerun, true);
+  });
+
+  it('a node whose GONE lc was not yet in C when its round began may answer GONE again later', () => {
+    const newer = write(f, ts(f, 9));
+    const newest = write(f, ts(f, 10));
+    const r = readOf(f, w);
+    r.addFilterAnswer(1, { ts: null, gone: newer.c });
+    // Node 2 sends its first GONE; node 1's record stays its first lc.
+    r.addFilterAnswer(1, { ts: null, gone: newest.c });
+    assert.equal(r.evidence.length, 0);
+    assert.equal(r.candidates().length, 3);
+  });
+
+  it('records the fragment a holder sent along', () => {
+    const r = readOf(f, w);
+    const fragment = Buffer.from('frag');
+    r.addFilterAnswer(0, { ...holds(w, 0), fragment });
+    r.addFilterAnswer(1, holds(w, 1));
+    assert.deepEqual(r.holdersOf(w.c), [{ node: 0, blocks: w.blocks[0], fragment }, { node: 1, blocks: w.blocks[1] }]);
+    assert.deepEqual(r.descriptionOf(w.c), { cc: w.cc, meta: w.meta });
+  });
+});
