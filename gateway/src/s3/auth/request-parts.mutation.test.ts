@@ -1,5 +1,6 @@
 // Request parts, credentials and payload tokens at their edges.
 
+import { S3Error } from '../errors.js';
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { StaticCredentialStore } from './credentials.js';
@@ -8,12 +9,13 @@ import { decodeComponent, headerValue, rawParams, splitTarget } from './request-
 import { throwsS3 } from './testing/assert-s3.js';
 
 describe('splitTarget / rawParams / decodeComponent / headerValue', () => {
-  it('splits origin and absolute forms, drops a fragment, empty path is /', () => {
+  it('splits origin and absolute forms, refuses a fragment, empty path is /', () => {
     assert.deepEqual(splitTarget('/b/k?acl&x=1'), { rawPath: '/b/k', rawQuery: 'acl&x=1' });
     assert.deepEqual(splitTarget('http://h:9/b/k?x'), { rawPath: '/b/k', rawQuery: 'x' });
     assert.deepEqual(splitTarget('https://h'), { rawPath: '/', rawQuery: '' });
-    assert.deepEqual(splitTarget('/b/k#frag?x'), { rawPath: '/b/k', rawQuery: '' });
-    assert.deepEqual(splitTarget('#x'), { rawPath: '/', rawQuery: '' });
+    for (const t of ['/b/k#frag?x', '#x', '/b/k?a=1#&uploadId=2']) {
+      assert.throws(() => splitTarget(t), (e: unknown) => e instanceof S3Error && e.code === 'InvalidURI', t);
+    }
     assert.deepEqual(splitTarget('/a/http://h/b'), { rawPath: '/a/http://h/b', rawQuery: '' });
     assert.deepEqual(splitTarget('?x'), { rawPath: '/', rawQuery: 'x' });
   });
