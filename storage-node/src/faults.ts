@@ -208,8 +208,10 @@ export class Faults {
 
   /**
    * Called once a store's first frame names its register. false: read no
-   * further and never answer (false-missing: a heal of a part it claimed
-   * to lack; the socket stays open).
+   * further and never answer (false-missing: a store of a part register it
+   * claimed to lack, i.e. the gateway's heal, and also a later retire of
+   * that part; the socket stays open until the idle timeout). A batched
+   * such store holds its whole batch unanswered, as silent would.
    */
   takesStore(ref: { ns: string; key: string }): boolean {
     return !(this.modes.has('false-missing') && this.claimed.has(ref.ns, ref.key));
