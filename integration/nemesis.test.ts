@@ -23,7 +23,7 @@ interface Case extends Omit<NemesisOptions, 'ops'> {
   readonly allComplete?: boolean;
 }
 
-const MODES = ['silent', 'slow', 'corrupt', 'wrong-cc', 'stale', 'replay', 'forge', 'equivocate', 'garbage', 'list-lie'];
+const MODES = ['silent', 'slow', 'corrupt', 'wrong-cc', 'stale', 'replay', 'forge', 'equivocate', 'garbage', 'list-lie', 'drip', 'withhold', 'false-missing', 'trickle'];
 
 export const CASES: readonly Case[] = [
   { name: 't=1 honest, clock hints', t: 1, gateways: 2, clients: 3, keys: 3, ops: 300, redis: true },
@@ -35,6 +35,10 @@ export const CASES: readonly Case[] = [
   { name: 't=1 node 2 forge + corrupt, clock hints', t: 1, gateways: 2, clients: 3, keys: 3, ops: 300, redis: true, faulty: new Map([[2, ['forge', 'corrupt']]]) },
   { name: 't=2 nodes 1 stale and 5 equivocate', t: 2, gateways: 2, clients: 3, keys: 3, ops: 300, faulty: new Map([[1, ['stale']], [5, ['equivocate']]]) },
   { name: 't=2 nodes 0 silent and 4 garbage', t: 2, gateways: 2, clients: 3, keys: 3, ops: 300, faulty: new Map([[0, ['silent']], [4, ['garbage']]]) },
+  { name: 't=1 node 0 drip + withhold', t: 1, gateways: 2, clients: 3, keys: 3, ops: 300, faulty: new Map([[0, ['drip', 'withhold']]]) },
+  { name: 't=2 nodes 0 withhold and 3 trickle', t: 2, gateways: 2, clients: 3, keys: 3, ops: 300, faulty: new Map([[0, ['withhold']], [3, ['trickle']]]) },
+  { name: 't=2 nodes 1 false-missing and 2 drip', t: 2, gateways: 2, clients: 3, keys: 3, ops: 300, faulty: new Map([[1, ['false-missing']], [2, ['drip']]]) },
+  { name: 't=2 nodes 1 drip and 4 equivocate', t: 2, gateways: 2, clients: 3, keys: 3, ops: 300, faulty: new Map([[1, ['drip']], [4, ['equivocate']]]) },
   { name: 't=2 SIGKILL of two nodes during writes', t: 2, gateways: 2, clients: 3, keys: 3, ops: 300, events: ['kill-nodes'] },
 ];
 

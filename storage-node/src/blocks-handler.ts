@@ -27,20 +27,18 @@ export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerR
   const headBytes = head.reduce((n, b) => n + b.length, 0);
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': headBytes + (end - start) });
   for (const b of head) res.write(b);
+  const faults = ctx.faults;
   if (end <= start) {
     res.end();
-  } else if (h.fragInline) {
-    const bytes = h.fragInline.subarray(start, end);
-    res.end(ctx.faults ? ctx.faults.blocks(bytes) : bytes);
+  } else if (!faults?.any) {
+    if (h.fragInline) res.end(h.fragInline.subarray(start, end));
+    else await pipeline(createReadStream(ctx.store.fragPath(h.fragFile!), { start, end: end - 1, highWaterMark: 1 << 20 }), res);
   } else {
-    const file = createReadStream(ctx.store.fragPath(h.fragFile!), { start, end: end - 1, highWaterMark: 1 << 20 });
-    const faults = ctx.faults;
-    if (faults?.any) {
-      await pipeline(file, async function* (src: AsyncIterable<Buffer>) {
-        for await (const chunk of src) yield faults.blocks(chunk);
-      }, res);
-    } else {
-      await pipeline(file, res);
-    }
+    const src: Iterable<Buffer> | AsyncIterable<Buffer> = h.fragInline
+      ? [h.fragInline.subarray(start, end)]
+      : createReadStream(ctx.store.fragPath(h.fragFile!), { start, end: end - 1, highWaterMark: 1 << 20 });
+    await pipeline(faults.serveBlocks((async function* () {
+      for await (const chunk of src) yield faults.blocks(chunk);
+    })()), res);
   }
 }

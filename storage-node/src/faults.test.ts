@@ -15,7 +15,7 @@ import { ConfigError } from '../../shared/src/errors.js';
 import { SecretWriterKeyring } from '../../shared/src/keys.js';
 import { createLogger } from '../../shared/src/log.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '../../shared/src/node-auth.js';
-import { decodeAnswers, encodeAnswers } from '../../shared/src/protocol/batch.js';
+import { BATCH_PATH, decodeAnswers, encodeAnswers, encodeBatch } from '../../shared/src/protocol/batch.js';
 import { computeD, normalise, type Candidate } from '../../shared/src/protocol/candidate.js';
 import { prepareWrite } from '../../shared/src/protocol/client.js';
 import {
@@ -228,6 +228,50 @@ describe('answer rewrites', () => {
   });
 });
 
+describe('new modes: drip, withhold, false-missing, trickle', () => {
+  const one = write('n');
+  const s = sock();
+
+  it('drip: serves the same bytes, one per chunk, each after the delay; other modes pass chunks through', async () => {
+    const data = [randomBytes(3), randomBytes(2)];
+    const t0 = Date.now();
+    const out: Buffer[] = [];
+    for await (const c of Faults.parse(['drip'], true, 0, params.S, params.t, 30).serveBlocks(data)) out.push(c);
+    assert.ok(Date.now() - t0 >= 5 * 30 - 10, 'each byte waited for the delay');
+    assert.deepEqual(out.map((c) => c.length), [1, 1, 1, 1, 1]);
+    assert.ok(Buffer.concat(out).equals(Buffer.concat(data)));
+    assert.equal(faults('slow', 'withhold').serveBlocks(data), data);
+  });
+
+  it('withhold: filter answers lose their inline fragment (the rest stays true); other answers untouched', () => {
+    const f = faults('withhold');
+    const frag = randomBytes(500);
+    const body = encodeFilterAnswer({ ts: one.c.ts, cc: one.cc, meta: one.meta, blocks: randomBytes(32), fragment: frag });
+    const a = parseFilterAnswer(json(f.answer({ route: PATHS.filter, json: {}, socket: s }, body)), params.S);
+    assert.equal(a.fragment, undefined);
+    assert.ok(computeD(a.cc!, a.meta!).equals(one.c.d), 'the description is the true one');
+    const honest = parseFilterAnswer(json(body), params.S);
+    assert.deepEqual(a.ts, honest.ts);
+    const collect = encodeCandAnswer(one.c);
+    assert.deepEqual(json(f.answer({ route: PATHS.collect, json: { ns: NS, key: 'n' }, socket: s }, collect)), json(collect));
+  });
+
+  it('false-missing: every part of a completion is claimed missing, and only those parts\' stores are not taken', () => {
+    const parts = [{ ns: 'parts', key: '1' }, { ns: 'parts', key: '2' }];
+    const f = faults('false-missing');
+    assert.equal(f.takesStore({ ns: 'parts', key: '1' }), true, 'nothing claimed yet');
+    assert.deepEqual(f.missingParts([], []), [], 'a plain store is not a completion');
+    assert.deepEqual(f.missingParts(parts, []), [0, 1]);
+    assert.equal(f.takesStore({ ns: 'parts', key: '1' }), false);
+    assert.equal(f.takesStore({ ns: 'parts', key: '2' }), false);
+    assert.equal(f.takesStore({ ns: 'bucket', key: '1' }), true, 'other registers are stored as ever');
+    const honest = faults('drip', 'withhold', 'trickle');
+    assert.deepEqual(honest.missingParts(parts, [1]), [1], 'other modes report what is really missing');
+    honest.missingParts(parts, []);
+    assert.equal(honest.takesStore({ ns: 'parts', key: '1' }), true);
+  });
+});
+
 describe('disk modes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ps-faults-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -271,7 +315,7 @@ describe('disk modes', () => {
   });
 });
 
-describe('server hooks: silent and slow', () => {
+describe('server hooks: silent, slow, withhold, trickle', () => {
   const key0 = keyring.nodeKey(0, 0)!;
   const dir = mkdtempSync(join(tmpdir(), 'ps-faults-srv-'));
   const servers: Server[] = [];
@@ -314,9 +358,35 @@ describe('server hooks: silent and slow', () => {
     const timer = setTimeout(done, waitMs);
   });
 
+  /** A signed request over a raw socket: every data event that came within `waitMs` (or until `enough` says so), and whether the socket closed. */
+  const rawCall = (port: number, path: string, body: Buffer, waitMs: number, enough: (got: Buffer) => boolean): Promise<{ events: Buffer[]; closed: boolean }> =>
+    new Promise((resolve) => {
+      const hash = createHash('sha256').update(body).digest('hex');
+      const c = connect(port, '127.0.0.1');
+      const events: Buffer[] = [];
+      let closed = false;
+      const done = (): void => {
+        clearTimeout(timer);
+        c.destroy();
+        resolve({ events, closed });
+      };
+      c.on('data', (d: Buffer) => {
+        events.push(d);
+        if (enough(Buffer.concat(events))) done();
+      });
+      c.on('close', () => (closed = true));
+      c.write(Buffer.concat([Buffer.from(`POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n${AUTH_HEADER}: ${signRequest(key0, 0, 'POST', path, hash)}\r\n` +
+        `${BODY_HASH_HEADER}: ${hash}\r\n\r\n`), body]));
+      const timer = setTimeout(done, waitMs);
+    });
+  let withholdPort = 0;
+  let tricklePort = 0;
+
   before(async () => {
     silentPort = await start('silent', faults('silent'));
     slowPort = await start('slow', Faults.parse(['slow'], true, 0, params.S, params.t, 300));
+    withholdPort = await start('withhold', faults('withhold'));
+    tricklePort = await start('trickle', Faults.parse(['trickle'], true, 0, params.S, params.t, 5));
   });
   after(() => {
     for (const s of servers) s.closeAllConnections();
@@ -341,5 +411,33 @@ describe('server hooks: silent and slow', () => {
     const t0 = Date.now();
     assert.equal((await fetch(`http://127.0.0.1:${slowPort}/healthz`)).status, 200);
     assert.ok(Date.now() - t0 < 250, '/healthz is not delayed');
+  });
+
+  it('withhold: a block request is read and never answered (socket open); metadata rounds are answered', async () => {
+    const one = write('w');
+    const req = Buffer.from(JSON.stringify({ ns: NS, key: 'w', ts: candToWire(one.c).ts, from: 0, to: 0 }));
+    const r = await rawCall(withholdPort, PATHS.blocks, req, 600, () => false);
+    assert.equal(Buffer.concat(r.events).length, 0, 'not a byte');
+    assert.equal(r.closed, false);
+    const clock = await rawClock(withholdPort, 5000);
+    assert.match(clock.text, /^HTTP\/1\.1 200/);
+  });
+
+  it('trickle: a batch answer comes a byte at a time, and is the true answer', async () => {
+    const batch = encodeBatch([{ route: PATHS.clock, payload: Buffer.from(JSON.stringify({ ns: NS, key: 'k' })) }]);
+    const r = await rawCall(tricklePort, BATCH_PATH, batch, 20_000, (got) => {
+      const head = got.indexOf('\r\n\r\n');
+      const len = /content-length: (\d+)/i.exec(got.toString('latin1'));
+      return head >= 0 && len !== null && got.length - head - 4 >= Number(len[1]);
+    });
+    const all = Buffer.concat(r.events);
+    const head = all.indexOf('\r\n\r\n');
+    assert.match(all.subarray(0, head).toString('latin1'), /^HTTP\/1\.1 200/);
+    const body = all.subarray(head + 4);
+    assert.ok(body.length > 10);
+    assert.ok(r.events.length >= body.length, `${r.events.length} data events for ${body.length} body bytes`);
+    const answers = decodeAnswers(body, 1);
+    assert.equal(answers[0]!.status, 200);
+    assert.deepEqual(json(answers[0]!.payload), { lc: null });
   });
 });

@@ -8,12 +8,17 @@
 // The server calls these hooks, and nothing else of this module:
 //   atStart(dir, keep)  before the store opens              (amnesia)
 //   wrapStore(store)    the store every handler uses        (stale)
-//   beforeAnswer()      before handling a protocol request  (slow, silent)
+//   beforeAnswer(route) before handling a protocol request  (slow, silent, withhold)
 //   answer(req, body)   each protocol answer, batched too   (the rewrites)
 //   batch(body)         a whole batch answer                (garbage)
+//   sendBatch(res, b)   writing a batch answer              (trickle)
 //   blocks(chunk)       fragment bytes being served         (corrupt)
+//   serveBlocks(src)    the stream of served block bytes    (drip)
+//   missingParts(p, m)  a completing store's missing parts  (false-missing)
+//   takesStore(ref)     a store's first frame was read      (false-missing)
 // The rewrites themselves live in faults/*.ts, one family per file.
 
+import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../../shared/src/errors.js';
 import { PATHS } from '../../shared/src/protocol/node-messages.js';
@@ -25,6 +30,8 @@ import {
 import { forgetEverything, frozenStore } from './faults/disk.js';
 import { LIST_LIES, lieAboutPage } from './faults/listing.js';
 import { FirstSeen } from './faults/replay.js';
+import { dripBytes, trickleOut } from './faults/pace.js';
+import { ClaimedMissing } from './faults/parts.js';
 
 export const FAULT_MODES = [
   /** Reads every request, never answers a protocol request (socket left open); /healthz and /metrics still answer. */
@@ -51,6 +58,14 @@ export const FAULT_MODES = [
   'list-lie',
   /** Empties its data folder at every start (before the store opens). */
   'amnesia',
+  /** Serves block data one byte at a time, each after --fault-delay-ms (the block-hash list comes whole). */
+  'drip',
+  /** Answers every metadata round truthfully, never serves block data: block requests hang, filter answers carry no inline fragment. */
+  'withhold',
+  /** Refuses every completing store (one naming parts) as missing all its parts, and never takes the heal: a store of such a part stops being read after its first frame. */
+  'false-missing',
+  /** Writes every batch answer one byte at a time, each after --fault-delay-ms. */
+  'trickle',
 ] as const;
 
 export type FaultMode = (typeof FAULT_MODES)[number];
@@ -73,10 +88,11 @@ export interface FaultRequest {
 const REGISTER_ROUTES = new Set<string>([PATHS.clock, PATHS.store, PATHS.complete, PATHS.collect, PATHS.filter, PATHS.list]);
 
 /** Modes that rewrite JSON answers (the others leave answer bodies alone). */
-const REWRITING: readonly FaultMode[] = ['corrupt', 'corrupt-vec', 'wrong-cc', 'replay', 'forge', 'equivocate', 'list-lie'];
+const REWRITING: readonly FaultMode[] = ['corrupt', 'corrupt-vec', 'wrong-cc', 'replay', 'forge', 'equivocate', 'list-lie', 'withhold'];
 
 export class Faults {
   private readonly firstSeen = new FirstSeen();
+  private readonly claimed = new ClaimedMissing();
   /**
    * equivocate's audiences: connections numbered 1, 2, 3, … in the order
    * their first request arrived. Gateways do not identify themselves; a
@@ -128,11 +144,13 @@ export class Faults {
 
   /**
    * Called before a protocol request is handled. false: never answer it
-   * (silent: the server reads the request and leaves the socket open).
-   * slow: resolves after the delay.
+   * (silent: the server reads the request and leaves the socket open;
+   * withhold: the same for block requests only). slow: resolves after the
+   * delay.
    */
-  async beforeAnswer(): Promise<boolean> {
+  async beforeAnswer(route: string): Promise<boolean> {
     if (this.modes.has('silent')) return false;
+    if (this.modes.has('withhold') && route === PATHS.blocks) return false;
     if (this.modes.has('slow')) await sleep(this.delayMs);
     return true;
   }
@@ -159,9 +177,44 @@ export class Faults {
     return this.modes.has('garbage') ? GARBAGE_BATCH : body;
   }
 
+  /**
+   * Writes a whole batch answer: at once, or (trickle) a byte at a time,
+   * each after the delay, until done or the gateway hangs up.
+   */
+  async sendBatch(res: ServerResponse, body: Buffer): Promise<void> {
+    if (this.modes.has('trickle')) await trickleOut(res, body, this.delayMs);
+    else res.end(body);
+  }
+
   /** Rewrites fragment bytes being served. */
   blocks(chunk: Buffer): Buffer {
     return this.modes.has('corrupt') ? flipLastBit(chunk) : chunk;
+  }
+
+  /** The served block bytes as they go out: as they come, or (drip) one byte per delay. */
+  serveBlocks(src: Iterable<Buffer> | AsyncIterable<Buffer>): Iterable<Buffer> | AsyncIterable<Buffer> {
+    return this.modes.has('drip') ? dripBytes(src, this.delayMs) : src;
+  }
+
+  /**
+   * The parts a completing store is refused for: those the node lacks, or
+   * (false-missing) every one, remembered so their heals are never taken.
+   */
+  missingParts(parts: readonly { ns: string; key: string }[], lacking: readonly number[]): readonly number[] {
+    if (!this.modes.has('false-missing') || parts.length === 0) return lacking;
+    for (const p of parts) this.claimed.add(p.ns, p.key);
+    return parts.map((_, i) => i);
+  }
+
+  /**
+   * Called once a store's first frame names its register. false: read no
+   * further and never answer (false-missing: a store of a part register it
+   * claimed to lack, i.e. the gateway's heal, and also a later retire of
+   * that part; the socket stays open until the idle timeout). A batched
+   * such store holds its whole batch unanswered, as silent would.
+   */
+  takesStore(ref: { ns: string; key: string }): boolean {
+    return !(this.modes.has('false-missing') && this.claimed.has(ref.ns, ref.key));
   }
 
   private connection(socket: object): number {
@@ -184,6 +237,8 @@ export class Faults {
   private filter(a: FilterWire): void {
     if (this.modes.has('wrong-cc') && a.cc) a.cc = wrongCc(a.cc);
     if (this.modes.has('corrupt') && a.fragment) a.fragment = flipLastBit(Buffer.from(a.fragment, 'base64')).toString('base64');
+    // withhold: a small object's fragment is block data too.
+    if (this.modes.has('withhold')) delete a.fragment;
   }
 
   private list(req: { ns: string; limit: number }, page: ListWire): ListWire {

@@ -124,8 +124,8 @@ async function dispatch(ctx: NodeContext, verifier: RequestVerifier, limits: Lim
   }
   if (req.method !== 'POST') throw new NodeRequestError(405, 'method-not-allowed');
   if (!KNOWN_ROUTES.has(route)) throw new NodeRequestError(404, 'no-such-route');
-  if (ctx.faults?.any && !(await ctx.faults.beforeAnswer())) {
-    req.resume(); // fault mode silent: read the request, never answer, keep the socket open
+  if (ctx.faults?.any && !(await ctx.faults.beforeAnswer(route))) {
+    req.resume(); // fault modes silent, withhold: read the request, never answer, keep the socket open
     return;
   }
   if (route === PATHS.store) {
@@ -149,7 +149,8 @@ async function dispatch(ctx: NodeContext, verifier: RequestVerifier, limits: Lim
     const encoded = encodeAnswers(answers);
     const out = ctx.faults?.any ? ctx.faults.batch(encoded) : encoded;
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': out.length });
-    res.end(out);
+    if (ctx.faults?.any) await ctx.faults.sendBatch(res, out);
+    else res.end(out);
   } else if (route === PATHS.blocks) {
     let parsed: unknown;
     try {

@@ -102,6 +102,8 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
           if (openMsg) throw new FrameError('second open frame');
           openMsg = parseOpen(parseJson(ev.json));
           if (!validBlockSize(openMsg.blockSize)) throw new WireError('bad block size');
+          // Fault mode false-missing: the heal of a part it claimed to lack is never read further nor answered.
+          if (ctx.faults?.any && !ctx.faults.takesStore(openMsg.ref)) return await new Promise<never>(() => undefined);
           hasher = new BlockHasher(openMsg.blockSize);
         } else if (ev.type === 'data') {
           if (!hasher || openMsg?.from) throw new FrameError('data before open, or in a store from another write');
@@ -128,7 +130,8 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
     // A value made of other writes (multipart) is acked only by a node that
     // holds every one of them; the refusal names the missing ones so the
     // gateway can heal them here and store again.
-    const missing = (commit.parts ?? []).flatMap((p, i) => (ctx.store.hist(regId(p.ns, p.key), p.ts) ? [] : [i]));
+    const lacking = (commit.parts ?? []).flatMap((p, i) => (ctx.store.hist(regId(p.ns, p.key), p.ts) ? [] : [i]));
+    const missing = ctx.faults?.any ? ctx.faults.missingParts(commit.parts ?? [], lacking) : lacking;
     if (missing.length > 0) throw new NodeRequestError(409, MISSING_PARTS, JSON.stringify(missing));
     if (verdict.kind === 'accept') {
       const rec = { ts: commit.ts, nbar: commit.nbar, d: commit.d, vec: commit.vec, cc: commit.cc, meta: commit.meta, blocks, blockSize, fragLen: staging.bytes };
