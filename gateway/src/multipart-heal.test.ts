@@ -26,11 +26,6 @@ async function* once(b: Buffer): AsyncIterable<Buffer> {
   yield b;
 }
 
-/** `inner` with some of its calls replaced. */
-function with_(inner: NodeApi, o: Partial<NodeApi>): NodeApi {
-  return new Proxy(inner, { get: (t, p) => (p in o ? o[p as keyof NodeApi] : (Reflect.get(t, p) as unknown)) });
-}
-
 describe('completing a multipart upload while nodes lack parts', () => {
   it('heals the correct node and completes, leaving behind a node that claims missing parts and never takes its heal', async () => {
     const cl = simCluster(1);
@@ -43,7 +38,7 @@ describe('completing a multipart upload while nodes lack parts', () => {
     await writer.putPart(B, UPLOAD, 1, once(body), meta, signal);
 
     // Node 3 lies at completion: it says it misses part 1, and never reads the stream that would heal it.
-    const evil3 = with_(s3, {
+    const evil3 = byz.override(s3, {
       storeWhole: (ref, bs, frag, m, sig) => (m.parts
         ? Promise.reject(new NodeRefusedError(3, 409, MISSING_PARTS, '[0]'))
         : s3.storeWhole(ref, bs, frag, m, sig)),

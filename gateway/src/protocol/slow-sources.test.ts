@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { NodeApi } from '../../../shared/src/node-api.js';
 import { ExactReader } from './exact-reader.js';
+import { override } from './testing/byzantine.js';
 import { get, put } from './testing/ops.js';
 import { simCluster } from './testing/sim-cluster.js';
 
@@ -16,11 +17,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Node `inner` with its block streams passed through `f`. */
 function serving(inner: NodeApi, f: (src: AsyncIterable<Buffer>) => AsyncIterable<Buffer>): NodeApi {
-  return new Proxy(inner, {
-    get: (t, p) => (p === 'readBlocks'
-      ? (...a: Parameters<NodeApi['readBlocks']>) => f(inner.readBlocks(...a))
-      : (Reflect.get(t, p) as unknown)),
-  });
+  return override(inner, { readBlocks: (...a) => f(inner.readBlocks(...a)) });
 }
 
 /** One byte every `gapMs` (each gap inside the 200 ms idle timeout of the sim gateways). */

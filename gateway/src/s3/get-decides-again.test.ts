@@ -27,11 +27,6 @@ const creds: Creds = { accessKey: 'AKIDGETAGAIN', secretKey: 'get-again-secret',
 const HOST = '127.0.0.1';
 const signal = new AbortController().signal;
 
-/** `inner` with some of its calls replaced. */
-function with_(inner: NodeApi, o: Partial<NodeApi>): NodeApi {
-  return new Proxy(inner, { get: (t, p) => (p in o ? o[p as keyof NodeApi] : (Reflect.get(t, p) as unknown)) });
-}
-
 const delay = <T>(ms: number, f: () => Promise<T>): Promise<T> => new Promise((r) => setTimeout(r, ms)).then(f);
 
 async function* once(b: Buffer): AsyncIterable<Buffer> {
@@ -59,16 +54,16 @@ describe('GetObject when the chosen value cannot be restored', () => {
     const meta = (size: number, blockSize: number): ObjectMeta => ({ v: 1, size, blockSize, lastModified: Date.now(), etag: 'e' });
     const writer = (nodes: NodeApi[]) => new ObjectStore({ ...cl.gateway({ blockSize: 4096 }), nodes });
     await writer([s0, s1, byz.silent(s2), s3]).put(ns, 'k', once(v1), meta, signal);
-    const refuse = (n: NodeApi): NodeApi => with_(n, { complete: () => Promise.reject(new Error('no complete')) });
+    const refuse = (n: NodeApi): NodeApi => byz.override(n, { complete: () => Promise.reject(new Error('no complete')) });
     await assert.rejects(writer([s0, byz.silent(s1), refuse(s2), refuse(s3)]).put(ns, 'k', once(v2), meta, signal));
     cl.sims[0]!.gc();
 
     // Node 0 (correct) is slow on collect and filter; node 3 withholds every block.
-    cl.wrap(0, (n) => with_(n, {
+    cl.wrap(0, (n) => byz.override(n, {
       collect: (r, id, s) => delay(300, () => n.collect(r, id, s)),
       filter: (r, id, C, s) => delay(300, () => n.filter(r, id, C, s)),
     }));
-    cl.wrap(3, (n) => with_(n, { readBlocks: (_r, _ts, _a, _b, _w, s) => byz.silent(n).readBlocks(_r, _ts, _a, _b, _w, s) }));
+    cl.wrap(3, (n) => byz.override(n, { readBlocks: (_r, _ts, _a, _b, _w, s) => byz.silent(n).readBlocks(_r, _ts, _a, _b, _w, s) }));
 
     const target = '/again-bucket/k';
     const s = signV4(HOST, { method: 'GET', target }, creds);

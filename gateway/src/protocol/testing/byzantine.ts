@@ -6,7 +6,8 @@ import type { NodeApi } from '../../../../shared/src/node-api.js';
 import type { Candidate } from '../../../../shared/src/protocol/candidate.js';
 import { WireError } from '../../../../shared/src/protocol/wire.js';
 
-function override(inner: NodeApi, o: Partial<NodeApi>): NodeApi {
+/** `inner` with the calls in `o` replaced (every wrapper here is one of these). */
+export function override(inner: NodeApi, o: Partial<NodeApi>): NodeApi {
   return {
     index: inner.index,
     clock: o.clock ?? ((r, s) => inner.clock(r, s)),
