@@ -6,19 +6,14 @@
 
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
 import { sha256 } from '../../shared/src/hash.js';
 import { SecretWriterKeyring } from '../../shared/src/keys.js';
-import { createLogger } from '../../shared/src/log.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '../../shared/src/node-auth.js';
 import { prepareWrite } from '../../shared/src/protocol/client.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../shared/src/protocol/frames.js';
@@ -26,8 +21,7 @@ import { encodeCommit, encodeOpen, MAX_JSON_BODY } from '../../shared/src/protoc
 import { clusterParams } from '../../shared/src/protocol/params.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import { DiskStore } from './disk-store.js';
-import { NodeMetrics } from './metrics.js';
-import { createNodeServer } from './server.js';
+import { startTestNode, type TestNode } from './testing/test-node.js';
 
 const IDLE_MS = 1000;
 const BODY_DEADLINE_MS = 2500;
@@ -64,27 +58,16 @@ describe('storage node: bounded work per request (F4)', () => {
   const params = clusterParams(1);
   const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
   const key0 = keyring.nodeKey(0, 0)!;
-  const dir = mkdtempSync(join(tmpdir(), 'ps-node-limits-'));
+  let node: TestNode;
   let store: DiskStore;
-  let server: Server;
   let port: number;
   const ref = { ns: 'b', key: 'slow' };
 
   before(async () => {
-    store = DiskStore.open(join(dir, 'store'), params.S);
-    server = createNodeServer({
-      index: 0, S: params.S, keys: keyring.nodeKeyring(0), store, log: createLogger('t', 'silent'),
-      metrics: new NodeMetrics(0), inlineMax: 1024, maxFragmentBytes: 1 << 24,
-    }, { idleTimeoutMs: IDLE_MS, bodyDeadlineMs: BODY_DEADLINE_MS });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as { port: number }).port;
+    node = await startTestNode({ keys: keyring.nodeKeyring(0), S: params.S }, { idleTimeoutMs: IDLE_MS, bodyDeadlineMs: BODY_DEADLINE_MS });
+    ({ store, port } = node);
   });
-  after(() => {
-    server.closeAllConnections();
-    server.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => node.close());
 
   it('answers 401 to an unauthenticated body before reading it, and closes the connection', async () => {
     const r = rawRequest(port, `POST /v1/batch HTTP/1.1\r\nhost: x\r\ncontent-length: ${(30 << 20) + 1}\r\n\r\n`);
@@ -195,26 +178,14 @@ describe('storage node: bounded work per request (F4)', () => {
 });
 
 describe('storage node: connection cap (F4)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ps-node-cap-'));
-  let store: DiskStore;
-  let server: Server;
+  let node: TestNode;
   let port: number;
   before(async () => {
     const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
-    store = DiskStore.open(join(dir, 'store'), 4);
-    server = createNodeServer({
-      index: 0, S: 4, keys: keyring.nodeKeyring(0), store, log: createLogger('t', 'silent'),
-      metrics: new NodeMetrics(0), inlineMax: 1024, maxFragmentBytes: 1 << 20,
-    }, { maxConnections: 2 });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as { port: number }).port;
+    node = await startTestNode({ keys: keyring.nodeKeyring(0), S: 4 }, { maxConnections: 2 });
+    ({ port } = node);
   });
-  after(() => {
-    server.closeAllConnections();
-    server.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => node.close());
 
   it('drops connections beyond maxConnections, keeps the others', async () => {
     const held = [rawRequest(port, ''), rawRequest(port, '')];

@@ -1,0 +1,43 @@
+// A real node server on a real disk, in this process, for node tests: a
+// DiskStore in a temporary folder and createNodeServer on a free port.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NodeKeyring } from '../../../shared/src/keys.js';
+import { createLogger } from '../../../shared/src/log.js';
+import { DiskStore } from '../disk-store.js';
+import { NodeMetrics } from '../metrics.js';
+import { createNodeServer, type NodeServerOptions } from '../server.js';
+
+export interface TestNode {
+  readonly store: DiskStore;
+  readonly server: Server;
+  readonly port: number;
+  /** Stops the server, closes the store and removes the folder. */
+  close(): void;
+}
+
+export async function startTestNode(
+  o: { readonly keys: NodeKeyring; readonly S: number; readonly index?: number; readonly maxFragmentBytes?: number },
+  opts: NodeServerOptions = {},
+): Promise<TestNode> {
+  const dir = mkdtempSync(join(tmpdir(), 'ps-test-node-'));
+  const index = o.index ?? 0;
+  const store = DiskStore.open(join(dir, 'store'), o.S);
+  const server = createNodeServer({
+    index, S: o.S, keys: o.keys, store, log: createLogger(`node-${index}`, 'silent'),
+    metrics: new NodeMetrics(index), inlineMax: 1024, maxFragmentBytes: o.maxFragmentBytes ?? 1 << 24,
+  }, opts);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    store, server, port: (server.address() as { port: number }).port,
+    close() {
+      server.closeAllConnections();
+      server.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
