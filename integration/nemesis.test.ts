@@ -6,11 +6,18 @@
 // also means no acknowledged write lost: final reads close each history), no
 // torn object (a read's bytes always match the value it names), evidence only
 // against faulty nodes, and, with silent nodes, every operation completes.
+// Wait-freedom measured: no completed operation of a run with faults takes
+// longer than the fault-free run's p99 (same t, same workload) plus one node
+// timeout (the protocol's round timeout).
 // `npm run soak` runs the same for longer (integration/nemesis/soak.ts).
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { runNemesis, type NemesisOptions } from './nemesis/run.js';
+import { DEFAULT_TIMEOUTS } from '../gateway/src/protocol/context.js';
+import { runNemesis, type Latency, type NemesisOptions } from './nemesis/run.js';
+
+/** One node timeout: the longest a round may wait for a node before going on without it. */
+const NODE_TIMEOUT_MS = DEFAULT_TIMEOUTS.rpcMs;
 
 interface Case extends Omit<NemesisOptions, 'ops'> {
   readonly name: string;
@@ -21,12 +28,15 @@ interface Case extends Omit<NemesisOptions, 'ops'> {
    * must: nothing but the client can retry them).
    */
   readonly allComplete?: boolean;
+  /** The fault-free run whose p99 bounds the latency of this t's runs with faults (it runs first). */
+  readonly baseline?: boolean;
 }
 
 const MODES = ['silent', 'slow', 'corrupt', 'wrong-cc', 'stale', 'replay', 'forge', 'equivocate', 'garbage', 'list-lie', 'drip', 'withhold', 'false-missing', 'trickle'];
 
 export const CASES: readonly Case[] = [
-  { name: 't=1 honest, clock hints', t: 1, gateways: 2, clients: 3, keys: 3, ops: 300, redis: true },
+  { name: 't=1 honest, clock hints', t: 1, gateways: 2, clients: 3, keys: 3, ops: 300, redis: true, baseline: true },
+  { name: 't=2 honest', t: 2, gateways: 2, clients: 3, keys: 3, ops: 300, baseline: true },
   ...MODES.map((m): Case => ({
     name: `t=1 node 1 ${m}`, t: 1, gateways: 2, clients: 3, keys: 3, ops: 300, faulty: new Map([[1, [m]]]),
   })),
@@ -44,10 +54,18 @@ export const CASES: readonly Case[] = [
 
 describe('nemesis: linearizability and durability under faults', () => {
   let total = 0;
+  const baselines = new Map<number, Latency>();
   for (const c of CASES) {
-    it(c.name, async () => {
+    it(c.name, async (t) => {
       const r = await runNemesis({ ...c, seed: c.name.length * 31 + c.t });
       total += r.ops;
+      t.diagnostic(`latency ms: p50 ${r.latency.p50.toFixed(0)}, p99 ${r.latency.p99.toFixed(0)}, max ${r.latency.max.toFixed(0)}`);
+      if (c.baseline) baselines.set(c.t, r.latency);
+      const base = baselines.get(c.t);
+      if (!c.baseline && base) {
+        assert.ok(r.latency.max <= base.p99 + NODE_TIMEOUT_MS,
+          `slowest operation ${r.latency.max.toFixed(0)} ms > fault-free p99 ${base.p99.toFixed(0)} ms + one node timeout ${NODE_TIMEOUT_MS} ms`);
+      }
       const info = `events: ${r.events.join('; ') || 'none'}; errors: ${[...r.stats.errors].map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`;
       assert.equal(r.unknown, false, `the checker decided (${info})`);
       assert.deepEqual(r.violations, [], info);

@@ -44,7 +44,12 @@ describe('completing a multipart upload while nodes lack parts', () => {
         : s3.storeWhole(ref, bs, frag, m, sig)),
       openStore: () => ({ pending: 0, write: () => new Promise(() => undefined), commit: () => new Promise(() => undefined), abort: () => undefined }),
     });
-    const gw = { ...cl.gateway({ blockSize: 256, rpcMs: 2000 }), nodes: [s0, s1, s2, evil3] };
+    // Nodes 0 and 1 (which hold the part) answer after the refusals: the first
+    // store round fails before their acks arrive.
+    const late = (n: NodeApi): NodeApi => byz.override(n, {
+      storeWhole: async (ref, bs, frag, m, sig) => (await new Promise((r) => setTimeout(r, 50)), n.storeWhole(ref, bs, frag, m, sig)),
+    });
+    const gw = { ...cl.gateway({ blockSize: 256, rpcMs: 2000 }), nodes: [late(s0), late(s1), s2, evil3] };
     const mp = new MultipartStore(gw);
     const { parts } = await mp.parts(B, UPLOAD, 0, 10, signal);
     const started = Date.now();

@@ -27,8 +27,17 @@ export interface NemesisOptions {
   readonly seed?: number;
 }
 
+/** Latency of the operations that completed, in ms. */
+export interface Latency {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
 export interface NemesisResult {
   readonly ops: number;
+  /** Over the workload's completed operations (final reads excluded). */
+  readonly latency: Latency;
   readonly stats: WorkloadStats;
   readonly violations: readonly Violation[];
   readonly unknown: boolean;
@@ -94,6 +103,7 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisResult> {
     const stats = await runWorkload(rec, { clients, bucket: 'nemesis', keys, ops: o.ops, mix: o.mix ?? 'full', seed: o.seed ?? 1 });
     running = false;
     await nemesis;
+    const latency = latencyOf(rec.ops().flatMap((op) => (op.complete === undefined ? [] : [op.complete - op.invoke])));
 
     // Final reads of every key, through a healthy path, close the history.
     for (const key of keys) {
@@ -103,12 +113,18 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisResult> {
     const check = checkHistory(rec.ops());
     const text = await (await adminGet(cluster.endpoint, '/_powerstore/metrics')).text();
     const evidence = text.split('\n').filter((l) => l.startsWith('powerstore_node_evidence_total')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
-    return { ops: rec.ops().length, stats, violations: check.violations, unknown: check.unknown, events: log, evidence };
+    return { ops: rec.ops().length, latency, stats, violations: check.violations, unknown: check.unknown, events: log, evidence };
   } finally {
     for (const c of clients) c.destroy();
     await tc?.dispose();
     await redis?.dispose();
   }
+}
+
+export function latencyOf(ms: readonly number[]): Latency {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0 };
 }
 
 async function runFinalRead(rec: HistoryRecorder, s3: S3Client, key: string): Promise<number> {

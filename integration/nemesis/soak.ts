@@ -2,14 +2,15 @@
 // longer. Repeats randomly chosen nemesis cases (fault modes on t nodes,
 // crashes, gateway kills, clock hints, t = 1 and 2) with fresh seeds until
 // the duration is up, checks each run, and stops at the first violation.
-// Prints one line per run and a JSON summary last.
+// Prints one line per run (with its latency), the worst latency per fault
+// mode, and a JSON summary last.
 
 import { parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
 import { runNemesis, type NemesisEvent } from './run.js';
 import { mulberry32 } from '../linearizability/testing/prng.js';
 
-const MODES = ['silent', 'slow', 'corrupt', 'wrong-cc', 'stale', 'replay', 'forge', 'equivocate', 'garbage', 'list-lie', 'amnesia'];
+const MODES = ['silent', 'slow', 'corrupt', 'wrong-cc', 'stale', 'replay', 'forge', 'equivocate', 'garbage', 'list-lie', 'amnesia', 'drip', 'withhold', 'false-missing', 'trickle'];
 
 function duration(v: string | undefined): number {
   if (v === undefined) return 10 * 60_000;
@@ -29,6 +30,8 @@ runCli(async () => {
   let runs = 0;
   let ops = 0;
   let failedOps = 0;
+  /** The slowest completed operation seen with each mode (or 'none', 'kill-nodes'), in ms. */
+  const worst = new Map<string, number>();
   while (Date.now() < until) {
     const rand = mulberry32(seed);
     const t = rand() < 0.7 ? 1 : 2;
@@ -50,12 +53,15 @@ runCli(async () => {
     ops += r.ops;
     failedOps += r.stats.failed;
     const why = r.stats.failed > 0 ? ` (${[...r.stats.errors].map(([e, n]) => `${e} x${n}`).join(', ')})` : '';
-    process.stdout.write(`${label}: ${r.ops} ops, ${r.stats.failed} failed${why}, ${r.violations.length} violations, ${r.stats.torn} torn\n`);
+    process.stdout.write(`${label}: ${r.ops} ops, ${r.stats.failed} failed${why}, ${r.violations.length} violations, ${r.stats.torn} torn, latency p50 ${r.latency.p50.toFixed(0)} p99 ${r.latency.p99.toFixed(0)} max ${r.latency.max.toFixed(0)} ms\n`);
+    const modes = faulty.size ? [...new Set([...faulty.values()].flat())] : [events.includes('kill-nodes') ? 'kill-nodes' : 'none'];
+    for (const m of modes) worst.set(m, Math.max(worst.get(m) ?? 0, r.latency.max));
     if (r.violations.length > 0 || r.stats.torn > 0 || r.unknown) {
       process.stdout.write(`${JSON.stringify({ soak: 'failed', seed, label, violations: r.violations })}\n`);
       process.exit(1);
     }
     seed++;
   }
-  process.stdout.write(`${JSON.stringify({ soak: 'ok', runs, ops, failedOps, violations: 0 })}\n`);
+  for (const [m, ms] of [...worst].sort(([a], [b]) => a.localeCompare(b))) process.stdout.write(`worst latency with ${m}: ${ms.toFixed(0)} ms\n`);
+  process.stdout.write(`${JSON.stringify({ soak: 'ok', runs, ops, failedOps, violations: 0, worstMs: Object.fromEntries(worst) })}\n`);
 });

@@ -200,20 +200,25 @@ async function storeWithParts(
 ): Promise<Map<number, StoreAck>> {
   for (let attempt = 0; ; attempt++) {
     const missing = new Map<number, number[]>();
-    const acked = new Set<number>();
+    const failed = new Set<number>();
     try {
       return await quorumCall(ctx.nodes, (n, sig) => n.storeWhole(ref, ctx.blockSize, fragments[n.index]!, commit, sig), {
         need: ctx.params.q, timeoutMs: ctx.timeouts.rpcMs, what: 'store', signal,
-        onAnswer: (n) => acked.add(n),
         onError: (n, e) => {
           if (e instanceof NodeRefusedError && e.code === MISSING_PARTS) missing.set(n, parseMissing(e.detail, commit.parts!.length));
-          else reportError(ctx, n, 'store', e);
+          else {
+            failed.add(n);
+            reportError(ctx, n, 'store', e);
+          }
         },
       });
     } catch (e) {
       if (!(e instanceof QuorumError) || missing.size === 0 || attempt >= 2 || !src.healPart) throw e;
     }
-    await healEnough(ctx, missing, ctx.params.q - acked.size, src.healPart, signal);
+    // The round fails as soon as a quorum is out of reach, often before the
+    // nodes that hold every part have answered: count those as acks to come.
+    const willAck = ctx.nodes.length - missing.size - failed.size;
+    await healEnough(ctx, missing, Math.max(1, ctx.params.q - willAck), src.healPart, signal);
     ctx.observer.round(op, 'store');
   }
 }
