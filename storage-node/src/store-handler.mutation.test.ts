@@ -3,7 +3,9 @@
 // 8 MiB (a datasync every 8 MiB as it streams in, all of them finished
 // before the fsync that precedes the ack, or before the file is discarded),
 // the repair of a rotted copy by a duplicate store (file and inline entries,
-// the staging file consumed or removed), and the metrics a store counts.
+// the staging file consumed or removed), the metrics a store counts, the
+// inline limit's boundary, what each framing refusal says, and the write
+// leases a store (and a store from another write) holds.
 
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +28,7 @@ import { DiskStore } from './disk-store.js';
 import { NodeMetrics } from './metrics.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 import { handleStore } from './store-handler.js';
+import { WriteLeases } from './write-leases.js';
 
 const params = clusterParams(1);
 const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
@@ -250,3 +253,67 @@ describe('handleStore: counts refusals by reason', () => {
     assert.equal(await storedBytes(ctx), 0);
   });
 });
+
+describe('handleStore: the inline limit, framing refusals, write leases', () => {
+  const BLOCK = 64;
+  const openF = (blockSize = BLOCK, from?: PreparedWrite) => frame(FRAME_OPEN, encodeOpen(ref, blockSize, from?.candidate.ts));
+  const dataF = (b: Buffer) => frame(FRAME_DATA, b);
+  const commitF = (w: PreparedWrite) => frame(FRAME_COMMIT, encodeCommit(commitOf(w)));
+
+  it('a fragment of exactly inlineMax bytes stays inline; one byte more goes to a file', async () => {
+    const ctx = node({ inlineMax: 256 });
+    for (const [len, inline] of [[256, true], [257, false]] as const) {
+      const frag = randomBytes(len);
+      const w = writeFor(frag, BLOCK);
+      await handleStore(ctx, [openF(), dataF(frag.subarray(0, 100)), dataF(frag.subarray(100)), commitF(w)]);
+      const h = ctx.store.hist(reg, w.candidate.ts)!;
+      assert.equal(h.fragInline !== null, inline, `${len} bytes`);
+      assert.deepEqual(h.fragInline ?? readFileSync(ctx.store.fragPath(h.fragFile!)), frag);
+    }
+    assert.deepEqual(stagingFiles(ctx), []);
+  });
+
+  it('each framing refusal says what was wrong', async () => {
+    const ctx = node({ inlineMax: 1 << 16 });
+    const frag = randomBytes(100);
+    const w = writeFor(frag, BLOCK);
+    const notJson = (type: number) => frame(type, Buffer.from('{nope'));
+    const cases: [Buffer[], string, string][] = [
+      [[notJson(FRAME_OPEN)], 'WireError', 'frame is not JSON'],
+      [[openF(), dataF(frag), notJson(FRAME_COMMIT)], 'WireError', 'frame is not JSON'],
+      [[openF(100)], 'WireError', 'bad block size'],
+      [[dataF(frag)], 'FrameError', 'data before open, or in a store from another write'],
+      [[commitF(w)], 'FrameError', 'commit before open'],
+      [[openF(), openF()], 'FrameError', 'second open frame'],
+      [[openF(), dataF(frag), commitF(w), dataF(frag)], 'FrameError', 'frame after commit'],
+      [[openF(), dataF(frag)], 'FrameError', 'stream ended before the store message'],
+      [[], 'FrameError', 'stream ended before the store message'],
+    ];
+    for (const [frames, name, message] of cases) {
+      await assert.rejects(handleStore(ctx, frames), { name, message });
+    }
+    assert.equal(ctx.store.counts().histEntries, 0);
+  });
+
+  it('an accepted store holds a write lease; a store from another write holds the source entry as long', async () => {
+    let now = 0;
+    const leases = new WriteLeases(() => now, 1000);
+    const ctx: NodeContext = { ...node({ inlineMax: 1 << 16 }), leases };
+    const frag = randomBytes(100);
+    const a = writeFor(frag, BLOCK);
+    await handleStore(ctx, [openF(), dataF(frag), commitF(a)]);
+    assert.equal(leases.covers(regHex(), a.candidate.ts), true);
+    now = 500;
+    const b = prepareWrite(keyring, params, reg, a.candidate.ts, 'aaaaaaaaaaaaaaaa', ++op, a.cc, Buffer.from('{"m":1}'));
+    await handleStore(ctx, [openF(BLOCK, a), commitF(b)]);
+    now = 1200; // a's own lease (to 1000) is over; b's (to 1500) holds a as well
+    assert.equal(leases.covers(regHex(), b.candidate.ts), true);
+    assert.equal(leases.covers(regHex(), a.candidate.ts), true);
+    now = 1600;
+    assert.equal(leases.covers(regHex(), a.candidate.ts), false);
+  });
+});
+
+function regHex(): string {
+  return reg.toString('hex');
+}
