@@ -6,58 +6,43 @@
 
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
 import { sha256 } from '../../shared/src/hash.js';
 import { SecretWriterKeyring } from '../../shared/src/keys.js';
-import { createLogger } from '../../shared/src/log.js';
 import { prepareWrite, type PreparedWrite } from '../../shared/src/protocol/client.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../shared/src/protocol/frames.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '../../shared/src/protocol/frames.js';
 import {
   encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, encodeOpen, encodeRefBody, MISSING_PARTS,
-  encodeBlocksReq, encodePinReq, parseCandAnswer, parseEntryAnswer, parseFilterAnswer, parseListAnswer, parsePinAnswer, parseTsAnswer,
+  encodeBlocksReq, encodePinReq, parseCandAnswer, parseEntryAnswer, parseFilterAnswer, parseListAnswer,
+  parsePinAnswer, parseTsAnswer,
 } from '../../shared/src/protocol/node-messages.js';
 import { clusterParams } from '../../shared/src/protocol/params.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import type { StoreCommit } from '../../shared/src/protocol/server.js';
-import { DiskStore } from './disk-store.js';
-import { NodeMetrics } from './metrics.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
-import { handleClock, handleCollect, handleComplete, handleEntry, handleFilter, handleHealth, handleList, handlePin, prefixEnd } from './rpc-handlers.js';
+import {
+  handleClock, handleCollect, handleComplete, handleEntry, handleFilter, handleHealth, handleList, handlePin,
+  prefixEnd,
+} from './rpc-handlers.js';
 import { handleBlocks } from './blocks-handler.js';
 import { PinTable } from '../../shared/src/protocol/pins.js';
 import { Writable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { handleStore } from './store-handler.js';
+import { frame, NodeContexts } from './testing/node-contexts.js';
 
 const params = clusterParams(1);
 const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
 const BLOCK = 64;
-const dirs: string[] = [];
-const contexts: NodeContext[] = [];
-after(() => {
-  for (const c of contexts) c.store.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const nodes = new NodeContexts(keyring, params.S);
+after(() => nodes.close());
 
 let op = 0;
 /** A node context on a fresh store (node `index`). */
-function node(index = 0, o: { inlineMax?: number; maxFragmentBytes?: number } = {}): NodeContext {
-  const dir = mkdtempSync(join(tmpdir(), 'ps-handlers-'));
-  dirs.push(dir);
-  const ctx: NodeContext = {
-    index, S: params.S, keys: keyring.nodeKeyring(index), store: DiskStore.open(join(dir, 'store'), params.S),
-    log: createLogger('t', 'silent'), metrics: new NodeMetrics(index),
-    inlineMax: o.inlineMax ?? 1 << 16, maxFragmentBytes: o.maxFragmentBytes ?? 1 << 20,
-  };
-  storeDirs.set(ctx, join(dir, 'store'));
-  contexts.push(ctx);
-  return ctx;
-}
-const storeDirs = new WeakMap<NodeContext, string>();
+const node = (index = 0, o: { inlineMax?: number; maxFragmentBytes?: number } = {}): NodeContext => nodes.node(index, o);
 
 const ref = { ns: 'b', key: 'k' };
 const reg = regId(ref.ns, ref.key);
@@ -75,7 +60,6 @@ function commitOf(w: PreparedWrite): StoreCommit {
   return { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta };
 }
 
-const frame = (type: number, b: Buffer) => Buffer.concat([frameHeader(type, b.length), b]);
 const openF = (blockSize = BLOCK, r = ref) => frame(FRAME_OPEN, encodeOpen(r, blockSize));
 const dataF = (b: Buffer) => frame(FRAME_DATA, b);
 const commitF = (m: StoreCommit) => frame(FRAME_COMMIT, encodeCommit(m));
@@ -102,7 +86,7 @@ function histCount(ctx: NodeContext): number {
 }
 
 function stagingEmpty(ctx: NodeContext): void {
-  assert.deepEqual(readdirSync(join(storeDirs.get(ctx)!, 'staging')), []);
+  assert.deepEqual(readdirSync(join(nodes.storeDir(ctx), 'staging')), []);
 }
 
 describe('handleStore', () => {

@@ -9,52 +9,32 @@
 
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
 import { sha256 } from '../../shared/src/hash.js';
 import { SecretWriterKeyring } from '../../shared/src/keys.js';
-import { createLogger } from '../../shared/src/log.js';
 import { prepareWrite, type PreparedWrite } from '../../shared/src/protocol/client.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../shared/src/protocol/frames.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '../../shared/src/protocol/frames.js';
 import {
-  encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, encodePinReq, encodeRefBody, MAX_FILTER_FRAGMENT,
-  parseCandAnswer, parseFilterAnswer, parseListAnswer, parsePinAnswer, parseTsAnswer,
+  encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, encodePinReq, encodeRefBody,
+  MAX_FILTER_FRAGMENT, parseCandAnswer, parseFilterAnswer, parseListAnswer, parsePinAnswer, parseTsAnswer,
 } from '../../shared/src/protocol/node-messages.js';
 import { clusterParams } from '../../shared/src/protocol/params.js';
 import { PinTable } from '../../shared/src/protocol/pins.js';
 import { regId } from '../../shared/src/protocol/register.js';
-import { DiskStore } from './disk-store.js';
 import type { GarbageCollector } from './gc.js';
-import { NodeMetrics } from './metrics.js';
 import type { NodeContext } from './node-context.js';
 import { handleClock, handleCollect, handleComplete, handleFilter, handleList, handlePin } from './rpc-handlers.js';
 import { handleStore } from './store-handler.js';
 import { WriteLeases } from './write-leases.js';
+import { frame, NodeContexts } from './testing/node-contexts.js';
 
 const params = clusterParams(1);
 const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
 const BLOCK = 64;
-const dirs: string[] = [];
-const contexts: NodeContext[] = [];
-after(() => {
-  for (const c of contexts) c.store.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function node(o: { inlineMax?: number } = {}): NodeContext {
-  const dir = mkdtempSync(join(tmpdir(), 'ps-rpc-handlers-'));
-  dirs.push(dir);
-  const ctx: NodeContext = {
-    index: 0, S: params.S, keys: keyring.nodeKeyring(0), store: DiskStore.open(join(dir, 'store'), params.S),
-    log: createLogger('t', 'silent'), metrics: new NodeMetrics(0),
-    inlineMax: o.inlineMax ?? 1 << 16, maxFragmentBytes: 1 << 20,
-  };
-  contexts.push(ctx);
-  return ctx;
-}
+const nodes = new NodeContexts(keyring, params.S);
+after(() => nodes.close());
+const node = (o: { inlineMax?: number } = {}): NodeContext => nodes.node(0, o);
 
 const ref = { ns: 'b', key: 'k' };
 const reg = regId(ref.ns, ref.key);
@@ -70,7 +50,6 @@ function writeFor(frag: Buffer, prev: PreparedWrite | null = null, r = ref): Pre
   return prepareWrite(keyring, params, regId(r.ns, r.key), prev?.candidate.ts ?? null, 'aaaaaaaaaaaaaaaa', ++op, cc, Buffer.from('{"m":1}'));
 }
 
-const frame = (type: number, b: Buffer) => Buffer.concat([frameHeader(type, b.length), b]);
 async function store(ctx: NodeContext, frag: Buffer, w: PreparedWrite, r = ref): Promise<void> {
   const c = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta };
   await handleStore(ctx, [frame(FRAME_OPEN, encodeOpen(r, BLOCK)), frame(FRAME_DATA, frag), frame(FRAME_COMMIT, encodeCommit(c))]);

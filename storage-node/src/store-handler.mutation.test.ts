@@ -9,50 +9,30 @@
 
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
 import { sha256 } from '../../shared/src/hash.js';
 import { SecretWriterKeyring } from '../../shared/src/keys.js';
-import { createLogger } from '../../shared/src/log.js';
 import { prepareWrite, type PreparedWrite } from '../../shared/src/protocol/client.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../shared/src/protocol/frames.js';
 import { encodeCommit, encodeOpen } from '../../shared/src/protocol/node-messages.js';
 import { clusterParams } from '../../shared/src/protocol/params.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import type { StoreCommit } from '../../shared/src/protocol/server.js';
-import { DiskStore } from './disk-store.js';
-import { NodeMetrics } from './metrics.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 import { handleStore } from './store-handler.js';
 import { WriteLeases } from './write-leases.js';
+import { frame, NodeContexts } from './testing/node-contexts.js';
 
 const params = clusterParams(1);
 const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
 const MiB = 1024 * 1024;
-const dirs: string[] = [];
-const contexts: NodeContext[] = [];
-after(() => {
-  for (const c of contexts) c.store.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const storeDirs = new WeakMap<NodeContext, string>();
-function node(o: { inlineMax: number; maxFragmentBytes?: number }): NodeContext {
-  const dir = mkdtempSync(join(tmpdir(), 'ps-store-handler-'));
-  dirs.push(dir);
-  const ctx: NodeContext = {
-    index: 0, S: params.S, keys: keyring.nodeKeyring(0), store: DiskStore.open(join(dir, 'store'), params.S),
-    log: createLogger('t', 'silent'), metrics: new NodeMetrics(0),
-    inlineMax: o.inlineMax, maxFragmentBytes: o.maxFragmentBytes ?? MiB,
-  };
-  storeDirs.set(ctx, join(dir, 'store'));
-  contexts.push(ctx);
-  return ctx;
-}
+const nodes = new NodeContexts(keyring, params.S);
+after(() => nodes.close());
+const node = (o: { inlineMax: number; maxFragmentBytes?: number }): NodeContext => nodes.node(0, { maxFragmentBytes: MiB, ...o });
 
 const ref = { ns: 'b', key: 'k' };
 const reg = regId(ref.ns, ref.key);
@@ -70,10 +50,9 @@ function commitOf(w: PreparedWrite): StoreCommit {
   return { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta };
 }
 
-const frame = (type: number, b: Buffer) => Buffer.concat([frameHeader(type, b.length), b]);
 
 function stagingFiles(ctx: NodeContext): string[] {
-  return readdirSync(join(storeDirs.get(ctx)!, 'staging'));
+  return readdirSync(join(nodes.storeDir(ctx), 'staging'));
 }
 
 async function storedBytes(ctx: NodeContext): Promise<number> {
@@ -90,8 +69,7 @@ describe('handleStore: the staging file is flushed every 8 MiB as a large fragme
    * (the fsync before the ack) and once `fn` is done.
    */
   async function watchingSyncs<T>(fn: (seen: { datasyncs: number; pendingAtSync: number[] }) => Promise<T>): Promise<{ result: T | Error; datasyncs: number; pendingAtSync: number[]; pendingAfter: number }> {
-    const probeDir = mkdtempSync(join(tmpdir(), 'ps-probe-'));
-    dirs.push(probeDir);
+    const probeDir = nodes.tempDir();
     const probe = await open(join(probeDir, 'probe'), 'w');
     const proto = Object.getPrototypeOf(probe) as { datasync: FileHandle['datasync']; sync: FileHandle['sync'] };
     await probe.close();

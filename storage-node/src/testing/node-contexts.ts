@@ -1,0 +1,54 @@
+// Node contexts on fresh stores, for handler tests that call the handlers
+// directly (no HTTP): each on its own DiskStore in a temporary folder, all
+// closed and removed by close().
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SecretWriterKeyring } from '../../../shared/src/keys.js';
+import { createLogger } from '../../../shared/src/log.js';
+import { frameHeader } from '../../../shared/src/protocol/frames.js';
+import { DiskStore } from '../disk-store.js';
+import { NodeMetrics } from '../metrics.js';
+import type { NodeContext } from '../node-context.js';
+
+export class NodeContexts {
+  private readonly dirs: string[] = [];
+  private readonly contexts: NodeContext[] = [];
+  private readonly storeDirs = new WeakMap<NodeContext, string>();
+
+  constructor(private readonly keyring: SecretWriterKeyring, private readonly S: number) {}
+
+  /** A node context (node `index`) on a fresh store. */
+  node(index = 0, o: { inlineMax?: number; maxFragmentBytes?: number } = {}): NodeContext {
+    const dir = this.tempDir();
+    const ctx: NodeContext = {
+      index, S: this.S, keys: this.keyring.nodeKeyring(index), store: DiskStore.open(join(dir, 'store'), this.S),
+      log: createLogger('t', 'silent'), metrics: new NodeMetrics(index),
+      inlineMax: o.inlineMax ?? 1 << 16, maxFragmentBytes: o.maxFragmentBytes ?? 1 << 20,
+    };
+    this.storeDirs.set(ctx, join(dir, 'store'));
+    this.contexts.push(ctx);
+    return ctx;
+  }
+
+  /** The folder of a context's store. */
+  storeDir(ctx: NodeContext): string {
+    return this.storeDirs.get(ctx)!;
+  }
+
+  /** A temporary folder removed by close(). */
+  tempDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'ps-handlers-'));
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  close(): void {
+    for (const c of this.contexts) c.store.close();
+    for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/** One frame of a store stream. */
+export const frame = (type: number, b: Buffer): Buffer => Buffer.concat([frameHeader(type, b.length), b]);
