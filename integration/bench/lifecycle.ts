@@ -16,11 +16,17 @@ export function interrupted(): boolean {
   return interruptedBy !== null;
 }
 
-export async function withCluster<T>(t: number, body: (tc: TestCluster) => Promise<T>, opts: { redis?: boolean } = {}): Promise<T> {
+export interface ClusterOptions {
+  readonly redis?: boolean;
+  /** Extra environment for the cluster's processes (--profile passes node flags this way). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export async function withCluster<T>(t: number, body: (tc: TestCluster) => Promise<T>, opts: ClusterOptions = {}): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'ps-bench-'));
   // With --redis: a local redis-server the gateway shares (clock hints).
   const redis = opts.redis ? await startTestRedis() : null;
-  const starting = startTestCluster({ t, dataDir: dir, ...(redis ? { redis: redis.url } : {}) });
+  const starting = startTestCluster({ t, dataDir: dir, ...(redis ? { redis: redis.url } : {}), ...(opts.env ? { env: opts.env } : {}) });
   let cleaned: Promise<void> | undefined;
   const cleanup = (): Promise<void> => (cleaned ??= (async () => {
     // A signal may come while the cluster is still starting: wait for it, so
