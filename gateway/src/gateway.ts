@@ -31,6 +31,7 @@ import { capConnectionsPerAddress } from './connection-cap.js';
 import { DEFAULT_LIMITS, type GatewayLimits } from './limits.js';
 import { DigestPool, InlineDigester } from './s3/body/digest-worker.js';
 import { localCache, openRedisCache, type GatewayCache } from './redis/cache.js';
+import { trackForDrain } from './drain.js';
 import { Scrubber } from './scrub.js';
 
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
@@ -47,7 +48,8 @@ export interface RunningGateway {
   readonly metrics: GatewayMetrics;
   /** Call once the server listens: publishes this gateway's endpoint (Redis registration). */
   listening(endpoint: string): void;
-  close(): Promise<void>;
+  /** Stops: lets requests in flight finish for up to graceMs (drain.ts), then closes everything. */
+  close(graceMs?: number): Promise<void>;
 }
 
 function readPem(path: string, what: string): Buffer {
@@ -139,12 +141,13 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     : createServer(serverOpts, app);
   server.maxConnections = limits.maxConnections;
   capConnectionsPerAddress(server, limits.maxConnectionsPerAddress);
+  const drain = trackForDrain(server);
   return {
     server, ctx, cache, metrics,
     listening: (endpoint) => cache.listening(endpoint),
-    async close() {
-      server.close();
-      server.closeAllConnections();
+    async close(graceMs = 0) {
+      const cut = await drain.drain(graceMs);
+      if (cut > 0) log.warn({ requests: cut, graceMs }, 'stopping: requests still running after the grace period were cut off');
       await scrubber?.stop();
       await cache.close();
       await Promise.all(nodes.map((n) => n.close()));

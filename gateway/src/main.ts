@@ -1,5 +1,5 @@
 // Gateway process: `node dist/gateway/src/main.js --config FILE [--port P] [--host H]
-// [--redis URL --kek HEX] [--scrub-interval-s N] [--admin-token-file F]`. Logs one JSON line {"msg":"listening","port":...} once it serves.
+// [--redis URL --kek HEX] [--scrub-interval-s N] [--drain-grace-s N] [--admin-token-file F]`. Logs one JSON line {"msg":"listening","port":...} once it serves.
 
 import { intFlag, parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
@@ -7,6 +7,8 @@ import { hostname } from 'node:os';
 import { announceListening, createLogger } from '../../shared/src/log.js';
 import { checkAdminToken, loadGatewayConfig, MAX_SCRUB_INTERVAL_S, readSecretFile, withRedisFlags } from './config.js';
 import { openGateway } from './gateway.js';
+import { stopWithLauncher } from '../../shared/src/lifeline.js';
+import { DEFAULT_DRAIN_GRACE_S } from './drain.js';
 
 runCli(async () => {
   const f = parseFlags(process.argv.slice(2), {
@@ -16,6 +18,7 @@ runCli(async () => {
     redis: { type: 'string', env: 'POWERSTORE_REDIS_URL', describe: 'Redis URL (optional cache; overrides the config\'s "redis")' },
     kek: { type: 'string', env: 'POWERSTORE_KEK', describe: 'key-encryption key of the key ring in Redis, 64 hex digits' },
     'admin-token-file': { type: 'string', env: 'POWERSTORE_ADMIN_TOKEN_FILE', describe: 'file holding the admin token of /_powerstore/health and /metrics (overrides the config\'s "adminToken")' },
+    'drain-grace-s': { type: 'string', env: 'POWERSTORE_DRAIN_GRACE_S', describe: 'on SIGTERM: seconds requests in flight get to finish before the rest are cut off (default 30)' },
     'scrub-interval-s': { type: 'string', env: 'POWERSTORE_SCRUB_INTERVAL_S', describe: 'background scrub: seconds between passes (0: off; overrides the config\'s "scrubIntervalS")' },
     'unsafe-weakened-read': { type: 'boolean', describe: 'TESTS ONLY: deliberately non-linearizable reads (the nemesis suite\'s control)' },
   });
@@ -23,6 +26,7 @@ runCli(async () => {
   if (!path) throw new ConfigError('--config is required');
   const port = intFlag(f.port, 'port', 0, 65535, 9000);
   const host = stringFlag(f.host) ?? '127.0.0.1';
+  const drainGraceMs = intFlag(f['drain-grace-s'], 'drain-grace-s', 0, 3600, DEFAULT_DRAIN_GRACE_S) * 1000;
   const loaded = withRedisFlags(loadGatewayConfig(path), { redis: stringFlag(f.redis), kek: stringFlag(f.kek) });
   // The admin token by file or environment (never a flag: `ps` shows flags to every local user).
   const tokenFile = stringFlag(f['admin-token-file']);
@@ -46,11 +50,16 @@ runCli(async () => {
   const shownHost = host === '0.0.0.0' || host === '::' ? hostname() : host.includes(':') ? `[${host}]` : host;
   gw.listening(`${cfg.tls ? 'https' : 'http'}://${shownHost}:${boundPort}`);
   announceListening(boundPort, { writer: gw.ctx.writerId, t: cfg.params.t, redis: gw.cache.status() });
+  let stopping = false;
   const stop = (): void => {
-    log.info('stopping');
-    void gw.close().finally(() => process.exit(0));
-    setTimeout(() => process.exit(0), 5000).unref();
+    if (stopping) return;
+    stopping = true;
+    log.info({ graceMs: drainGraceMs }, 'stopping: no new connections; requests in flight may finish');
+    void gw.close(drainGraceMs).finally(() => process.exit(0));
+    // Closing Redis and node clients after the drain should take a moment; never hang on it.
+    setTimeout(() => process.exit(0), drainGraceMs + 5000).unref();
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  stopWithLauncher(stop);
 });

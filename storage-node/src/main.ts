@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { intFlag, parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
 import { announceListening, createLogger } from '../../shared/src/log.js';
+import { LOCK_FILES, lockFolder } from '../../shared/src/folder-lock.js';
+import { stopWithLauncher } from '../../shared/src/lifeline.js';
 import { loadNodeConfig } from './config.js';
 import { DiskStore } from './disk-store.js';
 import { DEFAULT_FAULT_DELAY_MS, Faults } from './faults.js';
@@ -49,12 +51,14 @@ runCli(async () => {
   const faults = Faults.parse((f.fault as string[] | undefined) ?? [], f['allow-faults'] === true, cfg.index, cfg.params.S, cfg.params.t, faultDelay);
   const log = createLogger(`node-${cfg.index}`);
   if (faults.any) log.warn({ faults: [...faults.modes] }, 'fault modes on: this node misbehaves on purpose');
-  faults.atStart(data, [NODE_KEYS_FILE]); // amnesia: forget all but the node's keys
   try {
     mkdirSync(data, { recursive: true, mode: 0o700 });
   } catch (e) {
     throw new ConfigError(`cannot create data folder ${data}: ${(e as NodeJS.ErrnoException).code}`);
   }
+  // Before anything reads or sweeps the store: one node per store (folder-lock.ts).
+  lockFolder(data, 'storage node');
+  faults.atStart(data, [NODE_KEYS_FILE, ...LOCK_FILES]); // amnesia: forget all but the node's keys (and its lock)
   // Keys delivered by key rotations live beside the data (key-store.ts).
   const keyStore = NodeKeyStore.open(join(data, NODE_KEYS_FILE), cfg.index, cfg.keyEntries);
   const store = faults.wrapStore(DiskStore.open(data, cfg.params.S));
@@ -90,6 +94,7 @@ runCli(async () => {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  stopWithLauncher(stop);
 });
 
 /** The PEM pair to serve HTTPS with (review F7: fragments and reads cross the network), or null for plain HTTP. */

@@ -6,6 +6,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../../../shared/src/errors.js';
+import { LIFELINE_ENV } from '../../../shared/src/lifeline.js';
 
 export interface Child {
   readonly name: string;
@@ -28,7 +29,13 @@ export async function spawnChild(
   // POWERSTORE_CHILD_NODE_FLAGS passes flags to node itself (e.g. --cpu-prof,
   // which NODE_OPTIONS refuses) for diagnosing a running cluster.
   const nodeFlags = (env.POWERSTORE_CHILD_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeFlags, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  // stdin is the lifeline (lifeline.ts): a pipe this process never writes to,
+  // whose end tells the child that its launcher is gone. Detached (a process
+  // group of its own), so a Ctrl-C in the terminal reaches the launcher only,
+  // which stops the gateways first and the nodes after them.
+  const proc = spawn(process.execPath, [...nodeFlags, script, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'], env: { ...env, [LIFELINE_ENV]: '1' }, detached: true,
+  });
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   let stderrTail = '';
   proc.stderr!.on('data', (d: Buffer) => {

@@ -17,6 +17,11 @@ import { spawnChild, stopChild, type Child } from './child.js';
 import { nodeCertificates, selfSignedCert, type NodeTlsFiles, type TlsFiles } from './self-signed.js';
 import { writeFileDurable } from '../../../shared/src/durable-file.js';
 import { loadOrCreateState, nodeConfigFor, type ClusterState } from './cluster-state.js';
+import { lockFolder, type FolderLock } from '../../../shared/src/folder-lock.js';
+import { DEFAULT_DRAIN_GRACE_S } from '../drain.js';
+
+/** After its drain, the time a gateway gets to close Redis and node clients before SIGKILL. */
+const STOP_MARGIN_MS = 5000;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const NODE_SCRIPT = resolve(here, '../../../storage-node/src/main.js');
@@ -56,6 +61,8 @@ export interface LaunchOptions {
   readonly gateways?: number;
   /** Gateway timeouts and caps (limits.ts) written into gateway.json: tests set small ones. */
   readonly limits?: Partial<GatewayLimits>;
+  /** On stop, seconds the gateways' requests in flight get to finish (their --drain-grace-s; default the gateway's, 30). */
+  readonly drainGraceS?: number;
 }
 
 export interface NodeProcess {
@@ -71,7 +78,7 @@ export class LocalCluster {
   readonly gateways: (Child | null)[] = [];
   private readonly gatewayPorts: number[] = [];
 
-  private constructor(readonly opts: LaunchOptions, readonly state: ClusterState) {}
+  private constructor(readonly opts: LaunchOptions, readonly state: ClusterState, private readonly lock: FolderLock) {}
 
   /** The PEM files the gateway serves HTTPS with, if it does. */
   tlsFiles: TlsFiles | null = null;
@@ -141,16 +148,25 @@ export class LocalCluster {
 
   static async start(opts: LaunchOptions): Promise<LocalCluster> {
     mkdirSync(opts.dataDir, { recursive: true });
-    const state = loadOrCreateState(opts.dataDir, {
-      region: opts.region ?? 'us-east-1',
-      ...(opts.t !== undefined ? { t: opts.t } : {}),
-      ...(opts.accessKey ? { accessKey: opts.accessKey } : {}),
-      ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
-      ...(opts.adminToken !== undefined ? { adminToken: opts.adminToken } : {}),
-    });
-    const c = new LocalCluster(opts, state);
+    // One launcher per data folder (its nodes lock their stores too): a
+    // second one would start nodes on the same stores (operations review §3).
+    const lock = lockFolder(opts.dataDir, 'PoWerStore launcher');
+    let c: LocalCluster;
     try {
-      const { S } = clusterParams(state.t);
+      const state = loadOrCreateState(opts.dataDir, {
+        region: opts.region ?? 'us-east-1',
+        ...(opts.t !== undefined ? { t: opts.t } : {}),
+        ...(opts.accessKey ? { accessKey: opts.accessKey } : {}),
+        ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
+        ...(opts.adminToken !== undefined ? { adminToken: opts.adminToken } : {}),
+      });
+      c = new LocalCluster(opts, state, lock);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+    try {
+      const { S } = clusterParams(c.state.t);
       for (const i of opts.faulty?.keys() ?? []) {
         if (!Number.isInteger(i) || i < 0 || i >= S) throw new ConfigError(`--faulty names node ${i}, but the nodes are 0 to ${S - 1}`);
       }
@@ -215,7 +231,8 @@ export class LocalCluster {
     const name = i === 0 ? 'gateway' : `gateway-${i}`;
     const child = await spawnChild(name, GATEWAY_SCRIPT,
       ['--config', this.gatewayConfigPath, '--port', String(this.gatewayPorts[i] ?? 0), '--host', this.opts.host ?? '127.0.0.1',
-        ...(this.opts.weakenedRead ? ['--unsafe-weakened-read'] : [])],
+        ...(this.opts.weakenedRead ? ['--unsafe-weakened-read'] : []),
+        ...(this.opts.drainGraceS !== undefined ? ['--drain-grace-s', String(this.opts.drainGraceS)] : [])],
       join(this.opts.dataDir, 'logs', `${name}.log`), this.env());
     this.gateways[i] = child;
     this.gatewayPorts[i] = child.port;
@@ -239,9 +256,17 @@ export class LocalCluster {
     this.nodes[i]!.child = null;
   }
 
+  /**
+   * Stops the gateways first, letting their requests in flight finish (they
+   * drain for drainGraceS), then the nodes those requests needed; then
+   * releases the data folder.
+   */
   async stop(): Promise<void> {
-    const all = [...this.gateways, ...this.nodes.map((n) => n.child)].filter((c): c is Child => c !== null && c !== undefined);
-    await Promise.all(all.map((c) => stopChild(c)));
+    const running = (cs: readonly (Child | null | undefined)[]): Child[] => cs.filter((c): c is Child => c !== null && c !== undefined);
+    const drainMs = (this.opts.drainGraceS ?? DEFAULT_DRAIN_GRACE_S) * 1000;
+    await Promise.all(running(this.gateways).map((c) => stopChild(c, drainMs + STOP_MARGIN_MS)));
+    await Promise.all(running(this.nodes.map((n) => n.child)).map((c) => stopChild(c)));
+    this.lock.release();
     this.gateways.fill(null);
     for (const n of this.nodes) n.child = null;
   }

@@ -8,6 +8,10 @@ import { intFlag, parseFlags, runCli, stringFlag, type FlagValues } from '../../
 import { MAX_T } from '../../../shared/src/protocol/params.js';
 import { ConfigError } from '../../../shared/src/errors.js';
 import { LocalCluster } from './launcher.js';
+import { DEFAULT_DRAIN_GRACE_S } from '../drain.js';
+
+/** How often the launcher checks that its parent is still there. */
+const PARENT_CHECK_MS = 500;
 import { loadCredentialsFile } from './credentials-file.js';
 import { parseRedisUrl, redact } from '../redis/link.js';
 import { checkAdminToken, readSecretFile } from '../config.js';
@@ -57,6 +61,7 @@ runCli(async () => {
     redis: { type: 'string', env: 'POWERSTORE_REDIS_URL', describe: 'Redis URL the gateways share (optional cache)' },
     gateways: { type: 'string', env: 'POWERSTORE_GATEWAYS', describe: 'number of gateways, on ports P, P+1, …' },
     credentials: { type: 'string', env: 'POWERSTORE_CREDENTIALS', describe: 'JSON file of more S3 users: [{accessKey, secretKey, user}]' },
+    'drain-grace-s': { type: 'string', env: 'POWERSTORE_DRAIN_GRACE_S', describe: `on Ctrl-C or SIGTERM: seconds requests in flight get to finish (default ${DEFAULT_DRAIN_GRACE_S})` },
     faulty: { type: 'string', multiple: true, describe: 'INDEX:MODE[,MODE]: make node INDEX misbehave on purpose (tests, demos)' },
   });
   const t = f.t === undefined ? undefined : intFlag(f.t, 't', 1, MAX_T, 1);
@@ -80,6 +85,7 @@ runCli(async () => {
     }
   }
   const gateways = intFlag(f.gateways, 'gateways', 1, 64, 1);
+  const drainGraceS = intFlag(f['drain-grace-s'], 'drain-grace-s', 0, 3600, DEFAULT_DRAIN_GRACE_S);
   const credentialsFile = stringFlag(f.credentials);
   const users = credentialsFile ? loadCredentialsFile(resolve(credentialsFile)) : [];
   const faulty = new Map<number, string[]>();
@@ -100,6 +106,7 @@ runCli(async () => {
     ...(domain ? { domain } : {}),
     ...(redis ? { redis } : {}),
     gateways,
+    drainGraceS,
     ...(faulty.size ? { faulty } : {}),
     ...(users.length ? { users } : {}),
   });
@@ -131,11 +138,22 @@ runCli(async () => {
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write('stopping...\n');
+    process.stdout.write(`stopping: requests in flight get up to ${drainGraceS} s to finish...\n`);
     cluster.stop().then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // `npm start` in the background, then `kill <npm's pid>`: npm exits without
+  // passing the signal on, and this process is handed to init (or a
+  // subreaper). A changed parent means whoever started the cluster is gone:
+  // stop it rather than keep serving, orphaned, on the port.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) {
+      process.stderr.write(`the process that started this cluster (pid ${parent}) is gone; stopping\n`);
+      stop();
+    }
+  }, PARENT_CHECK_MS).unref();
   for (const n of cluster.nodes) {
     void n.child?.exited.then((code) => {
       if (!stopping) process.stderr.write(`storage node ${n.index} exited (${code}); the cluster keeps serving while at most t nodes are down\n`);
