@@ -32,6 +32,8 @@ import { DEFAULT_LIMITS, type GatewayLimits } from './limits.js';
 import { DigestPool, InlineDigester } from './s3/body/digest-worker.js';
 import { localCache, openRedisCache, type GatewayCache } from './redis/cache.js';
 import { Scrubber } from './scrub.js';
+import { NodeEpochWatch } from './key-epochs.js';
+import { Agent } from 'undici';
 
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
 /** Bodies up to this size hash on the main thread. */
@@ -96,6 +98,13 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
   metrics.keyEpoch.set(keys.currentEpoch);
   metrics.keyEpochsHeld.set(cache.epochs().length);
   const tally = new NodeTally();
+  // Key epochs the nodes hold and this gateway lacks (key-epochs.ts, review finding 1).
+  const statusAgent = cfg.nodeCa ? new Agent({ connect: { ca: cfg.nodeCa } }) : undefined;
+  const epochs = new NodeEpochWatch({
+    params, nodes: cfg.nodes, keys, epochs: () => cache.epochs(), refreshRing: () => cache.refreshKeys(),
+    log: log.child({ component: 'key-epochs' }), ...(statusAgent ? { dispatcher: statusAgent } : {}),
+  });
+  epochs.start();
   let op = 0;
   const ctx: ProtocolContext = {
     params, keys, nodes,
@@ -107,6 +116,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     timeouts: DEFAULT_TIMEOUTS,
     observer: protocolObserver(metrics, tally, log),
     hints: cache.hints,
+    epochs,
     ...(parts.weakenedRead ? { weakenedRead: true } : {}),
   };
   const { app, close: closeApp } = assembleApp(ctx, {
@@ -146,6 +156,8 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
       server.close();
       server.closeAllConnections();
       await scrubber?.stop();
+      epochs.stop();
+      await statusAgent?.close();
       await cache.close();
       await Promise.all(nodes.map((n) => n.close()));
       await closeApp();

@@ -27,6 +27,8 @@ export interface GatewayCache {
   readonly hints: ClockHints;
   /** Every key epoch held, ascending. */
   epochs(): readonly number[];
+  /** Reads the key ring from Redis now (a no-op without Redis); never rejects. */
+  refreshKeys(): Promise<void>;
   /** 'absent' without Redis; 'degraded' while Redis is unreachable, slow or its key ring does not open. */
   status(): RedisStatus;
   /** Every live gateway, this one included; only this one without Redis or while Redis fails. */
@@ -71,6 +73,7 @@ export function localCache(keys: WriterKeyring, epochs: readonly number[], write
   return {
     keys, writerId, hints,
     epochs: () => epochs,
+    refreshKeys: () => Promise.resolve(),
     status: () => 'absent',
     gateways: () => Promise.resolve([selfRecord(writerId, endpoint, startedAt, keys, epochs)]),
     listening: (e) => {
@@ -118,6 +121,7 @@ export async function openRedisCache(o: RedisCacheOptions): Promise<GatewayCache
   return {
     keys: ring.ring, writerId, hints,
     epochs: () => ring.ring.epochs,
+    refreshKeys: () => ring.sync(),
     status: () => (ring.kekProblem ? 'degraded' : link.status),
     async gateways() {
       const self = reg.record();
