@@ -4,11 +4,17 @@
 // wrong value or NoSuchKey for A's write (503 SlowDown is the answer: it
 // cannot learn the secret without Redis), must refuse writes with 503
 // rather than order them below A's, and must blame no node.
+// And `keys rotate` reaches every live gateway's config file it can (this
+// host's) and names, with exit code 1, every gateway whose file it cannot.
 
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { GATEWAY_SCRIPT } from '../gateway/src/cli/launcher.js';
+import { spawnChild, stopChild } from '../gateway/src/cli/child.js';
+import { RedisKeys, WRITER_TTL_MS } from '../gateway/src/redis/schema.js';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { run } from './harness/cli.js';
@@ -72,5 +78,51 @@ describe('a gateway without the newest key epoch, Redis down', { timeout: 300_00
     assert.equal(await text(A, 'k'), 'new', 'nothing was ordered below A\'s write');
     assert.equal(await metric(bEndpoint, 'powerstore_node_evidence_total'), 0, 'no node is blamed');
     assert.equal(await metric(tc.cluster.endpointOf(0), 'powerstore_node_evidence_total'), 0, 'no node is blamed');
+  });
+});
+
+describe('keys rotate and the gateways\' config files', { timeout: 300_000 }, () => {
+  let redis: TestRedis;
+  let tc: TestCluster;
+  before(async () => {
+    redis = await startTestRedis();
+    tc = await startTestCluster({ t: 1, redis: redis.url, gateways: 1 });
+  });
+  after(async () => {
+    await tc?.dispose();
+    await redis?.stop();
+  });
+
+  it('writes the new epoch into every live gateway\'s config file on this host, and names (exit 1) those it cannot', async () => {
+    const path = tc.cluster.gatewayConfigPath;
+    // A second gateway on this host, running from its own copy of the config file.
+    const other = join(tc.dir, 'other-gateway.json');
+    writeFileSync(other, readFileSync(path));
+    const child = await spawnChild('other-gateway', GATEWAY_SCRIPT, ['--config', other, '--port', '0'], join(tc.dir, 'logs', 'other-gateway.log'),
+      { ...process.env, POWERSTORE_LOG_LEVEL: 'warn' });
+    // And one on another host (its record as it would publish it; it already holds epoch 1).
+    const raw = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    const rk = new RedisKeys();
+    const far = {
+      writer: 'abababababababab', endpoint: 'http://10.9.9.9:9000', host: 'far-away-host', pid: 1, startedAt: new Date().toISOString(),
+      heartbeatAt: new Date().toISOString(), keyEpoch: 0, epochs: [0, 1], config: '/etc/powerstore/gateway.json',
+    };
+    try {
+      await raw.set(rk.gateway(far.writer), JSON.stringify(far), 'PX', WRITER_TTL_MS);
+      await raw.zadd(rk.gateways, Date.now(), far.writer);
+      const r = await run(process.execPath, [CLI, 'keys', 'rotate', '--config', path], { PATH: process.env.PATH }, 120_000);
+      assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+      assert.match(r.stdout, /rotated: key epoch 1 is current/);
+      assert.match(r.stderr, /did not reach the config file of 1 gateway:\n {2}gateway abababababababab \(http:\/\/10\.9\.9\.9:9000, host far-away-host\): \/etc\/powerstore\/gateway\.json is on another host/);
+      const mine = JSON.parse(readFileSync(path, 'utf8')) as { secrets: Record<string, string>; currentEpoch: number };
+      const theirs = JSON.parse(readFileSync(other, 'utf8')) as { secrets: Record<string, string>; currentEpoch: number };
+      assert.equal(mine.currentEpoch, 1);
+      assert.ok(mine.secrets['1']);
+      assert.deepEqual(theirs.secrets, mine.secrets, 'the other gateway\'s file holds every epoch');
+      assert.equal(theirs.currentEpoch, 1);
+    } finally {
+      raw.disconnect();
+      await stopChild(child);
+    }
   });
 });

@@ -66,12 +66,16 @@ function readPem(path: string, what: string): Buffer {
  * start on a wrong KEK (ConfigError), and serves without Redis if it does
  * not answer. Without `cfg.redis`, the same as buildGateway.
  */
-export async function openGateway(cfg: GatewayConfig, log: Logger, opts: { weakenedRead?: boolean } = {}): Promise<RunningGateway> {
+export async function openGateway(
+  cfg: GatewayConfig, log: Logger, opts: { weakenedRead?: boolean; configPath?: string } = {},
+): Promise<RunningGateway> {
   const metrics = new GatewayMetrics();
-  if (!cfg.redis) return buildGateway(cfg, log, { metrics, ...opts });
+  const build = { metrics, ...(opts.weakenedRead ? { weakenedRead: true } : {}) };
+  if (!cfg.redis) return buildGateway(cfg, log, build);
   if (!cfg.kek) throw new ConfigError('Redis needs a key-encryption key (--kek)');
   const cache = await openRedisCache({
     url: cfg.redis, kek: cfg.kek, secrets: cfg.secrets, currentEpoch: cfg.currentEpoch, log,
+    ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}),
     hooks: {
       onKeyChange: (k) => {
         metrics.keyEpoch.set(k.currentEpoch);
@@ -82,7 +86,7 @@ export async function openGateway(cfg: GatewayConfig, log: Logger, opts: { weake
       onHint: (result) => metrics.clockHints.inc({ result }),
     },
   });
-  return buildGateway(cfg, log, { metrics, cache, ...opts });
+  return buildGateway(cfg, log, { ...build, cache });
 }
 
 export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?: GatewayMetrics; cache?: GatewayCache; weakenedRead?: boolean } = {}): RunningGateway {

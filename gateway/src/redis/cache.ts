@@ -51,6 +51,8 @@ export interface RedisCacheOptions {
   readonly secrets: ReadonlyMap<number, Buffer>;
   readonly currentEpoch: number;
   readonly log: Logger;
+  /** The config file this gateway runs from (absolute): published in its registry record for `keys rotate`. */
+  readonly configPath?: string;
   readonly prefix?: string;
   /** How long start waits for Redis before serving without it (default 2000 ms). */
   readonly connectWaitMs?: number;
@@ -108,12 +110,12 @@ export async function openRedisCache(o: RedisCacheOptions): Promise<GatewayCache
   const keyInfo = (): { keyEpoch: number; epochs: readonly number[] } => ({ keyEpoch: ring.ring.currentEpoch, epochs: ring.ring.epochs });
   // A writer id a live gateway already holds (2^-64 per pair) is drawn again.
   let writerId = newWriterId();
-  registry = new WriterRegistry(link, rk, writerId, keyInfo);
+  registry = new WriterRegistry(link, rk, writerId, keyInfo, o.configPath);
   for (let i = 0; link.ready && i < 3; i++) {
     const ok = await registry.claim().catch(() => true);
     if (ok) break;
     writerId = newWriterId();
-    registry = new WriterRegistry(link, rk, writerId, keyInfo);
+    registry = new WriterRegistry(link, rk, writerId, keyInfo, o.configPath);
   }
   const reg = registry;
   ring.start();
