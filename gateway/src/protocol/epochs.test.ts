@@ -14,6 +14,7 @@ import type { EpochCheck, ProtocolContext } from './context.js';
 import { override } from './testing/byzantine.js';
 import { simCluster } from './testing/sim-cluster.js';
 import { get, put } from './testing/ops.js';
+import { listMerged } from './list-merge.js';
 
 const text = (b: Buffer | null): string | null => (b === null ? null : b.toString('utf8'));
 
@@ -125,6 +126,16 @@ for (const t of [1, 2]) {
       await put(checked, 'k', Buffer.from('v2'));
       assert.equal(text(await get(checked, 'k')), 'v2');
       assert.deepEqual(blamed(), ['0 bad-mac', '0 forged-ts']);
+    });
+
+    it('a listing whose pages name an unknown epoch fails closed, blaming no node', async () => {
+      const { A, B, cl } = twoGateways(t);
+      await put(B, 'a', Buffer.from('old'));
+      await put(A, 'b', Buffer.from('new'));
+      const req = { ns: 'bucket', prefix: '', after: null, skipPrefix: false, limit: 10 };
+      await assert.rejects(listMerged(B, req, new AbortController().signal), isUnknownEpoch);
+      assert.deepEqual(cl.evidence, []);
+      assert.deepEqual((await listMerged(A, req, new AbortController().signal)).entries.map((e) => e.key), ['a', 'b']);
     });
 
     it('while t+1 nodes hold an epoch the gateway lacks (behind), writes fail closed before anything is stored', async () => {
