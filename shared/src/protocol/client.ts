@@ -124,7 +124,7 @@ export class ReadState {
    */
   addCollected(node: number, lc: Candidate | null): void {
     if (lc !== null && isUnknownEpoch(this.keys, lc.ts.epoch, this.forgedAbove)) {
-      this.undecided.set(node, { lc, gone: false });
+      this.undecided.set(`collect ${node}`, { node, lc, gone: false });
       return;
     }
     const n = this.noteCollected(node, lc);
@@ -156,7 +156,7 @@ export class ReadState {
   }
 
   /** Counted answers (collect, GONE) of key epochs the gateway cannot judge yet. */
-  private readonly undecided = new Map<number, { lc: Candidate; gone: boolean }>();
+  private readonly undecided = new Map<string, { node: number; lc: Candidate; gone: boolean }>();
 
   /**
    * The highest key epoch among counted answers the gateway cannot judge, or
@@ -180,16 +180,19 @@ export class ReadState {
     // The bound holds only for answers that arrived before the nodes were
     // asked: a later answer may come from a rotation finished since.
     this.forgedAbove = forgedAbove;
+    const before = this.C.size;
     try {
-      for (const [node, { lc, gone }] of [...this.undecided]) {
+      for (const [key, { node, lc, gone }] of [...this.undecided]) {
         if (isUnknownEpoch(this.keys, lc.ts.epoch, forgedAbove)) continue;
-        this.undecided.delete(node);
+        this.undecided.delete(key);
         if (gone) this.addGone(node, lc);
         else this.addCollected(node, lc);
       }
     } finally {
       this.forgedAbove = Infinity;
     }
+    // Filter answers so far were made over a C without what joined it now.
+    if (this.round > 0 && this.C.size > before) this.rerun = true;
   }
 
   private forgedAbove = Infinity;
@@ -232,7 +235,7 @@ export class ReadState {
     }
     const v = judge(this.keys, this.params, this.reg, lc, this.forgedAbove);
     if (v.kind === 'unknown-epoch') {
-      this.undecided.set(node, { lc, gone: true });
+      this.undecided.set(`gone ${node}`, { node, lc, gone: true });
       return;
     }
     if (v.kind === 'forged') {

@@ -86,6 +86,24 @@ describe('unknown key epochs in the pure core', () => {
     assert.deepEqual(s.evidence, []);
   });
 
+  it('ReadState: a GONE answer of an unknown epoch is undecided (no rerun, no evidence); once held it joins C and asks a rerun', () => {
+    const ring = new Map([[0, Buffer.alloc(32, 1)]]);
+    const s = new ReadState(params, new SecretWriterKeyring(ring, 0), reg);
+    s.addCollected(0, c0);
+    s.addCollected(1, c1);
+    s.newRound();
+    s.addFilterAnswer(1, { ts: null, gone: c1 });
+    assert.equal(s.rerun, false);
+    assert.equal(s.evidence.length, 0);
+    assert.equal(s.unknownEpoch(), 1);
+    ring.set(1, Buffer.alloc(32, 2));
+    s.settle(Infinity);
+    assert.equal(s.unknownEpoch(), null, 'both the collect and the GONE answer of node 1 were judged');
+    assert.equal(s.rerun, true);
+    assert.deepEqual(s.candidates().map((c) => c.ts.num).sort(), [3, 5]);
+    assert.deepEqual(s.evidence, []);
+  });
+
   it('ReadState: a late collect answer of an unknown epoch is neither evidence nor undecided', () => {
     const s = new ReadState(params, old, reg);
     assert.equal(s.noteCollected(2, c1), null);
