@@ -4,6 +4,7 @@
 import { intFlag, parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { announceListening, createLogger } from '../../shared/src/log.js';
 import { checkAdminToken, loadGatewayConfig, MAX_SCRUB_INTERVAL_S, readSecretFile, withRedisFlags } from './config.js';
 import { openGateway } from './gateway.js';
@@ -40,7 +41,7 @@ runCli(async () => {
   if (adminToken === undefined) log.warn('no admin token: /_powerstore/health and /_powerstore/metrics answer 401 to everyone (set "adminToken", POWERSTORE_ADMIN_TOKEN or --admin-token-file)');
   const weakenedRead = f['unsafe-weakened-read'] === true;
   if (weakenedRead) log.warn('--unsafe-weakened-read: reads are deliberately NOT linearizable (test control)');
-  const gw = await openGateway(cfg, log, { weakenedRead });
+  const gw = await openGateway(cfg, log, { weakenedRead, configPath: resolve(path) });
   await new Promise<void>((resolve, reject) => {
     gw.server.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`cannot listen on ${host}:${port}: ${e.code}`)));
     gw.server.listen(port, host, resolve);

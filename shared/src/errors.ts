@@ -31,3 +31,17 @@ export class NodeRefusedError extends Error {
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
+
+/**
+ * The operation met a timestamp or candidate of a key epoch above every
+ * epoch this gateway holds (DESIGN §3 "Key epochs", protocol review finding
+ * 1), or t+1 nodes hold such an epoch and this is a write. The gateway
+ * cannot judge it, so it fails closed: no value, no write ordered below it,
+ * no evidence. Mapped to 503 SlowDown; the gateway fetches the key ring.
+ */
+export class UnknownEpochError extends Error {
+  override readonly name = 'UnknownEpochError';
+  constructor(readonly epoch: number, readonly what: string) {
+    super(`${what}: key epoch ${epoch} is newer than this gateway's key ring`);
+  }
+}

@@ -29,7 +29,9 @@ const USAGE = `usage: powerstore <command> [flags]
 commands:
   gateways       list the cluster's live gateways (from Redis)
   keys rotate    start a new key epoch: deliver each node its new key, then
-                 switch every gateway's new writes to it (old epochs still verify)
+                 switch every gateway's new writes to it (old epochs still verify),
+                 and write it into every live gateway's config file on this host;
+                 exit code 1 (with a list) when some gateway's file was not reached
   heal           check every node's copy of every stored write (buckets, objects,
                  delete markers, multipart parts and uploads); rebuild missing or
                  corrupt copies from the other nodes. Prints a line per node;
@@ -105,7 +107,8 @@ async function gateways(s: Setup, json: boolean): Promise<void> {
   }
 }
 
-async function rotate(s: Setup, waitMs: number): Promise<void> {
+/** Exit code 0, or 1 when some gateway's config file did not get the new epoch. */
+async function rotate(s: Setup, waitMs: number): Promise<number> {
   if (!s.cfg || !s.configPath) throw new ConfigError('keys rotate needs --config FILE: the gateway config file with the nodes and the current secret (the new secret is added to it)');
   if (!s.redis) {
     throw new ConfigError('key rotation needs Redis (--redis URL, or "redis" in the config): gateways learn new key epochs from it. Without Redis, key epochs come only from the config files');
@@ -118,6 +121,11 @@ async function rotate(s: Setup, waitMs: number): Promise<void> {
       say: (line) => process.stdout.write(`${line}\n`),
     });
     process.stdout.write(`${r.resumed ? 'resumed and finished' : 'rotated'}: key epoch ${r.epoch} is current\n`);
+    if (r.unreached.length === 0) return 0;
+    // The rotation is done, but these gateways would lack the epoch after a restart without Redis.
+    process.stderr.write(`key epoch ${r.epoch} did not reach the config file of ${r.unreached.length} gateway${r.unreached.length === 1 ? '' : 's'}:\n` +
+      r.unreached.map((l) => `  ${l}\n`).join(''));
+    return 1;
   } finally {
     await link.close();
   }
@@ -148,7 +156,7 @@ runCli(async () => {
   const command = words.join(' ');
   const s = setup(f);
   if (command === 'gateways') await gateways(s, f.json === true);
-  else if (command === 'keys rotate') await rotate(s, intFlag(f['wait-ms'], 'wait-ms', 0, 3_600_000, 30_000));
+  else if (command === 'keys rotate') process.exit(await rotate(s, intFlag(f['wait-ms'], 'wait-ms', 0, 3_600_000, 30_000)));
   else if (command === 'heal') process.exit(await heal(s, f));
   else throw new ConfigError(`unknown command "${command}" (commands: gateways, keys rotate, heal; --help for usage)`);
   process.exit(0);

@@ -18,18 +18,29 @@
 //     no gateway takes a candidate of the new epoch for a forgery.
 //  6. Set `current` in Redis (gateways switch new writes within seconds),
 //     then the config file's currentEpoch.
+//  7. Every live gateway's config file (its registry record names it) gets
+//     every secret of the ring and the new current epoch: a gateway that
+//     restarts while Redis is down would otherwise lack the epoch and answer
+//     503 SlowDown until it has it (protocol review finding 1). Files on this
+//     host are written; every gateway whose file this run could not write
+//     (another host, no path published, unwritable, another cluster's
+//     secrets) is named in `unreached`: the CLI prints them and exits 1.
+//     Gateways not running now are not in the registry: their config files
+//     need the secrets too before they start without Redis.
 //
 // Old epochs stay everywhere (config, Redis, nodes): everything written
 // under them still verifies.
 
 import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { readJsonFile } from '../../../shared/src/config.js';
 import { ConfigError } from '../../../shared/src/errors.js';
 import { KeyConflictError, MutableWriterKeyring, SECRET_BYTES } from '../../../shared/src/keys.js';
 import type { GatewayConfig } from '../config.js';
 import { readRing, seedRing } from '../redis/key-ring.js';
 import type { RedisLink } from '../redis/link.js';
-import { CURRENT_FIELD, ROTATE_LOCK_MS, type RedisKeys } from '../redis/schema.js';
+import { CURRENT_FIELD, ROTATE_LOCK_MS, type GatewayRecord, type RedisKeys } from '../redis/schema.js';
 import { ringKey, seal } from '../redis/sealed.js';
 import { listGateways } from '../redis/writers.js';
 import { writeFileDurable } from '../../../shared/src/durable-file.js';
@@ -52,6 +63,8 @@ export interface RotateResult {
   readonly resumed: boolean;
   readonly nodes: readonly NodeKeyState[];
   readonly gateways: number;
+  /** Live gateways whose config file did not get the new epoch (step 7), one line each. */
+  readonly unreached: readonly string[];
 }
 
 const UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
@@ -116,7 +129,8 @@ async function rotateLocked(o: RotateOptions): Promise<RotateResult> {
   const nodes = results.map((r) => (r as PromiseFulfilledResult<NodeKeyState>).value);
   o.say(`key epoch ${target} delivered to all ${nodes.length} nodes`);
 
-  const gateways = await waitForGateways(o, target);
+  const live = await waitForGateways(o, target);
+  const gateways = live.length;
   await o.link.run('rotate-switch', (c) => c.hset(o.rk.keyring, CURRENT_FIELD, seal(aes, CURRENT_FIELD, Buffer.from(String(target)))));
   updateConfigFile(o.configPath, (raw) => {
     raw.currentEpoch = target;
@@ -124,16 +138,64 @@ async function rotateLocked(o: RotateOptions): Promise<RotateResult> {
   const older = ring.epochs.filter((e) => e < target);
   o.say(`new writes now use key epoch ${target} (${gateways} live gateway${gateways === 1 ? '' : 's'} switch within seconds); ` +
     `what was written under epoch${older.length === 1 ? '' : 's'} ${older.join(', ')} still verifies`);
-  return { epoch: target, resumed, nodes, gateways };
+  const unreached = spreadToConfigs(o, live, ring, target);
+  return { epoch: target, resumed, nodes, gateways, unreached };
 }
 
-/** Waits until every live gateway holds `epoch`; returns their number. */
-async function waitForGateways(o: RotateOptions, epoch: number): Promise<number> {
+/** Step 7: every live gateway's config file gets the ring's secrets and `target` as current. */
+function spreadToConfigs(o: RotateOptions, live: readonly GatewayRecord[], ring: MutableWriterKeyring, target: number): string[] {
+  const here = hostname();
+  const own = realPath(o.configPath);
+  const done = new Set<string>([own]);
+  const unreached: string[] = [];
+  for (const g of live) {
+    const who = `gateway ${g.writer} (${g.endpoint || 'not listening'}, host ${g.host})`;
+    if (g.config === undefined) {
+      unreached.push(`${who}: its config file is not known (it publishes none): add key epoch ${target} to it`);
+      continue;
+    }
+    if (g.host !== here) {
+      unreached.push(`${who}: ${g.config} is on another host: copy key epoch ${target} into it from ${o.configPath}`);
+      continue;
+    }
+    const path = realPath(g.config);
+    if (done.has(path)) continue;
+    done.add(path);
+    try {
+      updateConfigFile(path, (raw) => {
+        const secrets = (raw.secrets ?? {}) as Record<string, string>;
+        for (const e of ring.epochs) {
+          const hex = ring.secret(e)!.toString('hex');
+          if (secrets[String(e)] !== undefined && secrets[String(e)] !== hex) throw new ConfigError(`it holds another secret for key epoch ${e} (another cluster's file?)`);
+          secrets[String(e)] = hex;
+        }
+        raw.secrets = secrets;
+        if (typeof raw.currentEpoch !== 'number' || raw.currentEpoch < target) raw.currentEpoch = target;
+      });
+      o.say(`key epoch ${target} written to ${path} (${who})`);
+    } catch (e) {
+      unreached.push(`${who}: ${g.config}: ${(e as Error).message}`);
+    }
+  }
+  return unreached;
+}
+
+/** The file's canonical path (symlinks resolved), or the path itself when it cannot be resolved. */
+function realPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** Waits until every live gateway holds `epoch`; returns their records. */
+async function waitForGateways(o: RotateOptions, epoch: number): Promise<GatewayRecord[]> {
   const deadline = Date.now() + (o.waitMs ?? 30_000);
   for (;;) {
     const live = await listGateways(o.link, o.rk);
     const lagging = live.filter((g) => !g.epochs.includes(epoch));
-    if (lagging.length === 0) return live.length;
+    if (lagging.length === 0) return live;
     if (Date.now() > deadline) {
       throw new ConfigError(`gateway${lagging.length > 1 ? 's' : ''} ${lagging.map((g) => `${g.writer} (${g.endpoint || g.host})`).join(', ')} did not load key epoch ${epoch}; nothing was switched: check their Redis and KEK, then run \`keys rotate\` again`);
     }

@@ -41,7 +41,24 @@ export interface ClockHintSource {
   put(regHex: string, ts: TsWire): void;
 }
 
+/**
+ * Key epochs this gateway may lack (DESIGN §3 "Key epochs", protocol review
+ * finding 1): gateway/src/key-epochs.ts. Absent: the key ring is all there is.
+ */
+export interface EpochCheck {
+  /**
+   * Fetches the key ring (Redis, when configured) and asks every node's key
+   * status afresh; resolves with the highest epoch that t+1 nodes hold
+   * (Infinity when too few answered to tell). Never rejects.
+   */
+  recheck(): Promise<number>;
+  /** An epoch that t+1 nodes hold and this gateway lacks (writes must wait), or null. */
+  behind(): number | null;
+}
+
 export interface ProtocolContext {
+  /** Key epochs newer than this gateway's ring; absent: none are looked for. */
+  readonly epochs?: EpochCheck;
   /** The nemesis suite's control only (weakened-read.ts): reads that are NOT linearizable. */
   readonly weakenedRead?: boolean;
   /** Clock hints for two-round writes; absent: every write runs clock. */

@@ -10,7 +10,8 @@
 // object it lists can be read.
 
 import type { ListEntry, ListPage, ListRequest } from '../../../shared/src/node-api.js';
-import { computeD, normalise, type Candidate } from '../../../shared/src/protocol/candidate.js';
+import { computeD, judge, type Candidate } from '../../../shared/src/protocol/candidate.js';
+import { QuorumError, UnknownEpochError } from '../../../shared/src/errors.js';
 import { equalBytes } from '../../../shared/src/bytes.js';
 import { regId } from '../../../shared/src/protocol/register.js';
 import { compareTs } from '../../../shared/src/protocol/timestamp.js';
@@ -44,8 +45,12 @@ interface CheckedPage {
   readonly truncated: boolean;
 }
 
-/** Checks one node's page against the rules; returns the reason it breaks them, or null. */
-function checkPage(ctx: ProtocolContext, req: ListRequest, page: ListPage): { page: CheckedPage } | { bad: string } {
+/**
+ * Checks one node's page against the rules; returns the reason it breaks
+ * them, or the key epoch above the ring one of its entries names (the page
+ * cannot be judged: neither counted nor evidence, review finding 1).
+ */
+function checkPage(ctx: ProtocolContext, req: ListRequest, page: ListPage): { page: CheckedPage } | { bad: string } | { unknownEpoch: number } {
   if (page.entries.length > req.limit) return { bad: 'more entries than asked for' };
   if (page.truncated && page.entries.length < req.limit) return { bad: 'short page claims more' };
   const out: CheckedPage['entries'] = [];
@@ -57,8 +62,10 @@ function checkPage(ctx: ProtocolContext, req: ListRequest, page: ListPage): { pa
     }
     if (prev !== null && cmpKey(e.key, prev) <= 0) return { bad: 'keys out of order' };
     prev = e.key;
-    const lc = normalise(ctx.keys, ctx.params, regId(req.ns, e.key), e.lc);
-    if (!lc) return { bad: `entry ${JSON.stringify(e.key)} is not authentic` };
+    const v = judge(ctx.keys, ctx.params, regId(req.ns, e.key), e.lc);
+    if (v.kind === 'unknown-epoch') return { unknownEpoch: v.epoch };
+    if (v.kind === 'forged') return { bad: `entry ${JSON.stringify(e.key)} is not authentic` };
+    const lc = v.c;
     if (e.cc && e.meta && !equalBytes(computeD(e.cc, e.meta), lc.d)) return { bad: 'cc/meta do not hash to D' };
     out.push({ ...e, lc });
   }
@@ -78,6 +85,11 @@ export async function listMerged(ctx: ProtocolContext, req: ListRequest, signal:
 
 async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal): Promise<MergedPage> {
   const checked = new Map<number, CheckedPage>();
+  // Pages naming a key epoch above the ring are not counted: q judged pages
+  // still hold, from a correct node, every write completed before (the
+  // quorum intersection), so the merge stays right without them; when too
+  // few are left for q, the listing fails closed (503), blaming no node.
+  let unknownEpoch: number | null = null;
   ctx.observer.round('list', 'list');
   await quorumCall(ctx.nodes, (n, sig) => n.list(req, sig), {
     need: ctx.params.q,
@@ -87,6 +99,7 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
     onAnswer: (node, page) => {
       const r = checkPage(ctx, req, page);
       if ('bad' in r) ctx.observer.evidence({ node, kind: 'bad-listing', detail: r.bad });
+      else if ('unknownEpoch' in r) unknownEpoch = Math.max(unknownEpoch ?? 0, r.unknownEpoch);
       else checked.set(node, r.page);
     },
     accept: (node) => checked.has(node),
@@ -96,6 +109,9 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
       const r = checkPage(ctx, req, page);
       if ('bad' in r) ctx.observer.evidence({ node, kind: 'bad-listing', detail: r.bad });
     },
+  }).catch((e: unknown) => {
+    if (e instanceof QuorumError && unknownEpoch !== null) throw new UnknownEpochError(unknownEpoch, 'list');
+    throw e;
   });
 
   // Cut at the smallest last key among truncated pages.

@@ -8,7 +8,7 @@ import type { RegRef } from '../../../shared/src/node-api.js';
 import { ReadState, type FilterAnswer } from '../../../shared/src/protocol/client.js';
 import type { StoredValue } from './restore.js';
 import type { Candidate } from '../../../shared/src/protocol/candidate.js';
-import { QuorumError } from '../../../shared/src/errors.js';
+import { QuorumError, UnknownEpochError } from '../../../shared/src/errors.js';
 import { randomHex } from '../../../shared/src/random.js';
 import { setMaxListeners } from 'node:events';
 import type { PinAction } from '../../../shared/src/node-api.js';
@@ -105,6 +105,8 @@ async function rounds(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abo
     },
   });
   flush();
+  await settleEpochs(ctx, state, 'collect');
+  flush();
   const C = state.candidates();
   // No authentic candidate among q answers: no write completed before this
   // read began (a completed write leaves t+1 correct nodes holding it), so
@@ -137,7 +139,8 @@ async function decide(
   };
   for (let round = 0; round <= ctx.params.S; round++) {
     const d = await filterRound(ctx, ref, readId, state, op, signal, lag, rounds, wideFirst && round === 0).finally(flush);
-    if (d === 'rerun') continue;
+    await settleEpochs(ctx, state, 'filter').finally(flush);
+    if (d === 'rerun' || state.rerun) continue;
     if (d.kind === 'empty') return null;
     if (d.kind === 'wait') throw new QuorumError('filter', state.answered, ctx.params.q);
     ctx.hints?.put(regId(ref.ns, ref.key).toString('hex'), tsToWire(d.c.ts));
@@ -145,6 +148,19 @@ async function decide(
     return { ref, c: d.c, cc: d.cc, meta: d.meta, state, readId, rounds };
   }
   throw new QuorumError('filter (too many GONE answers)', state.answered, ctx.params.q);
+}
+
+/**
+ * Fails the read closed while a counted answer names a key epoch newer than
+ * the ring (DESIGN §3 "Key epochs", review finding 1): C may lack the newest
+ * completed write, so neither a value nor "no such key" may be decided. The
+ * answers are judged again after the ring is fetched and the nodes asked.
+ */
+async function settleEpochs(ctx: ProtocolContext, state: ReadState, what: string): Promise<void> {
+  if (state.unknownEpoch() === null) return;
+  state.settle(await ctx.epochs?.recheck() ?? Infinity);
+  const e = state.unknownEpoch();
+  if (e !== null) throw new UnknownEpochError(e, what);
 }
 
 /**

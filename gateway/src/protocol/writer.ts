@@ -9,7 +9,8 @@ import type { NodeApi, RegRef, StoreAck } from '../../../shared/src/node-api.js'
 import { pickClock, prepareWrite } from '../../../shared/src/protocol/client.js';
 import type { Candidate } from '../../../shared/src/protocol/candidate.js';
 import type { PartRef, StoreCommit } from '../../../shared/src/protocol/server.js';
-import { NodeRefusedError, QuorumError } from '../../../shared/src/errors.js';
+import { NodeRefusedError, QuorumError, UnknownEpochError } from '../../../shared/src/errors.js';
+import { isUnknownEpoch } from '../../../shared/src/protocol/candidate.js';
 import { MISSING_FRAGMENT, MISSING_PARTS } from '../../../shared/src/protocol/node-messages.js';
 import { compareTs, verifyTag, type Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import { sha256 } from '../../../shared/src/hash.js';
@@ -56,6 +57,10 @@ export async function writeRegister(
 }
 
 async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: OpKind, signal: AbortSignal): Promise<WriteResult> {
+  // t+1 nodes hold a key epoch this gateway lacks: a write under an older
+  // epoch may be ordered below writes it cannot see (review finding 1).
+  const behind = ctx.epochs?.behind() ?? null;
+  if (behind !== null) throw new UnknownEpochError(behind, 'write');
   const reg = regId(ref.ns, ref.key);
   const { params } = ctx;
   const encoder = new FragmentEncoder(params, ctx.coder, ctx.blockSize, (i) => ctx.nodes[i]!.openStore(ref, ctx.blockSize, signal),
@@ -138,7 +143,9 @@ function staleHint(ctx: ProtocolContext, reg: Buffer, acks: ReadonlyMap<number, 
   let stale = false;
   for (const [node, a] of acks) {
     if (!a.lc || compareTs(a.lc, ts) < 0) continue;
-    if (verifyTag(ctx.keys, reg, a.lc)) stale = true;
+    // An lc of a key epoch this gateway cannot judge is no evidence; taken
+    // as stale, the clock round that follows fails closed on it.
+    if (verifyTag(ctx.keys, reg, a.lc) || isUnknownEpoch(ctx.keys, a.lc.epoch)) stale = true;
     else ctx.observer.evidence({ node, kind: 'forged-ts', detail: 'store ack reported a forged lc' });
   }
   return stale;
@@ -267,7 +274,12 @@ function parseMissing(detail: string, parts: number): number[] {
   return [];
 }
 
-/** clock: q answers, highest validly tagged ts (forged tags are evidence). */
+/**
+ * clock: q answers, highest validly tagged ts (forged tags are evidence). An
+ * answer of a key epoch newer than the ring is judged again once the ring is
+ * fetched and the nodes asked (EpochCheck.recheck); if still unknown, the
+ * write fails closed (UnknownEpochError), never ordered below it.
+ */
 async function clockRound(ctx: ProtocolContext, ref: RegRef, reg: Buffer, op: OpKind, signal: AbortSignal): Promise<Timestamp | null> {
   ctx.observer.round(op, 'clock');
   const answers = await quorumCall(ctx.nodes, (n, sig) => n.clock(ref, sig), {
@@ -279,7 +291,12 @@ async function clockRound(ctx: ProtocolContext, ref: RegRef, reg: Buffer, op: Op
     // Late answers no longer matter for the ts, but a forged one is still evidence.
     onLate: (n, ts) => pickClock(ctx.keys, reg, new Map([[n, ts]])).evidence.forEach((e) => ctx.observer.evidence(e)),
   });
-  const { highest, evidence } = pickClock(ctx.keys, reg, answers);
+  let clock = pickClock(ctx.keys, reg, answers);
+  if (clock.unknownEpoch !== null) {
+    clock = pickClock(ctx.keys, reg, answers, await ctx.epochs?.recheck() ?? Infinity);
+    if (clock.unknownEpoch !== null) throw new UnknownEpochError(clock.unknownEpoch, 'clock');
+  }
+  const { highest, evidence } = clock;
   for (const e of evidence) ctx.observer.evidence(e);
   if (highest) ctx.hints?.put(reg.toString('hex'), tsToWire(highest));
   return highest;

@@ -27,6 +27,8 @@ export interface GatewayCache {
   readonly hints: ClockHints;
   /** Every key epoch held, ascending. */
   epochs(): readonly number[];
+  /** Reads the key ring from Redis now (a no-op without Redis); never rejects. */
+  refreshKeys(): Promise<void>;
   /** 'absent' without Redis; 'degraded' while Redis is unreachable, slow or its key ring does not open. */
   status(): RedisStatus;
   /** Every live gateway, this one included; only this one without Redis or while Redis fails. */
@@ -49,6 +51,8 @@ export interface RedisCacheOptions {
   readonly secrets: ReadonlyMap<number, Buffer>;
   readonly currentEpoch: number;
   readonly log: Logger;
+  /** The config file this gateway runs from (absolute): published in its registry record for `keys rotate`. */
+  readonly configPath?: string;
   readonly prefix?: string;
   /** How long start waits for Redis before serving without it (default 2000 ms). */
   readonly connectWaitMs?: number;
@@ -71,6 +75,7 @@ export function localCache(keys: WriterKeyring, epochs: readonly number[], write
   return {
     keys, writerId, hints,
     epochs: () => epochs,
+    refreshKeys: () => Promise.resolve(),
     status: () => 'absent',
     gateways: () => Promise.resolve([selfRecord(writerId, endpoint, startedAt, keys, epochs)]),
     listening: (e) => {
@@ -105,12 +110,12 @@ export async function openRedisCache(o: RedisCacheOptions): Promise<GatewayCache
   const keyInfo = (): { keyEpoch: number; epochs: readonly number[] } => ({ keyEpoch: ring.ring.currentEpoch, epochs: ring.ring.epochs });
   // A writer id a live gateway already holds (2^-64 per pair) is drawn again.
   let writerId = newWriterId();
-  registry = new WriterRegistry(link, rk, writerId, keyInfo);
+  registry = new WriterRegistry(link, rk, writerId, keyInfo, o.configPath);
   for (let i = 0; link.ready && i < 3; i++) {
     const ok = await registry.claim().catch(() => true);
     if (ok) break;
     writerId = newWriterId();
-    registry = new WriterRegistry(link, rk, writerId, keyInfo);
+    registry = new WriterRegistry(link, rk, writerId, keyInfo, o.configPath);
   }
   const reg = registry;
   ring.start();
@@ -118,6 +123,7 @@ export async function openRedisCache(o: RedisCacheOptions): Promise<GatewayCache
   return {
     keys: ring.ring, writerId, hints,
     epochs: () => ring.ring.epochs,
+    refreshKeys: () => ring.sync(),
     status: () => (ring.kekProblem ? 'degraded' : link.status),
     async gateways() {
       const self = reg.record();

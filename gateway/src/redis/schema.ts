@@ -77,6 +77,11 @@ export interface GatewayRecord {
   readonly keyEpoch: number;
   /** Every key epoch it holds (key rotation waits until all gateways hold the new one). */
   readonly epochs: readonly number[];
+  /**
+   * The absolute path of the config file it runs from, on `host`: where
+   * `keys rotate` must put a new epoch's secret (absent from older gateways).
+   */
+  readonly config?: string;
 }
 
 /** Parses a record read from Redis (untrusted text); null when malformed. */
@@ -87,7 +92,7 @@ export function parseGatewayRecord(text: string | null): GatewayRecord | null {
     if (typeof r.writer !== 'string' || !/^[0-9a-f]{16}$/.test(r.writer) || typeof r.endpoint !== 'string' ||
       typeof r.host !== 'string' || typeof r.pid !== 'number' || typeof r.startedAt !== 'string' ||
       typeof r.heartbeatAt !== 'string' || typeof r.keyEpoch !== 'number' || !Array.isArray(r.epochs) ||
-      !r.epochs.every((e) => Number.isSafeInteger(e))) return null;
+      !r.epochs.every((e) => Number.isSafeInteger(e)) || (r.config !== undefined && typeof r.config !== 'string')) return null;
     return r as GatewayRecord;
   } catch {
     return null;

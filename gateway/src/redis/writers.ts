@@ -28,6 +28,8 @@ export class WriterRegistry {
     private readonly rk: RedisKeys,
     readonly writer: string,
     private readonly keyInfo: () => { keyEpoch: number; epochs: readonly number[] },
+    /** The config file this gateway runs from (absolute), published for `keys rotate`. */
+    private readonly config?: string,
   ) {}
 
   /** This gateway's record as of now. */
@@ -36,6 +38,7 @@ export class WriterRegistry {
     return {
       writer: this.writer, endpoint: this.endpoint, host: hostname(), pid: process.pid,
       startedAt: this.startedAt, heartbeatAt: new Date().toISOString(), keyEpoch, epochs: [...epochs],
+      ...(this.config !== undefined ? { config: this.config } : {}),
     };
   }
 

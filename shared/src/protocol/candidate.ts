@@ -62,13 +62,47 @@ export function verifyOwnEntry(keys: NodeKeyring, reg: Buffer, ts: Timestamp, nb
 }
 
 /**
+ * Whether `epoch` is one the gateway cannot judge (DESIGN §3 "Key epochs",
+ * protocol review finding 1): above its current epoch and without keys.
+ * Epochs are never removed and only added in order, so an unheld epoch
+ * below the current one is no epoch at all (a forgery), while one above
+ * may simply be newer than this gateway's key ring. `forgedAbove`: the
+ * highest epoch that t+1 nodes reported holding, asked *after* the answer
+ * arrived (see judge); default: no such report, every newer epoch unknown.
+ */
+export function isUnknownEpoch(keys: WriterKeyring, epoch: number, forgedAbove = Infinity): boolean {
+  return epoch > keys.currentEpoch && epoch <= forgedAbove && keys.writerKey(epoch) === undefined;
+}
+
+/**
+ * The gateway's verdict on a candidate a node answered: authentic (with its
+ * full vec), not authentic (only a Byzantine node answers that: evidence),
+ * or of an epoch the gateway cannot judge, which is neither. A correct node
+ * holds a candidate of epoch e only after every correct node got e's key
+ * (a rotation delivers keys before anyone writes under them, and nodes never
+ * drop keys), so once t+1 nodes, asked after the answer came, report no
+ * epoch as high as e (`forgedAbove` < e), the answer is a forgery after all.
+ */
+export type Verdict =
+  | { readonly kind: 'authentic'; readonly c: Candidate }
+  | { readonly kind: 'forged' }
+  | { readonly kind: 'unknown-epoch'; readonly epoch: number };
+
+export function judge(keys: WriterKeyring, params: ClusterParams, reg: Buffer, c: Candidate, forgedAbove = Infinity): Verdict {
+  if (isUnknownEpoch(keys, c.ts.epoch, forgedAbove)) return { kind: 'unknown-epoch', epoch: c.ts.epoch };
+  const n = normalise(keys, params, reg, c);
+  return n ? { kind: 'authentic', c: n } : { kind: 'forged' };
+}
+
+/**
  * Gateway normalisation (DESIGN §3). A candidate is authentic when its tag
  * verifies for `reg` and at least t+1 of its vec entries verify over
  * reg ‖ ts ‖ H(N) ‖ D: at most t nodes know their own keys, so t+1 valid
  * entries prove a writer made them, and an entry over H(N) proves the nonce
  * was revealed (the store round had completed). Returns the candidate with
  * its full vec recomputed from the gateway's keys, or null if not authentic
- * (it can only have come from a Byzantine node).
+ * or of an epoch it holds no keys for: callers that must tell the two apart
+ * (reads, DESIGN §3 "Key epochs") use judge.
  */
 export function normalise(
   keys: WriterKeyring,

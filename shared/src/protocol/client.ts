@@ -5,7 +5,7 @@
 import { equalBytes } from '../bytes.js';
 import { sha256 } from '../hash.js';
 import type { WriterKeyring } from '../keys.js';
-import { computeD, makeVec, newNonce, nonceHash, normalise, type Candidate } from './candidate.js';
+import { computeD, isUnknownEpoch, judge, makeVec, newNonce, nonceHash, type Candidate } from './candidate.js';
 import type { Evidence } from './evidence.js';
 import type { ClusterParams } from './params.js';
 import { compareTs, makeTimestamp, tsKey, verifyTag, type Timestamp } from './timestamp.js';
@@ -14,23 +14,33 @@ import { compareTs, makeTimestamp, tsKey, verifyTag, type Timestamp } from './ti
  * clock (paper lines 92-100): from q answers, the highest timestamp with a
  * valid tag; answers with a forged tag are ignored and reported. The new
  * timestamp is that num + 1 (non-skipping), this writer, a fresh op.
+ * `unknownEpoch`: the highest key epoch among answers the gateway cannot
+ * judge (candidate.ts isUnknownEpoch; `forgedAbove` as there). When it is
+ * not null, `highest` must not be used: the write would be ordered below a
+ * write the gateway cannot see (protocol review finding 1).
  */
 export function pickClock(
   keys: WriterKeyring,
   reg: Buffer,
   answers: ReadonlyMap<number, Timestamp | null>,
-): { highest: Timestamp | null; evidence: Evidence[] } {
+  forgedAbove = Infinity,
+): { highest: Timestamp | null; evidence: Evidence[]; unknownEpoch: number | null } {
   let highest: Timestamp | null = null;
+  let unknownEpoch: number | null = null;
   const evidence: Evidence[] = [];
   for (const [node, ts] of answers) {
     if (ts === null) continue;
+    if (isUnknownEpoch(keys, ts.epoch, forgedAbove)) {
+      unknownEpoch = Math.max(unknownEpoch ?? 0, ts.epoch);
+      continue;
+    }
     if (!verifyTag(keys, reg, ts)) {
       evidence.push({ node, kind: 'forged-ts', detail: `clock answer ${tsKey(ts)}` });
       continue;
     }
     if (compareTs(ts, highest) > 0) highest = ts;
   }
-  return { highest, evidence };
+  return { highest, evidence, unknownEpoch };
 }
 
 export interface PreparedWrite {
@@ -107,8 +117,16 @@ export class ReadState {
     private readonly reg: Buffer,
   ) {}
 
-  /** collect: adds node's lc after normalisation; a non-authentic one is evidence. */
+  /**
+   * collect: adds node's lc after normalisation; a non-authentic one is
+   * evidence; one of an epoch the gateway cannot judge waits, undecided (see
+   * unknownEpoch): it may be the only trace of a completed write.
+   */
   addCollected(node: number, lc: Candidate | null): void {
+    if (lc !== null && isUnknownEpoch(this.keys, lc.ts.epoch, this.forgedAbove)) {
+      this.undecided.set(`collect ${node}`, { node, lc, gone: false });
+      return;
+    }
     const n = this.noteCollected(node, lc);
     if (!n) return;
     const key = tsKey(n.ts);
@@ -118,21 +136,66 @@ export class ReadState {
   /**
    * Records what a node's collect answer says it holds (for lag: behind),
    * without adding it to C: the normalised candidate, or null when it holds
-   * none or answered a non-authentic one (evidence).
+   * none, answered a non-authentic one (evidence), or one of an epoch the
+   * gateway cannot judge (a late answer: it no longer decides anything, and
+   * is no evidence).
    */
   noteCollected(node: number, lc: Candidate | null): Candidate | null {
     if (lc === null) {
       this.collected.set(node, null);
       return null;
     }
-    const n = normalise(this.keys, this.params, this.reg, lc);
-    if (!n) {
+    const v = judge(this.keys, this.params, this.reg, lc, this.forgedAbove);
+    if (v.kind === 'unknown-epoch') return null;
+    if (v.kind === 'forged') {
       this.evidence.push({ node, kind: 'bad-mac', detail: `collect answered non-authentic ${tsKey(lc.ts)}` });
       return null;
     }
-    this.collected.set(node, n.ts);
-    return n;
+    this.collected.set(node, v.c.ts);
+    return v.c;
   }
+
+  /** Counted answers (collect, GONE) of key epochs the gateway cannot judge yet. */
+  private readonly undecided = new Map<string, { node: number; lc: Candidate; gone: boolean }>();
+
+  /**
+   * The highest key epoch among counted answers the gateway cannot judge, or
+   * null. While it is not null the read must not decide: C may lack the
+   * newest completed write, and its answers are not evidence either.
+   */
+  unknownEpoch(): number | null {
+    let e: number | null = null;
+    for (const { lc } of this.undecided.values()) e = Math.max(e ?? 0, lc.ts.epoch);
+    return e;
+  }
+
+  /**
+   * Judges the undecided answers again, after the gateway fetched its key
+   * ring and asked the nodes' key status (`forgedAbove`: the highest epoch
+   * t+1 of them hold, asked after these answers arrived; see judge): an
+   * answer of an epoch now held joins C as if just answered, one above
+   * `forgedAbove` is a forgery (evidence), the rest stay undecided.
+   */
+  settle(forgedAbove: number): void {
+    // The bound holds only for answers that arrived before the nodes were
+    // asked: a later answer may come from a rotation finished since.
+    this.forgedAbove = forgedAbove;
+    const before = this.C.size;
+    try {
+      for (const [key, { node, lc, gone }] of [...this.undecided]) {
+        if (isUnknownEpoch(this.keys, lc.ts.epoch, forgedAbove)) continue;
+        this.undecided.delete(key);
+        if (gone) this.addGone(node, lc);
+        else this.addCollected(node, lc);
+      }
+    } finally {
+      this.forgedAbove = Infinity;
+    }
+    // Filter answers so far were made over a C without what joined it now.
+    if (this.round > 0 && this.C.size > before) this.rerun = true;
+  }
+
+  private forgedAbove = Infinity;
 
   /** The normalised candidate set to send in filter. */
   candidates(): Candidate[] {
@@ -170,11 +233,16 @@ export class ReadState {
       this.evidence.push({ node, kind: 'malformed', detail: 'a second GONE answer in one read' });
       return;
     }
-    const n = normalise(this.keys, this.params, this.reg, lc);
-    if (!n) {
+    const v = judge(this.keys, this.params, this.reg, lc, this.forgedAbove);
+    if (v.kind === 'unknown-epoch') {
+      this.undecided.set(`gone ${node}`, { node, lc, gone: true });
+      return;
+    }
+    if (v.kind === 'forged') {
       this.evidence.push({ node, kind: 'bad-mac', detail: 'GONE answered with a non-authentic lc' });
       return;
     }
+    const n = v.c;
     const key = tsKey(n.ts);
     if (first === undefined) this.goneFrom.set(node, key);
     if (!this.C.has(key)) {

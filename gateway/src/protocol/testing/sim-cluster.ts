@@ -29,9 +29,9 @@ export interface SimCluster {
   wrap(i: number, f: (inner: NodeApi) => NodeApi): void;
 }
 
-export function simCluster(t: number): SimCluster {
+/** `keyring`: the cluster's key epochs (default: one fresh epoch 0); every node holds all of them. */
+export function simCluster(t: number, keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0)): SimCluster {
   const params = clusterParams(t);
-  const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
   const sims = Array.from({ length: params.S }, (_, i) => new SimNode(i, keyring.nodeKeyring(i), params.S));
   const nodes: NodeApi[] = [...sims];
   const evidence: Evidence[] = [];

@@ -1,0 +1,113 @@
+// The pure core's verdicts on key epochs it does not hold (DESIGN §3 "Key
+// epochs", protocol review finding 1): above the ring is "unknown epoch",
+// never evidence; below the current epoch and unheld is a forgery; and
+// after a recheck (`forgedAbove`) the undecided answers are judged again.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SecretWriterKeyring } from '../keys.js';
+import { isUnknownEpoch, judge, makeVec, nonceHash, type Candidate } from './candidate.js';
+import { pickClock, ReadState } from './client.js';
+import { clusterParams } from './params.js';
+import { regId } from './register.js';
+import { makeTimestamp, type Timestamp } from './timestamp.js';
+import { computeD, newNonce } from './candidate.js';
+
+const params = clusterParams(1);
+const reg = regId('bucket', 'key');
+const both = new SecretWriterKeyring(new Map([[0, Buffer.alloc(32, 1)], [1, Buffer.alloc(32, 2)]]), 1);
+const old = new SecretWriterKeyring(new Map([[0, Buffer.alloc(32, 1)]]), 0);
+
+function candidate(keys: SecretWriterKeyring, num: number): Candidate {
+  const ts = makeTimestamp(keys, reg, { num, writer: '00000000000000aa', op: num });
+  const nonce = newNonce();
+  const d = computeD([], Buffer.from('meta'));
+  return { ts, nonce, d, vec: makeVec(keys, params, reg, ts, nonceHash(nonce), d) };
+}
+
+describe('unknown key epochs in the pure core', () => {
+  const c1 = candidate(both, 5); // epoch 1
+  const c0 = candidate(old, 3); // epoch 0
+
+  it('isUnknownEpoch: above the current epoch and unheld; never a held or lower epoch', () => {
+    assert.equal(isUnknownEpoch(old, 1), true);
+    assert.equal(isUnknownEpoch(old, 0), false);
+    assert.equal(isUnknownEpoch(both, 1), false);
+    const gap = new SecretWriterKeyring(new Map([[2, Buffer.alloc(32, 3)]]), 2);
+    assert.equal(isUnknownEpoch(gap, 1), false, 'below the current epoch: no epoch at all');
+    assert.equal(isUnknownEpoch(old, 7, 6), false, 'above what t+1 nodes hold: a forgery');
+    assert.equal(isUnknownEpoch(old, 6, 6), true);
+  });
+
+  it('judge: unknown epoch, authentic, or forged', () => {
+    assert.deepEqual(judge(old, params, reg, c1), { kind: 'unknown-epoch', epoch: 1 });
+    assert.equal(judge(both, params, reg, c1).kind, 'authentic');
+    assert.equal(judge(old, params, reg, c0).kind, 'authentic');
+    assert.equal(judge(old, params, reg, c1, 0).kind, 'forged');
+    assert.equal(judge(old, params, reg, { ...c0, ts: { ...c0.ts, tag: Buffer.alloc(32) } }).kind, 'forged');
+  });
+
+  it('pickClock: an unknown epoch is reported, not evidence, and not forgotten', () => {
+    const answers = new Map<number, Timestamp | null>([[0, c0.ts], [1, c1.ts], [2, null]]);
+    const r = pickClock(old, reg, answers);
+    assert.equal(r.unknownEpoch, 1);
+    assert.deepEqual(r.evidence, []);
+    const after = pickClock(old, reg, answers, 0);
+    assert.equal(after.unknownEpoch, null);
+    assert.deepEqual(after.evidence.map((e) => [e.node, e.kind]), [[1, 'forged-ts']]);
+    assert.equal(after.highest, c0.ts);
+    assert.equal(pickClock(both, reg, answers).highest, c1.ts);
+  });
+
+  it('ReadState: an unknown-epoch collect answer stays undecided (no evidence, not in C) until settled', () => {
+    const s = new ReadState(params, old, reg);
+    s.addCollected(0, c0);
+    s.addCollected(1, c1);
+    assert.equal(s.unknownEpoch(), 1);
+    assert.equal(s.evidence.length, 0);
+    assert.deepEqual(s.candidates().map((c) => c.ts.num), [3]);
+    s.settle(Infinity);
+    assert.equal(s.unknownEpoch(), 1, 'still unknown: nothing learnt');
+    s.settle(0);
+    assert.equal(s.unknownEpoch(), null);
+    assert.deepEqual(s.evidence.map((e) => [e.node, e.kind]), [[1, 'bad-mac']]);
+  });
+
+  it('ReadState.settle: an epoch the ring now holds joins C', () => {
+    const ring = new Map([[0, Buffer.alloc(32, 1)]]);
+    const growing = new SecretWriterKeyring(ring, 0);
+    const s = new ReadState(params, growing, reg);
+    s.addCollected(1, c1);
+    assert.equal(s.unknownEpoch(), 1);
+    ring.set(1, Buffer.alloc(32, 2)); // the ring fetched epoch 1
+    s.settle(Infinity);
+    assert.equal(s.unknownEpoch(), null);
+    assert.deepEqual(s.candidates().map((c) => c.ts.num), [5]);
+    assert.deepEqual(s.evidence, []);
+  });
+
+  it('ReadState: a GONE answer of an unknown epoch is undecided (no rerun, no evidence); once held it joins C and asks a rerun', () => {
+    const ring = new Map([[0, Buffer.alloc(32, 1)]]);
+    const s = new ReadState(params, new SecretWriterKeyring(ring, 0), reg);
+    s.addCollected(0, c0);
+    s.addCollected(1, c1);
+    s.newRound();
+    s.addFilterAnswer(1, { ts: null, gone: c1 });
+    assert.equal(s.rerun, false);
+    assert.equal(s.evidence.length, 0);
+    assert.equal(s.unknownEpoch(), 1);
+    ring.set(1, Buffer.alloc(32, 2));
+    s.settle(Infinity);
+    assert.equal(s.unknownEpoch(), null, 'both the collect and the GONE answer of node 1 were judged');
+    assert.equal(s.rerun, true);
+    assert.deepEqual(s.candidates().map((c) => c.ts.num).sort(), [3, 5]);
+    assert.deepEqual(s.evidence, []);
+  });
+
+  it('ReadState: a late collect answer of an unknown epoch is neither evidence nor undecided', () => {
+    const s = new ReadState(params, old, reg);
+    assert.equal(s.noteCollected(2, c1), null);
+    assert.equal(s.unknownEpoch(), null);
+    assert.deepEqual(s.evidence, []);
+  });
+});
