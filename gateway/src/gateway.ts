@@ -32,6 +32,7 @@ import { DEFAULT_LIMITS, type GatewayLimits } from './limits.js';
 import { DigestPool, InlineDigester } from './s3/body/digest-worker.js';
 import { localCache, openRedisCache, type GatewayCache } from './redis/cache.js';
 import { trackForDrain } from './drain.js';
+import { DEFAULT_NODE_WATCH, NodeWatch } from './node-watch.js';
 import { Scrubber } from './scrub.js';
 import { NodeEpochWatch } from './key-epochs.js';
 import { Agent } from 'undici';
@@ -156,12 +157,18 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
   server.maxConnections = limits.maxConnections;
   capConnectionsPerAddress(server, limits.maxConnectionsPerAddress);
   const drain = trackForDrain(server);
+  const watch = new NodeWatch(nodes, {
+    ...DEFAULT_NODE_WATCH, log: log.child({ component: 'nodes' }),
+    report: (node, up) => metrics.nodeUp.set({ node: String(node) }, up ? 1 : 0),
+  });
+  watch.start();
   return {
     server, ctx, cache, metrics,
     listening: (endpoint) => cache.listening(endpoint),
     async close(graceMs = 0) {
       const cut = await drain.drain(graceMs);
       if (cut > 0) log.warn({ requests: cut, graceMs }, 'stopping: requests still running after the grace period were cut off');
+      await watch.stop();
       await scrubber?.stop();
       epochs.stop();
       await statusAgent?.close();

@@ -39,6 +39,10 @@ export class GatewayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
   });
 
+  readonly nodeUp = new Gauge({
+    name: 'powerstore_node_up', help: 'Whether the storage node answered the gateway\'s last health check (every 5 s): 1 or 0',
+    labelNames: ['node'], registers: [this.registry],
+  });
   readonly keyEpoch = new Gauge({
     name: 'powerstore_key_epoch', help: 'The key epoch new writes use (advances when a key rotation reaches this gateway)',
     registers: [this.registry],

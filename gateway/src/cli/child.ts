@@ -1,12 +1,13 @@
 // Child processes of the local cluster: spawned with their output going to a
-// log file, considered ready when they log {"msg":"listening","port":N}.
+// log file (rotated by size: log-file.ts), considered ready when they log {"msg":"listening","port":N}.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../../../shared/src/errors.js';
 import { LIFELINE_ENV } from '../../../shared/src/lifeline.js';
+import { RotatingLog } from './log-file.js';
 
 export interface Child {
   readonly name: string;
@@ -22,10 +23,11 @@ export async function spawnChild(
   args: readonly string[],
   logFile: string,
   env: NodeJS.ProcessEnv,
-  timeoutMs = 30_000,
+  opts: { readonly timeoutMs?: number; readonly logMaxBytes?: number } = {},
 ): Promise<Child> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   mkdirSync(dirname(logFile), { recursive: true });
-  const log = createWriteStream(logFile, { flags: 'a' });
+  const log = new RotatingLog(logFile, opts.logMaxBytes);
   // POWERSTORE_CHILD_NODE_FLAGS passes flags to node itself (e.g. --cpu-prof,
   // which NODE_OPTIONS refuses) for diagnosing a running cluster.
   const nodeFlags = (env.POWERSTORE_CHILD_NODE_FLAGS ?? '').split(' ').filter(Boolean);

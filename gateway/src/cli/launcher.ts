@@ -63,6 +63,8 @@ export interface LaunchOptions {
   readonly limits?: Partial<GatewayLimits>;
   /** On stop, seconds the gateways' requests in flight get to finish (their --drain-grace-s; default the gateway's, 30). */
   readonly drainGraceS?: number;
+  /** Size at which each data/logs/*.log file is rotated (default 64 MiB; log-file.ts). */
+  readonly logMaxBytes?: number;
 }
 
 export interface NodeProcess {
@@ -146,6 +148,10 @@ export class LocalCluster {
     };
   }
 
+  private logOptions(): { logMaxBytes?: number } {
+    return this.opts.logMaxBytes !== undefined ? { logMaxBytes: this.opts.logMaxBytes } : {};
+  }
+
   static async start(opts: LaunchOptions): Promise<LocalCluster> {
     mkdirSync(opts.dataDir, { recursive: true });
     // One launcher per data folder (its nodes lock their stores too): a
@@ -196,7 +202,7 @@ export class LocalCluster {
     const tlsArgs = tls ? ['--tls-cert', tls.cert, '--tls-key', tls.key] : [];
     const child = await spawnChild(`node ${i}`, NODE_SCRIPT,
       ['--config', configPath, '--data', join(dir, 'store'), '--port', String(n.port), '--host', '127.0.0.1', ...tlsArgs, ...faultArgs],
-      join(this.opts.dataDir, 'logs', `node-${i}.log`), this.env());
+      join(this.opts.dataDir, 'logs', `node-${i}.log`), this.env(), this.logOptions());
     n.child = child;
     n.port = child.port;
     (n as { url: string }).url = `${tls ? 'https' : 'http'}://127.0.0.1:${child.port}`;
@@ -233,7 +239,7 @@ export class LocalCluster {
       ['--config', this.gatewayConfigPath, '--port', String(this.gatewayPorts[i] ?? 0), '--host', this.opts.host ?? '127.0.0.1',
         ...(this.opts.weakenedRead ? ['--unsafe-weakened-read'] : []),
         ...(this.opts.drainGraceS !== undefined ? ['--drain-grace-s', String(this.opts.drainGraceS)] : [])],
-      join(this.opts.dataDir, 'logs', `${name}.log`), this.env());
+      join(this.opts.dataDir, 'logs', `${name}.log`), this.env(), this.logOptions());
     this.gateways[i] = child;
     this.gatewayPorts[i] = child.port;
   }

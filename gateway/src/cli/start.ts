@@ -62,6 +62,7 @@ runCli(async () => {
     gateways: { type: 'string', env: 'POWERSTORE_GATEWAYS', describe: 'number of gateways, on ports P, P+1, …' },
     credentials: { type: 'string', env: 'POWERSTORE_CREDENTIALS', describe: 'JSON file of more S3 users: [{accessKey, secretKey, user}]' },
     'drain-grace-s': { type: 'string', env: 'POWERSTORE_DRAIN_GRACE_S', describe: `on Ctrl-C or SIGTERM: seconds requests in flight get to finish (default ${DEFAULT_DRAIN_GRACE_S})` },
+    'log-max-mb': { type: 'string', env: 'POWERSTORE_LOG_MAX_MB', describe: 'rotate each log file in DATA/logs at this size (default 64; 3 old files kept)' },
     faulty: { type: 'string', multiple: true, describe: 'INDEX:MODE[,MODE]: make node INDEX misbehave on purpose (tests, demos)' },
   });
   const t = f.t === undefined ? undefined : intFlag(f.t, 't', 1, MAX_T, 1);
@@ -85,6 +86,7 @@ runCli(async () => {
     }
   }
   const gateways = intFlag(f.gateways, 'gateways', 1, 64, 1);
+  const logMaxBytes = intFlag(f['log-max-mb'], 'log-max-mb', 1, 1_000_000, 64) * 1024 * 1024;
   const drainGraceS = intFlag(f['drain-grace-s'], 'drain-grace-s', 0, 3600, DEFAULT_DRAIN_GRACE_S);
   const credentialsFile = stringFlag(f.credentials);
   const users = credentialsFile ? loadCredentialsFile(resolve(credentialsFile)) : [];
@@ -107,6 +109,7 @@ runCli(async () => {
     ...(redis ? { redis } : {}),
     gateways,
     drainGraceS,
+    logMaxBytes,
     ...(faulty.size ? { faulty } : {}),
     ...(users.length ? { users } : {}),
   });
