@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { ignoreUnknownExpectations } from './s3/expect.js';
 import { createServer as createHttpsServer } from 'node:https';
 import { ConfigError } from '../../shared/src/errors.js';
 import type { IncomingMessage } from 'node:http';
@@ -138,6 +139,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     }, app)
     : createServer(serverOpts, app);
   server.maxConnections = limits.maxConnections;
+  ignoreUnknownExpectations(server);
   capConnectionsPerAddress(server, limits.maxConnectionsPerAddress);
   return {
     server, ctx, cache, metrics,

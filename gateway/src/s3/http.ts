@@ -136,7 +136,7 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 function sendError(res: ServerResponse, e: S3Error, resource: string, id: string, head: boolean, bodyUnread: boolean): void {
-  const headers: Record<string, string | number> = {};
+  const headers: Record<string, string | number> = { ...e.headers };
   // A request body we did not read would be parsed as the next request.
   if (bodyUnread) headers.connection = 'close';
   if (e.status === 304 || head) {

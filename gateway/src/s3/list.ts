@@ -87,7 +87,8 @@ export async function listObjects(s3: S3Context, r: ListReq): Promise<S3Response
   const token = q.get('continuation-token');
   const startAfter = q.get('start-after') ?? '';
   const marker = q.get('marker') ?? '';
-  if (v2 && token !== undefined) start = decodeToken(token);
+  // An empty continuation-token is no token (as S3 treats it); it is still echoed.
+  if (v2 && token !== undefined && token !== '') start = decodeToken(token);
   else if (v2 && startAfter !== '') start = fromMarker(startAfter, prefix, delimiter);
   else if (!v2 && marker !== '') start = fromMarker(marker, prefix, delimiter);
 
