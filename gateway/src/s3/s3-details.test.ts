@@ -4,6 +4,7 @@
 // an unknown Expect, and GETs of unset sub-resources.
 
 import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -128,5 +129,22 @@ describe('S3 details', () => {
     assert.equal(xmlCode((await s.send('GET', '/nobucket?policy')).text), 'NoSuchBucket');
     // Setting one is still not supported.
     assert.equal((await s.send('PUT', '/details?policy', Buffer.from('{}'))).status, 501);
+  });
+  it('completes a SHA-256 multipart upload sent with its composite checksum header; a wrong one is BadDigest', async () => {
+    const made = await s.send('POST', '/details/sha?uploads', undefined, { 'x-amz-checksum-algorithm': 'SHA256' });
+    assert.equal(made.status, 200, made.text);
+    const id = xmlText(made.text, 'UploadId')!;
+    const data = Buffer.from('composite');
+    const sum = createHash('sha256').update(data).digest();
+    const part = await s.send('PUT', `/details/sha?partNumber=1&uploadId=${id}`, data, { 'x-amz-checksum-sha256': sum.toString('base64') });
+    assert.equal(part.status, 200, part.text);
+    const composite = `${createHash('sha256').update(sum).digest('base64')}-1`;
+    const xml = Buffer.from(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${part.headers.etag as string}</ETag><ChecksumSHA256>${sum.toString('base64')}</ChecksumSHA256></Part></CompleteMultipartUpload>`);
+    const wrong = await s.send('POST', `/details/sha?uploadId=${id}`, xml, { 'x-amz-checksum-sha256': `${createHash('sha256').update('x').digest('base64')}-1` });
+    assert.equal(wrong.status, 400, wrong.text);
+    assert.equal(xmlCode(wrong.text), 'BadDigest');
+    const done = await s.send('POST', `/details/sha?uploadId=${id}`, xml, { 'x-amz-checksum-sha256': composite });
+    assert.equal(done.status, 200, done.text);
+    assert.equal(xmlText(done.text, 'ChecksumSHA256'), composite);
   });
 });
