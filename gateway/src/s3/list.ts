@@ -2,7 +2,7 @@
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
 // Element order follows what every client accepted (clients/response-requirements.md);
 // with encoding-type=url every key-like element is percent-encoded, or
-// botocore corrupts keys holding "+" or "%".
+// botocore corrupts keys holding "+" or "%" (V1's Prefix excepted, as S3).
 
 import type { ListResult } from '../objects.js';
 import { requireBucket } from './bucket.js';
@@ -115,7 +115,10 @@ export async function listObjects(s3: S3Context, r: ListReq): Promise<S3Response
   }
   return xmlResponse(xmlDoc('ListBucketResult', [
     ['Name', name],
-    ['Prefix', enc(prefix)],
+    // V1's Prefix goes back as sent even with encoding-type=url, as S3 does
+    // (botocore decodes V1's Delimiter, Marker, NextMarker, Key and
+    // CommonPrefixes, not its Prefix: an encoded "\n" stayed "%0A").
+    ['Prefix', prefix],
     ['Marker', enc(marker)],
     res.truncated && delimiter !== '' && res.next && ['NextMarker', enc(res.next.after)],
     ['MaxKeys', max],

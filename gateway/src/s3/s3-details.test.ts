@@ -71,12 +71,14 @@ describe('S3 details', () => {
     assert.equal((await s.send('PUT', '/details/%0A%2Bx%20y/z', Buffer.from('z'))).status, 200);
     const v1 = await s.send('GET', '/details?encoding-type=url&prefix=%0A&delimiter=%2F&marker=%0A');
     assert.equal(v1.status, 200, v1.text);
-    assert.equal(xmlText(v1.text, 'Prefix'), '%0A');
+    // V1 echoes Prefix as sent (boto3 does not decode it there); V2 encodes it.
+    assert.equal(xmlText(v1.text, 'Prefix'), '\n');
     assert.equal(xmlText(v1.text, 'Marker'), '%0A');
     assert.equal(xmlText(v1.text, 'EncodingType'), 'url');
     assert.match(v1.text, /<CommonPrefixes><Prefix>%0A%2Bx%20y\/<\/Prefix><\/CommonPrefixes>/);
     const v2 = await s.send('GET', '/details?list-type=2&encoding-type=url&prefix=%0A&start-after=%0A');
     assert.equal(xmlText(v2.text, 'StartAfter'), '%0A');
+    assert.equal(xmlText(v2.text, 'Prefix'), '%0A');
     assert.equal(xmlText(v2.text, 'Key'), '%0A%2Bx%20y/z');
   });
 
