@@ -61,7 +61,7 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   GetBucketAcl: { support: 'implemented', note: 'always private: the owner with FULL_CONTROL' },
   PutBucketAcl: { support: 'partial', note: "only private (canned private, or the owner's FULL_CONTROL alone); anything else 501" },
   PutObject: { support: 'implemented', note: 'SigV4 header auth; sha256, UNSIGNED-PAYLOAD and aws-chunked bodies; If-None-Match: * and If-Match, checked on a linearizable read just before the write (two racing conditional writes may both succeed)' },
-  CopyObject: { support: 'partial', note: 'COPY/REPLACE, x-amz-copy-source-if-*, up to 5 GiB, checksums recomputed, a long copy kept alive (200, then whitespace, then the result); source versionId only "null"; tagging, ACL, storage-class and SSE headers ignored' },
+  CopyObject: { support: 'partial', note: 'COPY/REPLACE, x-amz-copy-source-if-*, If-None-Match: * and If-Match on the destination (as PutObject), up to 5 GiB, checksums recomputed, a long copy kept alive (200, then whitespace, then the result); source versionId only "null"; tagging, ACL, storage-class and SSE headers ignored' },
   GetObject: { support: 'implemented', note: 'single ranges' },
   HeadObject: { support: 'implemented', note: '' },
   DeleteObject: { support: 'implemented', note: 'writes a delete marker' },

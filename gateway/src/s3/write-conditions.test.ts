@@ -98,4 +98,20 @@ describe('conditional writes', () => {
     assert.equal(res.status, 200, res.text);
     assert.equal(await get('mpu-new'), 'fresh');
   });
+  it('CopyObject honours If-None-Match: * and If-Match on its destination rather than ignoring them', async () => {
+    assert.equal((await s.send('PUT', '/condw/copy-src', Buffer.from('source'))).status, 200);
+    assert.equal((await s.send('PUT', '/condw/copy-dst', Buffer.from('kept'))).status, 200);
+    const refused = await s.send('PUT', '/condw/copy-dst', undefined, { 'x-amz-copy-source': '/condw/copy-src', 'if-none-match': '*' });
+    assert.equal(refused.status, 412, refused.text);
+    assert.equal(xmlCode(refused.text), 'PreconditionFailed');
+    assert.equal(await get('copy-dst'), 'kept');
+    const wrong = await s.send('PUT', '/condw/copy-dst', undefined, { 'x-amz-copy-source': '/condw/copy-src', 'if-match': '"0123"' });
+    assert.equal(wrong.status, 412, wrong.text);
+    const made = await s.send('PUT', '/condw/copy-new', undefined, { 'x-amz-copy-source': '/condw/copy-src', 'if-none-match': '*' });
+    assert.equal(made.status, 200, made.text);
+    assert.equal(await get('copy-new'), 'source');
+    const replaced = await s.send('PUT', '/condw/copy-dst', undefined, { 'x-amz-copy-source': '/condw/copy-src', 'if-match': `"${md5(Buffer.from('kept'))}"` });
+    assert.equal(replaced.status, 200, replaced.text);
+    assert.equal(await get('copy-dst'), 'source');
+  });
 });
