@@ -61,6 +61,11 @@ describe('S3 as clients expect it (issue 12 items 1-10, boto3 and raw requests)'
       "etag = s3.head_object(Bucket='cond', Key='k')['ETag']",
       "s3.complete_multipart_upload(Bucket='cond', Key='k', UploadId=u, MultipartUpload=parts, IfMatch=etag)",
       "assert s3.get_object(Bucket='cond', Key='k')['Body'].read() == b'parted'",
+      // CopyObject's IfNoneMatch / IfMatch are about its destination.
+      "c = code(lambda: s3.copy_object(Bucket='cond', Key='k', CopySource='cond/k', MetadataDirective='REPLACE', IfNoneMatch='*'))",
+      "assert c[:2] == ('PreconditionFailed', 412), c",
+      "s3.copy_object(Bucket='cond', Key='copied', CopySource='cond/k', IfNoneMatch='*')",
+      "assert s3.get_object(Bucket='cond', Key='copied')['Body'].read() == b'parted'",
     ]);
   });
 
@@ -170,6 +175,23 @@ describe('S3 as clients expect it (issue 12 items 1-10, boto3 and raw requests)'
       "    raise AssertionError('expired URL served')",
       'except urllib.error.HTTPError as e:',
       "    assert e.code == 403 and b'<Code>AccessDenied</Code>' in e.read(), e.code",
+      // item 9: PostObject's checksum form fields are verified and kept.
+      'def post(value, data):',
+      "    p = s3.generate_presigned_post('details', 'posted', Fields={'x-amz-checksum-sha256': value}, Conditions=[{'x-amz-checksum-sha256': value}])",
+      "    b = '----ps' + os.urandom(8).hex()",
+      "    parts = [f'--{b}\\r\\nContent-Disposition: form-data; name=\"{k}\"\\r\\n\\r\\n{v}\\r\\n'.encode() for k, v in p['fields'].items()]",
+      "    body = b''.join(parts) + f'--{b}\\r\\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\\r\\n\\r\\n'.encode() + data + f'\\r\\n--{b}--\\r\\n'.encode()",
+      "    req = urllib.request.Request(p['url'], data=body, method='POST', headers={'Content-Type': f'multipart/form-data; boundary={b}'})",
+      '    try:',
+      '        return urllib.request.urlopen(req, context=ctx).status, b""',
+      '    except urllib.error.HTTPError as e:',
+      '        return e.code, e.read()',
+      "good = base64.b64encode(hashlib.sha256(b'form').digest()).decode()",
+      "st, txt = post(good, b'formx')",
+      "assert st == 400 and b'<Code>BadDigest</Code>' in txt, (st, txt)",
+      "st, txt = post(good, b'form')",
+      "assert st == 204, (st, txt)",
+      "assert s3.head_object(Bucket='details', Key='posted', ChecksumMode='ENABLED')['ChecksumSHA256'] == good",
       // item 10
       "for f, want in [(s3.get_bucket_policy, 'NoSuchBucketPolicy'), (s3.get_bucket_cors, 'NoSuchCORSConfiguration'),",
       "    (s3.get_bucket_tagging, 'NoSuchTagSet'), (s3.get_bucket_lifecycle_configuration, 'NoSuchLifecycleConfiguration'),",
