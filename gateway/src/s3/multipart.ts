@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { MAX_PART_NUMBER, newUploadId, partLayout, type StoredPart } from '../multipart-store.js';
 import { decodeMeta, type ObjectMeta } from '../object-meta.js';
 import { algorithmOfHeader, checksumBase64, createChecksum, parseAlgorithm, type ChecksumAlgorithm } from './body/checksums.js';
-import { isCompositeChecksum } from './body/body-plan.js';
 import { combineParts, isCombinable } from './body/crc-combine.js';
 import { checkCopyConditions, digesting, MAX_COPY_SOURCE_BYTES, parseCopySource } from './copy-source.js';
 import { keepAlive } from './keep-alive.js';
@@ -190,7 +189,7 @@ export async function completeMultipartUpload(s3: S3Context, r: ObjReq): Promise
   const alg = upload.upload?.checksumAlgorithm ? parseAlgorithm(upload.upload.checksumAlgorithm) : undefined;
   const type = upload.upload?.checksumType ?? 'COMPOSITE';
   const composite = alg ? multipartChecksum(alg, type, chosen) : undefined;
-  requireSentComposite(r, composite && alg ? { alg, value: composite } : undefined);
+  requireSentChecksum(r, composite && alg ? { alg, value: composite } : undefined);
   const { v: _v, size: _s, blockSize, lastModified: _l, upload: _u, ...headersFromUpload } = upload;
   const meta: ObjectMeta = {
     ...headersFromUpload,
@@ -214,16 +213,18 @@ export async function completeMultipartUpload(s3: S3Context, r: ObjReq): Promise
 }
 
 /**
- * A composite checksum the client sent for the whole object (SDKs send
- * x-amz-checksum-<alg>: "<checksum>-<parts>" on Complete; the body layer
- * leaves it alone, body-plan.ts) must be the one the parts make: BadDigest
- * otherwise, as a checksum mismatch is anywhere else.
+ * The whole object's checksum the client sent on Complete (SDKs send
+ * x-amz-checksum-<alg>: "<checksum>-<parts>" for COMPOSITE, the plain
+ * checksum for FULL_OBJECT; the body layer leaves it to this handler) must
+ * be the one the parts make: BadDigest otherwise, as a checksum mismatch is
+ * anywhere else.
  */
-function requireSentComposite(r: ObjReq, made: { alg: ChecksumAlgorithm; value: string } | undefined): void {
+function requireSentChecksum(r: ObjReq, made: { alg: ChecksumAlgorithm; value: string } | undefined): void {
   for (const name of Object.keys(r.headers)) {
-    const alg = name.startsWith('x-amz-checksum-') ? algorithmOfHeader(name) : undefined;
-    const sent = alg && header(r, name)?.trim();
-    if (!alg || !sent || !isCompositeChecksum(alg, sent)) continue;
+    if (!name.startsWith('x-amz-checksum-') || ['x-amz-checksum-algorithm', 'x-amz-checksum-type', 'x-amz-checksum-mode'].includes(name)) continue;
+    const alg = algorithmOfHeader(name);
+    if (!alg) throw new S3Error('InvalidRequest', `The checksum header ${name.slice(0, 64)} names no supported algorithm.`);
+    const sent = header(r, name)?.trim();
     if (made?.alg !== alg || made.value !== sent) {
       throw new S3Error('BadDigest', `The ${alg} you specified did not match the calculated checksum.`);
     }

@@ -9,6 +9,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { signV4 } from '../../../integration/harness/raw.js';
+import { createChecksum } from './body/checksums.js';
 import { ignoreUnknownExpectations } from './expect.js';
 import { withoutAwsChunked } from './object-headers.js';
 import { HOST, signedApp, xmlCode, xmlText, type SignedApp } from './testing/signed-app.js';
@@ -148,5 +149,31 @@ describe('S3 details', () => {
     const done = await s.send('POST', `/details/sha?uploadId=${id}`, xml, { 'x-amz-checksum-sha256': composite });
     assert.equal(done.status, 200, done.text);
     assert.equal(xmlText(done.text, 'ChecksumSHA256'), composite);
+  });
+  it('completes a FULL_OBJECT CRC32 upload sent with its whole-object checksum header; a wrong one is BadDigest', async () => {
+    const made = await s.send('POST', '/details/crc?uploads', undefined, { 'x-amz-checksum-algorithm': 'CRC32', 'x-amz-checksum-type': 'FULL_OBJECT' });
+    assert.equal(made.status, 200, made.text);
+    const id = xmlText(made.text, 'UploadId')!;
+    const data = Buffer.from('full object');
+    const c = createChecksum('CRC32');
+    c.update(data);
+    const crc = c.digest().toString('base64');
+    const part = await s.send('PUT', `/details/crc?partNumber=1&uploadId=${id}`, data, { 'x-amz-checksum-crc32': crc });
+    assert.equal(part.status, 200, part.text);
+    const xml = Buffer.from(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${part.headers.etag as string}</ETag></Part></CompleteMultipartUpload>`);
+    const wrong = await s.send('POST', `/details/crc?uploadId=${id}`, xml, { 'x-amz-checksum-crc32': 'AAAAAA==', 'x-amz-checksum-type': 'FULL_OBJECT' });
+    assert.equal(wrong.status, 400, wrong.text);
+    assert.equal(xmlCode(wrong.text), 'BadDigest');
+    const done = await s.send('POST', `/details/crc?uploadId=${id}`, xml, { 'x-amz-checksum-crc32': crc, 'x-amz-checksum-type': 'FULL_OBJECT' });
+    assert.equal(done.status, 200, done.text);
+    assert.equal(xmlText(done.text, 'ChecksumCRC32'), crc);
+  });
+
+  it('still refuses a composite-looking checksum header on a PutObject (it describes no body)', async () => {
+    const sum = createHash('sha256').update('x').digest('base64');
+    const res = await s.send('PUT', '/details/not-composite', Buffer.from('x'), { 'x-amz-checksum-sha256': `${sum}-1` });
+    assert.equal(res.status, 400, res.text);
+    assert.equal(xmlCode(res.text), 'InvalidRequest');
+    assert.equal((await s.send('HEAD', '/details/not-composite')).status, 404);
   });
 });

@@ -46,12 +46,6 @@ export function validChecksumValue(alg: ChecksumAlgorithm, v: string): boolean {
   return b.length === CHECKSUM_BYTES[alg] && b.toString('base64') === v;
 }
 
-/** A composite multipart checksum as S3 writes it: the checksum of the part checksums, "-", the part count. */
-export function isCompositeChecksum(alg: ChecksumAlgorithm, v: string): boolean {
-  const m = /^([A-Za-z0-9+/=]+)-([1-9]\d{0,4})$/.exec(v);
-  return m !== null && validChecksumValue(alg, m[1]!);
-}
-
 function parseContentMd5(v: string | undefined): Buffer | undefined {
   if (v === undefined) return undefined;
   const b = Buffer.from(v.trim(), 'base64');
@@ -62,18 +56,14 @@ function parseContentMd5(v: string | undefined): Buffer | undefined {
 const multiple = () => new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
 const unsupported = () => new S3Error('InvalidRequest', `Checksum algorithm provided is unsupported. Please try again with any of the valid types: [${CHECKSUM_ALGORITHMS.join(', ')}]`);
 
-function parseChecksum(headers: IncomingHttpHeaders, trailers: readonly string[]): BodyPlan['checksum'] {
+function parseChecksum(headers: IncomingHttpHeaders, trailers: readonly string[], objectChecksums: boolean): BodyPlan['checksum'] {
   let found: BodyPlan['checksum'];
   for (const name of Object.keys(headers)) {
-    if (!name.startsWith('x-amz-checksum-') || NOT_CHECKSUM_VALUES.has(name)) continue;
+    if (!name.startsWith('x-amz-checksum-') || NOT_CHECKSUM_VALUES.has(name) || objectChecksums) continue;
     const alg = algorithmOfHeader(name);
     if (!alg) throw unsupported();
     if (found) throw multiple();
     const value = (one(headers, name) ?? '').trim();
-    // "<checksum>-<parts>" is a multipart object's composite checksum, which
-    // SDKs send on CompleteMultipartUpload: it describes the object, not
-    // this body, and the Complete handler checks it (multipart.ts).
-    if (isCompositeChecksum(alg, value)) continue;
     if (!validChecksumValue(alg, value)) throw new S3Error('InvalidRequest', `Value for ${name} header is invalid.`);
     found = { alg, source: 'header', value };
   }
@@ -100,8 +90,10 @@ function parseChecksum(headers: IncomingHttpHeaders, trailers: readonly string[]
  * Content-Encoding aws-chunked without a STREAMING token → InvalidRequest;
  * announced size over maxBytes → EntityTooLarge. Query-string checksums are
  * never looked at (SDK v3 presigned PUTs carry the CRC of an empty body there).
+ * With `objectChecksums` (CompleteMultipartUpload) x-amz-checksum-* headers
+ * are the finished object's checksum, not this body's: the handler checks them.
  */
-export function planBody(headers: IncomingHttpHeaders, payload: PayloadMode, maxBytes: number): BodyPlan {
+export function planBody(headers: IncomingHttpHeaders, payload: PayloadMode, maxBytes: number, objectChecksums = false): BodyPlan {
   const chunked = payload.kind === 'streaming-signed' || payload.kind === 'streaming-unsigned-trailer';
   const trailerFraming = payload.kind === 'streaming-unsigned-trailer' || (payload.kind === 'streaming-signed' && payload.trailer);
   const encodings = (one(headers, 'content-encoding') ?? '').split(',').map((s) => s.trim().toLowerCase());
@@ -118,7 +110,7 @@ export function planBody(headers: IncomingHttpHeaders, payload: PayloadMode, max
   const announced = chunked ? decodedLength : contentLength;
   if (announced !== undefined && announced > maxBytes) throw new S3Error('EntityTooLarge');
   const contentMd5 = parseContentMd5(one(headers, 'content-md5'));
-  const checksum = parseChecksum(headers, declaredTrailers);
+  const checksum = parseChecksum(headers, declaredTrailers, objectChecksums);
   return {
     framing: chunked ? 'aws-chunked' : 'plain',
     declaredTrailers,
