@@ -101,9 +101,11 @@ describe('multipart uploads', () => {
     assert.equal(await code(complete([{ PartNumber: 3, ETag: p1.ETag! }])), 'InvalidPart');
     assert.equal(await code(complete([{ PartNumber: 1, ETag: p1.ETag! }, { PartNumber: 2, ETag: p2.ETag! }])), 'EntityTooSmall');
     // A single small part is fine (the last part may be small).
-    await complete([{ PartNumber: 2, ETag: p2.ETag! }]);
+    const done = await complete([{ PartNumber: 2, ETag: p2.ETag! }]);
     assert.ok((await bytesOf(tc, B, 'rules')).equals(small));
-    assert.equal(await code(complete([{ PartNumber: 2, ETag: p2.ETag! }])), 'NoSuchUpload', 'a completed upload is gone');
+    // A retry with the same list answers as the first did (issue 12 item 1); any other list finds the upload gone.
+    assert.equal((await complete([{ PartNumber: 2, ETag: p2.ETag! }])).ETag, done.ETag, 'a retried Complete answers the same ETag');
+    assert.equal(await code(complete([{ PartNumber: 1, ETag: p1.ETag! }])), 'NoSuchUpload', 'a completed upload is gone');
     assert.equal(await code(tc.s3.send(new UploadPartCommand({ Bucket: B, Key: 'rules', UploadId: 'ffffffffffffffffffffffffffffffffffff', PartNumber: 1, Body: small }))), 'NoSuchUpload');
   });
 

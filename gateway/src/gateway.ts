@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { ignoreUnknownExpectations } from './s3/expect.js';
 import { createServer as createHttpsServer } from 'node:https';
 import { ConfigError } from '../../shared/src/errors.js';
 import type { IncomingMessage } from 'node:http';
@@ -155,6 +156,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     }, app)
     : createServer(serverOpts, app);
   server.maxConnections = limits.maxConnections;
+  ignoreUnknownExpectations(server);
   capConnectionsPerAddress(server, limits.maxConnectionsPerAddress);
   const drain = trackForDrain(server);
   const watch = new NodeWatch(nodes, {
@@ -221,12 +223,12 @@ export function assembleApp(ctx: ProtocolContext, o: AppOptions): { app: Express
       metrics: o.metrics,
       // Small bodies hash inline: a round trip to the worker costs more than MD5 of a few KiB.
       // Each body holds one of its user's upload slots until it ends or the request closes.
-      openBody: (req: IncomingMessage, auth: AuthResult, maxBytes: number): RequestBody => {
+      openBody: (req: IncomingMessage, auth: AuthResult, maxBytes: number, objectChecksums: boolean): RequestBody => {
         const release = slots.take(auth.accessKey ? `key:${auth.accessKey}` : `address:${req.socket.remoteAddress ?? ''}`);
         req.once('close', release);
         try {
           const len = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? NaN);
-          const body = openBody(req, auth, { maxBytes, pace, digester: len <= INLINE_DIGEST_MAX ? inline : digester });
+          const body = openBody(req, auth, { maxBytes, pace, digester: len <= INLINE_DIGEST_MAX ? inline : digester, objectChecksums });
           return { stream: releasing(body.stream, release), result: () => body.result() };
         } catch (e) {
           release();

@@ -62,7 +62,11 @@ export async function createBucket(s3: S3Context, r: BucketReq): Promise<S3Respo
   }
   const existing = await s3.buckets.fresh(name, r.signal);
   if (existing) {
-    if (existing.owner === r.principal.user) throw new S3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: name });
+    if (existing.owner === r.principal.user) {
+      // AWS's legacy behaviour in us-east-1: creating a bucket you own succeeds again.
+      if (existing.region === 'us-east-1' && s3.config.region === 'us-east-1') return { status: 200, headers: { location: `/${name}` } };
+      throw new S3Error('BucketAlreadyOwnedByYou', undefined, { BucketName: name });
+    }
     throw new S3Error('BucketAlreadyExists', undefined, { BucketName: name });
   }
   await s3.buckets.create(name, r.principal.user, s3.config.region, r.signal);

@@ -41,10 +41,14 @@ export function checkConditions(c: Conditions, m: ObjectMeta): void {
   } else if (ius !== null && modified > ius) {
     throw new S3Error('PreconditionFailed', undefined, { Condition: 'If-Unmodified-Since' });
   }
+  // A 304 names the version the client already has (RFC 9110 §15.4.5).
+  const notModified = (): S3Error => new S3Error('NotModified', undefined, {}, {
+    etag: `"${etag}"`, 'last-modified': new Date(m.lastModified).toUTCString(),
+  });
   if (c.ifNoneMatch !== undefined) {
-    if (etagMatches(c.ifNoneMatch, etag)) throw new S3Error('NotModified');
+    if (etagMatches(c.ifNoneMatch, etag)) throw notModified();
   } else if (ims !== null && modified <= ims) {
-    throw new S3Error('NotModified');
+    throw notModified();
   }
 }
 

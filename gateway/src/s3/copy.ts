@@ -28,6 +28,7 @@ import { storedHeaders } from './object-headers.js';
 import { asObjectRequest, type ObjectRequest } from './targets.js';
 import { requireNullVersion } from './versions.js';
 import { xmlDoc } from './xml.js';
+import { requireWriteConditions, writeConditions } from './write-conditions.js';
 
 type Directive = 'COPY' | 'REPLACE';
 type StoredHeaders = ReturnType<typeof storedHeaders>;
@@ -71,6 +72,11 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
   const d = directive(r);
   const dstBucket = await requireBucket(s3, r);
   requirePrivateAclHeaders(r);
+  // If-None-Match / If-Match are about the destination (write-conditions.ts):
+  // checked before the copy starts, so a failed one keeps its status, and
+  // again just before the write commits.
+  const conditions = writeConditions(r);
+  await requireWriteConditions(s3, conditions, dstBucket.ns, dst.key, r.signal);
   const srcBucket = ownedBy(await s3.buckets.get(src.bucket, r.signal), src.bucket, r.principal.user);
   requireNullVersion(src.versionId, src.key);
   const found = await s3.objects.head(srcBucket.ns, src.key, r.signal);
@@ -91,9 +97,10 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
     const md5 = createChecksum('MD5');
     const sums = checksumAlgorithms(r, m).map((alg) => ({ alg, c: createChecksum(alg) }));
     const body = digesting(s3.objects.stream(found, 0, m.size - 1, r.signal), [md5, ...sums.map((s) => s.c)]);
-    const { meta } = await s3.objects.put(dstBucket.ns, dst.key, body, (size, blockSize) => {
+    const { meta } = await s3.objects.put(dstBucket.ns, dst.key, body, async (size, blockSize) => {
       // A restore never ends short without throwing; if it did, commit nothing.
       if (size !== m.size) throw new Error(`copy read ${size} of ${m.size} bytes`);
+      await requireWriteConditions(s3, conditions, dstBucket.ns, dst.key, r.signal);
       const checksums = Object.fromEntries(sums.map(({ alg, c }) => [alg.toLowerCase(), c.digest().toString('base64')]));
       return {
         v: 1, size, blockSize, lastModified: s3.now(), etag: md5.digest().toString('hex'), ...stored,

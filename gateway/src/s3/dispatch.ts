@@ -17,6 +17,7 @@ import { S3Error } from './errors.js';
 import { getObject } from './get.js';
 import { listObjects } from './list.js';
 import { putObject } from './put.js';
+import { getUnsetBucketConfig, getUnsetObjectConfig } from './unset-config.js';
 import { listBuckets } from './service.js';
 
 function notImplemented(name: string): never {
@@ -82,6 +83,24 @@ export async function dispatch(s3: S3Context, r: S3Request): Promise<S3Response>
       return listParts(s3, as<typeof e>());
     case 'ListMultipartUploads':
       return listMultipartUploads(s3, as<typeof e>());
+    case 'GetBucketPolicy':
+    case 'GetBucketPolicyStatus':
+    case 'GetBucketCors':
+    case 'GetBucketLifecycleConfiguration':
+    case 'GetBucketTagging':
+    case 'GetBucketEncryption':
+    case 'GetBucketWebsite':
+    case 'GetBucketReplication':
+    case 'GetBucketOwnershipControls':
+    case 'GetPublicAccessBlock':
+    case 'GetObjectLockConfiguration':
+    case 'GetBucketLogging':
+    case 'GetBucketNotificationConfiguration':
+    case 'GetBucketRequestPayment':
+    case 'GetBucketAccelerateConfiguration':
+      return getUnsetBucketConfig(s3, r);
+    case 'GetObjectTagging':
+      return getUnsetObjectConfig(s3, r);
     case 'ListObjectVersions':
       return notImplemented(e.op);
     case 'Unsupported':

@@ -8,13 +8,21 @@ export type BucketOp =
   | 'CreateBucket' | 'HeadBucket' | 'DeleteBucket' | 'GetBucketLocation'
   | 'ListObjects' | 'ListObjectsV2' | 'ListObjectVersions' | 'ListMultipartUploads'
   | 'DeleteObjects' | 'PostObject'
-  | 'GetBucketVersioning' | 'PutBucketVersioning' | 'GetBucketAcl' | 'PutBucketAcl';
+  | 'GetBucketVersioning' | 'PutBucketVersioning' | 'GetBucketAcl' | 'PutBucketAcl'
+  | UnsetBucketConfigOp;
+
+/** GETs of bucket configurations never set here (unset-config.ts). */
+export type UnsetBucketConfigOp =
+  | 'GetBucketPolicy' | 'GetBucketPolicyStatus' | 'GetBucketCors' | 'GetBucketLifecycleConfiguration' | 'GetBucketTagging'
+  | 'GetBucketEncryption' | 'GetBucketWebsite' | 'GetBucketReplication' | 'GetBucketOwnershipControls' | 'GetPublicAccessBlock'
+  | 'GetObjectLockConfiguration' | 'GetBucketLogging' | 'GetBucketNotificationConfiguration' | 'GetBucketRequestPayment'
+  | 'GetBucketAccelerateConfiguration';
 
 export type ObjectOp =
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
   | 'CreateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload' | 'ListParts'
-  | 'GetObjectAcl' | 'PutObjectAcl' | 'GetObjectAttributes';
+  | 'GetObjectAcl' | 'PutObjectAcl' | 'GetObjectAttributes' | 'GetObjectTagging';
 
 export interface Query {
   /** Decoded query parameters; a parameter without "=" has value "". */
@@ -38,12 +46,12 @@ export type Support = 'implemented' | 'partial' | 'not-implemented';
  */
 export const OPERATIONS: Record<OperationName, { readonly support: Support; readonly note: string }> = {
   ListBuckets: { support: 'implemented', note: '' },
-  CreateBucket: { support: 'implemented', note: 'check-then-write: two concurrent creates of one name may both succeed' },
+  CreateBucket: { support: 'implemented', note: 'check-then-write: two concurrent creates of one name may both succeed; a bucket you own again: 200 in us-east-1 (AWS legacy), BucketAlreadyOwnedByYou elsewhere' },
   HeadBucket: { support: 'implemented', note: '' },
   DeleteBucket: { support: 'implemented', note: 'refused while any object is visible' },
   GetBucketLocation: { support: 'implemented', note: '' },
-  ListObjects: { support: 'implemented', note: 'prefix, delimiter, marker, max-keys, encoding-type=url' },
-  ListObjectsV2: { support: 'implemented', note: 'prefix, delimiter, continuation-token, start-after, max-keys, fetch-owner, encoding-type=url' },
+  ListObjects: { support: 'implemented', note: 'prefix, delimiter, marker, max-keys, encoding-type=url (Prefix echoed as sent, as S3 does)' },
+  ListObjectsV2: { support: 'implemented', note: 'prefix, delimiter, continuation-token, start-after, max-keys, fetch-owner, encoding-type=url; an empty continuation-token counts as none' },
   ListObjectVersions: { support: 'not-implemented', note: 'no versioning' },
   ListMultipartUploads: { support: 'implemented', note: 'prefix, delimiter, key-marker, upload-id-marker, max-uploads, encoding-type=url' },
   DeleteObjects: { support: 'implemented', note: 'up to 1000 keys, Quiet, 16 deletes at a time; VersionId only "null"' },
@@ -52,23 +60,42 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   PutBucketVersioning: { support: 'not-implemented', note: 'versioning is not supported' },
   GetBucketAcl: { support: 'implemented', note: 'always private: the owner with FULL_CONTROL' },
   PutBucketAcl: { support: 'partial', note: "only private (canned private, or the owner's FULL_CONTROL alone); anything else 501" },
-  PutObject: { support: 'implemented', note: 'SigV4 header auth; sha256, UNSIGNED-PAYLOAD and aws-chunked bodies' },
-  CopyObject: { support: 'partial', note: 'COPY/REPLACE, x-amz-copy-source-if-*, up to 5 GiB, checksums recomputed, a long copy kept alive (200, then whitespace, then the result); source versionId only "null"; tagging, ACL, storage-class and SSE headers ignored' },
+  PutObject: { support: 'implemented', note: 'SigV4 header auth; sha256, UNSIGNED-PAYLOAD and aws-chunked bodies; If-None-Match: * and If-Match, checked on a linearizable read just before the write (two racing conditional writes may both succeed)' },
+  CopyObject: { support: 'partial', note: 'COPY/REPLACE, x-amz-copy-source-if-*, If-None-Match: * and If-Match on the destination (as PutObject), up to 5 GiB, checksums recomputed, a long copy kept alive (200, then whitespace, then the result); source versionId only "null"; tagging, ACL, storage-class and SSE headers ignored' },
   GetObject: { support: 'implemented', note: 'single ranges' },
   HeadObject: { support: 'implemented', note: '' },
   DeleteObject: { support: 'implemented', note: 'writes a delete marker' },
   CreateMultipartUpload: { support: 'implemented', note: 'COMPOSITE (CRC32, CRC32C, SHA1, SHA256) and FULL_OBJECT (CRC32, CRC32C, CRC64NVME) checksums' },
   UploadPart: { support: 'implemented', note: '' },
   UploadPartCopy: { support: 'implemented', note: 'x-amz-copy-source-range, copy-source conditionals, kept alive like CopyObject' },
-  CompleteMultipartUpload: { support: 'implemented', note: 'InvalidPart, InvalidPartOrder, EntityTooSmall checks; ETag md5-of-md5s-N; heals parts a node missed; kept alive like CopyObject; retires the parts (their data then lives as long as the object)' },
+  CompleteMultipartUpload: { support: 'implemented', note: 'InvalidPart, InvalidPartOrder, EntityTooSmall checks; ETag md5-of-md5s-N; heals parts a node missed; kept alive like CopyObject; retires the parts (their data then lives as long as the object); If-None-Match: * and If-Match as PutObject; a retry with the same parts answers 200 and the same ETag while the key holds that object' },
   AbortMultipartUpload: { support: 'implemented', note: "retires every part: their data leaves the nodes" },
   ListParts: { support: 'implemented', note: 'part-number-marker, max-parts' },
   GetObjectAcl: { support: 'implemented', note: 'always private: the requester with FULL_CONTROL' },
   PutObjectAcl: { support: 'partial', note: 'only private; anything else 501' },
   GetObjectAttributes: { support: 'implemented', note: 'ETag, Checksum, ObjectParts (multipart objects), StorageClass, ObjectSize; versionId only "null"' },
+  GetBucketPolicy: { support: 'partial', note: 'no bucket has a policy: NoSuchBucketPolicy' },
+  GetBucketPolicyStatus: { support: 'partial', note: 'no bucket has a policy: NoSuchBucketPolicy' },
+  GetBucketCors: { support: 'partial', note: 'no bucket has CORS rules: NoSuchCORSConfiguration' },
+  GetBucketLifecycleConfiguration: { support: 'partial', note: 'no bucket has a lifecycle: NoSuchLifecycleConfiguration' },
+  GetBucketTagging: { support: 'partial', note: 'no bucket has tags: NoSuchTagSet' },
+  GetBucketEncryption: { support: 'partial', note: 'no default encryption: ServerSideEncryptionConfigurationNotFoundError' },
+  GetBucketWebsite: { support: 'partial', note: 'no website: NoSuchWebsiteConfiguration' },
+  GetBucketReplication: { support: 'partial', note: 'no replication: ReplicationConfigurationNotFoundError' },
+  GetBucketOwnershipControls: { support: 'partial', note: 'none set: OwnershipControlsNotFoundError' },
+  GetPublicAccessBlock: { support: 'partial', note: 'none set: NoSuchPublicAccessBlockConfiguration' },
+  GetObjectLockConfiguration: { support: 'partial', note: 'no Object Lock: ObjectLockConfigurationNotFoundError' },
+  GetBucketLogging: { support: 'partial', note: 'logging never enabled (empty BucketLoggingStatus)' },
+  GetBucketNotificationConfiguration: { support: 'partial', note: 'no notifications (empty configuration)' },
+  GetBucketRequestPayment: { support: 'partial', note: 'always BucketOwner' },
+  GetBucketAccelerateConfiguration: { support: 'partial', note: 'never enabled (empty configuration)' },
+  GetObjectTagging: { support: 'partial', note: 'objects have no tags: an empty TagSet' },
 };
 
-/** Bucket and object sub-resources recognised only to answer NotImplemented. */
+/**
+ * Bucket and object sub-resources recognised only to answer NotImplemented
+ * (a GET of one listed in unset-config.ts answers as S3 does when it is unset).
+ */
 export const UNSUPPORTED_SUBRESOURCES = {
   bucket: [
     'policy', 'cors', 'lifecycle', 'tagging', 'encryption', 'website', 'logging', 'notification', 'replication',

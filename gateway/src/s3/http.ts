@@ -24,7 +24,7 @@ export interface EdgeDeps {
   readonly now: () => number;
   readonly metrics: GatewayMetrics;
   /** The body layer: a verified stream for this request under its authentication. */
-  readonly openBody: (req: IncomingMessage, auth: AuthResult, maxBytes: number) => RequestBody;
+  readonly openBody: (req: IncomingMessage, auth: AuthResult, maxBytes: number, objectChecksums: boolean) => RequestBody;
 }
 
 export function newRequestId(): string {
@@ -81,7 +81,8 @@ export async function handleS3(s3: S3Context, deps: EdgeDeps, req: IncomingMessa
     const r: S3Request = {
       id, endpoint: e, method: req.method ?? 'GET', headers: req.headers, raw: req,
       principal: { accessKey: auth.accessKey, user: auth.user }, signal: ac.signal,
-      body: () => (body ??= deps.openBody(req, auth, s3.config.maxObjectBytes)),
+      // A Complete's x-amz-checksum-* is the whole object's (its handler checks it), not the XML body's.
+      body: () => (body ??= deps.openBody(req, auth, s3.config.maxObjectBytes, e.op === 'CompleteMultipartUpload')),
     };
     const resp = await dispatch(s3, r);
     await send(res, resp, req.method === 'HEAD', ac.signal);
@@ -190,7 +191,7 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 function sendError(res: ServerResponse, e: S3Error, resource: string, id: string, head: boolean, bodyUnread: boolean): void {
-  const headers: Record<string, string | number> = {};
+  const headers: Record<string, string | number> = { ...e.headers };
   // A request body we did not read would be parsed as the next request.
   if (bodyUnread) headers.connection = 'close';
   if (e.status === 304 || head) {

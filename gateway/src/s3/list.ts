@@ -2,7 +2,7 @@
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
 // Element order follows what every client accepted (clients/response-requirements.md);
 // with encoding-type=url every key-like element is percent-encoded, or
-// botocore corrupts keys holding "+" or "%".
+// botocore corrupts keys holding "+" or "%" (V1's Prefix excepted, as S3).
 
 import type { ListResult } from '../objects.js';
 import { requireBucket } from './bucket.js';
@@ -87,7 +87,8 @@ export async function listObjects(s3: S3Context, r: ListReq): Promise<S3Response
   const token = q.get('continuation-token');
   const startAfter = q.get('start-after') ?? '';
   const marker = q.get('marker') ?? '';
-  if (v2 && token !== undefined) start = decodeToken(token);
+  // An empty continuation-token is no token (as S3 treats it); it is still echoed.
+  if (v2 && token !== undefined && token !== '') start = decodeToken(token);
   else if (v2 && startAfter !== '') start = fromMarker(startAfter, prefix, delimiter);
   else if (!v2 && marker !== '') start = fromMarker(marker, prefix, delimiter);
 
@@ -114,7 +115,10 @@ export async function listObjects(s3: S3Context, r: ListReq): Promise<S3Response
   }
   return xmlResponse(xmlDoc('ListBucketResult', [
     ['Name', name],
-    ['Prefix', enc(prefix)],
+    // V1's Prefix goes back as sent even with encoding-type=url, as S3 does
+    // (botocore decodes V1's Delimiter, Marker, NextMarker, Key and
+    // CommonPrefixes, not its Prefix: an encoded "\n" stayed "%0A").
+    ['Prefix', prefix],
     ['Marker', enc(marker)],
     res.truncated && delimiter !== '' && res.next && ['NextMarker', enc(res.next.after)],
     ['MaxKeys', max],

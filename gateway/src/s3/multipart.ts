@@ -7,7 +7,7 @@ import { requirePrivateAclHeaders } from './acl-headers.js';
 import { createHash } from 'node:crypto';
 import { MAX_PART_NUMBER, newUploadId, partLayout, type StoredPart } from '../multipart-store.js';
 import { decodeMeta, type ObjectMeta } from '../object-meta.js';
-import { checksumBase64, createChecksum, parseAlgorithm, type ChecksumAlgorithm } from './body/checksums.js';
+import { algorithmOfHeader, checksumBase64, createChecksum, parseAlgorithm, type ChecksumAlgorithm } from './body/checksums.js';
 import { combineParts, isCombinable } from './body/crc-combine.js';
 import { checkCopyConditions, digesting, MAX_COPY_SOURCE_BYTES, parseCopySource } from './copy-source.js';
 import { keepAlive } from './keep-alive.js';
@@ -20,6 +20,8 @@ import { S3Error } from './errors.js';
 import { urlEncodeKey } from './list.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
 import { parseXml, xmlDoc, type XmlNode } from './xml.js';
+import { completedBefore } from './complete-retry.js';
+import { requireWriteConditions, writeConditions } from './write-conditions.js';
 
 type ObjReq = S3Request<{ op: ObjectOp; bucket: string; key: string; query: Query }>;
 type BucketReq = S3Request<{ op: BucketOp; bucket: string; query: Query }>;
@@ -155,10 +157,19 @@ function compositeChecksum(alg: ChecksumAlgorithm, parts: readonly StoredPart[])
 
 export async function completeMultipartUpload(s3: S3Context, r: ObjReq): Promise<S3Response> {
   const rec = await requireBucket(s3, r);
-  const upload = await requireUpload(s3, r, rec);
+  const conditions = writeConditions(r);
   const { bucket, key } = r.endpoint;
   const uploadId = uploadIdOf(r);
+  const found = await s3.multipart.upload(rec.ns, key, uploadId, r.signal);
+  const upload = found?.upload?.owner === r.principal.user ? found : null;
   const requested = parseComplete((await smallXml(r)));
+  if (!upload) {
+    // A retry of a Complete that succeeded answers as the first did (complete-retry.ts).
+    const done = await completedBefore(s3, rec.ns, key, uploadId, requested, r.signal);
+    if (!done) throw new S3Error('NoSuchUpload', undefined, { UploadId: uploadId });
+    const a = done.checksums && done.checksumType ? Object.entries(done.checksums)[0] : undefined;
+    return completeResult(bucket, key, done.etag ?? '', a && parseAlgorithm(a[0]), a?.[1], done.checksumType);
+  }
   const stored = new Map((await s3.multipart.parts(rec.ns, uploadId, 0, MAX_PART_NUMBER, r.signal)).parts.map((p) => [p.n, p]));
   const chosen: StoredPart[] = [];
   requested.forEach((want, i) => {
@@ -178,6 +189,7 @@ export async function completeMultipartUpload(s3: S3Context, r: ObjReq): Promise
   const alg = upload.upload?.checksumAlgorithm ? parseAlgorithm(upload.upload.checksumAlgorithm) : undefined;
   const type = upload.upload?.checksumType ?? 'COMPOSITE';
   const composite = alg ? multipartChecksum(alg, type, chosen) : undefined;
+  requireSentChecksum(r, composite && alg ? { alg, value: composite } : undefined);
   const { v: _v, size: _s, blockSize, lastModified: _l, upload: _u, ...headersFromUpload } = upload;
   const meta: ObjectMeta = {
     ...headersFromUpload,
@@ -189,19 +201,47 @@ export async function completeMultipartUpload(s3: S3Context, r: ObjReq): Promise
     ...(composite && alg ? { checksums: { [alg.toLowerCase()]: composite }, checksumType: type } : {}),
     multipart: { uploadId, parts: chosen.map(partLayout) },
   };
+  // Conditional Complete (write-conditions.ts): read just before the write,
+  // outside keepAlive so a failed condition keeps its own status.
+  await requireWriteConditions(s3, conditions, rec.ns, key, r.signal);
   // Writing the object (and healing parts some node lacks) can take long.
   return keepAlive(s3, r, (async () => {
     await s3.multipart.complete(rec.ns, key, uploadId, chosen, meta, r.signal);
     await stillCurrent(s3, rec, r.signal);
-    return xmlResponse(xmlDoc('CompleteMultipartUploadResult', [
-      ['Location', `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`],
-      ['Bucket', bucket],
-      ['Key', key],
-      ['ETag', `"${etag}"`],
-      composite && alg && [`Checksum${alg}`, composite],
-      composite && ['ChecksumType', type],
-    ]));
+    return completeResult(bucket, key, etag, alg, composite, type);
   })());
+}
+
+/**
+ * The whole object's checksum the client sent on Complete (SDKs send
+ * x-amz-checksum-<alg>: "<checksum>-<parts>" for COMPOSITE, the plain
+ * checksum for FULL_OBJECT; the body layer leaves it to this handler) must
+ * be the one the parts make: BadDigest otherwise, as a checksum mismatch is
+ * anywhere else.
+ */
+function requireSentChecksum(r: ObjReq, made: { alg: ChecksumAlgorithm; value: string } | undefined): void {
+  for (const name of Object.keys(r.headers)) {
+    if (!name.startsWith('x-amz-checksum-') || ['x-amz-checksum-algorithm', 'x-amz-checksum-type', 'x-amz-checksum-mode'].includes(name)) continue;
+    const alg = algorithmOfHeader(name);
+    if (!alg) throw new S3Error('InvalidRequest', `The checksum header ${name.slice(0, 64)} names no supported algorithm.`);
+    const sent = header(r, name)?.trim();
+    if (made?.alg !== alg || made.value !== sent) {
+      throw new S3Error('BadDigest', `The ${alg} you specified did not match the calculated checksum.`);
+    }
+  }
+}
+
+function completeResult(
+  bucket: string, key: string, etag: string, alg: ChecksumAlgorithm | undefined, composite: string | undefined, type: string | undefined,
+): S3Response {
+  return xmlResponse(xmlDoc('CompleteMultipartUploadResult', [
+    ['Location', `/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`],
+    ['Bucket', bucket],
+    ['Key', key],
+    ['ETag', `"${etag}"`],
+    composite && alg && [`Checksum${alg}`, composite],
+    composite && type && ['ChecksumType', type],
+  ]));
 }
 
 function smallXml(r: S3Request): Promise<string> {

@@ -27,8 +27,7 @@ export function storedHeaders(h: IncomingHttpHeaders): StoredHeaders {
     bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
   }
   if (bytes > MAX_USER_META_BYTES) throw new S3Error('MetadataTooLarge');
-  // aws-chunked is a transfer framing, not a stored encoding.
-  const enc = one(h, 'content-encoding')?.split(',').map((s) => s.trim()).filter((s) => s && s !== 'aws-chunked').join(',');
+  const enc = withoutAwsChunked(one(h, 'content-encoding'));
   const out: Record<string, unknown> = {
     contentType: one(h, 'content-type') ?? 'binary/octet-stream',
     contentEncoding: enc || undefined,
@@ -40,6 +39,16 @@ export function storedHeaders(h: IncomingHttpHeaders): StoredHeaders {
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out as StoredHeaders;
+}
+
+/**
+ * Content-Encoding without aws-chunked (a transfer framing, not a stored
+ * encoding), the rest kept byte for byte as S3 keeps it: "deflate, gzip"
+ * stays "deflate, gzip", "aws-chunked,gzip" becomes "gzip".
+ */
+export function withoutAwsChunked(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  return v.split(',').filter((t) => t.trim().toLowerCase() !== 'aws-chunked').join(',').trim();
 }
 
 /** What Node lets through as a header value (anything else makes writeHead throw): HTAB, visible ASCII, space, and 0x80-0xFF. */

@@ -5,6 +5,7 @@
 
 import { splitTarget } from './auth/request-parts.js';
 import { S3Error } from './errors.js';
+import { UNSET_BUCKET_CONFIG, UNSET_OBJECT_CONFIG } from './unset-config.js';
 import { UNSUPPORTED_SUBRESOURCES, type BucketOp, type Endpoint, type ObjectOp, type Query } from './endpoints.js';
 
 export const MAX_KEY_BYTES = 1024;
@@ -98,6 +99,10 @@ export function route(input: RouteInput, opts: RouterOptions = {}): Routed {
 
 function bucketEndpoint(method: string, bucket: string, query: Query): Endpoint {
   const q = query.params;
+  if (method === 'GET') {
+    const unset = Object.entries(UNSET_BUCKET_CONFIG).find(([s]) => q.has(s));
+    if (unset) return { op: unset[1][0], bucket, query };
+  }
   const sub = UNSUPPORTED_SUBRESOURCES.bucket.find((s) => q.has(s));
   if (sub) return { op: 'Unsupported', name: `${method} bucket ?${sub}`, bucket };
   const op = ((): BucketOp | null => {
@@ -130,6 +135,10 @@ function bucketEndpoint(method: string, bucket: string, query: Query): Endpoint 
 function objectEndpoint(input: RouteInput, bucket: string, key: string, query: Query): Endpoint {
   const q = query.params;
   const m = input.method;
+  if (m === 'GET') {
+    const unset = Object.entries(UNSET_OBJECT_CONFIG).find(([s]) => q.has(s));
+    if (unset) return { op: unset[1][0], bucket, key, query };
+  }
   const sub = UNSUPPORTED_SUBRESOURCES.object.find((s) => q.has(s));
   if (sub) return { op: 'Unsupported', name: `${m} object ?${sub}`, bucket, key };
   const op = ((): ObjectOp | null => {

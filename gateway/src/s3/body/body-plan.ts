@@ -56,10 +56,10 @@ function parseContentMd5(v: string | undefined): Buffer | undefined {
 const multiple = () => new S3Error('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
 const unsupported = () => new S3Error('InvalidRequest', `Checksum algorithm provided is unsupported. Please try again with any of the valid types: [${CHECKSUM_ALGORITHMS.join(', ')}]`);
 
-function parseChecksum(headers: IncomingHttpHeaders, trailers: readonly string[]): BodyPlan['checksum'] {
+function parseChecksum(headers: IncomingHttpHeaders, trailers: readonly string[], objectChecksums: boolean): BodyPlan['checksum'] {
   let found: BodyPlan['checksum'];
   for (const name of Object.keys(headers)) {
-    if (!name.startsWith('x-amz-checksum-') || NOT_CHECKSUM_VALUES.has(name)) continue;
+    if (!name.startsWith('x-amz-checksum-') || NOT_CHECKSUM_VALUES.has(name) || objectChecksums) continue;
     const alg = algorithmOfHeader(name);
     if (!alg) throw unsupported();
     if (found) throw multiple();
@@ -90,8 +90,10 @@ function parseChecksum(headers: IncomingHttpHeaders, trailers: readonly string[]
  * Content-Encoding aws-chunked without a STREAMING token → InvalidRequest;
  * announced size over maxBytes → EntityTooLarge. Query-string checksums are
  * never looked at (SDK v3 presigned PUTs carry the CRC of an empty body there).
+ * With `objectChecksums` (CompleteMultipartUpload) x-amz-checksum-* headers
+ * are the finished object's checksum, not this body's: the handler checks them.
  */
-export function planBody(headers: IncomingHttpHeaders, payload: PayloadMode, maxBytes: number): BodyPlan {
+export function planBody(headers: IncomingHttpHeaders, payload: PayloadMode, maxBytes: number, objectChecksums = false): BodyPlan {
   const chunked = payload.kind === 'streaming-signed' || payload.kind === 'streaming-unsigned-trailer';
   const trailerFraming = payload.kind === 'streaming-unsigned-trailer' || (payload.kind === 'streaming-signed' && payload.trailer);
   const encodings = (one(headers, 'content-encoding') ?? '').split(',').map((s) => s.trim().toLowerCase());
@@ -108,7 +110,7 @@ export function planBody(headers: IncomingHttpHeaders, payload: PayloadMode, max
   const announced = chunked ? decodedLength : contentLength;
   if (announced !== undefined && announced > maxBytes) throw new S3Error('EntityTooLarge');
   const contentMd5 = parseContentMd5(one(headers, 'content-md5'));
-  const checksum = parseChecksum(headers, declaredTrailers);
+  const checksum = parseChecksum(headers, declaredTrailers, objectChecksums);
   return {
     framing: chunked ? 'aws-chunked' : 'plain',
     declaredTrailers,

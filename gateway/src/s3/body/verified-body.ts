@@ -26,6 +26,8 @@ export interface BodyOptions {
   readonly digester: Digester;
   /** How fast the client must keep the body coming; absent: no time limit (unit tests). */
   readonly pace?: BodyPace;
+  /** x-amz-checksum-* headers describe an object, not this body (CompleteMultipartUpload): not verified here. */
+  readonly objectChecksums?: boolean;
 }
 
 /**
@@ -82,7 +84,7 @@ export interface VerifiedBody {
  * the HTTP layer answers the error, then drains (`req.resume()`) or closes.
  */
 export function openBody(req: BodySource, auth: Pick<AuthResult, 'payload'>, opts: BodyOptions): VerifiedBody {
-  const plan = planBody(req.headers, auth.payload, opts.maxBytes);
+  const plan = planBody(req.headers, auth.payload, opts.maxBytes, opts.objectChecksums ?? false);
   let result: BodyResult | undefined;
   const stream = run(req, auth, plan, opts, (r) => (result = r));
   return {
