@@ -56,6 +56,14 @@ describe('heal report', () => {
     assert.equal(formatReport(found).at(-1), 'result: 2 copies need healing (dry run: nothing changed)');
     assert.equal(exitCodeOf(report([counts(), ...healthy], { dryRun: true })), 0);
   });
+
+  it('a dry run with a node unreachable says NOT HEALTHY, as its exit code 1 does (operations review: it said healthy)', () => {
+    const down = report([counts({ ok: 0, unreachable: 5 }), counts(), counts(), counts()], { dryRun: true });
+    assert.equal(exitCodeOf(down), 1);
+    assert.match(formatReport(down).at(-1)!, /^result: NOT HEALTHY/);
+    const both = report([counts({ ok: 0, unreachable: 5 }), counts({ ok: 3, missing: 2 }), counts(), counts()], { dryRun: true });
+    assert.equal(formatReport(both).at(-1), 'result: NOT HEALTHY: 2 copies need healing and 5 could not be checked (dry run: nothing changed)');
+  });
 });
 
 describe('gateway config: scrubIntervalS', () => {

@@ -87,11 +87,21 @@ export function formatReport(r: ScrubReport, evidence: EvidenceTally = new Map()
   const needs = r.nodes.reduce((s, n) => s + n.missing + n.corrupt + n.unreadable, 0);
   const outcome = outcomeOf(r);
   if (r.aborted) lines.push('result: INTERRUPTED, the pass did not finish');
-  else if (r.dryRun) lines.push(needs ? `result: ${needs} copies need healing (dry run: nothing changed)` : 'result: healthy');
+  else if (r.dryRun) lines.push(dryRunResult(r, needs));
   else if (outcome === 'healthy') lines.push('result: healthy');
   else if (outcome === 'healed') lines.push(`result: healed (${r.nodes.reduce((s, n) => s + n.healed, 0)} copies)`);
   else lines.push('result: NOT HEALTHY (see failed, unreachable and errors above)');
   return lines;
+}
+
+/** A dry run's verdict: healthy only if every copy was checked and none needs healing (as its exit code says). */
+function dryRunResult(r: ScrubReport, needs: number): string {
+  const unchecked = r.nodes.reduce((s, n) => s + n.unreachable, 0);
+  if (outcomeOf(r) === 'healthy') return 'result: healthy';
+  if (unchecked === 0 && r.errors.length === 0) return `result: ${needs} copies need healing (dry run: nothing changed)`;
+  if (unchecked === 0) return 'result: NOT HEALTHY (see the errors above; dry run: nothing changed)';
+  const found = needs ? `${needs} copies need healing and ` : '';
+  return `result: NOT HEALTHY: ${found}${unchecked} could not be checked (dry run: nothing changed)`;
 }
 
 /** Runs one pass and prints its report; returns the exit code. */
