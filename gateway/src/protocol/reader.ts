@@ -153,10 +153,29 @@ async function rounds(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abo
  * any byte of `prev` went to the client.
  */
 export async function decideAgain(ctx: ProtocolContext, prev: ReadResult, op: OpKind, signal: AbortSignal): Promise<ReadResult | null> {
-  const r = await decide(ctx, prev.ref, prev.readId, prev.state, op, signal, new LagWatch(ctx), prev.rounds, true);
-  // Pins lapsed under the read: a fresh read (its own pins, released by
-  // the caller through the result's readId like any other).
-  return r === 'lapsed' ? read(ctx, prev.ref, op, signal) : r;
+  // The pins of `prev` end with it (its stream released them, or this
+  // does): the rounds go on under a new read id, pinned afresh at each node
+  // from its lc now, so released pins are never asked for again.
+  releasePins(ctx, prev.ref, prev.readId);
+  const readId = randomHex(12);
+  prev.state.newPins();
+  const renewal = renewWhileRunning(ctx, prev.ref, readId, prev.state);
+  try {
+    const r = await decide(ctx, prev.ref, readId, prev.state, op, signal, new LagWatch(ctx), prev.rounds, true);
+    if (r === 'lapsed') {
+      // Pins lapsed under it too: a fresh read (its own pins, released by
+      // the caller through the result's readId like any other).
+      releasePins(ctx, prev.ref, readId);
+      return await read(ctx, prev.ref, op, signal);
+    }
+    if (!r) releasePins(ctx, prev.ref, readId);
+    return r;
+  } catch (e) {
+    releasePins(ctx, prev.ref, readId);
+    throw e;
+  } finally {
+    clearInterval(renewal);
+  }
 }
 
 /** filter, rerun with a larger C after each GONE answer (at most S times). */

@@ -201,6 +201,12 @@ export class ReadState {
     return this.pins.get(node);
   }
 
+  /** The read goes on under a new read id: every node pins it afresh. */
+  newPins(): void {
+    this.pins.clear();
+    this.lapsed.clear();
+  }
+
   /** `node` said the read's pin there lapsed (a filter or renew answer). */
   markLapsed(node: number): void {
     this.lapsed.add(node);
