@@ -306,9 +306,9 @@ function pinAll(ctx: ProtocolContext, ref: RegRef, readId: string, action: PinAc
 }
 
 /**
- * Renews the read's pin at every node; a node that answers that the pin
- * lapsed leaves the read (DESIGN §6): no more answers or data are taken
- * from it, since it may collect the entry at any time.
+ * Renews the read's pin at every node; a node that answered the read and
+ * now says its pin lapsed leaves the read (DESIGN §6): no more answers or
+ * data are taken from it, since it may collect the entry at any time.
  */
 function renewAll(ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState, action: 'renew' | 'narrow' = 'renew', ts: Timestamp | null = null): void {
   const never = new AbortController().signal;
@@ -316,7 +316,7 @@ function renewAll(ctx: ProtocolContext, ref: RegRef, readId: string, state: Read
     if (state.lapsed.has(n.index)) continue;
     n.pin(ref, readId, action, ts, never).then(
       (live) => {
-        if (!live) state.markLapsed(n.index);
+        if (!live && state.heard(n.index)) state.markLapsed(n.index);
       },
       (e: unknown) => ctx.observer.nodeTrouble(n.index, `pin ${action}`, e),
     );

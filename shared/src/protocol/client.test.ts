@@ -345,6 +345,8 @@ describe('ReadState, other answers (t=1)', () => {
 
   it('a lapsed answer leaves the read; its proofs no longer make it a data source', () => {
     const r = readOf(f, w);
+    assert.equal(r.heard(0), true, 'answered collect');
+    assert.equal(r.heard(1), false, 'not reached yet: a renewal finding no pin there is no lapse');
     for (let i = 0; i < f.params.S; i++) r.addFilterAnswer(i, { ...holds(w, i), pin: `p${i}` });
     assert.equal(r.holdersOf(w.c).length, f.params.S);
     r.newRound();

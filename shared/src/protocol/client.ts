@@ -201,6 +201,15 @@ export class ReadState {
     return this.pins.get(node);
   }
 
+  /**
+   * Whether `node` answered this read (collect or filter), so holds a pin
+   * for it: only then does a renewal that finds no pin mean it lapsed (a
+   * node the read has not reached yet has none to renew).
+   */
+  heard(node: number): boolean {
+    return this.collected.has(node) || this.pins.has(node) || this.W.has(node);
+  }
+
   /** The read goes on under a new read id: every node pins it afresh. */
   newPins(): void {
     this.pins.clear();
