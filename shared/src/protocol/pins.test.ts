@@ -1,5 +1,6 @@
 // PinTable with an injected clock: floors, entries, other registers,
-// narrowed pins, expiry and renewal.
+// narrowed pins, expiry and renewal; node-issued pin ids and lapses,
+// release markers against stragglers, and what covers costs.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
