@@ -54,12 +54,14 @@ export const CASES: readonly Case[] = [
 
 describe('nemesis: linearizability and durability under faults', () => {
   let total = 0;
+  let multipart = 0;
   const baselines = new Map<number, Latency>();
   for (const c of CASES) {
     it(c.name, async (t) => {
       const r = await runNemesis({ ...c, seed: c.name.length * 31 + c.t });
       total += r.ops;
-      t.diagnostic(`latency ms: p50 ${r.latency.p50.toFixed(0)}, p99 ${r.latency.p99.toFixed(0)}, max ${r.latency.max.toFixed(0)}`);
+      multipart += r.stats.multipart;
+      t.diagnostic(`latency ms: p50 ${r.latency.p50.toFixed(0)}, p99 ${r.latency.p99.toFixed(0)}, max ${r.latency.max.toFixed(0)}; multipart puts completed: ${r.stats.multipart}`);
       if (c.baseline) baselines.set(c.t, r.latency);
       const base = baselines.get(c.t);
       if (!c.baseline && base) {
@@ -75,7 +77,8 @@ describe('nemesis: linearizability and durability under faults', () => {
     });
   }
   it('ran at least 5,000 operations in all', (t) => {
-    t.diagnostic(`nemesis: ${total} operations checked`);
+    t.diagnostic(`nemesis: ${total} operations checked, ${multipart} of them completed multipart puts`);
     assert.ok(total >= 5000, `${total} operations`);
+    assert.ok(multipart > 0, 'the op mix includes multipart puts');
   });
 });

@@ -140,6 +140,8 @@ export class ObjectStore {
    */
   private async *streamParts(bucket: BucketNs, mp: MultipartLayout, first: number, last: number, signal: AbortSignal): AsyncGenerator<Buffer> {
     let off = 0;
+    // A node that fails one part is tried last for the rest (restore.ts).
+    const failedSources = new Set<number>();
     for (const p of mp.parts) {
       const lo = Math.max(first - off, 0);
       const hi = Math.min(last - off, p.size - 1);
@@ -149,6 +151,7 @@ export class ObjectStore {
           ts: parseTs(p.ts),
           cc: p.cc.map((h) => Buffer.from(h, 'hex')),
           proven: () => new Map<number, Buffer>(),
+          failedSources,
         };
         yield* restoreRange(this.ctx, value, { size: p.size, k: this.ctx.params.k, blockSize: p.blockSize }, lo, hi, signal);
       }

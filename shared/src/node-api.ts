@@ -79,7 +79,12 @@ export interface NodeApi {
   /** complete, and every other write-back of one candidate; answers lc.ts afterwards. */
   complete(reg: RegRef, c: Candidate, signal: AbortSignal): Promise<Timestamp | null>;
   collect(reg: RegRef, readId: string, signal: AbortSignal): Promise<Candidate | null>;
-  filter(reg: RegRef, readId: string, C: readonly Candidate[], signal: AbortSignal): Promise<FilterAnswer>;
+  /**
+   * `pin` names the pin this node gave the read in an earlier answer: if the
+   * node no longer holds it, it answers `lapsed` (DESIGN §6) instead of
+   * pinning afresh.
+   */
+  filter(reg: RegRef, readId: string, C: readonly Candidate[], signal: AbortSignal, pin?: string): Promise<FilterAnswer>;
   /**
    * Raw bytes of blocks [from, to] of this node's fragment of write `ts`.
    * With `withList`, the stream starts with the node's whole block-hash list

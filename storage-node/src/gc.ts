@@ -6,9 +6,15 @@
 // a previous run left. Entries of a part register stay while a multipart
 // object's entry is made of them; when that entry goes, the part registers
 // are looked at again.
+//
+// After a restart the pins of reads in progress are gone with the old
+// process (the pin table lives in memory). A collector that starts over a
+// store already holding history therefore collects nothing for one pin
+// lease: by then each such read has renewed its pin here, been told it
+// lapsed and left this node (DESIGN §6), or ended (protocol review finding 9).
 
 import type { Logger } from '../../shared/src/log.js';
-import type { PinTable } from '../../shared/src/protocol/pins.js';
+import { PIN_LEASE_MS, type PinTable } from '../../shared/src/protocol/pins.js';
 import type { DiskStore } from './disk-store.js';
 import type { WriteLeases } from './write-leases.js';
 
@@ -19,6 +25,8 @@ export class GarbageCollector {
   private readonly waiting = new Map<string, Buffer>();
   private running = false;
   private readonly timer: NodeJS.Timeout;
+  /** Set while collection waits out the pins a previous run may have held (null: not waiting). */
+  private hold: NodeJS.Timeout | null = null;
   dropped = 0;
 
   constructor(
@@ -33,6 +41,13 @@ export class GarbageCollector {
       this.kick();
     }, RETRY_MS);
     this.timer.unref();
+    if (store.counts().histEntries > 0) {
+      this.hold = setTimeout(() => {
+        this.hold = null;
+        this.kick();
+      }, PIN_LEASE_MS);
+      this.hold.unref();
+    }
   }
 
   /** A register whose lc just moved up (or that may hold garbage). */
@@ -49,10 +64,11 @@ export class GarbageCollector {
 
   stop(): void {
     clearInterval(this.timer);
+    if (this.hold) clearTimeout(this.hold);
   }
 
   private kick(): void {
-    if (this.running || this.queue.size === 0) return;
+    if (this.hold || this.running || this.queue.size === 0) return;
     this.running = true;
     setImmediate(() => {
       this.drain().catch((err: unknown) => this.log.error({ err }, 'garbage collection failed')).finally(() => {

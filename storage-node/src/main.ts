@@ -84,7 +84,9 @@ runCli(async () => {
   });
   const addr = server.address();
   announceListening(typeof addr === 'object' && addr ? addr.port : port, { node: cfg.index });
-  gc.scheduleAll(); // what a previous run left below lc
+  // What a previous run left below lc; collected only after one pin lease
+  // (gc.ts), since reads in progress held pins in the old process.
+  gc.scheduleAll();
   const stop = (): void => {
     log.info('stopping');
     server.close();

@@ -125,6 +125,29 @@ describe('handleCollect / handleFilter: pins', () => {
     assert.deepEqual(ans.ts, a.candidate.ts);
     assert.equal(pins.covers(regHex, writeFor(randomBytes(10)).candidate.ts), true, 'pinned from the bottom');
   });
+
+  // DESIGN §6, protocol review findings 9 and 12: every filter answer names
+  // the node's pin; a filter naming a pin the node lost (a restart: a new
+  // table) or a straggler after release is told `lapsed` and pins nothing.
+  it('filter answers carry the pin id; a lost or released pin is reported lapsed and never made afresh', async () => {
+    const pins = new PinTable();
+    const ctx: NodeContext = { ...node(), pins };
+    const frag = randomBytes(100);
+    const a = writeFor(frag);
+    await store(ctx, frag, a);
+    const filter = async (c: NodeContext, readId: string, pin?: string) =>
+      parseFilterAnswer(json(await handleFilter(c, json(encodeFilterReq(ref, readId, [a.candidate], pin)))), params.S);
+    const first = await filter(ctx, 'r');
+    assert.equal(typeof first.pin, 'string');
+    assert.equal((await filter(ctx, 'r', first.pin)).pin, first.pin, 'the same pin answers again');
+    const restarted: NodeContext = { ...ctx, pins: new PinTable() };
+    assert.deepEqual(await filter(restarted, 'r', first.pin), { ts: null, lapsed: true });
+    assert.equal(restarted.pins!.size, 0, 'no fresh pin for a forgotten read');
+    await handlePin(ctx, json(encodePinReq({ ref, readId: 'r', action: 'release', ts: null })));
+    assert.deepEqual(await filter(ctx, 'r', first.pin), { ts: null, lapsed: true });
+    assert.deepEqual(await filter(ctx, 'r'), { ts: null, lapsed: true }, 'a straggler without a pin id');
+    assert.equal(pins.size, 0);
+  });
 });
 
 describe('handleFilter: the fragment sent along', () => {

@@ -66,12 +66,18 @@ export async function handleCollect(ctx: NodeContext, json: unknown): Promise<Bu
 }
 
 export async function handleFilter(ctx: NodeContext, json: unknown): Promise<Buffer> {
-  const { ref, readId, C } = parseFilterReq(json, ctx.S);
+  const req = parseFilterReq(json, ctx.S);
+  const { ref, readId, C } = req;
   const reg = regId(ref.ns, ref.key);
   const regHex = reg.toString('hex');
   await ctx.store.settled(reg);
   const lc = ctx.store.lc(reg);
-  const floor = ctx.pins?.touch(readId, regHex, lc?.ts ?? null).floor ?? null;
+  // A read whose pin here lapsed (or that ended) is told so; it is never
+  // pinned afresh with a newer floor (DESIGN §6; review findings 9 and 12).
+  const touched = ctx.pins?.touch(readId, regHex, lc?.ts ?? null, req.pin);
+  if (touched?.lapsed) return encodeFilterAnswer({ ts: null, lapsed: true });
+  const floor = touched?.floor ?? null;
+  const pin = touched ? { pin: touched.pin } : {};
   const d = judgeFilter(ctx.keys, reg, lc, C, (ts) => ctx.store.hist(reg, ts), floor);
   // Pinned in the same synchronous step as Hist was read: a collection
   // committing while this answer waits for its write-back must see the pin
@@ -81,13 +87,13 @@ export async function handleFilter(ctx: NodeContext, json: unknown): Promise<Buf
     // The lc judged here may still be pending; once settled, the committed
     // lc is at least as new (lc never goes down), so still above chv.
     await ctx.store.settled(reg);
-    return encodeFilterAnswer({ ts: null, gone: ctx.store.committedLc(reg)! });
+    return encodeFilterAnswer({ ts: null, gone: ctx.store.committedLc(reg)!, ...pin });
   }
   if (d.newLc) await raiseLc(ctx, reg, ref, d.newLc);
   else await ctx.store.settled(reg);
-  if (!d.chv) return encodeFilterAnswer({ ts: null });
-  if (!d.hist) return encodeFilterAnswer({ ts: d.chv.ts });
-  const described = { ts: d.chv.ts, cc: d.hist.cc, meta: d.hist.meta, blocks: d.hist.blocks };
+  if (!d.chv) return encodeFilterAnswer({ ts: null, ...pin });
+  if (!d.hist) return encodeFilterAnswer({ ts: d.chv.ts, ...pin });
+  const described = { ts: d.chv.ts, cc: d.hist.cc, meta: d.hist.meta, blocks: d.hist.blocks, ...pin };
   // A data-shard node sends a small fragment along: the read then needs no
   // data round, and still moves each byte once (only k nodes send data).
   const stored = d.hist as StoredHist; // histOf above returns the store's records

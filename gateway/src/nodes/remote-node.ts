@@ -150,8 +150,8 @@ export class RemoteNode implements NodeApi {
     return parseCandAnswer(await this.call(PATHS.collect, encodeRefBody(ref, { readId }), signal), this.o.S);
   }
 
-  async filter(ref: RegRef, readId: string, C: readonly Candidate[], signal: AbortSignal): Promise<FilterAnswer> {
-    return parseFilterAnswer(await this.call(PATHS.filter, encodeFilterReq(ref, readId, C), signal), this.o.S);
+  async filter(ref: RegRef, readId: string, C: readonly Candidate[], signal: AbortSignal, pin?: string): Promise<FilterAnswer> {
+    return parseFilterAnswer(await this.call(PATHS.filter, encodeFilterReq(ref, readId, C, pin), signal), this.o.S);
   }
 
   async entry(ref: RegRef, ts: Timestamp, signal: AbortSignal): Promise<StoreCommit | null> {

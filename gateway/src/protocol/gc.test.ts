@@ -6,7 +6,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { NodeApi } from '../../../shared/src/node-api.js';
+import { QuorumError } from '../../../shared/src/errors.js';
 import { regId } from '../../../shared/src/protocol/register.js';
+import type { SimNode } from '../../../shared/src/testing/sim-node.js';
 import { del, get, put } from './testing/ops.js';
 import { simCluster } from './testing/sim-cluster.js';
 
@@ -31,7 +33,7 @@ describe('garbage collection and read pins', () => {
     const writer = cl.gateway();
     for (let v = 1; v <= 5; v++) await put(writer, 'k', Buffer.from(`v${v}`));
     // Nodes 0 and 1 lose the read's pins right after collect (as a restart would).
-    for (const i of [0, 1]) cl.wrap(i, losesPinAfterCollect);
+    for (const i of [0, 1]) cl.wrap(i, (n) => losesPinAfterCollect(n, cl.sims[i]!));
     // Every filter waits at a gate while the key is overwritten and collected.
     const open = gateFilters(cl);
     const reader = cl.gateway({ rpcMs: 5000 });
@@ -57,7 +59,7 @@ describe('garbage collection and read pins', () => {
     const writer = cl.gateway();
     for (let v = 1; v <= 5; v++) await put(writer, 'k', Buffer.from(`v${v}`));
     // Node 0 alone loses the read's pin right after collect (as a restart would).
-    cl.wrap(0, losesPinAfterCollect);
+    cl.wrap(0, (n) => losesPinAfterCollect(n, cl.sims[0]!));
     const open = gateFilters(cl);
     const reader = cl.gateway({ rpcMs: 5000 });
     const read = get(reader, 'k');
@@ -69,6 +71,52 @@ describe('garbage collection and read pins', () => {
     open();
     assert.equal((await read)?.toString(), 'v6', 'the rerun found the write GONE named');
     assert.deepEqual(cl.evidence, []);
+  });
+
+  // Protocol review finding 9: a node that answered GONE and then restarted
+  // (its pins gone) while a write completed answers the next round over a C
+  // holding its first GONE lc, which it has collected. That is a lapsed pin,
+  // not a lie: the node says so and leaves the read; it is never blamed.
+  it('a node whose pin lapsed after its GONE answer is not blamed (it leaves the read)', async () => {
+    const cl = simCluster(1);
+    const writer = cl.gateway();
+    for (let v = 1; v <= 5; v++) await put(writer, 'k', Buffer.from(`v${v}`));
+    cl.wrap(0, (n) => losesPinAfterCollect(n, cl.sims[0]!));
+    const open = gateFilters(cl);
+    const plain = { ...cl.gateway(), nodes: cl.sims };
+    let silent = false;
+    for (const i of [2, 3]) {
+      cl.wrap(i, (n: NodeApi): NodeApi => ({
+        ...bind(n),
+        filter: (...a) => (silent ? new Promise(() => undefined) : n.filter(...a)),
+        collect: (...a) => (silent ? new Promise(() => undefined) : n.collect(...a)),
+      }));
+    }
+    // Node 0's second filter (the rerun after its GONE) comes after a restart
+    // of node 0 (its pins gone), one more write, and a collection there.
+    let calls = 0;
+    cl.wrap(0, (n: NodeApi): NodeApi => ({
+      ...bind(n),
+      filter: async (...a) => {
+        if (++calls === 2) {
+          cl.sims[0]!.restart();
+          await put(plain, 'k', Buffer.from('v7'));
+          cl.sims[0]!.gc();
+          silent = true;
+        }
+        return n.filter(...a);
+      },
+    }));
+    const reader = cl.gateway({ rpcMs: 300 });
+    const read = get(reader, 'k');
+    await new Promise((r) => setTimeout(r, 20));
+    await put(plain, 'k', Buffer.from('v6'));
+    cl.sims[0]!.gc();
+    open();
+    const got = await read.then((b) => b?.toString(), (e: unknown) => e);
+    assert.ok(calls >= 2, 'node 0 answered GONE and was asked again');
+    assert.deepEqual(cl.evidence.filter((e) => e.node === 0), [], 'no evidence against node 0');
+    if (typeof got !== 'string') assert.ok(got instanceof QuorumError, `fails without blame: ${String(got)}`);
   });
 
   it("a deleted object's tombstone keeps a replayed old candidate from resurrecting it", async () => {
@@ -95,14 +143,13 @@ describe('garbage collection and read pins', () => {
   });
 });
 
-/** A node's methods bound to it, to override some in a wrapper. */
-/** A node that forgets a read's pin right after answering its collect (as a restart would). */
-function losesPinAfterCollect(n: NodeApi): NodeApi {
+/** A node that restarts (losing every pin) right after answering a collect. */
+function losesPinAfterCollect(n: NodeApi, sim: SimNode): NodeApi {
   return {
     ...bind(n),
-    collect: async (r, id, s) => {
-      const lc = await n.collect(r, id, s);
-      await n.pin(r, id, 'release', null, s);
+    collect: async (...a) => {
+      const lc = await n.collect(...a);
+      sim.restart();
       return lc;
     },
   };
@@ -113,7 +160,7 @@ function gateFilters(cl: ReturnType<typeof simCluster>): () => void {
   let open!: () => void;
   const gate = new Promise<void>((r) => (open = r));
   for (let i = 0; i < cl.params.S; i++) {
-    cl.wrap(i, (n: NodeApi): NodeApi => ({ ...bind(n), filter: async (r, id, C, s) => (await gate, n.filter(r, id, C, s)) }));
+    cl.wrap(i, (n: NodeApi): NodeApi => ({ ...bind(n), filter: async (...a) => (await gate, n.filter(...a)) }));
   }
   return open;
 }

@@ -69,21 +69,50 @@ async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abort
   }
   // The nodes pin the register at first contact (collect). A read that ends
   // with nothing to return, or fails (too few answers, the client gone),
-  // lets go at once instead of after the pins' lease (review F12).
-  const readId = randomHex(12);
-  try {
-    const r = await rounds(ctx, ref, op, signal, readId);
-    if (!r) releasePins(ctx, ref, readId);
-    return r;
-  } catch (e) {
-    releasePins(ctx, ref, readId);
-    throw e;
+  // lets go at once instead of after the pins' lease (review F12). A read
+  // that cannot finish because nodes' pins lapsed starts again from collect
+  // (DESIGN §6), under a new read id, at most MAX_RESTARTS times.
+  for (let attempt = 0; ; attempt++) {
+    const readId = randomHex(12);
+    const state = new ReadState(ctx.params, ctx.keys, regId(ref.ns, ref.key));
+    const renewal = renewWhileRunning(ctx, ref, readId, state);
+    try {
+      const r = await rounds(ctx, ref, op, signal, readId, state);
+      if (r === 'lapsed' && attempt < MAX_RESTARTS) {
+        releasePins(ctx, ref, readId);
+        continue;
+      }
+      if (r === 'lapsed') throw new QuorumError('filter (pins lapsed)', state.answered, ctx.params.q);
+      if (!r) releasePins(ctx, ref, readId);
+      return r;
+    } catch (e) {
+      releasePins(ctx, ref, readId);
+      throw e;
+    } finally {
+      clearInterval(renewal);
+    }
   }
 }
 
-async function rounds(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal, readId: string): Promise<ReadResult | null> {
-  const reg = regId(ref.ns, ref.key);
-  const state = new ReadState(ctx.params, ctx.keys, reg);
+/**
+ * How often a read starts again from collect when nodes' pins lapsed under
+ * it. A lapse needs a restart or a lease expiry at a correct node; a
+ * Byzantine node that claims one can cost a read this many extra rounds.
+ */
+const MAX_RESTARTS = 2;
+
+/**
+ * Renews the read's pins while its rounds run (DESIGN §6): a read slower
+ * than a lease (slow nodes, GONE reruns) keeps them, and a node that
+ * answers that its pin lapsed leaves the read.
+ */
+function renewWhileRunning(ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState): NodeJS.Timeout {
+  const timer = setInterval(() => renewAll(ctx, ref, readId, state), PIN_LEASE_MS / 3);
+  timer.unref();
+  return timer;
+}
+
+async function rounds(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal, readId: string, state: ReadState): Promise<ReadResult | null | 'lapsed'> {
   const flush = (): void => {
     for (const e of state.evidence.splice(0)) ctx.observer.evidence(e);
   };
@@ -125,15 +154,37 @@ async function rounds(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abo
  * and newer lc) is heard; then filter goes on as usual. Call it only before
  * any byte of `prev` went to the client.
  */
-export function decideAgain(ctx: ProtocolContext, prev: ReadResult, op: OpKind, signal: AbortSignal): Promise<ReadResult | null> {
-  return decide(ctx, prev.ref, prev.readId, prev.state, op, signal, new LagWatch(ctx), prev.rounds, true);
+export async function decideAgain(ctx: ProtocolContext, prev: ReadResult, op: OpKind, signal: AbortSignal): Promise<ReadResult | null> {
+  // The pins of `prev` end with it (its stream released them, or this
+  // does): the rounds go on under a new read id, pinned afresh at each node
+  // from its lc now, so released pins are never asked for again.
+  releasePins(ctx, prev.ref, prev.readId);
+  const readId = randomHex(12);
+  prev.state.newPins();
+  const renewal = renewWhileRunning(ctx, prev.ref, readId, prev.state);
+  try {
+    const r = await decide(ctx, prev.ref, readId, prev.state, op, signal, new LagWatch(ctx), prev.rounds, true);
+    if (r === 'lapsed') {
+      // Pins lapsed under it too: a fresh read (its own pins, released by
+      // the caller through the result's readId like any other).
+      releasePins(ctx, prev.ref, readId);
+      return await read(ctx, prev.ref, op, signal);
+    }
+    if (!r) releasePins(ctx, prev.ref, readId);
+    return r;
+  } catch (e) {
+    releasePins(ctx, prev.ref, readId);
+    throw e;
+  } finally {
+    clearInterval(renewal);
+  }
 }
 
 /** filter, rerun with a larger C after each GONE answer (at most S times). */
 async function decide(
   ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState, op: OpKind, signal: AbortSignal,
   lag: LagWatch, rounds: RoundClock, wideFirst: boolean,
-): Promise<ReadResult | null> {
+): Promise<ReadResult | null | 'lapsed'> {
   const flush = (): void => {
     for (const e of state.evidence.splice(0)) ctx.observer.evidence(e);
   };
@@ -142,6 +193,8 @@ async function decide(
     await settleEpochs(ctx, state, 'filter').finally(flush);
     if (d === 'rerun' || state.rerun) continue;
     if (d.kind === 'empty') return null;
+    // Too few answers because nodes left the read (their pins lapsed): start again.
+    if (d.kind === 'wait' && state.lapsed.size > 0) return 'lapsed';
     if (d.kind === 'wait') throw new QuorumError('filter', state.answered, ctx.params.q);
     ctx.hints?.put(regId(ref.ns, ref.key).toString('hex'), tsToWire(d.c.ts));
     lag.chose(d.c, state.behind(d.c));
@@ -228,7 +281,7 @@ async function filterRound(
     }
   };
   try {
-    await quorumCall<(typeof ctx.nodes)[number], FilterAnswer>(ctx.nodes, (n, sig) => n.filter(ref, readId, C, sig), {
+    await quorumCall<(typeof ctx.nodes)[number], FilterAnswer>(ctx.nodes, (n, sig) => n.filter(ref, readId, C, sig, state.pinOf(n.index)), {
       need: ctx.params.q,
       timeoutMs: ctx.timeouts.rpcMs,
       what: 'filter',
@@ -247,7 +300,8 @@ async function filterRound(
       },
     });
   } catch (err) {
-    if (!state.rerun) throw err;
+    // A round that fell short because nodes left the read ends in a restart.
+    if (!state.rerun && !(err instanceof QuorumError && state.lapsed.size > 0)) throw err;
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
@@ -268,13 +322,32 @@ function pinAll(ctx: ProtocolContext, ref: RegRef, readId: string, action: PinAc
 }
 
 /**
+ * Renews the read's pin at every node; a node that answered the read and
+ * now says its pin lapsed leaves the read (DESIGN §6): no more answers or
+ * data are taken from it, since it may collect the entry at any time.
+ */
+function renewAll(ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState, action: 'renew' | 'narrow' = 'renew', ts: Timestamp | null = null): void {
+  const never = new AbortController().signal;
+  for (const n of ctx.nodes) {
+    if (state.lapsed.has(n.index)) continue;
+    n.pin(ref, readId, action, ts, never).then(
+      (live) => {
+        if (!live && state.heard(n.index)) state.markLapsed(n.index);
+      },
+      (e: unknown) => ctx.observer.nodeTrouble(n.index, `pin ${action}`, e),
+    );
+  }
+}
+
+/**
  * Keeps the chosen write pinned while its data streams (DESIGN §6): the pins
  * are narrowed to c.ts at once, renewed every third of a lease, and released
- * by the returned function.
+ * by the returned function. A node whose pin lapsed stops being a data
+ * source (storedValue asks the read state for holders afresh).
  */
 export function holdPins(ctx: ProtocolContext, r: ReadResult): () => void {
-  pinAll(ctx, r.ref, r.readId, 'narrow', r.c.ts);
-  const timer = setInterval(() => pinAll(ctx, r.ref, r.readId, 'renew', null), PIN_LEASE_MS / 3);
+  renewAll(ctx, r.ref, r.readId, r.state, 'narrow', r.c.ts);
+  const timer = setInterval(() => renewAll(ctx, r.ref, r.readId, r.state), PIN_LEASE_MS / 3);
   timer.unref();
   return () => {
     clearInterval(timer);

@@ -28,6 +28,13 @@ export interface StoredValue {
   proven(): ReadonlyMap<number, Buffer>;
   /** Whole fragments some nodes already sent (small writes), unverified until used. */
   fragments?(): ReadonlyMap<number, Buffer>;
+  /**
+   * Nodes that failed as a source of an earlier value read for the same
+   * request (a multipart object's earlier parts): tried last, so a node
+   * that withholds its blocks costs a GET one timeout, not one per part.
+   * Failures here are added to it.
+   */
+  readonly failedSources?: Set<number>;
 }
 
 /** A failure that proves misbehaviour (as opposed to lag). */
@@ -121,7 +128,7 @@ export class StripeReader {
     // Preference: nodes that proved in filter they hold the write (they are
     // up and answering), data-shard nodes first among them (no decoding);
     // then the rest. A silent node never proves anything, so it is tried last.
-    const rank = (i: number): number => (proven.has(i) ? 0 : 2) + (i < k ? 0 : 1);
+    const rank = (i: number): number => (v.failedSources?.has(i) ? 4 : 0) + (proven.has(i) ? 0 : 2) + (i < k ? 0 : 1);
     this.order = [...Array(S).keys()].filter((i) => !exclude.has(i)).sort((a, b) => rank(a) - rank(b));
   }
 
@@ -204,6 +211,7 @@ export class StripeReader {
 
   private fail(src: ShardSource, err: unknown): void {
     src.close();
+    this.v.failedSources?.add(src.node);
     if (err instanceof Misbehaviour) this.ctx.observer.evidence({ node: src.node, kind: 'corrupt-block', detail: err.message });
     else this.ctx.observer.nodeTrouble(src.node, 'read blocks', err);
   }

@@ -320,6 +320,43 @@ describe('ReadState, other answers (t=1)', () => {
     assert.equal(r.rerun, true);
   });
 
+  // Protocol review finding 9: a node whose pin lapsed (restart, lease)
+  // answers `lapsed` or, not knowing our pin id yet, under a fresh pin; it
+  // leaves the read: no evidence, no rerun, no vote, no data source.
+  it('a second GONE under another pin id (the first pin lapsed) is no evidence: the node leaves the read', () => {
+    const newer = write(f, ts(f, 9));
+    const newest = write(f, ts(f, 10));
+    const r = readOf(f, w);
+    r.addFilterAnswer(1, { ts: null, gone: newer.c, pin: 'p1' });
+    assert.equal(r.pinOf(1), 'p1');
+    r.newRound();
+    r.addFilterAnswer(1, { ts: null, gone: newest.c, pin: 'p2' });
+    assert.equal(r.evidence.length, 0);
+    assert.equal(r.rerun, false);
+    assert.deepEqual([...r.lapsed], [1]);
+    r.addFilterAnswer(1, { ...holds(newer, 1), pin: 'p1' });
+    assert.equal(r.answered, 0, 'a node that left the read counts no more');
+    // The same pin id keeps the rule: a second GONE under it is evidence.
+    r.addFilterAnswer(2, { ts: null, gone: newer.c, pin: 'q1' });
+    r.newRound();
+    r.addFilterAnswer(2, { ts: null, gone: newest.c, pin: 'q1' });
+    assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[2, 'malformed']]);
+  });
+
+  it('a lapsed answer leaves the read; its proofs no longer make it a data source', () => {
+    const r = readOf(f, w);
+    assert.equal(r.heard(0), true, 'answered collect');
+    assert.equal(r.heard(1), false, 'not reached yet: a renewal finding no pin there is no lapse');
+    for (let i = 0; i < f.params.S; i++) r.addFilterAnswer(i, { ...holds(w, i), pin: `p${i}` });
+    assert.equal(r.holdersOf(w.c).length, f.params.S);
+    r.newRound();
+    r.addFilterAnswer(0, { ts: null, lapsed: true });
+    r.markLapsed(1);
+    assert.equal(r.evidence.length, 0);
+    assert.equal(r.answered, 0);
+    assert.deepEqual(r.holdersOf(w.c).map((h) => h.node), Array.from({ length: f.params.S - 2 }, (_, i) => i + 2));
+  });
+
   it('a node whose GONE lc was not yet in C when its round began may answer GONE again later', () => {
     const newer = write(f, ts(f, 9));
     const newest = write(f, ts(f, 10));

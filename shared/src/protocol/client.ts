@@ -82,6 +82,10 @@ export interface FilterAnswer {
   readonly fragment?: Buffer;
   /** GONE (DESIGN §6): the node's own lc, newer than what this read's C holds for it. */
   readonly gone?: Candidate;
+  /** The id of the node's pin for this read (DESIGN §6): the gateway names it in later requests. */
+  readonly pin?: string;
+  /** The pin this read named is gone at the node (lease lapsed, restart): it leaves the read. */
+  readonly lapsed?: true;
 }
 
 /** A node that proved it holds a consistent copy of the chosen write. */
@@ -251,8 +255,58 @@ export class ReadState {
     }
   }
 
+  /** Per node: the id of its pin for this read, from its first answer that carried one. */
+  private readonly pins = new Map<number, string>();
+  /**
+   * Nodes whose pin for this read lapsed (lease expiry, restart; DESIGN §6):
+   * they left the read. Their later answers are ignored, never evidence
+   * (protocol review finding 9), and they are no data source any more.
+   */
+  readonly lapsed = new Set<number>();
+
+  /** The pin id `node` gave this read, to name in later requests. */
+  pinOf(node: number): string | undefined {
+    return this.pins.get(node);
+  }
+
+  /**
+   * Whether `node` answered this read (collect or filter), so holds a pin
+   * for it: only then does a renewal that finds no pin mean it lapsed (a
+   * node the read has not reached yet has none to renew).
+   */
+  heard(node: number): boolean {
+    return this.collected.has(node) || this.pins.has(node) || this.W.has(node);
+  }
+
+  /** The read goes on under a new read id: every node pins it afresh. */
+  newPins(): void {
+    this.pins.clear();
+    this.lapsed.clear();
+  }
+
+  /** `node` said the read's pin there lapsed (a filter or renew answer). */
+  markLapsed(node: number): void {
+    this.lapsed.add(node);
+  }
+
+  /**
+   * Whether an answer comes from a node still in the read: not one that
+   * said its pin lapsed or answers under a pin other than the one it gave
+   * before (it forgot ours and pinned afresh, with a newer floor).
+   */
+  private inRead(node: number, ans: FilterAnswer): boolean {
+    if (ans.lapsed) this.lapsed.add(node);
+    if (this.lapsed.has(node)) return false;
+    if (ans.pin === undefined) return true;
+    const known = this.pins.get(node);
+    if (known === undefined) this.pins.set(node, ans.pin);
+    else if (known !== ans.pin) this.lapsed.add(node);
+    return !this.lapsed.has(node);
+  }
+
   /** filter: records one node's answer (R ← R ∪ {i}; W[i] ← answer), then drops invalid candidates. */
   addFilterAnswer(node: number, ans: FilterAnswer): void {
+    if (!this.inRead(node, ans)) return;
     if (ans.gone) return this.addGone(node, ans.gone);
     if (this.W.has(node)) return;
     const key = tsKey(ans.ts);
@@ -307,8 +361,9 @@ export class ReadState {
     return this.described.get(tsKey(c.ts));
   }
 
+  /** Holders still in the read: a node whose pin lapsed may collect the entry at any time. */
   holdersOf(c: Candidate): Holder[] {
-    return [...(this.proven.get(tsKey(c.ts))?.values() ?? [])];
+    return [...(this.proven.get(tsKey(c.ts))?.values() ?? [])].filter((h) => !this.lapsed.has(h.node));
   }
 
   private readonly everSeen = new Map<string, Candidate>();

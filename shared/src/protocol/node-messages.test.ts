@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import {
   encodeBlocksReq, encodeCandAnswer, encodeCommit, encodeCompleteReq, encodeEntryAnswer, encodeEntryReq, encodeFilterAnswer,
   encodeFilterReq, encodeListAnswer, encodeOpen, encodePinAnswer, encodePinReq, encodeRefBody, encodeTsAnswer,
-  MAX_CANDIDATES, MAX_FILTER_FRAGMENT, MAX_KEY_BYTES, MAX_LIST_LIMIT, MAX_NS_BYTES, MAX_PARTS, parseBlocksReq, parseCandAnswer,
+  MAX_CANDIDATES, MAX_FILTER_FRAGMENT, MAX_PIN_ID, MAX_KEY_BYTES, MAX_LIST_LIMIT, MAX_NS_BYTES, MAX_PARTS, parseBlocksReq, parseCandAnswer,
   parseCommit, parseCompleteReq, parseEntryAnswer, parseEntryReq, parseFilterAnswer, parseFilterReq, parseHealth,
   parseListAnswer, parseListReq, parseOpen, parsePinAnswer, parsePinReq, parseRef, parseTsAnswer, PATHS,
 } from './node-messages.js';
@@ -146,6 +146,28 @@ describe('node messages: answers', () => {
     assert.deepEqual(parseFilterAnswer(j(encodeFilterAnswer({ ts: null, gone: w.c })), S), { ts: null, gone: w.c });
     // cc without meta is no description.
     assert.deepEqual(Object.keys(j(encodeFilterAnswer({ ts: w.c.ts, cc: w.cc }))), ['ts']);
+  });
+
+  // DESIGN §6, protocol review finding 9: the node's pin id rides in every
+  // filter answer and is named in later filter requests; a node that lost
+  // the named pin answers `lapsed` (nothing else).
+  it('pin ids and lapsed: filter requests and answers', () => {
+    assert.deepEqual(parseFilterReq(j(encodeFilterReq(ref, 'r', [w.c], 'a1b2')), S), { ref, readId: 'r', C: [w.c], pin: 'a1b2' });
+    assert.equal('pin' in parseFilterReq(j(encodeFilterReq(ref, 'r', [w.c])), S), false);
+    wire(() => parseFilterReq({ ...j(encodeFilterReq(ref, 'r', [])), pin: 'p'.repeat(MAX_PIN_ID + 1) }, S), /bad pin/);
+    wire(() => parseFilterReq({ ...j(encodeFilterReq(ref, 'r', [])), pin: 7 }, S), /bad pin/);
+    for (const a of [
+      { ts: null, pin: 'p1' },
+      { ts: w.c.ts, pin: 'p1' },
+      { ts: w.c.ts, cc: w.cc, meta: w.meta, blocks: w.blocks[0]!, pin: 'p1' },
+      { ts: w.c.ts, cc: w.cc, meta: w.meta, blocks: w.blocks[0]!, fragment: Buffer.from('f'), pin: 'p1' },
+      { ts: null, gone: w.c, pin: 'p1' },
+    ]) assert.deepEqual(parseFilterAnswer(j(encodeFilterAnswer(a)), S), a);
+    assert.deepEqual(parseFilterAnswer(j(encodeFilterAnswer({ ts: null, lapsed: true })), S), { ts: null, lapsed: true });
+    // A lapsed answer says nothing else, whatever else was set.
+    assert.deepEqual(j(encodeFilterAnswer({ ts: w.c.ts, gone: w.c, pin: 'p', lapsed: true })), { ts: null, lapsed: true });
+    wire(() => parseFilterAnswer({ ts: null, pin: 'p'.repeat(MAX_PIN_ID + 1) }, S), /bad pin/);
+    wire(() => parseFilterAnswer({ ts: null, gone: candToWire(w.c), pin: [] }, S), /bad pin/);
   });
 
   it('filter answers: malformed fields', () => {

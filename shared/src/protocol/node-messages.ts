@@ -114,14 +114,19 @@ export function parseCompleteReq(json: unknown, S: number): { ref: RegRef; c: Ca
   return { ref: parseRef(x), c: parseCand(x.cand, S) };
 }
 
-export function encodeFilterReq(ref: RegRef, readId: string, C: readonly Candidate[]): Buffer {
-  return encodeRefBody(ref, { readId, C: C.map(candToWire) });
+/** Largest pin id (a node issues 16 hex digits). */
+export const MAX_PIN_ID = 32;
+
+/** `pin`: the pin this node gave the read in an earlier answer (DESIGN §6), if any. */
+export function encodeFilterReq(ref: RegRef, readId: string, C: readonly Candidate[], pin?: string): Buffer {
+  return encodeRefBody(ref, { readId, C: C.map(candToWire), ...(pin !== undefined ? { pin } : {}) });
 }
-export function parseFilterReq(json: unknown, S: number): { ref: RegRef; readId: string; C: Candidate[] } {
+export function parseFilterReq(json: unknown, S: number): { ref: RegRef; readId: string; C: Candidate[]; pin?: string } {
   const x = obj(json);
   const C = x.C;
   if (!Array.isArray(C) || C.length > MAX_CANDIDATES) throw new WireError('bad C');
-  return { ref: parseRef(x), readId: str(x.readId, 'readId', 64), C: C.map((c) => parseCand(c, S)) };
+  const base = { ref: parseRef(x), readId: str(x.readId, 'readId', 64), C: C.map((c) => parseCand(c, S)) };
+  return x.pin === undefined ? base : { ...base, pin: str(x.pin, 'pin', MAX_PIN_ID) };
 }
 
 export interface BlocksReq { readonly ref: RegRef; readonly ts: Timestamp; readonly from: number; readonly to: number; readonly withList: boolean }
@@ -193,21 +198,29 @@ function describe(cc: readonly Buffer[] | undefined, meta: Buffer | undefined): 
   return cc && meta ? { cc: cc.map((h) => h.toString('hex')), meta: meta.toString('base64') } : {};
 }
 
+/** The pin fields of a filter answer: the node's pin id, or word that the named pin lapsed. */
+function pinFields(a: FilterAnswer): { pin?: string; lapsed?: true } {
+  return { ...(a.pin !== undefined ? { pin: a.pin } : {}), ...(a.lapsed ? { lapsed: true as const } : {}) };
+}
+
 export function encodeFilterAnswer(a: FilterAnswer): Buffer {
-  if (a.gone) return Buffer.from(JSON.stringify({ ts: null, gone: candToWire(a.gone) }));
-  const body: { ts: TsWire | null } & DescriptionWire = { ts: a.ts ? tsToWire(a.ts) : null, ...describe(a.cc, a.meta) };
+  if (a.lapsed) return Buffer.from(JSON.stringify({ ts: null, lapsed: true }));
+  if (a.gone) return Buffer.from(JSON.stringify({ ts: null, gone: candToWire(a.gone), ...pinFields(a) }));
+  const body: { ts: TsWire | null } & DescriptionWire = { ts: a.ts ? tsToWire(a.ts) : null, ...describe(a.cc, a.meta), ...pinFields(a) };
   if (a.blocks) body.blocks = a.blocks.toString('base64');
   if (a.fragment) body.fragment = a.fragment.toString('base64');
   return Buffer.from(JSON.stringify(body));
 }
 export function parseFilterAnswer(json: unknown, S: number): FilterAnswer {
   const x = obj(json);
-  if (x.gone !== undefined) return { ts: null, gone: parseCand(x.gone, S) };
+  if (x.lapsed === true) return { ts: null, lapsed: true };
+  const pin = x.pin === undefined ? {} : { pin: str(x.pin, 'pin', MAX_PIN_ID) };
+  if (x.gone !== undefined) return { ts: null, gone: parseCand(x.gone, S), ...pin };
   const ts = parseTsOrNull(x.ts);
-  if (x.cc === undefined) return { ts };
+  if (x.cc === undefined) return { ts, ...pin };
   const blocks = Buffer.from(str(x.blocks, 'blocks', 64 * 1024 * 1024), 'base64');
   if (blocks.length % 32 !== 0) throw new WireError('bad blocks');
-  const described = { ts, cc: hashList(x.cc, S, 'cc'), meta: Buffer.from(str(x.meta, 'meta', MAX_JSON_BODY), 'base64'), blocks };
+  const described = { ts, cc: hashList(x.cc, S, 'cc'), meta: Buffer.from(str(x.meta, 'meta', MAX_JSON_BODY), 'base64'), blocks, ...pin };
   if (x.fragment === undefined) return described;
   const fragment = Buffer.from(str(x.fragment, 'fragment', MAX_FILTER_FRAGMENT * 2), 'base64');
   if (fragment.length > MAX_FILTER_FRAGMENT) throw new WireError('fragment too large');

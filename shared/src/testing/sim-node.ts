@@ -23,7 +23,12 @@ interface RegState {
 
 export class SimNode implements NodeApi {
   readonly regs = new Map<string, RegState>();
-  readonly pins = new PinTable();
+  pins = new PinTable();
+
+  /** A restart as far as reads see one: every pin (and release marker) is gone. */
+  restart(): void {
+    this.pins = new PinTable();
+  }
 
   constructor(readonly index: number, private readonly keys: NodeKeyring, private readonly S: number) {}
 
@@ -103,16 +108,18 @@ export class SimNode implements NodeApi {
     return st.lc;
   }
 
-  async filter(ref: RegRef, readId: string, C: readonly Candidate[]): Promise<FilterAnswer> {
+  async filter(ref: RegRef, readId: string, C: readonly Candidate[], _signal?: AbortSignal, named?: string): Promise<FilterAnswer> {
     const { reg, st } = this.state(ref);
-    const { floor } = this.pins.touch(readId, reg.toString('hex'), st.lc?.ts ?? null);
+    const touched = this.pins.touch(readId, reg.toString('hex'), st.lc?.ts ?? null, named);
+    if (touched.lapsed) return { ts: null, lapsed: true };
+    const { floor, pin } = touched;
     const d = judgeFilter(this.keys, reg, st.lc, C, (ts) => st.hist.get(tsKey(ts))?.rec, floor);
-    if (d.gone) return { ts: null, gone: st.lc! };
+    if (d.gone) return { ts: null, gone: st.lc!, pin };
     if (d.newLc) st.lc = d.newLc;
-    if (!d.chv) return { ts: null };
+    if (!d.chv) return { ts: null, pin };
     this.pins.add(readId, reg.toString('hex'), d.chv.ts);
-    if (!d.hist) return { ts: d.chv.ts };
-    return { ts: d.chv.ts, cc: d.hist.cc, meta: d.hist.meta, blocks: d.hist.blocks };
+    if (!d.hist) return { ts: d.chv.ts, pin };
+    return { ts: d.chv.ts, cc: d.hist.cc, meta: d.hist.meta, blocks: d.hist.blocks, pin };
   }
 
   async *readBlocks(ref: RegRef, ts: Timestamp, from: number, to: number, withList: boolean): AsyncIterable<Buffer> {

@@ -16,7 +16,7 @@ export function override(inner: NodeApi, o: Partial<NodeApi>): NodeApi {
     storeFrom: o.storeFrom ?? ((r, b, f, m, s) => inner.storeFrom(r, b, f, m, s)),
     complete: o.complete ?? ((r, c, s) => inner.complete(r, c, s)),
     collect: o.collect ?? ((r, id, s) => inner.collect(r, id, s)),
-    filter: o.filter ?? ((r, id, C, s) => inner.filter(r, id, C, s)),
+    filter: o.filter ?? ((r, id, C, s, pin) => inner.filter(r, id, C, s, pin)),
     readBlocks: o.readBlocks ?? ((r, ts, a, b, w, s) => inner.readBlocks(r, ts, a, b, w, s)),
     list: o.list ?? ((q, s) => inner.list(q, s)),
     pin: o.pin ?? ((r, id, a, ts, s) => inner.pin(r, id, a, ts, s)),
@@ -70,8 +70,8 @@ export function corruptBlocks(inner: NodeApi): NodeApi {
 /** Reports a different cross-checksum in filter answers. */
 export function wrongCc(inner: NodeApi): NodeApi {
   return override(inner, {
-    async filter(r, id, C, s) {
-      const a = await inner.filter(r, id, C, s);
+    async filter(r, id, C, s, pin) {
+      const a = await inner.filter(r, id, C, s, pin);
       if (!a.cc) return a;
       const cc = a.cc.map((h) => Buffer.from(h));
       cc[0]![0]! ^= 0xff;
@@ -121,9 +121,9 @@ export function stale(inner: NodeApi): NodeApi {
     },
     storeWhole: async (r, _b, _f, _m, s) => ({ lc: await inner.clock(r, s) }),
     storeFrom: async (r, _b, _f, _m, s) => ({ lc: await inner.clock(r, s) }),
-    filter: async (r, id, _C, s) => {
+    filter: async (r, id, _C, s, pin) => {
       const lc = await inner.collect(r, id, s);
-      return inner.filter(r, id, lc ? [lc] : [], s);
+      return inner.filter(r, id, lc ? [lc] : [], s, pin);
     },
   });
 }
@@ -160,7 +160,7 @@ export function garbage(inner: NodeApi): NodeApi {
 export function equivocate(inner: NodeApi, favoured: (readId: string) => boolean): NodeApi {
   return override(inner, {
     collect: async (r, id, s) => (favoured(id) ? inner.collect(r, id, s) : null),
-    filter: async (r, id, C, s) => (favoured(id) ? inner.filter(r, id, C, s) : { ts: null }),
+    filter: async (r, id, C, s, pin) => (favoured(id) ? inner.filter(r, id, C, s, pin) : { ts: null }),
   });
 }
 
@@ -171,7 +171,7 @@ export function delayed(inner: NodeApi, maxMs: number, rand: () => number = Math
     clock: async (r, s) => (await pause(), inner.clock(r, s)),
     complete: async (r, c, s) => (await pause(), inner.complete(r, c, s)),
     collect: async (r, id, s) => (await pause(), inner.collect(r, id, s)),
-    filter: async (r, id, C, s) => (await pause(), inner.filter(r, id, C, s)),
+    filter: async (r, id, C, s, pin) => (await pause(), inner.filter(r, id, C, s, pin)),
     list: async (q, s) => (await pause(), inner.list(q, s)),
     storeWhole: async (r, b, f, m, s) => (await pause(), inner.storeWhole(r, b, f, m, s)),
     storeFrom: async (r, b, f, m, s) => (await pause(), inner.storeFrom(r, b, f, m, s)),
