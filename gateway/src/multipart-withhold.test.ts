@@ -48,4 +48,28 @@ describe('a multipart GET with a node that withholds its blocks', () => {
     assert.ok(Buffer.concat(got).equals(Buffer.concat(bodies)), 'the whole body');
     assert.equal(asked, 1, 'node 0 was asked for the first part only');
   });
+
+  it('pays a grace for the withholding node, not its idle timeout: opening sources is hedged', async () => {
+    const cl = simCluster(1);
+    const meta = (size: number, blockSize: number): ObjectMeta => ({ v: 1, size, blockSize, lastModified: Date.now(), etag: 'e' });
+    // A 3 s idle timeout: waiting it out once would show plainly.
+    const gw = cl.gateway({ blockSize: 256, rpcMs: 3000 });
+    const mp = new MultipartStore(gw);
+    await mp.create(B, { key: 'k', uploadId: UPLOAD, initiated: 1, owner: 'o' }, {}, signal);
+    const bodies = [randomBytes(2000), randomBytes(700)];
+    for (const [i, b] of bodies.entries()) await mp.putPart(B, UPLOAD, i + 1, once(b), meta, signal);
+    const { parts } = await mp.parts(B, UPLOAD, 0, 10, signal);
+    const size = bodies.reduce((n, b) => n + b.length, 0);
+    await mp.complete(B, 'k', UPLOAD, parts, { v: 1, size, blockSize: 256, lastModified: 1, multipart: { uploadId: UPLOAD, parts: parts.map(partLayout) } }, signal);
+    cl.wrap(0, (n: NodeApi) => byz.silent(n));
+    const objects = new ObjectStore(gw);
+    const found = (await objects.head(B, 'k', signal))!;
+    const started = Date.now();
+    const got: Buffer[] = [];
+    for await (const c of objects.stream(found, 0, size - 1, signal)) got.push(Buffer.from(c));
+    const ms = Date.now() - started;
+    assert.ok(Buffer.concat(got).equals(Buffer.concat(bodies)), 'the whole body');
+    assert.ok(ms < 1500, `the GET took ${ms} ms (one idle timeout is 3000)`);
+    assert.deepEqual(cl.evidence, [], 'silence is not evidence');
+  });
 });

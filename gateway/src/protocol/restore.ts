@@ -143,14 +143,66 @@ export class StripeReader {
     for (;;) {
       await this.gather(pending, s, shard, blocks, started);
       if (blocks.size >= k) return blocks;
-      const need = k - blocks.size;
-      pending = [];
-      for (let j = 0; j < need; j++) {
-        const src = await this.nextSource(s);
-        if (!src) throw new RestoreError(`stripe ${s}: only ${blocks.size} of ${k} shards could be read`);
-        pending.push(src);
-      }
+      pending = await this.openSources(k - blocks.size, s);
+      if (pending.length === 0) throw new RestoreError(`stripe ${s}: only ${blocks.size} of ${k} shards could be read`);
     }
+  }
+
+  /**
+   * Opens `need` more sources at stripe s, at once. Opening a source not
+   * proven in filter fetches its block list, which a silent or withholding
+   * node never sends: once some sources opened, the rest get the same grace
+   * as slow blocks (gather), after which one more node is opened beside each
+   * (hedged), whichever answers first being used. So a node that withholds
+   * costs a grace, not its idle timeout (the nemesis suite's multipart GETs
+   * paid one timeout per read). Resolves with fewer only when no node is left.
+   */
+  private openSources(need: number, s: number): Promise<ShardSource[]> {
+    return new Promise((resolve) => {
+      const got: ShardSource[] = [];
+      const opening = new Set<ShardSource>();
+      const started = Date.now();
+      let grace: NodeJS.Timeout | undefined;
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(grace);
+        // The hedges' losers: slow, so tried last by this read's later parts too.
+        for (const src of opening) this.fail(src, new LaggingSource(`stripe ${s}: block list not delivered ${Date.now() - started} ms after the first`));
+        opening.clear();
+        resolve(got);
+      };
+      const launch = (): boolean => {
+        const node = this.order.find((n) => !this.tried.has(n));
+        if (node === undefined) return false;
+        this.tried.add(node);
+        // Late filter answers may have proven more holders since the read began.
+        const src = new ShardSource(this.ctx, this.v, node, this.v.proven().get(node), this.layout.blockSize, stripeCount(this.layout) * 32);
+        opening.add(src);
+        src.open(s, this.to, this.signal).then(
+          () => {
+            if (!opening.delete(src)) return; // left behind meanwhile: closed already
+            got.push(src);
+            if (got.length >= need) return finish();
+            if (grace === undefined) {
+              grace = setTimeout(hedge, Math.max(this.ctx.timeouts.dataIdleMs / 10, GRACE_FACTOR * (Date.now() - started)));
+            }
+          },
+          (err: unknown) => {
+            if (!opening.delete(src)) return;
+            this.fail(src, err);
+            if (!launch() && opening.size === 0) finish();
+          },
+        );
+        return true;
+      };
+      const hedge = (): void => {
+        for (let j = got.length; j < need; j++) if (!launch()) break;
+      };
+      for (let j = 0; j < need; j++) if (!launch()) break;
+      if (opening.size === 0) finish();
+    });
   }
 
   close(): void {
@@ -214,23 +266,6 @@ export class StripeReader {
     this.v.failedSources?.add(src.node);
     if (err instanceof Misbehaviour) this.ctx.observer.evidence({ node: src.node, kind: 'corrupt-block', detail: err.message });
     else this.ctx.observer.nodeTrouble(src.node, 'read blocks', err);
-  }
-
-  /** Opens the next untried node at stripe s; null when none is left. */
-  private async nextSource(s: number): Promise<ShardSource | null> {
-    for (const node of this.order) {
-      if (this.tried.has(node)) continue;
-      this.tried.add(node);
-      // Late filter answers may have proven more holders since the read began.
-      const src = new ShardSource(this.ctx, this.v, node, this.v.proven().get(node), this.layout.blockSize, stripeCount(this.layout) * 32);
-      try {
-        await src.open(s, this.to, this.signal);
-        return src;
-      } catch (err) {
-        this.fail(src, err);
-      }
-    }
-    return null;
   }
 }
 
