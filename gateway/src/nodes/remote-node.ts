@@ -23,7 +23,8 @@ import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import { WireError } from '../../../shared/src/protocol/wire.js';
 import { HttpStoreSession } from './store-session.js';
 import { refusalBody, RpcBatcher } from './rpc-batcher.js';
-import { BATCH_PATH, decodeAnswers, encodeBatch, MAX_BATCH_BYTES, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
+import { BATCH_PATH, decodeAnswers, encodeBatch, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
+import { AnswerBudget, MAX_BATCH_ANSWER } from './answer-budget.js';
 
 /** Fragments up to this size travel inside a batch; larger ones in their own request. */
 const BATCHED_FRAGMENT_MAX = 16 * 1024;
@@ -42,6 +43,8 @@ export interface RemoteNodeOptions {
   readonly ca?: Buffer;
   /** Connections for upload streams (default 256), apart from the RPC pool's 256. */
   readonly streamConnections?: number;
+  /** Answer bytes buffered from this node at once (default NODE_ANSWER_BUDGET). */
+  readonly answerBudget?: number;
 }
 
 export class RemoteNode implements NodeApi {
@@ -56,10 +59,13 @@ export class RemoteNode implements NodeApi {
    */
   private readonly streams: Pool;
   private readonly batcher: RpcBatcher;
+  /** Answer bytes being read from this node, bounded (finding 11). */
+  private readonly answers: AnswerBudget;
 
   constructor(private readonly o: RemoteNodeOptions) {
     this.index = o.index;
     this.url = o.url;
+    this.answers = new AnswerBudget(o.index, o.answerBudget);
     this.batcher = new RpcBatcher(o.index, (entries, signal) => this.sendBatch(entries, signal));
     const poolOptions = {
       keepAliveTimeout: 30_000,
@@ -102,7 +108,8 @@ export class RemoteNode implements NodeApi {
    */
   private async sendBatch(entries: readonly BatchEntry[], signal: AbortSignal): Promise<BatchAnswer[]> {
     const res = await this.rawCall(BATCH_PATH, encodeBatch(entries), AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]));
-    const body = await readLimited(res.body, MAX_BATCH_BYTES + 1024 * 1024).catch((e: unknown) => {
+    const body = await this.answers.read(res.body, MAX_BATCH_ANSWER).catch((e: unknown) => {
+      res.body.destroy();
       throw e instanceof Error && e.name === 'BodyTooLargeError' ? new WireError('batch answer too large') : e;
     });
     return decodeAnswers(body, entries.length);
