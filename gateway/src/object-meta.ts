@@ -3,6 +3,7 @@
 // and transmitted as the exact JSON bytes that were hashed; parsing checks a
 // version so that an unknown format is an error, never a guess.
 
+import { stripeCount } from '../../shared/src/erasure/layout.js';
 import type { TsWire } from '../../shared/src/protocol/wire.js';
 
 export const META_VERSION = 1;
@@ -90,6 +91,20 @@ export function decodeMeta(b: Buffer): ObjectMeta {
   if (!Number.isSafeInteger(o.blockSize) || (o.blockSize as number) <= 0) throw new MetaError('bad block size');
   if (!Number.isSafeInteger(o.lastModified)) throw new MetaError('bad lastModified');
   return m as ObjectMeta;
+}
+
+/**
+ * The length of each node's block list for a value with this meta: 32 bytes
+ * a stripe (a multipart object's own write holds no data: its bytes are its
+ * parts'). Undefined when meta does not parse (such a value is never read).
+ */
+export function blockListBytes(meta: Buffer, k: number): number | undefined {
+  try {
+    const m = decodeMeta(meta);
+    return m.multipart ? 0 : stripeCount({ size: m.size, k, blockSize: m.blockSize }) * 32;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -15,6 +15,7 @@ import type { PinAction } from '../../../shared/src/node-api.js';
 import { PIN_LEASE_MS } from '../../../shared/src/protocol/pins.js';
 import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import { tsToWire } from '../../../shared/src/protocol/wire.js';
+import { blockListBytes } from '../object-meta.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { quorumCall } from './quorum.js';
 import { weakenedRead } from './weakened-read.js';
@@ -83,7 +84,7 @@ async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abort
 
 async function rounds(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal, readId: string): Promise<ReadResult | null> {
   const reg = regId(ref.ns, ref.key);
-  const state = new ReadState(ctx.params, ctx.keys, reg);
+  const state = new ReadState(ctx.params, ctx.keys, reg, (meta) => blockListBytes(meta, ctx.params.k));
   const flush = (): void => {
     for (const e of state.evidence.splice(0)) ctx.observer.evidence(e);
   };
