@@ -1,5 +1,5 @@
 // A 10,000-part upload (S3's maximum) completes, reads back and lists at
-// t = 1, 2 and 3 (protocol review finding 5): its meta is several MB, over
+// t = 1 and 3 (protocol review finding 5): its meta is several MB, over
 // the old 4 MiB message cap, and a listing of many such objects goes in
 // pages cut by bytes, none of them evidence against a correct node.
 
@@ -29,7 +29,9 @@ async function* once(b: Buffer): AsyncIterable<Buffer> {
 const partBody = (n: number): Buffer => Buffer.from(`<${n}>`);
 
 describe('a 10,000-part upload', () => {
-  for (const t of [1, 2, 3]) {
+  // t=2 is left to the handler-level tests (storage-node/src/list-bytes.test.ts):
+  // in the simulation each t costs minutes (10,000 part writes, retirements, reads).
+  for (const t of [1, 3]) {
     it(`t=${t}: completes, reads back whole, and a bucket of such objects lists with no evidence`, async () => {
       const cl = simCluster(t);
       const gw = cl.gateway({ rpcMs: 10_000 });
