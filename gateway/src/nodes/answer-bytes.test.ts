@@ -2,7 +2,9 @@
 // correct node never sends a batch answer over the cap, however many large
 // answers the batch gathered (it refuses the ones that do not fit, and the
 // gateway sends each of those alone), so its answers are never evidence; a
-// node whose answer is over the cap is (WireError); and the answer bytes
+// node whose answer is over its cap is (WireError: a batch answer over
+// 33 MiB, a store answer over 64 KiB, an entry answer over the largest
+// commit); and the answer bytes
 // buffered from one node at once stay within a budget (NodeSaturatedError,
 // never evidence).
 
@@ -19,7 +21,8 @@ import { SecretWriterKeyring } from '../../../shared/src/keys.js';
 import { createLogger } from '../../../shared/src/log.js';
 import { ANSWER_TOO_LARGE, fitAnswers, MAX_BATCH_BYTES } from '../../../shared/src/protocol/batch.js';
 import { clusterParams } from '../../../shared/src/protocol/params.js';
-import { MAX_PARTS } from '../../../shared/src/protocol/sizes.js';
+import { MAX_PARTS, maxCommitBytes } from '../../../shared/src/protocol/sizes.js';
+import { fixture, ts, write } from '../../../shared/src/protocol/testing/fixture.js';
 import { multipartMeta } from '../../../shared/src/protocol/testing/multipart-meta.js';
 import { newWriterId } from '../../../shared/src/protocol/timestamp.js';
 import { WireError } from '../../../shared/src/protocol/wire.js';
@@ -146,6 +149,41 @@ describe('a batch answer over the cap', () => {
     const n = new RemoteNode({ index: 0, url, keys: new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0), S: 4, requestTimeoutMs: 30_000 });
     try {
       await assert.rejects(n.clock(ref('k'), signal), (e: unknown) => e instanceof WireError && /too large/.test(e.message));
+    } finally {
+      await n.close();
+    }
+  });
+});
+
+describe('answers outside batches over their caps', () => {
+  let server: Server;
+  let url: string;
+  before(async () => {
+    // Valid JSON, only too long: a store answer of 100 KiB, an entry answer over the largest commit.
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const pad = req.url === '/v1/entry' ? maxCommitBytes(4) : 100 * 1024;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ lc: null, entry: null, pad: 'x'.repeat(pad) }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('a store answer over 64 KiB and an entry answer over the largest commit are WireErrors (evidence)', async () => {
+    const keys = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
+    const n = new RemoteNode({ index: 0, url, keys, S: 4, requestTimeoutMs: 30_000 });
+    const f = fixture(1);
+    const w = write(f, ts(f, 1));
+    try {
+      await assert.rejects(n.storeWhole(ref('k'), 64, Buffer.alloc(64 * 1024), w.commit(), signal), (e: unknown) => e instanceof WireError && /too large/.test(e.message));
+      await assert.rejects(n.entry(ref('k'), w.c.ts, signal), (e: unknown) => e instanceof WireError && /too large/.test(e.message));
     } finally {
       await n.close();
     }

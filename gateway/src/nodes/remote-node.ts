@@ -25,12 +25,13 @@ import { HttpStoreSession } from './store-session.js';
 import { refusalBody, RpcBatcher } from './rpc-batcher.js';
 import { BATCH_PATH, decodeAnswers, encodeBatch, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
 import { AnswerBudget, MAX_BATCH_ANSWER } from './answer-budget.js';
+import { maxCommitBytes } from '../../../shared/src/protocol/sizes.js';
 
 /** Fragments up to this size travel inside a batch; larger ones in their own request. */
 const BATCHED_FRAGMENT_MAX = 16 * 1024;
 
-/** Largest answer accepted from a node (a listing page with metadata is the biggest). */
-const MAX_ANSWER = 64 * 1024 * 1024;
+/** Largest answer to a store (its node's lc.ts: well under a kilobyte). */
+export const MAX_STORE_ANSWER = 64 * 1024;
 
 export interface RemoteNodeOptions {
   readonly index: number;
@@ -139,7 +140,7 @@ export class RemoteNode implements NodeApi {
       headers: { 'content-type': 'application/octet-stream', ...this.authHeaders(PATHS.store, STREAM_BODY) },
     });
     if (res.statusCode !== 200) throw await refusal(this.index, res);
-    return { lc: parseTsAnswer(await jsonBody(res)) };
+    return { lc: parseTsAnswer(await jsonBody(res, MAX_STORE_ANSWER)) };
   }
 
   async storeFrom(ref: RegRef, blockSize: number, from: Timestamp, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
@@ -162,7 +163,13 @@ export class RemoteNode implements NodeApi {
   }
 
   async entry(ref: RegRef, ts: Timestamp, signal: AbortSignal): Promise<StoreCommit | null> {
-    return parseEntryAnswer(await jsonBody(await this.rawCall(PATHS.entry, encodeEntryReq({ ref, ts }), signal)), this.o.S);
+    // A store message: at most the largest commit (sizes.ts), read within this node's answer budget.
+    const res = await this.rawCall(PATHS.entry, encodeEntryReq({ ref, ts }), signal);
+    const body = await this.answers.read(res.body, maxCommitBytes(this.o.S)).catch((e: unknown) => {
+      res.body.destroy();
+      throw e instanceof Error && e.name === 'BodyTooLargeError' ? new WireError('entry answer too large') : e;
+    });
+    return parseEntryAnswer(parseJson(body), this.o.S);
   }
 
   async *readBlocks(ref: RegRef, ts: Timestamp, from: number, to: number, withList: boolean, signal: AbortSignal): AsyncIterable<Buffer> {
@@ -192,9 +199,9 @@ export class RemoteNode implements NodeApi {
   }
 }
 
-/** A node's JSON answer; anything else is a WireError (evidence). */
-export async function jsonBody(res: Dispatcher.ResponseData): Promise<unknown> {
-  const text = await readLimited(res.body, MAX_ANSWER).catch((e: unknown) => {
+/** A node's JSON answer of at most `max` bytes; anything else is a WireError (evidence). */
+export async function jsonBody(res: Dispatcher.ResponseData, max: number): Promise<unknown> {
+  const text = await readLimited(res.body, max).catch((e: unknown) => {
     throw e instanceof Error && e.name === 'BodyTooLargeError' ? new WireError('answer too large') : e;
   });
   return parseJson(text);
