@@ -3,6 +3,7 @@
 // and transmitted as the exact JSON bytes that were hashed; parsing checks a
 // version so that an unknown format is an error, never a guess.
 
+import { stripeCount } from '../../shared/src/erasure/layout.js';
 import type { TsWire } from '../../shared/src/protocol/wire.js';
 
 export const META_VERSION = 1;
@@ -90,4 +91,29 @@ export function decodeMeta(b: Buffer): ObjectMeta {
   if (!Number.isSafeInteger(o.blockSize) || (o.blockSize as number) <= 0) throw new MetaError('bad block size');
   if (!Number.isSafeInteger(o.lastModified)) throw new MetaError('bad lastModified');
   return m as ObjectMeta;
+}
+
+/**
+ * The length of each node's block list for a value with this meta: 32 bytes
+ * a stripe (a multipart object's own write holds no data: its bytes are its
+ * parts'). Undefined when meta does not parse (such a value is never read).
+ */
+export function blockListBytes(meta: Buffer, k: number): number | undefined {
+  try {
+    const m = decodeMeta(meta);
+    return m.multipart ? 0 : stripeCount({ size: m.size, k, blockSize: m.blockSize }) * 32;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * meta as a listing keeps it: without a multipart object's part layout
+ * (up to 12 MB at t=4, sizes.ts), which no listing shows, so that a page of
+ * 1,000 such objects holds kilobytes each, not megabytes.
+ */
+export function listedMeta(m: ObjectMeta): ObjectMeta {
+  if (!m.multipart) return m;
+  const { multipart: _layout, ...rest } = m;
+  return rest;
 }

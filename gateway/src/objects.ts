@@ -4,7 +4,7 @@
 
 import type { Candidate } from '../../shared/src/protocol/candidate.js';
 import type { BucketNs } from './buckets.js';
-import { decodeMeta, type MultipartLayout, type ObjectMeta } from './object-meta.js';
+import { decodeMeta, listedMeta, type MultipartLayout, type ObjectMeta } from './object-meta.js';
 import { partKey, partsNs } from './multipart-store.js';
 import { parseTs } from '../../shared/src/protocol/wire.js';
 import type { ProtocolContext } from './protocol/context.js';
@@ -202,7 +202,7 @@ export class ObjectStore {
           prefixes.push(cp);
           next = { after: cp, skipPrefix: true };
         } else {
-          contents.push({ key: e.key, meta });
+          contents.push({ key: e.key, meta: listedMeta(meta) });
           next = { after: e.key, skipPrefix: false };
         }
       }

@@ -55,6 +55,11 @@ export interface ListEntry {
 export interface ListPage {
   readonly entries: readonly ListEntry[];
   readonly truncated: boolean;
+  /**
+   * The node stopped at its byte limit (sizes.ts LIST_PAGE_BYTES), not its
+   * count: the page is short but full, and must weigh at least that much.
+   */
+  readonly byteLimited?: boolean;
 }
 
 export interface NodeHealth {

@@ -404,11 +404,18 @@ export class DiskStore {
    * that a crash could still undo (review finding 10).
    */
   list(ns: string, from: Buffer, after: Buffer | null, below: Buffer | null, limit: number): ListRow[] {
-    const rows = this.stmts.list.all(ns, from, after ?? EMPTY, below ?? ABOVE_ALL_KEYS, limit) as Array<{ reg: Buffer; key: Buffer; lc: string }>;
-    return rows.map((r) => {
+    return [...this.listRows(ns, from, after, below, limit)];
+  }
+
+  /** list, one row at a time. */
+  *listRows(ns: string, from: Buffer, after: Buffer | null, below: Buffer | null, limit: number): Generator<ListRow> {
+    // One row at a time: a caller that stops early (a page full by bytes)
+    // never loads the history (meta) of rows it does not use.
+    const rows = this.stmts.list.iterate(ns, from, after ?? EMPTY, below ?? ABOVE_ALL_KEYS, limit) as IterableIterator<{ reg: Buffer; key: Buffer; lc: string }>;
+    for (const r of rows) {
       const lc = parseCand(JSON.parse(r.lc), this.S);
-      return { key: r.key.toString('utf8'), lc, hist: this.hist(r.reg, lc.ts) };
-    });
+      yield { key: r.key.toString('utf8'), lc, hist: this.hist(r.reg, lc.ts) };
+    }
   }
 
   counts(): { registers: number; histEntries: number } {

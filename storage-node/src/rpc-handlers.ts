@@ -15,6 +15,7 @@ import {
   encodeEntryAnswer, parseEntryReq,
 } from '../../shared/src/protocol/node-messages.js';
 import { regId } from '../../shared/src/protocol/register.js';
+import { LIST_PAGE_BYTES, listEntryWeight } from '../../shared/src/protocol/sizes.js';
 import { judgeComplete, judgeFilter } from '../../shared/src/protocol/server.js';
 import { isObject, WireError } from '../../shared/src/protocol/wire.js';
 import type { StoredHist } from './disk-store.js';
@@ -118,8 +119,12 @@ export function prefixEnd(p: Buffer): Buffer | null {
 
 /**
  * list (DESIGN §8): raw entries (delete markers included) in key order after
- * the marker, each with its lc and, when held, cc and meta. A page is
- * marked truncated only when more entries exist.
+ * the marker, each with its lc and, when held, cc and meta, up to a count
+ * and a byte limit: entries are added until their weight reaches
+ * LIST_PAGE_BYTES (sizes.ts), so the answer stays far below the batch cap
+ * even when every entry is a 10,000-part object. A page is marked truncated
+ * only when more entries exist; one cut by bytes is marked byteLimited (the
+ * gateway checks that it weighs that much).
  */
 export async function handleList(ctx: NodeContext, json: unknown): Promise<Buffer> {
   const req = parseListReq(json);
@@ -134,11 +139,19 @@ export async function handleList(ctx: NodeContext, json: unknown): Promise<Buffe
     after = null;
   }
   await ctx.store.committer.barrier(); // what was decided before this request shows (list reads committed lc only)
-  const rows = ctx.store.list(req.ns, from, after, prefixEnd(prefix), req.limit + 1);
-  const entries: ListEntry[] = rows.slice(0, req.limit).map((r) =>
-    r.hist ? { key: r.key, lc: r.lc, cc: r.hist.cc, meta: r.hist.meta } : { key: r.key, lc: r.lc },
-  );
-  return encodeListAnswer({ entries, truncated: rows.length > req.limit });
+  const entries: ListEntry[] = [];
+  let weight = 0;
+  let more = false;
+  for (const r of ctx.store.listRows(req.ns, from, after, prefixEnd(prefix), req.limit + 1)) {
+    if (entries.length === req.limit || weight >= LIST_PAGE_BYTES) {
+      more = true;
+      break;
+    }
+    entries.push(r.hist ? { key: r.key, lc: r.lc, cc: r.hist.cc, meta: r.hist.meta } : { key: r.key, lc: r.lc });
+    weight += listEntryWeight(r.key, r.hist?.meta);
+  }
+  const byteLimited = more && entries.length < req.limit;
+  return encodeListAnswer({ entries, truncated: more, ...(byteLimited ? { byteLimited } : {}) });
 }
 
 /**

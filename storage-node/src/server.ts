@@ -20,7 +20,7 @@ import { BodyTooLargeError } from '../../shared/src/http-body.js';
 import { RequestVerifier, STREAM_BODY } from '../../shared/src/node-auth.js';
 import { FrameError } from '../../shared/src/protocol/frames.js';
 import { MAX_JSON_BODY, PATHS } from '../../shared/src/protocol/node-messages.js';
-import { BATCH_PATH, decodeBatch, encodeAnswers, MAX_BATCH_BYTES, type BatchAnswer } from '../../shared/src/protocol/batch.js';
+import { BATCH_PATH, decodeBatch, encodeAnswers, fitAnswers, MAX_BATCH_BYTES, type BatchAnswer } from '../../shared/src/protocol/batch.js';
 import { WireError } from '../../shared/src/protocol/wire.js';
 import { handleBlocks } from './blocks-handler.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
@@ -146,7 +146,7 @@ async function dispatch(ctx: NodeContext, verifier: RequestVerifier, limits: Lim
         return { status: r.status, payload: Buffer.from(JSON.stringify({ error: r.code, message: r.message })) };
       }
     }));
-    const encoded = encodeAnswers(answers);
+    const encoded = encodeAnswers(fitAnswers(answers));
     const out = ctx.faults?.any ? ctx.faults.batch(encoded) : encoded;
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': out.length });
     if (ctx.faults?.any) await ctx.faults.sendBatch(res, out);

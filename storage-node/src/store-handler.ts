@@ -10,7 +10,8 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
 import { validBlockSize } from '../../shared/src/erasure/layout.js';
 import { FrameDecoder, FrameError } from '../../shared/src/protocol/frames.js';
-import { encodeTsAnswer, parseCommit, parseOpen, MAX_JSON_BODY, MISSING_FRAGMENT, type OpenMsg } from '../../shared/src/protocol/node-messages.js';
+import { encodeTsAnswer, parseCommit, parseOpen, MISSING_FRAGMENT, type OpenMsg } from '../../shared/src/protocol/node-messages.js';
+import { maxCommitBytes } from '../../shared/src/protocol/sizes.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import { judgeStore, type HistRecord, type StoreCommit } from '../../shared/src/protocol/server.js';
 import { MISSING_PARTS } from '../../shared/src/protocol/node-messages.js';
@@ -88,7 +89,8 @@ function parseJson(b: Buffer): unknown {
 }
 
 export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Buffer> {
-  const dec = new FrameDecoder(MAX_JSON_BODY);
+  // The commit frame of a completing store of 10,000 parts is the largest (sizes.ts).
+  const dec = new FrameDecoder(maxCommitBytes(ctx.S));
   const staging = new Staging(ctx);
   let openMsg: OpenMsg | null = null;
   let hasher: BlockHasher | null = null;

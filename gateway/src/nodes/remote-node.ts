@@ -23,13 +23,15 @@ import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import { WireError } from '../../../shared/src/protocol/wire.js';
 import { HttpStoreSession } from './store-session.js';
 import { refusalBody, RpcBatcher } from './rpc-batcher.js';
-import { BATCH_PATH, decodeAnswers, encodeBatch, MAX_BATCH_BYTES, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
+import { BATCH_PATH, decodeAnswers, encodeBatch, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
+import { AnswerBudget, MAX_BATCH_ANSWER } from './answer-budget.js';
+import { maxCommitBytes } from '../../../shared/src/protocol/sizes.js';
 
 /** Fragments up to this size travel inside a batch; larger ones in their own request. */
 const BATCHED_FRAGMENT_MAX = 16 * 1024;
 
-/** Largest answer accepted from a node (a listing page with metadata is the biggest). */
-const MAX_ANSWER = 64 * 1024 * 1024;
+/** Largest answer to a store (its node's lc.ts: well under a kilobyte). */
+export const MAX_STORE_ANSWER = 64 * 1024;
 
 export interface RemoteNodeOptions {
   readonly index: number;
@@ -42,6 +44,8 @@ export interface RemoteNodeOptions {
   readonly ca?: Buffer;
   /** Connections for upload streams (default 256), apart from the RPC pool's 256. */
   readonly streamConnections?: number;
+  /** Answer bytes buffered from this node at once (default NODE_ANSWER_BUDGET). */
+  readonly answerBudget?: number;
 }
 
 export class RemoteNode implements NodeApi {
@@ -56,10 +60,13 @@ export class RemoteNode implements NodeApi {
    */
   private readonly streams: Pool;
   private readonly batcher: RpcBatcher;
+  /** Answer bytes being read from this node, bounded (finding 11). */
+  private readonly answers: AnswerBudget;
 
   constructor(private readonly o: RemoteNodeOptions) {
     this.index = o.index;
     this.url = o.url;
+    this.answers = new AnswerBudget(o.index, o.answerBudget);
     this.batcher = new RpcBatcher(o.index, (entries, signal) => this.sendBatch(entries, signal));
     const poolOptions = {
       keepAliveTimeout: 30_000,
@@ -102,7 +109,8 @@ export class RemoteNode implements NodeApi {
    */
   private async sendBatch(entries: readonly BatchEntry[], signal: AbortSignal): Promise<BatchAnswer[]> {
     const res = await this.rawCall(BATCH_PATH, encodeBatch(entries), AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]));
-    const body = await readLimited(res.body, MAX_BATCH_BYTES + 1024 * 1024).catch((e: unknown) => {
+    const body = await this.answers.read(res.body, MAX_BATCH_ANSWER).catch((e: unknown) => {
+      res.body.destroy();
       throw e instanceof Error && e.name === 'BodyTooLargeError' ? new WireError('batch answer too large') : e;
     });
     return decodeAnswers(body, entries.length);
@@ -132,7 +140,7 @@ export class RemoteNode implements NodeApi {
       headers: { 'content-type': 'application/octet-stream', ...this.authHeaders(PATHS.store, STREAM_BODY) },
     });
     if (res.statusCode !== 200) throw await refusal(this.index, res);
-    return { lc: parseTsAnswer(await jsonBody(res)) };
+    return { lc: parseTsAnswer(await jsonBody(res, MAX_STORE_ANSWER)) };
   }
 
   async storeFrom(ref: RegRef, blockSize: number, from: Timestamp, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
@@ -155,7 +163,13 @@ export class RemoteNode implements NodeApi {
   }
 
   async entry(ref: RegRef, ts: Timestamp, signal: AbortSignal): Promise<StoreCommit | null> {
-    return parseEntryAnswer(await jsonBody(await this.rawCall(PATHS.entry, encodeEntryReq({ ref, ts }), signal)), this.o.S);
+    // A store message: at most the largest commit (sizes.ts), read within this node's answer budget.
+    const res = await this.rawCall(PATHS.entry, encodeEntryReq({ ref, ts }), signal);
+    const body = await this.answers.read(res.body, maxCommitBytes(this.o.S)).catch((e: unknown) => {
+      res.body.destroy();
+      throw e instanceof Error && e.name === 'BodyTooLargeError' ? new WireError('entry answer too large') : e;
+    });
+    return parseEntryAnswer(parseJson(body), this.o.S);
   }
 
   async *readBlocks(ref: RegRef, ts: Timestamp, from: number, to: number, withList: boolean, signal: AbortSignal): AsyncIterable<Buffer> {
@@ -185,9 +199,9 @@ export class RemoteNode implements NodeApi {
   }
 }
 
-/** A node's JSON answer; anything else is a WireError (evidence). */
-export async function jsonBody(res: Dispatcher.ResponseData): Promise<unknown> {
-  const text = await readLimited(res.body, MAX_ANSWER).catch((e: unknown) => {
+/** A node's JSON answer of at most `max` bytes; anything else is a WireError (evidence). */
+export async function jsonBody(res: Dispatcher.ResponseData, max: number): Promise<unknown> {
+  const text = await readLimited(res.body, max).catch((e: unknown) => {
     throw e instanceof Error && e.name === 'BodyTooLargeError' ? new WireError('answer too large') : e;
   });
   return parseJson(text);

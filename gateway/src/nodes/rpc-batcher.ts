@@ -7,9 +7,11 @@
 // A failed batch request fails every message in it (as a failed connection
 // would have). A node with MAX_BATCHES_IN_FLIGHT unanswered batches takes no
 // more messages: they fail at once, as a node that does not answer would.
+// A message the node refused as ANSWER_TOO_LARGE (its answer did not fit
+// beside the others') is sent again in a batch of its own.
 
 import { NodeRefusedError } from '../../../shared/src/errors.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
+import { ANSWER_TOO_LARGE, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
 
 interface Pending {
   readonly entry: BatchEntry;
@@ -107,7 +109,9 @@ export class RpcBatcher {
           if (a.status === 200) p.resolve(a.payload);
           else {
             const { code, message } = refusalBody(a.payload);
-            p.reject(new NodeRefusedError(this.node, a.status, code, message));
+            // Its answer did not fit beside the others' (batch.ts fitAnswers): alone, it does.
+            if (code === ANSWER_TOO_LARGE && batch.length > 1 && !p.signal.aborted) this.send([p]);
+            else p.reject(new NodeRefusedError(this.node, a.status, code, message));
           }
         });
       },

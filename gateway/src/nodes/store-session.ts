@@ -11,7 +11,7 @@ import { STREAM_BODY } from '../../../shared/src/node-auth.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../../shared/src/protocol/frames.js';
 import { encodeCommit, encodeOpen, parseTsAnswer, PATHS } from '../../../shared/src/protocol/node-messages.js';
 import type { StoreCommit } from '../../../shared/src/protocol/server.js';
-import { jsonBody, refusal } from './remote-node.js';
+import { jsonBody, MAX_STORE_ANSWER, refusal } from './remote-node.js';
 
 interface Item {
   readonly bufs: Buffer[];
@@ -102,7 +102,7 @@ export class HttpStoreSession implements StoreSession {
     this.kick();
     const res = await this.response;
     if (res.statusCode !== 200) throw await refusal(this.node, res);
-    return { lc: parseTsAnswer(await jsonBody(res)) };
+    return { lc: parseTsAnswer(await jsonBody(res, MAX_STORE_ANSWER)) };
   }
 
   abort(): void {

@@ -1,7 +1,7 @@
 // Listing (DESIGN §8): each node returns raw entries in key order; the
 // gateway merges q pages. A page breaking the rules (non-authentic entry,
 // key out of order or outside the request, cc/meta not hashing to D, a short
-// page claiming more) is evidence, and another node's page replaces it, so a
+// page claiming more that is not full by bytes) is evidence, and another node's page replaces it, so a
 // Byzantine node can neither invent keys nor stall the listing. Keys are
 // emitted only up to the smallest last key among truncated pages (a key
 // known only to a node past the end of its page must not be skipped). Every
@@ -20,6 +20,7 @@ import { quorumCall } from './quorum.js';
 import { readRegister } from './reader.js';
 import { reportError } from './writer.js';
 import { mapLimit } from '../../../shared/src/map-limit.js';
+import { LIST_PAGE_BYTES, listEntryWeight } from '../../../shared/src/protocol/sizes.js';
 
 export interface MergedEntry {
   readonly key: string;
@@ -52,7 +53,14 @@ interface CheckedPage {
  */
 function checkPage(ctx: ProtocolContext, req: ListRequest, page: ListPage): { page: CheckedPage } | { bad: string } | { unknownEpoch: number } {
   if (page.entries.length > req.limit) return { bad: 'more entries than asked for' };
-  if (page.truncated && page.entries.length < req.limit) return { bad: 'short page claims more' };
+  // A short page claiming more is full by bytes, or evidence: a node stops
+  // only once its entries weigh LIST_PAGE_BYTES (sizes.ts), so a Byzantine
+  // node cannot stall a listing with pages of one real key each.
+  if (page.truncated && page.entries.length < req.limit) {
+    if (!page.byteLimited) return { bad: 'short page claims more' };
+    const weight = page.entries.reduce((n, e) => n + listEntryWeight(e.key, e.meta), 0);
+    if (weight < LIST_PAGE_BYTES) return { bad: `byte-limited page weighs only ${weight} bytes` };
+  }
   const out: CheckedPage['entries'] = [];
   let prev: string | null = null;
   for (const e of page.entries) {

@@ -15,6 +15,7 @@ import type { PinAction } from '../../../shared/src/node-api.js';
 import { PIN_LEASE_MS } from '../../../shared/src/protocol/pins.js';
 import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
 import { tsToWire } from '../../../shared/src/protocol/wire.js';
+import { blockListBytes } from '../object-meta.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { quorumCall } from './quorum.js';
 import { weakenedRead } from './weakened-read.js';
@@ -74,7 +75,7 @@ async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abort
   // (DESIGN §6), under a new read id, at most MAX_RESTARTS times.
   for (let attempt = 0; ; attempt++) {
     const readId = randomHex(12);
-    const state = new ReadState(ctx.params, ctx.keys, regId(ref.ns, ref.key));
+    const state = new ReadState(ctx.params, ctx.keys, regId(ref.ns, ref.key), (meta) => blockListBytes(meta, ctx.params.k));
     const renewal = renewWhileRunning(ctx, ref, readId, state);
     try {
       const r = await rounds(ctx, ref, op, signal, readId, state);

@@ -53,6 +53,33 @@ export function decodeBatch(body: Buffer): BatchEntry[] {
   return out;
 }
 
+/**
+ * Refusal code of a batched message whose answer did not fit in its batch's
+ * answer: the gateway sends it again alone. Never evidence.
+ */
+export const ANSWER_TOO_LARGE = 'answer-too-large';
+
+/**
+ * A batch's answers cut to fit in MAX_BATCH_BYTES (a node's side): the
+ * largest answers are replaced, one by one, by an ANSWER_TOO_LARGE refusal
+ * until the rest fit. Each message's answer fits alone (sizes.ts), and the
+ * gateway refuses any batch answer above the cap as evidence, so a correct
+ * node never sends one, however many large answers a batch gathered.
+ */
+export function fitAnswers(answers: readonly BatchAnswer[], max = MAX_BATCH_BYTES): BatchAnswer[] {
+  const out = [...answers];
+  let total = out.reduce((n, a) => n + 6 + a.payload.length, 0);
+  if (total <= max) return out;
+  const refusal = Buffer.from(JSON.stringify({ error: ANSWER_TOO_LARGE, message: 'send it alone' }));
+  const largest = out.map((a, i) => i).sort((a, b) => out[b]!.payload.length - out[a]!.payload.length);
+  for (const i of largest) {
+    if (total <= max) break;
+    total -= out[i]!.payload.length - refusal.length;
+    out[i] = { status: 413, payload: refusal };
+  }
+  return out;
+}
+
 export function encodeAnswers(answers: readonly BatchAnswer[]): Buffer {
   const parts: Buffer[] = [];
   for (const a of answers) {

@@ -119,6 +119,8 @@ export class ReadState {
     private readonly params: ClusterParams,
     private readonly keys: WriterKeyring,
     private readonly reg: Buffer,
+    /** The block list length (32 bytes a stripe) a value with this meta has, if known (the layout is the gateway's). */
+    private readonly blockListBytes?: (meta: Buffer) => number | undefined,
   ) {}
 
   /**
@@ -372,8 +374,14 @@ export class ReadState {
     const cc = ans.cc!;
     const meta = ans.meta!;
     const blocks = ans.blocks!;
-    if (cc.length !== this.params.S || !equalBytes(computeD(cc, meta), c.d) || !equalBytes(sha256(blocks), cc[node]!)) {
+    if (cc.length !== this.params.S || !equalBytes(computeD(cc, meta), c.d)) {
       this.evidence.push({ node, kind: 'wrong-cc', detail: `filter description of ${tsKey(c.ts)} does not hash to D` });
+      return;
+    }
+    // Checked before hashing: a block list longer than the layout says is never read (finding 11).
+    const want = this.blockListBytes?.(meta);
+    if ((want !== undefined && blocks.length !== want) || !equalBytes(sha256(blocks), cc[node]!)) {
+      this.evidence.push({ node, kind: 'wrong-cc', detail: `filter block list of ${tsKey(c.ts)} (${blocks.length} bytes) does not match its cc or layout` });
       return;
     }
     const key = tsKey(c.ts);

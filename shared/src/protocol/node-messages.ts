@@ -12,6 +12,7 @@ import {
   candToWire, hashList, hexField, isObject, parseCand, parseCandOrNull, parseTs, parseTsOrNull, str, tsToWire, WireError,
   type CandWire, type TsWire,
 } from './wire.js';
+import { base64Length, MAX_PARTS, maxMetaBytes } from './sizes.js';
 
 export const PATHS = {
   clock: '/v1/clock',
@@ -73,8 +74,14 @@ export const MISSING_FRAGMENT = 'missing-fragment';
 /** Refusal code of a store whose parts the node lacks; the detail is a JSON array of their indexes. */
 export const MISSING_PARTS = 'missing-parts';
 
-/** A multipart object has at most this many parts (S3's limit). */
-export const MAX_PARTS = 10000;
+export { MAX_PARTS };
+
+/** A meta field in base64: at most the largest meta of a cluster of S nodes (sizes.ts). */
+function metaField(x: unknown, S: number): Buffer {
+  const meta = Buffer.from(str(x, 'meta', base64Length(maxMetaBytes(S))), 'base64');
+  if (meta.length > maxMetaBytes(S)) throw new WireError('meta too large');
+  return meta;
+}
 
 export function encodeCommit(m: StoreCommit): Buffer {
   return Buffer.from(JSON.stringify({
@@ -95,7 +102,7 @@ export function parseCommit(json: unknown, S: number): StoreCommit {
     d: hexField(x.D, 32, 'D'),
     vec: hashList(x.vec, S, 'vec'),
     cc: hashList(x.cc, S, 'cc'),
-    meta: Buffer.from(str(x.meta, 'meta', MAX_JSON_BODY), 'base64'),
+    meta: metaField(x.meta, S),
   };
   if (x.parts === undefined) return base;
   if (!Array.isArray(x.parts) || x.parts.length > MAX_PARTS) throw new WireError('bad parts');
@@ -220,28 +227,31 @@ export function parseFilterAnswer(json: unknown, S: number): FilterAnswer {
   if (x.cc === undefined) return { ts, ...pin };
   const blocks = Buffer.from(str(x.blocks, 'blocks', 64 * 1024 * 1024), 'base64');
   if (blocks.length % 32 !== 0) throw new WireError('bad blocks');
-  const described = { ts, cc: hashList(x.cc, S, 'cc'), meta: Buffer.from(str(x.meta, 'meta', MAX_JSON_BODY), 'base64'), blocks, ...pin };
+  const described = { ts, cc: hashList(x.cc, S, 'cc'), meta: metaField(x.meta, S), blocks, ...pin };
   if (x.fragment === undefined) return described;
   const fragment = Buffer.from(str(x.fragment, 'fragment', MAX_FILTER_FRAGMENT * 2), 'base64');
   if (fragment.length > MAX_FILTER_FRAGMENT) throw new WireError('fragment too large');
   return { ...described, fragment };
 }
 
+/** A page cut by bytes (sizes.ts LIST_PAGE_BYTES) says so: `byteLimited`, and then `truncated`. */
 export function encodeListAnswer(p: ListPage): Buffer {
   const entries = p.entries.map((e) => ({ key: e.key, lc: candToWire(e.lc), ...describe(e.cc, e.meta) }));
-  return Buffer.from(JSON.stringify({ entries, truncated: p.truncated }));
+  return Buffer.from(JSON.stringify({ entries, truncated: p.truncated, ...(p.byteLimited ? { byteLimited: true } : {}) }));
 }
 export function parseListAnswer(json: unknown, S: number): ListPage {
   const x = obj(json);
   if (!Array.isArray(x.entries) || typeof x.truncated !== 'boolean' || x.entries.length > MAX_LIST_LIMIT) throw new WireError('bad list page');
+  const byteLimited = x.byteLimited === true;
+  if (byteLimited && !x.truncated) throw new WireError('byte-limited page not truncated');
   const entries: ListEntry[] = x.entries.map((raw: unknown) => {
     const e = obj(raw);
     const key = str(e.key, 'key', MAX_KEY_BYTES * 4);
     const lc = parseCand(e.lc, S);
     if (e.cc === undefined) return { key, lc };
-    return { key, lc, cc: hashList(e.cc, S, 'cc'), meta: Buffer.from(str(e.meta, 'meta', MAX_JSON_BODY), 'base64') };
+    return { key, lc, cc: hashList(e.cc, S, 'cc'), meta: metaField(e.meta, S) };
   });
-  return { entries, truncated: x.truncated };
+  return { entries, truncated: x.truncated, ...(byteLimited ? { byteLimited } : {}) };
 }
 
 export function parseHealth(json: unknown): NodeHealth {

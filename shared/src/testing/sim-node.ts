@@ -5,7 +5,8 @@
 import type { NodeKeyring } from '../keys.js';
 import { NodeRefusedError } from '../errors.js';
 import { MISSING_FRAGMENT, MISSING_PARTS } from '../protocol/node-messages.js';
-import type { ListPage, ListRequest, NodeApi, NodeHealth, PinAction, RegRef, StoreAck, StoreSession } from '../node-api.js';
+import type { ListEntry, ListPage, ListRequest, NodeApi, NodeHealth, PinAction, RegRef, StoreAck, StoreSession } from '../node-api.js';
+import { LIST_PAGE_BYTES, listEntryWeight } from '../protocol/sizes.js';
 import { BlockHasher } from '../erasure/block-hasher.js';
 import { regId } from '../protocol/register.js';
 import { judgeComplete, judgeFilter, judgeStore, type HistRecord, type PartRef, type StoreCommit } from '../protocol/server.js';
@@ -141,11 +142,17 @@ export class SimNode implements NodeApi {
       .filter((r) => r.ns === req.ns && r.lc && r.key.startsWith(req.prefix) && (req.after === null || Buffer.compare(Buffer.from(r.key), Buffer.from(req.after)) > 0))
       .filter((r) => !(req.skipPrefix && req.after !== null && r.key.startsWith(req.after)))
       .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
-    const page = entries.slice(0, req.limit).map((r) => {
+    // Up to a count and a byte limit, as storage-node/src/rpc-handlers.ts handleList.
+    const page: ListEntry[] = [];
+    let weight = 0;
+    for (const r of entries) {
+      if (page.length === req.limit || weight >= LIST_PAGE_BYTES) break;
       const h = r.hist.get(tsKey(r.lc!.ts));
-      return h ? { key: r.key, lc: r.lc!, cc: h.rec.cc, meta: h.rec.meta } : { key: r.key, lc: r.lc! };
-    });
-    return { entries: page, truncated: entries.length > req.limit };
+      page.push(h ? { key: r.key, lc: r.lc!, cc: h.rec.cc, meta: h.rec.meta } : { key: r.key, lc: r.lc! });
+      weight += listEntryWeight(r.key, h?.rec.meta);
+    }
+    const truncated = entries.length > page.length;
+    return { entries: page, truncated, ...(truncated && page.length < req.limit ? { byteLimited: true } : {}) };
   }
 
   async pin(ref: RegRef, readId: string, action: PinAction, ts: Timestamp | null): Promise<boolean> {

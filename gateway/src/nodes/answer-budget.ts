@@ -1,0 +1,48 @@
+// Bytes of answer buffered from one node at once (protocol review finding
+// 11): without a budget, every unanswered batch to a node could hold up to a
+// whole batch answer (33 MiB), 512 of them. A batch answer that would take a
+// node past its budget fails like a saturated node (NodeSaturatedError:
+// never evidence); the quorum goes on with the other nodes.
+
+import { BodyTooLargeError } from '../../../shared/src/http-body.js';
+import { MAX_BATCH_BYTES } from '../../../shared/src/protocol/batch.js';
+import { NodeSaturatedError } from './rpc-batcher.js';
+
+/** Largest batch answer read from a node (a correct node stays within MAX_BATCH_BYTES: batch.ts fitAnswers). */
+export const MAX_BATCH_ANSWER = MAX_BATCH_BYTES + 1024 * 1024;
+
+/** Per node: three whole batch answers at once (one always fits). */
+export const NODE_ANSWER_BUDGET = 3 * MAX_BATCH_ANSWER;
+
+export class AnswerBudget {
+  private used = 0;
+
+  constructor(private readonly node: number, readonly limit = NODE_ANSWER_BUDGET) {}
+
+  /** Bytes currently held by answers being read. */
+  get inUse(): number {
+    return this.used;
+  }
+
+  /**
+   * Reads one answer body of at most `max` bytes within the budget. Over
+   * `max`: BodyTooLargeError (the caller's evidence); over the budget:
+   * NodeSaturatedError. The bytes return to the budget once read.
+   */
+  async read(src: AsyncIterable<Buffer | Uint8Array>, max: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let n = 0;
+    try {
+      for await (const chunk of src) {
+        if (n + chunk.length > max) throw new BodyTooLargeError(`body larger than ${max} bytes`);
+        if (this.used + chunk.length > this.limit) throw new NodeSaturatedError(`node ${this.node}: answers over ${this.limit} bytes at once`);
+        this.used += chunk.length;
+        n += chunk.length;
+        parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      }
+      return Buffer.concat(parts, n);
+    } finally {
+      this.used -= n;
+    }
+  }
+}
