@@ -13,13 +13,8 @@
 // when nothing needs healing), 1 otherwise; 2 for a bad flag or config.
 
 import { pino, type Logger } from 'pino';
-import { createCoder } from '../../../shared/src/erasure/ronomon-coder.js';
-import { SecretWriterKeyring } from '../../../shared/src/keys.js';
-import type { EvidenceKind } from '../../../shared/src/protocol/evidence.js';
-import { newWriterId } from '../../../shared/src/protocol/timestamp.js';
 import type { GatewayConfig } from '../config.js';
-import { RemoteNode } from '../nodes/remote-node.js';
-import { DEFAULT_TIMEOUTS, type ProtocolContext } from '../protocol/context.js';
+import { cliContext, type EvidenceTally } from './cli-context.js';
 import { outcomeOf, scrubPass, type ScrubReport } from '../scrub.js';
 
 export interface HealOptions {
@@ -33,37 +28,6 @@ export interface HealOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Evidence seen during the pass, by node and kind. */
-export type EvidenceTally = Map<number, Map<EvidenceKind, number>>;
-
-/** A protocol context for this process: the config's nodes and keys, no Redis (heals create no timestamps). */
-function cliContext(cfg: GatewayConfig, log: Logger, evidence: EvidenceTally): { ctx: ProtocolContext; close(): Promise<void> } {
-  const keys = new SecretWriterKeyring(cfg.secrets, cfg.currentEpoch);
-  const { params } = cfg;
-  const nodes = cfg.nodes.map((url, index) => new RemoteNode({ index, url, keys, S: params.S, requestTimeoutMs: 120_000, ca: cfg.nodeCa }));
-  let op = 0;
-  const ctx: ProtocolContext = {
-    params, keys, nodes,
-    coder: createCoder(params.k, params.S - params.k),
-    writerId: newWriterId(),
-    nextOp: () => ++op,
-    blockSize: cfg.blockSize,
-    maxPendingBytes: 4 * cfg.blockSize,
-    timeouts: DEFAULT_TIMEOUTS,
-    observer: {
-      round: () => undefined,
-      operation: () => undefined,
-      evidence: (e) => {
-        let k = evidence.get(e.node);
-        if (!k) evidence.set(e.node, (k = new Map()));
-        k.set(e.kind, (k.get(e.kind) ?? 0) + 1);
-        log.warn({ node: e.node, kind: e.kind, detail: e.detail }, 'evidence of node misbehaviour');
-      },
-      nodeTrouble: (node, what, err) => log.debug({ node, what, err: err instanceof Error ? err.message : String(err) }, 'node call failed'),
-    },
-  };
-  return { ctx, close: async () => void (await Promise.all(nodes.map((n) => n.close()))) };
-}
 
 /** The exit code of a heal run: 0 when the pass leaves everything it checked healthy. */
 export function exitCodeOf(r: ScrubReport): 0 | 1 {
