@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // The admin CLI: `node dist/gateway/src/cli/powerstore.js <command> [flags]`.
 //
 //   gateways      the cluster's live gateways, as registered in Redis
@@ -23,6 +24,8 @@ import { parseKek } from '../redis/sealed.js';
 import { listGateways } from '../redis/writers.js';
 import { runHeal } from './heal.js';
 import { rotateKeys } from './rotate.js';
+import { parseDuration, runUploads } from './uploads.js';
+import { packageVersion } from './version.js';
 
 const USAGE = `usage: powerstore <command> [flags]
 
@@ -36,6 +39,10 @@ commands:
                  delete markers, multipart parts and uploads); rebuild missing or
                  corrupt copies from the other nodes. Prints a line per node;
                  exit code 0 when all is healthy or healed, 1 otherwise
+  uploads list   incomplete multipart uploads, with their age (--bucket B, --older-than D)
+  uploads abort  abort the incomplete multipart uploads begun more than D ago
+                 (--older-than D is required; --bucket B; --dry-run lists them only);
+                 their parts' data leaves the nodes. Exit code 1 if some abort failed
 
 flags:
   --config FILE  gateway config file (nodes, secrets, "redis", "kek");
@@ -46,6 +53,9 @@ flags:
   --wait-ms N    keys rotate: how long to wait for every gateway to load the new epoch (default 30000)
   --dry-run      heal: only check and report, change nothing
   --concurrency N  heal: fragment checks and heals at once (default 4)
+  --bucket B     uploads: only bucket B
+  --older-than D uploads: only uploads begun more than D ago: 90s, 30m, 12h, 7d
+  --version      the version of PoWerStore S3
 `;
 
 const FLAGS = {
@@ -56,7 +66,10 @@ const FLAGS = {
   'wait-ms': { type: 'string', describe: 'rotation wait for gateways' },
   'dry-run': { type: 'boolean', describe: 'heal: report only' },
   concurrency: { type: 'string', describe: 'heal: checks at once' },
+  bucket: { type: 'string', describe: 'uploads: one bucket' },
+  'older-than': { type: 'string', describe: 'uploads: age' },
   help: { type: 'boolean', describe: 'usage' },
+  version: { type: 'boolean', describe: 'version' },
 } as const;
 
 interface Setup {
@@ -143,11 +156,28 @@ async function heal(s: Setup, f: FlagValues): Promise<number> {
   });
 }
 
+async function uploads(s: Setup, f: FlagValues, action: 'list' | 'abort'): Promise<number> {
+  if (!s.cfg) throw new ConfigError(`uploads ${action} needs --config FILE: the gateway config file (the local cluster's is data/gateway.json)`);
+  const older = stringFlag(f['older-than']);
+  const bucket = stringFlag(f.bucket);
+  return runUploads({
+    cfg: s.cfg, action, dryRun: f['dry-run'] === true, json: f.json === true,
+    ...(bucket !== undefined ? { bucket } : {}),
+    ...(older !== undefined ? { olderThanMs: parseDuration(older, '--older-than') } : {}),
+    log: createLogger('powerstore-uploads', process.env.POWERSTORE_LOG_LEVEL ?? 'warn'),
+    out: (text) => process.stdout.write(text),
+  });
+}
+
 runCli(async () => {
   const argv = process.argv.slice(2);
   const firstFlag = argv.findIndex((a) => a.startsWith('-'));
   const words = firstFlag < 0 ? argv : argv.slice(0, firstFlag);
   const f = parseFlags(firstFlag < 0 ? [] : argv.slice(firstFlag), FLAGS);
+  if (f.version) {
+    process.stdout.write(`powerstore ${packageVersion()}\n`);
+    return;
+  }
   if (f.help || words.length === 0) {
     process.stdout.write(USAGE);
     if (!f.help) process.exit(2);
@@ -158,6 +188,7 @@ runCli(async () => {
   if (command === 'gateways') await gateways(s, f.json === true);
   else if (command === 'keys rotate') process.exit(await rotate(s, intFlag(f['wait-ms'], 'wait-ms', 0, 3_600_000, 30_000)));
   else if (command === 'heal') process.exit(await heal(s, f));
-  else throw new ConfigError(`unknown command "${command}" (commands: gateways, keys rotate, heal; --help for usage)`);
+  else if (command === 'uploads list' || command === 'uploads abort') process.exit(await uploads(s, f, command === 'uploads list' ? 'list' : 'abort'));
+  else throw new ConfigError(`unknown command "${command}" (commands: gateways, keys rotate, heal, uploads list, uploads abort; --help for usage)`);
   process.exit(0);
 });
