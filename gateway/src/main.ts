@@ -1,7 +1,7 @@
 // Gateway process: `node dist/gateway/src/main.js --config FILE [--port P] [--host H]
 // [--redis URL --kek HEX] [--scrub-interval-s N] [--drain-grace-s N] [--admin-token-file F]`. Logs one JSON line {"msg":"listening","port":...} once it serves.
 
-import { intFlag, parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
+import { intFlag, isMainModule, parseCommand, runCli, stringFlag, type CommandSpec } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -11,8 +11,10 @@ import { openGateway } from './gateway.js';
 import { stopWithLauncher } from '../../shared/src/lifeline.js';
 import { DEFAULT_DRAIN_GRACE_S } from './drain.js';
 
-runCli(async () => {
-  const f = parseFlags(process.argv.slice(2), {
+export const GATEWAY_COMMAND: CommandSpec = {
+  name: 'powerstore gateway',
+  summary: 'One gateway: the S3 API over the storage nodes named in its config file (each gateway starts from its own config alone).',
+  flags: {
     config: { type: 'string', env: 'POWERSTORE_GATEWAY_CONFIG', describe: 'gateway config file' },
     port: { type: 'string', env: 'POWERSTORE_PORT', describe: 'listen port (0: any free port)' },
     host: { type: 'string', env: 'POWERSTORE_HOST', describe: 'listen address' },
@@ -22,7 +24,12 @@ runCli(async () => {
     'drain-grace-s': { type: 'string', env: 'POWERSTORE_DRAIN_GRACE_S', describe: 'on SIGTERM: seconds requests in flight get to finish before the rest are cut off (default 30)' },
     'scrub-interval-s': { type: 'string', env: 'POWERSTORE_SCRUB_INTERVAL_S', describe: 'background scrub: seconds between passes (0: off; overrides the config\'s "scrubIntervalS")' },
     'unsafe-weakened-read': { type: 'boolean', describe: 'TESTS ONLY: deliberately non-linearizable reads (the nemesis suite\'s control)' },
-  });
+  },
+};
+
+/** `powerstore gateway` (or `node dist/gateway/src/main.js`): runs until SIGTERM. */
+export async function gatewayMain(argv: readonly string[]): Promise<void> {
+  const f = parseCommand(argv, GATEWAY_COMMAND);
   const path = stringFlag(f.config);
   if (!path) throw new ConfigError('--config is required');
   const port = intFlag(f.port, 'port', 0, 65535, 9000);
@@ -63,4 +70,6 @@ runCli(async () => {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   stopWithLauncher(stop);
-});
+}
+
+if (isMainModule(import.meta.url)) runCli(() => gatewayMain(process.argv.slice(2)));

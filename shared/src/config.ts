@@ -2,9 +2,11 @@
 // JSON config files, each failing with one clear line (ConfigError) that a
 // CLI prints as-is before exiting non-zero.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from './errors.js';
+import { packageVersion } from './version.js';
 
 export interface FlagSpec {
   readonly type: 'string' | 'boolean';
@@ -59,9 +61,56 @@ export function readJsonFile(path: string, what: string): unknown {
   }
 }
 
+/** A command of the CLI: its name as typed (`powerstore keys rotate`), what it does, its flags. */
+export interface CommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  readonly flags: Record<string, FlagSpec>;
+}
+
+/** Ends a command early with text for stdout and an exit code (--help, --version). */
+export class CliDone extends Error {
+  constructor(readonly text: string, readonly code = 0) {
+    super('done');
+  }
+}
+
+/** The --help text of a command, from its flags' descriptions. */
+export function usageOf(cmd: CommandSpec): string {
+  const rows = Object.entries(cmd.flags).map(([name, s]) => [
+    `--${name}${s.type === 'string' ? ' V' : ''}`,
+    `${s.describe}${s.env ? ` (env ${s.env})` : ''}${s.multiple ? '; may be repeated' : ''}`,
+  ]);
+  rows.push(['--help', 'this text'], ['--version', 'the version of PoWerStore S3']);
+  const w = Math.max(...rows.map((r) => r[0]!.length));
+  return `usage: ${cmd.name} [flags]\n${cmd.summary}\n\nflags:\n${rows.map(([f, d]) => `  ${f!.padEnd(w)}  ${d}`).join('\n')}\n`;
+}
+
+/** parseFlags for a command, with --help and --version on every one (CliDone). */
+export function parseCommand(argv: readonly string[], cmd: CommandSpec): FlagValues {
+  if (argv.includes('--help') || argv.includes('-h')) throw new CliDone(usageOf(cmd));
+  if (argv.includes('--version')) throw new CliDone(`powerstore ${packageVersion()}\n`);
+  return parseFlags(argv, cmd.flags);
+}
+
+/** Whether the module at `url` is the script node was started with (not imported by another). */
+export function isMainModule(url: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(url));
+  } catch {
+    return false;
+  }
+}
+
 /** Runs a CLI main, printing a ConfigError as one line and exiting 2. */
 export function runCli(main: () => Promise<void>): void {
   main().catch((err: unknown) => {
+    if (err instanceof CliDone) {
+      process.stdout.write(err.text);
+      process.exit(err.code);
+    }
     if (err instanceof ConfigError) {
       process.stderr.write(`error: ${err.message}\n`);
       process.exit(2);

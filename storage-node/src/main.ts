@@ -1,9 +1,9 @@
 // Storage node process: `node dist/storage-node/src/main.js --config FILE --data DIR [--port P] [--host H]`.
 // Prints one JSON log line {"msg":"listening","port":...} once it serves.
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { intFlag, parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
+import { intFlag, isMainModule, parseCommand, runCli, stringFlag, type CommandSpec } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
 import { announceListening, createLogger } from '../../shared/src/log.js';
 import { LOCK_FILES, lockFolder } from '../../shared/src/folder-lock.js';
@@ -22,8 +22,10 @@ import { WriteLeases } from './write-leases.js';
 // data is every user's objects); the data folders are also made 0700 explicitly.
 process.umask(0o077);
 
-runCli(async () => {
-  const f = parseFlags(process.argv.slice(2), {
+export const NODE_COMMAND: CommandSpec = {
+  name: 'powerstore node',
+  summary: 'One storage node: keeps register history and fragments under its data folder (starts from its own config alone).',
+  flags: {
     config: { type: 'string', env: 'POWERSTORE_NODE_CONFIG', describe: 'node config file' },
     data: { type: 'string', env: 'POWERSTORE_NODE_DATA', describe: 'data folder' },
     port: { type: 'string', env: 'POWERSTORE_NODE_PORT', describe: 'listen port (0: any free port)' },
@@ -35,7 +37,12 @@ runCli(async () => {
     'tls-cert': { type: 'string', env: 'POWERSTORE_NODE_TLS_CERT', describe: 'serve HTTPS with this PEM certificate (gateways trust its CA: nodeCa)' },
     'tls-key': { type: 'string', env: 'POWERSTORE_NODE_TLS_KEY', describe: 'private key of --tls-cert' },
     'max-connections': { type: 'string', env: 'POWERSTORE_NODE_MAX_CONNECTIONS', describe: `refuse connections beyond this many (default ${DEFAULT_MAX_CONNECTIONS})` },
-  });
+  },
+};
+
+/** `powerstore node` (or `node dist/storage-node/src/main.js`): runs until SIGTERM. */
+export async function nodeMain(argv: readonly string[]): Promise<void> {
+  const f = parseCommand(argv, NODE_COMMAND);
   const configPath = stringFlag(f.config);
   const data = stringFlag(f.data);
   if (!configPath) throw new ConfigError('--config is required');
@@ -53,8 +60,9 @@ runCli(async () => {
   if (faults.any) log.warn({ faults: [...faults.modes] }, 'fault modes on: this node misbehaves on purpose');
   try {
     mkdirSync(data, { recursive: true, mode: 0o700 });
+    accessSync(data, constants.W_OK);
   } catch (e) {
-    throw new ConfigError(`cannot create data folder ${data}: ${(e as NodeJS.ErrnoException).code}`);
+    throw new ConfigError(`cannot use ${data} as the data folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   // Before anything reads or sweeps the store: one node per store (folder-lock.ts).
   lockFolder(data, 'storage node');
@@ -97,7 +105,7 @@ runCli(async () => {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   stopWithLauncher(stop);
-});
+}
 
 /** The PEM pair to serve HTTPS with (review F7: fragments and reads cross the network), or null for plain HTTP. */
 function loadTls(cert: string | undefined, key: string | undefined): { cert: Buffer; key: Buffer } | null {
@@ -112,3 +120,5 @@ function loadTls(cert: string | undefined, key: string | undefined): { cert: Buf
   };
   return { cert: read(cert, 'TLS certificate'), key: read(key, 'TLS key') };
 }
+
+if (isMainModule(import.meta.url)) runCli(() => nodeMain(process.argv.slice(2)));

@@ -5,7 +5,7 @@
 // (cli/start.ts) and by the integration tests, so tests run exactly what
 // users run.
 
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterParams } from '../../../shared/src/protocol/params.js';
@@ -65,6 +65,8 @@ export interface LaunchOptions {
   readonly drainGraceS?: number;
   /** Size at which each data/logs/*.log file is rotated (default 64 MiB; log-file.ts). */
   readonly logMaxBytes?: number;
+  /** The gateways' background scrub: seconds between passes (their --scrub-interval-s; default off). */
+  readonly scrubIntervalS?: number;
 }
 
 export interface NodeProcess {
@@ -153,7 +155,12 @@ export class LocalCluster {
   }
 
   static async start(opts: LaunchOptions): Promise<LocalCluster> {
-    mkdirSync(opts.dataDir, { recursive: true });
+    try {
+      mkdirSync(opts.dataDir, { recursive: true });
+      accessSync(opts.dataDir, constants.W_OK);
+    } catch (e) {
+      throw new ConfigError(`cannot use ${opts.dataDir} as the data folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     // One launcher per data folder (its nodes lock their stores too): a
     // second one would start nodes on the same stores (operations review §3).
     const lock = lockFolder(opts.dataDir, 'PoWerStore launcher');
@@ -238,7 +245,8 @@ export class LocalCluster {
     const child = await spawnChild(name, GATEWAY_SCRIPT,
       ['--config', this.gatewayConfigPath, '--port', String(this.gatewayPorts[i] ?? 0), '--host', this.opts.host ?? '127.0.0.1',
         ...(this.opts.weakenedRead ? ['--unsafe-weakened-read'] : []),
-        ...(this.opts.drainGraceS !== undefined ? ['--drain-grace-s', String(this.opts.drainGraceS)] : [])],
+        ...(this.opts.drainGraceS !== undefined ? ['--drain-grace-s', String(this.opts.drainGraceS)] : []),
+        ...(this.opts.scrubIntervalS ? ['--scrub-interval-s', String(this.opts.scrubIntervalS)] : [])],
       join(this.opts.dataDir, 'logs', `${name}.log`), this.env(), this.logOptions());
     this.gateways[i] = child;
     this.gatewayPorts[i] = child.port;

@@ -1,20 +1,12 @@
 #!/usr/bin/env node
-// The admin CLI: `node dist/gateway/src/cli/powerstore.js <command> [flags]`.
-//
-//   gateways      the cluster's live gateways, as registered in Redis
-//   keys rotate   a new key epoch (rotate.ts): delivers every node its new
-//                 key, then switches all gateways' new writes to it
-//   heal          checks every node's copy of every stored write and
-//                 restores missing or corrupt ones (heal.ts, scrub.ts);
-//                 exit code 1 when something stays unhealthy
-//
-// Flags: --config FILE (a gateway config file: nodes, secrets, and its
-// "redis"/"kek" fields; the local cluster writes data/gateway.json),
-// --redis URL (POWERSTORE_REDIS_URL), --kek HEX (POWERSTORE_KEK), --json
-// (gateways, heal), --wait-ms N (keys rotate), --dry-run and
-// --concurrency N (heal). Errors are one line, exit code 2.
+// `powerstore <command> [flags]`: every command of PoWerStore S3 in one tool
+// (installed as the `powerstore` bin; from a checkout, `npm run powerstore --`).
+// Servers: start (a local cluster), node, gateway. Admin, from a gateway
+// config file, talking to the nodes directly: status, heal, scrub, uploads,
+// keys rotate, gateways (Redis). Every command takes --help and --version;
+// bad input is one line on stderr and exit code 2.
 
-import { intFlag, parseFlags, runCli, stringFlag, type FlagValues } from '../../../shared/src/config.js';
+import { CliDone, intFlag, parseCommand, runCli, stringFlag, type CommandSpec, type FlagSpec, type FlagValues } from '../../../shared/src/config.js';
 import { ConfigError } from '../../../shared/src/errors.js';
 import { createLogger } from '../../../shared/src/log.js';
 import { loadGatewayConfig, type GatewayConfig } from '../config.js';
@@ -25,52 +17,70 @@ import { listGateways } from '../redis/writers.js';
 import { runHeal } from './heal.js';
 import { rotateKeys } from './rotate.js';
 import { parseDuration, runUploads } from './uploads.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../../../shared/src/version.js';
+import { clusterStatus, statusLines, verdictOf } from './status.js';
 
-const USAGE = `usage: powerstore <command> [flags]
-
-commands:
-  gateways       list the cluster's live gateways (from Redis)
-  keys rotate    start a new key epoch: deliver each node its new key, then
-                 switch every gateway's new writes to it (old epochs still verify),
-                 and write it into every live gateway's config file on this host;
-                 exit code 1 (with a list) when some gateway's file was not reached
-  heal           check every node's copy of every stored write (buckets, objects,
-                 delete markers, multipart parts and uploads); rebuild missing or
-                 corrupt copies from the other nodes. Prints a line per node;
-                 exit code 0 when all is healthy or healed, 1 otherwise
-  uploads list   incomplete multipart uploads, with their age (--bucket B, --older-than D)
-  uploads abort  abort the incomplete multipart uploads begun more than D ago
-                 (--older-than D is required; --bucket B; --dry-run lists them only);
-                 their parts' data leaves the nodes. Exit code 1 if some abort failed
-
-flags:
-  --config FILE  gateway config file (nodes, secrets, "redis", "kek");
-                 the local cluster's is data/gateway.json
-  --redis URL    Redis URL (env POWERSTORE_REDIS_URL; default: the config's)
-  --kek HEX      key-encryption key, 64 hex digits (env POWERSTORE_KEK; default: the config's)
-  --json         gateways: one JSON array instead of a table; heal: the whole report as JSON
-  --wait-ms N    keys rotate: how long to wait for every gateway to load the new epoch (default 30000)
-  --dry-run      heal: only check and report, change nothing
-  --concurrency N  heal: fragment checks and heals at once (default 4)
-  --bucket B     uploads: only bucket B
-  --older-than D uploads: only uploads begun more than D ago: 90s, 30m, 12h, 7d
-  --version      the version of PoWerStore S3
-`;
-
-const FLAGS = {
-  config: { type: 'string', env: 'POWERSTORE_GATEWAY_CONFIG', describe: 'gateway config file' },
-  redis: { type: 'string', env: 'POWERSTORE_REDIS_URL', describe: 'Redis URL' },
-  kek: { type: 'string', env: 'POWERSTORE_KEK', describe: 'key-encryption key (hex)' },
+const F = {
+  config: { type: 'string', env: 'POWERSTORE_GATEWAY_CONFIG', describe: 'gateway config file: nodes, secrets, "redis", "kek" (the local cluster\'s is data/gateway.json)' },
+  redis: { type: 'string', env: 'POWERSTORE_REDIS_URL', describe: 'Redis URL (default: the config\'s)' },
+  kek: { type: 'string', env: 'POWERSTORE_KEK', describe: 'key-encryption key, 64 hex digits (default: the config\'s)' },
   json: { type: 'boolean', describe: 'JSON output' },
-  'wait-ms': { type: 'string', describe: 'rotation wait for gateways' },
-  'dry-run': { type: 'boolean', describe: 'heal: report only' },
-  concurrency: { type: 'string', describe: 'heal: checks at once' },
-  bucket: { type: 'string', describe: 'uploads: one bucket' },
-  'older-than': { type: 'string', describe: 'uploads: age' },
-  help: { type: 'boolean', describe: 'usage' },
-  version: { type: 'boolean', describe: 'version' },
-} as const;
+  'wait-ms': { type: 'string', describe: 'how long to wait for every gateway to load the new epoch (default 30000)' },
+  'dry-run': { type: 'boolean', describe: 'only check and report, change nothing' },
+  concurrency: { type: 'string', describe: 'fragment checks and heals at once (default 4)' },
+  bucket: { type: 'string', describe: 'only this bucket' },
+  'older-than': { type: 'string', describe: 'only uploads begun more than this long ago: 90s, 30m, 12h, 7d' },
+} as const satisfies Record<string, FlagSpec>;
+
+interface Verb extends CommandSpec {
+  /** Resolves with the exit code, or nothing for a server (it runs until stopped). */
+  readonly run: (argv: readonly string[]) => Promise<number | void>;
+}
+
+/** A verb over a gateway config file: parses its flags (and --help, --version), then runs. */
+function admin(name: string, summary: string, flags: Record<string, FlagSpec>, body: (s: Setup, f: FlagValues) => Promise<number>): Verb {
+  const spec: CommandSpec = { name: `powerstore ${name}`, summary, flags };
+  return { ...spec, run: async (argv) => {
+    const f = parseCommand(argv, spec);
+    return body(setup(f), f);
+  } };
+}
+
+const VERBS: readonly Verb[] = [
+  {
+    name: 'powerstore start', summary: 'a local cluster: 3t+1 storage nodes and gateways on this machine, data in one folder', flags: {},
+    run: async (argv) => (await import('./start.js')).startMain(argv),
+  },
+  {
+    name: 'powerstore node', summary: 'one storage node, from its own config file', flags: {},
+    run: async (argv) => (await import('../../../storage-node/src/main.js')).nodeMain(argv),
+  },
+  {
+    name: 'powerstore gateway', summary: 'one gateway (the S3 API), from its own config file', flags: {},
+    run: async (argv) => (await import('../main.js')).gatewayMain(argv),
+  },
+  admin('status', 'whether every storage node answers, and whether the cluster can serve; exit code 0 only when all answer',
+    { config: F.config, json: F.json }, (s, f) => status(s, f.json === true)),
+  admin('heal', 'check every node\'s copy of every stored write and rebuild missing or corrupt ones; exit code 0 when all is healthy or healed',
+    { config: F.config, 'dry-run': F['dry-run'], concurrency: F.concurrency, json: F.json }, (s, f) => heal(s, f, f['dry-run'] === true)),
+  admin('scrub', 'check every node\'s copy of every stored write and report, changing nothing (heal --dry-run); exit code 0 when nothing needs healing',
+    { config: F.config, concurrency: F.concurrency, json: F.json }, (s, f) => heal(s, f, true)),
+  admin('uploads list', 'incomplete multipart uploads, with their age',
+    { config: F.config, bucket: F.bucket, 'older-than': F['older-than'], json: F.json }, (s, f) => uploads(s, f, 'list')),
+  admin('uploads abort', 'abort the incomplete multipart uploads begun more than --older-than ago (their parts\' data leaves the nodes)',
+    { config: F.config, bucket: F.bucket, 'older-than': F['older-than'], 'dry-run': F['dry-run'], json: F.json }, (s, f) => uploads(s, f, 'abort')),
+  admin('keys rotate', 'start a new key epoch: deliver each node its key, switch every gateway\'s new writes to it, write it into every live gateway\'s config file on this host (exit code 1, with a list, for those not reached)',
+    { config: F.config, redis: F.redis, kek: F.kek, 'wait-ms': F['wait-ms'] }, (s, f) => rotate(s, intFlag(f['wait-ms'], 'wait-ms', 0, 3_600_000, 30_000))),
+  admin('gateways', 'the cluster\'s live gateways, as registered in Redis',
+    { config: F.config, redis: F.redis, json: F.json }, async (s, f) => (await gateways(s, f.json === true), 0)),
+];
+
+function usage(): string {
+  const w = Math.max(...VERBS.map((v) => v.name.length)) - 'powerstore '.length;
+  return `usage: powerstore <command> [flags]     (powerstore <command> --help: its flags)\n\ncommands:\n` +
+    VERBS.map((v) => `  ${v.name.slice('powerstore '.length).padEnd(w)}  ${v.summary}`).join('\n') +
+    '\n\n  --help, --version on every command. Bad input: one line, exit code 2.\n';
+}
 
 interface Setup {
   readonly cfg: GatewayConfig | null;
@@ -144,14 +154,14 @@ async function rotate(s: Setup, waitMs: number): Promise<number> {
   }
 }
 
-async function heal(s: Setup, f: FlagValues): Promise<number> {
+async function heal(s: Setup, f: FlagValues, dryRun: boolean): Promise<number> {
   if (!s.cfg) throw new ConfigError('heal needs --config FILE: the gateway config file with the nodes and the keys (the local cluster\'s is data/gateway.json)');
   const concurrency = intFlag(f.concurrency, 'concurrency', 1, 64, 4);
   // Ctrl-C ends the pass early; the report then says it did not finish (exit code 1).
   const ctl = new AbortController();
   process.once('SIGINT', () => ctl.abort(new Error('interrupted')));
   return runHeal({
-    cfg: s.cfg, dryRun: f['dry-run'] === true, concurrency, json: f.json === true, signal: ctl.signal,
+    cfg: s.cfg, dryRun, concurrency, json: f.json === true, signal: ctl.signal,
     out: (text) => process.stdout.write(text),
   });
 }
@@ -169,26 +179,25 @@ async function uploads(s: Setup, f: FlagValues, action: 'list' | 'abort'): Promi
   });
 }
 
+async function status(s: Setup, json: boolean): Promise<number> {
+  if (!s.cfg) throw new ConfigError('status needs --config FILE: the gateway config file (the local cluster\'s is data/gateway.json)');
+  const nodes = await clusterStatus(s.cfg);
+  process.stdout.write(json ? `${JSON.stringify({ t: s.cfg.params.t, verdict: verdictOf(nodes, s.cfg.params.t), nodes }, null, 2)}\n` : `${statusLines(nodes, s.cfg.params.t).join('\n')}\n`);
+  return verdictOf(nodes, s.cfg.params.t) === 'healthy' ? 0 : 1;
+}
+
 runCli(async () => {
   const argv = process.argv.slice(2);
+  // The longest command name that the words begin with: `uploads list` before `uploads`.
   const firstFlag = argv.findIndex((a) => a.startsWith('-'));
   const words = firstFlag < 0 ? argv : argv.slice(0, firstFlag);
-  const f = parseFlags(firstFlag < 0 ? [] : argv.slice(firstFlag), FLAGS);
-  if (f.version) {
-    process.stdout.write(`powerstore ${packageVersion()}\n`);
-    return;
+  const verb = [...VERBS].sort((a, b) => b.name.length - a.name.length)
+    .find((v) => v.name.split(' ').slice(1).every((w, i) => words[i] === w));
+  if (!verb) {
+    if (argv.includes('--version')) throw new CliDone(`powerstore ${packageVersion()}\n`);
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') throw new CliDone(usage(), argv.length === 0 ? 2 : 0);
+    throw new ConfigError(`unknown command "${words.join(' ')}" (commands: ${VERBS.map((v) => v.name.slice('powerstore '.length)).join(', ')}; --help for usage)`);
   }
-  if (f.help || words.length === 0) {
-    process.stdout.write(USAGE);
-    if (!f.help) process.exit(2);
-    return;
-  }
-  const command = words.join(' ');
-  const s = setup(f);
-  if (command === 'gateways') await gateways(s, f.json === true);
-  else if (command === 'keys rotate') process.exit(await rotate(s, intFlag(f['wait-ms'], 'wait-ms', 0, 3_600_000, 30_000)));
-  else if (command === 'heal') process.exit(await heal(s, f));
-  else if (command === 'uploads list' || command === 'uploads abort') process.exit(await uploads(s, f, command === 'uploads list' ? 'list' : 'abort'));
-  else throw new ConfigError(`unknown command "${command}" (commands: gateways, keys rotate, heal, uploads list, uploads abort; --help for usage)`);
-  process.exit(0);
+  const code = await verb.run(argv.slice(verb.name.split(' ').length - 1));
+  if (code !== undefined) process.exit(code);
 });

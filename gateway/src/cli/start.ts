@@ -4,7 +4,7 @@
 // same folder keeps every object.
 
 import { resolve } from 'node:path';
-import { intFlag, parseFlags, runCli, stringFlag, type FlagValues } from '../../../shared/src/config.js';
+import { intFlag, isMainModule, parseCommand, runCli, stringFlag, type CommandSpec, type FlagValues } from '../../../shared/src/config.js';
 import { MAX_T } from '../../../shared/src/protocol/params.js';
 import { ConfigError } from '../../../shared/src/errors.js';
 import { LocalCluster } from './launcher.js';
@@ -14,7 +14,7 @@ import { DEFAULT_DRAIN_GRACE_S } from '../drain.js';
 const PARENT_CHECK_MS = 500;
 import { loadCredentialsFile } from './credentials-file.js';
 import { parseRedisUrl, redact } from '../redis/link.js';
-import { checkAdminToken, readSecretFile } from '../config.js';
+import { checkAdminToken, MAX_SCRUB_INTERVAL_S, readSecretFile } from '../config.js';
 
 /**
  * The S3 secret key: from --secret-key-file, else POWERSTORE_SECRET_KEY or
@@ -44,8 +44,10 @@ function adminTokenGiven(f: FlagValues): string | undefined {
 // The data folder, logs and certificates this launcher creates are its account's only (review F8).
 process.umask(0o077);
 
-runCli(async () => {
-  const f = parseFlags(process.argv.slice(2), {
+export const START_COMMAND: CommandSpec = {
+  name: 'powerstore start',
+  summary: 'A local cluster on this machine: 3t+1 storage nodes and one or more gateways on 127.0.0.1, data under one folder; prints the endpoint and credentials.',
+  flags: {
     t: { type: 'string', env: 'POWERSTORE_T', describe: 'tolerated faulty nodes (3t+1 nodes run)' },
     data: { type: 'string', env: 'POWERSTORE_DATA', describe: 'data folder' },
     port: { type: 'string', env: 'POWERSTORE_PORT', describe: 'gateway port' },
@@ -62,9 +64,15 @@ runCli(async () => {
     gateways: { type: 'string', env: 'POWERSTORE_GATEWAYS', describe: 'number of gateways, on ports P, P+1, …' },
     credentials: { type: 'string', env: 'POWERSTORE_CREDENTIALS', describe: 'JSON file of more S3 users: [{accessKey, secretKey, user}]' },
     'drain-grace-s': { type: 'string', env: 'POWERSTORE_DRAIN_GRACE_S', describe: `on Ctrl-C or SIGTERM: seconds requests in flight get to finish (default ${DEFAULT_DRAIN_GRACE_S})` },
+    'scrub-interval-s': { type: 'string', env: 'POWERSTORE_SCRUB_INTERVAL_S', describe: 'the gateways\' background scrub: seconds between passes (default 0: off)' },
     'log-max-mb': { type: 'string', env: 'POWERSTORE_LOG_MAX_MB', describe: 'rotate each log file in DATA/logs at this size (default 64; 3 old files kept)' },
     faulty: { type: 'string', multiple: true, describe: 'INDEX:MODE[,MODE]: make node INDEX misbehave on purpose (tests, demos)' },
-  });
+  },
+};
+
+/** `powerstore start` (`npm start`): runs until Ctrl-C or SIGTERM. */
+export async function startMain(argv: readonly string[]): Promise<void> {
+  const f = parseCommand(argv, START_COMMAND);
   const t = f.t === undefined ? undefined : intFlag(f.t, 't', 1, MAX_T, 1);
   const dataDir = resolve(stringFlag(f.data) ?? 'data');
   const port = intFlag(f.port, 'port', 0, 65535, 9000);
@@ -86,6 +94,7 @@ runCli(async () => {
     }
   }
   const gateways = intFlag(f.gateways, 'gateways', 1, 64, 1);
+  const scrubIntervalS = intFlag(f['scrub-interval-s'], 'scrub-interval-s', 0, MAX_SCRUB_INTERVAL_S, 0);
   const logMaxBytes = intFlag(f['log-max-mb'], 'log-max-mb', 1, 1_000_000, 64) * 1024 * 1024;
   const drainGraceS = intFlag(f['drain-grace-s'], 'drain-grace-s', 0, 3600, DEFAULT_DRAIN_GRACE_S);
   const credentialsFile = stringFlag(f.credentials);
@@ -110,6 +119,7 @@ runCli(async () => {
     gateways,
     drainGraceS,
     logMaxBytes,
+    ...(scrubIntervalS ? { scrubIntervalS } : {}),
     ...(faulty.size ? { faulty } : {}),
     ...(users.length ? { users } : {}),
   });
@@ -167,4 +177,6 @@ runCli(async () => {
     process.stderr.write(`gateway ${i} exited (${code}); stopping\n`);
     stop();
   }));
-});
+}
+
+if (isMainModule(import.meta.url)) runCli(() => startMain(process.argv.slice(2)));
