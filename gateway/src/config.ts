@@ -15,6 +15,7 @@ import { DEFAULT_BLOCK_SIZE, validBlockSize } from '../../shared/src/erasure/lay
 import { clusterParams, MAX_T, type ClusterParams } from '../../shared/src/protocol/params.js';
 import type { Credential } from './s3/auth/credentials.js';
 import { parseRedisUrl, redact } from './redis/link.js';
+import { DEFAULT_USAGE_INTERVAL_S } from './usage.js';
 import { parseKek } from './redis/sealed.js';
 import { parseLimits, type GatewayLimits } from './limits.js';
 
@@ -41,6 +42,8 @@ export interface GatewayConfigFile {
   kek?: string;
   /** Background scrub (scrub.ts): seconds between passes; 0 or absent: off. */
   scrubIntervalS?: number;
+  /** Objects and bytes per bucket (usage.ts): seconds between passes; 0: off; absent: 300. */
+  usageIntervalS?: number;
   /** Timeouts and caps against clients that hold the gateway (limits.ts); each optional. */
   limits?: Partial<GatewayLimits>;
   /** Bearer token of /_powerstore/health and /metrics (ADMIN_TOKEN_RULE); absent: they answer no one. */
@@ -64,6 +67,8 @@ export interface GatewayConfig {
   readonly kek?: Buffer;
   /** Seconds between background scrub passes; 0 or absent: no background scrub (the default). */
   readonly scrubIntervalS?: number;
+  /** Seconds between bucket usage passes (usage.ts); 0: off. */
+  readonly usageIntervalS: number;
   /** Timeouts and caps (limits.ts): the defaults unless the file sets some. */
   readonly limits: GatewayLimits;
   /** Bearer token of the admin endpoints (/_powerstore/health, /metrics); absent: they answer no one. */
@@ -141,8 +146,13 @@ export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
   if (!Number.isSafeInteger(scrubIntervalS) || scrubIntervalS < 0 || scrubIntervalS > MAX_SCRUB_INTERVAL_S) {
     bad(`scrubIntervalS must be an integer from 0 (off) to ${MAX_SCRUB_INTERVAL_S}`);
   }
+  const usageIntervalS = c.usageIntervalS ?? DEFAULT_USAGE_INTERVAL_S;
+  if (!Number.isSafeInteger(usageIntervalS) || usageIntervalS < 0 || usageIntervalS > MAX_SCRUB_INTERVAL_S) {
+    bad(`usageIntervalS must be an integer from 0 (off) to ${MAX_SCRUB_INTERVAL_S}`);
+  }
   const limits = parseLimits(c.limits, where);
   return {
+    usageIntervalS,
     params, region: c.region!, limits, ...(c.domain ? { domain: c.domain } : {}), secrets, currentEpoch: c.currentEpoch!,
     nodes: c.nodes!, credentials: c.credentials!, blockSize, scrubIntervalS,
     ...(c.tlsCert && c.tlsKey ? { tls: { cert: c.tlsCert, key: c.tlsKey } } : {}),

@@ -34,6 +34,7 @@ import { DigestPool, InlineDigester } from './s3/body/digest-worker.js';
 import { localCache, openRedisCache, type GatewayCache } from './redis/cache.js';
 import { trackForDrain } from './drain.js';
 import { DEFAULT_NODE_WATCH, NodeWatch } from './node-watch.js';
+import { UsageWatch } from './usage.js';
 import { Scrubber } from './scrub.js';
 import { NodeEpochWatch } from './key-epochs.js';
 import { Agent } from 'undici';
@@ -127,6 +128,20 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     epochs,
     ...(parts.weakenedRead ? { weakenedRead: true } : {}),
   };
+  const usage = cfg.usageIntervalS > 0
+    ? new UsageWatch(ctx, new BucketRegistry(ctx), {
+      intervalMs: cfg.usageIntervalS * 1000, log: log.child({ component: 'usage' }),
+      report: (u) => {
+        // Buckets deleted since the last pass leave the gauges.
+        metrics.bucketObjects.reset();
+        metrics.bucketBytes.reset();
+        for (const [bucket, b] of Object.entries(u.buckets)) {
+          metrics.bucketObjects.set({ bucket }, b.objects);
+          metrics.bucketBytes.set({ bucket }, b.bytes);
+        }
+      },
+    })
+    : null;
   const { app, close: closeApp } = assembleApp(ctx, {
     region: cfg.region, ...(cfg.domain ? { domain: cfg.domain } : {}), credentials: cfg.credentials,
     log, metrics, tally, limits,
@@ -134,7 +149,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     // Listing first: its outcome (a timeout on a hung Redis) is part of the status.
     census: async () => {
       const gateways = await cache.gateways();
-      return { redis: cache.status(), gateways };
+      return { redis: cache.status(), gateways, usage: usage?.snapshot() ?? null };
     },
   });
   // The optional background scrub (scrub.ts): off unless an interval is set.
@@ -161,9 +176,17 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
   const drain = trackForDrain(server);
   const watch = new NodeWatch(nodes, {
     ...DEFAULT_NODE_WATCH, log: log.child({ component: 'nodes' }),
-    report: (node, up) => metrics.nodeUp.set({ node: String(node) }, up ? 1 : 0),
+    report: (node, h) => {
+      const label = { node: String(node) };
+      metrics.nodeUp.set(label, h ? 1 : 0);
+      if (!h) return;
+      metrics.nodeBytes.set(label, h.bytes);
+      metrics.nodeDiskFree.set(label, h.diskFreeBytes);
+      metrics.nodeDiskTotal.set(label, h.diskTotalBytes);
+    },
   });
   watch.start();
+  usage?.start();
   return {
     server, ctx, cache, metrics,
     listening: (endpoint) => cache.listening(endpoint),
@@ -171,6 +194,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
       const cut = await drain.drain(graceMs);
       if (cut > 0) log.warn({ requests: cut, graceMs }, 'stopping: requests still running after the grace period were cut off');
       await watch.stop();
+      await usage?.stop();
       await scrubber?.stop();
       epochs.stop();
       await statusAgent?.close();

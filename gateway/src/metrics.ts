@@ -43,6 +43,26 @@ export class GatewayMetrics {
     name: 'powerstore_node_up', help: 'Whether the storage node answered the gateway\'s last health check (every 5 s): 1 or 0',
     labelNames: ['node'], registers: [this.registry],
   });
+  readonly bucketObjects = new Gauge({
+    name: 'powerstore_bucket_objects', help: 'Objects in the bucket (the last usage pass)',
+    labelNames: ['bucket'], registers: [this.registry],
+  });
+  readonly bucketBytes = new Gauge({
+    name: 'powerstore_bucket_bytes', help: 'Bytes of the bucket\'s objects as clients see them (the last usage pass)',
+    labelNames: ['bucket'], registers: [this.registry],
+  });
+  readonly nodeBytes = new Gauge({
+    name: 'powerstore_node_bytes', help: 'Fragment bytes the storage node holds (its last health answer)',
+    labelNames: ['node'], registers: [this.registry],
+  });
+  readonly nodeDiskFree = new Gauge({
+    name: 'powerstore_node_disk_free_bytes', help: 'Free bytes on the storage node\'s data disk (its last health answer)',
+    labelNames: ['node'], registers: [this.registry],
+  });
+  readonly nodeDiskTotal = new Gauge({
+    name: 'powerstore_node_disk_total_bytes', help: 'Size of the storage node\'s data disk (its last health answer)',
+    labelNames: ['node'], registers: [this.registry],
+  });
   readonly keyEpoch = new Gauge({
     name: 'powerstore_key_epoch', help: 'The key epoch new writes use (advances when a key rotation reaches this gateway)',
     registers: [this.registry],

@@ -28,7 +28,7 @@ test('a node going down and coming back is one warn line each; nothing while nod
   const nodes = [new FakeNode(), new FakeNode()];
   const { log, lines } = captured();
   const gauge = new Map<number, boolean>();
-  const w = new NodeWatch(nodes, { intervalMs: 60_000, timeoutMs: 1000, log, report: (n, up) => gauge.set(n, up) });
+  const w = new NodeWatch(nodes, { intervalMs: 60_000, timeoutMs: 1000, log, report: (n, h) => gauge.set(n, h !== null) });
   await w.checkNow();
   await w.checkNow();
   await new Promise((r) => setImmediate(r));
@@ -55,7 +55,7 @@ test('a node down from the start is logged; a health answer slower than the time
   const slow: Watchable = { health: (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('timed out')))) };
   const { log, lines } = captured();
   const gauge = new Map<number, boolean>();
-  const w = new NodeWatch([slow], { intervalMs: 60_000, timeoutMs: 50, log, report: (n, up) => gauge.set(n, up) });
+  const w = new NodeWatch([slow], { intervalMs: 60_000, timeoutMs: 50, log, report: (n, h) => gauge.set(n, h !== null) });
   const keepAlive = setTimeout(() => {}, 5000); // AbortSignal.timeout's timer alone does not hold the loop
   await w.checkNow();
   clearTimeout(keepAlive);

@@ -15,8 +15,8 @@ export interface NodeWatchOptions {
   /** A health answer slower than this counts as down. */
   readonly timeoutMs: number;
   readonly log: Logger;
-  /** Called with each node's state on every check (the up gauge). */
-  readonly report?: (node: number, up: boolean) => void;
+  /** Called with each node's state on every check (the up and capacity gauges): its health answer, or null when down. */
+  readonly report?: (node: number, health: NodeHealth | null) => void;
 }
 
 export const DEFAULT_NODE_WATCH = { intervalMs: 5000, timeoutMs: 3000 } as const;
@@ -54,18 +54,19 @@ export class NodeWatch {
   private async checkAll(): Promise<void> {
     await Promise.all(this.nodes.map(async (n, i) => {
       let error: string | null = null;
+      let health: NodeHealth | null = null;
       try {
-        await n.health(AbortSignal.timeout(this.o.timeoutMs));
+        health = await n.health(AbortSignal.timeout(this.o.timeoutMs));
       } catch (e) {
         error = e instanceof Error ? e.message : String(e);
       }
+      this.o.report?.(i, health);
       this.note(i, error);
     }));
   }
 
   private note(node: number, error: string | null): void {
     const up = error === null;
-    this.o.report?.(node, up);
     const was = this.up[node];
     this.up[node] = up;
     if (was === up) return;

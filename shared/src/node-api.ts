@@ -67,6 +67,10 @@ export interface NodeHealth {
   readonly ok: boolean;
   readonly registers: number;
   readonly histEntries: number;
+  /** Fragment bytes the node holds, and its disk's free and total bytes (0 when it does not say). */
+  readonly bytes: number;
+  readonly diskFreeBytes: number;
+  readonly diskTotalBytes: number;
 }
 
 export interface NodeApi {

@@ -13,7 +13,7 @@
 
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { equalBytes } from '../../shared/src/bytes.js';
@@ -175,6 +175,10 @@ export class DiskStore {
       dropRefs: this.db.prepare('DELETE FROM part_refs WHERE owner_reg = ? AND owner_num = ? AND owner_writer = ? AND owner_op = ?'),
       countRegs: this.db.prepare('SELECT count(*) AS n FROM regs'),
       countHist: this.db.prepare('SELECT count(*) AS n FROM hist'),
+      // Fragment bytes held: inline ones, plus each file once (several entries may share one).
+      fragBytes: this.db.prepare(`SELECT
+        (SELECT coalesce(sum(frag_len), 0) FROM hist WHERE frag_file IS NULL) +
+        (SELECT coalesce(sum(len), 0) FROM (SELECT max(frag_len) AS len FROM hist WHERE frag_file IS NOT NULL GROUP BY frag_file)) AS n`),
     };
   }
 
@@ -422,6 +426,16 @@ export class DiskStore {
     return {
       registers: (this.stmts.countRegs.get() as { n: number }).n,
       histEntries: (this.stmts.countHist.get() as { n: number }).n,
+    };
+  }
+
+  /** Fragment bytes this node holds, and its disk's free and total bytes (for capacity: health and metrics). */
+  capacity(): { bytes: number; diskFreeBytes: number; diskTotalBytes: number } {
+    const fs = statfsSync(this.dir);
+    return {
+      bytes: (this.stmts.fragBytes.get() as { n: number }).n,
+      diskFreeBytes: fs.bavail * fs.bsize,
+      diskTotalBytes: fs.blocks * fs.bsize,
     };
   }
 

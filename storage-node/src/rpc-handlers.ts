@@ -170,7 +170,7 @@ export async function handleEntry(ctx: NodeContext, json: unknown): Promise<Buff
 }
 
 export async function handleHealth(ctx: NodeContext): Promise<Buffer> {
-  return Buffer.from(JSON.stringify({ node: ctx.index, ok: true, ...ctx.store.counts() }));
+  return Buffer.from(JSON.stringify({ node: ctx.index, ok: true, ...ctx.store.counts(), ...ctx.store.capacity() }));
 }
 
 /** A read's pin here: renew, narrow to the chosen write, or release (DESIGN §6). */

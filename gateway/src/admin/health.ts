@@ -10,6 +10,7 @@ import type { ClusterParams } from '../../../shared/src/protocol/params.js';
 import type { NodeTally } from '../metrics.js';
 import { withTimeout } from '../protocol/quorum.js';
 import type { RedisStatus } from '../redis/link.js';
+import type { UsageSnapshot } from '../usage.js';
 import type { GatewayRecord } from '../redis/schema.js';
 
 export interface HealthReport {
@@ -21,10 +22,12 @@ export interface HealthReport {
   readonly redis: RedisStatus;
   /** Live gateways as Redis knows them (only this one without Redis, or while it fails). */
   readonly gateways: readonly GatewayRecord[];
+  /** Objects and bytes per bucket from the last usage pass (usage.ts), or null before one ended (or with usage off). */
+  readonly usage: UsageSnapshot | null;
 }
 
 /** Where the report's Redis part comes from (redis/cache.ts). */
-export type Census = () => Promise<{ redis: RedisStatus; gateways: readonly GatewayRecord[] }>;
+export type Census = () => Promise<{ redis: RedisStatus; gateways: readonly GatewayRecord[]; usage?: UsageSnapshot | null }>;
 
 export interface NodeReport {
   readonly index: number;
@@ -33,6 +36,10 @@ export interface NodeReport {
   readonly latencyMs: number | null;
   readonly registers?: number;
   readonly histEntries?: number;
+  /** Capacity: fragment bytes held, and the node's disk free and total. */
+  readonly bytes?: number;
+  readonly diskFreeBytes?: number;
+  readonly diskTotalBytes?: number;
   readonly error?: string;
   readonly evidence: Record<string, number>;
   /** Reads this node answered with an older value than the one chosen: a sign it missed writes. */
@@ -47,7 +54,7 @@ export async function healthReport(
   writer: string,
   census: Census = () => Promise.resolve({ redis: 'absent', gateways: [] }),
 ): Promise<HealthReport> {
-  const cluster = withTimeout(2000, undefined, () => census()).catch(() => ({ redis: 'degraded' as const, gateways: [] }));
+  const cluster = withTimeout(2000, undefined, () => census()).catch(() => ({ redis: 'degraded' as const, gateways: [], usage: null }));
   const reports = await Promise.all(nodes.map(async (n): Promise<NodeReport> => {
     const started = performance.now();
     const evidence = Object.fromEntries(tally.evidence.get(n.index) ?? []);
@@ -57,13 +64,14 @@ export async function healthReport(
     const base = { index: n.index, ...(n.url ? { url: n.url } : {}), evidence, lagging, trouble };
     try {
       const h = await withTimeout(2000, undefined, (signal) => n.health(signal));
-      return { ...base, up: h.ok, latencyMs: Math.round((performance.now() - started) * 100) / 100, registers: h.registers, histEntries: h.histEntries };
+      return { ...base, up: h.ok, latencyMs: Math.round((performance.now() - started) * 100) / 100, registers: h.registers, histEntries: h.histEntries,
+        bytes: h.bytes, diskFreeBytes: h.diskFreeBytes, diskTotalBytes: h.diskTotalBytes };
     } catch (err) {
       return { ...base, up: false, latencyMs: null, error: err instanceof Error ? err.message : String(err) };
     }
   }));
   const up = reports.filter((r) => r.up).length;
   const status = up === params.S ? 'ok' : up >= params.q ? 'degraded' : 'unavailable';
-  const { redis, gateways } = await cluster;
-  return { status, t: params.t, nodes: reports, writer, redis, gateways };
+  const { redis, gateways, usage } = await cluster;
+  return { status, t: params.t, nodes: reports, writer, redis, gateways, usage: usage ?? null };
 }

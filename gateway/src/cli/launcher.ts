@@ -67,6 +67,8 @@ export interface LaunchOptions {
   readonly logMaxBytes?: number;
   /** The gateways' background scrub: seconds between passes (their --scrub-interval-s; default off). */
   readonly scrubIntervalS?: number;
+  /** Seconds between the gateways' bucket usage passes (gateway.json usageIntervalS; default 300). */
+  readonly usageIntervalS?: number;
 }
 
 export interface NodeProcess {
@@ -234,6 +236,7 @@ export class LocalCluster {
       ...(this.opts.redis ? { redis: this.opts.redis } : {}),
       ...(this.state.kek ? { kek: this.state.kek } : {}),
       ...(this.opts.limits ? { limits: this.opts.limits } : {}),
+      ...(this.opts.usageIntervalS !== undefined ? { usageIntervalS: this.opts.usageIntervalS } : {}),
       ...(this.state.adminToken ? { adminToken: this.state.adminToken } : {}),
     };
     writeFileDurable(this.gatewayConfigPath, JSON.stringify(cfg, null, 2));

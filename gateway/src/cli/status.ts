@@ -16,6 +16,8 @@ export interface NodeStatus {
   readonly latencyMs: number | null;
   readonly registers: number | null;
   readonly histEntries: number | null;
+  readonly bytes: number | null;
+  readonly diskFreeBytes: number | null;
   readonly error?: string;
 }
 
@@ -34,9 +36,9 @@ export async function clusterStatus(cfg: GatewayConfig, timeoutMs = 3000): Promi
       const started = performance.now();
       try {
         const h = await n.health(AbortSignal.timeout(timeoutMs));
-        return { node: i, url: cfg.nodes[i]!, up: true, latencyMs: Math.round(performance.now() - started), registers: h.registers, histEntries: h.histEntries };
+        return { node: i, url: cfg.nodes[i]!, up: true, latencyMs: Math.round(performance.now() - started), registers: h.registers, histEntries: h.histEntries, bytes: h.bytes, diskFreeBytes: h.diskFreeBytes };
       } catch (e) {
-        return { node: i, url: cfg.nodes[i]!, up: false, latencyMs: null, registers: null, histEntries: null, error: e instanceof Error ? e.message : String(e) };
+        return { node: i, url: cfg.nodes[i]!, up: false, latencyMs: null, registers: null, histEntries: null, bytes: null, diskFreeBytes: null, error: e instanceof Error ? e.message : String(e) };
       }
     }));
   } finally {
@@ -44,10 +46,23 @@ export async function clusterStatus(cfg: GatewayConfig, timeoutMs = 3000): Promi
   }
 }
 
+/** 1.5 GiB, 300 MiB, 12 KiB, 10 B; '-' when unknown. */
+export function size(b: number | null): string {
+  if (b === null) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = b;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
 export function statusLines(nodes: readonly NodeStatus[], t: number): string[] {
-  const rows = [['NODE', 'URL', 'STATE', 'LATENCY', 'REGISTERS', 'HISTORY'],
+  const rows = [['NODE', 'URL', 'STATE', 'LATENCY', 'REGISTERS', 'HISTORY', 'STORED', 'DISK FREE'],
     ...nodes.map((n) => [String(n.node), n.url, n.up ? 'up' : `DOWN (${n.error ?? 'no answer'})`,
-      n.latencyMs === null ? '-' : `${n.latencyMs} ms`, String(n.registers ?? '-'), String(n.histEntries ?? '-')])];
+      n.latencyMs === null ? '-' : `${n.latencyMs} ms`, String(n.registers ?? '-'), String(n.histEntries ?? '-'), size(n.bytes), size(n.diskFreeBytes)])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const up = nodes.filter((n) => n.up).length;
   const v = verdictOf(nodes, t);

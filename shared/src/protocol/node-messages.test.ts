@@ -197,9 +197,10 @@ describe('node messages: answers', () => {
   });
 
   it('health: counters or 0, ok only when true', () => {
-    assert.deepEqual(parseHealth({ node: 2, ok: true, registers: 5, histEntries: 7 }), { node: 2, ok: true, registers: 5, histEntries: 7 });
-    assert.deepEqual(parseHealth({ node: -1, ok: 'true', registers: 1.5, histEntries: '7' }), { node: 0, ok: false, registers: 0, histEntries: 0 });
-    assert.deepEqual(parseHealth({ node: Number.MAX_SAFE_INTEGER + 1, ok: 1 }), { node: 0, ok: false, registers: 0, histEntries: 0 });
+    assert.deepEqual(parseHealth({ node: 2, ok: true, registers: 5, histEntries: 7, bytes: 9, diskFreeBytes: 10, diskTotalBytes: 11 }),
+      { node: 2, ok: true, registers: 5, histEntries: 7, bytes: 9, diskFreeBytes: 10, diskTotalBytes: 11 });
+    assert.deepEqual(parseHealth({ node: -1, ok: 'true', registers: 1.5, histEntries: '7', bytes: -1, diskFreeBytes: 1.5 }), { node: 0, ok: false, registers: 0, histEntries: 0, bytes: 0, diskFreeBytes: 0, diskTotalBytes: 0 });
+    assert.deepEqual(parseHealth({ node: Number.MAX_SAFE_INTEGER + 1, ok: 1 }), { node: 0, ok: false, registers: 0, histEntries: 0, bytes: 0, diskFreeBytes: 0, diskTotalBytes: 0 });
     wire(() => parseHealth(null), /not an object/);
   });
 });

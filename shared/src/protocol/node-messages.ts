@@ -257,7 +257,10 @@ export function parseListAnswer(json: unknown, S: number): ListPage {
 export function parseHealth(json: unknown): NodeHealth {
   const x = obj(json);
   const n = (v: unknown): number => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : 0);
-  return { node: n(x.node), ok: x.ok === true, registers: n(x.registers), histEntries: n(x.histEntries) };
+  return {
+    node: n(x.node), ok: x.ok === true, registers: n(x.registers), histEntries: n(x.histEntries),
+    bytes: n(x.bytes), diskFreeBytes: n(x.diskFreeBytes), diskTotalBytes: n(x.diskTotalBytes),
+  };
 }
 
 export type { CandWire };

@@ -193,7 +193,7 @@ export class SimNode implements NodeApi {
   async health(): Promise<NodeHealth> {
     let hist = 0;
     for (const r of this.regs.values()) hist += r.hist.size;
-    return { node: this.index, ok: true, registers: this.regs.size, histEntries: hist };
+    return { node: this.index, ok: true, registers: this.regs.size, histEntries: hist, bytes: 0, diskFreeBytes: 0, diskTotalBytes: 0 };
   }
 
   /** lc of a register, for assertions. */
