@@ -15,6 +15,7 @@ export default config('node',
     'dist/storage-node/src/faults.test.js',
     'dist/storage-node/src/handlers.mutation.test.js',
     'dist/storage-node/src/keys-handler.mutation.test.js',
+    'dist/storage-node/src/keys-handler.messages.mutation.test.js',
     'dist/storage-node/src/store-handler.mutation.test.js',
     'dist/storage-node/src/rpc-handlers.mutation.test.js',
   ]);
