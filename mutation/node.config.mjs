@@ -18,5 +18,6 @@ export default config('node',
     'dist/storage-node/src/keys-handler.messages.mutation.test.js',
     'dist/storage-node/src/store-handler.mutation.test.js',
     'dist/storage-node/src/store-handler.faults.mutation.test.js',
+    'dist/storage-node/src/store-handler.races.mutation.test.js',
     'dist/storage-node/src/rpc-handlers.mutation.test.js',
   ]);
