@@ -158,6 +158,14 @@ describe('auth mutation survivors (run 3)', () => {
     throwsS3(() => run(fixtureRequest(v4Get, { target: `${v4Get.target}&a=1&a=2` }), parseAmzDate('20261125T191107Z')!), 'SignatureDoesNotMatch');
   });
 
+  it('SigV4 header: a component without "=" is refused, even with a known name [717]', () => {
+    const h = nodeHeaders(v4Header.headerPairs);
+    const noValue = { ...h, authorization: String(h.authorization).replace(/Signature=[0-9a-f]+/, 'Signature') };
+    assert.notEqual(noValue.authorization, h.authorization);
+    throwsS3(() => authenticate(fixtureRequest(v4Header, { headers: noValue }), fixtureContext(v4Header.target, V4_HEADER_NOW)),
+      'AuthorizationHeaderMalformed', /unexpected component "Signature"/);
+  });
+
   it('SigV4 header: x-amz-content-sha256 is trimmed before it becomes the payload line [907]', () => {
     const h = nodeHeaders(v4Header.headerPairs);
     const token = String(h['x-amz-content-sha256']);
