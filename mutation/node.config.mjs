@@ -21,4 +21,5 @@ export default config('node',
     'dist/storage-node/src/store-handler.races.mutation.test.js',
     'dist/storage-node/src/rpc-handlers.mutation.test.js',
     'dist/storage-node/src/rpc-handlers.pins.mutation.test.js',
+    'dist/storage-node/src/handlers.survivors.mutation.test.js',
   ]);

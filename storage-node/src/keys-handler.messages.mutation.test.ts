@@ -42,10 +42,11 @@ function ctx(): { c: NodeContext; lines: Record<string, unknown>[] } {
 }
 const install = (o: Record<string, unknown> = {}) => ({ op: 'install', ...sealNodeKey(k(0), NODE, 0, 1, k(1)), ...o });
 
-async function says(p: Promise<unknown>, status: number | undefined, message: string): Promise<void> {
+async function says(p: Promise<unknown>, status: number | undefined, message: string, code?: string): Promise<void> {
   await assert.rejects(p, (e: unknown) => {
     assert.ok(e instanceof Error);
     if (status !== undefined) assert.equal((e as { status?: number }).status, status);
+    if (code !== undefined) assert.equal((e as { code?: string }).code, code);
     assert.equal(e.message, message);
     return true;
   });
@@ -81,7 +82,7 @@ describe('handleKeys: messages, metric, log', () => {
     assert.ok(line, JSON.stringify(lines));
     assert.equal(line.epoch, 2);
     assert.equal(line.level, 30);
-    await says(handleKeys(c, { op: 'install', ...sealNodeKey(k(2), NODE, 2, 1, k(1)) }), 409, 'epoch 1 is not above 2');
-    await says(handleKeys(c, { op: 'install', ...sealNodeKey(k(2), NODE, 2, 2, randomBytes(32)) }), 409, 'this node holds a different key for epoch 2');
+    await says(handleKeys(c, { op: 'install', ...sealNodeKey(k(2), NODE, 2, 1, k(1)) }), 409, 'epoch 1 is not above 2', 'epoch-not-newer');
+    await says(handleKeys(c, { op: 'install', ...sealNodeKey(k(2), NODE, 2, 2, randomBytes(32)) }), 409, 'this node holds a different key for epoch 2', 'epoch-conflict');
   });
 });
