@@ -2,7 +2,7 @@
 // kill: blocks served under a fault mode (the range still cut right, the
 // bytes passed through the fault), the content type of a blocks answer, and
 // a store's answer naming this node's lc once it has one (plain store and
-// store from another write).
+// store from another write), and a list past an empty marker's prefix.
 
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
@@ -14,14 +14,14 @@ import { sha256 } from '../../shared/src/hash.js';
 import { SecretWriterKeyring } from '../../shared/src/keys.js';
 import { prepareWrite, type PreparedWrite } from '../../shared/src/protocol/client.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '../../shared/src/protocol/frames.js';
-import { encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeOpen, parseTsAnswer } from '../../shared/src/protocol/node-messages.js';
+import { encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeOpen, parseListAnswer, parseTsAnswer } from '../../shared/src/protocol/node-messages.js';
 import { clusterParams } from '../../shared/src/protocol/params.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import type { Timestamp } from '../../shared/src/protocol/timestamp.js';
 import { handleBlocks } from './blocks-handler.js';
 import { Faults } from './faults.js';
 import type { NodeContext } from './node-context.js';
-import { handleComplete } from './rpc-handlers.js';
+import { handleComplete, handleList } from './rpc-handlers.js';
 import { handleStore } from './store-handler.js';
 import { frame, NodeContexts } from './testing/node-contexts.js';
 
@@ -96,5 +96,19 @@ describe('a store answers with this node\'s lc', () => {
     const c = writeFor(frag, b.candidate.ts, b.cc);
     const fromB = [frame(FRAME_OPEN, encodeOpen(ref, BLOCK, b.candidate.ts)), commitF(c)];
     assert.deepEqual(parseTsAnswer(json(await handleStore(ctx, fromB))), a.candidate.ts);
+  });
+});
+
+describe('handleList: skipping the keys that start with an empty marker', () => {
+  it('every key starts with "": nothing is past them, an empty page that is not truncated', async () => {
+    const ctx = nodes.node(0);
+    const frag = randomBytes(100);
+    const a = writeFor(frag);
+    await handleStore(ctx, storeFrames(frag, a));
+    await handleComplete(ctx, json(encodeCompleteReq(ref, a.candidate)));
+    const list = async (after: string | null) =>
+      parseListAnswer(json(await handleList(ctx, { ns: ref.ns, prefix: '', after, skipPrefix: true, limit: 10 })), params.S);
+    assert.equal((await list(null)).entries.length, 1);
+    assert.deepEqual(await list(''), { entries: [], truncated: false });
   });
 });
