@@ -79,6 +79,10 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   GetObjectAttributes: { support: 'implemented', note: 'ETag, Checksum, ObjectParts (multipart objects), StorageClass, ObjectSize; versionId only "null"' },
   GetBucketPolicy: { support: 'partial', note: 'no bucket has a policy: NoSuchBucketPolicy' },
   GetBucketPolicyStatus: { support: 'partial', note: 'no bucket has a policy: NoSuchBucketPolicy' },
+  PutBucketCors: { support: 'implemented', note: 'up to 100 rules, a 64 KB document; kept in the bucket record (linearizable); Content-MD5 or a checksum verified when sent, neither required' },
+  GetBucketCors: { support: 'implemented', note: 'a quorum read: sees every PutBucketCors that completed before it' },
+  DeleteBucketCors: { support: 'implemented', note: '204 whether or not rules were set' },
+  OptionsObject: { support: 'implemented', note: 'CORS preflight on a bucket or an object, answered from its rules without authentication; rules reach the preflights and the Access-Control headers of actual requests (success and error answers) within 2 s on other gateways' },
   GetBucketLifecycleConfiguration: { support: 'partial', note: 'no bucket has a lifecycle: NoSuchLifecycleConfiguration' },
   GetBucketTagging: { support: 'partial', note: 'no bucket has tags: NoSuchTagSet' },
   GetBucketEncryption: { support: 'partial', note: 'no default encryption: ServerSideEncryptionConfigurationNotFoundError' },
@@ -92,10 +96,6 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   GetBucketRequestPayment: { support: 'partial', note: 'always BucketOwner' },
   GetBucketAccelerateConfiguration: { support: 'partial', note: 'never enabled (empty configuration)' },
   GetObjectTagging: { support: 'partial', note: 'objects have no tags: an empty TagSet' },
-  PutBucketCors: { support: 'implemented', note: 'up to 100 rules, a 64 KB document; kept in the bucket record (linearizable); Content-MD5 or a checksum verified when sent, neither required' },
-  GetBucketCors: { support: 'implemented', note: 'a quorum read: sees every PutBucketCors that completed before it' },
-  DeleteBucketCors: { support: 'implemented', note: '204 whether or not rules were set' },
-  OptionsObject: { support: 'implemented', note: 'CORS preflight on a bucket or an object, answered from its rules without authentication; rules reach the preflights and the Access-Control headers of actual requests (success and error answers) within 2 s on other gateways' },
 };
 
 /**
