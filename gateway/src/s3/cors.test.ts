@@ -142,6 +142,8 @@ describe('CORS through the app', () => {
     const bad = await s.send('PUT', '/corsb?cors', cors('<AllowedOrigin>*</AllowedOrigin><AllowedMethod>PATCH</AllowedMethod>'));
     assert.equal(bad.status, 400);
     assert.equal(xmlCode(bad.text), 'InvalidRequest');
+    const big = await s.send('PUT', '/corsb?cors', cors(`<AllowedOrigin>${'o'.repeat(64 * 1024)}</AllowedOrigin><AllowedMethod>GET</AllowedMethod>`));
+    assert.equal(xmlCode(big.text), 'MaxMessageLengthExceeded', 'over the 64 KB document limit');
     assert.equal((await s.send('GET', '/corsb?cors')).status, 200, 'a refused Put changes nothing');
     assert.equal(xmlCode((await s.send('PUT', '/nocorsb?cors', cors(rule))).text), 'NoSuchBucket');
   });
