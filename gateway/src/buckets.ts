@@ -18,7 +18,7 @@
 
 import { BUCKETS_NS } from '../../shared/src/protocol/register.js';
 import { randomHex } from '../../shared/src/random.js';
-import { decodeMeta, encodeMeta, type ObjectMeta } from './object-meta.js';
+import { decodeMeta, encodeMeta, type CorsRule, type ObjectMeta } from './object-meta.js';
 import type { ProtocolContext } from './protocol/context.js';
 import { listMerged } from './protocol/list-merge.js';
 import { readRegister } from './protocol/reader.js';
@@ -40,6 +40,10 @@ export interface BucketRecord {
   readonly owner: string;
   /** Where this incarnation's objects live. */
   readonly ns: BucketNs;
+  /** The incarnation id (absent for buckets made before there were any). */
+  readonly id?: string;
+  /** CORS rules (PutBucketCors); absent: none set. */
+  readonly cors?: readonly CorsRule[];
 }
 
 /**
@@ -79,22 +83,48 @@ export class BucketRegistry {
     return abortable(p, signal);
   }
 
-  /** Reads past the cache (for create and delete, which must see the newest record). */
+  /**
+   * Reads past the cache (for create, delete and configuration reads and
+   * changes, which must see the newest record): a quorum read of its own,
+   * begun after this call, since a shared read already in flight may have
+   * begun before a write the caller must see.
+   */
   async fresh(name: string, signal: AbortSignal): Promise<BucketRecord | null> {
-    this.cache.delete(name);
-    return this.get(name, signal);
+    const r = await readRegister(this.ctx, { ns: BUCKETS_NS, key: name }, 'read', signal);
+    const rec = r ? toRecord(name, decodeMeta(r.meta)) : null;
+    this.cache.set(name, { rec, at: Date.now() });
+    return rec;
   }
 
   async create(name: string, owner: string, region: string, signal: AbortSignal): Promise<BucketRecord> {
     const created = Date.now();
     const id = randomHex(12);
-    const rec: BucketRecord = { name, created, region, owner, ns: bucketNs(name, id) };
-    await writeRegister(this.ctx, { ns: BUCKETS_NS, key: name }, {
-      body: empty(),
-      finalize: (_size, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: created, bucket: { created, region, owner, id } }),
-    }, 'write', signal);
-    this.cache.set(name, { rec, at: Date.now() });
+    const rec: BucketRecord = { name, created, region, owner, ns: bucketNs(name, id), id };
+    await this.write(rec, signal);
     return rec;
+  }
+
+  /**
+   * Writes `rec`, a changed configuration of the incarnation it was read as
+   * (same id, owner and creation data), as the bucket's record. Read, then
+   * write, like create: of two changes of one bucket at the same moment the
+   * later write wins whole (a change it did not read is lost), and a change
+   * racing DeleteBucket can bring the deleted, empty incarnation back.
+   */
+  async update(rec: BucketRecord, signal: AbortSignal): Promise<void> {
+    await this.write(rec, signal);
+  }
+
+  private async write(rec: BucketRecord, signal: AbortSignal): Promise<void> {
+    const { created, region, owner, id, cors } = rec;
+    await writeRegister(this.ctx, { ns: BUCKETS_NS, key: rec.name }, {
+      body: empty(),
+      finalize: (_size, blockSize) => encodeMeta({
+        v: 1, size: 0, blockSize, lastModified: Date.now(),
+        bucket: { created, region, owner, ...(id !== undefined ? { id } : {}), ...(cors ? { cors } : {}) },
+      }),
+    }, 'write', signal);
+    this.cache.set(rec.name, { rec, at: Date.now() });
   }
 
   async remove(name: string, signal: AbortSignal): Promise<void> {
@@ -133,5 +163,6 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function toRecord(name: string, m: ObjectMeta): BucketRecord | null {
   if (m.deleteMarker || !m.bucket) return null;
-  return { name, created: m.bucket.created, region: m.bucket.region, owner: m.bucket.owner, ns: bucketNs(name, m.bucket.id) };
+  const { created, region, owner, id, cors } = m.bucket;
+  return { name, created, region, owner, ns: bucketNs(name, id), ...(id !== undefined ? { id } : {}), ...(cors ? { cors } : {}) };
 }

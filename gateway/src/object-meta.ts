@@ -36,11 +36,24 @@ export interface ObjectMeta {
     readonly created: number; readonly region: string; readonly owner: string;
     /** The incarnation id (buckets.ts); absent in records made before there were any. */
     readonly id?: string;
+    /** The bucket's CORS rules (PutBucketCors), in order; absent: none set (and in records made before CORS). */
+    readonly cors?: readonly CorsRule[];
   };
   /** Multipart upload records: the upload's key and initiation data. */
   readonly upload?: UploadInfo;
   /** A completed multipart object: its data lives in its parts' writes. */
   readonly multipart?: MultipartLayout;
+}
+
+/** One CORSRule of a bucket's CORS configuration, as PutBucketCors validated it (s3/cors-config.ts). */
+export interface CorsRule {
+  readonly id?: string;
+  readonly allowedOrigins: readonly string[];
+  /** Each one of GET, PUT, POST, DELETE, HEAD. */
+  readonly allowedMethods: readonly string[];
+  readonly allowedHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+  readonly maxAgeSeconds?: number;
 }
 
 export interface UploadInfo {

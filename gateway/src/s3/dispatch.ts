@@ -15,6 +15,8 @@ import { postObject } from './post-object.js';
 import type { Endpoint } from './endpoints.js';
 import { S3Error } from './errors.js';
 import { getObject } from './get.js';
+import { deleteBucketCors, getBucketCors, putBucketCors } from './cors.js';
+import { preflight } from './cors-requests.js';
 import { listObjects } from './list.js';
 import { putObject } from './put.js';
 import { getUnsetBucketConfig, getUnsetObjectConfig } from './unset-config.js';
@@ -83,9 +85,16 @@ export async function dispatch(s3: S3Context, r: S3Request): Promise<S3Response>
       return listParts(s3, as<typeof e>());
     case 'ListMultipartUploads':
       return listMultipartUploads(s3, as<typeof e>());
+    case 'PutBucketCors':
+      return putBucketCors(s3, r);
+    case 'GetBucketCors':
+      return getBucketCors(s3, r);
+    case 'DeleteBucketCors':
+      return deleteBucketCors(s3, r);
+    case 'OptionsObject':
+      return preflight(s3, r);
     case 'GetBucketPolicy':
     case 'GetBucketPolicyStatus':
-    case 'GetBucketCors':
     case 'GetBucketLifecycleConfiguration':
     case 'GetBucketTagging':
     case 'GetBucketEncryption':

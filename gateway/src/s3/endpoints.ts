@@ -9,11 +9,12 @@ export type BucketOp =
   | 'ListObjects' | 'ListObjectsV2' | 'ListObjectVersions' | 'ListMultipartUploads'
   | 'DeleteObjects' | 'PostObject'
   | 'GetBucketVersioning' | 'PutBucketVersioning' | 'GetBucketAcl' | 'PutBucketAcl'
+  | 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors' | 'OptionsObject'
   | UnsetBucketConfigOp;
 
 /** GETs of bucket configurations never set here (unset-config.ts). */
 export type UnsetBucketConfigOp =
-  | 'GetBucketPolicy' | 'GetBucketPolicyStatus' | 'GetBucketCors' | 'GetBucketLifecycleConfiguration' | 'GetBucketTagging'
+  | 'GetBucketPolicy' | 'GetBucketPolicyStatus' | 'GetBucketLifecycleConfiguration' | 'GetBucketTagging'
   | 'GetBucketEncryption' | 'GetBucketWebsite' | 'GetBucketReplication' | 'GetBucketOwnershipControls' | 'GetPublicAccessBlock'
   | 'GetObjectLockConfiguration' | 'GetBucketLogging' | 'GetBucketNotificationConfiguration' | 'GetBucketRequestPayment'
   | 'GetBucketAccelerateConfiguration';
@@ -22,7 +23,9 @@ export type ObjectOp =
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
   | 'CreateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload' | 'ListParts'
-  | 'GetObjectAcl' | 'PutObjectAcl' | 'GetObjectAttributes' | 'GetObjectTagging';
+  | 'GetObjectAcl' | 'PutObjectAcl' | 'GetObjectAttributes' | 'GetObjectTagging'
+  /** A CORS preflight (OPTIONS) names a bucket or an object: the one operation is in both unions. */
+  | 'OptionsObject';
 
 export interface Query {
   /** Decoded query parameters; a parameter without "=" has value "". */
@@ -76,7 +79,10 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   GetObjectAttributes: { support: 'implemented', note: 'ETag, Checksum, ObjectParts (multipart objects), StorageClass, ObjectSize; versionId only "null"' },
   GetBucketPolicy: { support: 'partial', note: 'no bucket has a policy: NoSuchBucketPolicy' },
   GetBucketPolicyStatus: { support: 'partial', note: 'no bucket has a policy: NoSuchBucketPolicy' },
-  GetBucketCors: { support: 'partial', note: 'no bucket has CORS rules: NoSuchCORSConfiguration' },
+  PutBucketCors: { support: 'implemented', note: 'up to 100 rules, a 64 KB document; kept in the bucket record (linearizable); Content-MD5 or a checksum verified when sent, neither required' },
+  GetBucketCors: { support: 'implemented', note: 'a quorum read: sees every PutBucketCors that completed before it' },
+  DeleteBucketCors: { support: 'implemented', note: '204 whether or not rules were set' },
+  OptionsObject: { support: 'implemented', note: 'CORS preflight on a bucket or an object, answered from its rules without authentication; rules reach the preflights and the Access-Control headers of actual requests (success and error answers) within 2 s on other gateways' },
   GetBucketLifecycleConfiguration: { support: 'partial', note: 'no bucket has a lifecycle: NoSuchLifecycleConfiguration' },
   GetBucketTagging: { support: 'partial', note: 'no bucket has tags: NoSuchTagSet' },
   GetBucketEncryption: { support: 'partial', note: 'no default encryption: ServerSideEncryptionConfigurationNotFoundError' },
@@ -98,7 +104,7 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
  */
 export const UNSUPPORTED_SUBRESOURCES = {
   bucket: [
-    'policy', 'cors', 'lifecycle', 'tagging', 'encryption', 'website', 'logging', 'notification', 'replication',
+    'policy', 'lifecycle', 'tagging', 'encryption', 'website', 'logging', 'notification', 'replication',
     'requestPayment', 'accelerate', 'analytics', 'inventory', 'metrics', 'intelligent-tiering', 'ownershipControls',
     'publicAccessBlock', 'object-lock', 'policyStatus',
   ],

@@ -11,6 +11,7 @@ import { authenticate } from './auth/authenticate.js';
 import type { AuthResult } from './auth/types.js';
 import type { CredentialStore } from './auth/credentials.js';
 import type { RequestBody, S3Context, S3Request, S3Response } from './context.js';
+import { allowCrossOrigin } from './cors-requests.js';
 import { dispatch } from './dispatch.js';
 import { toS3Error, isServerFault } from './error-map.js';
 import type { Endpoint } from './endpoints.js';
@@ -63,10 +64,13 @@ export async function handleS3(s3: S3Context, deps: EdgeDeps, req: IncomingMessa
     );
     endpoint = routed.endpoint;
     const e = endpoint;
+    await allowCrossOrigin(s3, req, res, e, ac.signal);
     // A browser form upload (PostObject) carries its credentials and signed
-    // policy in the form itself: its handler authenticates it. Every other
-    // request is authenticated here, before any handler runs.
-    const auth: AuthResult = e.op === 'PostObject'
+    // policy in the form itself: its handler authenticates it. A CORS
+    // preflight (OptionsObject) carries none, and is answered from the
+    // bucket's rules alone. Every other request is authenticated here,
+    // before any handler runs.
+    const auth: AuthResult = e.op === 'PostObject' || e.op === 'OptionsObject'
       ? { accessKey: '', user: '', scheme: 'v4-header', payload: { kind: 'unsigned' } }
       : authenticate(
         { method: req.method ?? 'GET', rawUrl, headers: req.headers },

@@ -93,7 +93,9 @@ export function route(input: RouteInput, opts: RouterOptions = {}): Routed {
   }
   if (!validBucketName(bucket)) throw new S3Error('InvalidBucketName', undefined, { BucketName: bucket });
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError');
-  const endpoint = key === '' ? bucketEndpoint(input.method, bucket, query) : objectEndpoint(input, bucket, key, query);
+  // A CORS preflight, whatever sub-resource the actual request is for (cors-requests.ts).
+  const endpoint = input.method === 'OPTIONS' ? { op: 'OptionsObject' as const, bucket, ...(key === '' ? {} : { key }), query }
+    : key === '' ? bucketEndpoint(input.method, bucket, query) : objectEndpoint(input, bucket, key, query);
   return { endpoint, virtualHost };
 }
 
@@ -111,6 +113,7 @@ function bucketEndpoint(method: string, bucket: string, query: Query): Endpoint 
         if (q.has('location')) return 'GetBucketLocation';
         if (q.has('versioning')) return 'GetBucketVersioning';
         if (q.has('acl')) return 'GetBucketAcl';
+        if (q.has('cors')) return 'GetBucketCors';
         if (q.has('uploads')) return 'ListMultipartUploads';
         if (q.has('versions')) return 'ListObjectVersions';
         return q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
@@ -119,10 +122,12 @@ function bucketEndpoint(method: string, bucket: string, query: Query): Endpoint 
       case 'PUT':
         if (q.has('versioning')) return 'PutBucketVersioning';
         if (q.has('acl')) return 'PutBucketAcl';
+        if (q.has('cors')) return 'PutBucketCors';
         return 'CreateBucket';
       case 'DELETE':
-        return 'DeleteBucket';
+        return q.has('cors') ? 'DeleteBucketCors' : 'DeleteBucket';
       case 'POST':
+        if (q.has('cors')) return null;
         return q.has('delete') ? 'DeleteObjects' : 'PostObject';
       default:
         return null;
