@@ -4,7 +4,8 @@
 // anonymous and says only that the process serves; /_powerstore/health and
 // /_powerstore/metrics tell about the whole cluster (node URLs, object
 // counts, traffic) and need `Authorization: Bearer <admin token>` (review
-// F11); without a configured token they answer no one.
+// F11); without a configured token they answer no one. /_powerstore/ is the
+// status page (status-page.ts), with /_powerstore/status.json under it.
 // Virtual-hosted requests always go to S3, even for /_powerstore/ paths,
 // which there are just object keys.
 
@@ -15,6 +16,8 @@ import type { ClusterParams } from '../../shared/src/protocol/params.js';
 import { isAdmin } from './admin/admin-auth.js';
 import { cachedFor } from './admin/cached.js';
 import { healthReport, type Census } from './admin/health.js';
+import type { Samples } from './admin/samples.js';
+import { STATUS_PAGE_HTML } from './admin/status-page.js';
 import type { GatewayMetrics, NodeTally } from './metrics.js';
 import type { S3Context } from './s3/context.js';
 import { handleS3, newRequestId, type EdgeDeps } from './s3/http.js';
@@ -32,6 +35,8 @@ export interface AppDeps {
   readonly census?: Census;
   /** Bearer token of health and metrics; absent: they answer 401 to everyone. */
   readonly adminToken?: string;
+  /** The status page's plots (admin/samples.ts); absent: the page shows no history. */
+  readonly samples?: Samples;
 }
 
 /** How long one health report answers every caller: a flood of requests asks each node about once a second. */
@@ -62,19 +67,42 @@ export function createApp(d: AppDeps): Express {
     res.json({ ok: true });
   });
 
-  app.use([`${ADMIN_PREFIX}health`, `${ADMIN_PREFIX}metrics`], (req, res, next) => {
-    if (isAdmin(req.headers.authorization, d.adminToken)) {
+  // Everything under /_powerstore/ but live needs the admin token. The status
+  // page asks a browser for it (Basic: any user name, the token as password).
+  app.use((req, res, next) => {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (path === `${ADMIN_PREFIX}live` || isAdmin(req.headers.authorization, d.adminToken)) {
       next();
       return;
     }
-    res.status(401).set('www-authenticate', 'Bearer realm="powerstore-admin"')
+    const page = path === ADMIN_PREFIX || path === ADMIN_PREFIX.slice(0, -1);
+    res.status(401).set('www-authenticate', page ? 'Basic realm="powerstore-admin", charset="UTF-8"' : 'Bearer realm="powerstore-admin"')
       .json({ error: d.adminToken === undefined ? 'admin endpoints are off: no admin token is configured' : 'admin token required' });
+  });
+
+  app.get(ADMIN_PREFIX, (req, res) => {
+    // Express matches /_powerstore and /_powerstore/ alike; the page's relative fetch needs the slash.
+    if (!(req.originalUrl.split('?')[0] ?? '').endsWith('/')) {
+      res.redirect(301, ADMIN_PREFIX);
+      return;
+    }
+    res.set('cache-control', 'no-store').set('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
+      .type('html').send(STATUS_PAGE_HTML);
   });
 
   const health = cachedFor(HEALTH_CACHE_MS, () => healthReport(d.params, d.nodes, d.tally, d.writerId, d.census));
   app.get(`${ADMIN_PREFIX}health`, (_req, res) => {
     health().then(
       (h) => res.status(h.status === 'unavailable' ? 503 : 200).json(h),
+      (err: unknown) => res.status(500).json({ error: String(err) }),
+    );
+  });
+
+  app.get(`${ADMIN_PREFIX}status.json`, (_req, res) => {
+    health().then(
+      (h) => res.set('cache-control', 'no-store').json({
+        status: h.status, t: h.t, writer: h.writer, nodes: h.nodes, usage: h.usage, samples: d.samples?.all() ?? [],
+      }),
       (err: unknown) => res.status(500).json({ error: String(err) }),
     );
   });

@@ -35,6 +35,7 @@ import { localCache, openRedisCache, type GatewayCache } from './redis/cache.js'
 import { trackForDrain } from './drain.js';
 import { DEFAULT_NODE_WATCH, NodeWatch } from './node-watch.js';
 import { UsageWatch } from './usage.js';
+import { Samples } from './admin/samples.js';
 import { Scrubber } from './scrub.js';
 import { NodeEpochWatch } from './key-epochs.js';
 import { Agent } from 'undici';
@@ -142,7 +143,19 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
       },
     })
     : null;
+  // The status page's plots: sources read when a sample is taken (after start, below).
+  let nodeWatch: NodeWatch | null = null;
+  const samples = new Samples({
+    recent: metrics.recent,
+    nodesUp: () => nodeWatch?.upCount() ?? 0,
+    bytesStored: () => {
+      const u = usage?.snapshot();
+      return u ? Object.values(u.buckets).reduce((sum, b) => sum + b.bytes, 0) : null;
+    },
+    minDiskFree: () => nodeWatch?.minDiskFree() ?? null,
+  });
   const { app, close: closeApp } = assembleApp(ctx, {
+    samples,
     region: cfg.region, ...(cfg.domain ? { domain: cfg.domain } : {}), credentials: cfg.credentials,
     log, metrics, tally, limits,
     ...(cfg.adminToken !== undefined ? { adminToken: cfg.adminToken } : {}),
@@ -186,13 +199,16 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     },
   });
   watch.start();
+  nodeWatch = watch;
   usage?.start();
+  samples.start();
   return {
     server, ctx, cache, metrics,
     listening: (endpoint) => cache.listening(endpoint),
     async close(graceMs = 0) {
       const cut = await drain.drain(graceMs);
       if (cut > 0) log.warn({ requests: cut, graceMs }, 'stopping: requests still running after the grace period were cut off');
+      samples.stop();
       await watch.stop();
       await usage?.stop();
       await scrubber?.stop();
@@ -218,6 +234,8 @@ export interface AppOptions {
   readonly limits?: GatewayLimits;
   /** Bearer token of /_powerstore/health and /metrics (config.ts adminToken); absent: they answer no one. */
   readonly adminToken?: string;
+  /** The status page's plots (admin/samples.ts). */
+  readonly samples?: Samples;
 }
 
 /**
@@ -263,6 +281,7 @@ export function assembleApp(ctx: ProtocolContext, o: AppOptions): { app: Express
     params: ctx.params, nodes: ctx.nodes, tally: o.tally, metrics: o.metrics, writerId: ctx.writerId,
     ...(o.census ? { census: o.census } : {}),
     ...(o.adminToken !== undefined ? { adminToken: o.adminToken } : {}),
+    ...(o.samples ? { samples: o.samples } : {}),
   });
   return { app, close: () => digester.close() };
 }

@@ -2,6 +2,7 @@
 // them. Rounds per operation can be read off as
 // powerstore_protocol_rounds_total{op} / powerstore_protocol_operations_total{op}.
 
+import { RecentRequests } from './admin/samples.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../../shared/src/log.js';
 import type { Evidence, EvidenceKind } from '../../shared/src/protocol/evidence.js';
@@ -39,6 +40,8 @@ export class GatewayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
   });
 
+  /** Requests since the status page's last sample (admin/samples.ts). */
+  readonly recent = new RecentRequests();
   readonly nodeUp = new Gauge({
     name: 'powerstore_node_up', help: 'Whether the storage node answered the gateway\'s last health check (every 5 s): 1 or 0',
     labelNames: ['node'], registers: [this.registry],

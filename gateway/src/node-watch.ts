@@ -24,13 +24,26 @@ export const DEFAULT_NODE_WATCH = { intervalMs: 5000, timeoutMs: 3000 } as const
 export class NodeWatch {
   /** null until the first check: nothing is logged for a node that was up from the start. */
   private readonly up: (boolean | null)[];
+  private readonly lastHealth: (NodeHealth | null)[];
   private readonly since: number[];
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
   constructor(private readonly nodes: readonly Watchable[], private readonly o: NodeWatchOptions) {
     this.up = nodes.map(() => null);
+    this.lastHealth = nodes.map(() => null);
     this.since = nodes.map(() => Date.now());
+  }
+
+  /** Nodes that answered their last check. */
+  upCount(): number {
+    return this.up.filter((u) => u === true).length;
+  }
+
+  /** The least disk free among the nodes that answered their last check, or null. */
+  minDiskFree(): number | null {
+    const free = this.lastHealth.filter((h): h is NodeHealth => h !== null).map((h) => h.diskFreeBytes);
+    return free.length ? Math.min(...free) : null;
   }
 
   start(): void {
@@ -60,6 +73,7 @@ export class NodeWatch {
       } catch (e) {
         error = e instanceof Error ? e.message : String(e);
       }
+      this.lastHealth[i] = health;
       this.o.report?.(i, health);
       this.note(i, error);
     }));

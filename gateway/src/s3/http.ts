@@ -110,6 +110,7 @@ export async function handleS3(s3: S3Context, deps: EdgeDeps, req: IncomingMessa
     deps.metrics.requests.inc({ op, status: String(res.statusCode) });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     deps.metrics.latency.observe({ op }, seconds);
+    deps.metrics.recent.record(seconds * 1000, res.statusCode);
     accessLine(s3, {
       requestId: id, user, method: req.method ?? '', op,
       bucket: endpoint && 'bucket' in endpoint ? endpoint.bucket : undefined,
