@@ -8,10 +8,9 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
 import { sha256 } from '../../shared/src/hash.js';
-import { SecretWriterKeyring } from '../../shared/src/keys.js';
 import { prepareWrite, type PreparedWrite } from '../../shared/src/protocol/client.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '../../shared/src/protocol/frames.js';
 import {
@@ -19,7 +18,6 @@ import {
   encodeBlocksReq, encodePinReq, parseCandAnswer, parseEntryAnswer, parseFilterAnswer, parseListAnswer,
   parsePinAnswer, parseTsAnswer,
 } from '../../shared/src/protocol/node-messages.js';
-import { clusterParams } from '../../shared/src/protocol/params.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import type { StoreCommit } from '../../shared/src/protocol/server.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
@@ -32,13 +30,10 @@ import { PinTable } from '../../shared/src/protocol/pins.js';
 import { Writable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { handleStore } from './store-handler.js';
-import { frame, NodeContexts } from './testing/node-contexts.js';
+import { frame, handlerFixture } from './testing/node-contexts.js';
 
-const params = clusterParams(1);
-const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
+const { params, keyring, nodes } = handlerFixture();
 const BLOCK = 64;
-const nodes = new NodeContexts(keyring, params.S);
-after(() => nodes.close());
 
 let op = 0;
 /** A node context on a fresh store (node `index`). */

@@ -9,17 +9,15 @@
 
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
 import { sha256 } from '../../shared/src/hash.js';
-import { SecretWriterKeyring } from '../../shared/src/keys.js';
 import { prepareWrite, type PreparedWrite } from '../../shared/src/protocol/client.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '../../shared/src/protocol/frames.js';
 import {
   encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, encodePinReq, encodeRefBody,
   MAX_FILTER_FRAGMENT, parseCandAnswer, parseFilterAnswer, parseListAnswer, parsePinAnswer, parseTsAnswer,
 } from '../../shared/src/protocol/node-messages.js';
-import { clusterParams } from '../../shared/src/protocol/params.js';
 import { PinTable } from '../../shared/src/protocol/pins.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import type { GarbageCollector } from './gc.js';
@@ -27,13 +25,10 @@ import type { NodeContext } from './node-context.js';
 import { handleClock, handleCollect, handleComplete, handleFilter, handleList, handlePin } from './rpc-handlers.js';
 import { handleStore } from './store-handler.js';
 import { WriteLeases } from './write-leases.js';
-import { frame, NodeContexts } from './testing/node-contexts.js';
+import { frame, handlerFixture } from './testing/node-contexts.js';
 
-const params = clusterParams(1);
-const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
+const { params, keyring, nodes } = handlerFixture();
 const BLOCK = 64;
-const nodes = new NodeContexts(keyring, params.S);
-after(() => nodes.close());
 const node = (o: { inlineMax?: number } = {}): NodeContext => nodes.node(0, o);
 
 const ref = { ns: 'b', key: 'k' };

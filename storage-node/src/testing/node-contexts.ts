@@ -5,7 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SecretWriterKeyring } from '../../../shared/src/keys.js';
+import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
+import { SecretWriterKeyring } from '../../../shared/src/keys.js';
+import { clusterParams, type ClusterParams } from '../../../shared/src/protocol/params.js';
 import { createLogger } from '../../../shared/src/log.js';
 import { frameHeader } from '../../../shared/src/protocol/frames.js';
 import { DiskStore } from '../disk-store.js';
@@ -52,3 +55,15 @@ export class NodeContexts {
 
 /** One frame of a store stream. */
 export const frame = (type: number, b: Buffer): Buffer => Buffer.concat([frameHeader(type, b.length), b]);
+
+/**
+ * The setup of a handler test file: t = 1 parameters, a writer keyring of
+ * epoch 0, and node contexts closed (stores removed) when the file's tests end.
+ */
+export function handlerFixture(): { params: ClusterParams; keyring: SecretWriterKeyring; nodes: NodeContexts } {
+  const params = clusterParams(1);
+  const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
+  const nodes = new NodeContexts(keyring, params.S);
+  after(() => nodes.close());
+  return { params, keyring, nodes };
+}
