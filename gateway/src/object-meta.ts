@@ -31,6 +31,8 @@ export interface ObjectMeta {
   readonly checksums?: Readonly<Record<string, string>>;
   /** How a multipart object's checksum was made: from the parts' checksums (COMPOSITE, "-N") or over all bytes. */
   readonly checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
+  /** Object tags (s3/tags.ts), key and value, in the client's order; absent when the object has none. */
+  readonly tags?: readonly (readonly [string, string])[];
   /** Bucket records: the bucket's creation data. */
   readonly bucket?: {
     readonly created: number; readonly region: string; readonly owner: string;

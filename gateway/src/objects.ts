@@ -15,6 +15,8 @@ import { decideAgain, holdPins, releasePins, storedValue } from './protocol/read
 import { writeRegister } from './protocol/writer.js';
 import { encodeMeta } from './object-meta.js';
 
+async function* none(): AsyncGenerator<Buffer> {}
+
 export interface FoundObject {
   /** The bucket incarnation it was found in (a multipart object's parts live there too). */
   readonly bucket: BucketNs;
@@ -160,8 +162,49 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * A new write of `found`'s bytes under new metadata (`meta` must describe
+   * the same bytes: size and, for a multipart object, the same part layout).
+   * A multipart object's write holds no data, so its new version names the
+   * same part writes (committed in meta and as PartRefs, which keep the
+   * nodes holding them): no byte moves. A single-part object's bytes are
+   * copied, streamed with bounded memory, as CopyObject does (DEVIATION
+   * from a metadata-only write: storeFrom could reuse the fragments, not
+   * done yet). The write is linearizable like any other; it starts from
+   * the value `found` read, so a write to the key between that read and
+   * this one is overwritten: `check` runs just before the write's rounds
+   * (as late as it can be) and may refuse, which narrows that window.
+   */
+  async rewrite(
+    found: FoundObject, key: string, meta: ObjectMeta, check: () => Promise<void>, signal: AbortSignal,
+  ): Promise<ObjectMeta> {
+    const mp = meta.multipart;
+    if (!mp) {
+      const body = found.meta.size === 0 ? none() : this.stream(found, 0, found.meta.size - 1, signal);
+      return (await this.put(found.bucket, key, body, async (size, blockSize) => {
+        if (size !== found.meta.size) throw new Error(`rewrite read ${size} of ${found.meta.size} bytes`);
+        await check();
+        return { ...meta, blockSize };
+      }, signal)).meta;
+    }
+    const parts = mp.parts.map((p) => ({ ns: partsNs(found.bucket, mp.uploadId), key: partKey(p.n), ts: parseTs(p.ts) }));
+    const done = holdPins(this.ctx, found.read);
+    try {
+      await writeRegister(this.ctx, { ns: found.bucket, key }, {
+        body: none(),
+        finalize: async () => {
+          await check();
+          return encodeMeta(meta);
+        },
+        parts,
+      }, 'write', signal);
+    } finally {
+      done();
+    }
+    return meta;
+  }
+
   async delete(bucket: BucketNs, key: string, signal: AbortSignal): Promise<void> {
-    async function* none(): AsyncIterable<Buffer> {}
     await writeRegister(this.ctx, { ns: bucket, key }, {
       body: none(),
       finalize: (_size, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: Date.now(), deleteMarker: true }),

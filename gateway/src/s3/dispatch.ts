@@ -17,7 +17,8 @@ import { S3Error } from './errors.js';
 import { getObject } from './get.js';
 import { listObjects } from './list.js';
 import { putObject } from './put.js';
-import { getUnsetBucketConfig, getUnsetObjectConfig } from './unset-config.js';
+import { getUnsetBucketConfig } from './unset-config.js';
+import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging.js';
 import { listBuckets } from './service.js';
 
 function notImplemented(name: string): never {
@@ -100,7 +101,11 @@ export async function dispatch(s3: S3Context, r: S3Request): Promise<S3Response>
     case 'GetBucketAccelerateConfiguration':
       return getUnsetBucketConfig(s3, r);
     case 'GetObjectTagging':
-      return getUnsetObjectConfig(s3, r);
+      return getObjectTagging(s3, r);
+    case 'PutObjectTagging':
+      return putObjectTagging(s3, r);
+    case 'DeleteObjectTagging':
+      return deleteObjectTagging(s3, r);
     case 'ListObjectVersions':
       return notImplemented(e.op);
     case 'Unsupported':

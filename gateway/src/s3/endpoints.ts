@@ -22,7 +22,8 @@ export type ObjectOp =
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
   | 'CreateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload' | 'ListParts'
-  | 'GetObjectAcl' | 'PutObjectAcl' | 'GetObjectAttributes' | 'GetObjectTagging';
+  | 'GetObjectAcl' | 'PutObjectAcl' | 'GetObjectAttributes'
+  | 'GetObjectTagging' | 'PutObjectTagging' | 'DeleteObjectTagging';
 
 export interface Query {
   /** Decoded query parameters; a parameter without "=" has value "". */
@@ -89,7 +90,9 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   GetBucketNotificationConfiguration: { support: 'partial', note: 'no notifications (empty configuration)' },
   GetBucketRequestPayment: { support: 'partial', note: 'always BucketOwner' },
   GetBucketAccelerateConfiguration: { support: 'partial', note: 'never enabled (empty configuration)' },
-  GetObjectTagging: { support: 'partial', note: 'objects have no tags: an empty TagSet' },
+  GetObjectTagging: { support: 'implemented', note: 'an object without tags: an empty TagSet; versionId only "null"' },
+  PutObjectTagging: { support: 'implemented', note: 'up to 10 tags, keys 128 and values 256 characters, as S3; writes a new version of the object with the same bytes, ETag and Last-Modified (a multipart object without moving data, a single-part one copied on the server); a write to the key racing it: 409 OperationAborted or the last write wins; versionId only "null"' },
+  DeleteObjectTagging: { support: 'implemented', note: 'as PutObjectTagging with no tags; versionId only "null"' },
 };
 
 /**
@@ -102,5 +105,5 @@ export const UNSUPPORTED_SUBRESOURCES = {
     'requestPayment', 'accelerate', 'analytics', 'inventory', 'metrics', 'intelligent-tiering', 'ownershipControls',
     'publicAccessBlock', 'object-lock', 'policyStatus',
   ],
-  object: ['tagging', 'retention', 'legal-hold', 'torrent', 'restore', 'select'],
+  object: ['retention', 'legal-hold', 'torrent', 'restore', 'select'],
 } as const;

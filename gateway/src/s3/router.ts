@@ -5,7 +5,7 @@
 
 import { splitTarget } from './auth/request-parts.js';
 import { S3Error } from './errors.js';
-import { UNSET_BUCKET_CONFIG, UNSET_OBJECT_CONFIG } from './unset-config.js';
+import { UNSET_BUCKET_CONFIG } from './unset-config.js';
 import { UNSUPPORTED_SUBRESOURCES, type BucketOp, type Endpoint, type ObjectOp, type Query } from './endpoints.js';
 
 export const MAX_KEY_BYTES = 1024;
@@ -135,10 +135,6 @@ function bucketEndpoint(method: string, bucket: string, query: Query): Endpoint 
 function objectEndpoint(input: RouteInput, bucket: string, key: string, query: Query): Endpoint {
   const q = query.params;
   const m = input.method;
-  if (m === 'GET') {
-    const unset = Object.entries(UNSET_OBJECT_CONFIG).find(([s]) => q.has(s));
-    if (unset) return { op: unset[1][0], bucket, key, query };
-  }
   const sub = UNSUPPORTED_SUBRESOURCES.object.find((s) => q.has(s));
   if (sub) return { op: 'Unsupported', name: `${m} object ?${sub}`, bucket, key };
   const op = ((): ObjectOp | null => {
@@ -146,15 +142,18 @@ function objectEndpoint(input: RouteInput, bucket: string, key: string, query: Q
       case 'GET':
         if (q.has('acl')) return 'GetObjectAcl';
         if (q.has('attributes')) return 'GetObjectAttributes';
+        if (q.has('tagging')) return 'GetObjectTagging';
         if (q.has('uploadId')) return 'ListParts';
         return 'GetObject';
       case 'HEAD':
         return 'HeadObject';
       case 'PUT':
         if (q.has('acl')) return 'PutObjectAcl';
+        if (q.has('tagging')) return 'PutObjectTagging';
         if (q.has('uploadId') && q.has('partNumber')) return input.copySource ? 'UploadPartCopy' : 'UploadPart';
         return input.copySource ? 'CopyObject' : 'PutObject';
       case 'DELETE':
+        if (q.has('tagging')) return 'DeleteObjectTagging';
         return q.has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
       case 'POST':
         if (q.has('uploads')) return 'CreateMultipartUpload';
