@@ -12,6 +12,7 @@ import { listMerged } from './protocol/list-merge.js';
 import { readRegister, type ReadResult } from './protocol/reader.js';
 import { restoreRange } from './protocol/restore.js';
 import { decideAgain, holdPins, releasePins, storedValue } from './protocol/reader.js';
+import { rewriteRegister } from './protocol/rewriter.js';
 import { writeRegister } from './protocol/writer.js';
 import { encodeMeta } from './object-meta.js';
 
@@ -164,40 +165,35 @@ export class ObjectStore {
 
   /**
    * A new write of `found`'s bytes under new metadata (`meta` must describe
-   * the same bytes: size and, for a multipart object, the same part layout).
-   * A multipart object's write holds no data, so its new version names the
-   * same part writes (committed in meta and as PartRefs, which keep the
-   * nodes holding them): no byte moves. A single-part object's bytes are
-   * copied, streamed with bounded memory, as CopyObject does (DEVIATION
-   * from a metadata-only write: storeFrom could reuse the fragments, not
-   * done yet). The write is linearizable like any other; it starts from
-   * the value `found` read, so a write to the key between that read and
-   * this one is overwritten: `check` runs just before the write's rounds
-   * (as late as it can be) and may refuse, which narrows that window.
+   * the same bytes: size, block size and, for a multipart object, the same
+   * part layout). No byte moves: a single-part object's new write is stored
+   * by each node from the fragment it holds for the old one
+   * (protocol/rewriter.ts); a multipart object's write holds no data, and
+   * its new version names the same part writes (in meta and as PartRefs,
+   * which keep the nodes holding them). `found`'s write stays pinned
+   * meanwhile. Linearizable as any write; it starts from the value `found`
+   * read, so a write to the key between that read and this one would be
+   * overwritten: `check` runs just before the store round (as late as it
+   * can be) and may refuse, which narrows that window to the rounds.
    */
   async rewrite(
     found: FoundObject, key: string, meta: ObjectMeta, check: () => Promise<void>, signal: AbortSignal,
   ): Promise<ObjectMeta> {
-    const mp = meta.multipart;
-    if (!mp) {
-      const body = found.meta.size === 0 ? none() : this.stream(found, 0, found.meta.size - 1, signal);
-      return (await this.put(found.bucket, key, body, async (size, blockSize) => {
-        if (size !== found.meta.size) throw new Error(`rewrite read ${size} of ${found.meta.size} bytes`);
-        await check();
-        return { ...meta, blockSize };
-      }, signal)).meta;
-    }
-    const parts = mp.parts.map((p) => ({ ns: partsNs(found.bucket, mp.uploadId), key: partKey(p.n), ts: parseTs(p.ts) }));
+    const ref = { ns: found.bucket, key };
+    const finalize = async (): Promise<Buffer> => {
+      await check();
+      return encodeMeta(meta);
+    };
     const done = holdPins(this.ctx, found.read);
     try {
-      await writeRegister(this.ctx, { ns: found.bucket, key }, {
-        body: none(),
-        finalize: async () => {
-          await check();
-          return encodeMeta(meta);
-        },
-        parts,
-      }, 'write', signal);
+      const mp = meta.multipart;
+      if (mp) {
+        const parts = mp.parts.map((p) => ({ ns: partsNs(found.bucket, mp.uploadId), key: partKey(p.n), ts: parseTs(p.ts) }));
+        await writeRegister(this.ctx, ref, { body: none(), finalize, parts }, 'write', signal);
+      } else {
+        const layout = { size: found.meta.size, k: this.ctx.params.k, blockSize: found.meta.blockSize };
+        await rewriteRegister(this.ctx, ref, { ts: found.read.c.ts, cc: found.read.cc, layout }, finalize, 'write', signal);
+      }
     } finally {
       done();
     }

@@ -6,8 +6,7 @@
 // they are exactly as linearizable as the object: a GET that sees the
 // object sees its tags. Changing them writes a new version of the object
 // with the same bytes, ETag, checksums and Last-Modified (S3 keeps those
-// too) and the new tags (ObjectStore.rewrite: no data moves for a
-// multipart object; a single-part object's bytes are copied, streamed).
+// too) and the new tags, without moving data (ObjectStore.rewrite).
 //
 // Registers cannot compare-and-set: a PutObject that lands between this
 // handler's read and its write would be overwritten by the old bytes. The
@@ -68,12 +67,7 @@ export async function deleteObjectTagging(s3: S3Context, req: S3Request<Endpoint
   return retag(s3, r, t, [], 204);
 }
 
-/**
- * Writes the object again with `tags` (none: no tags); answers `status` once
- * committed. DEVIATION: not kept alive like CopyObject (these answers have
- * no XML body to trickle), so copying a large single-part object's bytes
- * may outlast a client's read timeout.
- */
+/** Writes the object again with `tags` (none: no tags); answers `status` once committed. */
 async function retag(s3: S3Context, r: ObjectRequest, { rec, found }: Target, tags: readonly Tag[], status: number): Promise<S3Response> {
   const { tags: _old, ...rest } = found.meta;
   const meta: ObjectMeta = tags.length > 0 ? { ...rest, tags } : rest;
