@@ -1,8 +1,8 @@
 // Object tagging (issue 12 item 14) with boto3 against a real cluster over
 // HTTPS: Put/Get/DeleteObjectTagging, Tagging on PutObject, CopyObject
 // (TaggingDirective) and CreateMultipartUpload, x-amz-tagging-count
-// (TagCount) on GET and HEAD, S3's limits and errors, and a multipart
-// object retagged twice still reading its parts.
+// (TagCount) on GET and HEAD, S3's limits and errors, a multipart object
+// retagged three times still reading its parts, and bucket tagging.
 
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
@@ -115,6 +115,25 @@ describe('object tagging with boto3 (issue 12 item 14)', () => {
       "assert s3.get_object(Bucket='tags', Key='c3')['TagCount'] == 1",
       "s3.copy_object(Bucket='tags', Key='c4', CopySource={'Bucket': 'tags', 'Key': 'src'}, TaggingDirective='REPLACE')",
       "assert tags('c4') == []",
+    ]);
+  });
+
+  it('put/get/delete_bucket_tagging: NoSuchTagSet when unset, up to 50 tags', async () => {
+    await runPy([
+      "s3.create_bucket(Bucket='btags')",
+      "c = code(lambda: s3.get_bucket_tagging(Bucket='btags'))",
+      "assert c[:2] == ('NoSuchTagSet', 404), c",
+      "fifty = [(f'k{i}', f'v{i}') for i in range(50)]",
+      "s3.put_bucket_tagging(Bucket='btags', Tagging=tagset(fifty))",
+      "assert [(t['Key'], t['Value']) for t in s3.get_bucket_tagging(Bucket='btags')['TagSet']] == fifty",
+      "c = code(lambda: s3.put_bucket_tagging(Bucket='btags', Tagging=tagset(fifty + [('k50', 'v')])))",
+      "assert c == ('BadRequest', 400, 'Bucket tag count cannot be greater than 50'), c",
+      "s3.put_bucket_tagging(Bucket='btags', Tagging=tagset([('team', 'storage')]))",
+      "assert s3.get_bucket_tagging(Bucket='btags')['TagSet'] == [{'Key': 'team', 'Value': 'storage'}]",
+      "s3.delete_bucket_tagging(Bucket='btags')",
+      "c = code(lambda: s3.get_bucket_tagging(Bucket='btags'))",
+      "assert c[:2] == ('NoSuchTagSet', 404), c",
+      "s3.head_bucket(Bucket='btags')",
     ]);
   });
 

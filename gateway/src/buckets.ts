@@ -40,7 +40,11 @@ export interface BucketRecord {
   readonly owner: string;
   /** Where this incarnation's objects live. */
   readonly ns: BucketNs;
+  /** Bucket tags, when set (s3/bucket-tagging.ts). */
+  readonly tags?: readonly (readonly [string, string])[];
 }
+
+type BucketInfo = NonNullable<ObjectMeta['bucket']>;
 
 /**
  * `name#id`: '#' is never in a bucket name, so no incarnation's namespace is
@@ -97,6 +101,26 @@ export class BucketRegistry {
     return rec;
   }
 
+  /**
+   * Writes the bucket's record again with `change` applied to its creation
+   * data (fields this gateway does not know are kept). Null when the bucket
+   * does not exist. Read-then-write like create: a change racing another
+   * change of the same bucket may be lost (the last write wins).
+   */
+  async update(name: string, change: (b: BucketInfo) => BucketInfo, signal: AbortSignal): Promise<BucketRecord | null> {
+    const r = await readRegister(this.ctx, { ns: BUCKETS_NS, key: name }, 'read', signal);
+    const m = r ? decodeMeta(r.meta) : null;
+    if (!m?.bucket || m.deleteMarker) return null;
+    const bucket = change(m.bucket);
+    await writeRegister(this.ctx, { ns: BUCKETS_NS, key: name }, {
+      body: empty(),
+      finalize: (_size, blockSize) => encodeMeta({ ...m, blockSize, lastModified: Date.now(), bucket }),
+    }, 'write', signal);
+    const rec = toRecord(name, { ...m, bucket })!;
+    this.cache.set(name, { rec, at: Date.now() });
+    return rec;
+  }
+
   async remove(name: string, signal: AbortSignal): Promise<void> {
     await writeRegister(this.ctx, { ns: BUCKETS_NS, key: name }, {
       body: empty(),
@@ -133,5 +157,6 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function toRecord(name: string, m: ObjectMeta): BucketRecord | null {
   if (m.deleteMarker || !m.bucket) return null;
-  return { name, created: m.bucket.created, region: m.bucket.region, owner: m.bucket.owner, ns: bucketNs(name, m.bucket.id) };
+  const { created, region, owner, id, tags } = m.bucket;
+  return { name, created, region, owner, ns: bucketNs(name, id), ...(tags?.length ? { tags } : {}) };
 }

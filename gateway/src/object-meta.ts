@@ -38,6 +38,8 @@ export interface ObjectMeta {
     readonly created: number; readonly region: string; readonly owner: string;
     /** The incarnation id (buckets.ts); absent in records made before there were any. */
     readonly id?: string;
+    /** Bucket tags (s3/bucket-tagging.ts); absent when none are set. */
+    readonly tags?: readonly (readonly [string, string])[];
   };
   /** Multipart upload records: the upload's key and initiation data. */
   readonly upload?: UploadInfo;

@@ -19,6 +19,7 @@ import { listObjects } from './list.js';
 import { putObject } from './put.js';
 import { getUnsetBucketConfig } from './unset-config.js';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging.js';
+import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './bucket-tagging.js';
 import { listBuckets } from './service.js';
 
 function notImplemented(name: string): never {
@@ -88,7 +89,6 @@ export async function dispatch(s3: S3Context, r: S3Request): Promise<S3Response>
     case 'GetBucketPolicyStatus':
     case 'GetBucketCors':
     case 'GetBucketLifecycleConfiguration':
-    case 'GetBucketTagging':
     case 'GetBucketEncryption':
     case 'GetBucketWebsite':
     case 'GetBucketReplication':
@@ -100,6 +100,12 @@ export async function dispatch(s3: S3Context, r: S3Request): Promise<S3Response>
     case 'GetBucketRequestPayment':
     case 'GetBucketAccelerateConfiguration':
       return getUnsetBucketConfig(s3, r);
+    case 'GetBucketTagging':
+      return getBucketTagging(s3, r);
+    case 'PutBucketTagging':
+      return putBucketTagging(s3, r);
+    case 'DeleteBucketTagging':
+      return deleteBucketTagging(s3, r);
     case 'GetObjectTagging':
       return getObjectTagging(s3, r);
     case 'PutObjectTagging':

@@ -9,11 +9,12 @@ export type BucketOp =
   | 'ListObjects' | 'ListObjectsV2' | 'ListObjectVersions' | 'ListMultipartUploads'
   | 'DeleteObjects' | 'PostObject'
   | 'GetBucketVersioning' | 'PutBucketVersioning' | 'GetBucketAcl' | 'PutBucketAcl'
+  | 'GetBucketTagging' | 'PutBucketTagging' | 'DeleteBucketTagging'
   | UnsetBucketConfigOp;
 
 /** GETs of bucket configurations never set here (unset-config.ts). */
 export type UnsetBucketConfigOp =
-  | 'GetBucketPolicy' | 'GetBucketPolicyStatus' | 'GetBucketCors' | 'GetBucketLifecycleConfiguration' | 'GetBucketTagging'
+  | 'GetBucketPolicy' | 'GetBucketPolicyStatus' | 'GetBucketCors' | 'GetBucketLifecycleConfiguration'
   | 'GetBucketEncryption' | 'GetBucketWebsite' | 'GetBucketReplication' | 'GetBucketOwnershipControls' | 'GetPublicAccessBlock'
   | 'GetObjectLockConfiguration' | 'GetBucketLogging' | 'GetBucketNotificationConfiguration' | 'GetBucketRequestPayment'
   | 'GetBucketAccelerateConfiguration';
@@ -79,7 +80,9 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   GetBucketPolicyStatus: { support: 'partial', note: 'no bucket has a policy: NoSuchBucketPolicy' },
   GetBucketCors: { support: 'partial', note: 'no bucket has CORS rules: NoSuchCORSConfiguration' },
   GetBucketLifecycleConfiguration: { support: 'partial', note: 'no bucket has a lifecycle: NoSuchLifecycleConfiguration' },
-  GetBucketTagging: { support: 'partial', note: 'no bucket has tags: NoSuchTagSet' },
+  GetBucketTagging: { support: 'implemented', note: 'NoSuchTagSet when none are set' },
+  PutBucketTagging: { support: 'implemented', note: 'up to 50 tags, keys 128 and values 256 characters; stored in the bucket record (two racing changes: the last wins)' },
+  DeleteBucketTagging: { support: 'implemented', note: '' },
   GetBucketEncryption: { support: 'partial', note: 'no default encryption: ServerSideEncryptionConfigurationNotFoundError' },
   GetBucketWebsite: { support: 'partial', note: 'no website: NoSuchWebsiteConfiguration' },
   GetBucketReplication: { support: 'partial', note: 'no replication: ReplicationConfigurationNotFoundError' },
@@ -101,7 +104,7 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
  */
 export const UNSUPPORTED_SUBRESOURCES = {
   bucket: [
-    'policy', 'cors', 'lifecycle', 'tagging', 'encryption', 'website', 'logging', 'notification', 'replication',
+    'policy', 'cors', 'lifecycle', 'encryption', 'website', 'logging', 'notification', 'replication',
     'requestPayment', 'accelerate', 'analytics', 'inventory', 'metrics', 'intelligent-tiering', 'ownershipControls',
     'publicAccessBlock', 'object-lock', 'policyStatus',
   ],

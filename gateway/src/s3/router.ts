@@ -111,6 +111,7 @@ function bucketEndpoint(method: string, bucket: string, query: Query): Endpoint 
         if (q.has('location')) return 'GetBucketLocation';
         if (q.has('versioning')) return 'GetBucketVersioning';
         if (q.has('acl')) return 'GetBucketAcl';
+        if (q.has('tagging')) return 'GetBucketTagging';
         if (q.has('uploads')) return 'ListMultipartUploads';
         if (q.has('versions')) return 'ListObjectVersions';
         return q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
@@ -119,9 +120,10 @@ function bucketEndpoint(method: string, bucket: string, query: Query): Endpoint 
       case 'PUT':
         if (q.has('versioning')) return 'PutBucketVersioning';
         if (q.has('acl')) return 'PutBucketAcl';
+        if (q.has('tagging')) return 'PutBucketTagging';
         return 'CreateBucket';
       case 'DELETE':
-        return 'DeleteBucket';
+        return q.has('tagging') ? 'DeleteBucketTagging' : 'DeleteBucket';
       case 'POST':
         return q.has('delete') ? 'DeleteObjects' : 'PostObject';
       default:

@@ -2,9 +2,9 @@
 // parsed from a PutObjectTagging body or an x-amz-tagging header, checked
 // against S3's limits, rendered for GetObjectTagging. Pure: no storage.
 //
-// Limits and errors as AWS gives them: more than 10 tags is 400 BadRequest
-// "Object tags cannot be greater than 10" (AWS answers BadRequest here, not
-// InvalidTag); a key over 128 or a value over 256 Unicode characters, a
+// Limits and errors as AWS gives them: more than 10 tags on an object (50
+// on a bucket) is 400 BadRequest "Object tags cannot be greater than 10"
+// (AWS answers BadRequest here, not InvalidTag); a key over 128 or a value over 256 Unicode characters, a
 // repeated key, an empty key or an `aws:` key is 400 InvalidTag; a body that
 // is not a Tagging document is MalformedXML; a repeated key in the header is
 // InvalidArgument.
@@ -20,6 +20,15 @@ import { parseXml, type XmlNode } from './xml.js';
 export type Tag = readonly [key: string, value: string];
 
 export const MAX_OBJECT_TAGS = 10;
+export const MAX_BUCKET_TAGS = 50;
+
+/** What a tag set belongs to: its limit and S3's message when it is passed. */
+export type TagTarget = 'object' | 'bucket';
+
+const TOO_MANY: Record<TagTarget, readonly [number, string]> = {
+  object: [MAX_OBJECT_TAGS, 'Object tags cannot be greater than 10'],
+  bucket: [MAX_BUCKET_TAGS, 'Bucket tag count cannot be greater than 50'],
+};
 export const MAX_TAG_KEY_CHARS = 128;
 export const MAX_TAG_VALUE_CHARS = 256;
 
@@ -30,16 +39,17 @@ function chars(s: string): number {
   return n;
 }
 
-/** Throws unless `tags` is a tag set S3 accepts on an object. */
-export function checkTags(tags: readonly Tag[]): void {
-  if (tags.length > MAX_OBJECT_TAGS) throw new S3Error('BadRequest', 'Object tags cannot be greater than 10');
+/** Throws unless `tags` is a tag set S3 accepts on an object (or a bucket). */
+export function checkTags(tags: readonly Tag[], target: TagTarget = 'object'): void {
+  const [max, tooMany] = TOO_MANY[target];
+  if (tags.length > max) throw new S3Error('BadRequest', tooMany);
   const seen = new Set<string>();
   for (const [k, v] of tags) {
     if (k === '') throw new S3Error('InvalidTag', 'The TagKey you have provided is invalid');
     if (chars(k) > MAX_TAG_KEY_CHARS) throw new S3Error('InvalidTag', `The TagKey you have provided is too long, max ${MAX_TAG_KEY_CHARS}`);
     if (chars(v) > MAX_TAG_VALUE_CHARS) throw new S3Error('InvalidTag', `The TagValue you have provided is too long, max ${MAX_TAG_VALUE_CHARS}`);
     if (k.toLowerCase().startsWith('aws:')) throw new S3Error('InvalidTag', 'Your TagKey cannot be prefixed with aws:');
-    if (seen.has(k)) throw new S3Error('InvalidTag', 'Cannot provide multiple Tags with the same key');
+    if (seen.has(k)) throw new S3Error('InvalidTag', 'Cannot provide multiple Tags with the same key', { TagKey: k });
     seen.add(k);
   }
 }
@@ -49,7 +59,7 @@ export function checkTags(tags: readonly Tag[]): void {
  * <Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag>…</TagSet></Tagging>.
  * Anything else (another root, no TagSet, a Tag without Key or Value) is MalformedXML.
  */
-export function parseTaggingXml(xml: string): Tag[] {
+export function parseTaggingXml(xml: string, target: TagTarget = 'object'): Tag[] {
   const root = parseXml(xml);
   const sets = root.children.filter((c) => c.name === 'TagSet');
   if (root.name !== 'Tagging' || sets.length !== 1) throw new S3Error('MalformedXML');
@@ -59,7 +69,7 @@ export function parseTaggingXml(xml: string): Tag[] {
     if (t.name !== 'Tag' || keys.length !== 1 || values.length !== 1) throw new S3Error('MalformedXML');
     return [keys[0]!.text, values[0]!.text];
   });
-  checkTags(tags);
+  checkTags(tags, target);
   return tags;
 }
 

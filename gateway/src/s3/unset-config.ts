@@ -1,11 +1,11 @@
 // GET of a configuration sub-resource this gateway never stores (issue 12
 // item 10). No bucket here ever has a policy, CORS rules, a lifecycle,
-// tags, default encryption, a website, replication, ownership controls, a
+// default encryption, a website, replication, ownership controls, a
 // public access block or Object Lock, so a GET of
-// one answers exactly what S3 answers for a bucket or object without it:
+// one answers exactly what S3 answers for a bucket without it:
 // the "not found" error of that configuration, or the empty document S3
 // returns where unset is a valid state (logging, notifications, request
-// payment, transfer acceleration). An object's tags are real (tagging.ts). Terraform, s3cmd info
+// payment, transfer acceleration). Tags are real (tagging.ts, bucket-tagging.ts). Terraform, s3cmd info
 // and the consoles read these and carry on; a 501 stopped them. PUT and
 // DELETE of them still answer 501 (UNSUPPORTED_SUBRESOURCES).
 //   https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
@@ -26,7 +26,6 @@ export const UNSET_BUCKET_CONFIG = {
   policyStatus: ['GetBucketPolicyStatus', 'NoSuchBucketPolicy'],
   cors: ['GetBucketCors', 'NoSuchCORSConfiguration'],
   lifecycle: ['GetBucketLifecycleConfiguration', 'NoSuchLifecycleConfiguration'],
-  tagging: ['GetBucketTagging', 'NoSuchTagSet'],
   encryption: ['GetBucketEncryption', 'ServerSideEncryptionConfigurationNotFoundError'],
   website: ['GetBucketWebsite', 'NoSuchWebsiteConfiguration'],
   replication: ['GetBucketReplication', 'ReplicationConfigurationNotFoundError'],
