@@ -57,7 +57,7 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   ListObjectVersions: { support: 'not-implemented', note: 'no versioning' },
   ListMultipartUploads: { support: 'implemented', note: 'prefix, delimiter, key-marker, upload-id-marker, max-uploads, encoding-type=url' },
   DeleteObjects: { support: 'implemented', note: 'up to 1000 keys, Quiet, 16 deletes at a time; VersionId only "null"' },
-  PostObject: { support: 'implemented', note: 'browser forms with V2 or V4 signed policies, every condition enforced; no anonymous uploads' },
+  PostObject: { support: 'implemented', note: 'browser forms with V2 or V4 signed policies, every condition enforced; no anonymous uploads; a tagging field sets the object\'s tags' },
   GetBucketVersioning: { support: 'implemented', note: 'never enabled (empty configuration)' },
   PutBucketVersioning: { support: 'not-implemented', note: 'versioning is not supported' },
   GetBucketAcl: { support: 'implemented', note: 'always private: the owner with FULL_CONTROL' },
