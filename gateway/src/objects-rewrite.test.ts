@@ -10,8 +10,10 @@ import { NodeRefusedError } from '../../shared/src/errors.js';
 import type { NodeApi } from '../../shared/src/node-api.js';
 import { MISSING_FRAGMENT } from '../../shared/src/protocol/node-messages.js';
 import type { BucketNs } from './buckets.js';
+import { MultipartStore, partKey, partLayout, partsNs } from './multipart-store.js';
 import { ObjectStore, type FoundObject } from './objects.js';
-import { override } from './protocol/testing/byzantine.js';
+import { regId } from '../../shared/src/protocol/register.js';
+import { override, silent } from './protocol/testing/byzantine.js';
 import { simCluster, type SimCluster } from './protocol/testing/sim-cluster.js';
 
 const ns = 'bucket-ns' as BucketNs;
@@ -96,5 +98,29 @@ describe('ObjectStore.rewrite', () => {
     assert.deepEqual(calls.from, cl.nodes.map(() => 0));
     assert.deepEqual(calls.data, cl.nodes.map(() => 0));
     assert.equal((await store.head(ns, 'k', signal))!.meta.tags, undefined);
+  });
+
+  it('retags a multipart object while a node lacks a part: the part is healed into it', async () => {
+    const cl = simCluster(1);
+    const [s0, s1, s2, s3] = [0, 1, 2, 3].map((i): NodeApi => cl.sims[i]!) as [NodeApi, NodeApi, NodeApi, NodeApi];
+    const upload = 'd'.repeat(36);
+    const body = randomBytes(3000);
+    // Part 1 is stored and the upload completed while node 2 is down: it never holds the part.
+    const down2 = { ...cl.gateway({ blockSize: 256, rpcMs: 2000 }), nodes: [s0, s1, silent(s2), s3] };
+    const mp = new MultipartStore(down2);
+    await mp.create(ns, { key: 'mp', uploadId: upload, initiated: 1, owner: 'o' }, {}, signal);
+    await mp.putPart(ns, upload, 1, chunks(body), (size, blockSize) => ({ v: 1, size, blockSize, lastModified: 1, etag: 'p' }), signal);
+    const { parts } = await mp.parts(ns, upload, 0, 10, signal);
+    await mp.complete(ns, 'mp', upload, parts, {
+      v: 1, size: body.length, blockSize: 256, lastModified: 1, etag: 'e-1', multipart: { uploadId: upload, parts: parts.map(partLayout) },
+    }, signal);
+    // Now node 3 is down: a quorum of three needs node 2, which lacks the part.
+    const store = new ObjectStore({ ...cl.gateway({ blockSize: 256, rpcMs: 2000 }), nodes: [s0, s1, s2, silent(s3)] });
+    const found = (await store.head(ns, 'mp', signal))!;
+    await store.rewrite(found, 'mp', { ...found.meta, tags: [['t', '1']] }, async () => {}, signal);
+    assert.ok(cl.sims[2]!.regs.get(regId(partsNs(ns, upload), partKey(1)).toString('hex'))!.hist.size > 0, 'node 2 was healed');
+    const now = (await store.head(ns, 'mp', signal))!;
+    assert.deepEqual(now.meta.tags, [['t', '1']]);
+    assert.ok((await bytesOf(store, now)).equals(body));
   });
 });

@@ -12,6 +12,7 @@ import { listMerged } from './protocol/list-merge.js';
 import { readRegister, type ReadResult } from './protocol/reader.js';
 import { restoreRange } from './protocol/restore.js';
 import { decideAgain, holdPins, releasePins, storedValue } from './protocol/reader.js';
+import { rebuildInto, storedWrite } from './protocol/heal.js';
 import { rewriteRegister } from './protocol/rewriter.js';
 import { writeRegister } from './protocol/writer.js';
 import { encodeMeta } from './object-meta.js';
@@ -170,7 +171,9 @@ export class ObjectStore {
    * by each node from the fragment it holds for the old one
    * (protocol/rewriter.ts); a multipart object's write holds no data, and
    * its new version names the same part writes (in meta and as PartRefs,
-   * which keep the nodes holding them). `found`'s write stays pinned
+   * which keep the nodes holding them; a node lacking a part gets it
+   * rebuilt, from the part's store message as the nodes' history entries
+   * hold it, as scrub.ts heals parts). `found`'s write stays pinned
    * meanwhile. Linearizable as any write; it starts from the value `found`
    * read, so a write to the key between that read and this one would be
    * overwritten: `check` runs just before the store round (as late as it
@@ -188,8 +191,16 @@ export class ObjectStore {
     try {
       const mp = meta.multipart;
       if (mp) {
-        const parts = mp.parts.map((p) => ({ ns: partsNs(found.bucket, mp.uploadId), key: partKey(p.n), ts: parseTs(p.ts) }));
-        await writeRegister(this.ctx, ref, { body: none(), finalize, parts }, 'write', signal);
+        const sources = mp.parts.map((p) => ({
+          ref: { ns: partsNs(found.bucket, mp.uploadId), key: partKey(p.n) }, ts: parseTs(p.ts),
+          cc: p.cc.map((h) => Buffer.from(h, 'hex')), layout: { size: p.size, k: this.ctx.params.k, blockSize: p.blockSize },
+        }));
+        const parts = sources.map((s) => ({ ...s.ref, ts: s.ts }));
+        const healPart = async (i: number, node: number, sig: AbortSignal): Promise<void> => {
+          const src = sources[i]!;
+          await rebuildInto(this.ctx, src, node, await storedWrite(this.ctx, src, sig), sig);
+        };
+        await writeRegister(this.ctx, ref, { body: none(), finalize, parts, healPart }, 'write', signal);
       } else {
         const layout = { size: found.meta.size, k: this.ctx.params.k, blockSize: found.meta.blockSize };
         await rewriteRegister(this.ctx, ref, { ts: found.read.c.ts, cc: found.read.cc, layout }, finalize, 'write', signal);
