@@ -118,6 +118,29 @@ describe('object tagging with boto3 (issue 12 item 14)', () => {
     ]);
   });
 
+  it('a presigned POST form with a tagging field', async () => {
+    await runPy([
+      'import urllib.request, urllib.error, ssl',
+      "s3.create_bucket(Bucket='tags')",
+      "ctx = ssl.create_default_context(cafile=os.environ.get('PS_CA'))",
+      'def post(key, tagging):',
+      "    p = s3.generate_presigned_post('tags', key, Fields={'tagging': tagging}, Conditions=[{'tagging': tagging}])",
+      "    b = '----ps' + os.urandom(8).hex()",
+      "    parts = [f'--{b}\\r\\nContent-Disposition: form-data; name=\"{k}\"\\r\\n\\r\\n{v}\\r\\n'.encode() for k, v in p['fields'].items()]",
+      "    body = b''.join(parts) + f'--{b}\\r\\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\\r\\n\\r\\n'.encode() + b'posted' + f'\\r\\n--{b}--\\r\\n'.encode()",
+      "    req = urllib.request.Request(p['url'], data=body, method='POST', headers={'Content-Type': f'multipart/form-data; boundary={b}'})",
+      '    try:',
+      "        return urllib.request.urlopen(req, context=ctx).status, b''",
+      '    except urllib.error.HTTPError as e:',
+      '        return e.code, e.read()',
+      "st, txt = post('posted', '<Tagging><TagSet><Tag><Key>via</Key><Value>form</Value></Tag></TagSet></Tagging>')",
+      'assert st == 204, (st, txt)',
+      "assert tags('posted') == [('via', 'form')]",
+      "st, txt = post('posted2', '<Tagging><TagSet><Tag><Key>a</Key></Tag></TagSet></Tagging>')",
+      "assert st == 400 and b'<Code>MalformedXML</Code>' in txt, (st, txt)",
+    ]);
+  });
+
   it('put/get/delete_bucket_tagging: NoSuchTagSet when unset, up to 50 tags', async () => {
     await runPy([
       "s3.create_bucket(Bucket='btags')",
