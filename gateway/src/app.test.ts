@@ -162,7 +162,7 @@ describe('S3 handlers over a simulated cluster (supertest)', () => {
     const res = await signed('GET', `/${bucket}?analytics`);
     assert.equal(res.status, 501);
     assert.equal(xmlCode(res.text), 'NotImplemented');
-    const tagging = await signed('PUT', `/${bucket}/top.txt?tagging`, Buffer.from('<Tagging/>'));
+    const tagging = await signed('PUT', `/${bucket}/top.txt?retention`, Buffer.from('<Retention/>'));
     assert.equal(tagging.status, 501);
     assert.equal(xmlCode(tagging.text), 'NotImplemented');
   });

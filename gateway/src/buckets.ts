@@ -44,7 +44,11 @@ export interface BucketRecord {
   readonly id?: string;
   /** CORS rules (PutBucketCors); absent: none set. */
   readonly cors?: readonly CorsRule[];
+  /** Bucket tags, when set (s3/bucket-tagging.ts). */
+  readonly tags?: readonly (readonly [string, string])[];
 }
+
+type BucketInfo = NonNullable<ObjectMeta['bucket']>;
 
 /**
  * `name#id`: '#' is never in a bucket name, so no incarnation's namespace is
@@ -100,31 +104,32 @@ export class BucketRegistry {
     const created = Date.now();
     const id = randomHex(12);
     const rec: BucketRecord = { name, created, region, owner, ns: bucketNs(name, id), id };
-    await this.write(rec, signal);
+    await writeRegister(this.ctx, { ns: BUCKETS_NS, key: name }, {
+      body: empty(),
+      finalize: (_size, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: created, bucket: { created, region, owner, id } }),
+    }, 'write', signal);
+    this.cache.set(name, { rec, at: Date.now() });
     return rec;
   }
 
   /**
-   * Writes `rec`, a changed configuration of the incarnation it was read as
-   * (same id, owner and creation data), as the bucket's record. Read, then
-   * write, like create: of two changes of one bucket at the same moment the
-   * later write wins whole (a change it did not read is lost), and a change
-   * racing DeleteBucket can bring the deleted, empty incarnation back.
+   * Writes the bucket's record again with `change` applied to its creation
+   * data (fields this gateway does not know are kept). Null when the bucket
+   * does not exist. Read-then-write like create: a change racing another
+   * change of the same bucket may be lost (the last write wins).
    */
-  async update(rec: BucketRecord, signal: AbortSignal): Promise<void> {
-    await this.write(rec, signal);
-  }
-
-  private async write(rec: BucketRecord, signal: AbortSignal): Promise<void> {
-    const { created, region, owner, id, cors } = rec;
-    await writeRegister(this.ctx, { ns: BUCKETS_NS, key: rec.name }, {
+  async update(name: string, change: (b: BucketInfo) => BucketInfo, signal: AbortSignal): Promise<BucketRecord | null> {
+    const r = await readRegister(this.ctx, { ns: BUCKETS_NS, key: name }, 'read', signal);
+    const m = r ? decodeMeta(r.meta) : null;
+    if (!m?.bucket || m.deleteMarker) return null;
+    const bucket = change(m.bucket);
+    await writeRegister(this.ctx, { ns: BUCKETS_NS, key: name }, {
       body: empty(),
-      finalize: (_size, blockSize) => encodeMeta({
-        v: 1, size: 0, blockSize, lastModified: Date.now(),
-        bucket: { created, region, owner, ...(id !== undefined ? { id } : {}), ...(cors ? { cors } : {}) },
-      }),
+      finalize: (_size, blockSize) => encodeMeta({ ...m, blockSize, lastModified: Date.now(), bucket }),
     }, 'write', signal);
-    this.cache.set(rec.name, { rec, at: Date.now() });
+    const rec = toRecord(name, { ...m, bucket })!;
+    this.cache.set(name, { rec, at: Date.now() });
+    return rec;
   }
 
   async remove(name: string, signal: AbortSignal): Promise<void> {
@@ -163,6 +168,9 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function toRecord(name: string, m: ObjectMeta): BucketRecord | null {
   if (m.deleteMarker || !m.bucket) return null;
-  const { created, region, owner, id, cors } = m.bucket;
-  return { name, created, region, owner, ns: bucketNs(name, id), ...(id !== undefined ? { id } : {}), ...(cors ? { cors } : {}) };
+  const { created, region, owner, id, cors, tags } = m.bucket;
+  return {
+    name, created, region, owner, ns: bucketNs(name, id),
+    ...(id !== undefined ? { id } : {}), ...(cors ? { cors } : {}), ...(tags?.length ? { tags } : {}),
+  };
 }

@@ -31,6 +31,8 @@ export interface ObjectMeta {
   readonly checksums?: Readonly<Record<string, string>>;
   /** How a multipart object's checksum was made: from the parts' checksums (COMPOSITE, "-N") or over all bytes. */
   readonly checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
+  /** Object tags (s3/tags.ts), key and value, in the client's order; absent when the object has none. */
+  readonly tags?: readonly (readonly [string, string])[];
   /** Bucket records: the bucket's creation data. */
   readonly bucket?: {
     readonly created: number; readonly region: string; readonly owner: string;
@@ -38,6 +40,8 @@ export interface ObjectMeta {
     readonly id?: string;
     /** The bucket's CORS rules (PutBucketCors), in order; absent: none set (and in records made before CORS). */
     readonly cors?: readonly CorsRule[];
+    /** Bucket tags (s3/bucket-tagging.ts); absent when none are set. */
+    readonly tags?: readonly (readonly [string, string])[];
   };
   /** Multipart upload records: the upload's key and initiation data. */
   readonly upload?: UploadInfo;

@@ -12,8 +12,12 @@ import { listMerged } from './protocol/list-merge.js';
 import { readRegister, type ReadResult } from './protocol/reader.js';
 import { restoreRange } from './protocol/restore.js';
 import { decideAgain, holdPins, releasePins, storedValue } from './protocol/reader.js';
+import { rebuildInto, storedWrite } from './protocol/heal.js';
+import { rewriteRegister } from './protocol/rewriter.js';
 import { writeRegister } from './protocol/writer.js';
 import { encodeMeta } from './object-meta.js';
+
+async function* none(): AsyncGenerator<Buffer> {}
 
 export interface FoundObject {
   /** The bucket incarnation it was found in (a multipart object's parts live there too). */
@@ -160,8 +164,54 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * A new write of `found`'s bytes under new metadata (`meta` must describe
+   * the same bytes: size, block size and, for a multipart object, the same
+   * part layout). No byte moves: a single-part object's new write is stored
+   * by each node from the fragment it holds for the old one
+   * (protocol/rewriter.ts); a multipart object's write holds no data, and
+   * its new version names the same part writes (in meta and as PartRefs,
+   * which keep the nodes holding them; a node lacking a part gets it
+   * rebuilt, from the part's store message as the nodes' history entries
+   * hold it, as scrub.ts heals parts). `found`'s write stays pinned
+   * meanwhile. Linearizable as any write; it starts from the value `found`
+   * read, so a write to the key between that read and this one would be
+   * overwritten: `check` runs just before the store round (as late as it
+   * can be) and may refuse, which narrows that window to the rounds.
+   */
+  async rewrite(
+    found: FoundObject, key: string, meta: ObjectMeta, check: () => Promise<void>, signal: AbortSignal,
+  ): Promise<ObjectMeta> {
+    const ref = { ns: found.bucket, key };
+    const finalize = async (): Promise<Buffer> => {
+      await check();
+      return encodeMeta(meta);
+    };
+    const done = holdPins(this.ctx, found.read);
+    try {
+      const mp = meta.multipart;
+      if (mp) {
+        const sources = mp.parts.map((p) => ({
+          ref: { ns: partsNs(found.bucket, mp.uploadId), key: partKey(p.n) }, ts: parseTs(p.ts),
+          cc: p.cc.map((h) => Buffer.from(h, 'hex')), layout: { size: p.size, k: this.ctx.params.k, blockSize: p.blockSize },
+        }));
+        const parts = sources.map((s) => ({ ...s.ref, ts: s.ts }));
+        const healPart = async (i: number, node: number, sig: AbortSignal): Promise<void> => {
+          const src = sources[i]!;
+          await rebuildInto(this.ctx, src, node, await storedWrite(this.ctx, src, sig), sig);
+        };
+        await writeRegister(this.ctx, ref, { body: none(), finalize, parts, healPart }, 'write', signal);
+      } else {
+        const layout = { size: found.meta.size, k: this.ctx.params.k, blockSize: found.meta.blockSize };
+        await rewriteRegister(this.ctx, ref, { ts: found.read.c.ts, cc: found.read.cc, layout }, finalize, 'write', signal);
+      }
+    } finally {
+      done();
+    }
+    return meta;
+  }
+
   async delete(bucket: BucketNs, key: string, signal: AbortSignal): Promise<void> {
-    async function* none(): AsyncIterable<Buffer> {}
     await writeRegister(this.ctx, { ns: bucket, key }, {
       body: none(),
       finalize: (_size, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: Date.now(), deleteMarker: true }),

@@ -104,20 +104,25 @@ async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: Op
     await storeAgain(ctx, ref, encoded, first, acks, commit, signal);
   }
 
+  await completeRound(ctx, ref, reg, w.candidate, op, signal);
+  return { candidate: w.candidate, size: encoded.size, meta };
+}
+
+/** complete: q nodes whose lc is now at or past the write; then the write's ts is the register's clock hint. */
+export async function completeRound(ctx: ProtocolContext, ref: RegRef, reg: Buffer, c: Candidate, op: OpKind, signal: AbortSignal): Promise<void> {
   ctx.observer.round(op, 'complete');
-  await quorumCall(ctx.nodes, (n, sig) => n.complete(ref, w.candidate, sig), {
-    need: params.q,
+  await quorumCall(ctx.nodes, (n, sig) => n.complete(ref, c, sig), {
+    need: ctx.params.q,
     timeoutMs: ctx.timeouts.rpcMs,
     what: 'complete',
     // An ack counts only if the node's lc is now at or past this write: a
     // node that could not apply it (it lacked a key epoch, say) must fail
     // the write, not pass it off as complete (protocol review finding 12).
-    accept: (_n, lc) => lc !== null && compareTs(lc, w.candidate.ts) >= 0,
+    accept: (_n, lc) => lc !== null && compareTs(lc, c.ts) >= 0,
     signal,
     onError: (n, e) => reportError(ctx, n, 'complete', e),
   });
-  ctx.hints?.put(reg.toString('hex'), tsToWire(w.candidate.ts));
-  return { candidate: w.candidate, size: encoded.size, meta };
+  ctx.hints?.put(reg.toString('hex'), tsToWire(c.ts));
 }
 
 /** The register's clock hint if there is one and its tag verifies (a bad one is evidence of nothing: Redis is not a node). */
@@ -280,7 +285,7 @@ function parseMissing(detail: string, parts: number): number[] {
  * fetched and the nodes asked (EpochCheck.recheck); if still unknown, the
  * write fails closed (UnknownEpochError), never ordered below it.
  */
-async function clockRound(ctx: ProtocolContext, ref: RegRef, reg: Buffer, op: OpKind, signal: AbortSignal): Promise<Timestamp | null> {
+export async function clockRound(ctx: ProtocolContext, ref: RegRef, reg: Buffer, op: OpKind, signal: AbortSignal): Promise<Timestamp | null> {
   ctx.observer.round(op, 'clock');
   const answers = await quorumCall(ctx.nodes, (n, sig) => n.clock(ref, sig), {
     need: ctx.params.q,

@@ -12,7 +12,8 @@
 //  - only x-amz-metadata-directive: REPLACE makes copying an object onto
 //    itself legal (S3 also accepts a storage class, website redirect or
 //    encryption change, none of which exist here);
-//  - x-amz-tagging-directive, ACL, storage class and SSE headers are ignored.
+//  - ACL, storage class and SSE headers are ignored. Tags follow
+//    x-amz-tagging-directive (tagging-directive.ts) as S3.
 
 import { requirePrivateAclHeaders } from './acl-headers.js';
 import type { ObjectMeta } from '../object-meta.js';
@@ -29,6 +30,7 @@ import { asObjectRequest, type ObjectRequest } from './targets.js';
 import { requireNullVersion } from './versions.js';
 import { xmlDoc } from './xml.js';
 import { requireWriteConditions, writeConditions } from './write-conditions.js';
+import { copyTags } from './tagging-directive.js';
 
 type Directive = 'COPY' | 'REPLACE';
 type StoredHeaders = ReturnType<typeof storedHeaders>;
@@ -70,6 +72,7 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
   const dst = r.endpoint;
   const src = parseCopySource(header(r, 'x-amz-copy-source'));
   const d = directive(r);
+  const tagsFor = copyTags(r);
   const dstBucket = await requireBucket(s3, r);
   requirePrivateAclHeaders(r);
   // If-None-Match / If-Match are about the destination (write-conditions.ts):
@@ -93,7 +96,7 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
     }
     if (src.bucket === dst.bucket && src.key === dst.key && d !== 'REPLACE') throw new S3Error('InvalidRequest', SELF_COPY);
 
-    const stored = headersFor(d, r, m);
+    const stored = { ...headersFor(d, r, m), ...tagsFor(m) };
     const md5 = createChecksum('MD5');
     const sums = checksumAlgorithms(r, m).map((alg) => ({ alg, c: createChecksum(alg) }));
     const body = digesting(s3.objects.stream(found, 0, m.size - 1, r.signal), [md5, ...sums.map((s) => s.c)]);

@@ -30,7 +30,7 @@ export async function putBucketCors(s3: S3Context, req: S3Request<Endpoint>): Pr
   // The document is checked before the bucket is looked up: a bad one costs no quorum read.
   const rules = parseCorsConfiguration(await smallBody(r, MAX_CORS_XML_BYTES));
   const rec = await freshOwned(s3, r);
-  await s3.buckets.update({ ...rec, cors: rules }, r.signal);
+  if (!await s3.buckets.update(rec.name, (b) => ({ ...b, cors: rules }), r.signal)) throw new S3Error('NoSuchBucket', undefined, { BucketName: rec.name });
   return { status: 200 };
 }
 
@@ -46,8 +46,7 @@ export async function deleteBucketCors(s3: S3Context, req: S3Request<Endpoint>):
   const r = asBucketRequest(req);
   const rec = await freshOwned(s3, r);
   if (rec.cors) {
-    const { cors: _dropped, ...rest } = rec;
-    await s3.buckets.update(rest, r.signal);
+    await s3.buckets.update(rec.name, ({ cors: _dropped, ...rest }) => rest, r.signal);
   }
   return { status: 204 };
 }

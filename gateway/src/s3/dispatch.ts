@@ -19,7 +19,9 @@ import { deleteBucketCors, getBucketCors, putBucketCors } from './cors.js';
 import { preflight } from './cors-requests.js';
 import { listObjects } from './list.js';
 import { putObject } from './put.js';
-import { getUnsetBucketConfig, getUnsetObjectConfig } from './unset-config.js';
+import { getUnsetBucketConfig } from './unset-config.js';
+import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging.js';
+import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './bucket-tagging.js';
 import { listBuckets } from './service.js';
 
 function notImplemented(name: string): never {
@@ -96,7 +98,6 @@ export async function dispatch(s3: S3Context, r: S3Request): Promise<S3Response>
     case 'GetBucketPolicy':
     case 'GetBucketPolicyStatus':
     case 'GetBucketLifecycleConfiguration':
-    case 'GetBucketTagging':
     case 'GetBucketEncryption':
     case 'GetBucketWebsite':
     case 'GetBucketReplication':
@@ -108,8 +109,18 @@ export async function dispatch(s3: S3Context, r: S3Request): Promise<S3Response>
     case 'GetBucketRequestPayment':
     case 'GetBucketAccelerateConfiguration':
       return getUnsetBucketConfig(s3, r);
+    case 'GetBucketTagging':
+      return getBucketTagging(s3, r);
+    case 'PutBucketTagging':
+      return putBucketTagging(s3, r);
+    case 'DeleteBucketTagging':
+      return deleteBucketTagging(s3, r);
     case 'GetObjectTagging':
-      return getUnsetObjectConfig(s3, r);
+      return getObjectTagging(s3, r);
+    case 'PutObjectTagging':
+      return putObjectTagging(s3, r);
+    case 'DeleteObjectTagging':
+      return deleteObjectTagging(s3, r);
     case 'ListObjectVersions':
       return notImplemented(e.op);
     case 'Unsupported':

@@ -10,11 +10,12 @@ export type BucketOp =
   | 'DeleteObjects' | 'PostObject'
   | 'GetBucketVersioning' | 'PutBucketVersioning' | 'GetBucketAcl' | 'PutBucketAcl'
   | 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors' | 'OptionsObject'
+  | 'GetBucketTagging' | 'PutBucketTagging' | 'DeleteBucketTagging'
   | UnsetBucketConfigOp;
 
 /** GETs of bucket configurations never set here (unset-config.ts). */
 export type UnsetBucketConfigOp =
-  | 'GetBucketPolicy' | 'GetBucketPolicyStatus' | 'GetBucketLifecycleConfiguration' | 'GetBucketTagging'
+  | 'GetBucketPolicy' | 'GetBucketPolicyStatus' | 'GetBucketLifecycleConfiguration'
   | 'GetBucketEncryption' | 'GetBucketWebsite' | 'GetBucketReplication' | 'GetBucketOwnershipControls' | 'GetPublicAccessBlock'
   | 'GetObjectLockConfiguration' | 'GetBucketLogging' | 'GetBucketNotificationConfiguration' | 'GetBucketRequestPayment'
   | 'GetBucketAccelerateConfiguration';
@@ -23,7 +24,8 @@ export type ObjectOp =
   | 'PutObject' | 'CopyObject' | 'GetObject' | 'HeadObject' | 'DeleteObject'
   | 'CreateMultipartUpload' | 'UploadPart' | 'UploadPartCopy' | 'CompleteMultipartUpload'
   | 'AbortMultipartUpload' | 'ListParts'
-  | 'GetObjectAcl' | 'PutObjectAcl' | 'GetObjectAttributes' | 'GetObjectTagging'
+  | 'GetObjectAcl' | 'PutObjectAcl' | 'GetObjectAttributes'
+  | 'GetObjectTagging' | 'PutObjectTagging' | 'DeleteObjectTagging'
   /** A CORS preflight (OPTIONS) names a bucket or an object: the one operation is in both unions. */
   | 'OptionsObject';
 
@@ -58,17 +60,17 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   ListObjectVersions: { support: 'not-implemented', note: 'no versioning' },
   ListMultipartUploads: { support: 'implemented', note: 'prefix, delimiter, key-marker, upload-id-marker, max-uploads, encoding-type=url' },
   DeleteObjects: { support: 'implemented', note: 'up to 1000 keys, Quiet, 16 deletes at a time; VersionId only "null"' },
-  PostObject: { support: 'implemented', note: 'browser forms with V2 or V4 signed policies, every condition enforced; no anonymous uploads' },
+  PostObject: { support: 'implemented', note: 'browser forms with V2 or V4 signed policies, every condition enforced; no anonymous uploads; a tagging field sets the object\'s tags' },
   GetBucketVersioning: { support: 'implemented', note: 'never enabled (empty configuration)' },
   PutBucketVersioning: { support: 'not-implemented', note: 'versioning is not supported' },
   GetBucketAcl: { support: 'implemented', note: 'always private: the owner with FULL_CONTROL' },
   PutBucketAcl: { support: 'partial', note: "only private (canned private, or the owner's FULL_CONTROL alone); anything else 501" },
-  PutObject: { support: 'implemented', note: 'SigV4 header auth; sha256, UNSIGNED-PAYLOAD and aws-chunked bodies; If-None-Match: * and If-Match, checked on a linearizable read just before the write (two racing conditional writes may both succeed)' },
-  CopyObject: { support: 'partial', note: 'COPY/REPLACE, x-amz-copy-source-if-*, If-None-Match: * and If-Match on the destination (as PutObject), up to 5 GiB, checksums recomputed, a long copy kept alive (200, then whitespace, then the result); source versionId only "null"; tagging, ACL, storage-class and SSE headers ignored' },
-  GetObject: { support: 'implemented', note: 'single ranges' },
-  HeadObject: { support: 'implemented', note: '' },
+  PutObject: { support: 'implemented', note: 'SigV4 header auth; sha256, UNSIGNED-PAYLOAD and aws-chunked bodies; x-amz-tagging; If-None-Match: * and If-Match, checked on a linearizable read just before the write (two racing conditional writes may both succeed)' },
+  CopyObject: { support: 'partial', note: 'COPY/REPLACE, x-amz-copy-source-if-*, If-None-Match: * and If-Match on the destination (as PutObject), up to 5 GiB, checksums recomputed, a long copy kept alive (200, then whitespace, then the result); source versionId only "null"; x-amz-tagging-directive COPY/REPLACE with x-amz-tagging; ACL, storage-class and SSE headers ignored' },
+  GetObject: { support: 'implemented', note: 'single ranges; x-amz-tagging-count when the object has tags' },
+  HeadObject: { support: 'implemented', note: 'x-amz-tagging-count when the object has tags' },
   DeleteObject: { support: 'implemented', note: 'writes a delete marker' },
-  CreateMultipartUpload: { support: 'implemented', note: 'COMPOSITE (CRC32, CRC32C, SHA1, SHA256) and FULL_OBJECT (CRC32, CRC32C, CRC64NVME) checksums' },
+  CreateMultipartUpload: { support: 'implemented', note: 'x-amz-tagging (the completed object\'s tags); COMPOSITE (CRC32, CRC32C, SHA1, SHA256) and FULL_OBJECT (CRC32, CRC32C, CRC64NVME) checksums' },
   UploadPart: { support: 'implemented', note: '' },
   UploadPartCopy: { support: 'implemented', note: 'x-amz-copy-source-range, copy-source conditionals, kept alive like CopyObject' },
   CompleteMultipartUpload: { support: 'implemented', note: 'InvalidPart, InvalidPartOrder, EntityTooSmall checks; ETag md5-of-md5s-N; heals parts a node missed; kept alive like CopyObject; retires the parts (their data then lives as long as the object); If-None-Match: * and If-Match as PutObject; a retry with the same parts answers 200 and the same ETag while the key holds that object' },
@@ -84,7 +86,9 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   DeleteBucketCors: { support: 'implemented', note: '204 whether or not rules were set' },
   OptionsObject: { support: 'implemented', note: 'CORS preflight on a bucket or an object, answered from its rules without authentication; rules reach the preflights and the Access-Control headers of actual requests (success and error answers) within 2 s on other gateways' },
   GetBucketLifecycleConfiguration: { support: 'partial', note: 'no bucket has a lifecycle: NoSuchLifecycleConfiguration' },
-  GetBucketTagging: { support: 'partial', note: 'no bucket has tags: NoSuchTagSet' },
+  GetBucketTagging: { support: 'implemented', note: 'NoSuchTagSet when none are set' },
+  PutBucketTagging: { support: 'implemented', note: 'up to 50 tags, keys 128 and values 256 characters; stored in the bucket record (two racing changes: the last wins)' },
+  DeleteBucketTagging: { support: 'implemented', note: '' },
   GetBucketEncryption: { support: 'partial', note: 'no default encryption: ServerSideEncryptionConfigurationNotFoundError' },
   GetBucketWebsite: { support: 'partial', note: 'no website: NoSuchWebsiteConfiguration' },
   GetBucketReplication: { support: 'partial', note: 'no replication: ReplicationConfigurationNotFoundError' },
@@ -95,7 +99,9 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   GetBucketNotificationConfiguration: { support: 'partial', note: 'no notifications (empty configuration)' },
   GetBucketRequestPayment: { support: 'partial', note: 'always BucketOwner' },
   GetBucketAccelerateConfiguration: { support: 'partial', note: 'never enabled (empty configuration)' },
-  GetObjectTagging: { support: 'partial', note: 'objects have no tags: an empty TagSet' },
+  GetObjectTagging: { support: 'implemented', note: 'an object without tags: an empty TagSet; versionId only "null"' },
+  PutObjectTagging: { support: 'implemented', note: 'up to 10 tags, keys 128 and values 256 characters, as S3; writes a new version of the object with the same bytes, ETag and Last-Modified, without moving data; the object is read again just before the write: a write to the key in between answers 409 OperationAborted, one racing the rounds of the write itself may be lost (last write wins); versionId only "null"' },
+  DeleteObjectTagging: { support: 'implemented', note: 'as PutObjectTagging with no tags; versionId only "null"' },
 };
 
 /**
@@ -104,9 +110,9 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
  */
 export const UNSUPPORTED_SUBRESOURCES = {
   bucket: [
-    'policy', 'lifecycle', 'tagging', 'encryption', 'website', 'logging', 'notification', 'replication',
+    'policy', 'lifecycle', 'encryption', 'website', 'logging', 'notification', 'replication',
     'requestPayment', 'accelerate', 'analytics', 'inventory', 'metrics', 'intelligent-tiering', 'ownershipControls',
     'publicAccessBlock', 'object-lock', 'policyStatus',
   ],
-  object: ['tagging', 'retention', 'legal-hold', 'torrent', 'restore', 'select'],
+  object: ['retention', 'legal-hold', 'torrent', 'restore', 'select'],
 } as const;

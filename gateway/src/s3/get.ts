@@ -11,6 +11,7 @@ import { header, type S3Context, type S3Request, type S3Response } from './conte
 import type { Query } from './endpoints.js';
 import { S3Error } from './errors.js';
 import { checksumHeaders, isHeaderValue, objectHeaders } from './object-headers.js';
+import { taggingCountHeader } from './tags.js';
 
 type GetReq = S3Request<{ op: 'GetObject' | 'HeadObject'; bucket: string; key: string; query: Query }>;
 
@@ -54,7 +55,7 @@ async function respond(s3: S3Context, r: GetReq, found: FoundObject | null): Pro
       ifUnmodifiedSince: header(r, 'if-unmodified-since'),
     }, m);
     const range = parseRange(header(r, 'range'), m.size);
-    const headers = { ...objectHeaders(m), ...overrides(r) };
+    const headers = { ...objectHeaders(m), ...taggingCountHeader(m.tags), ...overrides(r) };
     if (!range && header(r, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') Object.assign(headers, checksumHeaders(m));
     const first = range?.first ?? 0;
     const last = range?.last ?? m.size - 1;

@@ -19,6 +19,7 @@ import type { BucketOp, ObjectOp, Query } from './endpoints.js';
 import { S3Error } from './errors.js';
 import { urlEncodeKey } from './list.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
+import { tagsHeader } from './tags.js';
 import { parseXml, xmlDoc, type XmlNode } from './xml.js';
 import { completedBefore } from './complete-retry.js';
 import { requireWriteConditions, writeConditions } from './write-conditions.js';
@@ -70,7 +71,7 @@ export async function createMultipartUpload(s3: S3Context, r: ObjReq): Promise<S
   await s3.multipart.create(bucket.ns, {
     key: r.endpoint.key, uploadId, initiated: now, owner: r.principal.user,
     ...(alg && type ? { checksumAlgorithm: alg, checksumType: type } : {}),
-  }, storedHeaders(r.headers), r.signal);
+  }, { ...storedHeaders(r.headers), ...tagsHeader(r.headers) }, r.signal);
   return xmlResponse(xmlDoc('InitiateMultipartUploadResult', [
     ['Bucket', r.endpoint.bucket], ['Key', r.endpoint.key], ['UploadId', uploadId],
   ]), 200, alg && type ? { 'x-amz-checksum-algorithm': alg, 'x-amz-checksum-type': type } : {});

@@ -167,6 +167,18 @@ describe('postObject: answers and stored metadata', () => {
     assert.deepEqual(m.user, { color: 'red' });
   });
 
+  it('stores the tags of a tagging field (a Tagging document), and refuses a bad one', async () => {
+    const { s3, store } = fakeContext();
+    const conditions = [['starts-with', '$key', ''], ['starts-with', '$tagging', '']];
+    const tagging = '<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag><Tag><Key>b</Key><Value></Value></Tag></TagSet></Tagging>';
+    await post(s3, signedFields(conditions, { key: 'tagged', tagging }), { value: 't' });
+    assert.deepEqual(store.get('fxb/tagged')?.meta.tags, [['a', '1'], ['b', '']]);
+    const eleven = `<Tagging><TagSet>${Array.from({ length: 11 }, (_, i) => `<Tag><Key>k${i}</Key><Value>v</Value></Tag>`).join('')}</TagSet></Tagging>`;
+    await rejectsS3(post(s3, signedFields(conditions, { key: 'many', tagging: eleven }), { value: 't' }), 'BadRequest');
+    await rejectsS3(post(s3, signedFields(conditions, { key: 'broken', tagging: '<Tagging>' }), { value: 't' }), 'MalformedXML');
+    assert.ok(!store.has('fxb/many') && !store.has('fxb/broken'));
+  });
+
   it('without a Content-Type field: the file part\'s type', async () => {
     const { s3, store } = fakeContext();
     await post(s3, signedFields([['starts-with', '$key', '']], { key: 'typed' }), { value: 'x', type: 'image/gif' });

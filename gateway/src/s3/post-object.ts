@@ -15,9 +15,10 @@
 //
 // Form fields stored as metadata: Content-Type (else the file part's own
 // type, else binary/octet-stream), Content-Encoding, Content-Disposition,
-// Content-Language, Cache-Control, Expires, x-amz-meta-*. Other fields the
-// policy allows (acl, x-amz-storage-class, tagging, x-amz-server-side-
-// encryption, ...) are accepted and ignored, as PutObject ignores those
+// Content-Language, Cache-Control, Expires, x-amz-meta-*, and the tags of a
+// tagging field (a Tagging document, checked as PutObjectTagging's body:
+// tags.ts). Other fields the policy allows (acl, x-amz-storage-class,
+// x-amz-server-side-encryption, ...) are accepted and ignored, as PutObject ignores those
 // headers here. DEVIATION: AWS documents only the Content-Type field (an
 // upload without it gets binary/octet-stream there); like MinIO, this
 // gateway falls back to the file part's own type (what browsers send),
@@ -29,6 +30,7 @@ import { header, type S3Context, type S3Request, type S3Response } from './conte
 import type { Endpoint } from './endpoints.js';
 import { S3Error } from './errors.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
+import { parseTaggingXml } from './tags.js';
 import { authenticatePost } from './post-auth.js';
 import { type FormFields, expandFilename, fieldValue, servableMetadata } from './post-fields.js';
 import { FORM_LIMITS, isMultipartForm, readPostForm } from './post-form.js';
@@ -123,7 +125,9 @@ export async function postObject(s3: S3Context, r: S3Request<Endpoint>): Promise
     const key = objectKey(fields);
     const auth = authenticatePost(sent, { creds: s3.creds, region: s3.config.region });
     const range = checkPolicy(decodePolicy(auth.policy), { fields, bucket, now: s3.now() });
-    const stored = storedHeaders(servableMetadata(metadataHeaders(fields, file.contentType)));
+    const tagging = fieldValue(fields, 'tagging');
+    const tags = tagging === undefined ? [] : parseTaggingXml(tagging);
+    const stored = { ...storedHeaders(servableMetadata(metadataHeaders(fields, file.contentType))), ...(tags.length ? { tags } : {}) };
     const rules = uploadRules(fields, range, s3.config.maxObjectBytes);
     const action = successAction(fields);
     const rec = await requireBucket(s3, r as BucketReq, auth.credential.user);

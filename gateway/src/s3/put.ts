@@ -8,6 +8,7 @@ import { requirePrivateAclHeaders } from './acl-headers.js';
 import { requireBucket, stillCurrent } from './bucket.js';
 import type { S3Context, S3Request, S3Response } from './context.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
+import { tagsHeader } from './tags.js';
 import { requireWriteConditions, writeConditions } from './write-conditions.js';
 
 type ObjReq = S3Request<{ op: 'PutObject'; bucket: string; key: string; query: import('./endpoints.js').Query }>;
@@ -15,7 +16,7 @@ type ObjReq = S3Request<{ op: 'PutObject'; bucket: string; key: string; query: i
 export async function putObject(s3: S3Context, r: ObjReq): Promise<S3Response> {
   const bucket = await requireBucket(s3, r);
   requirePrivateAclHeaders(r);
-  const stored = storedHeaders(r.headers);
+  const stored = { ...storedHeaders(r.headers), ...tagsHeader(r.headers) };
   const conditions = writeConditions(r);
   const body = r.body();
   const { meta } = await s3.objects.put(bucket.ns, r.endpoint.key, body.stream, async (size, blockSize) => {

@@ -5,7 +5,7 @@
 
 import { splitTarget } from './auth/request-parts.js';
 import { S3Error } from './errors.js';
-import { UNSET_BUCKET_CONFIG, UNSET_OBJECT_CONFIG } from './unset-config.js';
+import { UNSET_BUCKET_CONFIG } from './unset-config.js';
 import { UNSUPPORTED_SUBRESOURCES, type BucketOp, type Endpoint, type ObjectOp, type Query } from './endpoints.js';
 
 export const MAX_KEY_BYTES = 1024;
@@ -114,6 +114,7 @@ function bucketEndpoint(method: string, bucket: string, query: Query): Endpoint 
         if (q.has('versioning')) return 'GetBucketVersioning';
         if (q.has('acl')) return 'GetBucketAcl';
         if (q.has('cors')) return 'GetBucketCors';
+        if (q.has('tagging')) return 'GetBucketTagging';
         if (q.has('uploads')) return 'ListMultipartUploads';
         if (q.has('versions')) return 'ListObjectVersions';
         return q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
@@ -123,9 +124,11 @@ function bucketEndpoint(method: string, bucket: string, query: Query): Endpoint 
         if (q.has('versioning')) return 'PutBucketVersioning';
         if (q.has('acl')) return 'PutBucketAcl';
         if (q.has('cors')) return 'PutBucketCors';
+        if (q.has('tagging')) return 'PutBucketTagging';
         return 'CreateBucket';
       case 'DELETE':
-        return q.has('cors') ? 'DeleteBucketCors' : 'DeleteBucket';
+        if (q.has('cors')) return 'DeleteBucketCors';
+        return q.has('tagging') ? 'DeleteBucketTagging' : 'DeleteBucket';
       case 'POST':
         if (q.has('cors')) return null;
         return q.has('delete') ? 'DeleteObjects' : 'PostObject';
@@ -140,10 +143,6 @@ function bucketEndpoint(method: string, bucket: string, query: Query): Endpoint 
 function objectEndpoint(input: RouteInput, bucket: string, key: string, query: Query): Endpoint {
   const q = query.params;
   const m = input.method;
-  if (m === 'GET') {
-    const unset = Object.entries(UNSET_OBJECT_CONFIG).find(([s]) => q.has(s));
-    if (unset) return { op: unset[1][0], bucket, key, query };
-  }
   const sub = UNSUPPORTED_SUBRESOURCES.object.find((s) => q.has(s));
   if (sub) return { op: 'Unsupported', name: `${m} object ?${sub}`, bucket, key };
   const op = ((): ObjectOp | null => {
@@ -151,15 +150,18 @@ function objectEndpoint(input: RouteInput, bucket: string, key: string, query: Q
       case 'GET':
         if (q.has('acl')) return 'GetObjectAcl';
         if (q.has('attributes')) return 'GetObjectAttributes';
+        if (q.has('tagging')) return 'GetObjectTagging';
         if (q.has('uploadId')) return 'ListParts';
         return 'GetObject';
       case 'HEAD':
         return 'HeadObject';
       case 'PUT':
         if (q.has('acl')) return 'PutObjectAcl';
+        if (q.has('tagging')) return 'PutObjectTagging';
         if (q.has('uploadId') && q.has('partNumber')) return input.copySource ? 'UploadPartCopy' : 'UploadPart';
         return input.copySource ? 'CopyObject' : 'PutObject';
       case 'DELETE':
+        if (q.has('tagging')) return 'DeleteObjectTagging';
         return q.has('uploadId') ? 'AbortMultipartUpload' : 'DeleteObject';
       case 'POST':
         if (q.has('uploads')) return 'CreateMultipartUpload';

@@ -1,21 +1,20 @@
 // GET of a configuration sub-resource this gateway never stores (issue 12
 // item 10). No bucket here ever has a policy, a lifecycle,
-// tags, default encryption, a website, replication, ownership controls, a
-// public access block or Object Lock, and no object has tags, so a GET of
-// one answers exactly what S3 answers for a bucket or object without it:
+// default encryption, a website, replication, ownership controls, a
+// public access block or Object Lock, so a GET of
+// one answers exactly what S3 answers for a bucket without it:
 // the "not found" error of that configuration, or the empty document S3
 // returns where unset is a valid state (logging, notifications, request
-// payment, transfer acceleration, an object's tags). Terraform, s3cmd info
+// payment, transfer acceleration). Tags are real (tagging.ts, bucket-tagging.ts). Terraform, s3cmd info
 // and the consoles read these and carry on; a 501 stopped them. PUT and
 // DELETE of them still answer 501 (UNSUPPORTED_SUBRESOURCES).
 //   https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList
 
 import { requireBucket } from './bucket.js';
 import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
-import type { BucketOp, Endpoint, ObjectOp } from './endpoints.js';
+import type { BucketOp, Endpoint } from './endpoints.js';
 import { S3Error, type S3ErrorCode } from './errors.js';
-import { asBucketRequest, asObjectRequest } from './targets.js';
-import { requireNullVersion } from './versions.js';
+import { asBucketRequest } from './targets.js';
 import { xmlDoc, type XmlNode } from './xml.js';
 
 /** What an unset configuration answers: S3's not-found error, or its empty document (root and children). */
@@ -26,7 +25,6 @@ export const UNSET_BUCKET_CONFIG = {
   policy: ['GetBucketPolicy', 'NoSuchBucketPolicy'],
   policyStatus: ['GetBucketPolicyStatus', 'NoSuchBucketPolicy'],
   lifecycle: ['GetBucketLifecycleConfiguration', 'NoSuchLifecycleConfiguration'],
-  tagging: ['GetBucketTagging', 'NoSuchTagSet'],
   encryption: ['GetBucketEncryption', 'ServerSideEncryptionConfigurationNotFoundError'],
   website: ['GetBucketWebsite', 'NoSuchWebsiteConfiguration'],
   replication: ['GetBucketReplication', 'ReplicationConfigurationNotFoundError'],
@@ -39,14 +37,8 @@ export const UNSET_BUCKET_CONFIG = {
   accelerate: ['GetBucketAccelerateConfiguration', ['AccelerateConfiguration', []]],
 } as const satisfies Record<string, readonly [BucketOp, Unset]>;
 
-/** Object sub-resource → its Get operation and answer. */
-export const UNSET_OBJECT_CONFIG = {
-  // An object without tags has an empty TagSet (200), not NoSuchTagSet (that is for buckets).
-  tagging: ['GetObjectTagging', ['Tagging', [['TagSet', []]]]],
-} as const satisfies Record<string, readonly [ObjectOp, Unset]>;
-
 const BY_OP: ReadonlyMap<string, Unset> = new Map<string, Unset>(
-  [...Object.values(UNSET_BUCKET_CONFIG), ...Object.values(UNSET_OBJECT_CONFIG)].map(([op, unset]) => [op, unset]),
+  Object.values(UNSET_BUCKET_CONFIG).map(([op, unset]) => [op, unset]),
 );
 
 function answer(unset: Unset, extra: Record<string, string>): S3Response {
@@ -59,15 +51,4 @@ export async function getUnsetBucketConfig(s3: S3Context, r: S3Request<Endpoint>
   const br = asBucketRequest(r);
   await requireBucket(s3, br);
   return answer(BY_OP.get(br.endpoint.op)!, { BucketName: br.endpoint.bucket });
-}
-
-/** GET of an unset object configuration: the object must exist (NoSuchKey otherwise). */
-export async function getUnsetObjectConfig(s3: S3Context, r: S3Request<Endpoint>): Promise<S3Response> {
-  const or = asObjectRequest(r);
-  const { ns } = await requireBucket(s3, or);
-  requireNullVersion(or.endpoint.query.params.get('versionId'), or.endpoint.key);
-  const found = await s3.objects.head(ns, or.endpoint.key, or.signal);
-  if (!found) throw new S3Error('NoSuchKey', undefined, { Key: or.endpoint.key });
-  s3.objects.release(found);
-  return answer(BY_OP.get(or.endpoint.op)!, {});
 }
