@@ -16,6 +16,7 @@
 // was deleted) stays in the old incarnation's namespaces, which no later
 // bucket of the same name, whoever creates it, ever reads.
 
+import { privateAcl, storedAcl, type Acl } from './s3/acl-model.js';
 import { BUCKETS_NS } from '../../shared/src/protocol/register.js';
 import { randomHex } from '../../shared/src/random.js';
 import { decodeMeta, encodeMeta, type ObjectMeta } from './object-meta.js';
@@ -40,6 +41,8 @@ export interface BucketRecord {
   readonly owner: string;
   /** Where this incarnation's objects live. */
   readonly ns: BucketNs;
+  /** The bucket's ACL (private for records made before ACLs). */
+  readonly acl: Acl;
 }
 
 /**
@@ -85,16 +88,35 @@ export class BucketRegistry {
     return this.get(name, signal);
   }
 
-  async create(name: string, owner: string, region: string, signal: AbortSignal): Promise<BucketRecord> {
+  async create(name: string, owner: string, region: string, signal: AbortSignal, acl: Acl = privateAcl(owner)): Promise<BucketRecord> {
     const created = Date.now();
     const id = randomHex(12);
-    const rec: BucketRecord = { name, created, region, owner, ns: bucketNs(name, id) };
-    await writeRegister(this.ctx, { ns: BUCKETS_NS, key: name }, {
-      body: empty(),
-      finalize: (_size, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: created, bucket: { created, region, owner, id } }),
-    }, 'write', signal);
-    this.cache.set(name, { rec, at: Date.now() });
+    const rec: BucketRecord = { name, created, region, owner, ns: bucketNs(name, id), acl };
+    await this.write(rec, id, signal);
     return rec;
+  }
+
+  /**
+   * Replaces the ACL of the incarnation `rec` (PutBucketAcl). Check-then-write
+   * like create: a DeleteBucket racing it may be undone by it (the record
+   * comes back, its objects' namespace untouched and empty of new writes).
+   */
+  async setAcl(rec: BucketRecord, acl: Acl, signal: AbortSignal): Promise<BucketRecord> {
+    const id = rec.ns.slice(rec.name.length + 1);
+    const next: BucketRecord = { ...rec, acl };
+    await this.write(next, rec.ns === rec.name ? undefined : id, signal);
+    return next;
+  }
+
+  private async write(rec: BucketRecord, id: string | undefined, signal: AbortSignal): Promise<void> {
+    const { created, region, owner, acl } = rec;
+    await writeRegister(this.ctx, { ns: BUCKETS_NS, key: rec.name }, {
+      body: empty(),
+      finalize: (_size, blockSize) => encodeMeta({
+        v: 1, size: 0, blockSize, lastModified: Date.now(), bucket: { created, region, owner, ...(id === undefined ? {} : { id }), acl },
+      }),
+    }, 'write', signal);
+    this.cache.set(rec.name, { rec, at: Date.now() });
   }
 
   async remove(name: string, signal: AbortSignal): Promise<void> {
@@ -133,5 +155,6 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function toRecord(name: string, m: ObjectMeta): BucketRecord | null {
   if (m.deleteMarker || !m.bucket) return null;
-  return { name, created: m.bucket.created, region: m.bucket.region, owner: m.bucket.owner, ns: bucketNs(name, m.bucket.id) };
+  const { created, region, owner, id } = m.bucket;
+  return { name, created, region, owner, ns: bucketNs(name, id), acl: storedAcl(m.bucket.acl) ?? privateAcl(owner) };
 }

@@ -5,6 +5,7 @@
 
 import { stripeCount } from '../../shared/src/erasure/layout.js';
 import type { TsWire } from '../../shared/src/protocol/wire.js';
+import type { Acl } from './s3/acl-model.js';
 
 export const META_VERSION = 1;
 
@@ -31,11 +32,17 @@ export interface ObjectMeta {
   readonly checksums?: Readonly<Record<string, string>>;
   /** How a multipart object's checksum was made: from the parts' checksums (COMPOSITE, "-N") or over all bytes. */
   readonly checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
+  /** The user who wrote the object (absent in objects written before ACLs: their bucket's owner). */
+  readonly owner?: string;
+  /** The object's ACL (s3/acl-model.ts); absent: private. */
+  readonly acl?: Acl;
   /** Bucket records: the bucket's creation data. */
   readonly bucket?: {
     readonly created: number; readonly region: string; readonly owner: string;
     /** The incarnation id (buckets.ts); absent in records made before there were any. */
     readonly id?: string;
+    /** The bucket's ACL; absent in records made before ACLs: private. */
+    readonly acl?: Acl;
   };
   /** Multipart upload records: the upload's key and initiation data. */
   readonly upload?: UploadInfo;
@@ -51,6 +58,8 @@ export interface UploadInfo {
   /** x-amz-checksum-algorithm of CreateMultipartUpload, upper case (CRC32, …). */
   readonly checksumAlgorithm?: string;
   readonly checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
+  /** The ACL CreateMultipartUpload asked for: the completed object's. */
+  readonly acl?: Acl;
 }
 
 export interface PartLayout {

@@ -5,6 +5,7 @@
 import { createBucket, deleteBucket, getBucketLocation, headBucket } from './bucket.js';
 import type { S3Context, S3Request, S3Response } from './context.js';
 import { getBucketAcl, getBucketVersioning, getObjectAcl, putBucketAcl, putBucketVersioning, putObjectAcl } from './acl.js';
+import { authorizeRequest } from './access.js';
 import { getObjectAttributes } from './attributes.js';
 import { copyObject } from './copy.js';
 import { deleteObject, deleteObjects } from './delete.js';
@@ -28,6 +29,8 @@ export async function dispatch(s3: S3Context, r: S3Request): Promise<S3Response>
   const e: Endpoint = r.endpoint;
   // Each case narrows the request to its endpoint type for the handler.
   const as = <T extends Endpoint>(): S3Request<T> => r as S3Request<T>;
+  // Who may do what is decided here, once, before any handler runs.
+  await authorizeRequest(s3, r);
   switch (e.op) {
     case 'ListBuckets':
       return listBuckets(s3, as<typeof e>());

@@ -56,6 +56,21 @@ export function authenticate(req: AuthRequest, ctx: AuthContext): AuthResult {
 }
 
 /**
+ * A request with no credentials at all (no Authorization header, no
+ * presigned query parameters) is anonymous: what it may do is the ACLs'
+ * business (s3/authorize.ts). Anything else goes through authenticate().
+ */
+export function isAnonymous(req: AuthRequest): boolean {
+  const { rawQuery } = splitTarget(req.rawUrl);
+  return headerValue(req.headers, 'authorization') === undefined && !hasV4QueryParams(rawQuery) && !hasV2QueryParams(rawQuery);
+}
+
+/** An anonymous request's result: no user; its body is unsigned (an x-amz-content-sha256 is still honoured). */
+export function anonymousAuth(req: AuthRequest): AuthResult {
+  return { accessKey: '', user: '', scheme: 'anonymous', payload: unsignedSchemePayload(req) };
+}
+
+/**
  * SigV2 never signs the body. An x-amz-content-sha256 header is still honoured
  * for framing (STREAMING-UNSIGNED-PAYLOAD-TRAILER) or as an extra check (hex);
  * signed streaming needs SigV4 and is refused.
