@@ -43,6 +43,8 @@ export interface BucketRecord {
   readonly ns: BucketNs;
   /** The bucket's ACL (private for records made before ACLs). */
   readonly acl: Acl;
+  /** The bucket policy's JSON text as it was put (s3/policy.ts), if any. */
+  readonly policy?: string;
 }
 
 /**
@@ -97,23 +99,28 @@ export class BucketRegistry {
   }
 
   /**
-   * Replaces the ACL of the incarnation `rec` (PutBucketAcl). Check-then-write
-   * like create: a DeleteBucket racing it may be undone by it (the record
-   * comes back, its objects' namespace untouched and empty of new writes).
+   * Replaces the ACL or the policy (null: removes it) of the incarnation
+   * `rec` (PutBucketAcl, Put/DeleteBucketPolicy). Check-then-write like
+   * create: a DeleteBucket racing it may be undone by it (the record comes
+   * back, its objects' namespace untouched and empty of new writes), and of
+   * two racing updates of different fields the later keeps only its own.
    */
-  async setAcl(rec: BucketRecord, acl: Acl, signal: AbortSignal): Promise<BucketRecord> {
+  async update(rec: BucketRecord, patch: { readonly acl?: Acl; readonly policy?: string | null }, signal: AbortSignal): Promise<BucketRecord> {
     const id = rec.ns.slice(rec.name.length + 1);
-    const next: BucketRecord = { ...rec, acl };
+    const { policy: _old, ...rest } = rec;
+    const policy = patch.policy === undefined ? rec.policy : patch.policy ?? undefined;
+    const next: BucketRecord = { ...rest, ...(patch.acl ? { acl: patch.acl } : {}), ...(policy === undefined ? {} : { policy }) };
     await this.write(next, rec.ns === rec.name ? undefined : id, signal);
     return next;
   }
 
   private async write(rec: BucketRecord, id: string | undefined, signal: AbortSignal): Promise<void> {
-    const { created, region, owner, acl } = rec;
+    const { created, region, owner, acl, policy } = rec;
     await writeRegister(this.ctx, { ns: BUCKETS_NS, key: rec.name }, {
       body: empty(),
       finalize: (_size, blockSize) => encodeMeta({
-        v: 1, size: 0, blockSize, lastModified: Date.now(), bucket: { created, region, owner, ...(id === undefined ? {} : { id }), acl },
+        v: 1, size: 0, blockSize, lastModified: Date.now(),
+        bucket: { created, region, owner, ...(id === undefined ? {} : { id }), acl, ...(policy === undefined ? {} : { policy }) },
       }),
     }, 'write', signal);
     this.cache.set(rec.name, { rec, at: Date.now() });
@@ -156,5 +163,6 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 function toRecord(name: string, m: ObjectMeta): BucketRecord | null {
   if (m.deleteMarker || !m.bucket) return null;
   const { created, region, owner, id } = m.bucket;
-  return { name, created, region, owner, ns: bucketNs(name, id), acl: storedAcl(m.bucket.acl) ?? privateAcl(owner) };
+  const policy = typeof m.bucket.policy === 'string' ? { policy: m.bucket.policy } : {};
+  return { name, created, region, owner, ns: bucketNs(name, id), acl: storedAcl(m.bucket.acl) ?? privateAcl(owner), ...policy };
 }

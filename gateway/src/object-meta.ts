@@ -43,6 +43,8 @@ export interface ObjectMeta {
     readonly id?: string;
     /** The bucket's ACL; absent in records made before ACLs: private. */
     readonly acl?: Acl;
+    /** The bucket policy's JSON text (s3/policy.ts). */
+    readonly policy?: string;
   };
   /** Multipart upload records: the upload's key and initiation data. */
   readonly upload?: UploadInfo;

@@ -12,7 +12,9 @@
 
 import type { BucketRecord } from '../buckets.js';
 import { privateAcl, storedAcl } from './acl-model.js';
-import { allowed, needOf, type AccessFacts, type Need, type Requester } from './authorize.js';
+import { actionOf, allowed, needOf, ownerAlways, type AccessFacts, type Need, type Requester } from './authorize.js';
+import type { CredentialStore } from './auth/credentials.js';
+import { evaluatePolicy, parsePolicy, type PolicyRequest } from './policy.js';
 import { header, type S3Context, type S3Request } from './context.js';
 import { parseCopySource } from './copy-source.js';
 import { S3Error } from './errors.js';
@@ -27,17 +29,24 @@ export async function authorizeRequest(s3: S3Context, r: S3Request): Promise<voi
     if (!allowed(requester, need)) throw new S3Error('AccessDenied');
     return;
   }
-  await check(s3, r, requester, need, e.bucket, 'key' in e ? e.key : undefined);
+  await check(s3, r, requester, need, actionOf(e), e.bucket, 'key' in e ? e.key : undefined);
   if (e.op === 'CopyObject' || e.op === 'UploadPartCopy') {
     const src = parseCopySource(header(r, 'x-amz-copy-source'));
-    await check(s3, r, requester, { on: 'object', permission: 'READ' }, src.bucket, src.key);
+    await check(s3, r, requester, { on: 'object', permission: 'READ' }, 's3:GetObject', src.bucket, src.key);
   }
 }
 
-async function check(s3: S3Context, r: S3Request, requester: Requester, need: Need, bucket: string, key: string | undefined): Promise<void> {
+async function check(
+  s3: S3Context, r: S3Request, requester: Requester, need: Need, action: string | undefined, bucket: string, key: string | undefined,
+): Promise<void> {
   const rec = await s3.buckets.get(bucket, r.signal);
   // A bucket that does not exist is the handler's to report (NoSuchBucket), to anyone, as S3 does.
   if (!rec) return;
+  // The policy first: an explicit Deny wins over everything (but never locks
+  // the owner out of the policy itself), an Allow grants whatever the ACLs say.
+  const verdict = policyVerdict(s3, r, rec, requester, action, key);
+  if (verdict === 'deny' && !(requester === rec.owner && ownerAlways(r.endpoint))) throw new S3Error('AccessDenied');
+  if (verdict === 'allow') return;
   const facts: AccessFacts = {
     bucketOwner: rec.owner,
     bucketAcl: rec.acl,
@@ -53,4 +62,32 @@ async function objectFacts(s3: S3Context, rec: BucketRecord, key: string, signal
   s3.objects.release(found);
   const owner = found.meta.owner ?? rec.owner;
   return { object: { owner, acl: storedAcl(found.meta.acl) ?? privateAcl(owner) } };
+}
+
+/** The bucket policy's verdict on this request ('none' without a policy, or for an action no policy names). */
+function policyVerdict(
+  s3: S3Context, r: S3Request, rec: BucketRecord, requester: Requester, action: string | undefined, key: string | undefined,
+): 'allow' | 'deny' | 'none' {
+  if (rec.policy === undefined || action === undefined) return 'none';
+  // Parsed per request (at most 20 KB); a user named in it who has since
+  // left the store matches nobody rather than voiding the policy.
+  const anyUser: CredentialStore = { lookup: (k) => s3.creds.lookup(k) };
+  let policy;
+  try {
+    policy = parsePolicy(rec.policy, rec.name, anyUser);
+  } catch {
+    // Validated when it was put: a record that no longer parses denies everyone but the owner.
+    return requester === rec.owner ? 'none' : 'deny';
+  }
+  const sock = r.raw.socket as { remoteAddress?: string; encrypted?: boolean };
+  const prefix = r.endpoint.op === 'ListObjects' || r.endpoint.op === 'ListObjectsV2' ? r.endpoint.query.params.get('prefix') ?? '' : undefined;
+  const req: PolicyRequest = {
+    requester, action,
+    resource: key === undefined ? `arn:aws:s3:::${rec.name}` : `arn:aws:s3:::${rec.name}/${key}`,
+    // An IPv4 client of a dual-stack socket shows as ::ffff:a.b.c.d.
+    sourceIp: (sock.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''),
+    secureTransport: sock.encrypted === true,
+    ...(prefix === undefined ? {} : { prefix }),
+  };
+  return evaluatePolicy(policy, req);
 }

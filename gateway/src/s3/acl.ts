@@ -55,7 +55,7 @@ export async function putBucketAcl(s3: S3Context, r: Req): Promise<S3Response> {
   const br = asBucketRequest(r);
   const rec = await requireBucket(s3, br);
   const acl = await requestedAcl(s3, r, rec.owner);
-  await s3.buckets.setAcl(await s3.buckets.fresh(rec.name, r.signal) ?? rec, acl, r.signal);
+  await s3.buckets.update(await s3.buckets.fresh(rec.name, r.signal) ?? rec, { acl }, r.signal);
   return { status: 200 };
 }
 

@@ -105,3 +105,37 @@ export function needOf(e: Endpoint): Need {
       return { on: 'bucket-owner' };
   }
 }
+
+/**
+ * The s3: action a bucket policy knows the operation by (policy.ts), or
+ * undefined for those no policy can grant (they stay the owner's).
+ */
+export function actionOf(e: Endpoint): string | undefined {
+  switch (e.op) {
+    case 'ListObjects': case 'ListObjectsV2': case 'HeadBucket':
+      return 's3:ListBucket';
+    case 'ListMultipartUploads':
+      return 's3:ListBucketMultipartUploads';
+    case 'GetObject': case 'HeadObject':
+      return 's3:GetObject';
+    case 'PutObject': case 'CopyObject': case 'CreateMultipartUpload': case 'UploadPart': case 'UploadPartCopy': case 'CompleteMultipartUpload':
+      return 's3:PutObject';
+    // DeleteObjects names its keys in its body: deviation, marked: a policy
+    // neither allows nor denies it (ACLs alone decide).
+    case 'DeleteObject':
+      return 's3:DeleteObject';
+    case 'AbortMultipartUpload': case 'GetObjectAttributes': case 'GetBucketAcl': case 'PutBucketAcl': case 'GetObjectAcl': case 'PutObjectAcl':
+    case 'GetBucketPolicy': case 'PutBucketPolicy': case 'DeleteBucketPolicy': case 'GetBucketPolicyStatus': case 'GetBucketLocation':
+    case 'DeleteBucket': case 'GetBucketVersioning': case 'GetObjectTagging':
+      return `s3:${e.op}`;
+    case 'ListParts':
+      return 's3:ListMultipartUploadParts';
+    default:
+      return undefined;
+  }
+}
+
+/** Operations a bucket's owner may always do, whatever its policy denies (it can never lock itself out). */
+export function ownerAlways(e: Endpoint): boolean {
+  return e.op === 'GetBucketPolicy' || e.op === 'PutBucketPolicy' || e.op === 'DeleteBucketPolicy';
+}

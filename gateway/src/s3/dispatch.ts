@@ -6,6 +6,7 @@ import { createBucket, deleteBucket, getBucketLocation, headBucket } from './buc
 import type { S3Context, S3Request, S3Response } from './context.js';
 import { getBucketAcl, getBucketVersioning, getObjectAcl, putBucketAcl, putBucketVersioning, putObjectAcl } from './acl.js';
 import { authorizeRequest } from './access.js';
+import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './bucket-policy.js';
 import { getObjectAttributes } from './attributes.js';
 import { copyObject } from './copy.js';
 import { deleteObject, deleteObjects } from './delete.js';
@@ -87,7 +88,13 @@ export async function dispatch(s3: S3Context, r: S3Request): Promise<S3Response>
     case 'ListMultipartUploads':
       return listMultipartUploads(s3, as<typeof e>());
     case 'GetBucketPolicy':
+      return getBucketPolicy(s3, r);
+    case 'PutBucketPolicy':
+      return putBucketPolicy(s3, r);
+    case 'DeleteBucketPolicy':
+      return deleteBucketPolicy(s3, r);
     case 'GetBucketPolicyStatus':
+      return getBucketPolicyStatus(s3, r);
     case 'GetBucketCors':
     case 'GetBucketLifecycleConfiguration':
     case 'GetBucketTagging':

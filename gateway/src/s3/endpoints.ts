@@ -9,11 +9,12 @@ export type BucketOp =
   | 'ListObjects' | 'ListObjectsV2' | 'ListObjectVersions' | 'ListMultipartUploads'
   | 'DeleteObjects' | 'PostObject'
   | 'GetBucketVersioning' | 'PutBucketVersioning' | 'GetBucketAcl' | 'PutBucketAcl'
+  | 'GetBucketPolicy' | 'PutBucketPolicy' | 'DeleteBucketPolicy' | 'GetBucketPolicyStatus'
   | UnsetBucketConfigOp;
 
 /** GETs of bucket configurations never set here (unset-config.ts). */
 export type UnsetBucketConfigOp =
-  | 'GetBucketPolicy' | 'GetBucketPolicyStatus' | 'GetBucketCors' | 'GetBucketLifecycleConfiguration' | 'GetBucketTagging'
+  | 'GetBucketCors' | 'GetBucketLifecycleConfiguration' | 'GetBucketTagging'
   | 'GetBucketEncryption' | 'GetBucketWebsite' | 'GetBucketReplication' | 'GetBucketOwnershipControls' | 'GetPublicAccessBlock'
   | 'GetObjectLockConfiguration' | 'GetBucketLogging' | 'GetBucketNotificationConfiguration' | 'GetBucketRequestPayment'
   | 'GetBucketAccelerateConfiguration';
@@ -74,8 +75,10 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   GetObjectAcl: { support: 'implemented', note: "the object's owner (its writer) and its ACL (old objects: the bucket owner's, private)" },
   PutObjectAcl: { support: 'partial', note: 'as PutBucketAcl (plus bucket-owner-read, bucket-owner-full-control); writes the object again with the same bytes, ETag and Last-Modified; a multipart object: 501' },
   GetObjectAttributes: { support: 'implemented', note: 'ETag, Checksum, ObjectParts (multipart objects), StorageClass, ObjectSize; versionId only "null"' },
-  GetBucketPolicy: { support: 'partial', note: 'no bucket has a policy: NoSuchBucketPolicy' },
-  GetBucketPolicyStatus: { support: 'partial', note: 'no bucket has a policy: NoSuchBucketPolicy' },
+  GetBucketPolicy: { support: 'implemented', note: 'the document as it was put; NoSuchBucketPolicy when none' },
+  PutBucketPolicy: { support: 'implemented', note: 'Effect, Principal ("*", arn:aws:iam::<any>:user/<name>, arn:aws:iam::<any>:root), Action and Resource with wildcards, Condition StringEquals/StringNotEquals/StringLike/StringNotLike/IpAddress/NotIpAddress/Bool on aws:SourceIp, s3:prefix, aws:SecureTransport; explicit Deny over Allow, evaluated with ACLs; anything else MalformedPolicy' },
+  DeleteBucketPolicy: { support: 'implemented', note: '' },
+  GetBucketPolicyStatus: { support: 'implemented', note: 'IsPublic: some Allow for "*" without a condition' },
   GetBucketCors: { support: 'partial', note: 'no bucket has CORS rules: NoSuchCORSConfiguration' },
   GetBucketLifecycleConfiguration: { support: 'partial', note: 'no bucket has a lifecycle: NoSuchLifecycleConfiguration' },
   GetBucketTagging: { support: 'partial', note: 'no bucket has tags: NoSuchTagSet' },
@@ -98,9 +101,9 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
  */
 export const UNSUPPORTED_SUBRESOURCES = {
   bucket: [
-    'policy', 'cors', 'lifecycle', 'tagging', 'encryption', 'website', 'logging', 'notification', 'replication',
+    'cors', 'lifecycle', 'tagging', 'encryption', 'website', 'logging', 'notification', 'replication',
     'requestPayment', 'accelerate', 'analytics', 'inventory', 'metrics', 'intelligent-tiering', 'ownershipControls',
-    'publicAccessBlock', 'object-lock', 'policyStatus',
+    'publicAccessBlock', 'object-lock',
   ],
   object: ['tagging', 'retention', 'legal-hold', 'torrent', 'restore', 'select'],
 } as const;

@@ -1,5 +1,5 @@
 // GET of a configuration sub-resource this gateway never stores (issue 12
-// item 10). No bucket here ever has a policy, CORS rules, a lifecycle,
+// item 10). No bucket here ever has CORS rules, a lifecycle,
 // tags, default encryption, a website, replication, ownership controls, a
 // public access block or Object Lock, and no object has tags, so a GET of
 // one answers exactly what S3 answers for a bucket or object without it:
@@ -23,8 +23,6 @@ type Unset = S3ErrorCode | readonly [string, readonly XmlNode[]];
 
 /** Bucket sub-resource → its Get operation and what S3 answers when it is unset. */
 export const UNSET_BUCKET_CONFIG = {
-  policy: ['GetBucketPolicy', 'NoSuchBucketPolicy'],
-  policyStatus: ['GetBucketPolicyStatus', 'NoSuchBucketPolicy'],
   cors: ['GetBucketCors', 'NoSuchCORSConfiguration'],
   lifecycle: ['GetBucketLifecycleConfiguration', 'NoSuchLifecycleConfiguration'],
   tagging: ['GetBucketTagging', 'NoSuchTagSet'],
