@@ -16,8 +16,8 @@ export type { AuthContext, AuthRequest, AuthResult, AuthScheme, ChunkSigning, Pa
 /**
  * Authenticates a request from its request line and headers, before any body
  * byte is read. Returns who signed it and how its body must be verified;
- * throws S3Error (AccessDenied when no credentials at all — anonymous access
- * is not supported).
+ * throws S3Error (AccessDenied when no credentials at all: the edge calls
+ * isAnonymous() first and serves such a request as anonymous, per ACLs).
  *
  * Schemes: SigV4 `Authorization` header, SigV4 presigned query, SigV2
  * `Authorization: AWS`, SigV2 presigned query. More than one → InvalidArgument.
