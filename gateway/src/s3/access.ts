@@ -1,7 +1,10 @@
 // Authorization of every request, in one place (dispatch.ts calls it before
-// any handler runs): gathers what authorize.ts decides on (the bucket's
-// record, and for object permissions the object's owner and ACL) and
-// answers AccessDenied when the decision is no.
+// any handler runs): gathers what authorize.ts (ACLs) and policy.ts (the
+// bucket policy) decide on (the bucket's record, the request's source
+// address and transport, and for object permissions the object's owner and
+// ACL) and answers AccessDenied when the decision is no. As AWS combines
+// them: an explicit Deny in the policy wins; else an Allow from the policy
+// or from an ACL grants.
 //
 // Costs, marked: the bucket record comes from the registry's cache; an
 // object permission asked by someone other than the bucket's owner costs
@@ -43,7 +46,7 @@ async function check(
   // A bucket that does not exist is the handler's to report (NoSuchBucket), to anyone, as S3 does.
   if (!rec) return;
   // The policy first: an explicit Deny wins over everything (but never locks
-  // the owner out of the policy itself), an Allow grants whatever the ACLs say.
+  // the owner out of the policy itself), an Allow grants, whatever the ACLs say.
   const verdict = policyVerdict(s3, r, rec, requester, action, key);
   if (verdict === 'deny' && !(requester === rec.owner && ownerAlways(r.endpoint))) throw new S3Error('AccessDenied');
   if (verdict === 'allow') return;
