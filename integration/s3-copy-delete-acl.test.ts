@@ -173,7 +173,7 @@ describe('CopyObject, DeleteObjects, ACLs, versioning and attributes on a real c
   });
 
   describe('ACLs and versioning', () => {
-    it('GetBucketAcl: the owner with FULL_CONTROL; PutBucketAcl: private only', async () => {
+    it('GetBucketAcl: the owner with FULL_CONTROL by default; PutBucketAcl: grants', async () => {
       const acl = await tc.s3.send(new GetBucketAclCommand({ Bucket: B }));
       assert.ok(acl.Owner?.ID);
       assert.equal(acl.Grants?.length, 1);
@@ -183,21 +183,25 @@ describe('CopyObject, DeleteObjects, ACLs, versioning and attributes on a real c
       assert.equal(await failure(tc.s3.send(new PutBucketAclCommand({ Bucket: B, ACL: 'private' }))), 'no error');
       // What s3cmd does: put back the policy it read.
       assert.equal(await failure(tc.s3.send(new PutBucketAclCommand({ Bucket: B, AccessControlPolicy: { Owner: acl.Owner, Grants: acl.Grants } }))), 'no error');
-      assert.equal(await failure(tc.s3.send(new PutBucketAclCommand({ Bucket: B, ACL: 'public-read' }))), 'NotImplemented/501');
+      // Canned ACLs and grants beyond private (issue 12 item 11; s3-acl.test.ts covers who is then served).
       assert.equal(await failure(tc.s3.send(new PutBucketAclCommand({
         Bucket: B, AccessControlPolicy: { Owner: acl.Owner, Grants: [...acl.Grants!, { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' }] },
-      }))), 'NotImplemented/501');
+      }))), 'no error');
+      assert.equal((await tc.s3.send(new GetBucketAclCommand({ Bucket: B }))).Grants?.length, 2);
+      assert.equal(await failure(tc.s3.send(new PutBucketAclCommand({ Bucket: B, ACL: 'private' }))), 'no error');
       assert.equal(await failure(tc.s3.send(new GetBucketAclCommand({ Bucket: 'no-such-bucket-here' }))), 'NoSuchBucket/404');
     });
 
-    it('GetObjectAcl / PutObjectAcl need the object; private only', async () => {
+    it('GetObjectAcl / PutObjectAcl need the object', async () => {
       await put('acl-obj', Buffer.from('x'));
       const acl = await tc.s3.send(new GetObjectAclCommand({ Bucket: B, Key: 'acl-obj' }));
       assert.equal(acl.Grants?.[0]?.Permission, 'FULL_CONTROL');
       assert.equal(acl.Grants?.[0]?.Grantee?.ID, acl.Owner?.ID);
       assert.equal(await failure(tc.s3.send(new GetObjectAclCommand({ Bucket: B, Key: 'no-such-key' }))), 'NoSuchKey/404');
       assert.equal(await failure(tc.s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-obj', ACL: 'private' }))), 'no error');
-      assert.equal(await failure(tc.s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-obj', ACL: 'public-read' }))), 'NotImplemented/501');
+      assert.equal(await failure(tc.s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-obj', ACL: 'public-read' }))), 'no error');
+      assert.equal((await tc.s3.send(new GetObjectAclCommand({ Bucket: B, Key: 'acl-obj' }))).Grants?.[1]?.Grantee?.URI, 'http://acs.amazonaws.com/groups/global/AllUsers');
+      assert.equal(await failure(tc.s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'acl-obj', ACL: 'aws-exec-read' }))), 'NotImplemented/501');
       assert.equal(await failure(tc.s3.send(new PutObjectAclCommand({ Bucket: B, Key: 'no-such-key', ACL: 'private' }))), 'NoSuchKey/404');
     });
 

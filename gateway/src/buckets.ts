@@ -16,6 +16,7 @@
 // was deleted) stays in the old incarnation's namespaces, which no later
 // bucket of the same name, whoever creates it, ever reads.
 
+import { privateAcl, storedAcl, type Acl } from './s3/acl-model.js';
 import { BUCKETS_NS } from '../../shared/src/protocol/register.js';
 import { randomHex } from '../../shared/src/random.js';
 import { decodeMeta, encodeMeta, type CorsRule, type ObjectMeta } from './object-meta.js';
@@ -46,6 +47,10 @@ export interface BucketRecord {
   readonly cors?: readonly CorsRule[];
   /** Bucket tags, when set (s3/bucket-tagging.ts). */
   readonly tags?: readonly (readonly [string, string])[];
+  /** The bucket's ACL (private for records made before ACLs). */
+  readonly acl: Acl;
+  /** The bucket policy's JSON text as it was put (s3/policy.ts), if any. */
+  readonly policy?: string;
 }
 
 type BucketInfo = NonNullable<ObjectMeta['bucket']>;
@@ -100,13 +105,13 @@ export class BucketRegistry {
     return rec;
   }
 
-  async create(name: string, owner: string, region: string, signal: AbortSignal): Promise<BucketRecord> {
+  async create(name: string, owner: string, region: string, signal: AbortSignal, acl: Acl = privateAcl(owner)): Promise<BucketRecord> {
     const created = Date.now();
     const id = randomHex(12);
-    const rec: BucketRecord = { name, created, region, owner, ns: bucketNs(name, id), id };
+    const rec: BucketRecord = { name, created, region, owner, ns: bucketNs(name, id), id, acl };
     await writeRegister(this.ctx, { ns: BUCKETS_NS, key: name }, {
       body: empty(),
-      finalize: (_size, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: created, bucket: { created, region, owner, id } }),
+      finalize: (_size, blockSize) => encodeMeta({ v: 1, size: 0, blockSize, lastModified: created, bucket: { created, region, owner, id, acl } }),
     }, 'write', signal);
     this.cache.set(name, { rec, at: Date.now() });
     return rec;
@@ -168,9 +173,10 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function toRecord(name: string, m: ObjectMeta): BucketRecord | null {
   if (m.deleteMarker || !m.bucket) return null;
-  const { created, region, owner, id, cors, tags } = m.bucket;
+  const { created, region, owner, id, cors, tags, policy } = m.bucket;
   return {
-    name, created, region, owner, ns: bucketNs(name, id),
+    name, created, region, owner, ns: bucketNs(name, id), acl: storedAcl(m.bucket.acl) ?? privateAcl(owner),
     ...(id !== undefined ? { id } : {}), ...(cors ? { cors } : {}), ...(tags?.length ? { tags } : {}),
+    ...(typeof policy === 'string' ? { policy } : {}),
   };
 }

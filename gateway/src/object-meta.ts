@@ -5,6 +5,7 @@
 
 import { stripeCount } from '../../shared/src/erasure/layout.js';
 import type { TsWire } from '../../shared/src/protocol/wire.js';
+import type { Acl } from './s3/acl-model.js';
 
 export const META_VERSION = 1;
 
@@ -33,6 +34,10 @@ export interface ObjectMeta {
   readonly checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
   /** Object tags (s3/tags.ts), key and value, in the client's order; absent when the object has none. */
   readonly tags?: readonly (readonly [string, string])[];
+  /** The user who wrote the object (absent in objects written before ACLs: their bucket's owner). */
+  readonly owner?: string;
+  /** The object's ACL (s3/acl-model.ts); absent: private. */
+  readonly acl?: Acl;
   /** Bucket records: the bucket's creation data. */
   readonly bucket?: {
     readonly created: number; readonly region: string; readonly owner: string;
@@ -42,6 +47,10 @@ export interface ObjectMeta {
     readonly cors?: readonly CorsRule[];
     /** Bucket tags (s3/bucket-tagging.ts); absent when none are set. */
     readonly tags?: readonly (readonly [string, string])[];
+    /** The bucket's ACL; absent in records made before ACLs: private. */
+    readonly acl?: Acl;
+    /** The bucket policy's JSON text (s3/policy.ts). */
+    readonly policy?: string;
   };
   /** Multipart upload records: the upload's key and initiation data. */
   readonly upload?: UploadInfo;
@@ -68,6 +77,8 @@ export interface UploadInfo {
   /** x-amz-checksum-algorithm of CreateMultipartUpload, upper case (CRC32, …). */
   readonly checksumAlgorithm?: string;
   readonly checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
+  /** The ACL CreateMultipartUpload asked for: the completed object's. */
+  readonly acl?: Acl;
 }
 
 export interface PartLayout {

@@ -1,24 +1,23 @@
-// ACL headers on requests that create something. Only private ACLs exist
-// here (a bucket's owner, with FULL_CONTROL); asking for anything else
-// answers NotImplemented rather than pretending to have granted it.
+// The ACL of an object being written (PutObject, CopyObject,
+// CreateMultipartUpload): what its x-amz-acl / x-amz-grant-* headers ask
+// for, else private; its owner is its writer (authorize.ts). Stored in the
+// object's committed meta, so it is exactly as linearizable as the object.
 
-import { header, type S3Request } from './context.js';
-import { S3Error } from './errors.js';
+import type { BucketRecord } from '../buckets.js';
+import { aclFromHeaders, privateAcl, type Acl } from './acl-model.js';
+import type { S3Context, S3Request } from './context.js';
 
-export function onlyPrivate(what: string): never {
-  throw new S3Error('NotImplemented', `Only the private ACL (the owner's FULL_CONTROL) is supported by this gateway; ${what} is not.`);
+export interface ObjectAccess {
+  readonly owner: string;
+  readonly acl: Acl;
 }
 
 /**
- * The ACL headers of any request that creates something (PutObject,
- * CreateBucket, CopyObject, CreateMultipartUpload, Put*Acl): only private
- * may be asked for (bucket-owner-full-control is the same thing here: a
- * bucket's owner owns its objects). Anything else answers NotImplemented
- * rather than pretending to have granted it.
+ * Parsed before any body byte is read, so a bad header fails the request
+ * early. An anonymous writer (a bucket granting WRITE to AllUsers) leaves
+ * the object owned by the bucket's owner.
  */
-export function requirePrivateAclHeaders(r: S3Request): void {
-  const canned = header(r, 'x-amz-acl');
-  if (Object.keys(r.headers).some((h) => h.startsWith('x-amz-grant-'))) onlyPrivate('an x-amz-grant-* header');
-  if (canned !== undefined && canned !== 'private' && canned !== 'bucket-owner-full-control') onlyPrivate(`the canned ACL "${canned}"`);
+export function objectAccess(s3: S3Context, r: S3Request, bucket: BucketRecord): ObjectAccess {
+  const owner = r.principal.user === '' ? bucket.owner : r.principal.user;
+  return { owner, acl: aclFromHeaders(r.headers, owner, s3.creds, bucket.owner) ?? privateAcl(owner) };
 }
-

@@ -1,7 +1,7 @@
 // Bucket operations: CreateBucket, HeadBucket, DeleteBucket,
 // GetBucketLocation (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html etc.).
 
-import { requirePrivateAclHeaders } from './acl-headers.js';
+import { aclFromHeaders, privateAcl } from './acl-model.js';
 import { readLimited } from '../../../shared/src/http-body.js';
 import type { BucketRecord } from '../buckets.js';
 import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
@@ -14,11 +14,17 @@ type BucketReq = S3Request & { endpoint: { bucket: string } };
 const ABORT_LEFTOVERS_MS = 300_000;
 
 /**
- * The bucket's record, or NoSuchBucket; AccessDenied when another user owns
- * it (buckets are private to their owner: no ACLs or policies grant more).
+ * The bucket's record, or NoSuchBucket. Whether the requester may use it
+ * was decided before the handler ran (access.ts, from dispatch.ts).
  */
-export async function requireBucket(s3: S3Context, r: BucketReq, user = r.principal.user): Promise<BucketRecord> {
-  return ownedBy(await s3.buckets.get(r.endpoint.bucket, r.signal), r.endpoint.bucket, user);
+export async function requireBucket(s3: S3Context, r: BucketReq): Promise<BucketRecord> {
+  return existing(await s3.buckets.get(r.endpoint.bucket, r.signal), r.endpoint.bucket);
+}
+
+/** A looked-up bucket record checked for existence. */
+export function existing(rec: BucketRecord | null, name: string): BucketRecord {
+  if (!rec) throw new S3Error('NoSuchBucket', undefined, { BucketName: name });
+  return rec;
 }
 
 /**
@@ -33,11 +39,10 @@ export async function stillCurrent(s3: S3Context, rec: BucketRecord, signal: Abo
   if (now?.ns !== rec.ns) throw new S3Error('NoSuchBucket', undefined, { BucketName: rec.name });
 }
 
-/** A looked-up bucket record checked for existence and ownership. */
+/** A looked-up bucket record checked for existence and ownership (PostObject, which authorizes itself). */
 export function ownedBy(rec: BucketRecord | null, name: string, user: string): BucketRecord {
-  if (!rec) throw new S3Error('NoSuchBucket', undefined, { BucketName: name });
-  if (rec.owner !== user) throw new S3Error('AccessDenied');
-  return rec;
+  if (existing(rec, name).owner !== user) throw new S3Error('AccessDenied');
+  return rec!;
 }
 
 /** Reads a small verified request body (XML configuration documents). */
@@ -52,7 +57,7 @@ export async function smallBody(r: S3Request, limit = 1024 * 1024): Promise<stri
 
 export async function createBucket(s3: S3Context, r: BucketReq): Promise<S3Response> {
   const name = r.endpoint.bucket;
-  requirePrivateAclHeaders(r);
+  const acl = aclFromHeaders(r.headers, r.principal.user, s3.creds) ?? privateAcl(r.principal.user);
   const xml = await smallBody(r);
   if (xml.trim() !== '') {
     const loc = childText(parseXml(xml), 'LocationConstraint') ?? '';
@@ -69,7 +74,7 @@ export async function createBucket(s3: S3Context, r: BucketReq): Promise<S3Respo
     }
     throw new S3Error('BucketAlreadyExists', undefined, { BucketName: name });
   }
-  await s3.buckets.create(name, r.principal.user, s3.config.region, r.signal);
+  await s3.buckets.create(name, r.principal.user, s3.config.region, r.signal, acl);
   return { status: 200, headers: { location: `/${name}` } };
 }
 
@@ -86,7 +91,7 @@ export async function headBucket(s3: S3Context, r: BucketReq): Promise<S3Respons
  */
 export async function deleteBucket(s3: S3Context, r: BucketReq): Promise<S3Response> {
   const name = r.endpoint.bucket;
-  const rec = ownedBy(await s3.buckets.fresh(name, r.signal), name, r.principal.user);
+  const rec = existing(await s3.buckets.fresh(name, r.signal), name);
   const probe = await s3.objects.list(rec.ns, { prefix: '', delimiter: '', after: null, skipPrefix: false, maxKeys: 1 }, r.signal);
   if (probe.contents.length > 0) throw new S3Error('BucketNotEmpty', undefined, { BucketName: name });
   await s3.buckets.remove(name, r.signal);

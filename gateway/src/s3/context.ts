@@ -22,6 +22,7 @@ export interface S3Config {
 
 export interface Principal {
   readonly accessKey: string;
+  /** The authenticated user; '' for an anonymous request (no credentials at all). */
   readonly user: string;
 }
 

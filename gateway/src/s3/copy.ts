@@ -12,12 +12,13 @@
 //  - only x-amz-metadata-directive: REPLACE makes copying an object onto
 //    itself legal (S3 also accepts a storage class, website redirect or
 //    encryption change, none of which exist here);
-//  - ACL, storage class and SSE headers are ignored. Tags follow
-//    x-amz-tagging-directive (tagging-directive.ts) as S3.
+//  - storage class and SSE headers are ignored. Tags follow
+//    x-amz-tagging-directive (tagging-directive.ts) as S3;
+//  - the copy's ACL is what this request asks for, else private (as S3).
 
-import { requirePrivateAclHeaders } from './acl-headers.js';
+import { objectAccess } from './acl-headers.js';
 import type { ObjectMeta } from '../object-meta.js';
-import { ownedBy, requireBucket, stillCurrent } from './bucket.js';
+import { existing, requireBucket, stillCurrent } from './bucket.js';
 import { type ChecksumAlgorithm, createChecksum, parseAlgorithm } from './body/checksums.js';
 import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
 import { checksumNodes, checksumType } from './checksum-xml.js';
@@ -74,13 +75,13 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
   const d = directive(r);
   const tagsFor = copyTags(r);
   const dstBucket = await requireBucket(s3, r);
-  requirePrivateAclHeaders(r);
+  const access = objectAccess(s3, r, dstBucket);
   // If-None-Match / If-Match are about the destination (write-conditions.ts):
   // checked before the copy starts, so a failed one keeps its status, and
   // again just before the write commits.
   const conditions = writeConditions(r);
   await requireWriteConditions(s3, conditions, dstBucket.ns, dst.key, r.signal);
-  const srcBucket = ownedBy(await s3.buckets.get(src.bucket, r.signal), src.bucket, r.principal.user);
+  const srcBucket = existing(await s3.buckets.get(src.bucket, r.signal), src.bucket);
   requireNullVersion(src.versionId, src.key);
   const found = await s3.objects.head(srcBucket.ns, src.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: src.key });
@@ -106,7 +107,7 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
       await requireWriteConditions(s3, conditions, dstBucket.ns, dst.key, r.signal);
       const checksums = Object.fromEntries(sums.map(({ alg, c }) => [alg.toLowerCase(), c.digest().toString('base64')]));
       return {
-        v: 1, size, blockSize, lastModified: s3.now(), etag: md5.digest().toString('hex'), ...stored,
+        v: 1, size, blockSize, lastModified: s3.now(), etag: md5.digest().toString('hex'), ...stored, ...access,
         ...(sums.length ? { checksums } : {}),
       };
     }, r.signal);

@@ -5,6 +5,8 @@
 import { createBucket, deleteBucket, getBucketLocation, headBucket } from './bucket.js';
 import type { S3Context, S3Request, S3Response } from './context.js';
 import { getBucketAcl, getBucketVersioning, getObjectAcl, putBucketAcl, putBucketVersioning, putObjectAcl } from './acl.js';
+import { authorizeRequest } from './access.js';
+import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './bucket-policy.js';
 import { getObjectAttributes } from './attributes.js';
 import { copyObject } from './copy.js';
 import { deleteObject, deleteObjects } from './delete.js';
@@ -32,6 +34,8 @@ export async function dispatch(s3: S3Context, r: S3Request): Promise<S3Response>
   const e: Endpoint = r.endpoint;
   // Each case narrows the request to its endpoint type for the handler.
   const as = <T extends Endpoint>(): S3Request<T> => r as S3Request<T>;
+  // Who may do what is decided here, once, before any handler runs.
+  await authorizeRequest(s3, r);
   switch (e.op) {
     case 'ListBuckets':
       return listBuckets(s3, as<typeof e>());
@@ -96,7 +100,13 @@ export async function dispatch(s3: S3Context, r: S3Request): Promise<S3Response>
     case 'OptionsObject':
       return preflight(s3, r);
     case 'GetBucketPolicy':
+      return getBucketPolicy(s3, r);
+    case 'PutBucketPolicy':
+      return putBucketPolicy(s3, r);
+    case 'DeleteBucketPolicy':
+      return deleteBucketPolicy(s3, r);
     case 'GetBucketPolicyStatus':
+      return getBucketPolicyStatus(s3, r);
     case 'GetBucketLifecycleConfiguration':
     case 'GetBucketEncryption':
     case 'GetBucketWebsite':

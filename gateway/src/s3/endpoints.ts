@@ -11,11 +11,12 @@ export type BucketOp =
   | 'GetBucketVersioning' | 'PutBucketVersioning' | 'GetBucketAcl' | 'PutBucketAcl'
   | 'PutBucketCors' | 'GetBucketCors' | 'DeleteBucketCors' | 'OptionsObject'
   | 'GetBucketTagging' | 'PutBucketTagging' | 'DeleteBucketTagging'
+  | 'GetBucketPolicy' | 'PutBucketPolicy' | 'DeleteBucketPolicy' | 'GetBucketPolicyStatus'
   | UnsetBucketConfigOp;
 
 /** GETs of bucket configurations never set here (unset-config.ts). */
 export type UnsetBucketConfigOp =
-  | 'GetBucketPolicy' | 'GetBucketPolicyStatus' | 'GetBucketLifecycleConfiguration'
+  | 'GetBucketLifecycleConfiguration'
   | 'GetBucketEncryption' | 'GetBucketWebsite' | 'GetBucketReplication' | 'GetBucketOwnershipControls' | 'GetPublicAccessBlock'
   | 'GetObjectLockConfiguration' | 'GetBucketLogging' | 'GetBucketNotificationConfiguration' | 'GetBucketRequestPayment'
   | 'GetBucketAccelerateConfiguration';
@@ -51,7 +52,7 @@ export type Support = 'implemented' | 'partial' | 'not-implemented';
  */
 export const OPERATIONS: Record<OperationName, { readonly support: Support; readonly note: string }> = {
   ListBuckets: { support: 'implemented', note: '' },
-  CreateBucket: { support: 'implemented', note: 'check-then-write: two concurrent creates of one name may both succeed; a bucket you own again: 200 in us-east-1 (AWS legacy), BucketAlreadyOwnedByYou elsewhere' },
+  CreateBucket: { support: 'implemented', note: 'check-then-write: two concurrent creates of one name may both succeed; a bucket you own again: 200 in us-east-1 (AWS legacy), BucketAlreadyOwnedByYou elsewhere; x-amz-acl and x-amz-grant-*' },
   HeadBucket: { support: 'implemented', note: '' },
   DeleteBucket: { support: 'implemented', note: 'refused while any object is visible' },
   GetBucketLocation: { support: 'implemented', note: '' },
@@ -63,24 +64,26 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
   PostObject: { support: 'implemented', note: 'browser forms with V2 or V4 signed policies, every condition enforced; no anonymous uploads; a tagging field sets the object\'s tags' },
   GetBucketVersioning: { support: 'implemented', note: 'never enabled (empty configuration)' },
   PutBucketVersioning: { support: 'not-implemented', note: 'versioning is not supported' },
-  GetBucketAcl: { support: 'implemented', note: 'always private: the owner with FULL_CONTROL' },
-  PutBucketAcl: { support: 'partial', note: "only private (canned private, or the owner's FULL_CONTROL alone); anything else 501" },
-  PutObject: { support: 'implemented', note: 'SigV4 header auth; sha256, UNSIGNED-PAYLOAD and aws-chunked bodies; x-amz-tagging; If-None-Match: * and If-Match, checked on a linearizable read just before the write (two racing conditional writes may both succeed)' },
-  CopyObject: { support: 'partial', note: 'COPY/REPLACE, x-amz-copy-source-if-*, If-None-Match: * and If-Match on the destination (as PutObject), up to 5 GiB, checksums recomputed, a long copy kept alive (200, then whitespace, then the result); source versionId only "null"; x-amz-tagging-directive COPY/REPLACE with x-amz-tagging; ACL, storage-class and SSE headers ignored' },
+  GetBucketAcl: { support: 'implemented', note: 'the canned ACL or grants set on the bucket (old buckets: private)' },
+  PutBucketAcl: { support: 'implemented', note: 'canned (private, public-read, public-read-write, authenticated-read), x-amz-grant-* or an AccessControlPolicy body; grantees: users of this store by id, AllUsers, AuthenticatedUsers (e-mail grantees, LogDelivery: 501)' },
+  PutObject: { support: 'implemented', note: 'SigV4 header auth or anonymous where an ACL or the bucket policy allows; x-amz-acl and x-amz-grant-*; x-amz-tagging; sha256, UNSIGNED-PAYLOAD and aws-chunked bodies; If-None-Match: * and If-Match, checked on a linearizable read just before the write (two racing conditional writes may both succeed)' },
+  CopyObject: { support: 'partial', note: 'COPY/REPLACE, x-amz-copy-source-if-*, If-None-Match: * and If-Match on the destination (as PutObject), up to 5 GiB, checksums recomputed, a long copy kept alive (200, then whitespace, then the result); source versionId only "null"; x-amz-tagging-directive COPY/REPLACE with x-amz-tagging; x-amz-acl / x-amz-grant-* as PutObject (the copy does not inherit the source\'s ACL); reading the source needs READ on it; storage-class and SSE headers ignored' },
   GetObject: { support: 'implemented', note: 'single ranges; x-amz-tagging-count when the object has tags' },
   HeadObject: { support: 'implemented', note: 'x-amz-tagging-count when the object has tags' },
   DeleteObject: { support: 'implemented', note: 'writes a delete marker' },
-  CreateMultipartUpload: { support: 'implemented', note: 'x-amz-tagging (the completed object\'s tags); COMPOSITE (CRC32, CRC32C, SHA1, SHA256) and FULL_OBJECT (CRC32, CRC32C, CRC64NVME) checksums' },
+  CreateMultipartUpload: { support: 'implemented', note: 'x-amz-tagging and x-amz-acl / x-amz-grant-* (the completed object\'s tags and ACL); COMPOSITE (CRC32, CRC32C, SHA1, SHA256) and FULL_OBJECT (CRC32, CRC32C, CRC64NVME) checksums' },
   UploadPart: { support: 'implemented', note: '' },
   UploadPartCopy: { support: 'implemented', note: 'x-amz-copy-source-range, copy-source conditionals, kept alive like CopyObject' },
   CompleteMultipartUpload: { support: 'implemented', note: 'InvalidPart, InvalidPartOrder, EntityTooSmall checks; ETag md5-of-md5s-N; heals parts a node missed; kept alive like CopyObject; retires the parts (their data then lives as long as the object); If-None-Match: * and If-Match as PutObject; a retry with the same parts answers 200 and the same ETag while the key holds that object' },
   AbortMultipartUpload: { support: 'implemented', note: "retires every part: their data leaves the nodes" },
   ListParts: { support: 'implemented', note: 'part-number-marker, max-parts' },
-  GetObjectAcl: { support: 'implemented', note: 'always private: the requester with FULL_CONTROL' },
-  PutObjectAcl: { support: 'partial', note: 'only private; anything else 501' },
+  GetObjectAcl: { support: 'implemented', note: "the object's owner (its writer) and its ACL (old objects: the bucket owner's, private)" },
+  PutObjectAcl: { support: 'partial', note: 'as PutBucketAcl (plus bucket-owner-read, bucket-owner-full-control); writes the object again with the same bytes, ETag and Last-Modified; a multipart object: 501' },
   GetObjectAttributes: { support: 'implemented', note: 'ETag, Checksum, ObjectParts (multipart objects), StorageClass, ObjectSize; versionId only "null"' },
-  GetBucketPolicy: { support: 'partial', note: 'no bucket has a policy: NoSuchBucketPolicy' },
-  GetBucketPolicyStatus: { support: 'partial', note: 'no bucket has a policy: NoSuchBucketPolicy' },
+  GetBucketPolicy: { support: 'implemented', note: 'the document as it was put; NoSuchBucketPolicy when none' },
+  PutBucketPolicy: { support: 'implemented', note: 'Effect, Principal ("*", arn:aws:iam::<any>:user/<name>, arn:aws:iam::<any>:root), Action and Resource with wildcards, Condition StringEquals/StringNotEquals/StringLike/StringNotLike/IpAddress/NotIpAddress/Bool on aws:SourceIp, s3:prefix, aws:SecureTransport; explicit Deny over Allow, evaluated with ACLs; anything else MalformedPolicy' },
+  DeleteBucketPolicy: { support: 'implemented', note: '' },
+  GetBucketPolicyStatus: { support: 'implemented', note: 'IsPublic: some Allow for "*" without a condition' },
   PutBucketCors: { support: 'implemented', note: 'up to 100 rules, a 64 KB document; kept in the bucket record (linearizable); Content-MD5 or a checksum verified when sent, neither required' },
   GetBucketCors: { support: 'implemented', note: 'a quorum read: sees every PutBucketCors that completed before it' },
   DeleteBucketCors: { support: 'implemented', note: '204 whether or not rules were set' },
@@ -110,9 +113,9 @@ export const OPERATIONS: Record<OperationName, { readonly support: Support; read
  */
 export const UNSUPPORTED_SUBRESOURCES = {
   bucket: [
-    'policy', 'lifecycle', 'encryption', 'website', 'logging', 'notification', 'replication',
+    'lifecycle', 'encryption', 'website', 'logging', 'notification', 'replication',
     'requestPayment', 'accelerate', 'analytics', 'inventory', 'metrics', 'intelligent-tiering', 'ownershipControls',
-    'publicAccessBlock', 'object-lock', 'policyStatus',
+    'publicAccessBlock', 'object-lock',
   ],
   object: ['retention', 'legal-hold', 'torrent', 'restore', 'select'],
 } as const;

@@ -30,6 +30,8 @@ export const S3_ERRORS = {
   InvalidTag: [400, 'The tag provided was not a valid tag.'],
   InvalidURI: [400, 'Couldn\'t parse the specified URI.'],
   KeyTooLongError: [400, 'Your key is too long.'],
+  MalformedACLError: [400, 'The XML you provided was not well-formed or did not validate against our published schema.'],
+  MalformedPolicy: [400, 'This policy contains invalid Json'],
   MalformedPOSTRequest: [400, 'The body of your POST request is not well-formed multipart/form-data.'],
   MalformedXML: [400, 'The XML you provided was not well-formed or did not validate against our published schema.'],
   MaxMessageLengthExceeded: [400, 'Your request was too big.'],
@@ -61,6 +63,7 @@ export const S3_ERRORS = {
   ServiceUnavailable: [503, 'Please reduce your request rate.'],
   SignatureDoesNotMatch: [403, 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'],
   SlowDown: [503, 'Please reduce your request rate.'],
+  UnexpectedContent: [400, 'This request does not support content.'],
   XAmzContentSHA256Mismatch: [400, 'The provided \'x-amz-content-sha256\' header does not match what was computed.'],
 } as const satisfies Record<string, readonly [number, string]>;
 

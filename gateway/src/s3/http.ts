@@ -7,7 +7,7 @@
 import { randomBytesPooled, randomHex } from '../../../shared/src/random.js';
 import { once, setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authenticate } from './auth/authenticate.js';
+import { anonymousAuth, authenticate, isAnonymous } from './auth/authenticate.js';
 import type { AuthResult } from './auth/types.js';
 import type { CredentialStore } from './auth/credentials.js';
 import type { RequestBody, S3Context, S3Request, S3Response } from './context.js';
@@ -69,11 +69,13 @@ export async function handleS3(s3: S3Context, deps: EdgeDeps, req: IncomingMessa
     // policy in the form itself: its handler authenticates it. A CORS
     // preflight (OptionsObject) carries none, and is answered from the
     // bucket's rules alone. Every other request is authenticated here,
-    // before any handler runs.
+    // before any handler runs; one without any credentials is anonymous
+    // (user ''), and the ACLs and the bucket policy decide (dispatch.ts).
+    const authReq = { method: req.method ?? 'GET', rawUrl, headers: req.headers };
     const auth: AuthResult = e.op === 'PostObject' || e.op === 'OptionsObject'
       ? { accessKey: '', user: '', scheme: 'v4-header', payload: { kind: 'unsigned' } }
-      : authenticate(
-        { method: req.method ?? 'GET', rawUrl, headers: req.headers },
+      : isAnonymous(authReq) ? anonymousAuth(authReq) : authenticate(
+        authReq,
         {
           creds: deps.creds, region: s3.config.region, now: deps.now,
           ...('bucket' in e && e.bucket !== undefined ? { bucket: e.bucket } : {}),

@@ -3,7 +3,7 @@
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html and
 // siblings). Storage is gateway/src/multipart-store.ts; UploadPartCopy lives in copy.ts's family.
 
-import { requirePrivateAclHeaders } from './acl-headers.js';
+import { objectAccess } from './acl-headers.js';
 import { createHash } from 'node:crypto';
 import { MAX_PART_NUMBER, newUploadId, partLayout, type StoredPart } from '../multipart-store.js';
 import { decodeMeta, type ObjectMeta } from '../object-meta.js';
@@ -12,7 +12,7 @@ import { combineParts, isCombinable } from './body/crc-combine.js';
 import { checkCopyConditions, digesting, MAX_COPY_SOURCE_BYTES, parseCopySource } from './copy-source.js';
 import { keepAlive } from './keep-alive.js';
 import { requireNullVersion } from './versions.js';
-import { ownedBy, requireBucket, smallBody, stillCurrent } from './bucket.js';
+import { existing, requireBucket, smallBody, stillCurrent } from './bucket.js';
 import type { BucketRecord } from '../buckets.js';
 import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
 import type { BucketOp, ObjectOp, Query } from './endpoints.js';
@@ -61,7 +61,7 @@ function owner(user: string): XmlNode[] {
 
 export async function createMultipartUpload(s3: S3Context, r: ObjReq): Promise<S3Response> {
   const bucket = await requireBucket(s3, r);
-  requirePrivateAclHeaders(r);
+  const { acl } = objectAccess(s3, r, bucket);
   const algHeader = header(r, 'x-amz-checksum-algorithm');
   const alg = algHeader === undefined ? undefined : parseAlgorithm(algHeader);
   if (algHeader !== undefined && !alg) throw new S3Error('InvalidRequest', `Checksum algorithm ${algHeader} is not supported.`);
@@ -69,7 +69,7 @@ export async function createMultipartUpload(s3: S3Context, r: ObjReq): Promise<S
   const now = s3.now();
   const uploadId = newUploadId(now);
   await s3.multipart.create(bucket.ns, {
-    key: r.endpoint.key, uploadId, initiated: now, owner: r.principal.user,
+    key: r.endpoint.key, uploadId, initiated: now, owner: r.principal.user, acl,
     ...(alg && type ? { checksumAlgorithm: alg, checksumType: type } : {}),
   }, { ...storedHeaders(r.headers), ...tagsHeader(r.headers) }, r.signal);
   return xmlResponse(xmlDoc('InitiateMultipartUploadResult', [
@@ -199,6 +199,9 @@ export async function completeMultipartUpload(s3: S3Context, r: ObjReq): Promise
     blockSize,
     lastModified: s3.now(),
     etag,
+    // The ACL CreateMultipartUpload asked for; the initiator owns the object (an anonymous one: the bucket's owner).
+    owner: upload.upload?.owner || rec.owner,
+    ...(upload.upload?.acl ? { acl: upload.upload.acl } : {}),
     ...(composite && alg ? { checksums: { [alg.toLowerCase()]: composite }, checksumType: type } : {}),
     multipart: { uploadId, parts: chosen.map(partLayout) },
   };
@@ -374,7 +377,7 @@ export async function uploadPartCopy(s3: S3Context, r: ObjReq): Promise<S3Respon
   const n = partNumberOf(r);
   const upload = await requireUpload(s3, r, bucket);
   const src = parseCopySource(header(r, 'x-amz-copy-source'));
-  const srcBucket = ownedBy(await s3.buckets.get(src.bucket, r.signal), src.bucket, r.principal.user);
+  const srcBucket = existing(await s3.buckets.get(src.bucket, r.signal), src.bucket);
   requireNullVersion(src.versionId, src.key);
   const found = await s3.objects.head(srcBucket.ns, src.key, r.signal);
   if (!found) throw new S3Error('NoSuchKey', undefined, { Key: src.key });

@@ -41,7 +41,7 @@ function fakeContext(now = FIXTURE_NOW, buckets = ['fxb']): { s3: S3Context; sto
   } as unknown as ObjectStore;
   const registry = {
     async get(name: string): Promise<BucketRecord | null> {
-      return buckets.includes(name) ? { name, created: 0, region: 'us-east-1', owner: 'fixture-user', ns: bucketNs(name, undefined) } : null;
+      return buckets.includes(name) ? { name, created: 0, region: 'us-east-1', owner: 'fixture-user', ns: bucketNs(name, undefined), acl: [] } : null;
     },
   } as unknown as BucketRegistry;
   const s3: S3Context = {

@@ -25,7 +25,7 @@
 // except text/plain, which busboy also reports for an untyped part
 // (post-form.ts).
 
-import { requireBucket, stillCurrent } from './bucket.js';
+import { ownedBy, stillCurrent } from './bucket.js';
 import { header, type S3Context, type S3Request, type S3Response } from './context.js';
 import type { Endpoint } from './endpoints.js';
 import { S3Error } from './errors.js';
@@ -39,8 +39,6 @@ import { checkPolicy, decodePolicy } from './post-policy.js';
 import { uploadBody, uploadRules } from './post-upload.js';
 import { MAX_KEY_BYTES } from './router.js';
 import { xmlDoc } from './xml.js';
-
-type BucketReq = S3Request & { endpoint: { bucket: string } };
 
 /** Form fields PutObject would take as headers and store. */
 const STORED_FIELDS = ['content-type', 'content-encoding', 'content-disposition', 'content-language', 'cache-control', 'expires'];
@@ -130,7 +128,7 @@ export async function postObject(s3: S3Context, r: S3Request<Endpoint>): Promise
     const stored = { ...storedHeaders(servableMetadata(metadataHeaders(fields, file.contentType))), ...(tags.length ? { tags } : {}) };
     const rules = uploadRules(fields, range, s3.config.maxObjectBytes);
     const action = successAction(fields);
-    const rec = await requireBucket(s3, r as BucketReq, auth.credential.user);
+    const rec = ownedBy(await s3.buckets.get(bucket, r.signal), bucket, auth.credential.user);
     const body = uploadBody(file.stream, rules, () => form.end());
     const { meta } = await s3.objects.put(rec.ns, key, body.stream, (size, blockSize) => {
       const b = body.result();

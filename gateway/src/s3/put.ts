@@ -4,7 +4,7 @@
 // coder; nothing becomes visible unless every check passed (conditional
 // writes included: write-conditions.ts).
 
-import { requirePrivateAclHeaders } from './acl-headers.js';
+import { objectAccess } from './acl-headers.js';
 import { requireBucket, stillCurrent } from './bucket.js';
 import type { S3Context, S3Request, S3Response } from './context.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
@@ -15,7 +15,7 @@ type ObjReq = S3Request<{ op: 'PutObject'; bucket: string; key: string; query: i
 
 export async function putObject(s3: S3Context, r: ObjReq): Promise<S3Response> {
   const bucket = await requireBucket(s3, r);
-  requirePrivateAclHeaders(r);
+  const access = objectAccess(s3, r, bucket);
   const stored = { ...storedHeaders(r.headers), ...tagsHeader(r.headers) };
   const conditions = writeConditions(r);
   const body = r.body();
@@ -25,7 +25,7 @@ export async function putObject(s3: S3Context, r: ObjReq): Promise<S3Response> {
     await requireWriteConditions(s3, conditions, bucket.ns, r.endpoint.key, r.signal);
     const checksums = Object.fromEntries(Object.entries(b.checksums).map(([alg, v]) => [alg.toLowerCase(), v]));
     return {
-      v: 1, size, blockSize, lastModified: Date.now(), etag: b.md5Hex, ...stored,
+      v: 1, size, blockSize, lastModified: Date.now(), etag: b.md5Hex, ...stored, ...access,
       ...(Object.keys(checksums).length ? { checksums } : {}),
     };
   }, r.signal);

@@ -99,8 +99,15 @@ export function route(input: RouteInput, opts: RouterOptions = {}): Routed {
   return { endpoint, virtualHost };
 }
 
+const POLICY_OPS: Readonly<Record<string, BucketOp>> = {
+  'GET policy': 'GetBucketPolicy', 'PUT policy': 'PutBucketPolicy', 'DELETE policy': 'DeleteBucketPolicy', 'GET policyStatus': 'GetBucketPolicyStatus',
+};
+
 function bucketEndpoint(method: string, bucket: string, query: Query): Endpoint {
   const q = query.params;
+  const policy = q.has('policyStatus') ? POLICY_OPS[`${method} policyStatus`] : q.has('policy') ? POLICY_OPS[`${method} policy`] : undefined;
+  if (policy) return { op: policy, bucket, query };
+  if (q.has('policy') || q.has('policyStatus')) throw new S3Error('MethodNotAllowed');
   if (method === 'GET') {
     const unset = Object.entries(UNSET_BUCKET_CONFIG).find(([s]) => q.has(s));
     if (unset) return { op: unset[1][0], bucket, query };

@@ -1,5 +1,5 @@
 // GET of a configuration sub-resource this gateway never stores (issue 12
-// item 10). No bucket here ever has a policy, a lifecycle,
+// item 10). No bucket here ever has a lifecycle,
 // default encryption, a website, replication, ownership controls, a
 // public access block or Object Lock, so a GET of
 // one answers exactly what S3 answers for a bucket without it:
@@ -22,8 +22,6 @@ type Unset = S3ErrorCode | readonly [string, readonly XmlNode[]];
 
 /** Bucket sub-resource → its Get operation and what S3 answers when it is unset. */
 export const UNSET_BUCKET_CONFIG = {
-  policy: ['GetBucketPolicy', 'NoSuchBucketPolicy'],
-  policyStatus: ['GetBucketPolicyStatus', 'NoSuchBucketPolicy'],
   lifecycle: ['GetBucketLifecycleConfiguration', 'NoSuchLifecycleConfiguration'],
   encryption: ['GetBucketEncryption', 'ServerSideEncryptionConfigurationNotFoundError'],
   website: ['GetBucketWebsite', 'NoSuchWebsiteConfiguration'],

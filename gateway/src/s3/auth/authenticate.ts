@@ -16,8 +16,8 @@ export type { AuthContext, AuthRequest, AuthResult, AuthScheme, ChunkSigning, Pa
 /**
  * Authenticates a request from its request line and headers, before any body
  * byte is read. Returns who signed it and how its body must be verified;
- * throws S3Error (AccessDenied when no credentials at all — anonymous access
- * is not supported).
+ * throws S3Error (AccessDenied when no credentials at all: the edge calls
+ * isAnonymous() first and serves such a request as anonymous, per ACLs).
  *
  * Schemes: SigV4 `Authorization` header, SigV4 presigned query, SigV2
  * `Authorization: AWS`, SigV2 presigned query. More than one → InvalidArgument.
@@ -53,6 +53,21 @@ export function authenticate(req: AuthRequest, ctx: AuthContext): AuthResult {
     return result(c, 'v2-query', unsignedSchemePayload(req));
   }
   throw new S3Error('AccessDenied');
+}
+
+/**
+ * A request with no credentials at all (no Authorization header, no
+ * presigned query parameters) is anonymous: what it may do is the ACLs'
+ * business (s3/authorize.ts). Anything else goes through authenticate().
+ */
+export function isAnonymous(req: AuthRequest): boolean {
+  const { rawQuery } = splitTarget(req.rawUrl);
+  return headerValue(req.headers, 'authorization') === undefined && !hasV4QueryParams(rawQuery) && !hasV2QueryParams(rawQuery);
+}
+
+/** An anonymous request's result: no user; its body is unsigned (an x-amz-content-sha256 is still honoured). */
+export function anonymousAuth(req: AuthRequest): AuthResult {
+  return { accessKey: '', user: '', scheme: 'anonymous', payload: unsignedSchemePayload(req) };
 }
 
 /**

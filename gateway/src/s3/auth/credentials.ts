@@ -12,11 +12,14 @@ export interface Credential {
 export interface CredentialStore {
   /** The credential for this access key, or undefined if it does not exist (→ InvalidAccessKeyId). */
   lookup(accessKey: string): Credential | undefined;
+  /** Whether `user` is a user of this store (ACL grants name users); absent: any name is taken as given. */
+  hasUser?(user: string): boolean;
 }
 
 /** A fixed set of credentials held in memory. Immutable once built. */
 export class StaticCredentialStore implements CredentialStore {
   readonly #byKey: ReadonlyMap<string, Credential>;
+  readonly #users: ReadonlySet<string>;
 
   /** Throws on an empty field or a duplicated access key: both are configuration mistakes. */
   constructor(credentials: Iterable<Credential>) {
@@ -27,9 +30,14 @@ export class StaticCredentialStore implements CredentialStore {
       byKey.set(c.accessKey, Object.freeze({ accessKey: c.accessKey, secretKey: c.secretKey, user: c.user }));
     }
     this.#byKey = byKey;
+    this.#users = new Set([...byKey.values()].map((c) => c.user));
   }
 
   lookup(accessKey: string): Credential | undefined {
     return this.#byKey.get(accessKey);
+  }
+
+  hasUser(user: string): boolean {
+    return this.#users.has(user);
   }
 }

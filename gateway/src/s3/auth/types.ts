@@ -28,7 +28,8 @@ export interface AuthContext {
   readonly key?: string;
 }
 
-export type AuthScheme = 'v4-header' | 'v4-query' | 'v2-header' | 'v2-query';
+/** 'anonymous': no credentials at all (anonymousAuth); the user is then ''. */
+export type AuthScheme = 'v4-header' | 'v4-query' | 'v2-header' | 'v2-query' | 'anonymous';
 
 /** The SigV4 material aws-chunked chunk and trailer signatures chain from. Do not log: signingKey is secret. */
 export interface ChunkSigning {
