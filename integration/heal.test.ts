@@ -92,6 +92,9 @@ describe('powerstore heal (t=1)', () => {
     // 2 bucket records; empty, small, medium, large, the delete marker; mp's
     // 3 parts and its own entry; heal2's object; mp's (retired) upload record.
     assert.equal(entries, 2 + 5 + 4 + 1 + 1);
+    // Progress on stderr: the estimate before, the totals after.
+    assert.match(r.stderr, /^heal: about \d+ history entries to check$/m);
+    assert.match(r.stderr, new RegExp(`^heal: ${entries} history entries checked in [\\d.]+ s`, 'm'));
     for (const n of r.nodes) assert.deepEqual(n, { checked: entries, missing: 0, corrupt: 0, unreadable: 0, unreachable: 0, healed: 0, failed: 0 });
   });
 

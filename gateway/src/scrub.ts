@@ -103,6 +103,8 @@ const PAGE = 1000;
 const MAX_ERRORS = 100;
 
 export interface ScrubHooks {
+  /** A history entry was checked at every node (progress). */
+  entry?(): void;
   /** A copy was classified (after the superseded check). */
   copy?(node: number, state: CopyState): void;
   /** A heal of node's copy ended; ok only when the healed copy verified. */
@@ -332,6 +334,7 @@ class Pass {
       return false;
     }
     this.report.writes++;
+    this.o.hooks?.entry?.();
     const ts = tsKey(t.ts);
     await Promise.all(found.map(async (f, node) => {
       const c = this.report.nodes[node]!;

@@ -15,6 +15,8 @@
 import { pino, type Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import { cliContext, type EvidenceTally } from './cli-context.js';
+import { HealProgress } from './heal-progress.js';
+import { clusterStatus } from './status.js';
 import { outcomeOf, scrubPass, type ScrubReport } from '../scrub.js';
 
 export interface HealOptions {
@@ -24,6 +26,8 @@ export interface HealOptions {
   readonly json: boolean;
   /** Where report lines go (stdout). */
   readonly out: (text: string) => void;
+  /** Where progress lines go (stderr); absent: none. */
+  readonly progress?: (line: string) => void;
   readonly log?: Logger;
   readonly signal?: AbortSignal;
 }
@@ -74,7 +78,19 @@ export async function runHeal(o: HealOptions): Promise<0 | 1> {
   const evidence: EvidenceTally = new Map();
   const { ctx, close } = cliContext(o.cfg, log, evidence);
   try {
-    const report = await scrubPass(ctx, { dryRun: o.dryRun, concurrency: o.concurrency, log }, o.signal ?? new AbortController().signal);
+    let progress: HealProgress | null = null;
+    if (o.progress) {
+      // The most history entries any node holds: about what the pass will check.
+      const counts = (await clusterStatus(o.cfg)).map((n) => n.histEntries).filter((n): n is number => n !== null);
+      progress = new HealProgress(counts.length ? Math.max(...counts) : null, o.dryRun, o.progress);
+    }
+    const hooks = progress ? { entry: () => progress.tick() } : undefined;
+    let report: ScrubReport;
+    try {
+      report = await scrubPass(ctx, { dryRun: o.dryRun, concurrency: o.concurrency, log, ...(hooks ? { hooks } : {}) }, o.signal ?? new AbortController().signal);
+    } finally {
+      progress?.stop();
+    }
     if (o.json) {
       const ev = Object.fromEntries([...evidence].map(([n, k]) => [n, Object.fromEntries(k)]));
       o.out(`${JSON.stringify({ ...report, outcome: outcomeOf(report), evidence: ev }, null, 2)}\n`);

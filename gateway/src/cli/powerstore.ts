@@ -163,6 +163,7 @@ async function heal(s: Setup, f: FlagValues, dryRun: boolean): Promise<number> {
   return runHeal({
     cfg: s.cfg, dryRun, concurrency, json: f.json === true, signal: ctl.signal,
     out: (text) => process.stdout.write(text),
+    progress: (line) => process.stderr.write(`${line}\n`),
   });
 }
 
