@@ -8,21 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { boto3, caFile } from './harness/cli.js';
+import { boto3Checks, pyCode } from './harness/boto3-checks.js';
+import { caFile } from './harness/cli.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 import { signV4 } from './harness/raw.js';
 
-const py = (lines: string[]): string => [
-  'from botocore.exceptions import ClientError',
-  'def code(f):',
-  '    try:',
-  '        f()',
-  '    except ClientError as e:',
-  "        return e.response['Error']['Code'], e.response['ResponseMetadata']['HTTPStatusCode'], e.response['ResponseMetadata']['HTTPHeaders']",
-  "    return None, 200, {}",
-  ...lines,
-  "print('ok')",
-].join('\n');
+const PRELUDE = pyCode('headers');
 
 describe('S3 as clients expect it (issue 12 items 1-10, boto3 and raw requests)', () => {
   let tc: TestCluster;
@@ -31,11 +22,7 @@ describe('S3 as clients expect it (issue 12 items 1-10, boto3 and raw requests)'
   });
   after(() => tc?.dispose());
 
-  async function runPy(lines: string[]): Promise<void> {
-    const r = await boto3(tc, py(lines));
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout.trim().split('\n').pop(), 'ok', r.stdout);
-  }
+  const runPy = (lines: string[]): Promise<void> => boto3Checks(tc, PRELUDE, lines);
 
   it('item 3: conditional PutObject and CompleteMultipartUpload', async () => {
     await runPy([

@@ -4,27 +4,17 @@
 // (TagCount) on GET and HEAD, S3's limits and errors, a multipart object
 // retagged three times still reading its parts, and bucket tagging.
 
-import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { boto3 } from './harness/cli.js';
+import { boto3Checks, pyCode } from './harness/boto3-checks.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 
-const py = (lines: string[]): string => [
-  'from botocore.exceptions import ClientError',
-  'def code(f):',
-  '    try:',
-  '        f()',
-  '    except ClientError as e:',
-  "        return e.response['Error']['Code'], e.response['ResponseMetadata']['HTTPStatusCode'], e.response['Error'].get('Message')",
-  '    return None, 200, None',
+const PRELUDE = pyCode('message') + [
   'def tags(key, **kw):',
   "    return [(t['Key'], t['Value']) for t in s3.get_object_tagging(Bucket='tags', Key=key, **kw)['TagSet']]",
   'def tagset(pairs):',
   "    return {'TagSet': [{'Key': k, 'Value': v} for k, v in pairs]}",
   'def count_header(key):',
   "    return s3.head_object(Bucket='tags', Key=key)['ResponseMetadata']['HTTPHeaders'].get('x-amz-tagging-count')",
-  ...lines,
-  "print('ok')",
 ].join('\n');
 
 describe('object tagging with boto3 (issue 12 item 14)', () => {
@@ -34,11 +24,7 @@ describe('object tagging with boto3 (issue 12 item 14)', () => {
   });
   after(() => tc?.dispose());
 
-  async function runPy(lines: string[]): Promise<void> {
-    const r = await boto3(tc, py(lines));
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout.trim().split('\n').pop(), 'ok', r.stdout);
-  }
+  const runPy = (lines: string[]): Promise<void> => boto3Checks(tc, PRELUDE, lines);
 
   it('put/get/delete_object_tagging, Tagging on put_object, TagCount on GET and HEAD, NoSuchKey, NoSuchVersion', async () => {
     await runPy([

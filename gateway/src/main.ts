@@ -59,17 +59,18 @@ export async function gatewayMain(argv: readonly string[]): Promise<void> {
   gw.listening(`${cfg.tls ? 'https' : 'http'}://${shownHost}:${boundPort}`);
   announceListening(boundPort, { writer: gw.ctx.writerId, t: cfg.params.t, redis: gw.cache.status() });
   let stopping = false;
-  const stop = (): void => {
+  const stop = (graceMs: number): void => {
     if (stopping) return;
     stopping = true;
-    log.info({ graceMs: drainGraceMs }, 'stopping: no new connections; requests in flight may finish');
-    void gw.close(drainGraceMs).finally(() => process.exit(0));
+    log.info({ graceMs }, 'stopping: no new connections; requests in flight may finish');
+    void gw.close(graceMs).finally(() => process.exit(0));
     // Closing Redis and node clients after the drain should take a moment; never hang on it.
-    setTimeout(() => process.exit(0), drainGraceMs + 5000).unref();
+    setTimeout(() => process.exit(0), graceMs + 5000).unref();
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  stopWithLauncher(stop);
+  process.once('SIGTERM', () => stop(drainGraceMs));
+  process.once('SIGINT', () => stop(drainGraceMs));
+  // The launcher is gone (killed): its nodes are stopping too, so nothing in flight can finish. No drain.
+  stopWithLauncher(() => stop(0));
 }
 
 if (isMainModule(import.meta.url)) runCli(() => gatewayMain(process.argv.slice(2)));
