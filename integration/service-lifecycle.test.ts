@@ -66,10 +66,20 @@ function processesOf(dir: string): number[] {
   return pids;
 }
 
+/** "pid (state) command line", for a failure message that says which process stayed. */
+function describeProcess(pid: number): string {
+  try {
+    const state = /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1] ?? '?';
+    return `${pid} (${state}) ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`;
+  } catch {
+    return `${pid} (gone)`;
+  }
+}
+
 async function allGone(dir: string, withinMs: number): Promise<void> {
   const until = Date.now() + withinMs;
   while (processesOf(dir).length > 0) {
-    if (Date.now() > until) assert.fail(`still running after ${withinMs} ms: pids ${processesOf(dir).join(' ')}`);
+    if (Date.now() > until) assert.fail(`still running after ${withinMs} ms: ${processesOf(dir).map(describeProcess).join('; ')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

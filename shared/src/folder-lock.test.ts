@@ -32,3 +32,17 @@ test('another process cannot take a held lock, and the lock goes when its holder
   await new Promise((resolve) => child.once('exit', resolve));
   lockFolder(dir, 'storage node').release(); // no stale lock after a crash
 });
+
+test('a lock whose handle the holder dropped survives garbage collection (a node keeps its store locked for its life)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ps-lock-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // The holder drops the handle, as a node's main does, then collects garbage twice.
+  const child = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e',
+    `const { lockFolder } = await import(${JSON.stringify(LOCK_MODULE)}); lockFolder(${JSON.stringify(dir)}, 'x');
+     await new Promise((r) => setTimeout(r, 50)); gc(); await new Promise((r) => setTimeout(r, 50)); gc();
+     console.log('collected'); setInterval(() => {}, 1000);`],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => child.kill('SIGKILL'));
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  assert.throws(() => lockFolder(dir, 'storage node'), new RegExp(`pid ${child.pid}`));
+});

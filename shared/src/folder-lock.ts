@@ -20,6 +20,12 @@ export interface FolderLock {
 }
 
 const LOCK_FILE = '.lock';
+/**
+ * The open lock databases. A Database that nothing references is closed by the
+ * garbage collector, and its lock with it (a node that dropped the handle lost
+ * its lock a few seconds after start): the locks live here until released.
+ */
+const held = new Set<Database.Database>();
 const PID_FILE = '.lock.pid';
 /** The files the lock keeps in its folder (a wipe of the folder must leave them). */
 export const LOCK_FILES: readonly string[] = [LOCK_FILE, PID_FILE, `${LOCK_FILE}-journal`];
@@ -41,11 +47,10 @@ export function lockFolder(dir: string, what: string): FolderLock {
     throw new ConfigError(`${dir} is in use by another ${what}${holder(dir)}; stop it first (one process per data folder)`);
   }
   writeFileSync(join(dir, PID_FILE), `${process.pid}\n`, { mode: 0o600 });
-  let held = true;
+  held.add(db);
   return {
     release() {
-      if (!held) return;
-      held = false;
+      if (!held.delete(db)) return;
       db.close(); // ends the transaction, and with it the lock
     },
   };

@@ -5,8 +5,12 @@
 // killed launcher left its cluster running, reparented to init, on the port).
 // A node or gateway started by hand or by a service manager does not get
 // POWERSTORE_LIFELINE and ignores stdin.
+//
+// A second sign, independent of the pipe: a child whose launcher died is
+// handed to init (or a subreaper), so its parent pid changes.
 
 export const LIFELINE_ENV = 'POWERSTORE_LIFELINE';
+const PARENT_CHECK_MS = 1000;
 
 /** Calls `stop` once, when the launcher's pipe on stdin ends. */
 export function stopWithLauncher(stop: () => void): void {
@@ -20,4 +24,8 @@ export function stopWithLauncher(stop: () => void): void {
   process.stdin.on('data', () => {}); // nothing comes; reading is how the end is seen
   process.stdin.once('end', once);
   process.stdin.once('error', once);
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) once();
+  }, PARENT_CHECK_MS).unref();
 }
