@@ -12,7 +12,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,10 +143,13 @@ describe('many hosts: powerstore init, nodes on 127.0.0.2-5, a gateway on 127.0.
     for (const [i, h] of NODE_HOSTS.entries()) {
       const cfg = JSON.parse(readFileSync(join(root, 'hosts', h, 'node.json'), 'utf8')) as { index: number; keys: Record<string, string> };
       assert.equal(cfg.index, i);
+      assert.deepEqual(Object.keys(cfg.keys), ['0'], 'one key: its own, for epoch 0');
+      assert.deepEqual(readdirSync(join(root, 'hosts', h)).sort(), ['START.txt', 'data', 'node-key.pem', 'node.json', 'node.pem', 'start.sh'], 'nothing of another node, no CA');
       assert.equal(statSync(join(root, 'hosts', h, 'node.json')).mode & 0o777, 0o600);
       assert.equal(statSync(join(root, 'hosts', h, 'node-key.pem')).mode & 0o777, 0o600);
     }
     const gw = JSON.parse(readFileSync(join(gatewayDir, 'gateway.json'), 'utf8')) as { nodes: string[]; nodeCa: string };
+    for (const h of NODE_HOSTS) assert.equal(statSync(join(root, 'hosts', h, 'data')).mode & 0o777, 0o700, `the node on ${h} made its data folder, owner-only`);
     assert.deepEqual(gw.nodes.map((u) => new URL(u).hostname), NODE_HOSTS);
     for (const u of gw.nodes) assert.match(u, /^https:\/\//);
     assert.equal(gw.nodeCa, 'node-ca.pem');
