@@ -107,6 +107,14 @@ describe('container files, offline', () => {
         for (const src of l.split(' ').slice(1, -1)) assert.ok(existsSync(join(ROOT, src)), `COPY source ${src} exists`);
       }
     });
+
+    it('its build context (Dockerfile.dockerignore) lets in what it copies and nothing else: no data, no init output', () => {
+      const rules = readFileSync(join(DOCKER, 'Dockerfile.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+      assert.equal(rules[0], '**', 'everything is out unless let in');
+      const allowed = rules.slice(1).map((r) => r.replace(/^!/, ''));
+      const copied = ins.filter((i) => i.startsWith('COPY ') && !i.includes('--from')).flatMap((l) => l.split(' ').slice(1, -1));
+      assert.deepEqual([...allowed].sort(), [...copied].sort());
+    });
   });
 
   describe('docker/compose.yaml', () => {
