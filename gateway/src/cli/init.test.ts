@@ -97,6 +97,7 @@ describe('powerstore init', () => {
       [['--out', out, '--nodes', 'a:1,b:1,c:1,a:1', '--gateways', 'g:1'], /a:1 is given twice/],
       [['--out', out, '--nodes', nodes, '--gateways', 'g:1', '--redis', 'http://x'], /^error: --redis: /],
       [['--out', out, '--nodes', nodes, '--gateways', 'g:1', '--access-key', 'A'], /both --access-key and --secret-key/],
+      [['--out', out, '--nodes', nodes, '--gateways', 'g:1', '--region', 'Mars North'], /region must be like "us-east-1"/],
       [['--out', out, '--bogus'], /Unknown option '--bogus'/],
     ] as const) {
       const r = init(args);

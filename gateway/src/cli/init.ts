@@ -12,10 +12,11 @@ import { intFlag, parseCommand, stringFlag, type CommandSpec } from '../../../sh
 import { ConfigError } from '../../../shared/src/errors.js';
 import { MAX_T } from '../../../shared/src/protocol/params.js';
 import { writeFileDurable } from '../../../shared/src/durable-file.js';
+import { parseGatewayConfig, type GatewayConfigFile } from '../config.js';
 import { parseRedisUrl, redact } from '../redis/link.js';
 import { applyGiven, gatewayConfigFor, newClusterState, nodeConfigFor, type ClusterState } from './cluster-state.js';
 import { adminTokenGiven, secretKeyGiven } from './given-secrets.js';
-import { BUNDLE_FILES as F, commandLine, nodeUrl, parseHostList, planBundles, type Bundle, type HostPort } from './init-plan.js';
+import { BUNDLE_FILES as F, commandLine, nodeUrl, parseHostList, planBundles, type Bundle } from './init-plan.js';
 import { signNodeCertificates } from './self-signed.js';
 
 export const DEFAULT_NODE_DATA = '/var/lib/powerstore';
@@ -76,40 +77,42 @@ export async function initMain(argv: readonly string[]): Promise<number> {
   applyGiven(state, {
     ...(accessKey ? { accessKey } : {}), ...(secretKey ? { secretKey } : {}), ...(adminToken !== undefined ? { adminToken } : {}),
   });
-  writeBundles(out, bundles, state, nodes, { tlsNodes, ...(redis ? { redis } : {}) });
+  const gateway = gatewayConfigFor(state, {
+    nodes: nodes.map((n) => nodeUrl(n, tlsNodes)),
+    ...(tlsNodes ? { nodeCa: F.nodeCa } : {}), // beside gateway.json (relative names are: config.ts)
+    ...(redis ? { redis } : {}),
+  });
+  // Checked as a gateway will check it, before anything is written (a bad --region, say).
+  parseGatewayConfig(gateway, 'to be written');
+  writeBundles(out, bundles, state, gateway, tlsNodes);
   process.stdout.write(summary(out, bundles, state, t, redis));
   return 0;
 }
 
 /** Writes every bundle folder (replacing one of the same name), owner-only: they hold keys. */
-function writeBundles(out: string, bundles: readonly Bundle[], state: ClusterState, nodes: readonly HostPort[], o: { tlsNodes: boolean; redis?: string }): void {
+function writeBundles(out: string, bundles: readonly Bundle[], state: ClusterState, gateway: GatewayConfigFile, tlsNodes: boolean): void {
   mkdirSync(out, { recursive: true, mode: 0o700 });
   for (const b of bundles) {
     rmSync(join(out, b.folder), { recursive: true, force: true });
     mkdirSync(join(out, b.folder), { mode: 0o700 });
   }
-  const nodeBundles = bundles.filter((b) => b.role === 'node');
   const caFile = join(out, F.nodeCa);
-  if (o.tlsNodes) {
-    signNodeCertificates(out, caFile, nodeBundles.map((b) => ({
+  if (tlsNodes) {
+    signNodeCertificates(out, caFile, bundles.filter((b) => b.role === 'node').map((b) => ({
       cert: join(out, b.folder, F.nodeCert), key: join(out, b.folder, F.nodeKey), names: [b.host],
     })));
   }
-  const gatewayFile = JSON.stringify(gatewayConfigFor(state, {
-    nodes: nodes.map((n) => nodeUrl(n, o.tlsNodes)),
-    ...(o.tlsNodes ? { nodeCa: F.nodeCa } : {}), // beside gateway.json (relative names are: config.ts)
-    ...(o.redis ? { redis: o.redis } : {}),
-  }), null, 2);
+  const gatewayFile = JSON.stringify(gateway, null, 2);
   for (const b of bundles) {
     const dir = join(out, b.folder);
     if (b.role === 'node') {
       writeFileDurable(join(dir, F.nodeConfig), JSON.stringify(nodeConfigFor(state, b.index), null, 2));
     } else {
       writeFileDurable(join(dir, F.gatewayConfig), gatewayFile);
-      if (o.tlsNodes) copyFileSync(caFile, join(dir, F.nodeCa));
+      if (tlsNodes) copyFileSync(caFile, join(dir, F.nodeCa));
     }
     writeFileSync(join(dir, F.startScript), startScript(b, state.t), { mode: 0o700 });
-    writeFileDurable(join(dir, F.startText), startText(b, state.t, o.tlsNodes));
+    writeFileDurable(join(dir, F.startText), startText(b, state.t, tlsNodes));
   }
 }
 
