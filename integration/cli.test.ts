@@ -16,7 +16,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const CLI = resolve(here, '../gateway/src/cli/powerstore.js');
 const ENV = { PATH: process.env.PATH, POWERSTORE_LOG_LEVEL: 'warn' };
 const VERSION = (JSON.parse(readFileSync(resolve(here, '../../package.json'), 'utf8')) as { version: string }).version;
-const VERBS = ['start', 'node', 'gateway', 'status', 'heal', 'scrub', 'uploads list', 'uploads abort', 'keys rotate', 'gateways'];
+const VERBS = ['start', 'init', 'node', 'gateway', 'status', 'heal', 'scrub', 'uploads list', 'uploads abort', 'keys rotate', 'gateways'];
 
 const ps = (args: string[], timeoutMs = 60_000): ReturnType<typeof run> => run(process.execPath, [CLI, ...args], ENV, timeoutMs);
 
@@ -61,6 +61,7 @@ describe('the powerstore command', () => {
     oneLineError(await ps(['heal', '--config', join(dir, 'missing.json')]), /cannot read .*missing\.json/);
     writeFileSync(join(dir, 'bad.json'), '{ not json');
     oneLineError(await ps(['gateway', '--config', join(dir, 'bad.json')]), /not valid JSON/);
+    oneLineError(await ps(['init', '--out', join(dir, 'init-out'), '--nodes', 'a:1,b:1,c:1', '--gateways', 'g:1']), /a cluster has 3t\+1/);
     oneLineError(await ps(['node']), /--config is required/);
     oneLineError(await ps(['start', '--t', '9']), /--t must be an integer/);
     writeFileSync(join(dir, 'a-file'), 'x');

@@ -33,6 +33,20 @@ describe('gateway config: nodeCa', () => {
     assert.match(cfg.nodeCa!.toString(), /BEGIN CERTIFICATE/);
   });
 
+  it('a relative nodeCa, tlsCert and tlsKey name files beside the config file, whatever the working directory (init bundles move between hosts)', () => {
+    writeFileSync(join(dir, 'bundle-ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n');
+    const cwd = process.cwd();
+    process.chdir(tmpdir());
+    try {
+      const cfg = load({ nodeCa: 'bundle-ca.pem', tlsCert: 'cert.pem', tlsKey: 'key.pem' });
+      assert.equal(cfg.nodeCaFile, join(dir, 'bundle-ca.pem'));
+      assert.match(cfg.nodeCa!.toString(), /MIIC/);
+      assert.deepEqual(cfg.tls, { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') });
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('refuses a non-path value and a file that cannot be read, naming nodeCa', () => {
     for (const bad of [5, '', { file: 'x' }]) assert.throws(() => load({ nodeCa: bad }), (e: unknown) => e instanceof ConfigError && /nodeCa/.test(e.message));
     assert.throws(() => load({ nodeCa: join(dir, 'missing.pem') }), (e: unknown) => e instanceof ConfigError && /nodeCa .*missing\.pem: ENOENT/.test(e.message));

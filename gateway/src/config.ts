@@ -8,6 +8,7 @@
 // Every field is checked; a bad one is one line of error.
 
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fromHex } from '../../shared/src/bytes.js';
 import { readJsonFile } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
@@ -193,8 +194,20 @@ export function withRedisFlags(cfg: GatewayConfig, flags: { redis?: string | und
   return out;
 }
 
+/**
+ * Reads and checks a gateway config file. Relative file names in it
+ * (nodeCa, tlsCert, tlsKey) are taken from the config file's folder, not
+ * the working directory: a `powerstore init` bundle works wherever it is
+ * copied, and `powerstore heal --config DIR/gateway.json` works from anywhere.
+ */
 export function loadGatewayConfig(path: string): GatewayConfig {
-  const cfg = parseGatewayConfig(readJsonFile(path, 'gateway config'), path);
+  const parsed = parseGatewayConfig(readJsonFile(path, 'gateway config'), path);
+  const beside = (file: string): string => resolve(dirname(path), file);
+  const cfg: GatewayConfig = {
+    ...parsed,
+    ...(parsed.tls ? { tls: { cert: beside(parsed.tls.cert), key: beside(parsed.tls.key) } } : {}),
+    ...(parsed.nodeCaFile ? { nodeCaFile: beside(parsed.nodeCaFile) } : {}),
+  };
   if (!cfg.nodeCaFile) return cfg;
   try {
     return { ...cfg, nodeCa: readFileSync(cfg.nodeCaFile) };

@@ -17,6 +17,8 @@ import { deriveNodeKey } from '../../../shared/src/keys.js';
 import { MAX_T } from '../../../shared/src/protocol/params.js';
 import { NODE_CONFIG_FORMAT, type NodeConfigFile } from '../../../storage-node/src/config.js';
 import type { Credential } from '../s3/auth/credentials.js';
+import { GATEWAY_CONFIG_FORMAT, type GatewayConfigFile } from '../config.js';
+import type { GatewayLimits } from '../limits.js';
 
 export const CLUSTER_STATE_FORMAT = 'powerstore-local-cluster-v1';
 
@@ -50,27 +52,40 @@ export function loadOrCreateState(dataDir: string, want: { t?: number; accessKey
       throw new ConfigError(`the data folder ${dataDir} holds a t=${state.t} cluster; start with --t ${state.t} or use another --data folder`);
     }
   } else {
-    state = {
-      format: CLUSTER_STATE_FORMAT,
-      t: want.t ?? 1,
-      region: want.region,
-      secrets: { 0: randomBytes(32).toString('hex') },
-      currentEpoch: 0,
-      credentials: [{ accessKey: `PS${randomBytes(9).toString('hex').toUpperCase()}`, secretKey: randomBytes(30).toString('base64url'), user: 'admin' }],
-    };
+    state = newClusterState(want.t ?? 1, want.region);
   }
+  absorbRotatedEpochs(state, join(dataDir, 'gateway.json'));
+  applyGiven(state, want);
+  writeFileDurable(path, JSON.stringify(state, null, 2));
+  return state;
+}
+
+/** A new cluster's state: a random secret for key epoch 0, an admin S3 user, a KEK and an admin token. */
+export function newClusterState(t: number, region: string): ClusterState {
+  return {
+    format: CLUSTER_STATE_FORMAT,
+    t,
+    region,
+    secrets: { 0: randomBytes(32).toString('hex') },
+    currentEpoch: 0,
+    credentials: [{ accessKey: `PS${randomBytes(9).toString('hex').toUpperCase()}`, secretKey: randomBytes(30).toString('base64url'), user: 'admin' }],
+  };
+}
+
+/**
+ * Fills in what an older state lacks (KEK, admin token) and puts in the
+ * S3 keys and admin token the operator gave, which are kept from then on.
+ */
+export function applyGiven(state: ClusterState, want: { accessKey?: string; secretKey?: string; adminToken?: string }): void {
   state.kek ??= randomBytes(32).toString('hex');
   // Given (POWERSTORE_ADMIN_TOKEN, --admin-token-file): kept from then on, like given S3 keys.
   if (want.adminToken !== undefined) state.adminToken = want.adminToken;
   state.adminToken ??= randomBytes(24).toString('base64url');
-  absorbRotatedEpochs(state, join(dataDir, 'gateway.json'));
   if (want.accessKey || want.secretKey) {
     if (!want.accessKey || !want.secretKey) throw new ConfigError('give both --access-key and --secret-key (or neither)');
     const rest = state.credentials.slice(1).filter((c) => c.accessKey !== want.accessKey);
     state.credentials = [{ accessKey: want.accessKey, secretKey: want.secretKey, user: 'admin' }, ...rest];
   }
-  writeFileDurable(path, JSON.stringify(state, null, 2));
-  return state;
 }
 
 /**
@@ -100,4 +115,43 @@ export function nodeConfigFor(state: ClusterState, index: number): NodeConfigFil
     keys[epoch] = deriveNodeKey(Buffer.from(hex, 'hex'), Number(epoch), index).toString('hex');
   }
   return { format: NODE_CONFIG_FORMAT, index, t: state.t, keys, currentEpoch: state.currentEpoch };
+}
+
+/** What a gateway config file holds beside the cluster state: where the nodes are, and how to reach them and be reached. */
+export interface GatewayFileOptions {
+  /** Node URLs in index order (https:// when the nodes serve TLS). */
+  readonly nodes: readonly string[];
+  /** More S3 users beside the cluster's own. */
+  readonly users?: readonly Credential[];
+  readonly blockSize?: number;
+  /** The PEM pair the gateway serves HTTPS with. */
+  readonly tls?: { readonly cert: string; readonly key: string } | null;
+  /** The CA file https:// nodes' certificates chain to (relative: to the config file's folder). */
+  readonly nodeCa?: string;
+  readonly domain?: string;
+  readonly redis?: string;
+  readonly limits?: Partial<GatewayLimits>;
+  readonly usageIntervalS?: number;
+}
+
+/** A gateway's config file: the cluster's secrets, users, KEK and admin token, and the options. One writer for the launcher and `powerstore init`. */
+export function gatewayConfigFor(state: ClusterState, o: GatewayFileOptions): GatewayConfigFile {
+  return {
+    format: GATEWAY_CONFIG_FORMAT,
+    t: state.t,
+    region: state.region,
+    secrets: state.secrets,
+    currentEpoch: state.currentEpoch,
+    nodes: [...o.nodes],
+    credentials: [...state.credentials, ...(o.users ?? []).filter((u) => !state.credentials.some((c) => c.accessKey === u.accessKey))],
+    ...(o.blockSize ? { blockSize: o.blockSize } : {}),
+    ...(o.tls ? { tlsCert: o.tls.cert, tlsKey: o.tls.key } : {}),
+    ...(o.nodeCa ? { nodeCa: o.nodeCa } : {}),
+    ...(o.domain ? { domain: o.domain } : {}),
+    ...(o.redis ? { redis: o.redis } : {}),
+    ...(state.kek ? { kek: state.kek } : {}),
+    ...(o.limits ? { limits: o.limits } : {}),
+    ...(o.usageIntervalS !== undefined ? { usageIntervalS: o.usageIntervalS } : {}),
+    ...(state.adminToken ? { adminToken: state.adminToken } : {}),
+  };
 }

@@ -10,13 +10,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterParams } from '../../../shared/src/protocol/params.js';
 import { ConfigError } from '../../../shared/src/errors.js';
-import { GATEWAY_CONFIG_FORMAT, type GatewayConfigFile } from '../config.js';
 import type { GatewayLimits } from '../limits.js';
 import type { Credential } from '../s3/auth/credentials.js';
 import { spawnChild, stopChild, type Child } from './child.js';
 import { nodeCertificates, selfSignedCert, type NodeTlsFiles, type TlsFiles } from './self-signed.js';
 import { writeFileDurable } from '../../../shared/src/durable-file.js';
-import { loadOrCreateState, nodeConfigFor, type ClusterState } from './cluster-state.js';
+import { gatewayConfigFor, loadOrCreateState, nodeConfigFor, type ClusterState } from './cluster-state.js';
 import { lockFolder, type FolderLock } from '../../../shared/src/folder-lock.js';
 import { DEFAULT_DRAIN_GRACE_S } from '../drain.js';
 
@@ -221,24 +220,17 @@ export class LocalCluster {
   private writeGatewayConfig(): void {
     const tls = this.opts.tls;
     this.tlsFiles = tls === true ? selfSignedCert(this.opts.dataDir, this.opts.domain) : tls ?? null;
-    const cfg: GatewayConfigFile = {
-      format: GATEWAY_CONFIG_FORMAT,
-      t: this.state.t,
-      region: this.state.region,
-      secrets: this.state.secrets,
-      currentEpoch: this.state.currentEpoch,
+    const cfg = gatewayConfigFor(this.state, {
       nodes: this.nodes.map((n) => n.url),
-      credentials: [...this.state.credentials, ...(this.opts.users ?? []).filter((u) => !this.state.credentials.some((c) => c.accessKey === u.accessKey))],
+      tls: this.tlsFiles,
+      ...(this.opts.users ? { users: this.opts.users } : {}),
       ...(this.opts.blockSize ? { blockSize: this.opts.blockSize } : {}),
-      ...(this.tlsFiles ? { tlsCert: this.tlsFiles.cert, tlsKey: this.tlsFiles.key } : {}),
       ...(this.nodeTlsFiles ? { nodeCa: this.nodeTlsFiles.ca } : {}),
       ...(this.opts.domain ? { domain: this.opts.domain } : {}),
       ...(this.opts.redis ? { redis: this.opts.redis } : {}),
-      ...(this.state.kek ? { kek: this.state.kek } : {}),
       ...(this.opts.limits ? { limits: this.opts.limits } : {}),
       ...(this.opts.usageIntervalS !== undefined ? { usageIntervalS: this.opts.usageIntervalS } : {}),
-      ...(this.state.adminToken ? { adminToken: this.state.adminToken } : {}),
-    };
+    });
     writeFileDurable(this.gatewayConfigPath, JSON.stringify(cfg, null, 2));
   }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `powerstore <command> [flags]`: every command of PoWerStore S3 in one tool
 // (installed as the `powerstore` bin; from a checkout, `npm run powerstore --`).
-// Servers: start (a local cluster), node, gateway. Admin, from a gateway
+// Servers: start (a local cluster), node, gateway; init writes the
+// configuration of a cluster on many hosts. Admin, from a gateway
 // config file, talking to the nodes directly: status, heal, scrub, uploads,
 // keys rotate, gateways (Redis). Every command takes --help and --version;
 // bad input is one line on stderr and exit code 2.
@@ -50,6 +51,10 @@ const VERBS: readonly Verb[] = [
   {
     name: 'powerstore start', summary: 'a local cluster: 3t+1 storage nodes and gateways on this machine, data in one folder', flags: {},
     run: async (argv) => (await import('./start.js')).startMain(argv),
+  },
+  {
+    name: 'powerstore init', summary: 'the configuration of a cluster on named hosts: a folder per node and gateway (config, keys, TLS files, start command)', flags: {},
+    run: async (argv) => (await import('./init.js')).initMain(argv),
   },
   {
     name: 'powerstore node', summary: 'one storage node, from its own config file', flags: {},

@@ -4,7 +4,7 @@
 // same folder keeps every object.
 
 import { resolve } from 'node:path';
-import { intFlag, isMainModule, parseCommand, runCli, stringFlag, type CommandSpec, type FlagValues } from '../../../shared/src/config.js';
+import { intFlag, isMainModule, parseCommand, runCli, stringFlag, type CommandSpec } from '../../../shared/src/config.js';
 import { MAX_T } from '../../../shared/src/protocol/params.js';
 import { ConfigError } from '../../../shared/src/errors.js';
 import { LocalCluster } from './launcher.js';
@@ -14,32 +14,8 @@ import { DEFAULT_DRAIN_GRACE_S } from '../drain.js';
 const PARENT_CHECK_MS = 500;
 import { loadCredentialsFile } from './credentials-file.js';
 import { parseRedisUrl, redact } from '../redis/link.js';
-import { checkAdminToken, MAX_SCRUB_INTERVAL_S, readSecretFile } from '../config.js';
-
-/**
- * The S3 secret key: from --secret-key-file, else POWERSTORE_SECRET_KEY or
- * --secret-key. On the command line it stays readable by every local user
- * (`ps`) for the life of the cluster (review F14): a warning says so.
- */
-function secretKeyGiven(f: FlagValues): string | undefined {
-  const file = stringFlag(f['secret-key-file']);
-  if (file !== undefined) {
-    if (f['secret-key'] !== undefined) throw new ConfigError('give --secret-key-file or --secret-key (or POWERSTORE_SECRET_KEY), not both');
-    return readSecretFile(resolve(file), 'secret key');
-  }
-  if (process.argv.some((a) => a === '--secret-key' || a.startsWith('--secret-key='))) {
-    process.stderr.write('warning: --secret-key is visible to every local user in `ps`; use POWERSTORE_SECRET_KEY or --secret-key-file\n');
-  }
-  return stringFlag(f['secret-key']);
-}
-
-/** The admin token: from --admin-token-file (POWERSTORE_ADMIN_TOKEN_FILE) or POWERSTORE_ADMIN_TOKEN; never a flag value. */
-function adminTokenGiven(f: FlagValues): string | undefined {
-  const file = stringFlag(f['admin-token-file']);
-  if (file !== undefined) return checkAdminToken(readSecretFile(resolve(file), 'admin token'), `--admin-token-file ${file}`);
-  const env = process.env.POWERSTORE_ADMIN_TOKEN;
-  return env ? checkAdminToken(env, 'POWERSTORE_ADMIN_TOKEN') : undefined;
-}
+import { MAX_SCRUB_INTERVAL_S } from '../config.js';
+import { adminTokenGiven, secretKeyGiven } from './given-secrets.js';
 
 // The data folder, logs and certificates this launcher creates are its account's only (review F8).
 process.umask(0o077);
