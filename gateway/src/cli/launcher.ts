@@ -5,7 +5,7 @@
 // (cli/start.ts) and by the integration tests, so tests run exactly what
 // users run.
 
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterParams } from '../../../shared/src/protocol/params.js';
@@ -84,7 +84,12 @@ export class LocalCluster {
   readonly gateways: (Child | null)[] = [];
   private readonly gatewayPorts: number[] = [];
 
-  private constructor(readonly opts: LaunchOptions, readonly state: ClusterState, private readonly lock: FolderLock) {}
+  /** The users of the credentials file, as last loaded (opts.users at start; reloadUsers after). */
+  private users: readonly Credential[];
+
+  private constructor(readonly opts: LaunchOptions, readonly state: ClusterState, private readonly lock: FolderLock) {
+    this.users = opts.users ?? [];
+  }
 
   /** The PEM files the gateway serves HTTPS with, if it does. */
   tlsFiles: TlsFiles | null = null;
@@ -228,7 +233,7 @@ export class LocalCluster {
       secrets: this.state.secrets,
       currentEpoch: this.state.currentEpoch,
       nodes: this.nodes.map((n) => n.url),
-      credentials: [...this.state.credentials, ...(this.opts.users ?? []).filter((u) => !this.state.credentials.some((c) => c.accessKey === u.accessKey))],
+      credentials: this.allCredentials(),
       ...(this.opts.blockSize ? { blockSize: this.opts.blockSize } : {}),
       ...(this.tlsFiles ? { tlsCert: this.tlsFiles.cert, tlsKey: this.tlsFiles.key } : {}),
       ...(this.nodeTlsFiles ? { nodeCa: this.nodeTlsFiles.ca } : {}),
@@ -240,6 +245,28 @@ export class LocalCluster {
       ...(this.state.adminToken ? { adminToken: this.state.adminToken } : {}),
     };
     writeFileDurable(this.gatewayConfigPath, JSON.stringify(cfg, null, 2));
+  }
+
+  /** The cluster's own credentials, then the credentials file's users (an access key the cluster holds is the cluster's). */
+  private allCredentials(): Credential[] {
+    return [...this.state.credentials, ...this.users.filter((u) => !this.state.credentials.some((c) => c.accessKey === u.accessKey))];
+  }
+
+  /**
+   * New users of the credentials file (SIGHUP on `npm start`): rewrites
+   * gateway.json's credentials, durably, leaving every other field as it
+   * is (keys rotate may have edited it), then sends SIGHUP to each running
+   * gateway, which reloads them without a restart (credentials-reload.ts).
+   * Without users (no credentials file) gateway.json is left as it is (it
+   * may have been edited by hand) and only the SIGHUP is passed on.
+   */
+  reloadUsers(users?: readonly Credential[]): void {
+    if (users) {
+      this.users = users;
+      const cfg = JSON.parse(readFileSync(this.gatewayConfigPath, 'utf8')) as GatewayConfigFile;
+      writeFileDurable(this.gatewayConfigPath, JSON.stringify({ ...cfg, credentials: this.allCredentials() }, null, 2));
+    }
+    for (const g of this.gateways) g?.proc.kill('SIGHUP');
   }
 
   /** Starts (or restarts, on its previous port) gateway i. */

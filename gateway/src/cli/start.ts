@@ -156,6 +156,21 @@ export async function startMain(argv: readonly string[]): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // SIGHUP: the credentials file again (new keys, changed access levels and
+  // bucket lists), passed on to the gateways without a restart. A file that
+  // no longer loads changes nothing: one line on stderr, the old keys stay.
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    try {
+      const again = credentialsFile ? loadCredentialsFile(resolve(credentialsFile)) : undefined;
+      cluster.reloadUsers(again);
+      process.stdout.write(again
+        ? `credentials reloaded: ${again.length} ${again.length === 1 ? 'key' : 'keys'} from ${credentialsFile}; gateways told (SIGHUP)\n`
+        : 'SIGHUP passed on: the gateways reload the credentials of gateway.json\n');
+    } catch (e) {
+      process.stderr.write(`credentials not reloaded (the previous ones stay): ${(e as Error).message}\n`);
+    }
+  });
   // `npm start` in the background, then `kill <npm's pid>`: npm exits without
   // passing the signal on, and this process is handed to init (or a
   // subreaper). A changed parent means whoever started the cluster is gone:
