@@ -166,6 +166,29 @@ describe('keys with limited permissions, reloaded on SIGHUP', () => {
     assert.equal(await (await rw.send(new GetObjectCommand({ Bucket: 'bob-one', Key: 'existing' }))).Body!.transformToString(), 'first version');
   });
 
+  it('rclone with the append-only key: copies new files; a changed file is not overwritten, a delete removes nothing', async () => {
+    const src = mkdtempSync(join(dir, 'rclone-src-'));
+    writeFileSync(join(src, 'a.txt'), 'snapshot a');
+    writeFileSync(join(src, 'b.txt'), 'snapshot b');
+    const conf = join(dir, 'rclone.conf');
+    writeFileSync(conf, [
+      '[ps]', 'type = s3', 'provider = Other', `access_key_id = ${AO.accessKey}`, `secret_access_key = ${AO.secretKey}`,
+      `endpoint = ${endpoint}`, 'region = us-east-1', 'force_path_style = true', '',
+    ].join('\n'));
+    const rclone = (args: string[]) => run('rclone', ['--config', conf, '--retries', '1', '--low-level-retries', '1', ...args], { PATH: process.env.PATH, HOME: dir });
+    const first = await rclone(['copy', src, 'ps:bob-one/rcl']);
+    assert.equal(first.code, 0, first.stderr);
+    writeFileSync(join(src, 'a.txt'), 'a ransomware-encrypted a');
+    const over = await rclone(['copy', src, 'ps:bob-one/rcl']);
+    assert.notEqual(over.code, 0, 'the overwrite is refused');
+    assert.match(over.stderr, /AccessDenied|403/);
+    const del = await rclone(['delete', 'ps:bob-one/rcl']);
+    assert.notEqual(del.code, 0, 'the deletes are refused');
+    const got = await as(RW).send(new GetObjectCommand({ Bucket: 'bob-one', Key: 'rcl/a.txt' }));
+    assert.equal(await got.Body!.transformToString(), 'snapshot a');
+    assert.deepEqual((await as(RW).send(new ListObjectsV2Command({ Bucket: 'bob-one', Prefix: 'rcl/' }))).Contents?.map((o) => o.Key), ['rcl/a.txt', 'rcl/b.txt']);
+  });
+
   it('a key with a bucket list sees and touches only those buckets', async () => {
     const lim = as(LIM);
     assert.deepEqual((await lim.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name), ['bob-one']);
