@@ -23,10 +23,11 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { run } from './harness/cli.js';
 import { code } from './harness/s3-error.js';
+import { metric, TEST_ADMIN_TOKEN } from './harness/cluster.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const START = resolve(here, '../gateway/src/cli/start.js');
-const ENV = { ...process.env, POWERSTORE_LOG_LEVEL: 'info' };
+const ENV = { ...process.env, POWERSTORE_LOG_LEVEL: 'info', POWERSTORE_ADMIN_TOKEN: TEST_ADMIN_TOKEN };
 const MiB = 1024 * 1024;
 
 interface Key { accessKey: string; secretKey: string; user: string; access?: string; buckets?: string[] }
@@ -227,6 +228,7 @@ describe('keys with limited permissions, reloaded on SIGHUP', () => {
     assert.equal(line.keys, 1 + 4, 'the cluster key and the four of the file');
     assert.match(out, /credentials reloaded: 4 keys from /);
     assert.equal(putDone, false, 'the upload was still in flight when the new keys came into force');
+    assert.equal(await metric(endpoint, 'powerstore_credential_reloads_total', { result: 'ok' }), 1);
 
     assert.equal((await put).$metadata.httpStatusCode, 200, 'the upload in flight finished');
     const uploaded = await as(RW).send(new GetObjectCommand({ Bucket: 'bob-one', Key: 'in-flight' }));
@@ -261,6 +263,7 @@ describe('keys with limited permissions, reloaded on SIGHUP', () => {
     const fail = logLines(dataDir, 'credentials reload failed: the previous credentials stay in force').at(-1)!;
     assert.equal(fail.level, 50);
     assert.match(String(fail.reason), /"buckets" must be an array of bucket names/);
+    assert.equal(await metric(endpoint, 'powerstore_credential_reloads_total', { result: 'failed' }), 1);
     writeFileSync(configPath, good);
     // The previous keys are in force, in the same process.
     assert.equal(await (await as(NEW).send(new GetObjectCommand({ Bucket: 'bob-one', Key: 'existing' }))).Body!.transformToString(), 'first version');

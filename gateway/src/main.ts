@@ -71,7 +71,10 @@ export async function gatewayMain(argv: readonly string[]): Promise<void> {
   };
   // SIGHUP: new S3 credentials from the config file, without a restart (credentials-reload.ts).
   const configPath = resolve(path);
-  process.on('SIGHUP', () => reloadCredentials(configPath, (c) => gw.replaceCredentials(c), log));
+  process.on('SIGHUP', () => {
+    const ok = reloadCredentials(configPath, (c) => gw.replaceCredentials(c), log);
+    gw.metrics.credentialReloads.inc({ result: ok ? 'ok' : 'failed' });
+  });
   process.once('SIGTERM', () => stop(drainGraceMs));
   process.once('SIGINT', () => stop(drainGraceMs));
   // The launcher is gone (killed): its nodes are stopping too, so nothing in flight can finish. No drain.
