@@ -211,12 +211,12 @@ describe('keys with limited permissions, reloaded on SIGHUP', () => {
     const atChunk3 = new Promise<void>((r) => (sent3 = r));
     const body = new Readable({
       read() {
-        if (i === 8) return void this.push(null);
+        if (i === 16) return void this.push(null);
         if (++i === 3) sent3();
         setTimeout(() => this.push(Buffer.alloc(MiB, i)), 250);
       },
     });
-    const put = gone.send(new PutObjectCommand({ Bucket: 'bob-one', Key: 'in-flight', Body: body, ContentLength: 8 * MiB }));
+    const put = gone.send(new PutObjectCommand({ Bucket: 'bob-one', Key: 'in-flight', Body: body, ContentLength: 16 * MiB }));
     let putDone = false;
     void put.then(() => (putDone = true), () => (putDone = true));
     await atChunk3;
@@ -232,7 +232,7 @@ describe('keys with limited permissions, reloaded on SIGHUP', () => {
 
     assert.equal((await put).$metadata.httpStatusCode, 200, 'the upload in flight finished');
     const uploaded = await as(RW).send(new GetObjectCommand({ Bucket: 'bob-one', Key: 'in-flight' }));
-    assert.equal((await uploaded.Body!.transformToByteArray()).length, 8 * MiB);
+    assert.equal((await uploaded.Body!.transformToByteArray()).length, 16 * MiB);
 
     const fresh = as(NEW);
     assert.equal(await (await fresh.send(new GetObjectCommand({ Bucket: 'bob-one', Key: 'existing' }))).Body!.transformToString(), 'first version');
