@@ -15,6 +15,7 @@ import { ConfigError } from '../../shared/src/errors.js';
 import { DEFAULT_BLOCK_SIZE, validBlockSize } from '../../shared/src/erasure/layout.js';
 import { clusterParams, MAX_T, type ClusterParams } from '../../shared/src/protocol/params.js';
 import type { Credential } from './s3/auth/credentials.js';
+import { parseKeyScope, type KeyScope } from './s3/key-scope.js';
 import { parseRedisUrl, redact } from './redis/link.js';
 import { DEFAULT_USAGE_INTERVAL_S } from './usage.js';
 import { parseKek } from './redis/sealed.js';
@@ -127,11 +128,17 @@ export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
   if (!Array.isArray(c.nodes) || c.nodes.length !== params.S) bad(`nodes must list ${params.S} URLs (3t+1 for t=${params.t})`);
   for (const u of c.nodes!) if (typeof u !== 'string' || !/^https?:\/\/[^/]+$/.test(u)) bad(`node URL "${String(u)}" must be like http://host:port`);
   if (!Array.isArray(c.credentials) || c.credentials.length === 0) bad('credentials must list at least one user');
-  for (const cr of c.credentials!) {
+  const credentials = c.credentials!.map((cr, i): Credential => {
     if (typeof cr?.accessKey !== 'string' || typeof cr.secretKey !== 'string' || typeof cr.user !== 'string' || !cr.accessKey || !cr.secretKey || !cr.user) {
       bad('each credential needs accessKey, secretKey and user');
     }
-  }
+    // Per-key limits (key-scope.ts): checked here too, for a gateway.json written by hand.
+    const scope = parseKeyScope(cr, `credential ${i} (${cr.accessKey})`);
+    if (typeof scope === 'string') bad(scope);
+    return { accessKey: cr.accessKey, secretKey: cr.secretKey, user: cr.user, ...(scope as KeyScope) };
+  });
+  const keys = new Set(credentials.map((cr) => cr.accessKey));
+  if (keys.size !== credentials.length) bad('an access key appears twice in credentials');
   const blockSize = c.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!validBlockSize(blockSize)) bad('blockSize must be a multiple of 8 up to 16 MiB');
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) bad('give both tlsCert and tlsKey (or neither)');
@@ -155,7 +162,7 @@ export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
   return {
     usageIntervalS,
     params, region: c.region!, limits, ...(c.domain ? { domain: c.domain } : {}), secrets, currentEpoch: c.currentEpoch!,
-    nodes: c.nodes!, credentials: c.credentials!, blockSize, scrubIntervalS,
+    nodes: c.nodes!, credentials, blockSize, scrubIntervalS,
     ...(c.tlsCert && c.tlsKey ? { tls: { cert: c.tlsCert, key: c.tlsKey } } : {}),
     ...(c.nodeCa ? { nodeCaFile: c.nodeCa } : {}),
     ...(c.redis ? { redis: c.redis } : {}),

@@ -23,7 +23,7 @@ import { RemoteNode } from './nodes/remote-node.js';
 import { ObjectStore } from './objects.js';
 import { MultipartStore } from './multipart-store.js';
 import { DEFAULT_TIMEOUTS, type ProtocolContext } from './protocol/context.js';
-import { StaticCredentialStore } from './s3/auth/credentials.js';
+import { ReloadableCredentialStore, type Credential } from './s3/auth/credentials.js';
 import type { AuthResult } from './s3/auth/types.js';
 import type { RequestBody } from './s3/context.js';
 import { openBody } from './s3/body/verified-body.js';
@@ -54,6 +54,12 @@ export interface RunningGateway {
   readonly metrics: GatewayMetrics;
   /** Call once the server listens: publishes this gateway's endpoint (Redis registration). */
   listening(endpoint: string): void;
+  /**
+   * Swaps the S3 credentials (SIGHUP: main.ts) without a restart: requests
+   * in flight keep the credential they were authenticated with, the next
+   * request sees the new set. Throws, keeping the old set, on a bad one.
+   */
+  replaceCredentials(credentials: readonly Credential[]): void;
   /** Stops: lets requests in flight finish for up to graceMs (drain.ts), then closes everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -154,7 +160,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     },
     minDiskFree: () => nodeWatch?.minDiskFree() ?? null,
   });
-  const { app, close: closeApp } = assembleApp(ctx, {
+  const { app, creds, close: closeApp } = assembleApp(ctx, {
     samples,
     region: cfg.region, ...(cfg.domain ? { domain: cfg.domain } : {}), credentials: cfg.credentials,
     log, metrics, tally, limits,
@@ -205,6 +211,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
   return {
     server, ctx, cache, metrics,
     listening: (endpoint) => cache.listening(endpoint),
+    replaceCredentials: (credentials) => creds.replace(credentials),
     async close(graceMs = 0) {
       const cut = await drain.drain(graceMs);
       if (cut > 0) log.warn({ requests: cut, graceMs }, 'stopping: requests still running after the grace period were cut off');
@@ -224,7 +231,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
 export interface AppOptions {
   readonly region: string;
   readonly domain?: string;
-  readonly credentials: ConstructorParameters<typeof StaticCredentialStore>[0];
+  readonly credentials: readonly Credential[];
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
   readonly tally: NodeTally;
@@ -242,10 +249,10 @@ export interface AppOptions {
  * The S3 services and HTTP app over a protocol context, whatever its nodes
  * are: remote ones here, simulated ones in the handler tests (app.test.ts).
  */
-export function assembleApp(ctx: ProtocolContext, o: AppOptions): { app: Express; close: () => Promise<void> } {
+export function assembleApp(ctx: ProtocolContext, o: AppOptions): { app: Express; creds: ReloadableCredentialStore; close: () => Promise<void> } {
   const digester = new DigestPool();
   const inline = new InlineDigester();
-  const creds = new StaticCredentialStore(o.credentials);
+  const creds = new ReloadableCredentialStore(o.credentials);
   const now = o.now ?? ((): number => Date.now());
   const limits = o.limits ?? DEFAULT_LIMITS;
   const slots = new UploadSlots(limits.maxUploadsPerUser);
@@ -283,5 +290,5 @@ export function assembleApp(ctx: ProtocolContext, o: AppOptions): { app: Express
     ...(o.adminToken !== undefined ? { adminToken: o.adminToken } : {}),
     ...(o.samples ? { samples: o.samples } : {}),
   });
-  return { app, close: () => digester.close() };
+  return { app, creds, close: () => digester.close() };
 }

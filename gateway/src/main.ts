@@ -1,5 +1,6 @@
 // Gateway process: `node dist/gateway/src/main.js --config FILE [--port P] [--host H]
 // [--redis URL --kek HEX] [--scrub-interval-s N] [--drain-grace-s N] [--admin-token-file F]`. Logs one JSON line {"msg":"listening","port":...} once it serves.
+// SIGTERM/SIGINT: drain and stop; SIGHUP: reload the S3 credentials from the config file.
 
 import { intFlag, isMainModule, parseCommand, runCli, stringFlag, type CommandSpec } from '../../shared/src/config.js';
 import { ConfigError } from '../../shared/src/errors.js';
@@ -8,6 +9,7 @@ import { resolve } from 'node:path';
 import { announceListening, createLogger } from '../../shared/src/log.js';
 import { checkAdminToken, loadGatewayConfig, MAX_SCRUB_INTERVAL_S, readSecretFile, withRedisFlags } from './config.js';
 import { openGateway } from './gateway.js';
+import { reloadCredentials } from './credentials-reload.js';
 import { stopWithLauncher } from '../../shared/src/lifeline.js';
 import { DEFAULT_DRAIN_GRACE_S } from './drain.js';
 
@@ -67,6 +69,12 @@ export async function gatewayMain(argv: readonly string[]): Promise<void> {
     // Closing Redis and node clients after the drain should take a moment; never hang on it.
     setTimeout(() => process.exit(0), graceMs + 5000).unref();
   };
+  // SIGHUP: new S3 credentials from the config file, without a restart (credentials-reload.ts).
+  const configPath = resolve(path);
+  process.on('SIGHUP', () => {
+    const ok = reloadCredentials(configPath, (c) => gw.replaceCredentials(c), log);
+    gw.metrics.credentialReloads.inc({ result: ok ? 'ok' : 'failed' });
+  });
   process.once('SIGTERM', () => stop(drainGraceMs));
   process.once('SIGINT', () => stop(drainGraceMs));
   // The launcher is gone (killed): its nodes are stopping too, so nothing in flight can finish. No drain.

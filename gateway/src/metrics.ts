@@ -78,6 +78,10 @@ export class GatewayMetrics {
     name: 'powerstore_key_unknown_epoch_total', help: 'Keys asked for of an epoch newer than any held (the ring is re-read from Redis at once)',
     registers: [this.registry],
   });
+  readonly credentialReloads = new Counter({
+    name: 'powerstore_credential_reloads_total', help: 'SIGHUP reloads of the S3 credentials, by result (ok; failed: the previous credentials stayed)',
+    labelNames: ['result'] as const, registers: [this.registry],
+  });
   /** Set by the assembly: the Redis link's status, read at each scrape. */
   redisProbe: (() => 'ok' | 'degraded' | 'absent') | null = null;
   readonly redisUp = new Gauge({

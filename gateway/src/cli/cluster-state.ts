@@ -134,6 +134,11 @@ export interface GatewayFileOptions {
   readonly usageIntervalS?: number;
 }
 
+/** The cluster's own credentials, then the credentials file's users (an access key the cluster holds is the cluster's). */
+export function credentialsWith(state: ClusterState, users: readonly Credential[]): Credential[] {
+  return [...state.credentials, ...users.filter((u) => !state.credentials.some((c) => c.accessKey === u.accessKey))];
+}
+
 /** A gateway's config file: the cluster's secrets, users, KEK and admin token, and the options. One writer for the launcher and `powerstore init`. */
 export function gatewayConfigFor(state: ClusterState, o: GatewayFileOptions): GatewayConfigFile {
   return {
@@ -143,7 +148,7 @@ export function gatewayConfigFor(state: ClusterState, o: GatewayFileOptions): Ga
     secrets: state.secrets,
     currentEpoch: state.currentEpoch,
     nodes: [...o.nodes],
-    credentials: [...state.credentials, ...(o.users ?? []).filter((u) => !state.credentials.some((c) => c.accessKey === u.accessKey))],
+    credentials: credentialsWith(state, o.users ?? []),
     ...(o.blockSize ? { blockSize: o.blockSize } : {}),
     ...(o.tls ? { tlsCert: o.tls.cert, tlsKey: o.tls.key } : {}),
     ...(o.nodeCa ? { nodeCa: o.nodeCa } : {}),

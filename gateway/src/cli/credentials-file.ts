@@ -1,10 +1,14 @@
 // Extra S3 users from a credentials file (`npm start -- --credentials FILE`):
-// a JSON array of {"accessKey", "secretKey", "user"}. Each user sees and
-// uses only the buckets it created. A bad file is one line of error.
+// a JSON array of {"accessKey", "secretKey", "user"}, each optionally with
+// "access" ("read-only", "append-only" or "read-write", the default) and
+// "buckets" (the only buckets the key may see and touch): key-scope.ts.
+// Each user sees and uses only the buckets it created. A bad file is one
+// line of error (at start: exit 2; on a SIGHUP reload: the old keys stay).
 
 import { readJsonFile } from '../../../shared/src/config.js';
 import { ConfigError } from '../../../shared/src/errors.js';
 import type { Credential } from '../s3/auth/credentials.js';
+import { parseKeyScope } from '../s3/key-scope.js';
 
 export function loadCredentialsFile(path: string): Credential[] {
   const raw = readJsonFile(path, 'credentials file');
@@ -18,6 +22,8 @@ export function loadCredentialsFile(path: string): Credential[] {
     }
     if (seen.has(o.accessKey)) throw new ConfigError(`credentials file ${path}: access key ${o.accessKey} appears twice`);
     seen.add(o.accessKey);
-    return { accessKey: o.accessKey, secretKey: o.secretKey, user: o.user };
+    const scope = parseKeyScope(o, `credentials file ${path}: entry ${i} (${o.accessKey})`);
+    if (typeof scope === 'string') throw new ConfigError(scope);
+    return { accessKey: o.accessKey, secretKey: o.secretKey, user: o.user, ...scope };
   });
 }

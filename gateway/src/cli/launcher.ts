@@ -5,7 +5,7 @@
 // (cli/start.ts) and by the integration tests, so tests run exactly what
 // users run.
 
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterParams } from '../../../shared/src/protocol/params.js';
@@ -15,7 +15,7 @@ import type { Credential } from '../s3/auth/credentials.js';
 import { spawnChild, stopChild, type Child } from './child.js';
 import { nodeCertificates, selfSignedCert, type NodeTlsFiles, type TlsFiles } from './self-signed.js';
 import { writeFileDurable } from '../../../shared/src/durable-file.js';
-import { gatewayConfigFor, loadOrCreateState, nodeConfigFor, type ClusterState } from './cluster-state.js';
+import { credentialsWith, gatewayConfigFor, loadOrCreateState, nodeConfigFor, type ClusterState } from './cluster-state.js';
 import { lockFolder, type FolderLock } from '../../../shared/src/folder-lock.js';
 import { DEFAULT_DRAIN_GRACE_S } from '../drain.js';
 
@@ -83,7 +83,12 @@ export class LocalCluster {
   readonly gateways: (Child | null)[] = [];
   private readonly gatewayPorts: number[] = [];
 
-  private constructor(readonly opts: LaunchOptions, readonly state: ClusterState, private readonly lock: FolderLock) {}
+  /** The users of the credentials file, as last loaded (opts.users at start; reloadUsers after). */
+  private users: readonly Credential[];
+
+  private constructor(readonly opts: LaunchOptions, readonly state: ClusterState, private readonly lock: FolderLock) {
+    this.users = opts.users ?? [];
+  }
 
   /** The PEM files the gateway serves HTTPS with, if it does. */
   tlsFiles: TlsFiles | null = null;
@@ -223,7 +228,7 @@ export class LocalCluster {
     const cfg = gatewayConfigFor(this.state, {
       nodes: this.nodes.map((n) => n.url),
       tls: this.tlsFiles,
-      ...(this.opts.users ? { users: this.opts.users } : {}),
+      users: this.users,
       ...(this.opts.blockSize ? { blockSize: this.opts.blockSize } : {}),
       ...(this.nodeTlsFiles ? { nodeCa: this.nodeTlsFiles.ca } : {}),
       ...(this.opts.domain ? { domain: this.opts.domain } : {}),
@@ -232,6 +237,23 @@ export class LocalCluster {
       ...(this.opts.usageIntervalS !== undefined ? { usageIntervalS: this.opts.usageIntervalS } : {}),
     });
     writeFileDurable(this.gatewayConfigPath, JSON.stringify(cfg, null, 2));
+  }
+
+  /**
+   * New users of the credentials file (SIGHUP on `npm start`): rewrites
+   * gateway.json's credentials, durably, leaving every other field as it
+   * is (keys rotate may have edited it), then sends SIGHUP to each running
+   * gateway, which reloads them without a restart (credentials-reload.ts).
+   * Without users (no credentials file) gateway.json is left as it is (it
+   * may have been edited by hand) and only the SIGHUP is passed on.
+   */
+  reloadUsers(users?: readonly Credential[]): void {
+    if (users) {
+      this.users = users;
+      const cfg = JSON.parse(readFileSync(this.gatewayConfigPath, 'utf8')) as GatewayConfigFile;
+      writeFileDurable(this.gatewayConfigPath, JSON.stringify({ ...cfg, credentials: credentialsWith(this.state, this.users) }, null, 2));
+    }
+    for (const g of this.gateways) g?.proc.kill('SIGHUP');
   }
 
   /** Starts (or restarts, on its previous port) gateway i. */

@@ -38,7 +38,7 @@ export const START_COMMAND: CommandSpec = {
     domain: { type: 'string', env: 'POWERSTORE_DOMAIN', describe: 'base domain for virtual-hosted style (bucket.DOMAIN)' },
     redis: { type: 'string', env: 'POWERSTORE_REDIS_URL', describe: 'Redis URL the gateways share (optional cache)' },
     gateways: { type: 'string', env: 'POWERSTORE_GATEWAYS', describe: 'number of gateways, on ports P, P+1, …' },
-    credentials: { type: 'string', env: 'POWERSTORE_CREDENTIALS', describe: 'JSON file of more S3 users: [{accessKey, secretKey, user}]' },
+    credentials: { type: 'string', env: 'POWERSTORE_CREDENTIALS', describe: 'JSON file of more S3 users: [{accessKey, secretKey, user, access?, buckets?}] (access: read-only, append-only or read-write; buckets: the only ones the key may use); SIGHUP reloads it' },
     'drain-grace-s': { type: 'string', env: 'POWERSTORE_DRAIN_GRACE_S', describe: `on Ctrl-C or SIGTERM: seconds requests in flight get to finish (default ${DEFAULT_DRAIN_GRACE_S})` },
     'scrub-interval-s': { type: 'string', env: 'POWERSTORE_SCRUB_INTERVAL_S', describe: 'the gateways\' background scrub: seconds between passes (default 0: off)' },
     'log-max-mb': { type: 'string', env: 'POWERSTORE_LOG_MAX_MB', describe: 'rotate each log file in DATA/logs at this size (default 64; 3 old files kept)' },
@@ -132,6 +132,21 @@ export async function startMain(argv: readonly string[]): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // SIGHUP: the credentials file again (new keys, changed access levels and
+  // bucket lists), passed on to the gateways without a restart. A file that
+  // no longer loads changes nothing: one line on stderr, the old keys stay.
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    try {
+      const again = credentialsFile ? loadCredentialsFile(resolve(credentialsFile)) : undefined;
+      cluster.reloadUsers(again);
+      process.stdout.write(again
+        ? `credentials reloaded: ${again.length} ${again.length === 1 ? 'key' : 'keys'} from ${credentialsFile}; gateways told (SIGHUP)\n`
+        : 'SIGHUP passed on: the gateways reload the credentials of gateway.json\n');
+    } catch (e) {
+      process.stderr.write(`credentials not reloaded (the previous ones stay): ${(e as Error).message}\n`);
+    }
+  });
   // `npm start` in the background, then `kill <npm's pid>`: npm exits without
   // passing the signal on, and this process is handed to init (or a
   // subreaper). A changed parent means whoever started the cluster is gone:

@@ -21,12 +21,16 @@ import { evaluatePolicy, parsePolicy, type PolicyRequest } from './policy.js';
 import { header, type S3Context, type S3Request } from './context.js';
 import { parseCopySource } from './copy-source.js';
 import { S3Error } from './errors.js';
+import { scopeAllows, scopeHasBucket } from './key-scope.js';
 
 /** Throws AccessDenied unless the request's principal may do what its endpoint does. */
 export async function authorizeRequest(s3: S3Context, r: S3Request): Promise<void> {
   const e = r.endpoint;
   const need = needOf(e);
   const requester: Requester = r.principal.user === '' ? null : r.principal.user;
+  // The key's own limits first (read-only, append-only, a bucket list): they
+  // only ever take away, whatever the ACLs and the policy would grant.
+  if (!scopeAllows(r.principal.scope, e)) throw new S3Error('AccessDenied', 'This access key may not do this.');
   if (need.on === 'form') return;
   if (need.on === 'authenticated' || !('bucket' in e) || e.bucket === undefined) {
     if (!allowed(requester, need)) throw new S3Error('AccessDenied');
@@ -35,6 +39,7 @@ export async function authorizeRequest(s3: S3Context, r: S3Request): Promise<voi
   await check(s3, r, requester, need, actionOf(e), e.bucket, 'key' in e ? e.key : undefined);
   if (e.op === 'CopyObject' || e.op === 'UploadPartCopy') {
     const src = parseCopySource(header(r, 'x-amz-copy-source'));
+    if (!scopeHasBucket(r.principal.scope, src.bucket)) throw new S3Error('AccessDenied', 'This access key may not read the copy source\'s bucket.');
     await check(s3, r, requester, { on: 'object', permission: 'READ' }, 's3:GetObject', src.bucket, src.key);
   }
 }

@@ -9,6 +9,7 @@ import type { ObjectStore } from '../objects.js';
 import type { MultipartStore } from '../multipart-store.js';
 import type { CredentialStore } from './auth/credentials.js';
 import type { Endpoint } from './endpoints.js';
+import type { KeyScope } from './key-scope.js';
 
 export interface S3Config {
   readonly region: string;
@@ -24,6 +25,8 @@ export interface Principal {
   readonly accessKey: string;
   /** The authenticated user; '' for an anonymous request (no credentials at all). */
   readonly user: string;
+  /** What the request's key is limited to (key-scope.ts), as it was when the request was authenticated; absent: no limit. */
+  readonly scope?: KeyScope;
 }
 
 export interface S3Context {

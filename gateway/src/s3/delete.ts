@@ -9,6 +9,7 @@ import { type DeleteOutcome, parseDeleteRequest, renderDeleteResult } from './de
 import type { Endpoint, Query } from './endpoints.js';
 import { isServerFault, toS3Error } from './error-map.js';
 import { S3Error } from './errors.js';
+import { mayDelete } from './key-scope.js';
 import { MAX_KEY_BYTES } from './router.js';
 import { asBucketRequest } from './targets.js';
 import { requireNullVersion } from './versions.js';
@@ -40,6 +41,8 @@ export async function deleteObjects(s3: S3Context, req: S3Request<Endpoint>): Pr
     try {
       requireNullVersion(entry.versionId, entry.key);
       if (Buffer.byteLength(entry.key, 'utf8') > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError');
+      // An append-only key (key-scope.ts) reaches here: each of its deletes is refused on its own, as S3 reports an IAM deny.
+      if (!mayDelete(r.principal.scope)) throw new S3Error('AccessDenied', 'This access key may not delete objects.');
       await s3.objects.delete(ns, entry.key, r.signal);
       return { entry, ok: true };
     } catch (err) {

@@ -86,7 +86,7 @@ export async function handleS3(s3: S3Context, deps: EdgeDeps, req: IncomingMessa
     let body: RequestBody | null = null;
     const r: S3Request = {
       id, endpoint: e, method: req.method ?? 'GET', headers: req.headers, raw: req,
-      principal: { accessKey: auth.accessKey, user: auth.user }, signal: ac.signal,
+      principal: { accessKey: auth.accessKey, user: auth.user, ...(auth.scope ? { scope: auth.scope } : {}) }, signal: ac.signal,
       // A Complete's x-amz-checksum-* is the whole object's (its handler checks it), not the XML body's.
       body: () => (body ??= deps.openBody(req, auth, s3.config.maxObjectBytes, e.op === 'CompleteMultipartUpload')),
     };

@@ -19,6 +19,8 @@ import { rejectsS3 } from './auth/testing/assert-s3.js';
 import type { S3Context, S3Request } from './context.js';
 import type { Endpoint } from './endpoints.js';
 import { S3Error } from './errors.js';
+import { StaticCredentialStore } from './auth/credentials.js';
+import type { KeyScope } from './key-scope.js';
 import { objectUrl, postObject, successAction } from './post-object.js';
 import type { FormField } from './post-fields.js';
 
@@ -38,6 +40,11 @@ function fakeContext(now = FIXTURE_NOW, buckets = ['fxb']): { s3: S3Context; sto
       store.set(`${bucket}/${key}`, { bytes, meta });
       return { meta };
     },
+    async head(bucket: string, key: string) {
+      const o = store.get(`${bucket}/${key}`);
+      return o ? { meta: o.meta } : null;
+    },
+    release() {},
   } as unknown as ObjectStore;
   const registry = {
     async get(name: string): Promise<BucketRecord | null> {
@@ -238,5 +245,33 @@ describe('objectUrl', () => {
   it('path style and virtual host, key fully encoded', () => {
     assert.equal(objectUrl({ tls: false, host: 'h:1', virtualHost: false }, 'b', 'a/ü x'), 'http://h:1/b/a%2F%C3%BC%20x');
     assert.equal(objectUrl({ tls: true, host: 'b.s3.test', virtualHost: true }, 'b', 'k'), 'https://b.s3.test/k');
+  });
+});
+
+describe('postObject: a key with limited permissions (key-scope.ts)', () => {
+  const limited = (scope: KeyScope): S3Context => {
+    const { s3 } = fakeContext(FIXTURE_NOW, ['fxb', 'other']);
+    return { ...s3, creds: new StaticCredentialStore([{ accessKey: FIXTURE_ACCESS_KEY, secretKey: FIXTURE_SECRET, user: 'fixture-user', ...scope }]) };
+  };
+  const form = (bucket = 'fxb') => signedFields([['starts-with', '$key', ''], { bucket }], { key: 'backup/1' });
+
+  it('a read-only key cannot upload: AccessDenied, nothing stored', async () => {
+    const s3 = limited({ access: 'read-only' });
+    await rejectsS3(post(s3, form(), { value: 'x' }), 'AccessDenied');
+    assert.equal(await s3.objects.head(bucketNs('fxb', undefined), 'backup/1', new AbortController().signal), null);
+  });
+
+  it('a key limited to other buckets cannot upload here', async () => {
+    await rejectsS3(post(limited({ buckets: ['other'] }), form(), { value: 'x' }), 'AccessDenied');
+    const ok = await post(limited({ buckets: ['other'] }), form('other'), { value: 'x' }, 'other');
+    assert.equal(ok.status, 204);
+  });
+
+  it('an append-only key uploads a new key, and cannot replace it', async () => {
+    const s3 = limited({ access: 'append-only' });
+    assert.equal((await post(s3, form(), { value: 'first' })).status, 204);
+    await rejectsS3(post(s3, form(), { value: 'second' }), 'AccessDenied', /append-only/);
+    const o = await s3.objects.head(bucketNs('fxb', undefined), 'backup/1', new AbortController().signal);
+    assert.equal(o?.meta.etag, md5('first'));
   });
 });

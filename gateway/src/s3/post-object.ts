@@ -29,6 +29,8 @@ import { ownedBy, stillCurrent } from './bucket.js';
 import { header, type S3Context, type S3Request, type S3Response } from './context.js';
 import type { Endpoint } from './endpoints.js';
 import { S3Error } from './errors.js';
+import { mustNotOverwrite, scopeAllows } from './key-scope.js';
+import { requireWriteConditions } from './write-conditions.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
 import { parseTaggingXml } from './tags.js';
 import { authenticatePost } from './post-auth.js';
@@ -122,6 +124,9 @@ export async function postObject(s3: S3Context, r: S3Request<Endpoint>): Promise
     const fields = expandFilename(sent, file.filename);
     const key = objectKey(fields);
     const auth = authenticatePost(sent, { creds: s3.creds, region: s3.config.region });
+    // The form's key may be limited (key-scope.ts): its bucket list and access, and append-only's no-overwrite below.
+    if (!scopeAllows(auth.credential, e)) throw new S3Error('AccessDenied', 'This access key may not do this.');
+    const conditions = mustNotOverwrite(auth.credential) ? { ifNoneMatch: false, noOverwrite: true } : null;
     const range = checkPolicy(decodePolicy(auth.policy), { fields, bucket, now: s3.now() });
     const tagging = fieldValue(fields, 'tagging');
     const tags = tagging === undefined ? [] : parseTaggingXml(tagging);
@@ -130,8 +135,10 @@ export async function postObject(s3: S3Context, r: S3Request<Endpoint>): Promise
     const action = successAction(fields);
     const rec = ownedBy(await s3.buckets.get(bucket, r.signal), bucket, auth.credential.user);
     const body = uploadBody(file.stream, rules, () => form.end());
-    const { meta } = await s3.objects.put(rec.ns, key, body.stream, (size, blockSize) => {
+    const { meta } = await s3.objects.put(rec.ns, key, body.stream, async (size, blockSize) => {
       const b = body.result();
+      // Once the body is in, just before the write's rounds (as put.ts).
+      await requireWriteConditions(s3, conditions, rec.ns, key, r.signal);
       return {
         v: 1, size, blockSize, lastModified: s3.now(), etag: b.md5Hex, ...stored,
         ...(Object.keys(b.checksums).length ? { checksums: b.checksums } : {}),

@@ -14,16 +14,31 @@
 import type { BucketNs } from '../buckets.js';
 import { header, type S3Context, type S3Request } from './context.js';
 import { S3Error } from './errors.js';
+import { mustNotOverwrite } from './key-scope.js';
 
 export interface WriteConditions {
+  /**
+   * The request's key is append-only (key-scope.ts): the key must hold no
+   * object, else AccessDenied. Checked like If-None-Match: *, with its race.
+   */
+  readonly noOverwrite?: boolean;
   /** `If-None-Match: *`: the key must hold no object. */
   readonly ifNoneMatch: boolean;
   /** `If-Match`: the ETags (unquoted) one of which the current object must have. */
   readonly ifMatch?: readonly string[];
 }
 
-/** The request's write conditions, or null when it sets none. Refuses what S3 refuses. */
+/**
+ * The request's write conditions (its headers, and its key's append-only
+ * limit), or null when there are none. Refuses what S3 refuses.
+ */
 export function writeConditions(r: S3Request): WriteConditions | null {
+  const fromHeaders = headerConditions(r);
+  if (!mustNotOverwrite(r.principal.scope)) return fromHeaders;
+  return { ifNoneMatch: false, ...fromHeaders, noOverwrite: true };
+}
+
+function headerConditions(r: S3Request): WriteConditions | null {
   const inm = header(r, 'if-none-match');
   const im = header(r, 'if-match');
   if (inm === undefined && im === undefined) return null;
@@ -37,6 +52,7 @@ export function writeConditions(r: S3Request): WriteConditions | null {
 
 /** Throws PreconditionFailed or NoSuchKey unless `current` (the key's ETag, null: absent) satisfies `c`. */
 export function checkWrite(c: WriteConditions, key: string, current: string | null): void {
+  if (c.noOverwrite && current !== null) throw new S3Error('AccessDenied', 'This access key is append-only: it may not replace an existing object.');
   if (c.ifNoneMatch && current !== null) throw new S3Error('PreconditionFailed', undefined, { Condition: 'If-None-Match' });
   if (c.ifMatch) {
     if (current === null) throw new S3Error('NoSuchKey', undefined, { Key: key });

@@ -10,6 +10,7 @@ import { hasV4QueryParams, parseV4Header, parseV4Query } from './sigv4-params.js
 import { verifySigV4 } from './sigv4.js';
 import { payloadMode } from './payload.js';
 import type { AuthContext, AuthRequest, AuthResult, PayloadMode } from './types.js';
+import type { Credential } from './credentials.js';
 
 export type { AuthContext, AuthRequest, AuthResult, AuthScheme, ChunkSigning, PayloadMode } from './types.js';
 
@@ -80,6 +81,9 @@ function unsignedSchemePayload(req: AuthRequest): PayloadMode {
   return token === undefined ? { kind: 'unsigned' } : payloadMode(token, undefined);
 }
 
-function result(c: { accessKey: string; user: string }, scheme: AuthResult['scheme'], payload: PayloadMode): AuthResult {
-  return { accessKey: c.accessKey, user: c.user, scheme, payload };
+function result(c: Credential, scheme: AuthResult['scheme'], payload: PayloadMode): AuthResult {
+  const scope = c.access !== undefined || c.buckets !== undefined
+    ? { ...(c.access !== undefined ? { access: c.access } : {}), ...(c.buckets !== undefined ? { buckets: c.buckets } : {}) }
+    : undefined;
+  return { accessKey: c.accessKey, user: c.user, scheme, payload, ...(scope ? { scope } : {}) };
 }

@@ -2,6 +2,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CredentialStore } from './credentials.js';
+import type { KeyScope } from '../key-scope.js';
 
 /** What authenticate() needs from the HTTP request: the request line and headers, never the body. */
 export interface AuthRequest {
@@ -59,6 +60,8 @@ export type PayloadMode =
 export interface AuthResult {
   readonly accessKey: string;
   readonly user: string;
+  /** What the key is limited to (key-scope.ts), from its credential; absent: no limit. */
+  readonly scope?: KeyScope;
   readonly scheme: AuthScheme;
   readonly payload: PayloadMode;
 }
