@@ -8,8 +8,19 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
+/**
+ * Log lines are written to stdout synchronously. pino's default destination
+ * is asynchronous and flushes what it holds when the process exits; when
+ * stdout is a pipe whose reader is gone (the launcher was killed), that
+ * flush retries the failing write forever (sonic-boom's flushSync sleeps and
+ * retries on any error), so the process never exits. A synchronous write
+ * meets the broken pipe at once, and pino then drops further lines.
+ */
+let stdoutDestination: ReturnType<typeof pino.destination> | undefined;
+
 export function createLogger(name: string, level = process.env.POWERSTORE_LOG_LEVEL ?? 'info'): Logger {
-  const log = pino({ name, level, base: { pid: process.pid, svc: name } });
+  stdoutDestination ??= pino.destination({ dest: 1, sync: true });
+  const log = pino({ name, level, base: { pid: process.pid, svc: name } }, stdoutDestination);
   warningsAsLogLines(log);
   return log;
 }
