@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,6 +24,7 @@ import { after, before, describe, it } from 'node:test';
 import { run } from './harness/cli.js';
 import { code } from './harness/s3-error.js';
 import { metric, TEST_ADMIN_TOKEN } from './harness/cluster.js';
+import { processesOf } from './harness/processes.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const START = resolve(here, '../gateway/src/cli/start.js');
@@ -37,20 +38,6 @@ const AO: Key = { accessKey: 'BOBAO0001', secretKey: 'bob-ao-secret', user: 'bob
 const LIM: Key = { accessKey: 'BOBLIM0001', secretKey: 'bob-lim-secret', user: 'bob', buckets: ['bob-one'] };
 const GONE: Key = { accessKey: 'BOBGONE0001', secretKey: 'bob-gone-secret', user: 'bob' };
 const NEW: Key = { accessKey: 'BOBNEW0001', secretKey: 'bob-new-secret', user: 'bob', access: 'read-only' };
-
-/** Every process whose command line names `dir` (the launcher, its nodes and gateway). */
-function processesOf(dir: string): number[] {
-  const pids: number[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir)) pids.push(Number(p));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return pids;
-}
 
 /** The gateway's pid: the process run with --config <dir>/gateway.json. */
 function gatewayPid(dataDir: string): number {

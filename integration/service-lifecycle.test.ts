@@ -8,13 +8,14 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { spawn, type ChildProcess } from 'node:child_process';
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { run } from './harness/cli.js';
+import { describeProcess, processesOf } from './harness/processes.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const START = resolve(here, '../gateway/src/cli/start.js');
@@ -50,30 +51,6 @@ function launched(proc: ChildProcess): Promise<Launched> {
 
 function start(dataDir: string, extra: string[] = []): Promise<Launched> {
   return launched(spawn(process.execPath, [START, '--data', dataDir, '--port', '0', ...extra], { env: ENV }));
-}
-
-/** Processes whose command line names `dir`: the launcher, its nodes and gateway. */
-function processesOf(dir: string): number[] {
-  const pids: number[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir)) pids.push(Number(p));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return pids;
-}
-
-/** "pid (state) command line", for a failure message that says which process stayed. */
-function describeProcess(pid: number): string {
-  try {
-    const state = /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1] ?? '?';
-    return `${pid} (${state}) ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`;
-  } catch {
-    return `${pid} (gone)`;
-  }
 }
 
 async function allGone(dir: string, withinMs: number): Promise<void> {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { alive, goneWithin } from './testing/processes.js';
 
 const LIFELINE_MODULE = fileURLToPath(new URL('./lifeline.js', import.meta.url));
 
@@ -23,24 +24,6 @@ async function launcherWithChild(childStdin: 'pipe' | { fifo: string }): Promise
     setInterval(() => {}, 1000);`], { stdio: ['pipe', 'pipe', 'inherit'] });
   const childPid = await new Promise<number>((resolve) => launcher.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
   return { launcher, childPid };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function goneWithin(pid: number, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (alive(pid)) {
-    if (Date.now() > until) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
 }
 
 test('a child stops when its launcher is killed: the pipe on its stdin ends', async (t) => {

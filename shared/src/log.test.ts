@@ -2,18 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { alive, goneWithin } from './testing/processes.js';
 
 const LOG_MODULE = fileURLToPath(new URL('./log.js', import.meta.url));
 const LIFELINE_MODULE = fileURLToPath(new URL('./lifeline.js', import.meta.url));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a child whose launcher (the reader of its log stream) is killed exits, even with log lines still to write', async (t) => {
   // The child logs through createLogger to its stdout, a socket the launcher
@@ -36,7 +28,5 @@ test('a child whose launcher (the reader of its log stream) is killed exits, eve
     if (alive(childPid)) process.kill(childPid, 'SIGKILL');
   });
   launcher.kill('SIGKILL');
-  const until = Date.now() + 5000;
-  while (alive(childPid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(alive(childPid), false, 'the child is still running 5 s after its launcher died');
+  assert.ok(await goneWithin(childPid, 5000), 'the child is still running 5 s after its launcher died');
 });

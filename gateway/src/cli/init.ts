@@ -13,7 +13,7 @@ import { ConfigError } from '../../../shared/src/errors.js';
 import { MAX_T } from '../../../shared/src/protocol/params.js';
 import { writeFileDurable } from '../../../shared/src/durable-file.js';
 import { parseGatewayConfig, type GatewayConfigFile } from '../config.js';
-import { parseRedisUrl, redact } from '../redis/link.js';
+import { redact, redisUrlFlag } from '../redis/link.js';
 import { applyGiven, gatewayConfigFor, newClusterState, nodeConfigFor, type ClusterState } from './cluster-state.js';
 import { adminTokenGiven, secretKeyGiven } from './given-secrets.js';
 import { BUNDLE_FILES as F, commandLine, nodeUrl, parseHostList, planBundles, type Bundle } from './init-plan.js';
@@ -56,14 +56,7 @@ export async function initMain(argv: readonly string[]): Promise<number> {
   if (!Number.isInteger(t) || t < 1 || nodes.length !== 3 * t + 1) {
     throw new ConfigError(`--nodes lists ${nodes.length} nodes; a cluster has 3t+1 (4 for t=1, 7 for t=2, ...)${f.t !== undefined ? `, ${3 * t + 1} for --t ${t}` : ''}`);
   }
-  const redis = stringFlag(f.redis);
-  if (redis !== undefined) {
-    try {
-      parseRedisUrl(redis);
-    } catch (e) {
-      throw new ConfigError(`--redis: ${(e as Error).message}`);
-    }
-  }
+  const redis = redisUrlFlag(stringFlag(f.redis));
   const tlsNodes = f['tls-nodes'] === true;
   const bundles = planBundles(nodes, gateways, { dataDir: stringFlag(f['data-dir']) ?? DEFAULT_NODE_DATA, tlsNodes });
   const out = resolve(outFlag);

@@ -13,7 +13,7 @@ import { DEFAULT_DRAIN_GRACE_S } from '../drain.js';
 /** How often the launcher checks that its parent is still there. */
 const PARENT_CHECK_MS = 500;
 import { loadCredentialsFile } from './credentials-file.js';
-import { parseRedisUrl, redact } from '../redis/link.js';
+import { redact, redisUrlFlag } from '../redis/link.js';
 import { MAX_SCRUB_INTERVAL_S } from '../config.js';
 import { adminTokenGiven, secretKeyGiven } from './given-secrets.js';
 
@@ -61,14 +61,7 @@ export async function startMain(argv: readonly string[]): Promise<void> {
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('give both --tls-cert and --tls-key (or neither)');
   const domain = stringFlag(f.domain);
   if (domain !== undefined && !/^[a-z0-9.-]+$/i.test(domain)) throw new ConfigError(`--domain must be a host name, got "${domain}"`);
-  const redis = stringFlag(f.redis);
-  if (redis !== undefined) {
-    try {
-      parseRedisUrl(redis);
-    } catch (e) {
-      throw new ConfigError(`--redis: ${(e as Error).message}`);
-    }
-  }
+  const redis = redisUrlFlag(stringFlag(f.redis));
   const gateways = intFlag(f.gateways, 'gateways', 1, 64, 1);
   const scrubIntervalS = intFlag(f['scrub-interval-s'], 'scrub-interval-s', 0, MAX_SCRUB_INTERVAL_S, 0);
   const logMaxBytes = intFlag(f['log-max-mb'], 'log-max-mb', 1, 1_000_000, 64) * 1024 * 1024;

@@ -40,6 +40,17 @@ interface ParsedRedisUrl {
 
 const URL_RE = /^(redis|rediss|redis-sentinel|rediss-sentinel|redis-cluster|rediss-cluster|redis\+sentinel|redis\+cluster):\/\/(?:([^@/]*)@)?([^/?#]+)(\/[^?#]*)?$/;
 
+/** The value of a --redis flag, checked: undefined if not given, a ConfigError naming the flag if malformed. */
+export function redisUrlFlag(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    parseRedisUrl(url);
+  } catch (e) {
+    throw new ConfigError(`--redis: ${(e as Error).message}`);
+  }
+  return url;
+}
+
 /** Parses a Redis URL; one-line ConfigError when malformed. */
 export function parseRedisUrl(url: string): ParsedRedisUrl {
   const m = URL_RE.exec(url);
