@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const TARGETS = ['protocol', 'auth', 'body', 'node'];
+const TARGETS = ['protocol', 'gateway-protocol', 'auth', 'body', 'node'];
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [target, ...extra] = process.argv.slice(2);
 if (!target || !TARGETS.includes(target)) {
