@@ -9,7 +9,7 @@
 
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +36,12 @@ function fill(recipe: string, tc: TestCluster, name: string): string {
   for (const p of [PLACEHOLDER.hostPort, PLACEHOLDER.key, PLACEHOLDER.secret]) {
     assert.ok(recipe.includes(p), `the ${name} recipe no longer holds the placeholder ${p}`);
   }
-  const { endpoint, credentials } = tc.cluster;
+  // By host name, not address: clients fall back to path style for an IP
+  // address whatever they are told (botocore does), so only a name shows
+  // that the recipe's path-style setting is there (BUCKET.localhost does not resolve).
+  const endpoint = tc.cluster.endpoint.replace('//127.0.0.1:', '//localhost:');
+  assert.match(endpoint, /^http:\/\/localhost:\d+$/);
+  const { credentials } = tc.cluster;
   return recipe
     .replaceAll(PLACEHOLDER.endpoint, endpoint)
     .replaceAll(PLACEHOLDER.hostPort, endpoint.replace(/^https?:\/\//, ''))
@@ -44,9 +49,13 @@ function fill(recipe: string, tc: TestCluster, name: string): string {
     .replaceAll(PLACEHOLDER.secret, credentials.secretKey);
 }
 
+const homes: string[] = [];
+
 /** A fresh folder standing in for the user's home: no config of this machine's user leaks in. */
 function home(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  homes.push(dir);
+  return dir;
 }
 
 describe('README client recipes, run against a real cluster', () => {
@@ -57,7 +66,10 @@ describe('README client recipes, run against a real cluster', () => {
   before(async () => {
     tc = await startTestCluster({ t: 1 });
   });
-  after(() => tc?.dispose());
+  after(async () => {
+    await tc?.dispose();
+    for (const dir of homes) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('the rclone remote block: mkdir, copyto, lsf, copyto back, same bytes', async () => {
     const block = fencedBlock(readme, 'ini rclone-recipe');
