@@ -26,6 +26,7 @@ import { refusalBody, RpcBatcher } from './rpc-batcher.js';
 import { BATCH_PATH, decodeAnswers, encodeBatch, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
 import { AnswerBudget, MAX_BATCH_ANSWER } from './answer-budget.js';
 import { maxCommitBytes } from '../../../shared/src/protocol/sizes.js';
+import { withDeadline } from '../../../shared/src/deadline.js';
 
 /** Fragments up to this size travel inside a batch; larger ones in their own request. */
 const BATCHED_FRAGMENT_MAX = 16 * 1024;
@@ -108,12 +109,17 @@ export class RemoteNode implements NodeApi {
    * between chunks, and a node may send its answer a byte at a time.
    */
   private async sendBatch(entries: readonly BatchEntry[], signal: AbortSignal): Promise<BatchAnswer[]> {
-    const res = await this.rawCall(BATCH_PATH, encodeBatch(entries), AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]));
-    const body = await this.answers.read(res.body, MAX_BATCH_ANSWER).catch((e: unknown) => {
-      res.body.destroy();
-      throw e instanceof Error && e.name === 'BodyTooLargeError' ? new WireError('batch answer too large') : e;
-    });
-    return decodeAnswers(body, entries.length);
+    const deadline = withDeadline(signal, this.o.requestTimeoutMs);
+    try {
+      const res = await this.rawCall(BATCH_PATH, encodeBatch(entries), deadline.signal);
+      const body = await this.answers.read(res.body, MAX_BATCH_ANSWER).catch((e: unknown) => {
+        res.body.destroy();
+        throw e instanceof Error && e.name === 'BodyTooLargeError' ? new WireError('batch answer too large') : e;
+      });
+      return decodeAnswers(body, entries.length);
+    } finally {
+      deadline.release();
+    }
   }
 
   async clock(ref: RegRef, signal: AbortSignal): Promise<Timestamp | null> {

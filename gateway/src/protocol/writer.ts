@@ -19,6 +19,7 @@ import { rebuildInto } from './heal.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { FragmentEncoder, type EncodedObject } from './fragment-encoder.js';
 import { quorumCall } from './quorum.js';
+import { withDeadline } from '../../../shared/src/deadline.js';
 
 export interface WriteSource {
   readonly body: AsyncIterable<Buffer>;
@@ -255,10 +256,10 @@ function healEnough(
   let settled = 0;
   return new Promise((resolve) => {
     for (const [node, indexes] of missing) {
-      const own = AbortSignal.any([signal, AbortSignal.timeout(HEAL_LEFT_BEHIND_MS)]);
+      const own = withDeadline(signal, HEAL_LEFT_BEHIND_MS);
       (async () => {
-        for (const i of indexes) await healPart(i, node, own);
-      })().then(
+        for (const i of indexes) await healPart(i, node, own.signal);
+      })().finally(() => own.release()).then(
         () => healed++,
         (e: unknown) => reportError(ctx, node, 'heal', e),
       ).finally(() => {
