@@ -2,7 +2,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BATCH_ROUTES, decodeAnswers, decodeBatch, encodeAnswers, encodeBatch, MAX_BATCH_ENTRIES } from './batch.js';
+import {
+  ANSWER_TOO_LARGE, BATCH_PATH, BATCH_ROUTES, decodeAnswers, decodeBatch, encodeAnswers, encodeBatch, fitAnswers, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES,
+  type BatchAnswer,
+} from './batch.js';
 import { WireError } from './wire.js';
 
 const isWire = (msg: RegExp) => (e: unknown) => e instanceof WireError && msg.test(e.message);
@@ -46,5 +49,52 @@ describe('batch answers', () => {
     assert.throws(() => decodeAnswers(body.subarray(0, body.length - 1), 3), isWire(/^bad batch answer entry$/));
     assert.throws(() => decodeAnswers(body, 2), isWire(/^batch answered 3 of 2 entries$/));
     assert.throws(() => decodeAnswers(body, 4), isWire(/^batch answered 3 of 4 entries$/));
+  });
+});
+
+describe('fitAnswers: a batch answer cut to its byte cap (the node\'s side)', () => {
+  const answer = (n: number): BatchAnswer => ({ status: 200, payload: Buffer.alloc(n, 7) });
+  const REFUSAL = { error: 'answer-too-large', message: 'send it alone' };
+  const refusalBytes = Buffer.byteLength(JSON.stringify(REFUSAL));
+
+  it('the refusal code and the route are the wire\'s', () => {
+    assert.equal(ANSWER_TOO_LARGE, 'answer-too-large');
+    assert.equal(BATCH_PATH, '/v1/batch');
+  });
+
+  it('answers that fit, up to exactly the cap (6 bytes of framing each), go as they are', () => {
+    const answers = [answer(100), answer(50)];
+    const max = encodeAnswers(answers).length;
+    assert.equal(max, 6 + 100 + 6 + 50);
+    assert.deepEqual(fitAnswers(answers, max), answers);
+  });
+
+  it('one byte over: only the largest answer becomes a 413 ANSWER_TOO_LARGE refusal', () => {
+    const answers = [answer(50), answer(100), answer(60)];
+    const max = encodeAnswers(answers).length - 1;
+    const out = fitAnswers(answers, max);
+    assert.deepEqual(out.map((a) => a.status), [200, 413, 200]);
+    assert.deepEqual(JSON.parse(out[1]!.payload.toString('utf8')), REFUSAL);
+    assert.equal(out[0], answers[0]);
+    assert.equal(out[2], answers[2]);
+    assert.ok(encodeAnswers(out).length <= max);
+    assert.equal(answers[1]!.status, 200, 'the answers given are not changed');
+  });
+
+  it('refuses the largest first, as many as needed and no more, counting each refusal\'s own bytes', () => {
+    const answers = [answer(300), answer(10), answer(200), answer(250)];
+    // Fits once the 300 and the 250 are refusals, to the byte; the 200 stays.
+    const max = encodeAnswers(answers).length - 300 - 250 + 2 * refusalBytes;
+    const out = fitAnswers(answers, max);
+    assert.deepEqual(out.map((a) => a.status), [413, 200, 200, 413]);
+    assert.equal(encodeAnswers(out).length, max);
+    // One byte less and the 200 goes too.
+    assert.deepEqual(fitAnswers(answers, max - 1).map((a) => a.status), [413, 200, 413, 413]);
+  });
+
+  it('the cap is MAX_BATCH_BYTES unless given', () => {
+    const exact = [answer(MAX_BATCH_BYTES - 6)];
+    assert.deepEqual(fitAnswers(exact), exact);
+    assert.equal(fitAnswers([answer(MAX_BATCH_BYTES - 5)])[0]!.status, 413);
   });
 });

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import {
   encodeBlocksReq, encodeCandAnswer, encodeCommit, encodeCompleteReq, encodeEntryAnswer, encodeEntryReq, encodeFilterAnswer,
   encodeFilterReq, encodeListAnswer, encodeOpen, encodePinAnswer, encodePinReq, encodeRefBody, encodeTsAnswer,
-  MAX_CANDIDATES, MAX_FILTER_FRAGMENT, MAX_PIN_ID, MAX_KEY_BYTES, MAX_LIST_LIMIT, MAX_NS_BYTES, MAX_PARTS, parseBlocksReq, parseCandAnswer,
+  MAX_CANDIDATES, MAX_FILTER_FRAGMENT, MAX_JSON_BODY, MISSING_FRAGMENT, MISSING_PARTS, MAX_PIN_ID, MAX_KEY_BYTES, MAX_LIST_LIMIT, MAX_NS_BYTES, MAX_PARTS, parseBlocksReq, parseCandAnswer,
   parseCommit, parseCompleteReq, parseEntryAnswer, parseEntryReq, parseFilterAnswer, parseFilterReq, parseHealth,
   parseListAnswer, parseListReq, parseOpen, parsePinAnswer, parsePinReq, parseRef, parseTsAnswer, PATHS,
 } from './node-messages.js';
@@ -202,5 +202,27 @@ describe('node messages: answers', () => {
     assert.deepEqual(parseHealth({ node: -1, ok: 'true', registers: 1.5, histEntries: '7', bytes: -1, diskFreeBytes: 1.5 }), { node: 0, ok: false, registers: 0, histEntries: 0, bytes: 0, diskFreeBytes: 0, diskTotalBytes: 0 });
     assert.deepEqual(parseHealth({ node: Number.MAX_SAFE_INTEGER + 1, ok: 1 }), { node: 0, ok: false, registers: 0, histEntries: 0, bytes: 0, diskFreeBytes: 0, diskTotalBytes: 0 });
     wire(() => parseHealth(null), /not an object/);
+  });
+});
+
+describe('node messages: wire constants and the pin of a filter answer', () => {
+  it('the refusal codes and the JSON body cap are the wire\'s', () => {
+    assert.equal(MISSING_FRAGMENT, 'missing-fragment');
+    assert.equal(MISSING_PARTS, 'missing-parts');
+    assert.equal(MAX_JSON_BODY, 4 * 1024 * 1024);
+  });
+
+  it('a filter answer carries its pin id through encode and parse (an empty one and a GONE one too)', () => {
+    const S = 4;
+    const empty = parseFilterAnswer(JSON.parse(encodeFilterAnswer({ ts: null, pin: 'pin-7' }).toString('utf8')), S);
+    assert.equal(empty.pin, 'pin-7');
+    const none = parseFilterAnswer(JSON.parse(encodeFilterAnswer({ ts: null }).toString('utf8')), S);
+    assert.equal(none.pin, undefined);
+    assert.equal('pin' in JSON.parse(encodeFilterAnswer({ ts: null }).toString('utf8')), false);
+  });
+
+  it('a byte-limited page that says it is not truncated is refused, saying so', () => {
+    assert.throws(() => parseListAnswer({ entries: [], truncated: false, byteLimited: true }, 4),
+      (e: unknown) => e instanceof WireError && e.message === 'byte-limited page not truncated');
   });
 });

@@ -94,3 +94,21 @@ describe('sizes: listing pages', () => {
     assert.throws(() => parseListAnswer({ entries: [], truncated: false, byteLimited: true }, 4), WireError);
   });
 });
+
+describe('sizes: the caps, to the byte', () => {
+  it('meta of a 10,000-part object at t=1 (S=4): 64 KiB of base plus 10,000 × (384 + 68 × 4)', () => {
+    assert.equal(maxMetaBytes(4), 64 * 1024 + 10_000 * (384 + 68 * 4));
+    assert.equal(maxMetaBytes(4), 6_625_536);
+  });
+
+  it('a completing store at t=1: meta as base64, 512 bytes per part reference, 64 KiB for the rest', () => {
+    assert.equal(base64Length(6_625_536), 8_834_048);
+    assert.equal(maxCommitBytes(4), 8_834_048 + 10_000 * 512 + 64 * 1024);
+  });
+
+  it('a listing entry weighs its key\'s UTF-8 bytes plus its meta\'s, and a missing meta nothing', () => {
+    assert.equal(listEntryWeight('ключ', Buffer.alloc(10)), 8 + 10);
+    assert.equal(listEntryWeight('ключ', undefined), 8);
+    assert.equal(listEntryWeight('', undefined), 0);
+  });
+});
