@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { withDeadline } from './deadline.js';
@@ -39,4 +40,17 @@ test('released: no listener left on the parent, and the deadline never fires', a
   await new Promise((r) => setTimeout(r, 60));
   parent.abort();
   assert.equal(d.signal.aborted, false);
+});
+
+test('a pending deadline does not keep the process alive, as AbortSignal.timeout\'s does not', () => {
+  // Work left behind on purpose (a heal a Byzantine node never reads) holds
+  // a deadline of minutes; the process must still end when nothing else is
+  // left to do (it kept a test file alive for ten minutes).
+  const url = new URL('./deadline.js', import.meta.url).href;
+  const started = Date.now();
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e',
+    `import { withDeadline } from ${JSON.stringify(url)}; withDeadline(new AbortController().signal, 60_000);`],
+  { timeout: 20_000, encoding: 'utf8' });
+  assert.equal(r.signal, null, `the child still ran after ${Date.now() - started} ms`);
+  assert.equal(r.status, 0, r.stderr);
 });

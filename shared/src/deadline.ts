@@ -26,6 +26,9 @@ export function withDeadline(parent: AbortSignal, ms: number): Deadline {
     // The reason AbortSignal.timeout gives, so callers tell a deadline from a cancel the same way.
     ctl.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
   }, ms);
+  // Like AbortSignal.timeout's timer, a deadline alone does not keep the
+  // process alive: work left behind on purpose may wait for minutes.
+  timer.unref();
   parent.addEventListener('abort', onParent, { once: true });
   return {
     signal: ctl.signal,
