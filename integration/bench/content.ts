@@ -5,20 +5,20 @@
 // far cheaper than the hashing the cluster does, so the client's share of
 // the two cores stays small.
 
-import { createCipheriv, createHash, type Cipher } from 'node:crypto';
+import { createCipheriv, createHash, type Cipheriv } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 const CHUNK = 1 << 20;
 // Encrypting zeros yields the bare keystream.
 const ZEROS = Buffer.alloc(CHUNK);
 
-function keystream(size: number, index: number): Cipher {
+function keystream(size: number, index: number): Cipheriv {
   const key = createHash('sha256').update(`powerstore-bench/${size}/${index}`).digest().subarray(0, 16);
   return createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
 }
 
 /** The next n bytes of the keystream. */
-function take(c: Cipher, n: number): Buffer {
+function take(c: Cipheriv, n: number): Buffer {
   if (n <= CHUNK) return c.update(ZEROS.subarray(0, n));
   const parts: Buffer[] = [];
   for (let left = n; left > 0; left -= CHUNK) parts.push(c.update(ZEROS.subarray(0, Math.min(CHUNK, left))));
@@ -49,7 +49,7 @@ export class ContentMismatch extends Error {}
 
 /** Checks a body arriving in chunks of any size against the expected bytes. */
 export class ContentCheck {
-  private readonly expected: Cipher;
+  private readonly expected: Cipheriv;
   private seen = 0;
 
   constructor(private readonly size: number, private readonly index: number) {

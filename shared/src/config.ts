@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError } from './errors.js';
 import { packageVersion } from './version.js';
+import { runtimeProblem } from './runtime.js';
 
 export interface FlagSpec {
   readonly type: 'string' | 'boolean';
@@ -106,6 +107,11 @@ export function isMainModule(url: string): boolean {
 
 /** Runs a CLI main, printing a ConfigError as one line and exiting 2. */
 export function runCli(main: () => Promise<void>): void {
+  const problem = runtimeProblem(process.version);
+  if (problem) {
+    process.stderr.write(`error: ${problem}\n`);
+    process.exit(2);
+  }
   main().catch((err: unknown) => {
     if (err instanceof CliDone) {
       process.stdout.write(err.text);

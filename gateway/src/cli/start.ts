@@ -105,7 +105,7 @@ export async function startMain(argv: readonly string[]): Promise<void> {
     `  data:       ${dataDir} (logs in ${dataDir}/logs)`,
     ...(cluster.tlsFiles ? [`  TLS cert:   ${cluster.tlsFiles.cert} (for self-signed: aws --ca-bundle, NODE_EXTRA_CA_CERTS)`] : []),
     ...(domain ? [`  domain:     ${domain} (virtual-hosted style: BUCKET.${domain})`] : []),
-    ...(redis ? [`  redis:      ${redact(redis)} (gateways: node dist/gateway/src/cli/powerstore.js gateways --config ${cluster.gatewayConfigPath})`] : []),
+    ...(redis ? [`  redis:      ${redact(redis)} (gateways: npm run powerstore -- gateways --config ${cluster.gatewayConfigPath})`] : []),
     '',
     'Try it:',
     `  export AWS_ACCESS_KEY_ID=${c.accessKey} AWS_SECRET_ACCESS_KEY=${c.secretKey} AWS_DEFAULT_REGION=${cluster.region}`,

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { MIN_NODE_MAJOR, runtimeProblem } from './runtime.js';
+
+const POWERSTORE = fileURLToPath(new URL('../../gateway/src/cli/bin.js', import.meta.url));
+
+test('Node.js 24 and later run; older ones are refused with what to do', () => {
+  assert.equal(runtimeProblem('v24.0.0'), null);
+  assert.equal(runtimeProblem('v26.12.1'), null);
+  for (const old of ['v20.20.2', 'v22.19.0', 'v23.11.1']) {
+    assert.match(runtimeProblem(old) ?? '', new RegExp(`needs Node.js ${MIN_NODE_MAJOR} or later, and this is ${old.replace(/\./g, '\\.')}: run it through npm`));
+  }
+  assert.ok(runtimeProblem('garbage'));
+});
+
+test('this runtime is one PoWerStore runs on', () => {
+  assert.equal(runtimeProblem(process.version), null);
+});
+
+/** An older node on this machine's PATH (the system one, under the npm-provided 24), if there is one. */
+function olderNode(): string | null {
+  const found = spawnSync('bash', ['-c', 'which -a node'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  for (const bin of found) {
+    try {
+      const v = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
+      if (runtimeProblem(v)) return bin;
+    } catch {
+      /* not runnable */
+    }
+  }
+  return null;
+}
+
+test('the CLI started with an older node says so in one line and exits 2', (t) => {
+  const bin = olderNode();
+  if (!bin) {
+    t.skip('no Node.js older than 24 on this machine');
+    return;
+  }
+  const r = spawnSync(bin, [POWERSTORE, 'status', '--config', 'nowhere.json'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, new RegExp(`^error: PoWerStore needs Node.js ${MIN_NODE_MAJOR} or later`));
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
