@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { MIN_NODE_MAJOR, V8_FLAGS } from '../shared/src/runtime.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOCKER = join(ROOT, 'docker');
@@ -33,14 +34,14 @@ function yamlDocs(file: string): Doc[] {
 /** The `init` command a file documents in its header comment, its --out replaced. */
 function documentedInit(file: string, out: string): string[] {
   const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/^#\s?/, ''));
-  const start = lines.findIndex((l) => /^\s*node dist\/gateway\/src\/cli\/powerstore\.js init /.test(l));
+  const start = lines.findIndex((l) => /^\s*npm run powerstore -- init /.test(l));
   assert.ok(start >= 0, `${file} documents its init command`);
   let text = '';
   for (let i = start; ; i++) {
     text += ` ${lines[i]!.replace(/\\\s*$/, '')}`;
     if (!/\\\s*$/.test(lines[i]!)) break;
   }
-  const words = text.trim().split(/\s+/).slice(2);
+  const words = text.trim().split(/\s+/).slice(4);
   const o = words.indexOf('--out');
   assert.ok(o > 0, 'with --out');
   return [...words.slice(0, o + 1), out, ...words.slice(o + 2)];
@@ -84,8 +85,8 @@ describe('container files, offline', () => {
     const text = readFileSync(join(DOCKER, 'Dockerfile'), 'utf8');
     const ins = text.split('\n').filter((l) => /^[A-Z]+ /.test(l));
 
-    it('builds on node:20-bookworm, runs on node:20-bookworm-slim (the runtime the tests run on), installs without optional dependencies', () => {
-      assert.deepEqual(ins.filter((l) => l.startsWith('FROM ')), ['FROM node:20-bookworm AS build', 'FROM node:20-bookworm-slim']);
+    it('builds on node:24-bookworm, runs on node:24-bookworm-slim (the runtime the tests run on), installs without optional dependencies', () => {
+      assert.deepEqual(ins.filter((l) => l.startsWith('FROM ')), [`FROM node:${MIN_NODE_MAJOR}-bookworm AS build`, `FROM node:${MIN_NODE_MAJOR}-bookworm-slim`]);
       assert.ok(ins.includes('RUN npm ci --omit=optional'));
       assert.match(text, /npm prune --omit=dev --omit=optional/);
     });
@@ -98,9 +99,10 @@ describe('container files, offline', () => {
       assert.ok(ins.indexOf('VOLUME /data') > run, 'VOLUME after the folder is made (a fresh volume copies its owner)');
     });
 
-    it('its entrypoint is the powerstore CLI, its health check the script; every path it names exists', () => {
-      assert.ok(ins.includes('ENTRYPOINT ["node", "/app/dist/gateway/src/cli/powerstore.js"]'));
-      assert.ok(existsSync(POWERSTORE), 'dist/gateway/src/cli/powerstore.js is what tsc makes');
+    it('its entrypoint and its `powerstore` on the PATH are the powerstore CLI with the V8 flags of every process, its health check the script; every path it names exists', () => {
+      assert.ok(ins.includes(`ENTRYPOINT ${JSON.stringify(['node', ...V8_FLAGS, '/app/dist/gateway/src/cli/bin.js']).replace(/","/g, '", "')}`));
+      assert.ok(text.includes(`exec node ${V8_FLAGS.join(' ')} /app/dist/gateway/src/cli/bin.js "$@"`), 'the powerstore wrapper');
+      assert.ok(existsSync(POWERSTORE.replace(/powerstore\.js$/, 'bin.js')), 'dist/gateway/src/cli/bin.js is what tsc makes');
       assert.match(text, /^HEALTHCHECK .*CMD \["node", "\/app\/docker\/healthcheck\.mjs"\]$/m);
       assert.ok(ins.includes('COPY docker/healthcheck.mjs docker/healthcheck.mjs'));
       for (const l of ins.filter((i) => i.startsWith('COPY ') && !i.includes('--from'))) {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { V8_FLAGS } from '../shared/src/runtime.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 
 const SIZE = 2 * 1024 ** 3;
@@ -47,6 +48,9 @@ describe('gateway memory bound', () => {
 
   it(`stays under ${BOUND_MB} MB of RSS while 2 GiB is put and got back`, async (t) => {
     const pid = tc.cluster.gateway!.proc.pid!;
+    // The bound holds with the V8 flags every PoWerStore process is started with (runtime.ts).
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    for (const f of V8_FLAGS) assert.ok(argv.includes(f), `the gateway runs with ${f}: ${argv.join(' ')}`);
     const src = source();
     await tc.s3.send(new PutObjectCommand({ Bucket: 'memory', Key: 'two-gib', Body: src.stream, ContentLength: SIZE }));
     const got = await tc.s3.send(new GetObjectCommand({ Bucket: 'memory', Key: 'two-gib' }));

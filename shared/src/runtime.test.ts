@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MIN_NODE_MAJOR, runtimeProblem } from './runtime.js';
+import { MIN_NODE_MAJOR, runtimeProblem, V8_FLAGS } from './runtime.js';
 
 const POWERSTORE = fileURLToPath(new URL('../../gateway/src/cli/bin.js', import.meta.url));
 
@@ -43,4 +44,17 @@ test('the CLI started with an older node says so in one line and exits 2', (t) =
   assert.equal(r.status, 2);
   assert.match(r.stderr, new RegExp(`^error: PoWerStore needs Node.js ${MIN_NODE_MAJOR} or later`));
   assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('the powerstore bin runs itself with the V8 flags of every PoWerStore process', () => {
+  // Its first line is what starts it when called as `powerstore` (the start.sh
+  // that init writes, npx): node with V8_FLAGS, which V8 takes only at start.
+  const first = readFileSync(POWERSTORE, 'utf8').split('\n')[0]!;
+  assert.equal(first, `#!/usr/bin/env -S node ${V8_FLAGS.join(' ')}`);
+  // What the kernel runs for that line (tsc leaves the file not executable;
+  // npm makes it so where it links the bin): env -S splits the words.
+  const [interpreter, ...words] = first.slice(2).split(' ') as [string, ...string[]];
+  const r = spawnSync(interpreter, [...words, POWERSTORE, '--version'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /\d+\.\d+\.\d+/);
 });

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // The `powerstore` bin. It checks the runtime before anything else is loaded:
 // an ES module's imports are all evaluated before its own code runs, and under
 // an older Node.js one of them (undici 8) throws while loading, so the check

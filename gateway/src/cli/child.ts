@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../../../shared/src/errors.js';
 import { LIFELINE_ENV } from '../../../shared/src/lifeline.js';
+import { V8_FLAGS } from '../../../shared/src/runtime.js';
 import { RotatingLog } from './log-file.js';
 
 export interface Child {
@@ -35,7 +36,7 @@ export async function spawnChild(
   // whose end tells the child that its launcher is gone. Detached (a process
   // group of its own), so a Ctrl-C in the terminal reaches the launcher only,
   // which stops the gateways first and the nodes after them.
-  const proc = spawn(process.execPath, [...nodeFlags, script, ...args], {
+  const proc = spawn(process.execPath, [...V8_FLAGS, ...nodeFlags, script, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'], env: { ...env, [LIFELINE_ENV]: '1' }, detached: true,
   });
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
