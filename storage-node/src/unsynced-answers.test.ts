@@ -5,27 +5,19 @@
 // the instance) and checks that the node's HTTP answer waits for it.
 
 import { strict as assert } from 'node:assert';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { request } from 'undici';
 import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
 import { sha256 } from '../../shared/src/hash.js';
 import { SecretWriterKeyring } from '../../shared/src/keys.js';
-import { createLogger } from '../../shared/src/log.js';
-import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '../../shared/src/node-auth.js';
 import { prepareWrite } from '../../shared/src/protocol/client.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../shared/src/protocol/frames.js';
 import { encodeBlocksReq, encodeCommit, encodeEntryReq, encodeOpen, encodeRefBody, parseEntryAnswer, parseTsAnswer, PATHS } from '../../shared/src/protocol/node-messages.js';
 import { clusterParams } from '../../shared/src/protocol/params.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import { compareTs } from '../../shared/src/protocol/timestamp.js';
-import { DiskStore } from './disk-store.js';
-import { NodeMetrics } from './metrics.js';
-import { createNodeServer } from './server.js';
+import type { DiskStore } from './disk-store.js';
+import { signedPost, startTestNode, type TestNode } from './testing/test-node.js';
 
 const params = clusterParams(1);
 const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
@@ -43,21 +35,13 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
 }
 
 describe('a node answers nothing its unsynced commits show', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ps-unsynced-'));
+  let node: TestNode;
   let store: DiskStore;
-  let server: Server;
   let url: string;
   /** While set, the store's syncs wait for it to be called. */
   let hold: { readonly released: Promise<void>; release: () => void } | null = null;
 
-  const post = async (path: string, body: Buffer, stream = false): Promise<{ status: number; body: Buffer }> => {
-    const hash = stream ? STREAM_BODY : createHash('sha256').update(body).digest('hex');
-    const res = await request(`${url}${path}`, {
-      method: 'POST', body,
-      headers: { [AUTH_HEADER]: signRequest(key0, 0, 'POST', path, hash), [BODY_HASH_HEADER]: hash },
-    });
-    return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
-  };
+  const post = (path: string, body: Buffer, stream = false) => signedPost(url, key0, path, body, stream);
 
   const holdSyncs = (): void => {
     let release = (): void => undefined;
@@ -66,25 +50,19 @@ describe('a node answers nothing its unsynced commits show', () => {
   };
 
   before(async () => {
-    store = DiskStore.open(join(dir, 'store'), params.S);
+    node = await startTestNode({ keys: keyring.nodeKeyring(0), S: params.S });
+    store = node.store;
     const s = store as unknown as { syncWal: () => Promise<void> };
     const real = s.syncWal.bind(store);
     s.syncWal = async () => {
       if (hold) await hold.released;
       await real();
     };
-    server = createNodeServer({
-      index: 0, S: params.S, keys: keyring.nodeKeyring(0), store, log: createLogger('t', 'silent'),
-      metrics: new NodeMetrics(0), inlineMax: 1024, maxFragmentBytes: 1 << 20,
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    url = `http://127.0.0.1:${node.port}`;
   });
   after(() => {
     hold?.release();
-    server.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
+    node.close();
   });
 
   it('a clock answer that would show an lc committed but not synced waits for the sync (the lc is pending until then)', async () => {
