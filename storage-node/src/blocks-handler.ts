@@ -15,6 +15,9 @@ export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerR
   const reg = regId(r.ref.ns, r.ref.key);
   await ctx.store.settled(reg);
   const h = ctx.store.hist(reg, r.ts);
+  // An entry whose commit is not yet synced is not served (nor denied: the
+  // 404 below waits too, so a refusal never depends on an unsynced state).
+  await ctx.store.committer.durable();
   if (!h) throw new NodeRequestError(404, 'no-such-history-entry');
   const start = Math.min(r.from * h.blockSize, h.fragLen);
   const end = Math.min((r.to + 1) * h.blockSize, h.fragLen);

@@ -5,18 +5,16 @@
 // and never lets a store with different metadata overwrite anything.
 
 import { strict as assert } from 'node:assert';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { request } from 'undici';
 import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
 import { sha256 } from '../../shared/src/hash.js';
 import { SecretWriterKeyring } from '../../shared/src/keys.js';
 import { createLogger } from '../../shared/src/log.js';
-import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '../../shared/src/node-auth.js';
 import { computeD, makeVec, nonceHash } from '../../shared/src/protocol/candidate.js';
 import { prepareWrite } from '../../shared/src/protocol/client.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../shared/src/protocol/frames.js';
@@ -27,6 +25,7 @@ import type { Timestamp } from '../../shared/src/protocol/timestamp.js';
 import { DiskStore } from './disk-store.js';
 import { NodeMetrics } from './metrics.js';
 import { createNodeServer } from './server.js';
+import { signedPost } from './testing/test-node.js';
 
 const BLOCK = 64;
 
@@ -40,14 +39,7 @@ describe('a heal replaces a corrupt local copy, and nothing else', () => {
   let url: string;
   let op = 0;
 
-  const post = async (path: string, body: Buffer, stream = false): Promise<{ status: number; body: Buffer }> => {
-    const hash = stream ? STREAM_BODY : createHash('sha256').update(body).digest('hex');
-    const res = await request(`${url}${path}`, {
-      method: 'POST', body,
-      headers: { [AUTH_HEADER]: signRequest(key0, 0, 'POST', path, hash), [BODY_HASH_HEADER]: hash },
-    });
-    return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
-  };
+  const post = (path: string, body: Buffer, stream = false) => signedPost(url, key0, path, body, stream);
 
   /** A write of `frag` as node 0's fragment of register `key`: its store request body, reusable as a heal. */
   const write = (key: string, frag: Buffer, meta = '{}') => {

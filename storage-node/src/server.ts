@@ -76,7 +76,11 @@ export function createNodeServer(ctx: NodeContext, opts: NodeServerOptions = {})
       ctx.metrics.requests.inc({ route: r, status: String(res.statusCode) });
       ctx.metrics.latency.observe({ route: r }, Number(process.hrtime.bigint() - started) / 1e9);
     });
-    dispatch(ctx, verifier, limits, route, req, res).catch((err: unknown) => fail(ctx, res, err));
+    dispatch(ctx, verifier, limits, route, req, res).catch(async (err: unknown) => {
+      // A refusal may rest on what the database shows too: it waits like an answer.
+      await ctx.store.committer.durable()?.catch(() => undefined);
+      fail(ctx, res, err);
+    });
   };
   const serverOpts = {
     keepAliveTimeout: 65_000,
@@ -108,6 +112,9 @@ async function answer(ctx: NodeContext, route: string, body: Buffer | AsyncItera
     }
     a = await json(ctx, parsed);
   }
+  // Nothing is revealed before it is durable: the answer may show a change
+  // whose transaction committed but whose WAL sync is still running.
+  await ctx.store.committer.durable();
   return ctx.faults?.any ? ctx.faults.answer({ route, json: parsed, socket }, a) : a;
 }
 

@@ -9,7 +9,7 @@
 
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -72,6 +72,8 @@ describe('handleStore: the staging file is flushed every 8 MiB as a large fragme
     const seen = { datasyncs: 0, pendingAtSync: [] as number[] };
     let pending = 0;
     proto.datasync = async function (this: FileHandle) {
+      // The group commit's sync of the database's WAL is not the staging file's.
+      if (readlinkSync(`/proc/self/fd/${this.fd}`).endsWith('node.db-wal')) return datasync.call(this);
       seen.datasyncs++;
       pending++;
       try {

@@ -1,12 +1,15 @@
 // A real node server on a real disk, in this process, for node tests: a
 // DiskStore in a temporary folder and createNodeServer on a free port.
 
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeKeyring } from '../../../shared/src/keys.js';
 import { createLogger } from '../../../shared/src/log.js';
+import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '../../../shared/src/node-auth.js';
+import { request } from 'undici';
 import { DiskStore } from '../disk-store.js';
 import { NodeMetrics } from '../metrics.js';
 import { createNodeServer, type NodeServerOptions } from '../server.js';
@@ -40,4 +43,14 @@ export async function startTestNode(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A POST signed with node key `key` (as gateway 0 signs), its body whole or marked streamed. */
+export async function signedPost(url: string, key: Buffer, path: string, body: Buffer, stream = false): Promise<{ status: number; body: Buffer }> {
+  const hash = stream ? STREAM_BODY : createHash('sha256').update(body).digest('hex');
+  const res = await request(`${url}${path}`, {
+    method: 'POST', body,
+    headers: { [AUTH_HEADER]: signRequest(key, 0, 'POST', path, hash), [BODY_HASH_HEADER]: hash },
+  });
+  return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
 }
