@@ -229,9 +229,10 @@ export class DiskStore {
   }
 
   /**
-   * lc as committed (durable): what answers may reveal. Called inside a
-   * group-commit op, it also sees the ops before it in that transaction,
-   * which commit with it or not at all.
+   * lc as committed: what answers may reveal (an answer leaves once the
+   * commit is durable too: GroupCommitter.durable(), server.ts). Called
+   * inside a group-commit op, it also sees the ops before it in that
+   * transaction, which commit with it or not at all.
    */
   committedLc(reg: Buffer): Candidate | null {
     const row = this.stmts.getLc.get(reg) as { lc: string | null } | undefined;
