@@ -222,6 +222,20 @@ describe('PinTable', () => {
     assert.equal(table().pins.renew('r1', 'B'), false);
   });
 
+  // Releases are fire and forget: one may come twice, or for a read the node never pinned.
+  it('a second release of a read, or one of a read never pinned, changes nothing and does not throw', () => {
+    const { pins } = table();
+    pins.touch('r1', 'A', t5);
+    pins.release('r1', 'A');
+    pins.release('r1', 'A');
+    pins.release('r2', 'B');
+    pins.release('r2', 'B');
+    assert.equal(pins.size, 0);
+    assert.equal(pins.touch('r1', 'A', t5).lapsed, true);
+    assert.equal(pins.touch('r2', 'B', t5).lapsed, true);
+    assert.equal(pins.covers('A', t7), false);
+  });
+
   it('the default lease is a minute', () => {
     assert.equal(PIN_LEASE_MS, 60_000);
     let now = 0;
