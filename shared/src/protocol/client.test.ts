@@ -427,6 +427,25 @@ describe('ReadState, other answers (t=1)', () => {
     assert.equal(r.descriptionOf(w.c), undefined);
   });
 
+  // The same bytes cut into S entries at other boundaries: D matches, and
+  // a node whose own entry is left whole proves its blocks. Were it the
+  // first description, the read would take its cc and check every other
+  // node's fragment against the wrong hashes.
+  it('a cc of S entries cut at other boundaries (so the same D) is evidence, even as the first description', () => {
+    const recut = [Buffer.concat([w.cc[0]!, w.cc[1]!.subarray(0, 16)]), w.cc[1]!.subarray(16), ...w.cc.slice(2)];
+    assert.equal(recut.length, f.params.S);
+    assert.deepEqual(computeD(recut, w.meta), w.c.d);
+    const r = readOf(f, w);
+    r.addFilterAnswer(2, { ...holds(w, 2), cc: recut });
+    r.addFilterAnswer(0, holds(w, 0));
+    r.addFilterAnswer(1, holds(w, 1));
+    assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[2, 'wrong-cc']]);
+    const d = r.decision();
+    assert.ok(d.kind === 'value');
+    assert.deepEqual(d.cc, w.cc);
+    assert.deepEqual(r.holdersOf(w.c).map((h) => h.node), [0, 1]);
+  });
+
   it('a block list of another length than the layout gives is evidence, even one that hashes to the node’s cc entry', () => {
     for (const [layout, proven] of [[64, false], [32, true]] as const) {
       const r = new ReadState(f.params, f.keys, f.reg, (meta) => (meta.equals(w.meta) ? layout : undefined));
