@@ -64,6 +64,15 @@ describe('normalise', () => {
     assert.equal(NONCE_BYTES, 32);
   });
 
+  // The writer's keys make a vec over any bytes: the lengths are checked
+  // for themselves, not only through the MACs.
+  it('refuses a nonce or D of the wrong length even under a genuine vec over them', () => {
+    for (const [nonce, d] of [[w.c.nonce.subarray(1), w.c.d], [w.c.nonce, w.c.d.subarray(1)], [w.c.nonce, Buffer.concat([w.c.d, Buffer.alloc(1)])]] as const) {
+      const vec = makeVec(f.keys, f.params, f.reg, w.c.ts, nonceHash(nonce), d);
+      assert.equal(normalise(f.keys, f.params, f.reg, { ts: w.c.ts, nonce, d, vec }), null);
+    }
+  });
+
   it('ignores vec entries beyond S', () => {
     const n = normalise(f.keys, f.params, f.reg, { ...w.c, vec: [...w.c.vec, Buffer.alloc(32)] });
     assert.deepEqual(n?.vec, w.c.vec);

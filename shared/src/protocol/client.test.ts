@@ -368,6 +368,96 @@ describe('ReadState, other answers (t=1)', () => {
     assert.equal(r.candidates().length, 3);
   });
 
+  // Judged by its first GONE lc (the rule that bounds reruns by S): a
+  // second GONE in the same round does not replace it, even when the
+  // second lc is the one that stays in C.
+  it('a node’s first GONE lc is the one its later GONE answers are judged by', () => {
+    const newer = write(f, ts(f, 9));
+    const newest = write(f, ts(f, 10));
+    const r = readOf(f, w);
+    r.addFilterAnswer(1, { ts: null, gone: newer.c });
+    r.addFilterAnswer(1, { ts: null, gone: newest.c });
+    // q answers below newest: it is invalid and leaves C; newer stays.
+    for (const i of [0, 2, 3]) r.addFilterAnswer(i, { ts: newer.c.ts });
+    assert.deepEqual(r.candidates().map((c) => c.ts.num).sort(), [3, 9]);
+    r.newRound();
+    r.addFilterAnswer(1, { ts: null, gone: newest.c });
+    assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[1, 'malformed']]);
+    assert.equal(r.rerun, false);
+  });
+
+  it('newPins: under the new read id each node’s new pin is taken, and nodes that had lapsed are back', () => {
+    const r = readOf(f, w);
+    r.addFilterAnswer(0, { ...holds(w, 0), pin: 'a0' });
+    r.addFilterAnswer(1, { ts: null, lapsed: true });
+    r.newPins();
+    assert.equal(r.pinOf(0), undefined);
+    r.newRound();
+    r.addFilterAnswer(0, { ...holds(w, 0), pin: 'b0' });
+    r.addFilterAnswer(1, { ...holds(w, 1), pin: 'b1' });
+    assert.equal(r.answered, 2);
+    assert.deepEqual([...r.lapsed], []);
+    assert.equal(r.pinOf(0), 'b0');
+    assert.deepEqual(r.holdersOf(w.c).map((h) => h.node), [0, 1]);
+  });
+
+  it('an answer that names no pin keeps the node in the read (only another pin id, or lapsed, takes it out)', () => {
+    const r = readOf(f, w);
+    r.addFilterAnswer(0, { ...holds(w, 0), pin: 'p0' });
+    r.newRound();
+    r.addFilterAnswer(0, holds(w, 0));
+    assert.equal(r.answered, 1);
+    assert.deepEqual([...r.lapsed], []);
+    assert.equal(r.pinOf(0), 'p0');
+  });
+
+  // The wire gives S entries of 32 bytes (wire.ts hashList); ReadState
+  // checks the count itself: D hashes the entries' concatenation, so the
+  // same bytes cut into S-1 entries hash to the same D.
+  it('a cc of S-1 entries is evidence even when its bytes hash to D (the last two entries joined)', () => {
+    const joined = [...w.cc.slice(0, -2), Buffer.concat(w.cc.slice(-2))];
+    assert.deepEqual(computeD(joined, w.meta), w.c.d);
+    const r = readOf(f, w);
+    r.addFilterAnswer(0, { ...holds(w, 0), cc: joined });
+    r.addFilterAnswer(1, { ...holds(w, 1), cc: joined });
+    r.addFilterAnswer(2, { ts: w.c.ts });
+    assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[0, 'wrong-cc'], [1, 'wrong-cc']]);
+    assert.match(r.evidence[0]!.detail, /does not hash to D/);
+    assert.deepEqual(r.decision(), { kind: 'wait' });
+    assert.equal(r.descriptionOf(w.c), undefined);
+  });
+
+  // The same bytes cut into S entries at other boundaries: D matches, and
+  // a node whose own entry is left whole proves its blocks. Were it the
+  // first description, the read would take its cc and check every other
+  // node's fragment against the wrong hashes.
+  it('a cc of S entries cut at other boundaries (so the same D) is evidence, even as the first description', () => {
+    const recut = [Buffer.concat([w.cc[0]!, w.cc[1]!.subarray(0, 16)]), w.cc[1]!.subarray(16), ...w.cc.slice(2)];
+    assert.equal(recut.length, f.params.S);
+    assert.deepEqual(computeD(recut, w.meta), w.c.d);
+    const r = readOf(f, w);
+    r.addFilterAnswer(2, { ...holds(w, 2), cc: recut });
+    r.addFilterAnswer(0, holds(w, 0));
+    r.addFilterAnswer(1, holds(w, 1));
+    assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[2, 'wrong-cc']]);
+    const d = r.decision();
+    assert.ok(d.kind === 'value');
+    assert.deepEqual(d.cc, w.cc);
+    assert.deepEqual(r.holdersOf(w.c).map((h) => h.node), [0, 1]);
+  });
+
+  it('a block list of another length than the layout gives is evidence, even one that hashes to the node’s cc entry', () => {
+    for (const [layout, proven] of [[64, false], [32, true]] as const) {
+      const r = new ReadState(f.params, f.keys, f.reg, (meta) => (meta.equals(w.meta) ? layout : undefined));
+      r.addCollected(0, w.c);
+      r.newRound();
+      r.addFilterAnswer(1, holds(w, 1));
+      assert.equal(r.holdersOf(w.c).length, proven ? 1 : 0, `layout ${layout}`);
+      if (proven) assert.deepEqual(r.evidence, []);
+      else assert.deepEqual(r.evidence, [{ node: 1, kind: 'wrong-cc', detail: `filter block list of ${tsKey(w.c.ts)} (32 bytes) does not match its cc or layout` }]);
+    }
+  });
+
   it('records the fragment a holder sent along', () => {
     const r = readOf(f, w);
     const fragment = Buffer.from('frag');

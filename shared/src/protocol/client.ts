@@ -3,7 +3,7 @@
 // feeds these lives in gateway/src/protocol.
 
 import { equalBytes } from '../bytes.js';
-import { sha256 } from '../hash.js';
+import { HASH_BYTES, sha256 } from '../hash.js';
 import type { WriterKeyring } from '../keys.js';
 import { computeD, isUnknownEpoch, judge, makeVec, newNonce, nonceHash, type Candidate } from './candidate.js';
 import type { Evidence } from './evidence.js';
@@ -374,7 +374,9 @@ export class ReadState {
     const cc = ans.cc!;
     const meta = ans.meta!;
     const blocks = ans.blocks!;
-    if (cc.length !== this.params.S || !equalBytes(computeD(cc, meta), c.d)) {
+    // D hashes the entries' concatenation: only S entries of 32 bytes fix
+    // where each node's hash lies (the wire checks it too, wire.ts hashList).
+    if (cc.length !== this.params.S || cc.some((h) => h.length !== HASH_BYTES) || !equalBytes(computeD(cc, meta), c.d)) {
       this.evidence.push({ node, kind: 'wrong-cc', detail: `filter description of ${tsKey(c.ts)} does not hash to D` });
       return;
     }

@@ -49,6 +49,21 @@ describe('PinTable', () => {
     assert.equal(pins.covers('B', t2), false);
   });
 
+  it('a c0 read’s pin covers every entry whatever other pins the register has, made before or after it', () => {
+    for (const c0First of [true, false]) {
+      const { pins } = table();
+      if (c0First) pins.touch('c0', 'A', null);
+      pins.touch('r5', 'A', t5);
+      pins.touch('r7', 'A', t7);
+      if (!c0First) pins.touch('c0', 'A', null);
+      assert.equal(pins.covers('A', t2), true, `c0 pin ${c0First ? 'first' : 'last'}`);
+      assert.equal(pins.covers('A', ts(f, 0)), true);
+      pins.release('c0', 'A');
+      assert.equal(pins.covers('A', t2), false);
+      assert.equal(pins.covers('A', t5), true);
+    }
+  });
+
   it('the first contact sets the floor; later touches keep it', () => {
     const { pins } = table();
     pins.touch('r1', 'A', t5);
@@ -220,6 +235,20 @@ describe('PinTable', () => {
     assert.equal(pins.covers('A', t7), false);
     assert.equal(pins.covers('B', t7), true);
     assert.equal(table().pins.renew('r1', 'B'), false);
+  });
+
+  // Releases are fire and forget: one may come twice, or for a read the node never pinned.
+  it('a second release of a read, or one of a read never pinned, changes nothing and does not throw', () => {
+    const { pins } = table();
+    pins.touch('r1', 'A', t5);
+    pins.release('r1', 'A');
+    pins.release('r1', 'A');
+    pins.release('r2', 'B');
+    pins.release('r2', 'B');
+    assert.equal(pins.size, 0);
+    assert.equal(pins.touch('r1', 'A', t5).lapsed, true);
+    assert.equal(pins.touch('r2', 'B', t5).lapsed, true);
+    assert.equal(pins.covers('A', t7), false);
   });
 
   it('the default lease is a minute', () => {

@@ -133,7 +133,7 @@ export class PinTable {
       this.coverage.set(reg, (c = summarise(pins)));
     }
     if (c.entries.has(tsKey(ts))) return true;
-    return c.floor === ZERO_FLOOR || (c.floor !== null && compareTs(ts, c.floor) >= 0);
+    return c.floor !== null && compareTs(ts, c.floor) >= 0;
   }
 
   /** Live pins (release markers not counted). */
@@ -187,10 +187,15 @@ function summarise(pins: ReadonlySet<Pin>): Coverage {
   const entries = new Set<string>();
   for (const p of pins) {
     for (const e of p.entries) entries.add(e);
-    if (p.floor !== null && (floor === null || p.floor === ZERO_FLOOR || (floor !== ZERO_FLOOR && compareTs(p.floor, floor) < 0))) floor = p.floor;
+    if (p.floor !== null && (floor === null || compareTs(p.floor, floor) < 0)) floor = p.floor;
   }
   return { floor, entries };
 }
 
-/** The floor of a pin made when the node's lc was c0: every entry is covered. */
+/**
+ * The floor of a pin made when the node's lc was c0: every entry is covered,
+ * as it is the least timestamp there is (compareTs reads num, writer and op;
+ * the wire admits no num or op below 0, no writer below 16 zeros). Told
+ * apart by identity only, where touch reports it as no floor.
+ */
 const ZERO_FLOOR: Timestamp = { num: 0, writer: '0000000000000000', op: 0, epoch: 0, tag: Buffer.alloc(0) };
