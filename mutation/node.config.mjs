@@ -13,6 +13,8 @@ export default config('node',
     'dist/storage-node/src/keys-handler.test.js',
     'dist/storage-node/src/fragment-repair.test.js',
     'dist/storage-node/src/faults.test.js',
+    // What an answer waits for: the sync of the commit it shows (blocks-handler's barrier).
+    'dist/storage-node/src/unsynced-answers.test.js',
     'dist/storage-node/src/handlers.mutation.test.js',
     'dist/storage-node/src/keys-handler.mutation.test.js',
     'dist/storage-node/src/keys-handler.messages.mutation.test.js',
