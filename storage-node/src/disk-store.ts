@@ -108,6 +108,45 @@ CREATE INDEX IF NOT EXISTS part_refs_by_owner ON part_refs (owner_reg, owner_num
 CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
+/**
+ * Running totals for health and capacity (registers, history entries,
+ * fragment bytes), kept by triggers inside the transactions that change the
+ * rows they count, so they are exact and cost a row update per change.
+ * Counting instead read the whole hist table (a gigabyte at 160,000 objects,
+ * fragments inline) on every health check, every 5 s from each gateway: the
+ * node's event loop went to seconds-long scans, health checks timed out and
+ * writes slowed fivefold as the store grew (issue 11, growth). Made on first
+ * open of a store that lacks them, from one count of what it holds. Entries
+ * that share a fragment file hold the same fragment (a write stored again
+ * under a new ts), so the file's bytes count once, with the first entry
+ * naming it and until the last is gone.
+ */
+const TALLIES = `
+CREATE TABLE tallies (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO tallies (name, n) VALUES
+  ('registers', (SELECT count(*) FROM regs)),
+  ('hist', (SELECT count(*) FROM hist)),
+  ('frag_bytes', (SELECT coalesce(sum(frag_len), 0) FROM hist WHERE frag_file IS NULL) +
+    (SELECT coalesce(sum(len), 0) FROM (SELECT max(frag_len) AS len FROM hist WHERE frag_file IS NOT NULL GROUP BY frag_file)));
+CREATE TRIGGER tally_regs_insert AFTER INSERT ON regs BEGIN
+  UPDATE tallies SET n = n + 1 WHERE name = 'registers';
+END;
+CREATE TRIGGER tally_regs_delete AFTER DELETE ON regs BEGIN
+  UPDATE tallies SET n = n - 1 WHERE name = 'registers';
+END;
+CREATE TRIGGER tally_hist_insert AFTER INSERT ON hist BEGIN
+  UPDATE tallies SET n = n + 1 WHERE name = 'hist';
+  UPDATE tallies SET n = n + NEW.frag_len WHERE name = 'frag_bytes' AND (NEW.frag_file IS NULL OR NOT EXISTS (
+    SELECT 1 FROM hist WHERE frag_file = NEW.frag_file
+      AND NOT (reg = NEW.reg AND num = NEW.num AND writer = NEW.writer AND op = NEW.op)));
+END;
+CREATE TRIGGER tally_hist_delete AFTER DELETE ON hist BEGIN
+  UPDATE tallies SET n = n - 1 WHERE name = 'hist';
+  UPDATE tallies SET n = n - OLD.frag_len WHERE name = 'frag_bytes' AND (OLD.frag_file IS NULL OR NOT EXISTS (
+    SELECT 1 FROM hist WHERE frag_file = OLD.frag_file));
+END;
+`;
+
 const FORMAT = 'powerstore-node-v1';
 const EMPTY = Buffer.alloc(0);
 /** UTF-8 never contains 0xff, so this is above every key of at most 1024 bytes. */
@@ -151,6 +190,9 @@ export class DiskStore {
     const fmt = this.db.prepare('SELECT value FROM info WHERE name = ?').get('format') as { value: string } | undefined;
     if (!fmt) this.db.prepare('INSERT INTO info (name, value) VALUES (?, ?)').run('format', FORMAT);
     else if (fmt.value !== FORMAT) throw new Error(`data folder ${dir} holds format ${fmt.value}, expected ${FORMAT}`);
+    if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tallies'").get()) {
+      this.db.transaction(() => this.db.exec(TALLIES))();
+    }
     this.committer = new GroupCommitter(this.db, () => this.syncWal());
     this.stmts = {
       getLc: this.db.prepare('SELECT lc FROM regs WHERE reg = ?'),
@@ -179,12 +221,8 @@ export class DiskStore {
       addRef: this.db.prepare('INSERT OR IGNORE INTO part_refs VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       partsOf: this.db.prepare('SELECT DISTINCT part_reg FROM part_refs WHERE owner_reg = ? AND owner_num = ? AND owner_writer = ? AND owner_op = ?'),
       dropRefs: this.db.prepare('DELETE FROM part_refs WHERE owner_reg = ? AND owner_num = ? AND owner_writer = ? AND owner_op = ?'),
-      countRegs: this.db.prepare('SELECT count(*) AS n FROM regs'),
-      countHist: this.db.prepare('SELECT count(*) AS n FROM hist'),
-      // Fragment bytes held: inline ones, plus each file once (several entries may share one).
-      fragBytes: this.db.prepare(`SELECT
-        (SELECT coalesce(sum(frag_len), 0) FROM hist WHERE frag_file IS NULL) +
-        (SELECT coalesce(sum(len), 0) FROM (SELECT max(frag_len) AS len FROM hist WHERE frag_file IS NOT NULL GROUP BY frag_file)) AS n`),
+      // Registers, history entries, fragment bytes held (inline ones, plus each file once): TALLIES.
+      tally: this.db.prepare('SELECT n FROM tallies WHERE name = ?').pluck(),
     };
   }
 
@@ -447,8 +485,8 @@ export class DiskStore {
 
   counts(): { registers: number; histEntries: number } {
     return {
-      registers: (this.stmts.countRegs.get() as { n: number }).n,
-      histEntries: (this.stmts.countHist.get() as { n: number }).n,
+      registers: this.stmts.tally.get('registers') as number,
+      histEntries: this.stmts.tally.get('hist') as number,
     };
   }
 
@@ -456,7 +494,7 @@ export class DiskStore {
   capacity(): { bytes: number; diskFreeBytes: number; diskTotalBytes: number } {
     const fs = statfsSync(this.dir);
     return {
-      bytes: (this.stmts.fragBytes.get() as { n: number }).n,
+      bytes: this.stmts.tally.get('frag_bytes') as number,
       diskFreeBytes: fs.bavail * fs.bsize,
       diskTotalBytes: fs.blocks * fs.bsize,
     };
