@@ -147,8 +147,8 @@ export async function handleList(ctx: NodeContext, json: unknown): Promise<Buffe
       more = true;
       break;
     }
-    entries.push(r.hist ? { key: r.key, lc: r.lc, cc: r.hist.cc, meta: r.hist.meta } : { key: r.key, lc: r.lc });
-    weight += listEntryWeight(r.key, r.hist?.meta);
+    entries.push(r.described ? { key: r.key, lc: r.lc, ...r.described } : { key: r.key, lc: r.lc });
+    weight += listEntryWeight(r.key, r.described?.meta);
   }
   const byteLimited = more && entries.length < req.limit;
   return encodeListAnswer({ entries, truncated: more, ...(byteLimited ? { byteLimited } : {}) });

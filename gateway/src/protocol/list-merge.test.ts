@@ -55,6 +55,20 @@ describe('listing merge', () => {
     });
   }
 
+  // Each page's entries are judged on their own: a copy of an honest entry
+  // with one field altered must not pass on the honest one's verdict (the
+  // listing judges a candidate that q pages report once, verdict-memo.ts).
+  for (const field of ['tag', 'nonce', 'd', 'vec', 'cc', 'meta'] as const) {
+    it(`blames a node that alters one field of honest entries (${field})`, async () => {
+      const cl = simCluster(1);
+      const live = await populate(cl);
+      cl.wrap(1, (n) => byz.listTamper(n, field));
+      for (let i = 0; i < 3; i++) assert.deepEqual(await listAll(cl.gateway()), live);
+      assert.ok(cl.evidence.some((e) => e.node === 1 && e.kind === 'bad-listing'), 'node 1 blamed');
+      assert.deepEqual(cl.evidence.filter((e) => e.node !== 1), [], 'no honest node blamed');
+    });
+  }
+
   it('shows the newest value and writes back what fewer than q pages reported', async () => {
     const cl = simCluster(1);
     const gw = cl.gateway();

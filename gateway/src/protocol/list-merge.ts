@@ -10,16 +10,15 @@
 // object it lists can be read.
 
 import type { ListEntry, ListPage, ListRequest } from '../../../shared/src/node-api.js';
-import { computeD, judge, type Candidate } from '../../../shared/src/protocol/candidate.js';
+import { judge, type Candidate } from '../../../shared/src/protocol/candidate.js';
 import { QuorumError, UnknownEpochError } from '../../../shared/src/errors.js';
-import { equalBytes } from '../../../shared/src/bytes.js';
-import { regId } from '../../../shared/src/protocol/register.js';
 import { compareTs } from '../../../shared/src/protocol/timestamp.js';
 import type { ProtocolContext } from './context.js';
 import { quorumCall } from './quorum.js';
 import { readRegister } from './reader.js';
 import { reportError } from './writer.js';
 import { mapLimit } from '../../../shared/src/map-limit.js';
+import { VerdictMemo } from './verdict-memo.js';
 import { LIST_PAGE_BYTES, listEntryWeight } from '../../../shared/src/protocol/sizes.js';
 
 export interface MergedEntry {
@@ -51,7 +50,7 @@ interface CheckedPage {
  * them, or the key epoch above the ring one of its entries names (the page
  * cannot be judged: neither counted nor evidence, review finding 1).
  */
-function checkPage(ctx: ProtocolContext, req: ListRequest, page: ListPage): { page: CheckedPage } | { bad: string } | { unknownEpoch: number } {
+function checkPage(memo: VerdictMemo, req: ListRequest, page: ListPage): { page: CheckedPage } | { bad: string } | { unknownEpoch: number } {
   if (page.entries.length > req.limit) return { bad: 'more entries than asked for' };
   // A short page claiming more is full by bytes, or evidence: a node stops
   // only once its entries weigh LIST_PAGE_BYTES (sizes.ts), so a Byzantine
@@ -70,11 +69,11 @@ function checkPage(ctx: ProtocolContext, req: ListRequest, page: ListPage): { pa
     }
     if (prev !== null && cmpKey(e.key, prev) <= 0) return { bad: 'keys out of order' };
     prev = e.key;
-    const v = judge(ctx.keys, ctx.params, regId(req.ns, e.key), e.lc);
+    const v = memo.verdict(e.key, e.lc);
     if (v.kind === 'unknown-epoch') return { unknownEpoch: v.epoch };
     if (v.kind === 'forged') return { bad: `entry ${JSON.stringify(e.key)} is not authentic` };
     const lc = v.c;
-    if (e.cc && e.meta && !equalBytes(computeD(e.cc, e.meta), lc.d)) return { bad: 'cc/meta do not hash to D' };
+    if (e.cc && e.meta && !memo.describes(e.key, e.lc, e.cc, e.meta)) return { bad: 'cc/meta do not hash to D' };
     out.push({ ...e, lc });
   }
   return { page: { entries: out, truncated: page.truncated } };
@@ -98,6 +97,7 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
   // quorum intersection), so the merge stays right without them; when too
   // few are left for q, the listing fails closed (503), blaming no node.
   let unknownEpoch: number | null = null;
+  const memo = new VerdictMemo(req.ns, (reg, c) => judge(ctx.keys, ctx.params, reg, c));
   ctx.observer.round('list', 'list');
   await quorumCall(ctx.nodes, (n, sig) => n.list(req, sig), {
     need: ctx.params.q,
@@ -105,7 +105,7 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
     what: 'list',
     signal,
     onAnswer: (node, page) => {
-      const r = checkPage(ctx, req, page);
+      const r = checkPage(memo, req, page);
       if ('bad' in r) ctx.observer.evidence({ node, kind: 'bad-listing', detail: r.bad });
       else if ('unknownEpoch' in r) unknownEpoch = Math.max(unknownEpoch ?? 0, r.unknownEpoch);
       else checked.set(node, r.page);
@@ -114,7 +114,7 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
     onError: (n, e) => reportError(ctx, n, 'list', e),
     // Too late to count, but a page breaking the rules is still evidence.
     onLate: (node, page) => {
-      const r = checkPage(ctx, req, page);
+      const r = checkPage(memo, req, page);
       if ('bad' in r) ctx.observer.evidence({ node, kind: 'bad-listing', detail: r.bad });
     },
   }).catch((e: unknown) => {

@@ -34,7 +34,12 @@ export function computeD(cc: readonly Buffer[], meta: Buffer): Buffer {
 }
 
 export function vecEntry(key: Buffer, reg: Buffer, ts: Timestamp, nbar: Buffer, d: Buffer): Buffer {
-  return hmacSha256(key, VEC_DOMAIN, reg, tsBytes(ts), nbar, d);
+  return vecEntryOf(key, reg, tsBytes(ts), nbar, d);
+}
+
+/** vecEntry, with ts already encoded (makeVec encodes it once for all S entries). */
+function vecEntryOf(key: Buffer, reg: Buffer, tsb: Buffer, nbar: Buffer, d: Buffer): Buffer {
+  return hmacSha256(key, VEC_DOMAIN, reg, tsb, nbar, d);
 }
 
 /** The full vec a writer makes for (reg, ts, N̄, D), one entry per node. */
@@ -47,10 +52,11 @@ export function makeVec(
   d: Buffer,
 ): Buffer[] {
   const vec: Buffer[] = [];
+  const tsb = tsBytes(ts);
   for (let i = 0; i < params.S; i++) {
     const key = keys.nodeKey(ts.epoch, i);
     if (!key) throw new Error(`no key for node ${i} in epoch ${ts.epoch}`);
-    vec.push(vecEntry(key, reg, ts, nbar, d));
+    vec.push(vecEntryOf(key, reg, tsb, nbar, d));
   }
   return vec;
 }

@@ -209,3 +209,31 @@ export function listLie(inner: NodeApi, how: 'hide' | 'invent' | 'short' | 'stal
     },
   });
 }
+
+/** Listing lies: every entry copied from the node's honest page, one field of it altered. */
+export type ListTamper = 'tag' | 'nonce' | 'd' | 'vec' | 'cc' | 'meta';
+export function listTamper(inner: NodeApi, field: ListTamper): NodeApi {
+  const flip = (b: Buffer): Buffer => {
+    const out = Buffer.from(b);
+    out[0] = out[0]! ^ 1;
+    return out;
+  };
+  return override(inner, {
+    async list(req, s) {
+      const page = await inner.list(req, s);
+      const entries = page.entries.map((e) => {
+        const lc = e.lc;
+        switch (field) {
+          case 'tag': return { ...e, lc: { ...lc, ts: { ...lc.ts, tag: flip(lc.ts.tag) } } };
+          case 'nonce': return { ...e, lc: { ...lc, nonce: flip(lc.nonce) } };
+          case 'd': return { ...e, lc: { ...lc, d: flip(lc.d) } };
+          // Every entry: fewer than t+1 of them would still verify.
+          case 'vec': return { ...e, lc: { ...lc, vec: lc.vec.map(flip) } };
+          case 'cc': return e.cc ? { ...e, cc: [flip(e.cc[0]!), ...e.cc.slice(1)] } : e;
+          case 'meta': return e.meta ? { ...e, meta: flip(e.meta) } : e;
+        }
+      });
+      return { ...page, entries };
+    },
+  });
+}

@@ -1,0 +1,63 @@
+// One listing's verdicts (list-merge.ts): q or more pages report the same
+// candidate for most keys, and judging one costs 2 + S MACs and hashes. A
+// candidate equal in every field to one already judged for the same key gets
+// that verdict (judge is a function of the register and the candidate only);
+// one differing anywhere, even in a single vec entry, is judged on its own,
+// so a Byzantine page cannot borrow an honest page's verdict.
+
+import { equalBytes } from '../../../shared/src/bytes.js';
+import { computeD, type Candidate, type Verdict } from '../../../shared/src/protocol/candidate.js';
+import { regId } from '../../../shared/src/protocol/register.js';
+
+interface Judged {
+  readonly raw: Candidate;
+  readonly verdict: Verdict;
+  /** (cc, meta) pairs already found to hash to raw.d. */
+  readonly described: Array<{ readonly cc: readonly Buffer[]; readonly meta: Buffer }>;
+}
+
+function sameBuffers(a: readonly Buffer[], b: readonly Buffer[]): boolean {
+  return a.length === b.length && a.every((x, i) => equalBytes(x, b[i]!));
+}
+
+function sameCandidate(a: Candidate, b: Candidate): boolean {
+  return a.ts.num === b.ts.num && a.ts.writer === b.ts.writer && a.ts.op === b.ts.op && a.ts.epoch === b.ts.epoch
+    && equalBytes(a.ts.tag, b.ts.tag) && equalBytes(a.nonce, b.nonce) && equalBytes(a.d, b.d) && sameBuffers(a.vec, b.vec);
+}
+
+export class VerdictMemo {
+  private readonly byKey = new Map<string, { readonly reg: Buffer; readonly judged: Judged[] }>();
+
+  /** `judge`: the verdict on candidate `c` of register `reg`. */
+  constructor(
+    private readonly ns: string,
+    private readonly judge: (reg: Buffer, c: Candidate) => Verdict,
+  ) {}
+
+  private entry(key: string, c: Candidate): Judged {
+    let k = this.byKey.get(key);
+    if (!k) {
+      k = { reg: regId(this.ns, key), judged: [] };
+      this.byKey.set(key, k);
+    }
+    let j = k.judged.find((x) => sameCandidate(x.raw, c));
+    if (!j) {
+      j = { raw: c, verdict: this.judge(k.reg, c), described: [] };
+      k.judged.push(j);
+    }
+    return j;
+  }
+
+  verdict(key: string, c: Candidate): Verdict {
+    return this.entry(key, c).verdict;
+  }
+
+  /** Whether cc and meta hash to c's D. */
+  describes(key: string, c: Candidate, cc: readonly Buffer[], meta: Buffer): boolean {
+    const j = this.entry(key, c);
+    if (j.described.some((x) => equalBytes(x.meta, meta) && sameBuffers(x.cc, cc))) return true;
+    if (!equalBytes(computeD(cc, meta), c.d)) return false;
+    j.described.push({ cc, meta });
+    return true;
+  }
+}
