@@ -19,6 +19,7 @@ import { createApp } from './app.js';
 import { BucketRegistry } from './buckets.js';
 import type { GatewayConfig } from './config.js';
 import { GatewayMetrics, NodeTally, protocolObserver } from './metrics.js';
+import { ListEntryCache } from '../../shared/src/protocol/list-entry-cache.js';
 import { RemoteNode } from './nodes/remote-node.js';
 import { ObjectStore } from './objects.js';
 import { MultipartStore } from './multipart-store.js';
@@ -106,8 +107,9 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
   const keys = cache.keys;
   const { params } = cfg;
   const { limits } = cfg;
+  const listEntries = new ListEntryCache();
   const nodes = cfg.nodes.map((url, index) => new RemoteNode({
-    index, url, keys, S: params.S, requestTimeoutMs: 120_000, streamConnections: limits.nodeStreamConnections, ca: cfg.nodeCa,
+    index, url, keys, S: params.S, requestTimeoutMs: 120_000, streamConnections: limits.nodeStreamConnections, ca: cfg.nodeCa, listEntries,
   }));
   const metrics = parts.metrics ?? new GatewayMetrics();
   metrics.redisProbe = () => cache.status();

@@ -22,7 +22,7 @@ import type { Candidate } from '../../shared/src/protocol/candidate.js';
 import type { HistRecord, PartRef } from '../../shared/src/protocol/server.js';
 import { compareTs, type Timestamp } from '../../shared/src/protocol/timestamp.js';
 import { regId } from '../../shared/src/protocol/register.js';
-import { candToWire, parseCand, parseTs, tsToWire } from '../../shared/src/protocol/wire.js';
+import { candToWire, parseCand, parseTs, tsToWire, type CandWire } from '../../shared/src/protocol/wire.js';
 import { GroupCommitter } from './group-commit.js';
 import { DIR_MODE, ownerOnlyDatabase, ownerOnlyDir } from './owner-only.js';
 
@@ -34,7 +34,8 @@ export interface StoredHist extends HistRecord {
 
 export interface ListRow {
   readonly key: string;
-  readonly lc: Candidate;
+  /** lc as stored: the JSON text of its wire form (candToWire). */
+  readonly lcJson: string;
   /** lc's description, when this node holds lc's history entry. */
   readonly described: { readonly cc: Buffer[]; readonly meta: Buffer } | undefined;
 }
@@ -491,9 +492,10 @@ export class DiskStore {
       ? this.stmts.listAfter.iterate(ns, after, upper, limit)
       : this.stmts.listFrom.iterate(ns, from, upper, limit)) as IterableIterator<{ reg: Buffer; key: Buffer; lc: string }>;
     for (const r of rows) {
-      const lc = parseCand(JSON.parse(r.lc), this.S);
-      const h = this.stmts.describe.get(r.reg, lc.ts.num, lc.ts.writer, lc.ts.op) as { cc: Buffer; meta: Buffer } | undefined;
-      yield { key: r.key.toString('utf8'), lc, described: h ? { cc: splitHashes(h.cc), meta: h.meta } : undefined };
+      // The ordered fields only, to find lc's entry: the store wrote this text itself.
+      const { ts } = JSON.parse(r.lc) as CandWire;
+      const h = this.stmts.describe.get(r.reg, ts.n, ts.w, ts.o) as { cc: Buffer; meta: Buffer } | undefined;
+      yield { key: r.key.toString('utf8'), lcJson: r.lc, described: h ? { cc: splitHashes(h.cc), meta: h.meta } : undefined };
     }
   }
 

@@ -8,11 +8,10 @@
 // committed lc (DiskStore.committedLc), never the pending one, since
 // another request may have decided a newer lc in between (review finding 10).
 
-import type { ListEntry } from '../../shared/src/node-api.js';
 import {
-  encodeCandAnswer, encodeFilterAnswer, encodeListAnswer, encodeTsAnswer,
+  encodeCandAnswer, encodeFilterAnswer, encodeStoredListAnswer, encodeTsAnswer,
   parseCompleteReq, parseFilterReq, parseListReq, parseRef, MAX_FILTER_FRAGMENT, encodePinAnswer, parsePinReq,
-  encodeEntryAnswer, parseEntryReq,
+  encodeEntryAnswer, parseEntryReq, type StoredListEntry,
 } from '../../shared/src/protocol/node-messages.js';
 import { regId } from '../../shared/src/protocol/register.js';
 import { LIST_PAGE_BYTES, listEntryWeight } from '../../shared/src/protocol/sizes.js';
@@ -134,12 +133,12 @@ export async function handleList(ctx: NodeContext, json: unknown): Promise<Buffe
   if (after && req.skipPrefix) {
     // Keys at or above the first string past every key starting with `after`.
     const end = prefixEnd(after);
-    if (!end) return encodeListAnswer({ entries: [], truncated: false });
+    if (!end) return encodeStoredListAnswer([], false, false);
     if (Buffer.compare(end, from) > 0) from = end;
     after = null;
   }
   await ctx.store.committer.barrier(); // what was decided before this request shows (list reads committed lc only)
-  const entries: ListEntry[] = [];
+  const entries: StoredListEntry[] = [];
   let weight = 0;
   let more = false;
   for (const r of ctx.store.listRows(req.ns, from, after, prefixEnd(prefix), req.limit + 1)) {
@@ -147,11 +146,11 @@ export async function handleList(ctx: NodeContext, json: unknown): Promise<Buffe
       more = true;
       break;
     }
-    entries.push(r.described ? { key: r.key, lc: r.lc, ...r.described } : { key: r.key, lc: r.lc });
+    entries.push(r.described ? { key: r.key, lcJson: r.lcJson, ...r.described } : { key: r.key, lcJson: r.lcJson });
     weight += listEntryWeight(r.key, r.described?.meta);
   }
   const byteLimited = more && entries.length < req.limit;
-  return encodeListAnswer({ entries, truncated: more, ...(byteLimited ? { byteLimited } : {}) });
+  return encodeStoredListAnswer(entries, more, byteLimited);
 }
 
 /**

@@ -3,6 +3,7 @@
 // request is signed with the node's key; every answer is parsed strictly
 // (a parse failure is a WireError: evidence against the node).
 
+import type { ListEntryCache } from '../../../shared/src/protocol/list-entry-cache.js';
 import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { createHash } from 'node:crypto';
@@ -47,6 +48,8 @@ export interface RemoteNodeOptions {
   readonly streamConnections?: number;
   /** Answer bytes buffered from this node at once (default NODE_ANSWER_BUDGET). */
   readonly answerBudget?: number;
+  /** List entries parsed from every node's pages (one per gateway: a listing's pages come from different nodes). */
+  readonly listEntries?: ListEntryCache;
 }
 
 export class RemoteNode implements NodeApi {
@@ -189,7 +192,7 @@ export class RemoteNode implements NodeApi {
 
   async list(req: ListRequest, signal: AbortSignal): Promise<ListPage> {
     const body = Buffer.from(JSON.stringify(req));
-    return parseListAnswer(await this.call(PATHS.list, body, signal), this.o.S);
+    return parseListAnswer(await this.call(PATHS.list, body, signal), this.o.S, this.o.listEntries);
   }
 
   async pin(ref: RegRef, readId: string, action: PinAction, ts: Timestamp | null, signal: AbortSignal): Promise<boolean> {

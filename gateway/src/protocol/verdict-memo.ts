@@ -21,6 +21,8 @@ function sameBuffers(a: readonly Buffer[], b: readonly Buffer[]): boolean {
 }
 
 function sameCandidate(a: Candidate, b: Candidate): boolean {
+  // The same object: pages' equal entries parse to one (list-entry-cache.ts).
+  if (a === b) return true;
   return a.ts.num === b.ts.num && a.ts.writer === b.ts.writer && a.ts.op === b.ts.op && a.ts.epoch === b.ts.epoch
     && equalBytes(a.ts.tag, b.ts.tag) && equalBytes(a.nonce, b.nonce) && equalBytes(a.d, b.d) && sameBuffers(a.vec, b.vec);
 }
@@ -55,7 +57,7 @@ export class VerdictMemo {
   /** Whether cc and meta hash to c's D. */
   describes(key: string, c: Candidate, cc: readonly Buffer[], meta: Buffer): boolean {
     const j = this.entry(key, c);
-    if (j.described.some((x) => equalBytes(x.meta, meta) && sameBuffers(x.cc, cc))) return true;
+    if (j.described.some((x) => (x.meta === meta && x.cc === cc) || (equalBytes(x.meta, meta) && sameBuffers(x.cc, cc)))) return true;
     if (!equalBytes(computeD(cc, meta), c.d)) return false;
     j.described.push({ cc, meta });
     return true;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   encodeBlocksReq, encodeCandAnswer, encodeCommit, encodeCompleteReq, encodeEntryAnswer, encodeEntryReq, encodeFilterAnswer,
-  encodeFilterReq, encodeListAnswer, encodeOpen, encodePinAnswer, encodePinReq, encodeRefBody, encodeTsAnswer,
+  encodeFilterReq, encodeListAnswer, encodeStoredListAnswer, encodeOpen, encodePinAnswer, encodePinReq, encodeRefBody, encodeTsAnswer,
   MAX_CANDIDATES, MAX_FILTER_FRAGMENT, MAX_JSON_BODY, MISSING_FRAGMENT, MISSING_PARTS, MAX_PIN_ID, MAX_KEY_BYTES, MAX_LIST_LIMIT, MAX_NS_BYTES, MAX_PARTS, parseBlocksReq, parseCandAnswer,
   parseCommit, parseCompleteReq, parseEntryAnswer, parseEntryReq, parseFilterAnswer, parseFilterReq, parseHealth,
   parseListAnswer, parseListReq, parseOpen, parsePinAnswer, parsePinReq, parseRef, parseTsAnswer, PATHS,
@@ -194,6 +194,18 @@ describe('node messages: answers', () => {
     wire(() => parseListAnswer({ ...good, entries: [{ key: 1, lc: candToWire(w.c) }] }, S), /bad key/);
     wire(() => parseListAnswer({ ...good, entries: [{ key: 'a', lc: candToWire(w.c), cc: [H] }] }, S), /bad cc/);
     wire(() => parseListAnswer({ ...good, entries: [{ key: 'a', lc: candToWire(w.c), cc: w.cc.map((h) => h.toString('hex')) }] }, S), /bad meta/);
+  });
+
+  it('a list answer from stored lc text is the bytes encodeListAnswer makes', () => {
+    const lcJson = JSON.stringify(candToWire(w.c));
+    const keys = ['a', 'dir/ü "quoted" \\ key\n', '\u0001'];
+    for (const [truncated, byteLimited] of [[false, false], [true, false], [true, true]] as const) {
+      const page = { entries: keys.map((key, i) => (i % 2 ? { key, lc: w.c } : { key, lc: w.c, cc: w.cc, meta: w.meta })), truncated, ...(byteLimited ? { byteLimited } : {}) };
+      const stored = keys.map((key, i) => (i % 2 ? { key, lcJson } : { key, lcJson, cc: w.cc, meta: w.meta }));
+      assert.deepEqual(encodeStoredListAnswer(stored, truncated, byteLimited), encodeListAnswer(page));
+      assert.deepEqual(parseListAnswer(j(encodeStoredListAnswer(stored, truncated, byteLimited)), S), page);
+    }
+    assert.deepEqual(encodeStoredListAnswer([], false, false), encodeListAnswer({ entries: [], truncated: false }));
   });
 
   it('health: counters or 0, ok only when true', () => {
