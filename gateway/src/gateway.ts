@@ -19,7 +19,6 @@ import { createApp } from './app.js';
 import { BucketRegistry } from './buckets.js';
 import type { GatewayConfig } from './config.js';
 import { GatewayMetrics, NodeTally, protocolObserver } from './metrics.js';
-import { ListEntryCache } from '../../shared/src/protocol/list-entry-cache.js';
 import { RemoteNode } from './nodes/remote-node.js';
 import { ObjectStore } from './objects.js';
 import { MultipartStore } from './multipart-store.js';
@@ -107,9 +106,8 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
   const keys = cache.keys;
   const { params } = cfg;
   const { limits } = cfg;
-  const listEntries = new ListEntryCache();
   const nodes = cfg.nodes.map((url, index) => new RemoteNode({
-    index, url, keys, S: params.S, requestTimeoutMs: 120_000, streamConnections: limits.nodeStreamConnections, ca: cfg.nodeCa, listEntries,
+    index, url, keys, S: params.S, requestTimeoutMs: 120_000, streamConnections: limits.nodeStreamConnections, ca: cfg.nodeCa,
   }));
   const metrics = parts.metrics ?? new GatewayMetrics();
   metrics.redisProbe = () => cache.status();

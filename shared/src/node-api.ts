@@ -6,6 +6,7 @@
 
 import type { Candidate } from './protocol/candidate.js';
 import type { FilterAnswer } from './protocol/client.js';
+import type { ListEntryCache } from './protocol/list-entry-cache.js';
 import type { StoreCommit } from './protocol/server.js';
 import type { Timestamp } from './protocol/timestamp.js';
 
@@ -100,7 +101,12 @@ export interface NodeApi {
    * (u32 length, then the list) so a node not yet proven can serve.
    */
   readBlocks(reg: RegRef, ts: Timestamp, from: number, to: number, withList: boolean, signal: AbortSignal): AsyncIterable<Buffer>;
-  list(req: ListRequest, signal: AbortSignal): Promise<ListPage>;
+  /**
+   * `entries`: where a gateway's parser may find entries it parsed from the
+   * other pages of the same listing (list-entry-cache.ts); only a gateway's
+   * remote node uses it.
+   */
+  list(req: ListRequest, signal: AbortSignal, entries?: ListEntryCache): Promise<ListPage>;
   /**
    * A read's pin at this node (DESIGN §6): renew its lease, narrow it to the
    * chosen write, or release it. Answers false when the pin lapsed.

@@ -48,8 +48,6 @@ export interface RemoteNodeOptions {
   readonly streamConnections?: number;
   /** Answer bytes buffered from this node at once (default NODE_ANSWER_BUDGET). */
   readonly answerBudget?: number;
-  /** List entries parsed from every node's pages (one per gateway: a listing's pages come from different nodes). */
-  readonly listEntries?: ListEntryCache;
 }
 
 export class RemoteNode implements NodeApi {
@@ -190,9 +188,9 @@ export class RemoteNode implements NodeApi {
     }
   }
 
-  async list(req: ListRequest, signal: AbortSignal): Promise<ListPage> {
+  async list(req: ListRequest, signal: AbortSignal, entries?: ListEntryCache): Promise<ListPage> {
     const body = Buffer.from(JSON.stringify(req));
-    return parseListAnswer(await this.call(PATHS.list, body, signal), this.o.S, this.o.listEntries);
+    return parseListAnswer(await this.call(PATHS.list, body, signal), this.o.S, entries);
   }
 
   async pin(ref: RegRef, readId: string, action: PinAction, ts: Timestamp | null, signal: AbortSignal): Promise<boolean> {

@@ -19,6 +19,7 @@ import { readRegister } from './reader.js';
 import { reportError } from './writer.js';
 import { mapLimit } from '../../../shared/src/map-limit.js';
 import { VerdictMemo } from './verdict-memo.js';
+import { ListEntryCache } from '../../../shared/src/protocol/list-entry-cache.js';
 import { LIST_PAGE_BYTES, listEntryWeight } from '../../../shared/src/protocol/sizes.js';
 
 export interface MergedEntry {
@@ -98,8 +99,10 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
   // few are left for q, the listing fails closed (503), blaming no node.
   let unknownEpoch: number | null = null;
   const memo = new VerdictMemo(req.ns, (reg, c) => judge(ctx.keys, ctx.params, reg, c));
+  // This listing's entries as parsed from the first page that carried them: gone with it.
+  const parsed = new ListEntryCache();
   ctx.observer.round('list', 'list');
-  await quorumCall(ctx.nodes, (n, sig) => n.list(req, sig), {
+  await quorumCall(ctx.nodes, (n, sig) => n.list(req, sig, parsed), {
     need: ctx.params.q,
     timeoutMs: ctx.timeouts.rpcMs,
     what: 'list',

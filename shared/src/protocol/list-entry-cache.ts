@@ -4,7 +4,8 @@
 // 1,000-entry page; an entry whose every field reads exactly as one parsed a
 // moment ago parses to the same value, so it gets that value (an immutable
 // one: nothing writes into a parsed entry). Any field different, and the
-// entry is parsed on its own. Bounded: the oldest entries go first.
+// entry is parsed on its own. One per listing (list-merge.ts), so what it
+// holds goes with the listing; bounded all the same, the oldest going first.
 
 import type { ListEntry } from '../node-api.js';
 import { isObject } from './wire.js';
