@@ -61,10 +61,23 @@ describe('list entry cache', () => {
     const undescribed = raw();
     (undescribed.entries[1]!).cc = ['zz'];
     assert.throws(() => parseListAnswer(undescribed, S, cache), WireError);
+    const ccOnly = raw();
+    (ccOnly.entries[1]!).cc = (raw().entries[0]!).cc;
+    assert.throws(() => parseListAnswer(ccOnly, S, cache), WireError, 'a description without meta');
+    const short = raw();
+    (short.entries[0]!.lc as { vec: string[] }).vec.pop();
+    assert.throws(() => parseListAnswer(short, S, cache), WireError, 'a vec one entry short');
+    for (const lc of ['x', {}, { ts: 'x' }, null]) {
+      const odd = raw();
+      odd.entries[0]!.lc = lc;
+      assert.throws(() => parseListAnswer(odd, S, cache), WireError, `lc ${JSON.stringify(lc)}`);
+    }
   });
 
   it('keeps at most its bound, dropping the oldest', () => {
     const cache = new ListEntryCache(1);
+    const solo = (): unknown => JSON.parse(encodeListAnswer({ entries: [{ key: 'a', lc: w.c }], truncated: false }).toString());
+    assert.equal(parseListAnswer(solo(), S, cache).entries[0], parseListAnswer(solo(), S, cache).entries[0], 'one entry is kept');
     const a = parseListAnswer(raw(), S, cache).entries;
     const other = write(f, ts(f, 4));
     parseListAnswer(JSON.parse(encodeListAnswer({ entries: [{ key: 'c', lc: other.c }], truncated: false }).toString()), S, cache);

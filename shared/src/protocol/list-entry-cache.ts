@@ -12,17 +12,15 @@ import { isObject } from './wire.js';
 
 type Raw = Record<string, unknown>;
 
+/** `b`: an array of strings (parsed before); `a`, anything. */
 function sameStrings(a: unknown, b: unknown): boolean {
-  return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => typeof x === 'string' && x === b[i]);
+  return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** Whether two raw entries (JSON.parse output; `seen` parsed before) read the same in every field. */
-function sameRaw(seen: Raw, e: Raw): boolean {
+/** Whether raw entry `e` (lc and its ts objects) reads as `seen` (parsed before) in every field. */
+function sameRaw(seen: Raw, e: Raw, b: Raw, bt: Raw): boolean {
   const a = seen.lc as Raw;
-  const b = e.lc;
-  if (!isObject(b) || !isObject(b.ts)) return false;
   const at = a.ts as Raw;
-  const bt = b.ts;
   return e.key === seen.key && bt.n === at.n && bt.w === at.w && bt.o === at.o && bt.e === at.e && bt.g === at.g
     && b.N === a.N && b.D === a.D && sameStrings(b.vec, a.vec)
     && (seen.cc === undefined ? e.cc === undefined && e.meta === undefined : sameStrings(e.cc, seen.cc) && e.meta === seen.meta);
@@ -37,10 +35,9 @@ export class ListEntryCache {
   /** The entry parsed before from a raw entry reading exactly as `e`, if any. */
   find(e: Raw): ListEntry | undefined {
     const lc = e.lc;
-    const tag = isObject(lc) && isObject(lc.ts) ? lc.ts.g : undefined;
-    if (typeof tag !== 'string') return undefined;
-    const hit = this.byTag.get(tag);
-    return hit && sameRaw(hit.raw, e) ? hit.entry : undefined;
+    if (!isObject(lc) || !isObject(lc.ts)) return undefined;
+    const hit = this.byTag.get(lc.ts.g as string); // the keys are strings: anything else misses
+    return hit && sameRaw(hit.raw, e, lc, lc.ts) ? hit.entry : undefined;
   }
 
   /** Remembers that `raw` (which parsed without error) parses to `entry`. */

@@ -206,6 +206,9 @@ describe('node messages: answers', () => {
       assert.deepEqual(parseListAnswer(j(encodeStoredListAnswer(stored, truncated, byteLimited)), S), page);
     }
     assert.deepEqual(encodeStoredListAnswer([], false, false), encodeListAnswer({ entries: [], truncated: false }));
+    // Half a description is none (as encodeListAnswer has it).
+    assert.deepEqual(encodeStoredListAnswer([{ key: 'a', lcJson, cc: w.cc }], false, false), encodeListAnswer({ entries: [{ key: 'a', lc: w.c, cc: w.cc }], truncated: false }));
+    assert.deepEqual(encodeStoredListAnswer([{ key: 'a', lcJson, meta: w.meta }], false, false), encodeListAnswer({ entries: [{ key: 'a', lc: w.c, meta: w.meta }], truncated: false }));
   });
 
   it('health: counters or 0, ok only when true', () => {
