@@ -17,13 +17,17 @@ function sameStrings(a: unknown, b: unknown): boolean {
   return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** Whether raw entry `e` (lc and its ts objects) reads as `seen` (parsed before) in every field. */
+/**
+ * Whether raw entry `e` (lc and its ts objects) reads as `seen` (parsed
+ * before, found by the same tag) in every field the parser reads: without
+ * cc it reads no meta.
+ */
 function sameRaw(seen: Raw, e: Raw, b: Raw, bt: Raw): boolean {
   const a = seen.lc as Raw;
   const at = a.ts as Raw;
-  return e.key === seen.key && bt.n === at.n && bt.w === at.w && bt.o === at.o && bt.e === at.e && bt.g === at.g
+  return e.key === seen.key && bt.n === at.n && bt.w === at.w && bt.o === at.o && bt.e === at.e
     && b.N === a.N && b.D === a.D && sameStrings(b.vec, a.vec)
-    && (seen.cc === undefined ? e.cc === undefined && e.meta === undefined : sameStrings(e.cc, seen.cc) && e.meta === seen.meta);
+    && (seen.cc === undefined ? e.cc === undefined : sameStrings(e.cc, seen.cc) && e.meta === seen.meta);
 }
 
 export class ListEntryCache {
