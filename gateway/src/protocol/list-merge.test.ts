@@ -65,6 +65,7 @@ describe('listing merge', () => {
       cl.wrap(1, (n) => byz.listTamper(n, field));
       for (let i = 0; i < 3; i++) assert.deepEqual(await listAll(cl.gateway()), live);
       assert.ok(cl.evidence.some((e) => e.node === 1 && e.kind === 'bad-listing'), 'node 1 blamed');
+      if (field === 'cc' || field === 'meta') assert.ok(cl.evidence.some((e) => e.node === 1 && e.detail === 'cc/meta do not hash to D'), JSON.stringify(cl.evidence));
       assert.deepEqual(cl.evidence.filter((e) => e.node !== 1), [], 'no honest node blamed');
     });
   }

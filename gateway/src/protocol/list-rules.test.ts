@@ -1,13 +1,16 @@
 // Each rule of a listing page (list-merge.ts, checkPage), broken by one node
 // at a time: the page is evidence against that node with the rule it broke,
 // no other node is blamed, and the listing still shows every live key once,
-// in order. A page that breaks a rule after the round has ended is evidence
-// all the same.
+// in order. Node 3 answers late, so node 1's page reaches the round before it
+// ends; a page that breaks a rule after the round has ended is evidence all
+// the same.
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { ListEntry, ListPage, ListRequest } from '../../../shared/src/node-api.js';
+import { QuorumError } from '../../../shared/src/errors.js';
 import type { Evidence } from '../../../shared/src/protocol/evidence.js';
+import { WireError } from '../../../shared/src/protocol/wire.js';
 import { decodeMeta } from '../object-meta.js';
 import type { ProtocolContext } from './context.js';
 import { listMerged } from './list-merge.js';
@@ -38,15 +41,21 @@ async function populated(): Promise<SimCluster> {
   return cl;
 }
 
-/** Node 1 rewrites each page it answers. */
-function rewrite(cl: SimCluster, f: (req: ListRequest, page: ListPage) => ListPage, delayMs = 0): void {
-  cl.wrap(1, (n) => override(n, {
-    list: async (req, s) => {
-      const page = f(req, await n.list(req, s));
-      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-      return page;
-    },
-  }));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A node whose listing pages come `ms` late. */
+function late(cl: SimCluster, i: number, ms: number): void {
+  cl.wrap(i, (n) => override(n, { list: async (req, s) => { const p = await n.list(req, s); await sleep(ms); return p; } }));
+}
+
+/**
+ * Node 1 rewrites each page it answers: within the round (node 3 is
+ * slower, so the round needs node 1's answer or node 3's), or after it.
+ */
+function rewrite(cl: SimCluster, f: (req: ListRequest, page: ListPage) => ListPage, when: 'in-round' | 'late' = 'in-round'): void {
+  cl.wrap(1, (n) => override(n, { list: async (req, s) => f(req, await n.list(req, s)) }));
+  if (when === 'in-round') late(cl, 3, 20);
+  else late(cl, 1, 30);
 }
 
 function blamed(cl: SimCluster): Evidence[] {
@@ -100,6 +109,13 @@ describe('listing page rules', () => {
     assert.ok(blamed(cl).some((e) => e.detail === 'keys out of order'), JSON.stringify(cl.evidence));
   });
 
+  it('a key twice', async () => {
+    const cl = await populated();
+    rewrite(cl, (_req, p) => (p.entries.length >= 2 ? { ...p, entries: [p.entries[0]!, p.entries[0]!, ...p.entries.slice(2)] } : p));
+    assert.deepEqual(await listAll(cl.gateway()), KEYS);
+    assert.ok(blamed(cl).some((e) => e.detail === 'keys out of order'), JSON.stringify(cl.evidence));
+  });
+
   it('an entry that is not authentic for its key', async () => {
     const cl = await populated();
     rewrite(cl, (_req, p) => (p.entries.length >= 2 ? { ...p, entries: [p.entries[0]!, { ...p.entries[1]!, lc: p.entries[0]!.lc }, ...p.entries.slice(2)] } : p));
@@ -109,9 +125,9 @@ describe('listing page rules', () => {
 
   it('a page breaking a rule after the round ended is evidence too', async () => {
     const cl = await populated();
-    rewrite(cl, (_req, p) => ({ entries: p.entries.slice(0, 1), truncated: true }), 30);
+    rewrite(cl, (_req, p) => ({ entries: p.entries.slice(0, 1), truncated: true }), 'late');
     assert.deepEqual(await listAll(cl.gateway()), KEYS);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     assert.ok(blamed(cl).some((e) => e.detail === 'short page claims more'), JSON.stringify(cl.evidence));
   });
 
@@ -120,5 +136,32 @@ describe('listing page rules', () => {
     await del(cl.gateway(), 'd');
     assert.deepEqual(await listAll(cl.gateway()), KEYS.filter((k) => k !== 'd'));
     assert.deepEqual(cl.evidence, []);
+  });
+});
+
+describe('listing rounds', () => {
+  it('count one list round and one list operation per page', async () => {
+    const cl = await populated();
+    const page = await listMerged(cl.gateway(), { ns: 'bucket', prefix: '', after: null, skipPrefix: false, limit: 100 }, signal);
+    assert.equal(page.entries.length, KEYS.length);
+    assert.equal(cl.rounds.get('list'), 1);
+    assert.equal(cl.operations.get('list'), 1);
+  });
+
+  it('a node answering a page that does not parse is blamed for a malformed list answer', async () => {
+    const cl = await populated();
+    cl.wrap(1, (n) => override(n, { list: () => Promise.reject(new WireError('bad list page')) }));
+    assert.deepEqual(await listAll(cl.gateway()), KEYS);
+    assert.deepEqual(cl.evidence.filter((e) => e.node === 1).map((e) => `${e.kind} ${e.detail}`).slice(0, 1), ['malformed list: bad list page']);
+    assert.deepEqual(cl.evidence.filter((e) => e.node !== 1), []);
+  });
+
+  it('too few pages is a quorum error of the list round (not an unknown key epoch)', async () => {
+    const cl = await populated();
+    cl.wrap(1, (n) => override(n, { list: () => Promise.reject(new Error('down')) }));
+    cl.wrap(2, (n) => override(n, { list: () => Promise.reject(new Error('down')) }));
+    const failed = await listMerged(cl.gateway(), { ns: 'bucket', prefix: '', after: null, skipPrefix: false, limit: 10 }, signal).then(() => null, (e: unknown) => e);
+    assert.ok(failed instanceof QuorumError, String(failed));
+    assert.match(failed.message, /^list: \d of 3 required answers \(node 1: down; node 2: down\)$/);
   });
 });
