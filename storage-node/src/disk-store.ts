@@ -32,15 +32,6 @@ export interface StoredHist extends HistRecord {
   readonly fragInline: Buffer | null;
 }
 
-/** A row of the listing queries. */
-interface ListedReg {
-  readonly reg: Buffer;
-  readonly key: Buffer;
-  readonly lc: string;
-  readonly desc_cc: Buffer | null;
-  readonly desc_meta: Buffer | null;
-}
-
 export interface ListRow {
   readonly key: string;
   /** lc as stored: the JSON text of its wire form (candToWire). */
@@ -132,24 +123,6 @@ CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
  * under a new ts), so the file's bytes count once, with the first entry
  * naming it and until the last is gone.
  */
-/**
- * lc's description beside lc (regs.desc_cc, desc_meta): a listing answers
- * each key's lc with its cc and meta, and looking lc's entry up in `hist`
- * (whose rows hold inline fragments) cost 11 µs a key at 100,000 objects,
- * more than half of the node's time in a listing (issue 11, growth). Written
- * with every lc (setLc), or when lc's entry is stored after its complete
- * (putHist); NULL while this node does not hold lc's entry. Made on first
- * open of a store that lacks them, from the entries it holds.
- */
-const DESCRIPTIONS = `
-ALTER TABLE regs ADD COLUMN desc_cc BLOB;
-ALTER TABLE regs ADD COLUMN desc_meta BLOB;
-UPDATE regs SET (desc_cc, desc_meta) = (
-  SELECT cc, meta FROM hist h WHERE h.reg = regs.reg AND h.num = json_extract(regs.lc, '$.ts.n')
-    AND h.writer = json_extract(regs.lc, '$.ts.w') AND h.op = json_extract(regs.lc, '$.ts.o'))
-WHERE lc IS NOT NULL;
-`;
-
 const TALLIES = `
 CREATE TABLE tallies (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 INSERT INTO tallies (name, n) VALUES
@@ -222,23 +195,11 @@ export class DiskStore {
     if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tallies'").get()) {
       this.db.transaction(() => this.db.exec(TALLIES))();
     }
-    if (!this.db.prepare("SELECT 1 FROM pragma_table_info('regs') WHERE name = 'desc_cc'").get()) {
-      this.db.transaction(() => this.db.exec(DESCRIPTIONS))();
-    }
     this.committer = new GroupCommitter(this.db, () => this.syncWal());
     this.stmts = {
       getLc: this.db.prepare('SELECT lc FROM regs WHERE reg = ?'),
-      // lc with its description (desc_cc, desc_meta: lc's entry's cc and
-      // meta, NULL while this node does not hold that entry), so a listing
-      // reads them with lc instead of looking the entry up (DESCRIPTIONS).
       upsertLc: this.db.prepare(
-        'INSERT INTO regs (reg, ns, key, lc, desc_cc, desc_meta) VALUES (?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (reg) DO UPDATE SET lc = excluded.lc, desc_cc = excluded.desc_cc, desc_meta = excluded.desc_meta',
-      ),
-      // An entry stored after its complete: it describes lc now.
-      describeLc: this.db.prepare(
-        "UPDATE regs SET desc_cc = ?, desc_meta = ? WHERE reg = ? AND desc_cc IS NULL AND json_extract(lc, '$.ts.n') = ? " +
-        "AND json_extract(lc, '$.ts.w') = ? AND json_extract(lc, '$.ts.o') = ?",
+        'INSERT INTO regs (reg, ns, key, lc) VALUES (?, ?, ?, ?) ON CONFLICT (reg) DO UPDATE SET lc = excluded.lc',
       ),
       ensureReg: this.db.prepare('INSERT INTO regs (reg, ns, key, lc) VALUES (?, ?, ?, NULL) ON CONFLICT (reg) DO NOTHING'),
       getHist: this.db.prepare(
@@ -258,13 +219,12 @@ export class DiskStore {
       // walked the index from the prefix's first key (quadratic: 255 keys/s
       // over 100,000 keys). listRows passes the larger bound.
       listFrom: this.db.prepare(
-        'SELECT reg, key, lc, desc_cc, desc_meta FROM regs WHERE ns = ? AND key >= ? AND key < ? AND lc IS NOT NULL ORDER BY key LIMIT ?',
+        'SELECT reg, key, lc FROM regs WHERE ns = ? AND key >= ? AND key < ? AND lc IS NOT NULL ORDER BY key LIMIT ?',
       ),
       listAfter: this.db.prepare(
-        'SELECT reg, key, lc, desc_cc, desc_meta FROM regs WHERE ns = ? AND key > ? AND key < ? AND lc IS NOT NULL ORDER BY key LIMIT ?',
+        'SELECT reg, key, lc FROM regs WHERE ns = ? AND key > ? AND key < ? AND lc IS NOT NULL ORDER BY key LIMIT ?',
       ),
-      // lc's description from its entry (a row from before DESCRIPTIONS, or
-      // to record with lc): not its fragment bytes.
+      // A listing needs lc's description only, not its fragment bytes.
       describe: this.db.prepare('SELECT cc, meta FROM hist WHERE reg = ? AND num = ? AND writer = ? AND op = ?'),
       histOf: this.db.prepare('SELECT num, writer, op, frag_file FROM hist WHERE reg = ?'),
       dropHist: this.db.prepare('DELETE FROM hist WHERE reg = ? AND num = ? AND writer = ? AND op = ?'),
@@ -339,10 +299,7 @@ export class DiskStore {
     this.pendingLc.set(id, c);
     const json = JSON.stringify(candToWire(c));
     return this.committer
-      .run(() => {
-        const h = this.stmts.describe.get(reg, c.ts.num, c.ts.writer, c.ts.op) as { cc: Buffer; meta: Buffer } | undefined;
-        this.stmts.upsertLc.run(reg, ns, Buffer.from(key, 'utf8'), json, h?.cc ?? null, h?.meta ?? null);
-      })
+      .run(() => this.stmts.upsertLc.run(reg, ns, Buffer.from(key, 'utf8'), json))
       .finally(() => {
         if (this.pendingLc.get(id) === c) this.pendingLc.delete(id);
       });
@@ -439,7 +396,6 @@ export class DiskStore {
         result = { kind: 'exists' };
         return;
       }
-      this.stmts.describeLc.run(Buffer.concat(rec.cc), rec.meta, reg, ts.num, ts.writer, ts.op);
       for (const r of refs ?? []) {
         this.stmts.addRef.run(regId(r.ns, r.key), r.ts.num, r.ts.writer, r.ts.op, reg, ts.num, ts.writer, ts.op);
       }
@@ -534,15 +490,11 @@ export class DiskStore {
     const upper = below ?? ABOVE_ALL_KEYS;
     const rows = (after !== null && Buffer.compare(after, from) >= 0
       ? this.stmts.listAfter.iterate(ns, after, upper, limit)
-      : this.stmts.listFrom.iterate(ns, from, upper, limit)) as IterableIterator<ListedReg>;
+      : this.stmts.listFrom.iterate(ns, from, upper, limit)) as IterableIterator<{ reg: Buffer; key: Buffer; lc: string }>;
     for (const r of rows) {
-      let h: { cc: Buffer; meta: Buffer } | undefined = r.desc_cc && r.desc_meta ? { cc: r.desc_cc, meta: r.desc_meta } : undefined;
-      if (!h) {
-        // Not recorded with lc: this node may have stored lc's entry since. The ordered
-        // fields only, to find it: the store wrote this text itself.
-        const { ts } = JSON.parse(r.lc) as CandWire;
-        h = this.stmts.describe.get(r.reg, ts.n, ts.w, ts.o) as { cc: Buffer; meta: Buffer } | undefined;
-      }
+      // The ordered fields only, to find lc's entry: the store wrote this text itself.
+      const { ts } = JSON.parse(r.lc) as CandWire;
+      const h = this.stmts.describe.get(r.reg, ts.n, ts.w, ts.o) as { cc: Buffer; meta: Buffer } | undefined;
       yield { key: r.key.toString('utf8'), lcJson: r.lc, described: h ? { cc: splitHashes(h.cc), meta: h.meta } : undefined };
     }
   }
