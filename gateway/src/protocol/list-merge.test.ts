@@ -5,25 +5,12 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { decodeMeta } from '../object-meta.js';
-import type { ProtocolContext } from './context.js';
 import { listMerged } from './list-merge.js';
 import * as byz from './testing/byzantine.js';
-import { del, put } from './testing/ops.js';
+import { del, listAll, put } from './testing/ops.js';
 import { simCluster, type SimCluster } from './testing/sim-cluster.js';
 
 const signal = new AbortController().signal;
-
-async function listAll(gw: ProtocolContext, prefix = '', limit = 3): Promise<string[]> {
-  const keys: string[] = [];
-  let after: string | null = null;
-  for (let guard = 0; guard < 1000; guard++) {
-    const page = await listMerged(gw, { ns: 'bucket', prefix, after, skipPrefix: false, limit }, signal);
-    for (const e of page.entries) if (!decodeMeta(e.meta).deleteMarker) keys.push(e.key);
-    if (!page.truncated) return keys;
-    after = page.lastKey;
-  }
-  throw new Error('listing did not terminate');
-}
 
 async function populate(cl: SimCluster): Promise<string[]> {
   const gw = cl.gateway();

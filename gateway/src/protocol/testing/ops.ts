@@ -1,10 +1,11 @@
 // Object-level helpers over the protocol for tests: put, get and delete of
-// whole buffers, with a minimal ObjectMeta.
+// whole buffers, with a minimal ObjectMeta, and a whole listing.
 
 import { setMaxListeners } from 'node:events';
 import type { RegRef } from '../../../../shared/src/node-api.js';
 import { decodeMeta, encodeMeta } from '../../object-meta.js';
 import type { ProtocolContext } from '../context.js';
+import { listMerged } from '../list-merge.js';
 import { readRegister, storedValue } from '../reader.js';
 import { restoreRange } from '../restore.js';
 import { writeRegister } from '../writer.js';
@@ -44,4 +45,17 @@ export async function get(ctx: ProtocolContext, key: string): Promise<Buffer | n
   const layout = { size: meta.size, k: ctx.params.k, blockSize: meta.blockSize };
   for await (const p of restoreRange(ctx, storedValue(r), layout, 0, meta.size - 1, never)) parts.push(Buffer.from(p));
   return Buffer.concat(parts);
+}
+
+/** Every live key under `prefix` ('bucket' namespace), `limit` keys a page (delete markers hidden). */
+export async function listAll(ctx: ProtocolContext, prefix = '', limit = 3): Promise<string[]> {
+  const keys: string[] = [];
+  let after: string | null = null;
+  for (let guard = 0; guard < 1000; guard++) {
+    const page = await listMerged(ctx, { ns: 'bucket', prefix, after, skipPrefix: false, limit }, never);
+    for (const e of page.entries) if (!decodeMeta(e.meta).deleteMarker) keys.push(e.key);
+    if (!page.truncated) return keys;
+    after = page.lastKey;
+  }
+  throw new Error('listing did not terminate');
 }
