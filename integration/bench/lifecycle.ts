@@ -28,7 +28,7 @@ export async function withCluster<T>(t: number, body: (tc: TestCluster) => Promi
   const redis = opts.redis ? await startTestRedis() : null;
   // No usage passes (usageIntervalS 0): a pass lists every object, 15-30 s of
   // both cores over --scale's 100,000, and one may fall due in any phase
-  // (two runs an hour apart listed at 6,243 and 2,519 keys/s). The bench
+  // (two runs listed at 6,243 and 2,519 keys/s). The bench
   // measures S3 requests alone.
   const starting = startTestCluster({ t, dataDir: dir, usageIntervalS: 0, ...(redis ? { redis: redis.url } : {}), ...(opts.env ? { env: opts.env } : {}) });
   let cleaned: Promise<void> | undefined;
