@@ -106,7 +106,8 @@ export async function runScale(tc: TestCluster, args: ScaleArgs): Promise<ScaleR
   const t2 = await withCluster(2, async (tc2) => {
     // A fresh cluster's first thousand operations run cold (V8 still
     // compiling): its CPU per operation measured cold against the warm t = 1
-    // cluster's showed growth x1.8-2.0, and x1.4-1.5 once both were warm.
+    // cluster's showed growth x1.8-2.0, and x1.46-1.89 (put) over four runs
+    // once both were warm.
     await tc2.s3.send(new CreateBucketCommand({ Bucket: 'scale-warm' }));
     await putAndGet(tc2, 'scale-warm', WARM_UP);
     await tc2.s3.send(new CreateBucketCommand({ Bucket: 'scale-t2' }));

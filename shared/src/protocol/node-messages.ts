@@ -237,9 +237,10 @@ export function parseFilterAnswer(json: unknown, S: number): FilterAnswer {
 
 /** A page cut by bytes (sizes.ts LIST_PAGE_BYTES) says so: `byteLimited`, and then `truncated`. */
 export function encodeListAnswer(p: ListPage): Buffer {
-  const entries = p.entries.map((e) => ({ key: e.key, lc: candToWire(e.lc), ...describe(e.cc, e.meta) }));
-  return Buffer.from(JSON.stringify({ entries, truncated: p.truncated, ...(p.byteLimited ? { byteLimited: true } : {}) }));
+  const entries = p.entries.map((e) => ({ key: e.key, lcJson: JSON.stringify(candToWire(e.lc)), ...(e.cc && e.meta ? { cc: e.cc, meta: e.meta } : {}) }));
+  return encodeStoredListAnswer(entries, p.truncated, p.byteLimited === true);
 }
+
 /**
  * A node's list entry as its store holds it: lc as the JSON text the store
  * wrote (candToWire's form), sent on as it is: a node re-encoding every
@@ -252,7 +253,7 @@ export interface StoredListEntry {
   readonly meta?: Buffer;
 }
 
-/** encodeListAnswer's bytes, for entries whose lc is stored JSON text. */
+/** The list answer (the one encoder of its bytes), for entries whose lc is JSON text already. */
 export function encodeStoredListAnswer(entries: readonly StoredListEntry[], truncated: boolean, byteLimited: boolean): Buffer {
   const parts = entries.map((e) => {
     const d = e.cc && e.meta ? `,"cc":${JSON.stringify(e.cc.map((h) => h.toString('hex')))},"meta":"${e.meta.toString('base64')}"` : '';
