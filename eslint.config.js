@@ -4,13 +4,13 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', '.tmp/**', '.stryker-tmp/**', 'reports/**'] },
+  { ignores: ['dist/**', 'shared/dist/**', 'node_modules/**', 'data/**', '.tmp/**', '.stryker-tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
     languageOptions: {
-      parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname },
+      parserOptions: { project: ['./tsconfig.json', './shared/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       // node:test's describe/it return promises the runner awaits itself.

@@ -12,12 +12,12 @@
 
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { MIN_NODE_MAJOR, V8_FLAGS } from '../shared/src/runtime.js';
+import { MIN_NODE_MAJOR, V8_FLAGS } from '@powerstore/shared/runtime.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOCKER = join(ROOT, 'docker');
@@ -108,6 +108,20 @@ describe('container files, offline', () => {
       for (const l of ins.filter((i) => i.startsWith('COPY ') && !i.includes('--from'))) {
         for (const src of l.split(' ').slice(1, -1)) assert.ok(existsSync(join(ROOT, src)), `COPY source ${src} exists`);
       }
+    });
+
+    it('the image holds the workspace package @powerstore/shared where its node_modules link points (package.json and built code)', () => {
+      const link = readlinkSync(join(ROOT, 'node_modules', '@powerstore', 'shared'));
+      assert.equal(resolve(ROOT, 'node_modules', '@powerstore', link), join(ROOT, 'shared'), 'npm links the workspace folder');
+      const pkg = JSON.parse(readFileSync(join(ROOT, 'shared', 'package.json'), 'utf8')) as { exports: Record<string, { default: string }> };
+      const built = pkg.exports['./*.js']!.default.replace(/^\.\//, '').replace(/\/\*\.js$/, '');
+      assert.equal(built, 'dist');
+      const install = ins.indexOf('RUN npm ci --omit=optional');
+      assert.ok(ins.indexOf('COPY shared/package.json shared/package.json') < install, 'shared/package.json is there before npm ci links it');
+      const runtime = ins.slice(ins.findIndex((l) => l.startsWith('FROM ') && l.includes('slim')));
+      assert.ok(runtime.includes('COPY --from=build /app/shared/package.json shared/package.json'));
+      assert.ok(runtime.includes(`COPY --from=build /app/shared/${built} shared/${built}`));
+      assert.ok(existsSync(join(ROOT, 'shared', built, 'protocol', 'register.js')), 'shared/dist is what tsc -b makes');
     });
 
     it('its build context (Dockerfile.dockerignore) lets in what it copies and nothing else: no data, no init output', () => {

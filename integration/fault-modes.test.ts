@@ -22,12 +22,12 @@ import { after, describe, it } from 'node:test';
 import { Client } from 'undici';
 import { loadOrCreateState, nodeConfigFor } from '../gateway/src/cli/cluster-state.js';
 import { NODE_SCRIPT } from '../gateway/src/cli/launcher.js';
-import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '../shared/src/node-auth.js';
-import { BATCH_PATH, decodeAnswers, encodeBatch } from '../shared/src/protocol/batch.js';
-import { parseCandAnswer, parseHealth, parseListAnswer, PATHS } from '../shared/src/protocol/node-messages.js';
-import type { Candidate } from '../shared/src/protocol/candidate.js';
-import { candToWire, tsToWire } from '../shared/src/protocol/wire.js';
-import { EVIDENCE_KINDS, type EvidenceKind } from '../shared/src/protocol/evidence.js';
+import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '@powerstore/shared/node-auth.js';
+import { BATCH_PATH, decodeAnswers, encodeBatch } from '@powerstore/shared/protocol/batch.js';
+import { parseCandAnswer, parseHealth, parseListAnswer, PATHS } from '@powerstore/shared/protocol/node-messages.js';
+import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
+import { candToWire, tsToWire } from '@powerstore/shared/protocol/wire.js';
+import { EVIDENCE_KINDS, type EvidenceKind } from '@powerstore/shared/protocol/evidence.js';
 import { bucketNamespaceIn, bucketRecordQuery } from './harness/bucket-ns.js';
 import { adminGet, metric, startTestCluster, type TestCluster } from './harness/cluster.js';
 

@@ -17,11 +17,11 @@ import { RemoteNode } from '../gateway/src/nodes/remote-node.js';
 import { encodeMeta, type ObjectMeta } from '../gateway/src/object-meta.js';
 import { ObjectStore } from '../gateway/src/objects.js';
 import type { ProtocolContext } from '../gateway/src/protocol/context.js';
-import { createCoder } from '../shared/src/erasure/ronomon-coder.js';
-import { SecretWriterKeyring } from '../shared/src/keys.js';
-import { mapLimit } from '../shared/src/map-limit.js';
-import { MAX_PARTS } from '../shared/src/protocol/sizes.js';
-import { newWriterId } from '../shared/src/protocol/timestamp.js';
+import { createCoder } from '@powerstore/shared/erasure/ronomon-coder.js';
+import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
+import { mapLimit } from '@powerstore/shared/map-limit.js';
+import { MAX_PARTS } from '@powerstore/shared/protocol/sizes.js';
+import { newWriterId } from '@powerstore/shared/protocol/timestamp.js';
 import { bucketNamespaceIn, bucketRecordQuery } from './harness/bucket-ns.js';
 import { metric, startTestCluster, type TestCluster } from './harness/cluster.js';
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { V8_FLAGS } from '../shared/src/runtime.js';
+import { V8_FLAGS } from '@powerstore/shared/runtime.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 
 const SIZE = 2 * 1024 ** 3;

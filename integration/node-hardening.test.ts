@@ -14,15 +14,15 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { spawnChild, stopChild, type Child } from '../gateway/src/cli/child.js';
 import { NODE_SCRIPT } from '../gateway/src/cli/launcher.js';
-import { BlockHasher } from '../shared/src/erasure/block-hasher.js';
-import { sha256 } from '../shared/src/hash.js';
-import { SecretWriterKeyring } from '../shared/src/keys.js';
-import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '../shared/src/node-auth.js';
-import { prepareWrite } from '../shared/src/protocol/client.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../shared/src/protocol/frames.js';
-import { encodeCommit, encodeOpen } from '../shared/src/protocol/node-messages.js';
-import { clusterParams } from '../shared/src/protocol/params.js';
-import { regId } from '../shared/src/protocol/register.js';
+import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
+import { sha256 } from '@powerstore/shared/hash.js';
+import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
+import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '@powerstore/shared/node-auth.js';
+import { prepareWrite } from '@powerstore/shared/protocol/client.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/frames.js';
+import { encodeCommit, encodeOpen } from '@powerstore/shared/protocol/node-messages.js';
+import { clusterParams } from '@powerstore/shared/protocol/params.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
 import { NODE_CONFIG_FORMAT } from '../storage-node/src/config.js';
 
 /** Resident memory of a process, in bytes. */

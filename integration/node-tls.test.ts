@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import { nodeKeyState } from '../gateway/src/cli/key-delivery.js';
-import { SecretWriterKeyring } from '../shared/src/keys.js';
+import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { startTestCluster, type TestCluster } from './harness/cluster.js';
 
 describe('--tls local cluster: nodes on HTTPS', { timeout: 300_000 }, () => {

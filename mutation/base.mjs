@@ -13,7 +13,10 @@ export function config(target, mutate, tests) {
     $schema: '../node_modules/@stryker-mutator/core/schema/stryker-schema.json',
     testRunner: 'command',
     commandRunner: { command: `node mutation/tests.mjs ${tests.join(' ')}` },
-    buildCommand: 'npm run build --silent',
+    // The sandbox gets its own node_modules holding only the workspace link
+    // (build-sandbox.mjs); everything else resolves from the project's.
+    symlinkNodeModules: false,
+    buildCommand: 'node mutation/build-sandbox.mjs',
     mutate,
     ignorePatterns: ['dist', 'data', 'reports', '.stryker-tmp', '.tmp', '*.log'],
     disableTypeChecks: '**/*.ts',

@@ -4,7 +4,7 @@ import { config } from './base.mjs';
 export default config('protocol',
   ['shared/src/protocol/*.ts', '!shared/src/protocol/*.test.ts'],
   [
-    'dist/shared/src/protocol/',
+    'shared/dist/protocol/',
     'dist/gateway/src/protocol/protocol.test.js',
     'dist/gateway/src/protocol/gc.test.js',
     'dist/gateway/src/protocol/hints.test.js',

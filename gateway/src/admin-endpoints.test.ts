@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import type { Express } from 'express';
-import type { NodeApi } from '../../shared/src/node-api.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
 import { cachedFor } from './admin/cached.js';
 import { testApp } from './testing/test-app.js';
 import { simCluster } from './protocol/testing/sim-cluster.js';

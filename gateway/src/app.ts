@@ -11,8 +11,8 @@
 
 import express, { type Express } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NodeApi } from '../../shared/src/node-api.js';
-import type { ClusterParams } from '../../shared/src/protocol/params.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
+import type { ClusterParams } from '@powerstore/shared/protocol/params.js';
 import { isAdmin } from './admin/admin-auth.js';
 import { cachedFor } from './admin/cached.js';
 import { healthReport, type Census } from './admin/health.js';

@@ -4,7 +4,7 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { BUCKETS_NS } from '../../shared/src/protocol/register.js';
+import { BUCKETS_NS } from '@powerstore/shared/protocol/register.js';
 import { BucketRegistry } from './buckets.js';
 import { decodeMeta, encodeMeta } from './object-meta.js';
 import { readRegister } from './protocol/reader.js';

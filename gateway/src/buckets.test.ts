@@ -5,8 +5,8 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { BUCKETS_NS } from '../../shared/src/protocol/register.js';
-import type { NodeApi } from '../../shared/src/node-api.js';
+import { BUCKETS_NS } from '@powerstore/shared/protocol/register.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
 import { BucketRegistry } from './buckets.js';
 import { encodeMeta, type CorsRule } from './object-meta.js';
 import { simCluster } from './protocol/testing/sim-cluster.js';

@@ -17,8 +17,8 @@
 // bucket of the same name, whoever creates it, ever reads.
 
 import { privateAcl, storedAcl, type Acl } from './s3/acl-model.js';
-import { BUCKETS_NS } from '../../shared/src/protocol/register.js';
-import { randomHex } from '../../shared/src/random.js';
+import { BUCKETS_NS } from '@powerstore/shared/protocol/register.js';
+import { randomHex } from '@powerstore/shared/random.js';
 import { decodeMeta, encodeMeta, type CorsRule, type ObjectMeta } from './object-meta.js';
 import type { ProtocolContext } from './protocol/context.js';
 import { listMerged } from './protocol/list-merge.js';

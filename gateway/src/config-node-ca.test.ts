@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigError } from '../../shared/src/errors.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 import { GATEWAY_CONFIG_FORMAT, loadGatewayConfig } from './config.js';
 
 describe('gateway config: nodeCa', () => {

@@ -9,11 +9,11 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fromHex } from '../../shared/src/bytes.js';
-import { readJsonFile } from '../../shared/src/config.js';
-import { ConfigError } from '../../shared/src/errors.js';
-import { DEFAULT_BLOCK_SIZE, validBlockSize } from '../../shared/src/erasure/layout.js';
-import { clusterParams, MAX_T, type ClusterParams } from '../../shared/src/protocol/params.js';
+import { fromHex } from '@powerstore/shared/bytes.js';
+import { readJsonFile } from '@powerstore/shared/config.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import { DEFAULT_BLOCK_SIZE, validBlockSize } from '@powerstore/shared/erasure/layout.js';
+import { clusterParams, MAX_T, type ClusterParams } from '@powerstore/shared/protocol/params.js';
 import type { Credential } from './s3/auth/credentials.js';
 import { parseKeyScope, type KeyScope } from './s3/key-scope.js';
 import { parseRedisUrl, redact } from './redis/link.js';

@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { createServer, connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../shared/src/errors.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 import { capConnectionsPerAddress } from './connection-cap.js';
 import { DEFAULT_LIMITS, parseLimits } from './limits.js';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../shared/src/errors.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 import { GATEWAY_CONFIG_FORMAT, parseGatewayConfig } from './config.js';
 import { reloadCredentials } from './credentials-reload.js';
 import { ReloadableCredentialStore, type Credential } from './s3/auth/credentials.js';

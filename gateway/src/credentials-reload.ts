@@ -5,7 +5,7 @@
 // a bad field anywhere) changes nothing: the old credentials stay, and one
 // JSON error line says why. The gateway never stops over it.
 
-import type { Logger } from '../../shared/src/log.js';
+import type { Logger } from '@powerstore/shared/log.js';
 import { loadGatewayConfig } from './config.js';
 import type { Credential } from './s3/auth/credentials.js';
 

@@ -8,9 +8,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { MutableWriterKeyring } from '../../shared/src/keys.js';
-import { createLogger } from '../../shared/src/log.js';
-import { clusterParams } from '../../shared/src/protocol/params.js';
+import { MutableWriterKeyring } from '@powerstore/shared/keys.js';
+import { createLogger } from '@powerstore/shared/log.js';
+import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { NodeEpochWatch } from './key-epochs.js';
 
 const log = createLogger('key-epochs-test', 'silent');

@@ -15,9 +15,9 @@
 // Polled at start and every EPOCH_POLL_MS (one small request per node).
 
 import type { Dispatcher } from 'undici';
-import type { WriterKeyring } from '../../shared/src/keys.js';
-import type { Logger } from '../../shared/src/log.js';
-import type { ClusterParams } from '../../shared/src/protocol/params.js';
+import type { WriterKeyring } from '@powerstore/shared/keys.js';
+import type { Logger } from '@powerstore/shared/log.js';
+import type { ClusterParams } from '@powerstore/shared/protocol/params.js';
 import { nodeKeyState } from './cli/key-delivery.js';
 import type { EpochCheck } from './protocol/context.js';
 

@@ -6,7 +6,7 @@
 // streams may take (the node RPCs keep their own). Defaults suit a gateway
 // facing the internet; tests set small values in the config's "limits".
 
-import { ConfigError } from '../../shared/src/errors.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 
 export interface GatewayLimits {
   /** A request body that sends no byte for this long is answered 400 RequestTimeout (S3: about 20 s). */

@@ -2,15 +2,15 @@
 // [--redis URL --kek HEX] [--scrub-interval-s N] [--drain-grace-s N] [--admin-token-file F]`. Logs one JSON line {"msg":"listening","port":...} once it serves.
 // SIGTERM/SIGINT: drain and stop; SIGHUP: reload the S3 credentials from the config file.
 
-import { intFlag, isMainModule, parseCommand, runCli, stringFlag, type CommandSpec } from '../../shared/src/config.js';
-import { ConfigError } from '../../shared/src/errors.js';
+import { intFlag, isMainModule, parseCommand, runCli, stringFlag, type CommandSpec } from '@powerstore/shared/config.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { announceListening, createLogger } from '../../shared/src/log.js';
+import { announceListening, createLogger } from '@powerstore/shared/log.js';
 import { checkAdminToken, loadGatewayConfig, MAX_SCRUB_INTERVAL_S, readSecretFile, withRedisFlags } from './config.js';
 import { openGateway } from './gateway.js';
 import { reloadCredentials } from './credentials-reload.js';
-import { stopWithLauncher } from '../../shared/src/lifeline.js';
+import { stopWithLauncher } from '@powerstore/shared/lifeline.js';
 import { DEFAULT_DRAIN_GRACE_S } from './drain.js';
 
 export const GATEWAY_COMMAND: CommandSpec = {

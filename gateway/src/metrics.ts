@@ -4,8 +4,8 @@
 
 import { RecentRequests } from './admin/samples.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Logger } from '../../shared/src/log.js';
-import type { Evidence, EvidenceKind } from '../../shared/src/protocol/evidence.js';
+import type { Logger } from '@powerstore/shared/log.js';
+import type { Evidence, EvidenceKind } from '@powerstore/shared/protocol/evidence.js';
 import type { OpKind, ProtocolObserver } from './protocol/context.js';
 
 export class GatewayMetrics {

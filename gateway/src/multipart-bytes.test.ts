@@ -6,10 +6,10 @@
 import { strict as assert } from 'node:assert';
 import { setMaxListeners } from 'node:events';
 import { describe, it } from 'node:test';
-import { mapLimit } from '../../shared/src/map-limit.js';
-import { MAX_BATCH_BYTES } from '../../shared/src/protocol/batch.js';
-import { encodeListAnswer } from '../../shared/src/protocol/node-messages.js';
-import { MAX_PARTS } from '../../shared/src/protocol/sizes.js';
+import { mapLimit } from '@powerstore/shared/map-limit.js';
+import { MAX_BATCH_BYTES } from '@powerstore/shared/protocol/batch.js';
+import { encodeListAnswer } from '@powerstore/shared/protocol/node-messages.js';
+import { MAX_PARTS } from '@powerstore/shared/protocol/sizes.js';
 import type { BucketNs } from './buckets.js';
 import { MultipartStore, partLayout } from './multipart-store.js';
 import { encodeMeta, type ObjectMeta } from './object-meta.js';

@@ -7,10 +7,10 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { NodeRefusedError } from '../../shared/src/errors.js';
-import type { NodeApi } from '../../shared/src/node-api.js';
-import { MISSING_PARTS } from '../../shared/src/protocol/node-messages.js';
-import { regId } from '../../shared/src/protocol/register.js';
+import { NodeRefusedError } from '@powerstore/shared/errors.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
+import { MISSING_PARTS } from '@powerstore/shared/protocol/node-messages.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
 import type { BucketNs } from './buckets.js';
 import { MultipartStore, partKey, partLayout, partsNs } from './multipart-store.js';
 import { ObjectStore } from './objects.js';

@@ -18,12 +18,12 @@
 // Abort may land in an upload that is going away (it is then never used,
 // and never collected: its register keeps it as its value).
 
-import { mapLimit } from '../../shared/src/map-limit.js';
-import { randomHex } from '../../shared/src/random.js';
-import type { RegRef } from '../../shared/src/node-api.js';
+import { mapLimit } from '@powerstore/shared/map-limit.js';
+import { randomHex } from '@powerstore/shared/random.js';
+import type { RegRef } from '@powerstore/shared/node-api.js';
 import type { BucketNs } from './buckets.js';
-import type { PartRef } from '../../shared/src/protocol/server.js';
-import { tsToWire } from '../../shared/src/protocol/wire.js';
+import type { PartRef } from '@powerstore/shared/protocol/server.js';
+import { tsToWire } from '@powerstore/shared/protocol/wire.js';
 import { decodeMeta, encodeMeta, type ObjectMeta, type PartLayout, type UploadInfo } from './object-meta.js';
 import type { ProtocolContext } from './protocol/context.js';
 import { healFragment } from './protocol/heal.js';

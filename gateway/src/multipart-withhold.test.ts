@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { NodeApi } from '../../shared/src/node-api.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
 import type { BucketNs } from './buckets.js';
 import { MultipartStore, partLayout } from './multipart-store.js';
 import { ObjectStore } from './objects.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { NodeHealth } from '../../shared/src/node-api.js';
+import type { NodeHealth } from '@powerstore/shared/node-api.js';
 import { NodeWatch, type Watchable } from './node-watch.js';
 
 function captured(): { log: pino.Logger; lines: () => { level: number; msg: string; node?: number }[] } {

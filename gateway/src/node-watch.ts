@@ -3,8 +3,8 @@
 // gauge powerstore_node_up, not only a debug line among failed calls
 // (operations review §3: a dead node never showed at info).
 
-import type { Logger } from '../../shared/src/log.js';
-import type { NodeHealth } from '../../shared/src/node-api.js';
+import type { Logger } from '@powerstore/shared/log.js';
+import type { NodeHealth } from '@powerstore/shared/node-api.js';
 
 export interface Watchable {
   health(signal: AbortSignal): Promise<NodeHealth>;

@@ -3,8 +3,8 @@
 // and transmitted as the exact JSON bytes that were hashed; parsing checks a
 // version so that an unknown format is an error, never a guess.
 
-import { stripeCount } from '../../shared/src/erasure/layout.js';
-import type { TsWire } from '../../shared/src/protocol/wire.js';
+import { stripeCount } from '@powerstore/shared/erasure/layout.js';
+import type { TsWire } from '@powerstore/shared/protocol/wire.js';
 import type { Acl } from './s3/acl-model.js';
 
 export const META_VERSION = 1;

@@ -6,13 +6,13 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { NodeRefusedError } from '../../shared/src/errors.js';
-import type { NodeApi } from '../../shared/src/node-api.js';
-import { MISSING_FRAGMENT } from '../../shared/src/protocol/node-messages.js';
+import { NodeRefusedError } from '@powerstore/shared/errors.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
+import { MISSING_FRAGMENT } from '@powerstore/shared/protocol/node-messages.js';
 import type { BucketNs } from './buckets.js';
 import { MultipartStore, partKey, partLayout, partsNs } from './multipart-store.js';
 import { ObjectStore, type FoundObject } from './objects.js';
-import { regId } from '../../shared/src/protocol/register.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
 import { override, silent } from './protocol/testing/byzantine.js';
 import { simCluster, type SimCluster } from './protocol/testing/sim-cluster.js';
 

@@ -2,11 +2,11 @@
 // register (bucket, key); DeleteObject writes a delete marker. This is the
 // only place S3 handlers reach the protocol through.
 
-import type { Candidate } from '../../shared/src/protocol/candidate.js';
+import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 import type { BucketNs } from './buckets.js';
 import { decodeMeta, listedMeta, type MultipartLayout, type ObjectMeta } from './object-meta.js';
 import { partKey, partsNs } from './multipart-store.js';
-import { parseTs } from '../../shared/src/protocol/wire.js';
+import { parseTs } from '@powerstore/shared/protocol/wire.js';
 import type { ProtocolContext } from './protocol/context.js';
 import { listMerged } from './protocol/list-merge.js';
 import { readRegister, type ReadResult } from './protocol/reader.js';

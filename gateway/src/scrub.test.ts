@@ -10,10 +10,10 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { createLogger } from '../../shared/src/log.js';
-import type { NodeApi } from '../../shared/src/node-api.js';
-import { regId } from '../../shared/src/protocol/register.js';
-import { tsKey } from '../../shared/src/protocol/timestamp.js';
+import { createLogger } from '@powerstore/shared/log.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import { tsKey } from '@powerstore/shared/protocol/timestamp.js';
 import { BucketRegistry, type BucketNs } from './buckets.js';
 import { MultipartStore, partLayout } from './multipart-store.js';
 import type { ObjectMeta } from './object-meta.js';

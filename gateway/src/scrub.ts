@@ -33,12 +33,12 @@
 // the register is read again; if it moved on, the old write is skipped
 // (superseded), never healed below the new lc.
 
-import type { Logger } from '../../shared/src/log.js';
-import { nonceHash } from '../../shared/src/protocol/candidate.js';
-import { BUCKETS_NS } from '../../shared/src/protocol/register.js';
-import type { PartRef, StoreCommit } from '../../shared/src/protocol/server.js';
-import { compareTs, tsKey } from '../../shared/src/protocol/timestamp.js';
-import { parseTs } from '../../shared/src/protocol/wire.js';
+import type { Logger } from '@powerstore/shared/log.js';
+import { nonceHash } from '@powerstore/shared/protocol/candidate.js';
+import { BUCKETS_NS } from '@powerstore/shared/protocol/register.js';
+import type { PartRef, StoreCommit } from '@powerstore/shared/protocol/server.js';
+import { compareTs, tsKey } from '@powerstore/shared/protocol/timestamp.js';
+import { parseTs } from '@powerstore/shared/protocol/wire.js';
 import type { GatewayMetrics } from './metrics.js';
 import { bucketNs, type BucketNs } from './buckets.js';
 import { partKey, partsNs, uploadsNs } from './multipart-store.js';

@@ -6,7 +6,7 @@
 // of /_powerstore/health. A listing costs one to two seconds per 10,000
 // objects; passes are spaced so that they take at most USAGE_DUTY of the time.
 
-import type { Logger } from '../../shared/src/log.js';
+import type { Logger } from '@powerstore/shared/log.js';
 import type { BucketNs, BucketRegistry } from './buckets.js';
 import { decodeMeta } from './object-meta.js';
 import type { ProtocolContext } from './protocol/context.js';

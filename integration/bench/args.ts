@@ -3,7 +3,7 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MAX_T } from '../../shared/src/protocol/params.js';
+import { MAX_T } from '@powerstore/shared/protocol/params.js';
 
 export interface BenchArgs {
   /** Tolerated Byzantine nodes; the cluster has 3t+1 storage nodes. */

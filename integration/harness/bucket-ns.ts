@@ -4,8 +4,8 @@
 
 import { bucketNs } from '../../gateway/src/buckets.js';
 import { decodeMeta } from '../../gateway/src/object-meta.js';
-import type { ListPage } from '../../shared/src/node-api.js';
-import { BUCKETS_NS } from '../../shared/src/protocol/register.js';
+import type { ListPage } from '@powerstore/shared/node-api.js';
+import { BUCKETS_NS } from '@powerstore/shared/protocol/register.js';
 
 /** The list request that finds a bucket's record. */
 export function bucketRecordQuery(bucket: string): { ns: string; prefix: string; after: null; skipPrefix: false; limit: number } {

@@ -5,8 +5,8 @@
 // Prints one line per run (with its latency), the worst latency per fault
 // mode, and a JSON summary last.
 
-import { parseFlags, runCli, stringFlag } from '../../shared/src/config.js';
-import { ConfigError } from '../../shared/src/errors.js';
+import { parseFlags, runCli, stringFlag } from '@powerstore/shared/config.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 import { runNemesis, type NemesisEvent } from './run.js';
 import { mulberry32 } from '../linearizability/testing/prng.js';
 

@@ -1,15 +1,13 @@
-// The product's version, from the package.json it ships with (three folders
-// above dist/shared/src when built, two above the source).
+// The product's version, from the root package.json it ships with: two
+// folders above this file, in shared/src and built in shared/dist alike
+// (shared's own package.json, one folder up, names the package, not the product).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export function packageVersion(): string {
-  for (const up of ['../../package.json', '../../../package.json']) {
-    const path = fileURLToPath(new URL(up, import.meta.url));
-    if (!existsSync(path)) continue;
-    const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
-    if (pkg.name === 'powerstore-s3') return pkg.version ?? 'unknown';
-  }
-  return 'unknown';
+  const path = fileURLToPath(new URL('../../package.json', import.meta.url));
+  if (!existsSync(path)) return 'unknown';
+  const pkg = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; version?: string };
+  return pkg.name === 'powerstore-s3' ? (pkg.version ?? 'unknown') : 'unknown';
 }

@@ -6,8 +6,8 @@
 import { createReadStream } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { parseBlocksReq } from '../../shared/src/protocol/node-messages.js';
-import { regId } from '../../shared/src/protocol/register.js';
+import { parseBlocksReq } from '@powerstore/shared/protocol/node-messages.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 
 export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerResponse): Promise<void> {

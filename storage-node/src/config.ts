@@ -2,11 +2,11 @@
 // own key for each key epoch (never another node's). Written by the local
 // cluster launcher (or an operator); validated field by field.
 
-import { ConfigError } from '../../shared/src/errors.js';
-import { readJsonFile } from '../../shared/src/config.js';
-import { fromHex } from '../../shared/src/bytes.js';
-import { StaticNodeKeyring, type NodeKeyring } from '../../shared/src/keys.js';
-import { clusterParams, MAX_T, type ClusterParams } from '../../shared/src/protocol/params.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import { readJsonFile } from '@powerstore/shared/config.js';
+import { fromHex } from '@powerstore/shared/bytes.js';
+import { StaticNodeKeyring, type NodeKeyring } from '@powerstore/shared/keys.js';
+import { clusterParams, MAX_T, type ClusterParams } from '@powerstore/shared/protocol/params.js';
 
 export const NODE_CONFIG_FORMAT = 'powerstore-node-config-v1';
 

@@ -17,12 +17,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { equalBytes } from '../../shared/src/bytes.js';
-import type { Candidate } from '../../shared/src/protocol/candidate.js';
-import type { HistRecord, PartRef } from '../../shared/src/protocol/server.js';
-import { compareTs, type Timestamp } from '../../shared/src/protocol/timestamp.js';
-import { regId } from '../../shared/src/protocol/register.js';
-import { candToWire, parseCand, parseTs, tsToWire, type CandWire } from '../../shared/src/protocol/wire.js';
+import { equalBytes } from '@powerstore/shared/bytes.js';
+import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
+import type { HistRecord, PartRef } from '@powerstore/shared/protocol/server.js';
+import { compareTs, type Timestamp } from '@powerstore/shared/protocol/timestamp.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import { candToWire, parseCand, parseTs, tsToWire, type CandWire } from '@powerstore/shared/protocol/wire.js';
 import { GroupCommitter } from './group-commit.js';
 import { DIR_MODE, ownerOnlyDatabase, ownerOnlyDir } from './owner-only.js';
 

@@ -11,18 +11,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SecretWriterKeyring } from '../../shared/src/keys.js';
-import { createLogger } from '../../shared/src/log.js';
-import type { Candidate } from '../../shared/src/protocol/candidate.js';
-import { prepareWrite } from '../../shared/src/protocol/client.js';
+import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
+import { createLogger } from '@powerstore/shared/log.js';
+import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
+import { prepareWrite } from '@powerstore/shared/protocol/client.js';
 import {
   encodeFilterReq, encodeRefBody, parseCandAnswer, parseFilterAnswer, parseListAnswer, parseTsAnswer,
-} from '../../shared/src/protocol/node-messages.js';
-import { clusterParams } from '../../shared/src/protocol/params.js';
-import { PinTable } from '../../shared/src/protocol/pins.js';
-import { regId } from '../../shared/src/protocol/register.js';
-import { compareTs, type Timestamp } from '../../shared/src/protocol/timestamp.js';
-import { parseCand } from '../../shared/src/protocol/wire.js';
+} from '@powerstore/shared/protocol/node-messages.js';
+import { clusterParams } from '@powerstore/shared/protocol/params.js';
+import { PinTable } from '@powerstore/shared/protocol/pins.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import { compareTs, type Timestamp } from '@powerstore/shared/protocol/timestamp.js';
+import { parseCand } from '@powerstore/shared/protocol/wire.js';
 import { DiskStore, type ListRow } from './disk-store.js';
 import { NodeMetrics } from './metrics.js';
 import type { NodeContext } from './node-context.js';

@@ -11,21 +11,21 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError } from '../../shared/src/errors.js';
-import { SecretWriterKeyring } from '../../shared/src/keys.js';
-import { createLogger } from '../../shared/src/log.js';
-import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '../../shared/src/node-auth.js';
-import { BATCH_PATH, decodeAnswers, encodeAnswers, encodeBatch } from '../../shared/src/protocol/batch.js';
-import { computeD, normalise, type Candidate } from '../../shared/src/protocol/candidate.js';
-import { prepareWrite } from '../../shared/src/protocol/client.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
+import { createLogger } from '@powerstore/shared/log.js';
+import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '@powerstore/shared/node-auth.js';
+import { BATCH_PATH, decodeAnswers, encodeAnswers, encodeBatch } from '@powerstore/shared/protocol/batch.js';
+import { computeD, normalise, type Candidate } from '@powerstore/shared/protocol/candidate.js';
+import { prepareWrite } from '@powerstore/shared/protocol/client.js';
 import {
   encodeCandAnswer, encodeFilterAnswer, encodeListAnswer, encodeTsAnswer, parseCandAnswer, parseFilterAnswer, parseListAnswer,
   parseTsAnswer, PATHS,
-} from '../../shared/src/protocol/node-messages.js';
-import { clusterParams } from '../../shared/src/protocol/params.js';
-import { regId } from '../../shared/src/protocol/register.js';
-import { verifyTag } from '../../shared/src/protocol/timestamp.js';
-import { candToWire, WireError } from '../../shared/src/protocol/wire.js';
+} from '@powerstore/shared/protocol/node-messages.js';
+import { clusterParams } from '@powerstore/shared/protocol/params.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import { verifyTag } from '@powerstore/shared/protocol/timestamp.js';
+import { candToWire, WireError } from '@powerstore/shared/protocol/wire.js';
 import { DiskStore } from './disk-store.js';
 import { Faults, type FaultMode } from './faults.js';
 import { NodeMetrics } from './metrics.js';

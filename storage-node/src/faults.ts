@@ -20,8 +20,8 @@
 
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError } from '../../shared/src/errors.js';
-import { PATHS } from '../../shared/src/protocol/node-messages.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import { PATHS } from '@powerstore/shared/protocol/node-messages.js';
 import type { DiskStore } from './disk-store.js';
 import {
   corruptVec, emptyAnswer, flipLastBit, forgeTs, GARBAGE, GARBAGE_BATCH, inventTs, wrongCc,

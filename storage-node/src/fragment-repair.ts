@@ -25,10 +25,10 @@
 
 import { createReadStream } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
-import { equalBytes } from '../../shared/src/bytes.js';
-import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
-import { sha256 } from '../../shared/src/hash.js';
-import { tsKey } from '../../shared/src/protocol/timestamp.js';
+import { equalBytes } from '@powerstore/shared/bytes.js';
+import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
+import { sha256 } from '@powerstore/shared/hash.js';
+import { tsKey } from '@powerstore/shared/protocol/timestamp.js';
 import type { StoredHist } from './disk-store.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 import { FILE_MODE } from './owner-only.js';

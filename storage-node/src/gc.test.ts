@@ -9,12 +9,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SecretWriterKeyring } from '../../shared/src/keys.js';
-import { prepareWrite } from '../../shared/src/protocol/client.js';
-import { clusterParams } from '../../shared/src/protocol/params.js';
-import { PinTable } from '../../shared/src/protocol/pins.js';
-import { regId } from '../../shared/src/protocol/register.js';
-import { judgeComplete, validity, type HistRecord } from '../../shared/src/protocol/server.js';
+import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
+import { prepareWrite } from '@powerstore/shared/protocol/client.js';
+import { clusterParams } from '@powerstore/shared/protocol/params.js';
+import { PinTable } from '@powerstore/shared/protocol/pins.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import { judgeComplete, validity, type HistRecord } from '@powerstore/shared/protocol/server.js';
 import { DiskStore } from './disk-store.js';
 
 describe('node garbage collection', () => {

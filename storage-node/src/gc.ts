@@ -13,8 +13,8 @@
 // lease: by then each such read has renewed its pin here, been told it
 // lapsed and left this node (DESIGN §6), or ended (protocol review finding 9).
 
-import type { Logger } from '../../shared/src/log.js';
-import { PIN_LEASE_MS, type PinTable } from '../../shared/src/protocol/pins.js';
+import type { Logger } from '@powerstore/shared/log.js';
+import { PIN_LEASE_MS, type PinTable } from '@powerstore/shared/protocol/pins.js';
 import type { DiskStore } from './disk-store.js';
 import type { WriteLeases } from './write-leases.js';
 

@@ -9,24 +9,24 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
-import { sha256 } from '../../shared/src/hash.js';
-import { prepareWrite, type PreparedWrite } from '../../shared/src/protocol/client.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '../../shared/src/protocol/frames.js';
+import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
+import { sha256 } from '@powerstore/shared/hash.js';
+import { prepareWrite, type PreparedWrite } from '@powerstore/shared/protocol/client.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '@powerstore/shared/protocol/frames.js';
 import {
   encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, encodeOpen, encodeRefBody, MISSING_PARTS,
   encodeBlocksReq, encodePinReq, parseCandAnswer, parseEntryAnswer, parseFilterAnswer, parseListAnswer,
   parsePinAnswer, parseTsAnswer,
-} from '../../shared/src/protocol/node-messages.js';
-import { regId } from '../../shared/src/protocol/register.js';
-import type { StoreCommit } from '../../shared/src/protocol/server.js';
+} from '@powerstore/shared/protocol/node-messages.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 import {
   handleClock, handleCollect, handleComplete, handleEntry, handleFilter, handleHealth, handleList, handlePin,
   prefixEnd,
 } from './rpc-handlers.js';
 import { handleBlocks } from './blocks-handler.js';
-import { PinTable } from '../../shared/src/protocol/pins.js';
+import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { Writable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { handleStore } from './store-handler.js';

@@ -15,12 +15,12 @@
 // error at start (never silently ignored: a lost key loses data).
 
 import { existsSync } from 'node:fs';
-import { fromHex } from '../../shared/src/bytes.js';
-import { readJsonFile } from '../../shared/src/config.js';
-import { writeFileDurable } from '../../shared/src/durable-file.js';
-import { ConfigError } from '../../shared/src/errors.js';
-import { sha256 } from '../../shared/src/hash.js';
-import type { NodeKeyring } from '../../shared/src/keys.js';
+import { fromHex } from '@powerstore/shared/bytes.js';
+import { readJsonFile } from '@powerstore/shared/config.js';
+import { writeFileDurable } from '@powerstore/shared/durable-file.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import { sha256 } from '@powerstore/shared/hash.js';
+import type { NodeKeyring } from '@powerstore/shared/keys.js';
 
 export const NODE_KEYS_FORMAT = 'powerstore-node-keys-v1';
 export const NODE_KEYS_FILE = 'keys.json';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { sealNodeKey, SecretWriterKeyring } from '../../shared/src/keys.js';
+import { sealNodeKey, SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { NodeKeyStore } from './key-store.js';
 import { handleKeys } from './keys-handler.js';
 import { NodeMetrics } from './metrics.js';

@@ -15,8 +15,8 @@
 // message names the current one), a conflicting key or an epoch not above
 // the current one, 501 a node started without a key store.
 
-import { KEY_DELIVERY_PATH, openNodeKey } from '../../shared/src/keys.js';
-import { isObject, WireError } from '../../shared/src/protocol/wire.js';
+import { KEY_DELIVERY_PATH, openNodeKey } from '@powerstore/shared/keys.js';
+import { isObject, WireError } from '@powerstore/shared/protocol/wire.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 
 export { KEY_DELIVERY_PATH };

@@ -12,11 +12,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SecretWriterKeyring } from '../../shared/src/keys.js';
-import { prepareWrite } from '../../shared/src/protocol/client.js';
-import { clusterParams } from '../../shared/src/protocol/params.js';
-import { regId } from '../../shared/src/protocol/register.js';
-import { candToWire } from '../../shared/src/protocol/wire.js';
+import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
+import { prepareWrite } from '@powerstore/shared/protocol/client.js';
+import { clusterParams } from '@powerstore/shared/protocol/params.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import { candToWire } from '@powerstore/shared/protocol/wire.js';
 import { DiskStore } from './disk-store.js';
 import { prefixEnd } from './rpc-handlers.js';
 

@@ -3,18 +3,18 @@
 
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { intFlag, isMainModule, parseCommand, runCli, stringFlag, type CommandSpec } from '../../shared/src/config.js';
-import { ConfigError } from '../../shared/src/errors.js';
-import { announceListening, createLogger } from '../../shared/src/log.js';
-import { LOCK_FILES, lockFolder } from '../../shared/src/folder-lock.js';
-import { stopWithLauncher } from '../../shared/src/lifeline.js';
+import { intFlag, isMainModule, parseCommand, runCli, stringFlag, type CommandSpec } from '@powerstore/shared/config.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import { announceListening, createLogger } from '@powerstore/shared/log.js';
+import { LOCK_FILES, lockFolder } from '@powerstore/shared/folder-lock.js';
+import { stopWithLauncher } from '@powerstore/shared/lifeline.js';
 import { loadNodeConfig } from './config.js';
 import { DiskStore } from './disk-store.js';
 import { DEFAULT_FAULT_DELAY_MS, Faults } from './faults.js';
 import { NODE_KEYS_FILE, NodeKeyStore } from './key-store.js';
 import { NodeMetrics } from './metrics.js';
 import { createNodeServer, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from './server.js';
-import { PinTable } from '../../shared/src/protocol/pins.js';
+import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { GarbageCollector } from './gc.js';
 import { WriteLeases } from './write-leases.js';
 

@@ -1,12 +1,12 @@
 // What every node request handler needs, in one object (no module state).
 
-import type { NodeKeyring } from '../../shared/src/keys.js';
-import type { Logger } from '../../shared/src/log.js';
+import type { NodeKeyring } from '@powerstore/shared/keys.js';
+import type { Logger } from '@powerstore/shared/log.js';
 import type { DiskStore } from './disk-store.js';
 import type { Faults } from './faults.js';
 import type { NodeKeyStore } from './key-store.js';
 import type { NodeMetrics } from './metrics.js';
-import type { PinTable } from '../../shared/src/protocol/pins.js';
+import type { PinTable } from '@powerstore/shared/protocol/pins.js';
 import type { GarbageCollector } from './gc.js';
 import type { WriteLeases } from './write-leases.js';
 

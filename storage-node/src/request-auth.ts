@@ -9,8 +9,8 @@
 
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { BodyTooLargeError, readLimited } from '../../shared/src/http-body.js';
-import { AUTH_HEADER, BODY_HASH_HEADER, type RequestVerifier } from '../../shared/src/node-auth.js';
+import { BodyTooLargeError, readLimited } from '@powerstore/shared/http-body.js';
+import { AUTH_HEADER, BODY_HASH_HEADER, type RequestVerifier } from '@powerstore/shared/node-auth.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 
 function header(req: IncomingMessage, name: string): string | undefined {

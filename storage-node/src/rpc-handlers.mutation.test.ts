@@ -10,16 +10,16 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
-import { sha256 } from '../../shared/src/hash.js';
-import { prepareWrite, type PreparedWrite } from '../../shared/src/protocol/client.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '../../shared/src/protocol/frames.js';
+import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
+import { sha256 } from '@powerstore/shared/hash.js';
+import { prepareWrite, type PreparedWrite } from '@powerstore/shared/protocol/client.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '@powerstore/shared/protocol/frames.js';
 import {
   encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, encodePinReq, encodeRefBody,
   MAX_FILTER_FRAGMENT, parseCandAnswer, parseFilterAnswer, parseListAnswer, parsePinAnswer, parseTsAnswer,
-} from '../../shared/src/protocol/node-messages.js';
-import { PinTable } from '../../shared/src/protocol/pins.js';
-import { regId } from '../../shared/src/protocol/register.js';
+} from '@powerstore/shared/protocol/node-messages.js';
+import { PinTable } from '@powerstore/shared/protocol/pins.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
 import type { GarbageCollector } from './gc.js';
 import type { NodeContext } from './node-context.js';
 import { handleClock, handleCollect, handleComplete, handleFilter, handleList, handlePin } from './rpc-handlers.js';

@@ -12,14 +12,14 @@ import {
   encodeCandAnswer, encodeFilterAnswer, encodeStoredListAnswer, encodeTsAnswer,
   parseCompleteReq, parseFilterReq, parseListReq, parseRef, MAX_FILTER_FRAGMENT, encodePinAnswer, parsePinReq,
   encodeEntryAnswer, parseEntryReq, type StoredListEntry,
-} from '../../shared/src/protocol/node-messages.js';
-import { regId } from '../../shared/src/protocol/register.js';
-import { LIST_PAGE_BYTES, listEntryWeight } from '../../shared/src/protocol/sizes.js';
-import { judgeComplete, judgeFilter } from '../../shared/src/protocol/server.js';
-import { isObject, WireError } from '../../shared/src/protocol/wire.js';
+} from '@powerstore/shared/protocol/node-messages.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import { LIST_PAGE_BYTES, listEntryWeight } from '@powerstore/shared/protocol/sizes.js';
+import { judgeComplete, judgeFilter } from '@powerstore/shared/protocol/server.js';
+import { isObject, WireError } from '@powerstore/shared/protocol/wire.js';
 import type { StoredHist } from './disk-store.js';
 import type { NodeContext } from './node-context.js';
-import type { Candidate } from '../../shared/src/protocol/candidate.js';
+import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 
 function refOf(json: unknown): { ns: string; key: string } {
   if (!isObject(json)) throw new WireError('not an object');

@@ -16,12 +16,12 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
-import { BodyTooLargeError } from '../../shared/src/http-body.js';
-import { RequestVerifier, STREAM_BODY } from '../../shared/src/node-auth.js';
-import { FrameError } from '../../shared/src/protocol/frames.js';
-import { MAX_JSON_BODY, PATHS } from '../../shared/src/protocol/node-messages.js';
-import { BATCH_PATH, decodeBatch, encodeAnswers, fitAnswers, MAX_BATCH_BYTES, type BatchAnswer } from '../../shared/src/protocol/batch.js';
-import { WireError } from '../../shared/src/protocol/wire.js';
+import { BodyTooLargeError } from '@powerstore/shared/http-body.js';
+import { RequestVerifier, STREAM_BODY } from '@powerstore/shared/node-auth.js';
+import { FrameError } from '@powerstore/shared/protocol/frames.js';
+import { MAX_JSON_BODY, PATHS } from '@powerstore/shared/protocol/node-messages.js';
+import { BATCH_PATH, decodeBatch, encodeAnswers, fitAnswers, MAX_BATCH_BYTES, type BatchAnswer } from '@powerstore/shared/protocol/batch.js';
+import { WireError } from '@powerstore/shared/protocol/wire.js';
 import { handleBlocks } from './blocks-handler.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 import { authenticate, readSignedBody } from './request-auth.js';

@@ -7,15 +7,15 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { BlockHasher } from '../../shared/src/erasure/block-hasher.js';
-import { sha256 } from '../../shared/src/hash.js';
-import { SecretWriterKeyring } from '../../shared/src/keys.js';
-import { prepareWrite } from '../../shared/src/protocol/client.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../shared/src/protocol/frames.js';
-import { encodeBlocksReq, encodeCommit, encodeEntryReq, encodeOpen, encodeRefBody, parseEntryAnswer, parseTsAnswer, PATHS } from '../../shared/src/protocol/node-messages.js';
-import { clusterParams } from '../../shared/src/protocol/params.js';
-import { regId } from '../../shared/src/protocol/register.js';
-import { compareTs } from '../../shared/src/protocol/timestamp.js';
+import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
+import { sha256 } from '@powerstore/shared/hash.js';
+import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
+import { prepareWrite } from '@powerstore/shared/protocol/client.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/frames.js';
+import { encodeBlocksReq, encodeCommit, encodeEntryReq, encodeOpen, encodeRefBody, parseEntryAnswer, parseTsAnswer, PATHS } from '@powerstore/shared/protocol/node-messages.js';
+import { clusterParams } from '@powerstore/shared/protocol/params.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import { compareTs } from '@powerstore/shared/protocol/timestamp.js';
 import type { DiskStore } from './disk-store.js';
 import { signedPost, startTestNode, type TestNode } from './testing/test-node.js';
 

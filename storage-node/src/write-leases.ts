@@ -14,7 +14,7 @@
 // after a restart a re-store that finds nothing falls back to a rebuild or
 // a full re-send.
 
-import type { Timestamp } from '../../shared/src/protocol/timestamp.js';
+import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 
 type TsId = Pick<Timestamp, 'num' | 'writer' | 'op'>;
 

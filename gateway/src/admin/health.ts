@@ -5,8 +5,8 @@
 // gateway without it still serves correctly, so a load balancer must not
 // drop it for that.
 
-import type { NodeApi } from '../../../shared/src/node-api.js';
-import type { ClusterParams } from '../../../shared/src/protocol/params.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
+import type { ClusterParams } from '@powerstore/shared/protocol/params.js';
 import type { NodeTally } from '../metrics.js';
 import { withTimeout } from '../protocol/quorum.js';
 import type { RedisStatus } from '../redis/link.js';

@@ -4,7 +4,7 @@
 // an older Node.js one of them (undici 8) throws while loading, so the check
 // in runCli would come too late to give its one line.
 
-import { runtimeProblem } from '../../../shared/src/runtime.js';
+import { runtimeProblem } from '@powerstore/shared/runtime.js';
 
 const problem = runtimeProblem(process.version);
 if (problem) {

@@ -5,9 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ConfigError } from '../../../shared/src/errors.js';
-import { LIFELINE_ENV } from '../../../shared/src/lifeline.js';
-import { V8_FLAGS } from '../../../shared/src/runtime.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import { LIFELINE_ENV } from '@powerstore/shared/lifeline.js';
+import { V8_FLAGS } from '@powerstore/shared/runtime.js';
 import { RotatingLog } from './log-file.js';
 
 export interface Child {

@@ -4,10 +4,10 @@
 // full three rounds under a writer id of their own.
 
 import type { Logger } from 'pino';
-import { createCoder } from '../../../shared/src/erasure/ronomon-coder.js';
-import { SecretWriterKeyring } from '../../../shared/src/keys.js';
-import type { EvidenceKind } from '../../../shared/src/protocol/evidence.js';
-import { newWriterId } from '../../../shared/src/protocol/timestamp.js';
+import { createCoder } from '@powerstore/shared/erasure/ronomon-coder.js';
+import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
+import type { EvidenceKind } from '@powerstore/shared/protocol/evidence.js';
+import { newWriterId } from '@powerstore/shared/protocol/timestamp.js';
 import type { GatewayConfig } from '../config.js';
 import { RemoteNode } from '../nodes/remote-node.js';
 import { DEFAULT_TIMEOUTS, type ProtocolContext } from '../protocol/context.js';

@@ -9,12 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromHex } from '../../../shared/src/bytes.js';
-import { readJsonFile } from '../../../shared/src/config.js';
-import { writeFileDurable } from '../../../shared/src/durable-file.js';
-import { ConfigError } from '../../../shared/src/errors.js';
-import { deriveNodeKey } from '../../../shared/src/keys.js';
-import { MAX_T } from '../../../shared/src/protocol/params.js';
+import { fromHex } from '@powerstore/shared/bytes.js';
+import { readJsonFile } from '@powerstore/shared/config.js';
+import { writeFileDurable } from '@powerstore/shared/durable-file.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import { deriveNodeKey } from '@powerstore/shared/keys.js';
+import { MAX_T } from '@powerstore/shared/protocol/params.js';
 import { NODE_CONFIG_FORMAT, type NodeConfigFile } from '../../../storage-node/src/config.js';
 import type { Credential } from '../s3/auth/credentials.js';
 import { GATEWAY_CONFIG_FORMAT, type GatewayConfigFile } from '../config.js';

@@ -5,8 +5,8 @@
 // Each user sees and uses only the buckets it created. A bad file is one
 // line of error (at start: exit 2; on a SIGHUP reload: the old keys stay).
 
-import { readJsonFile } from '../../../shared/src/config.js';
-import { ConfigError } from '../../../shared/src/errors.js';
+import { readJsonFile } from '@powerstore/shared/config.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 import type { Credential } from '../s3/auth/credentials.js';
 import { parseKeyScope } from '../s3/key-scope.js';
 

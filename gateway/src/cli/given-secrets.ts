@@ -3,8 +3,8 @@
 // unless given as a flag (which is warned about).
 
 import { resolve } from 'node:path';
-import { stringFlag, type FlagValues } from '../../../shared/src/config.js';
-import { ConfigError } from '../../../shared/src/errors.js';
+import { stringFlag, type FlagValues } from '@powerstore/shared/config.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 import { checkAdminToken, readSecretFile } from '../config.js';
 
 /**

@@ -3,7 +3,7 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../../shared/src/errors.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 import { GATEWAY_CONFIG_FORMAT, parseGatewayConfig } from '../config.js';
 import type { NodeCounts, ScrubReport } from '../scrub.js';
 import { exitCodeOf, formatReport } from './heal.js';

@@ -5,7 +5,7 @@
 // deploy-files.test.ts), so what the containers run stays what init says.
 
 import { isIP } from 'node:net';
-import { ConfigError } from '../../../shared/src/errors.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 
 export interface HostPort {
   readonly host: string;

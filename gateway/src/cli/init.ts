@@ -8,10 +8,10 @@
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { intFlag, parseCommand, stringFlag, type CommandSpec } from '../../../shared/src/config.js';
-import { ConfigError } from '../../../shared/src/errors.js';
-import { MAX_T } from '../../../shared/src/protocol/params.js';
-import { writeFileDurable } from '../../../shared/src/durable-file.js';
+import { intFlag, parseCommand, stringFlag, type CommandSpec } from '@powerstore/shared/config.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import { MAX_T } from '@powerstore/shared/protocol/params.js';
+import { writeFileDurable } from '@powerstore/shared/durable-file.js';
 import { parseGatewayConfig, type GatewayConfigFile } from '../config.js';
 import { redact, redisUrlFlag } from '../redis/link.js';
 import { applyGiven, gatewayConfigFor, newClusterState, nodeConfigFor, type ClusterState } from './cluster-state.js';

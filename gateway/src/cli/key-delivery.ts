@@ -7,8 +7,8 @@
 
 import { createHash } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
-import { KEY_DELIVERY_PATH, sealNodeKey, type WriterKeyring } from '../../../shared/src/keys.js';
-import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '../../../shared/src/node-auth.js';
+import { KEY_DELIVERY_PATH, sealNodeKey, type WriterKeyring } from '@powerstore/shared/keys.js';
+import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '@powerstore/shared/node-auth.js';
 
 export interface NodeKeyState {
   readonly node: number;

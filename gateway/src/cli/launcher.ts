@@ -8,16 +8,16 @@
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clusterParams } from '../../../shared/src/protocol/params.js';
-import { ConfigError } from '../../../shared/src/errors.js';
+import { clusterParams } from '@powerstore/shared/protocol/params.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 import type { GatewayConfigFile } from '../config.js';
 import type { GatewayLimits } from '../limits.js';
 import type { Credential } from '../s3/auth/credentials.js';
 import { spawnChild, stopChild, type Child } from './child.js';
 import { nodeCertificates, selfSignedCert, type NodeTlsFiles, type TlsFiles } from './self-signed.js';
-import { writeFileDurable } from '../../../shared/src/durable-file.js';
+import { writeFileDurable } from '@powerstore/shared/durable-file.js';
 import { credentialsWith, gatewayConfigFor, loadOrCreateState, nodeConfigFor, type ClusterState } from './cluster-state.js';
-import { lockFolder, type FolderLock } from '../../../shared/src/folder-lock.js';
+import { lockFolder, type FolderLock } from '@powerstore/shared/folder-lock.js';
 import { DEFAULT_DRAIN_GRACE_S } from '../drain.js';
 
 /** After its drain, the time a gateway gets to close Redis and node clients before SIGKILL. */

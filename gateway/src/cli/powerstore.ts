@@ -7,9 +7,9 @@
 // keys rotate, gateways (Redis). Every command takes --help and --version;
 // bad input is one line on stderr and exit code 2.
 
-import { CliDone, intFlag, parseCommand, runCli, stringFlag, type CommandSpec, type FlagSpec, type FlagValues } from '../../../shared/src/config.js';
-import { ConfigError } from '../../../shared/src/errors.js';
-import { createLogger } from '../../../shared/src/log.js';
+import { CliDone, intFlag, parseCommand, runCli, stringFlag, type CommandSpec, type FlagSpec, type FlagValues } from '@powerstore/shared/config.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import { createLogger } from '@powerstore/shared/log.js';
 import { loadGatewayConfig, type GatewayConfig } from '../config.js';
 import { parseRedisUrl, redact, RedisLink } from '../redis/link.js';
 import { RedisKeys, type GatewayRecord } from '../redis/schema.js';
@@ -18,7 +18,7 @@ import { listGateways } from '../redis/writers.js';
 import { runHeal } from './heal.js';
 import { rotateKeys } from './rotate.js';
 import { parseDuration, runUploads } from './uploads.js';
-import { packageVersion } from '../../../shared/src/version.js';
+import { packageVersion } from '@powerstore/shared/version.js';
 import { clusterStatus, statusLines, verdictOf } from './status.js';
 
 const F = {

@@ -34,16 +34,16 @@
 import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { readJsonFile } from '../../../shared/src/config.js';
-import { ConfigError } from '../../../shared/src/errors.js';
-import { KeyConflictError, MutableWriterKeyring, SECRET_BYTES } from '../../../shared/src/keys.js';
+import { readJsonFile } from '@powerstore/shared/config.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import { KeyConflictError, MutableWriterKeyring, SECRET_BYTES } from '@powerstore/shared/keys.js';
 import type { GatewayConfig } from '../config.js';
 import { readRing, seedRing } from '../redis/key-ring.js';
 import type { RedisLink } from '../redis/link.js';
 import { CURRENT_FIELD, ROTATE_LOCK_MS, type GatewayRecord, type RedisKeys } from '../redis/schema.js';
 import { ringKey, seal } from '../redis/sealed.js';
 import { listGateways } from '../redis/writers.js';
-import { writeFileDurable } from '../../../shared/src/durable-file.js';
+import { writeFileDurable } from '@powerstore/shared/durable-file.js';
 import { deliverNodeKeys, DeliveryError, type NodeKeyState } from './key-delivery.js';
 import { Agent } from 'undici';
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { ConfigError } from '../../../shared/src/errors.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 
 export interface TlsFiles {
   readonly cert: string;

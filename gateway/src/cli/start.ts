@@ -4,9 +4,9 @@
 // same folder keeps every object.
 
 import { resolve } from 'node:path';
-import { intFlag, isMainModule, parseCommand, runCli, stringFlag, type CommandSpec } from '../../../shared/src/config.js';
-import { MAX_T } from '../../../shared/src/protocol/params.js';
-import { ConfigError } from '../../../shared/src/errors.js';
+import { intFlag, isMainModule, parseCommand, runCli, stringFlag, type CommandSpec } from '@powerstore/shared/config.js';
+import { MAX_T } from '@powerstore/shared/protocol/params.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 import { LocalCluster } from './launcher.js';
 import { DEFAULT_DRAIN_GRACE_S } from '../drain.js';
 

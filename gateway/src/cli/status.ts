@@ -7,7 +7,7 @@
 
 import type { GatewayConfig } from '../config.js';
 import { RemoteNode } from '../nodes/remote-node.js';
-import { SecretWriterKeyring } from '../../../shared/src/keys.js';
+import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 
 export interface NodeStatus {
   readonly node: number;

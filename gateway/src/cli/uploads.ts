@@ -6,8 +6,8 @@
 // AbortIncompleteMultipartUpload would. Works from a gateway config file,
 // talking to the nodes directly: no gateway need run.
 
-import { ConfigError } from '../../../shared/src/errors.js';
-import type { Logger } from '../../../shared/src/log.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import type { Logger } from '@powerstore/shared/log.js';
 import { BucketRegistry, type BucketRecord } from '../buckets.js';
 import type { GatewayConfig } from '../config.js';
 import { MultipartStore } from '../multipart-store.js';

@@ -4,8 +4,8 @@
 // node past its budget fails like a saturated node (NodeSaturatedError:
 // never evidence); the quorum goes on with the other nodes.
 
-import { BodyTooLargeError } from '../../../shared/src/http-body.js';
-import { MAX_BATCH_BYTES } from '../../../shared/src/protocol/batch.js';
+import { BodyTooLargeError } from '@powerstore/shared/http-body.js';
+import { MAX_BATCH_BYTES } from '@powerstore/shared/protocol/batch.js';
 import { NodeSaturatedError } from './rpc-batcher.js';
 
 /** Largest batch answer read from a node (a correct node stays within MAX_BATCH_BYTES: batch.ts fitAnswers). */

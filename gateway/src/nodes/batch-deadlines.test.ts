@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { SecretWriterKeyring } from '../../../shared/src/keys.js';
+import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { RemoteNode } from './remote-node.js';
 import { MAX_BATCHES_IN_FLIGHT, NodeSaturatedError, RpcBatcher } from './rpc-batcher.js';
 

@@ -3,31 +3,31 @@
 // request is signed with the node's key; every answer is parsed strictly
 // (a parse failure is a WireError: evidence against the node).
 
-import type { ListEntryCache } from '../../../shared/src/protocol/list-entry-cache.js';
+import type { ListEntryCache } from '@powerstore/shared/protocol/list-entry-cache.js';
 import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { createHash } from 'node:crypto';
-import { NodeRefusedError } from '../../../shared/src/errors.js';
-import { readLimited } from '../../../shared/src/http-body.js';
-import type { WriterKeyring } from '../../../shared/src/keys.js';
-import type { ListPage, ListRequest, NodeApi, NodeHealth, PinAction, RegRef, StoreAck, StoreSession } from '../../../shared/src/node-api.js';
-import type { StoreCommit } from '../../../shared/src/protocol/server.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../../shared/src/protocol/frames.js';
-import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '../../../shared/src/node-auth.js';
-import type { Candidate } from '../../../shared/src/protocol/candidate.js';
-import type { FilterAnswer } from '../../../shared/src/protocol/client.js';
+import { NodeRefusedError } from '@powerstore/shared/errors.js';
+import { readLimited } from '@powerstore/shared/http-body.js';
+import type { WriterKeyring } from '@powerstore/shared/keys.js';
+import type { ListPage, ListRequest, NodeApi, NodeHealth, PinAction, RegRef, StoreAck, StoreSession } from '@powerstore/shared/node-api.js';
+import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/frames.js';
+import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '@powerstore/shared/node-auth.js';
+import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
+import type { FilterAnswer } from '@powerstore/shared/protocol/client.js';
 import {
   encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, parseEntryAnswer, encodeOpen, encodePinReq, encodeRefBody, MAX_JSON_BODY, parseCandAnswer, parsePinAnswer,
   parseFilterAnswer, parseHealth, parseListAnswer, parseTsAnswer, PATHS,
-} from '../../../shared/src/protocol/node-messages.js';
-import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
-import { WireError } from '../../../shared/src/protocol/wire.js';
+} from '@powerstore/shared/protocol/node-messages.js';
+import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
+import { WireError } from '@powerstore/shared/protocol/wire.js';
 import { HttpStoreSession } from './store-session.js';
 import { refusalBody, RpcBatcher } from './rpc-batcher.js';
-import { BATCH_PATH, decodeAnswers, encodeBatch, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
+import { BATCH_PATH, decodeAnswers, encodeBatch, type BatchAnswer, type BatchEntry, type BatchRoute } from '@powerstore/shared/protocol/batch.js';
 import { AnswerBudget, MAX_BATCH_ANSWER } from './answer-budget.js';
-import { maxCommitBytes } from '../../../shared/src/protocol/sizes.js';
-import { withDeadline } from '../../../shared/src/deadline.js';
+import { maxCommitBytes } from '@powerstore/shared/protocol/sizes.js';
+import { withDeadline } from '@powerstore/shared/deadline.js';
 
 /** Fragments up to this size travel inside a batch; larger ones in their own request. */
 const BATCHED_FRAGMENT_MAX = 16 * 1024;

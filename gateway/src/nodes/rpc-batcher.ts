@@ -10,8 +10,8 @@
 // A message the node refused as ANSWER_TOO_LARGE (its answer did not fit
 // beside the others') is sent again in a batch of its own.
 
-import { NodeRefusedError } from '../../../shared/src/errors.js';
-import { ANSWER_TOO_LARGE, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, type BatchAnswer, type BatchEntry, type BatchRoute } from '../../../shared/src/protocol/batch.js';
+import { NodeRefusedError } from '@powerstore/shared/errors.js';
+import { ANSWER_TOO_LARGE, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, type BatchAnswer, type BatchEntry, type BatchRoute } from '@powerstore/shared/protocol/batch.js';
 
 interface Pending {
   readonly entry: BatchEntry;

@@ -6,11 +6,11 @@
 
 import type { Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
-import type { RegRef, StoreAck, StoreSession } from '../../../shared/src/node-api.js';
-import { STREAM_BODY } from '../../../shared/src/node-auth.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '../../../shared/src/protocol/frames.js';
-import { encodeCommit, encodeOpen, parseTsAnswer, PATHS } from '../../../shared/src/protocol/node-messages.js';
-import type { StoreCommit } from '../../../shared/src/protocol/server.js';
+import type { RegRef, StoreAck, StoreSession } from '@powerstore/shared/node-api.js';
+import { STREAM_BODY } from '@powerstore/shared/node-auth.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/frames.js';
+import { encodeCommit, encodeOpen, parseTsAnswer, PATHS } from '@powerstore/shared/protocol/node-messages.js';
+import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { jsonBody, MAX_STORE_ANSWER, refusal } from './remote-node.js';
 
 interface Item {

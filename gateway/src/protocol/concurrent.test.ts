@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { checkHistory, HistoryRecorder } from '../../../integration/linearizability/index.js';
-import type { NodeApi } from '../../../shared/src/node-api.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
 import * as byz from './testing/byzantine.js';
 import { del, get, put } from './testing/ops.js';
 import { MemoryHints, simCluster } from './testing/sim-cluster.js';

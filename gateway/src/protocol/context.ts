@@ -1,12 +1,12 @@
 // Everything a protocol operation needs, passed in one object (STYLE.md §11):
 // no module-level mutable state.
 
-import type { ErasureCoder } from '../../../shared/src/erasure/coder.js';
-import type { WriterKeyring } from '../../../shared/src/keys.js';
-import type { NodeApi } from '../../../shared/src/node-api.js';
-import type { Evidence } from '../../../shared/src/protocol/evidence.js';
-import type { ClusterParams } from '../../../shared/src/protocol/params.js';
-import type { TsWire } from '../../../shared/src/protocol/wire.js';
+import type { ErasureCoder } from '@powerstore/shared/erasure/coder.js';
+import type { WriterKeyring } from '@powerstore/shared/keys.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
+import type { Evidence } from '@powerstore/shared/protocol/evidence.js';
+import type { ClusterParams } from '@powerstore/shared/protocol/params.js';
+import type { TsWire } from '@powerstore/shared/protocol/wire.js';
 
 export type OpKind = 'write' | 'read' | 'delete' | 'list';
 

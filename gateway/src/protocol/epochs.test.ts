@@ -7,9 +7,9 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { UnknownEpochError } from '../../../shared/src/errors.js';
-import { MutableWriterKeyring, SecretWriterKeyring } from '../../../shared/src/keys.js';
-import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
+import { UnknownEpochError } from '@powerstore/shared/errors.js';
+import { MutableWriterKeyring, SecretWriterKeyring } from '@powerstore/shared/keys.js';
+import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import type { EpochCheck, ProtocolContext } from './context.js';
 import { override } from './testing/byzantine.js';
 import { simCluster } from './testing/sim-cluster.js';

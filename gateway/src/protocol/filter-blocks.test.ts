@@ -5,7 +5,7 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { stripeCount } from '../../../shared/src/erasure/layout.js';
+import { stripeCount } from '@powerstore/shared/erasure/layout.js';
 import { blockListBytes, encodeMeta } from '../object-meta.js';
 import * as byz from './testing/byzantine.js';
 import { get, put } from './testing/ops.js';

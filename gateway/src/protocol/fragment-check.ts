@@ -8,12 +8,12 @@
 // means (scrub.ts probes the node's health).
 
 import { createHash } from 'node:crypto';
-import { equalBytes } from '../../../shared/src/bytes.js';
-import { shardBytes, stripeCount, type StripeLayout } from '../../../shared/src/erasure/layout.js';
-import { NodeRefusedError } from '../../../shared/src/errors.js';
-import { sha256 } from '../../../shared/src/hash.js';
-import type { RegRef } from '../../../shared/src/node-api.js';
-import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
+import { equalBytes } from '@powerstore/shared/bytes.js';
+import { shardBytes, stripeCount, type StripeLayout } from '@powerstore/shared/erasure/layout.js';
+import { NodeRefusedError } from '@powerstore/shared/errors.js';
+import { sha256 } from '@powerstore/shared/hash.js';
+import type { RegRef } from '@powerstore/shared/node-api.js';
+import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import type { ProtocolContext } from './context.js';
 import { ExactReader } from './exact-reader.js';
 

@@ -14,11 +14,11 @@
 // healed later), so t slow or silent nodes never stall a write.
 
 import { createHash } from 'node:crypto';
-import type { ErasureCoder } from '../../../shared/src/erasure/coder.js';
-import { roundUp, SHARD_ALIGN } from '../../../shared/src/erasure/layout.js';
-import type { StoreSession } from '../../../shared/src/node-api.js';
-import type { ClusterParams } from '../../../shared/src/protocol/params.js';
-import { QuorumError } from '../../../shared/src/errors.js';
+import type { ErasureCoder } from '@powerstore/shared/erasure/coder.js';
+import { roundUp, SHARD_ALIGN } from '@powerstore/shared/erasure/layout.js';
+import type { StoreSession } from '@powerstore/shared/node-api.js';
+import type { ClusterParams } from '@powerstore/shared/protocol/params.js';
+import { QuorumError } from '@powerstore/shared/errors.js';
 
 export type EncodedObject =
   | {

@@ -5,10 +5,10 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { NodeApi } from '../../../shared/src/node-api.js';
-import { QuorumError } from '../../../shared/src/errors.js';
-import { regId } from '../../../shared/src/protocol/register.js';
-import type { SimNode } from '../../../shared/src/testing/sim-node.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
+import { QuorumError } from '@powerstore/shared/errors.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import type { SimNode } from '@powerstore/shared/testing/sim-node.js';
 import { del, get, put } from './testing/ops.js';
 import { simCluster } from './testing/sim-cluster.js';
 

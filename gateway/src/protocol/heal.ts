@@ -5,17 +5,17 @@
 // node checks the rebuilt fragment against cc[i] like any store, so a heal
 // can never plant anything a writer did not commit to.
 
-import type { StripeLayout } from '../../../shared/src/erasure/layout.js';
-import { shardBytes, stripeCount } from '../../../shared/src/erasure/layout.js';
-import { equalBytes } from '../../../shared/src/bytes.js';
-import { RestoreError } from '../../../shared/src/errors.js';
-import { sha256 } from '../../../shared/src/hash.js';
-import type { RegRef } from '../../../shared/src/node-api.js';
-import { nonceHash, type Candidate } from '../../../shared/src/protocol/candidate.js';
-import { authenticateEntry } from '../../../shared/src/protocol/entry-check.js';
-import { regId } from '../../../shared/src/protocol/register.js';
-import type { StoreCommit } from '../../../shared/src/protocol/server.js';
-import { tsKey, type Timestamp } from '../../../shared/src/protocol/timestamp.js';
+import type { StripeLayout } from '@powerstore/shared/erasure/layout.js';
+import { shardBytes, stripeCount } from '@powerstore/shared/erasure/layout.js';
+import { equalBytes } from '@powerstore/shared/bytes.js';
+import { RestoreError } from '@powerstore/shared/errors.js';
+import { sha256 } from '@powerstore/shared/hash.js';
+import type { RegRef } from '@powerstore/shared/node-api.js';
+import { nonceHash, type Candidate } from '@powerstore/shared/protocol/candidate.js';
+import { authenticateEntry } from '@powerstore/shared/protocol/entry-check.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
+import { tsKey, type Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import type { ProtocolContext } from './context.js';
 import { withTimeout } from './quorum.js';
 import { dataShards, StripeReader } from './restore.js';

@@ -9,18 +9,18 @@
 // reply, so a listing never shows less than a completed write and every
 // object it lists can be read.
 
-import type { ListEntry, ListPage, ListRequest } from '../../../shared/src/node-api.js';
-import { judge, type Candidate } from '../../../shared/src/protocol/candidate.js';
-import { QuorumError, UnknownEpochError } from '../../../shared/src/errors.js';
-import { compareTs } from '../../../shared/src/protocol/timestamp.js';
+import type { ListEntry, ListPage, ListRequest } from '@powerstore/shared/node-api.js';
+import { judge, type Candidate } from '@powerstore/shared/protocol/candidate.js';
+import { QuorumError, UnknownEpochError } from '@powerstore/shared/errors.js';
+import { compareTs } from '@powerstore/shared/protocol/timestamp.js';
 import type { ProtocolContext } from './context.js';
 import { quorumCall } from './quorum.js';
 import { readRegister } from './reader.js';
 import { reportError } from './writer.js';
-import { mapLimit } from '../../../shared/src/map-limit.js';
+import { mapLimit } from '@powerstore/shared/map-limit.js';
 import { VerdictMemo } from './verdict-memo.js';
-import { ListEntryCache } from '../../../shared/src/protocol/list-entry-cache.js';
-import { LIST_PAGE_BYTES, listEntryWeight } from '../../../shared/src/protocol/sizes.js';
+import { ListEntryCache } from '@powerstore/shared/protocol/list-entry-cache.js';
+import { LIST_PAGE_BYTES, listEntryWeight } from '@powerstore/shared/protocol/sizes.js';
 
 export interface MergedEntry {
   readonly key: string;

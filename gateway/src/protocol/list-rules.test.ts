@@ -7,10 +7,10 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { ListEntry, ListPage, ListRequest } from '../../../shared/src/node-api.js';
-import { QuorumError } from '../../../shared/src/errors.js';
-import type { Evidence } from '../../../shared/src/protocol/evidence.js';
-import { WireError } from '../../../shared/src/protocol/wire.js';
+import type { ListEntry, ListPage, ListRequest } from '@powerstore/shared/node-api.js';
+import { QuorumError } from '@powerstore/shared/errors.js';
+import type { Evidence } from '@powerstore/shared/protocol/evidence.js';
+import { WireError } from '@powerstore/shared/protocol/wire.js';
 import { listMerged } from './list-merge.js';
 import { override } from './testing/byzantine.js';
 import { del, listAll, put } from './testing/ops.js';

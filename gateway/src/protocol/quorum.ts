@@ -13,7 +13,7 @@
 //   timeout in the background (so a healthy cluster ends with every node
 //   written), and their answers still reach `onLate`.
 
-import { QuorumError } from '../../../shared/src/errors.js';
+import { QuorumError } from '@powerstore/shared/errors.js';
 
 export interface QuorumOptions<T> {
   /** Answers that must count before the round may finish. */

@@ -6,10 +6,10 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it, mock } from 'node:test';
-import type { NodeApi } from '../../../shared/src/node-api.js';
-import { QuorumError } from '../../../shared/src/errors.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
+import { QuorumError } from '@powerstore/shared/errors.js';
 import { put, ref } from './testing/ops.js';
-import { PIN_LEASE_MS } from '../../../shared/src/protocol/pins.js';
+import { PIN_LEASE_MS } from '@powerstore/shared/protocol/pins.js';
 import { holdPins, readRegister, releasePins, storedValue } from './reader.js';
 import { simCluster, type SimCluster } from './testing/sim-cluster.js';
 

@@ -3,18 +3,18 @@
 // to the S3 client before filter has finished: its write-back is what makes
 // the value safe to show.
 
-import { regId } from '../../../shared/src/protocol/register.js';
-import type { RegRef } from '../../../shared/src/node-api.js';
-import { ReadState, type FilterAnswer } from '../../../shared/src/protocol/client.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import type { RegRef } from '@powerstore/shared/node-api.js';
+import { ReadState, type FilterAnswer } from '@powerstore/shared/protocol/client.js';
 import type { StoredValue } from './restore.js';
-import type { Candidate } from '../../../shared/src/protocol/candidate.js';
-import { QuorumError, UnknownEpochError } from '../../../shared/src/errors.js';
-import { randomHex } from '../../../shared/src/random.js';
+import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
+import { QuorumError, UnknownEpochError } from '@powerstore/shared/errors.js';
+import { randomHex } from '@powerstore/shared/random.js';
 import { setMaxListeners } from 'node:events';
-import type { PinAction } from '../../../shared/src/node-api.js';
-import { PIN_LEASE_MS } from '../../../shared/src/protocol/pins.js';
-import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
-import { tsToWire } from '../../../shared/src/protocol/wire.js';
+import type { PinAction } from '@powerstore/shared/node-api.js';
+import { PIN_LEASE_MS } from '@powerstore/shared/protocol/pins.js';
+import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
+import { tsToWire } from '@powerstore/shared/protocol/wire.js';
 import { blockListBytes } from '../object-meta.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { quorumCall } from './quorum.js';

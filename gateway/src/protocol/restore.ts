@@ -10,12 +10,12 @@
 // are passed on as they arrived from the nodes (no copy) unless decoding.
 
 import { createHash } from 'node:crypto';
-import { equalBytes } from '../../../shared/src/bytes.js';
-import { RestoreError } from '../../../shared/src/errors.js';
-import { sha256 } from '../../../shared/src/hash.js';
-import { shardBytes, stripeCount, stripeDataBytes, stripesForRange, type StripeLayout } from '../../../shared/src/erasure/layout.js';
-import type { RegRef } from '../../../shared/src/node-api.js';
-import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
+import { equalBytes } from '@powerstore/shared/bytes.js';
+import { RestoreError } from '@powerstore/shared/errors.js';
+import { sha256 } from '@powerstore/shared/hash.js';
+import { shardBytes, stripeCount, stripeDataBytes, stripesForRange, type StripeLayout } from '@powerstore/shared/erasure/layout.js';
+import type { RegRef } from '@powerstore/shared/node-api.js';
+import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import type { ProtocolContext } from './context.js';
 import { ExactReader } from './exact-reader.js';
 

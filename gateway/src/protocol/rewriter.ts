@@ -9,15 +9,15 @@
 // others' verified copies, as in that path. The caller keeps the old
 // write pinned (its read's pins) so that the entry stays meanwhile.
 
-import type { RegRef, StoreAck } from '../../../shared/src/node-api.js';
-import type { Candidate } from '../../../shared/src/protocol/candidate.js';
-import { prepareWrite } from '../../../shared/src/protocol/client.js';
-import { MISSING_FRAGMENT } from '../../../shared/src/protocol/node-messages.js';
-import { regId } from '../../../shared/src/protocol/register.js';
-import type { StoreCommit } from '../../../shared/src/protocol/server.js';
-import type { Timestamp } from '../../../shared/src/protocol/timestamp.js';
-import { NodeRefusedError, UnknownEpochError } from '../../../shared/src/errors.js';
-import type { StripeLayout } from '../../../shared/src/erasure/layout.js';
+import type { RegRef, StoreAck } from '@powerstore/shared/node-api.js';
+import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
+import { prepareWrite } from '@powerstore/shared/protocol/client.js';
+import { MISSING_FRAGMENT } from '@powerstore/shared/protocol/node-messages.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
+import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
+import { NodeRefusedError, UnknownEpochError } from '@powerstore/shared/errors.js';
+import type { StripeLayout } from '@powerstore/shared/erasure/layout.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { rebuildInto } from './heal.js';
 import { quorumCall } from './quorum.js';

@@ -5,8 +5,8 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { computeD, type Candidate, type Verdict } from '../../../shared/src/protocol/candidate.js';
-import { regId } from '../../../shared/src/protocol/register.js';
+import { computeD, type Candidate, type Verdict } from '@powerstore/shared/protocol/candidate.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
 import { VerdictMemo } from './verdict-memo.js';
 
 const cand = (): Candidate => ({

@@ -5,9 +5,9 @@
 // one differing anywhere, even in a single vec entry, is judged on its own,
 // so a Byzantine page cannot borrow an honest page's verdict.
 
-import { equalBytes } from '../../../shared/src/bytes.js';
-import { computeD, type Candidate, type Verdict } from '../../../shared/src/protocol/candidate.js';
-import { regId } from '../../../shared/src/protocol/register.js';
+import { equalBytes } from '@powerstore/shared/bytes.js';
+import { computeD, type Candidate, type Verdict } from '@powerstore/shared/protocol/candidate.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
 
 interface Judged {
   readonly raw: Candidate;

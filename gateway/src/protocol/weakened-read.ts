@@ -6,10 +6,10 @@
 // checker must catch. Only a gateway started with --unsafe-weakened-read
 // uses it; never enable it anywhere else.
 
-import { randomHex } from '../../../shared/src/random.js';
-import type { RegRef } from '../../../shared/src/node-api.js';
-import { ReadState } from '../../../shared/src/protocol/client.js';
-import { regId } from '../../../shared/src/protocol/register.js';
+import { randomHex } from '@powerstore/shared/random.js';
+import type { RegRef } from '@powerstore/shared/node-api.js';
+import { ReadState } from '@powerstore/shared/protocol/client.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { quorumCall } from './quorum.js';
 import type { ReadResult } from './reader.js';

@@ -4,22 +4,22 @@
 // nodes acked complete. Nothing becomes visible before complete: until then
 // the nonce is unrevealed and the history entry can never become valid.
 
-import { regId } from '../../../shared/src/protocol/register.js';
-import type { NodeApi, RegRef, StoreAck } from '../../../shared/src/node-api.js';
-import { pickClock, prepareWrite } from '../../../shared/src/protocol/client.js';
-import type { Candidate } from '../../../shared/src/protocol/candidate.js';
-import type { PartRef, StoreCommit } from '../../../shared/src/protocol/server.js';
-import { NodeRefusedError, QuorumError, UnknownEpochError } from '../../../shared/src/errors.js';
-import { isUnknownEpoch } from '../../../shared/src/protocol/candidate.js';
-import { MISSING_FRAGMENT, MISSING_PARTS } from '../../../shared/src/protocol/node-messages.js';
-import { compareTs, verifyTag, type Timestamp } from '../../../shared/src/protocol/timestamp.js';
-import { sha256 } from '../../../shared/src/hash.js';
-import { parseTs, tsToWire, WireError } from '../../../shared/src/protocol/wire.js';
+import { regId } from '@powerstore/shared/protocol/register.js';
+import type { NodeApi, RegRef, StoreAck } from '@powerstore/shared/node-api.js';
+import { pickClock, prepareWrite } from '@powerstore/shared/protocol/client.js';
+import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
+import type { PartRef, StoreCommit } from '@powerstore/shared/protocol/server.js';
+import { NodeRefusedError, QuorumError, UnknownEpochError } from '@powerstore/shared/errors.js';
+import { isUnknownEpoch } from '@powerstore/shared/protocol/candidate.js';
+import { MISSING_FRAGMENT, MISSING_PARTS } from '@powerstore/shared/protocol/node-messages.js';
+import { compareTs, verifyTag, type Timestamp } from '@powerstore/shared/protocol/timestamp.js';
+import { sha256 } from '@powerstore/shared/hash.js';
+import { parseTs, tsToWire, WireError } from '@powerstore/shared/protocol/wire.js';
 import { rebuildInto } from './heal.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { FragmentEncoder, type EncodedObject } from './fragment-encoder.js';
 import { quorumCall } from './quorum.js';
-import { withDeadline } from '../../../shared/src/deadline.js';
+import { withDeadline } from '@powerstore/shared/deadline.js';
 
 export interface WriteSource {
   readonly body: AsyncIterable<Buffer>;

@@ -12,9 +12,9 @@
 // this gateway holds, so a Redis restarted empty is refilled).
 
 import { hostname } from 'node:os';
-import type { Logger } from '../../../shared/src/log.js';
-import type { WriterKeyring } from '../../../shared/src/keys.js';
-import { newWriterId } from '../../../shared/src/protocol/timestamp.js';
+import type { Logger } from '@powerstore/shared/log.js';
+import type { WriterKeyring } from '@powerstore/shared/keys.js';
+import { newWriterId } from '@powerstore/shared/protocol/timestamp.js';
 import { NoClockHints, RedisClockHints, type ClockHints, type HintResult } from './hints.js';
 import { RedisKeyRing } from './key-ring.js';
 import { RedisLink, type RedisStatus } from './link.js';

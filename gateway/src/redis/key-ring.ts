@@ -23,9 +23,9 @@
 // - Only the admin CLI (rotate.ts) raises `current`; a gateway only sets it
 //   when it is missing (HSETNX).
 
-import { ConfigError } from '../../../shared/src/errors.js';
-import { KeyConflictError, MutableWriterKeyring, SECRET_BYTES } from '../../../shared/src/keys.js';
-import type { Logger } from '../../../shared/src/log.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import { KeyConflictError, MutableWriterKeyring, SECRET_BYTES } from '@powerstore/shared/keys.js';
+import type { Logger } from '@powerstore/shared/log.js';
 import type { RedisLink } from './link.js';
 import { CURRENT_FIELD, EPOCH_FIELD, KEYRING_POLL_MS, type RedisKeys } from './schema.js';
 import { open, ringKey, seal, SealError } from './sealed.js';

@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../../shared/src/errors.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
 import { parseRedisUrl, redact } from './link.js';
 import { open, parseKek, ringKey, seal, SealError } from './sealed.js';
 

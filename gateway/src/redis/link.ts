@@ -15,8 +15,8 @@
 //   redis-cluster://[user:pass@]host:port[,host:port…]  (rediss-… variants: TLS)
 
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { ConfigError } from '../../../shared/src/errors.js';
-import type { Logger } from '../../../shared/src/log.js';
+import { ConfigError } from '@powerstore/shared/errors.js';
+import type { Logger } from '@powerstore/shared/log.js';
 
 export type RedisClient = Redis | Cluster;
 export type RedisStatus = 'ok' | 'degraded' | 'absent';

@@ -11,7 +11,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { fromHex } from '../../../shared/src/bytes.js';
+import { fromHex } from '@powerstore/shared/bytes.js';
 
 export const KEK_BYTES = 32;
 const SALT = Buffer.from('powerstore-keyring-v1', 'utf8');

@@ -2,7 +2,7 @@
 // GetBucketLocation (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html etc.).
 
 import { aclFromHeaders, privateAcl } from './acl-model.js';
-import { readLimited } from '../../../shared/src/http-body.js';
+import { readLimited } from '@powerstore/shared/http-body.js';
 import type { BucketRecord } from '../buckets.js';
 import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
 import { S3Error } from './errors.js';

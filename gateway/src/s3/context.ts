@@ -3,7 +3,7 @@
 // touches the socket (STYLE.md §11: per-request context, no module state).
 
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { Logger } from '../../../shared/src/log.js';
+import type { Logger } from '@powerstore/shared/log.js';
 import type { BucketRegistry } from '../buckets.js';
 import type { ObjectStore } from '../objects.js';
 import type { MultipartStore } from '../multipart-store.js';

@@ -4,7 +4,7 @@
 
 import { requireBucket, smallBody } from './bucket.js';
 import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
-import { mapLimit } from '../../../shared/src/map-limit.js';
+import { mapLimit } from '@powerstore/shared/map-limit.js';
 import { type DeleteOutcome, parseDeleteRequest, renderDeleteResult } from './delete-objects.js';
 import type { Endpoint, Query } from './endpoints.js';
 import { isServerFault, toS3Error } from './error-map.js';

@@ -3,7 +3,7 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { UnknownEpochError } from '../../../shared/src/errors.js';
+import { UnknownEpochError } from '@powerstore/shared/errors.js';
 import { isServerFault, toS3Error } from './error-map.js';
 
 describe('toS3Error, unknown key epoch', () => {

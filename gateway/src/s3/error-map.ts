@@ -2,7 +2,7 @@
 // shared/ mapped to S3 errors, exhaustively, in one function. Anything
 // unmapped is InternalError and never leaks its message.
 
-import { ConfigError, NodeRefusedError, QuorumError, RestoreError, UnknownEpochError } from '../../../shared/src/errors.js';
+import { ConfigError, NodeRefusedError, QuorumError, RestoreError, UnknownEpochError } from '@powerstore/shared/errors.js';
 import { MetaError } from '../object-meta.js';
 import { S3Error } from './errors.js';
 

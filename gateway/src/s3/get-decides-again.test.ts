@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import type { Express } from 'express';
-import type { NodeApi } from '../../../shared/src/node-api.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
 import { signV4, type Creds } from '../../../integration/harness/raw.js';
 import { BucketRegistry, type BucketNs } from '../buckets.js';
 import { testApp } from '../testing/test-app.js';

@@ -3,7 +3,7 @@
 // The read's two rounds finish before any byte is sent; the body then
 // streams stripe by stripe, every block verified against its committed hash.
 
-import { RestoreError } from '../../../shared/src/errors.js';
+import { RestoreError } from '@powerstore/shared/errors.js';
 import type { FoundObject } from '../objects.js';
 import { requireBucket } from './bucket.js';
 import { checkConditions, parseRange } from './conditions.js';

@@ -4,7 +4,7 @@
 // could not be restored mid-stream) aborts the connection, so partial data
 // is never passed off as whole.
 
-import { randomBytesPooled, randomHex } from '../../../shared/src/random.js';
+import { randomBytesPooled, randomHex } from '@powerstore/shared/random.js';
 import { once, setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { anonymousAuth, authenticate, isAnonymous } from './auth/authenticate.js';

@@ -4,7 +4,7 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { createLogger } from '../../../shared/src/log.js';
+import { createLogger } from '@powerstore/shared/log.js';
 import type { S3Context, S3Request, S3Response } from './context.js';
 import { S3Error } from './errors.js';
 import { keepAlive } from './keep-alive.js';

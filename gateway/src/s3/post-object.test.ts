@@ -12,7 +12,7 @@ import { bucketNs, type BucketRecord, type BucketRegistry } from '../buckets.js'
 import type { MultipartStore } from '../multipart-store.js';
 import type { ObjectStore } from '../objects.js';
 import type { ObjectMeta } from '../object-meta.js';
-import { createLogger } from '../../../shared/src/log.js';
+import { createLogger } from '@powerstore/shared/log.js';
 import { hmacSha256, sigV4SigningKey } from './auth/crypto.js';
 import { FIXTURE_ACCESS_KEY, FIXTURE_NOW, FIXTURE_SECRET, fixtureCreds, loadFixtures, nodeHeaders } from './auth/testing/fixtures.js';
 import { rejectsS3 } from './auth/testing/assert-s3.js';

@@ -15,7 +15,7 @@
 // racing inside that last window still loses, the last linearized write
 // wins (README "S3 compatibility").
 
-import { compareTs } from '../../../shared/src/protocol/timestamp.js';
+import { compareTs } from '@powerstore/shared/protocol/timestamp.js';
 import type { BucketRecord } from '../buckets.js';
 import type { ObjectMeta } from '../object-meta.js';
 import type { FoundObject } from '../objects.js';

@@ -3,7 +3,7 @@
 // region us-east-1; options override any of it.
 
 import type { Express } from 'express';
-import { createLogger } from '../../../shared/src/log.js';
+import { createLogger } from '@powerstore/shared/log.js';
 import { assembleApp, type AppOptions } from '../gateway.js';
 import { GatewayMetrics, NodeTally } from '../metrics.js';
 import type { ProtocolContext } from '../protocol/context.js';

@@ -2,9 +2,9 @@
 // node that lie in one specific way each. (The real storage node gets its own
 // fault modes for multi-process tests.)
 
-import type { NodeApi } from '../../../../shared/src/node-api.js';
-import type { Candidate } from '../../../../shared/src/protocol/candidate.js';
-import { WireError } from '../../../../shared/src/protocol/wire.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
+import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
+import { WireError } from '@powerstore/shared/protocol/wire.js';
 
 /** `inner` with the calls in `o` replaced (every wrapper here is one of these). */
 export function override(inner: NodeApi, o: Partial<NodeApi>): NodeApi {

@@ -2,7 +2,7 @@
 // whole buffers, with a minimal ObjectMeta, and a whole listing.
 
 import { setMaxListeners } from 'node:events';
-import type { RegRef } from '../../../../shared/src/node-api.js';
+import type { RegRef } from '@powerstore/shared/node-api.js';
 import { decodeMeta, encodeMeta } from '../../object-meta.js';
 import type { ProtocolContext } from '../context.js';
 import { listMerged } from '../list-merge.js';

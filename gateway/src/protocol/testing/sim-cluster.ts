@@ -3,14 +3,14 @@
 // rounds and evidence. Nodes can be wrapped (Byzantine behaviour) per test.
 
 import { randomBytes } from 'node:crypto';
-import { createCoder } from '../../../../shared/src/erasure/ronomon-coder.js';
-import { SecretWriterKeyring } from '../../../../shared/src/keys.js';
-import type { NodeApi } from '../../../../shared/src/node-api.js';
-import type { Evidence } from '../../../../shared/src/protocol/evidence.js';
-import { clusterParams, type ClusterParams } from '../../../../shared/src/protocol/params.js';
-import { newWriterId } from '../../../../shared/src/protocol/timestamp.js';
-import { SimNode } from '../../../../shared/src/testing/sim-node.js';
-import type { TsWire } from '../../../../shared/src/protocol/wire.js';
+import { createCoder } from '@powerstore/shared/erasure/ronomon-coder.js';
+import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
+import type { Evidence } from '@powerstore/shared/protocol/evidence.js';
+import { clusterParams, type ClusterParams } from '@powerstore/shared/protocol/params.js';
+import { newWriterId } from '@powerstore/shared/protocol/timestamp.js';
+import { SimNode } from '@powerstore/shared/testing/sim-node.js';
+import type { TsWire } from '@powerstore/shared/protocol/wire.js';
 import type { ClockHintSource, OpKind, ProtocolContext } from '../context.js';
 
 export interface SimCluster {
