@@ -39,6 +39,7 @@ import { Samples } from './admin/samples.js';
 import { Scrubber } from './scrub.js';
 import { NodeEpochWatch } from './key-epochs.js';
 import { Agent } from 'undici';
+import { AskOrder } from './protocol/ask-order.js';
 
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
 /** Bodies up to this size hash on the main thread. */
@@ -130,6 +131,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     blockSize: cfg.blockSize,
     maxPendingBytes: 4 * cfg.blockSize,
     timeouts: DEFAULT_TIMEOUTS,
+    askOrder: new AskOrder(),
     observer: protocolObserver(metrics, tally, log),
     hints: cache.hints,
     epochs,

@@ -11,6 +11,7 @@ import { newWriterId } from '@powerstore/shared/protocol/timestamp.js';
 import type { GatewayConfig } from '../config.js';
 import { RemoteNode } from '../nodes/remote-node.js';
 import { DEFAULT_TIMEOUTS, type ProtocolContext } from '../protocol/context.js';
+import { AskOrder } from '../protocol/ask-order.js';
 
 /** Evidence seen during a command, by node and kind. */
 export type EvidenceTally = Map<number, Map<EvidenceKind, number>>;
@@ -28,6 +29,7 @@ export function cliContext(cfg: GatewayConfig, log: Logger, evidence: EvidenceTa
     blockSize: cfg.blockSize,
     maxPendingBytes: 4 * cfg.blockSize,
     timeouts: DEFAULT_TIMEOUTS,
+    askOrder: new AskOrder(),
     observer: {
       round: () => undefined,
       operation: () => undefined,

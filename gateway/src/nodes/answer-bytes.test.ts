@@ -35,6 +35,7 @@ import { writeRegister } from '../protocol/writer.js';
 import { AnswerBudget, MAX_BATCH_ANSWER } from './answer-budget.js';
 import { RemoteNode } from './remote-node.js';
 import { NodeSaturatedError } from './rpc-batcher.js';
+import { AskOrder } from '../protocol/ask-order.js';
 
 const signal = new AbortController().signal;
 setMaxListeners(0, signal);
@@ -79,6 +80,7 @@ describe('answers of 10,000-part objects from a real node', () => {
     ctx = {
       params, keys: keyring, nodes, coder: createCoder(params.k, params.S - params.k), writerId: newWriterId(),
       nextOp: () => ++op, blockSize: 4096, maxPendingBytes: 1 << 24, timeouts: { rpcMs: 60_000, dataIdleMs: 60_000 },
+      askOrder: new AskOrder(),
       observer: { round: () => undefined, operation: () => undefined, evidence: (e) => evidence.push(e), nodeTrouble: () => undefined },
     };
     // Three objects whose meta is a worst-case 10,000-part layout (5.8 MB each, 7.8 MB in base64).

@@ -21,6 +21,7 @@ import { createNodeServer } from '../../../storage-node/src/server.js';
 import type { ProtocolContext } from '../protocol/context.js';
 import { get, put } from '../protocol/testing/ops.js';
 import { RemoteNode } from './remote-node.js';
+import { AskOrder } from '../protocol/ask-order.js';
 
 describe('remote nodes over HTTP', () => {
   const params = clusterParams(1);
@@ -48,6 +49,7 @@ describe('remote nodes over HTTP', () => {
     ctx = {
       params, keys: keyring, nodes, coder: createCoder(params.k, params.S - params.k), writerId: newWriterId(),
       nextOp: () => ++op, blockSize: 4096, maxPendingBytes: 1 << 24, timeouts: { rpcMs: 2000, dataIdleMs: 2000 },
+      askOrder: new AskOrder(),
       observer: { round: () => undefined, operation: () => undefined, evidence: (e) => assert.fail(`unexpected evidence ${JSON.stringify(e)}`), nodeTrouble: () => undefined },
     };
   });

@@ -1,6 +1,7 @@
 // Everything a protocol operation needs, passed in one object (STYLE.md §11):
 // no module-level mutable state.
 
+import type { AskOrder } from './ask-order.js';
 import type { ErasureCoder } from '@powerstore/shared/erasure/coder.js';
 import type { WriterKeyring } from '@powerstore/shared/keys.js';
 import type { NodeApi } from '@powerstore/shared/node-api.js';
@@ -76,6 +77,8 @@ export interface ProtocolContext {
   readonly maxPendingBytes: number;
   readonly timeouts: ProtocolTimeouts;
   readonly observer: ProtocolObserver;
+  /** Which nodes a listing asks first (ask-order.ts): one per gateway, so turns and demotions carry over. */
+  readonly askOrder: AskOrder;
 }
 
 export const DEFAULT_TIMEOUTS: ProtocolTimeouts = { rpcMs: 10_000, dataIdleMs: 10_000 };

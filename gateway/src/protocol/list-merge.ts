@@ -102,19 +102,35 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
   // This listing's entries as parsed from the first page that carried them: gone with it.
   const parsed = new ListEntryCache();
   ctx.observer.round('list', 'list');
-  await quorumCall(ctx.nodes, (n, sig) => n.list(req, sig, parsed), {
+  // q pages are asked for, from the nodes whose turn it is, and a spare's
+  // only when one of them fails, breaks the rules or is late: every node
+  // asked reads, sends and has parsed a whole page. Late: 500 ms (of the
+  // 10 s node timeout), or three times as long as the first page took if
+  // that is sooner (at least 100 ms).
+  await quorumCall(ctx.askOrder.order(ctx.nodes), (n, sig) => n.list(req, sig, parsed), {
     need: ctx.params.q,
     timeoutMs: ctx.timeouts.rpcMs,
     what: 'list',
     signal,
+    spare: {
+      graceMs: ctx.timeouts.rpcMs / 20,
+      factor: 3,
+      floorMs: ctx.timeouts.rpcMs / 100,
+      overdue: (late) => late.forEach((n) => ctx.askOrder.demote(n)),
+    },
     onAnswer: (node, page) => {
       const r = checkPage(memo, req, page);
-      if ('bad' in r) ctx.observer.evidence({ node, kind: 'bad-listing', detail: r.bad });
-      else if ('unknownEpoch' in r) unknownEpoch = Math.max(unknownEpoch ?? 0, r.unknownEpoch);
+      if ('bad' in r) {
+        ctx.observer.evidence({ node, kind: 'bad-listing', detail: r.bad });
+        ctx.askOrder.demote(node);
+      } else if ('unknownEpoch' in r) unknownEpoch = Math.max(unknownEpoch ?? 0, r.unknownEpoch);
       else checked.set(node, r.page);
     },
     accept: (node) => checked.has(node),
-    onError: (n, e) => reportError(ctx, n, 'list', e),
+    onError: (n, e) => {
+      ctx.askOrder.demote(n);
+      reportError(ctx, n, 'list', e);
+    },
     // Too late to count, but a page breaking the rules is still evidence.
     onLate: (node, page) => {
       const r = checkPage(memo, req, page);

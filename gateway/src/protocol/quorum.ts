@@ -3,7 +3,9 @@
 //
 // Strategy:
 // - The call goes to every node at once, each with its own timeout, so a
-//   silent node never stalls a round: it simply never counts.
+//   silent node never stalls a round: it simply never counts. Or, with
+//   `spare`, to `need` nodes first and to the others when one of those fails,
+//   does not count, or is late (a grace, not a timeout).
 // - An answer counts when the call resolves and `accept` (if given) agrees;
 //   a rejected call or an unaccepted answer does not count.
 // - The round finishes as soon as `need` answers counted and `until` (if
@@ -34,6 +36,24 @@ export interface QuorumOptions<T> {
   readonly signal?: AbortSignal;
   /** What the round is, for error messages. */
   readonly what: string;
+  /**
+   * Ask only `need` nodes at first (the first in the order given) and keep
+   * the others as spares: one more is asked whenever an asked node fails or
+   * its answer does not count, and all that are left once the grace runs
+   * out without the round finishing, so a silent or slow node costs a grace,
+   * not the timeout. The grace is `graceMs` from the start, or, once a first
+   * answer counted after e ms, `factor` × e (at least `floorMs`) if that is
+   * sooner: a node much slower than its peers is passed over, however the
+   * machine's load moves answer times. For rounds where any `need` answers
+   * serve alike and every node asked pays for its answer (a listing page).
+   * `overdue` hears which asked nodes had not answered when the grace ran out.
+   */
+  readonly spare?: {
+    readonly graceMs: number;
+    readonly factor: number;
+    readonly floorMs: number;
+    readonly overdue?: (nodes: number[]) => void;
+  };
 }
 
 export interface Target {
@@ -79,6 +99,11 @@ export function quorumCall<N extends Target, T>(
     let pending = nodes.length;
     let done = false;
     const errors: string[] = [];
+    // Calls made so far (nodes[0..asked)), and which of them settled.
+    let asked = 0;
+    const answered = new Set<number>();
+    let grace: NodeJS.Timeout | undefined;
+    let firstCounted: (() => void) | undefined;
     // One controller and one timer for the whole round: every call starts at
     // once, so a per-round deadline is each node's own timeout. It also
     // carries the caller's abort to every call.
@@ -102,6 +127,17 @@ export function quorumCall<N extends Target, T>(
     const finish = (err?: Error): void => {
       if (done) return;
       done = true;
+      clearTimeout(grace);
+      // Spares never asked will not settle: the round's timer and abort
+      // listener go once the calls that were made settle.
+      if (asked < nodes.length) {
+        pending -= nodes.length - asked;
+        asked = nodes.length;
+        if (pending === 0) {
+          clearTimeout(timer);
+          opts.signal?.removeEventListener('abort', onOuterAbort);
+        }
+      }
       if (err) reject(err);
       else resolve(counted);
     };
@@ -116,25 +152,55 @@ export function quorumCall<N extends Target, T>(
       if (counted.size + pending < opts.need || pending === 0) finish(new QuorumError(opts.what, counted.size, opts.need, errors));
     };
 
-    for (const node of nodes) {
+    const ask = (node: N): void => {
+      asked++;
       Promise.race([call(node, ctl.signal), expired]).then(
         (value) => {
+          answered.add(node.index);
           settleOne();
           if (done) {
             opts.onLate?.(node.index, value);
             return;
           }
           opts.onAnswer?.(node.index, value);
-          if (!opts.accept || opts.accept(node.index, value)) counted.set(node.index, value);
+          if (!opts.accept || opts.accept(node.index, value)) {
+            counted.set(node.index, value);
+            if (counted.size === 1) firstCounted?.();
+          } else askSpare();
           check();
         },
         (err: unknown) => {
+          answered.add(node.index);
           settleOne();
           opts.onError?.(node.index, err);
           errors.push(`node ${node.index}: ${err instanceof Error ? err.message : String(err)}`);
+          if (!done) askSpare();
           check();
         },
       );
+    };
+    const askSpare = (): void => {
+      if (asked < nodes.length) ask(nodes[asked]!);
+    };
+    if (opts.spare && nodes.length > opts.need) {
+      const { graceMs, factor, floorMs, overdue } = opts.spare;
+      const started = performance.now();
+      const outOfGrace = (): void => {
+        if (done) return;
+        overdue?.(nodes.slice(0, asked).map((n) => n.index).filter((i) => !answered.has(i)));
+        while (asked < nodes.length) askSpare();
+      };
+      grace = setTimeout(outOfGrace, graceMs);
+      firstCounted = () => {
+        const e = performance.now() - started;
+        const at = Math.max(floorMs, factor * e);
+        if (at >= graceMs) return;
+        clearTimeout(grace);
+        grace = setTimeout(outOfGrace, Math.max(0, at - e));
+      };
+      for (let i = 0; i < opts.need; i++) ask(nodes[i]!);
+    } else {
+      for (const node of nodes) ask(node);
     }
     if (nodes.length === 0) {
       clearTimeout(timer);

@@ -12,6 +12,7 @@ import { newWriterId } from '@powerstore/shared/protocol/timestamp.js';
 import { SimNode } from '@powerstore/shared/testing/sim-node.js';
 import type { TsWire } from '@powerstore/shared/protocol/wire.js';
 import type { ClockHintSource, OpKind, ProtocolContext } from '../context.js';
+import { AskOrder } from '../ask-order.js';
 
 export interface SimCluster {
   readonly params: ClusterParams;
@@ -51,6 +52,7 @@ export function simCluster(t: number, keyring = new SecretWriterKeyring(new Map(
         blockSize: opts.blockSize ?? 64,
         maxPendingBytes: 1 << 20,
         timeouts: { rpcMs: opts.rpcMs ?? 200, dataIdleMs: opts.rpcMs ?? 200 },
+        askOrder: new AskOrder(),
         observer: {
           round: (kind) => rounds.set(kind, (rounds.get(kind) ?? 0) + 1),
           operation: (kind) => operations.set(kind, (operations.get(kind) ?? 0) + 1),

@@ -1,0 +1,38 @@
+// Which nodes a round that needs only some of them asks first (listing:
+// quorum.ts's `spare` option). The first node is drawn at random, so every
+// node serves its share of pages (turn by turn would not: an S3 page is a
+// 1,000-key round and then a 1-key one, and taking turns, the big rounds
+// fell to the same nodes); a node that was late or failed lately goes last,
+// so a silent or slow node costs one grace, not one grace a page, for as long
+// as it stays so. In memory, per gateway: nothing here is trusted beyond ordering.
+
+export interface Ordered {
+  readonly index: number;
+}
+
+/** How long a late or failed node stays at the back of the order. */
+const PENALTY_MS = 30_000;
+
+export class AskOrder {
+  /** node index → until when it goes last (ms since the epoch). */
+  private readonly lastUntil = new Map<number, number>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** The nodes in the order to ask them: from a random one on, the ones late or failed lately at the back. */
+  order<N extends Ordered>(nodes: readonly N[]): N[] {
+    const start = Math.min(nodes.length - 1, Math.floor(this.random() * nodes.length));
+    const rotated = [...nodes.slice(start), ...nodes.slice(0, start)];
+    const t = this.now();
+    const behind = (n: N): boolean => (this.lastUntil.get(n.index) ?? 0) > t;
+    return [...rotated.filter((n) => !behind(n)), ...rotated.filter(behind)];
+  }
+
+  /** A node asked first did not answer in time, failed, or broke the rules. */
+  demote(node: number): void {
+    this.lastUntil.set(node, this.now() + PENALTY_MS);
+  }
+}
