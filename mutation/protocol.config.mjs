@@ -8,10 +8,10 @@ export default config('protocol',
     'dist/gateway/src/protocol/protocol.test.js',
     'dist/gateway/src/protocol/gc.test.js',
     'dist/gateway/src/protocol/hints.test.js',
-    'dist/gateway/src/protocol/list-merge.test.js',
+    'dist/gateway/src/protocol/list/list-merge.test.js',
     // client.ts's and pins.ts's decisions as the gateway's reads make them (in-process simulated cluster, < 1 s each)
     'dist/gateway/src/protocol/epochs.test.js',
     'dist/gateway/src/protocol/read-pins.test.js',
     'dist/gateway/src/protocol/filter-blocks.test.js',
-    'dist/gateway/src/protocol/list-bytes.test.js',
+    'dist/gateway/src/protocol/list/list-bytes.test.js',
   ]);

@@ -21,7 +21,7 @@ import { BUCKETS_NS } from '@powerstore/shared/protocol/register.js';
 import { randomHex } from '@powerstore/shared/random.js';
 import { decodeMeta, encodeMeta, type CorsRule, type ObjectMeta } from './object-meta.js';
 import type { ProtocolContext } from './protocol/context.js';
-import { listMerged } from './protocol/list-merge.js';
+import { listMerged } from './protocol/list/list-merge.js';
 import { readRegister } from './protocol/reader.js';
 import { writeRegister } from './protocol/writer.js';
 

@@ -14,7 +14,7 @@ import type { BucketNs } from './buckets.js';
 import { MultipartStore, partLayout } from './multipart-store.js';
 import { encodeMeta, type ObjectMeta } from './object-meta.js';
 import { ObjectStore } from './objects.js';
-import { listMerged } from './protocol/list-merge.js';
+import { listMerged } from './protocol/list/list-merge.js';
 import { simCluster } from './protocol/testing/sim-cluster.js';
 
 const signal = new AbortController().signal;

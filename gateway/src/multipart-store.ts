@@ -27,7 +27,7 @@ import { tsToWire } from '@powerstore/shared/protocol/wire.js';
 import { decodeMeta, encodeMeta, type ObjectMeta, type PartLayout, type UploadInfo } from './object-meta.js';
 import type { ProtocolContext } from './protocol/context.js';
 import { healFragment } from './protocol/heal.js';
-import { listMerged, type MergedEntry } from './protocol/list-merge.js';
+import { listMerged, type MergedEntry } from './protocol/list/list-merge.js';
 import { readRegister } from './protocol/reader.js';
 import { writeRegister } from './protocol/writer.js';
 

@@ -8,7 +8,7 @@ import { decodeMeta, listedMeta, type MultipartLayout, type ObjectMeta } from '.
 import { partKey, partsNs } from './multipart-store.js';
 import { parseTs } from '@powerstore/shared/protocol/wire.js';
 import type { ProtocolContext } from './protocol/context.js';
-import { listMerged } from './protocol/list-merge.js';
+import { listMerged } from './protocol/list/list-merge.js';
 import { readRegister, type ReadResult } from './protocol/reader.js';
 import { restoreRange } from './protocol/restore.js';
 import { decideAgain, holdPins, releasePins, storedValue } from './protocol/reader.js';

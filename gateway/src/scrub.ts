@@ -46,7 +46,7 @@ import { decodeMeta, type MultipartLayout, type ObjectMeta, type PartLayout } fr
 import type { ProtocolContext } from './protocol/context.js';
 import { checkFragment, type StoredWrite } from './protocol/fragment-check.js';
 import { healFragment, rebuildInto, storedWrite } from './protocol/heal.js';
-import { listMerged, type MergedEntry } from './protocol/list-merge.js';
+import { listMerged, type MergedEntry } from './protocol/list/list-merge.js';
 import { withTimeout } from './protocol/quorum.js';
 import { readRegister } from './protocol/reader.js';
 

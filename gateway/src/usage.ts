@@ -10,7 +10,7 @@ import type { Logger } from '@powerstore/shared/log.js';
 import type { BucketNs, BucketRegistry } from './buckets.js';
 import { decodeMeta } from './object-meta.js';
 import type { ProtocolContext } from './protocol/context.js';
-import { listMerged } from './protocol/list-merge.js';
+import { listMerged } from './protocol/list/list-merge.js';
 
 export interface BucketUsage {
   readonly objects: number;

@@ -14,7 +14,7 @@ import type { EpochCheck, ProtocolContext } from './context.js';
 import { override } from './testing/byzantine.js';
 import { simCluster } from './testing/sim-cluster.js';
 import { get, put } from './testing/ops.js';
-import { listMerged } from './list-merge.js';
+import { listMerged } from './list/list-merge.js';
 
 const text = (b: Buffer | null): string | null => (b === null ? null : b.toString('utf8'));
 

@@ -5,7 +5,7 @@ import { setMaxListeners } from 'node:events';
 import type { RegRef } from '@powerstore/shared/node-api.js';
 import { decodeMeta, encodeMeta } from '../../object-meta.js';
 import type { ProtocolContext } from '../context.js';
-import { listMerged } from '../list-merge.js';
+import { listMerged } from '../list/list-merge.js';
 import { readRegister, storedValue } from '../reader.js';
 import { restoreRange } from '../restore.js';
 import { writeRegister } from '../writer.js';

@@ -26,7 +26,7 @@ export interface SimCluster {
   readonly rounds: Map<OpKind, number>;
   readonly operations: Map<OpKind, number>;
   /** A fresh gateway (its own writer id and op counter) over the same nodes. */
-  gateway(opts?: { blockSize?: number; rpcMs?: number; hints?: ClockHintSource }): ProtocolContext;
+  gateway(opts?: { blockSize?: number; rpcMs?: number; hints?: ClockHintSource; askOrder?: AskOrder }): ProtocolContext;
   wrap(i: number, f: (inner: NodeApi) => NodeApi): void;
 }
 
@@ -52,7 +52,7 @@ export function simCluster(t: number, keyring = new SecretWriterKeyring(new Map(
         blockSize: opts.blockSize ?? 64,
         maxPendingBytes: 1 << 20,
         timeouts: { rpcMs: opts.rpcMs ?? 200, dataIdleMs: opts.rpcMs ?? 200 },
-        askOrder: new AskOrder(),
+        askOrder: opts.askOrder ?? new AskOrder(),
         observer: {
           round: (kind) => rounds.set(kind, (rounds.get(kind) ?? 0) + 1),
           operation: (kind) => operations.set(kind, (operations.get(kind) ?? 0) + 1),

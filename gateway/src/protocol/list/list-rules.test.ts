@@ -12,9 +12,9 @@ import { QuorumError } from '@powerstore/shared/errors.js';
 import type { Evidence } from '@powerstore/shared/protocol/evidence.js';
 import { WireError } from '@powerstore/shared/protocol/wire.js';
 import { listMerged } from './list-merge.js';
-import { override } from './testing/byzantine.js';
-import { del, listAll, put } from './testing/ops.js';
-import { simCluster, type SimCluster } from './testing/sim-cluster.js';
+import { override } from '../testing/byzantine.js';
+import { del, listAll, put } from '../testing/ops.js';
+import { simCluster, type SimCluster } from '../testing/sim-cluster.js';
 
 const signal = new AbortController().signal;
 

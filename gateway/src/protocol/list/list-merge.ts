@@ -13,10 +13,10 @@ import type { ListEntry, ListPage, ListRequest } from '@powerstore/shared/node-a
 import { judge, type Candidate } from '@powerstore/shared/protocol/candidate.js';
 import { QuorumError, UnknownEpochError } from '@powerstore/shared/errors.js';
 import { compareTs } from '@powerstore/shared/protocol/timestamp.js';
-import type { ProtocolContext } from './context.js';
-import { quorumCall } from './quorum.js';
-import { readRegister } from './reader.js';
-import { reportError } from './writer.js';
+import type { ProtocolContext } from '../context.js';
+import { quorumCall } from '../quorum.js';
+import { readRegister } from '../reader.js';
+import { reportError } from '../writer.js';
 import { mapLimit } from '@powerstore/shared/map-limit.js';
 import { VerdictMemo } from './verdict-memo.js';
 import { ListEntryCache } from '@powerstore/shared/protocol/list-entry-cache.js';

@@ -6,13 +6,13 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { LIST_PAGE_BYTES } from '@powerstore/shared/protocol/sizes.js';
-import { encodeMeta } from '../object-meta.js';
-import type { ProtocolContext } from './context.js';
+import { encodeMeta } from '../../object-meta.js';
+import type { ProtocolContext } from '../context.js';
 import { listMerged } from './list-merge.js';
-import * as byz from './testing/byzantine.js';
-import { ref } from './testing/ops.js';
-import { simCluster, type SimCluster } from './testing/sim-cluster.js';
-import { writeRegister } from './writer.js';
+import * as byz from '../testing/byzantine.js';
+import { ref } from '../testing/ops.js';
+import { simCluster, type SimCluster } from '../testing/sim-cluster.js';
+import { writeRegister } from '../writer.js';
 
 const signal = new AbortController().signal;
 /** Each object's meta weighs ~100 KB: 60 of them make two pages by bytes. */

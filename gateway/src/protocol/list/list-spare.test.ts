@@ -7,9 +7,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { NodeApi } from '@powerstore/shared/node-api.js';
-import { override } from './testing/byzantine.js';
-import { listAll, put } from './testing/ops.js';
-import { simCluster, type SimCluster } from './testing/sim-cluster.js';
+import { override } from '../testing/byzantine.js';
+import { listAll, put } from '../testing/ops.js';
+import { simCluster, type SimCluster } from '../testing/sim-cluster.js';
 
 const KEYS = Array.from({ length: 12 }, (_, i) => `k${String(i).padStart(2, '0')}`);
 
