@@ -33,6 +33,27 @@ describe('normalise', () => {
       assert.deepEqual(n.vec, w.c.vec);
     });
 
+    it(`t=${t}: makes t+1 MACs for an honest candidate, and the rest of the vec only when it is read`, () => {
+      let made = 0;
+      const counting = new Proxy(f.keys, {
+        get(target, prop, receiver) {
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          if (prop !== 'nodeKey' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
+          return (...args: unknown[]) => {
+            made++;
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const n = normalise(counting, f.params, f.reg, w.c);
+      assert.ok(n);
+      assert.equal(made, t + 1, 'vec entries made to judge it');
+      assert.deepEqual(n.vec, w.c.vec);
+      assert.equal(made, f.params.S, 'the rest made when the vec is read');
+      assert.equal(n.vec, n.vec, 'and made once');
+      assert.equal(made, f.params.S);
+    });
+
     it(`t=${t}: refuses exactly t genuine entries (t nodes know their own keys)`, () => {
       assert.equal(normalise(f.keys, f.params, f.reg, keepEntries(w.c, range(t))), null);
       assert.equal(normalise(f.keys, f.params, f.reg, keepEntries(w.c, range(t).map((i) => f.params.S - 1 - i))), null);

@@ -109,6 +109,11 @@ export function judge(keys: WriterKeyring, params: ClusterParams, reg: Buffer, c
  * its full vec recomputed from the gateway's keys, or null if not authentic
  * or of an epoch it holds no keys for: callers that must tell the two apart
  * (reads, DESIGN §3 "Key epochs") use judge.
+ *
+ * Entries are checked in order until t+1 verify, and the rest of the full
+ * vec is made only when first read: a listing judges every key it shows
+ * and uses the vec of the few it writes back (S + 1 MACs a key were a
+ * fifth of a gateway's listing time).
  */
 export function normalise(
   keys: WriterKeyring,
@@ -119,17 +124,31 @@ export function normalise(
   if (!verifyTag(keys, reg, c.ts)) return null;
   if (c.nonce.length !== NONCE_BYTES || c.d.length !== 32) return null;
   const nbar = nonceHash(c.nonce);
-  let full: Buffer[];
-  try {
-    full = makeVec(keys, params, reg, c.ts, nbar, c.d);
-  } catch {
-    return null; // an epoch we hold no keys for
-  }
-  let valid = 0;
-  for (let i = 0; i < params.S; i++) {
+  const tsb = tsBytes(c.ts);
+  const made: Buffer[] = [];
+  for (let i = 0, valid = 0; valid < params.t + 1; i++) {
+    if (i === params.S) return null;
+    const key = keys.nodeKey(c.ts.epoch, i);
+    if (!key) return null; // an epoch we hold no keys for
+    made.push(vecEntryOf(key, reg, tsb, nbar, c.d));
     const e = c.vec[i];
-    if (e !== undefined && equalBytes(e, full[i]!)) valid++;
+    if (e !== undefined && equalBytes(e, made[i]!)) valid++;
   }
-  if (valid < params.t + 1) return null;
-  return { ts: c.ts, nonce: c.nonce, d: c.d, vec: full };
+  let full: Buffer[] | undefined;
+  const rest = (): Buffer[] => {
+    if (full) return full;
+    full = made;
+    for (let i = made.length; i < params.S; i++) {
+      const key = keys.nodeKey(c.ts.epoch, i);
+      if (!key) throw new Error(`no key for node ${i} in epoch ${c.ts.epoch}`);
+      full.push(vecEntryOf(key, reg, tsb, nbar, c.d));
+    }
+    return full;
+  };
+  return {
+    ts: c.ts, nonce: c.nonce, d: c.d,
+    get vec() {
+      return rest();
+    },
+  };
 }
