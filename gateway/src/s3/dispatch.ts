@@ -13,7 +13,7 @@ import { deleteObject, deleteObjects } from './delete.js';
 import {
   abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart, uploadPartCopy,
 } from './multipart.js';
-import { postObject } from './post-object.js';
+import { postObject } from './post/post-object.js';
 import type { Endpoint } from './endpoints.js';
 import { S3Error } from './errors.js';
 import { getObject } from './get.js';

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import { formBoundary, untilCloseDelimiter } from './form-epilogue.js';
 import { type FormLimits, readPostForm } from './post-form.js';
-import { runs, valueOrClientErrorAsync } from './testing/fuzz.js';
+import { runs, valueOrClientErrorAsync } from '../testing/fuzz.js';
 
 const BOUNDARY = 'fuzzB0undary';
 const LIMITS: FormLimits = { preDataBytes: 2048, fields: 8, drainBytes: 64 * 1024, drainMs: 200, headBytes: 64 * 1024 };

@@ -4,8 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { rejectsS3, throwsS3 } from './auth/testing/assert-s3.js';
-import { S3Error } from './errors.js';
+import { rejectsS3, throwsS3 } from '../auth/testing/assert-s3.js';
+import { S3Error } from '../errors.js';
 import type { FormField, FormFields } from './post-fields.js';
 import { uploadBody, uploadRules } from './post-upload.js';
 

@@ -1,7 +1,7 @@
 // The errors PostObject answers, built in one place. AWS codes and messages
 // from https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html.
 
-import { S3Error } from './errors.js';
+import { S3Error } from '../errors.js';
 
 /** 400 InvalidPolicyDocument: "The content of the form does not meet the conditions specified in the policy document." */
 export function invalidPolicy(detail: string): S3Error {

@@ -4,7 +4,7 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { S3Error, type S3ErrorCode } from './errors.js';
+import { S3Error, type S3ErrorCode } from '../errors.js';
 import { type PostForm, FORM_LIMITS, isMultipartForm, readPostForm } from './post-form.js';
 
 interface Part {

@@ -12,7 +12,7 @@ import busboy from 'busboy';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { S3Error } from './errors.js';
+import { S3Error } from '../errors.js';
 import type { FormField, FormFields } from './post-fields.js';
 import { malformedPost, notOneFile, preDataTooLarge } from './post-errors.js';
 import { formBoundary, untilCloseDelimiter } from './form-epilogue.js';

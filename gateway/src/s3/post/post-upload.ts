@@ -6,9 +6,9 @@
 // throwing can never commit a file that broke a rule: ObjectStore.put then
 // writes nothing visible.
 
-import { S3Error } from './errors.js';
-import { validChecksumValue } from './body/body-plan.js';
-import { type Checksum, type ChecksumAlgorithm, algorithmOfHeader, createChecksum, parseAlgorithm } from './body/checksums.js';
+import { S3Error } from '../errors.js';
+import { validChecksumValue } from '../body/body-plan.js';
+import { type Checksum, type ChecksumAlgorithm, algorithmOfHeader, createChecksum, parseAlgorithm } from '../body/checksums.js';
 import { type FormFields, fieldValue } from './post-fields.js';
 import { type LengthRange, checkLength, tooLarge } from './post-policy.js';
 

@@ -3,10 +3,10 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { S3Error } from './errors.js';
+import { S3Error } from '../errors.js';
 import type { FormField, FormFields } from './post-fields.js';
 import { checkLength, checkPolicy, decodePolicy, exemptFromPolicy, normalizeEscapes } from './post-policy.js';
-import { throwsS3 } from './auth/testing/assert-s3.js';
+import { throwsS3 } from '../auth/testing/assert-s3.js';
 
 const NOW = Date.UTC(2026, 10, 25, 19, 0, 0);
 const LATER = '2026-11-25T20:00:00.000Z';

@@ -3,10 +3,10 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { hmacSha1Base64, hmacSha256, sigV4SigningKey } from './auth/crypto.js';
-import { FIXTURE_ACCESS_KEY, FIXTURE_REGION, FIXTURE_SECRET, fixtureCreds, loadFixtures, nodeHeaders } from './auth/testing/fixtures.js';
-import { throwsS3 } from './auth/testing/assert-s3.js';
-import { S3Error } from './errors.js';
+import { hmacSha1Base64, hmacSha256, sigV4SigningKey } from '../auth/crypto.js';
+import { FIXTURE_ACCESS_KEY, FIXTURE_REGION, FIXTURE_SECRET, fixtureCreds, loadFixtures, nodeHeaders } from '../auth/testing/fixtures.js';
+import { throwsS3 } from '../auth/testing/assert-s3.js';
+import { S3Error } from '../errors.js';
 import { authenticatePost } from './post-auth.js';
 import type { FormField, FormFields } from './post-fields.js';
 import { readPostForm } from './post-form.js';

@@ -9,10 +9,10 @@
 // The policy itself (expiration, conditions) is post-policy.ts's job; the
 // form's time is bounded by the policy's expiration, not by a clock skew.
 
-import { parseAmzDate } from './auth/amz-date.js';
-import type { Credential, CredentialStore } from './auth/credentials.js';
-import { hmacSha1Base64, hmacSha256, sameSignature, sigV4SigningKey } from './auth/crypto.js';
-import { S3Error } from './errors.js';
+import { parseAmzDate } from '../auth/amz-date.js';
+import type { Credential, CredentialStore } from '../auth/credentials.js';
+import { hmacSha1Base64, hmacSha256, sameSignature, sigV4SigningKey } from '../auth/crypto.js';
+import { S3Error } from '../errors.js';
 import { type FormFields, fieldValue } from './post-fields.js';
 import { missingField } from './post-errors.js';
 

@@ -2,8 +2,8 @@
 // and the handler see them (https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html,
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/HTTPPOSTForms.html).
 
-import { S3Error } from './errors.js';
-import { isHeaderName, rfc2047 } from './object-headers.js';
+import { S3Error } from '../errors.js';
+import { isHeaderName, rfc2047 } from '../object-headers.js';
 
 export interface FormField {
   /** The name as sent (for messages). */

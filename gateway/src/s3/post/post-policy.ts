@@ -5,7 +5,7 @@
 // AWS: https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html
 // (V2: https://docs.aws.amazon.com/AmazonS3/latest/userguide/HTTPPOSTForms.html#HTTPPOSTConstructPolicy).
 
-import { S3Error } from './errors.js';
+import { S3Error } from '../errors.js';
 import type { FormFields } from './post-fields.js';
 import { invalidPolicy, policyDenied } from './post-errors.js';
 

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { rejectsS3 } from './auth/testing/assert-s3.js';
+import { rejectsS3 } from '../auth/testing/assert-s3.js';
 import { FORM_LIMITS, readPostForm } from './post-form.js';
 
 const HEADERS = { 'content-type': 'multipart/form-data; boundary=zz' };

@@ -9,8 +9,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { FormField, FormFields } from './post-fields.js';
 import { checkLength, checkPolicy, decodePolicy } from './post-policy.js';
-import { runs, valueOrClientError } from './testing/fuzz.js';
-import { throwsS3 } from './auth/testing/assert-s3.js';
+import { runs, valueOrClientError } from '../testing/fuzz.js';
+import { throwsS3 } from '../auth/testing/assert-s3.js';
 
 const NOW = Date.UTC(2026, 10, 25, 19, 0, 0);
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');

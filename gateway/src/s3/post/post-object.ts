@@ -25,22 +25,22 @@
 // except text/plain, which busboy also reports for an untyped part
 // (post-form.ts).
 
-import { ownedBy, stillCurrent } from './bucket.js';
-import { header, type S3Context, type S3Request, type S3Response } from './context.js';
-import type { Endpoint } from './endpoints.js';
-import { S3Error } from './errors.js';
-import { mustNotOverwrite, scopeAllows } from './key-scope.js';
-import { requireWriteConditions } from './write-conditions.js';
-import { checksumHeaders, storedHeaders } from './object-headers.js';
-import { parseTaggingXml } from './tags.js';
+import { ownedBy, stillCurrent } from '../bucket.js';
+import { header, type S3Context, type S3Request, type S3Response } from '../context.js';
+import type { Endpoint } from '../endpoints.js';
+import { S3Error } from '../errors.js';
+import { mustNotOverwrite, scopeAllows } from '../key-scope.js';
+import { requireWriteConditions } from '../write-conditions.js';
+import { checksumHeaders, storedHeaders } from '../object-headers.js';
+import { parseTaggingXml } from '../tags.js';
 import { authenticatePost } from './post-auth.js';
 import { type FormFields, expandFilename, fieldValue, servableMetadata } from './post-fields.js';
 import { FORM_LIMITS, isMultipartForm, readPostForm } from './post-form.js';
 import { missingField } from './post-errors.js';
 import { checkPolicy, decodePolicy } from './post-policy.js';
 import { uploadBody, uploadRules } from './post-upload.js';
-import { MAX_KEY_BYTES } from './router.js';
-import { xmlDoc } from './xml.js';
+import { MAX_KEY_BYTES } from '../router.js';
+import { xmlDoc } from '../xml.js';
 
 /** Form fields PutObject would take as headers and store. */
 const STORED_FIELDS = ['content-type', 'content-encoding', 'content-disposition', 'content-language', 'cache-control', 'expires'];
