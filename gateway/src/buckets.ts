@@ -16,7 +16,7 @@
 // was deleted) stays in the old incarnation's namespaces, which no later
 // bucket of the same name, whoever creates it, ever reads.
 
-import { privateAcl, storedAcl, type Acl } from './s3/acl-model.js';
+import { privateAcl, storedAcl, type Acl } from './s3/access/acl-model.js';
 import { BUCKETS_NS } from '@powerstore/shared/protocol/register.js';
 import { randomHex } from '@powerstore/shared/random.js';
 import { decodeMeta, encodeMeta, type CorsRule, type ObjectMeta } from './object-meta.js';
@@ -49,7 +49,7 @@ export interface BucketRecord {
   readonly tags?: readonly (readonly [string, string])[];
   /** The bucket's ACL (private for records made before ACLs). */
   readonly acl: Acl;
-  /** The bucket policy's JSON text as it was put (s3/policy.ts), if any. */
+  /** The bucket policy's JSON text as it was put (s3/access/policy.ts), if any. */
   readonly policy?: string;
 }
 

@@ -15,7 +15,7 @@ import { ConfigError } from '@powerstore/shared/errors.js';
 import { DEFAULT_BLOCK_SIZE, validBlockSize } from '@powerstore/shared/erasure/layout.js';
 import { clusterParams, MAX_T, type ClusterParams } from '@powerstore/shared/protocol/params.js';
 import type { Credential } from './s3/auth/credentials.js';
-import { parseKeyScope, type KeyScope } from './s3/key-scope.js';
+import { parseKeyScope, type KeyScope } from './s3/access/key-scope.js';
 import { parseRedisUrl, redact } from './redis/link.js';
 import { DEFAULT_USAGE_INTERVAL_S } from './usage.js';
 import { parseKek } from './redis/sealed.js';

@@ -5,7 +5,7 @@
 
 import { stripeCount } from '@powerstore/shared/erasure/layout.js';
 import type { TsWire } from '@powerstore/shared/protocol/wire.js';
-import type { Acl } from './s3/acl-model.js';
+import type { Acl } from './s3/access/acl-model.js';
 
 export const META_VERSION = 1;
 
@@ -36,7 +36,7 @@ export interface ObjectMeta {
   readonly tags?: readonly (readonly [string, string])[];
   /** The user who wrote the object (absent in objects written before ACLs: their bucket's owner). */
   readonly owner?: string;
-  /** The object's ACL (s3/acl-model.ts); absent: private. */
+  /** The object's ACL (s3/access/acl-model.ts); absent: private. */
   readonly acl?: Acl;
   /** Bucket records: the bucket's creation data. */
   readonly bucket?: {
@@ -49,7 +49,7 @@ export interface ObjectMeta {
     readonly tags?: readonly (readonly [string, string])[];
     /** The bucket's ACL; absent in records made before ACLs: private. */
     readonly acl?: Acl;
-    /** The bucket policy's JSON text (s3/policy.ts). */
+    /** The bucket policy's JSON text (s3/access/policy.ts). */
     readonly policy?: string;
   };
   /** Multipart upload records: the upload's key and initiation data. */

@@ -8,7 +8,7 @@
 import { readJsonFile } from '@powerstore/shared/config.js';
 import { ConfigError } from '@powerstore/shared/errors.js';
 import type { Credential } from '../s3/auth/credentials.js';
-import { parseKeyScope } from '../s3/key-scope.js';
+import { parseKeyScope } from '../s3/access/key-scope.js';
 
 export function loadCredentialsFile(path: string): Credential[] {
   const raw = readJsonFile(path, 'credentials file');

@@ -1,7 +1,7 @@
 // Bucket operations: CreateBucket, HeadBucket, DeleteBucket,
 // GetBucketLocation (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html etc.).
 
-import { aclFromHeaders, privateAcl } from './acl-model.js';
+import { aclFromHeaders, privateAcl } from './access/acl-model.js';
 import { readLimited } from '@powerstore/shared/http-body.js';
 import type { BucketRecord } from '../buckets.js';
 import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';

@@ -9,7 +9,7 @@ import type { ObjectStore } from '../objects.js';
 import type { MultipartStore } from '../multipart-store.js';
 import type { CredentialStore } from './auth/credentials.js';
 import type { Endpoint } from './endpoints.js';
-import type { KeyScope } from './key-scope.js';
+import type { KeyScope } from './access/key-scope.js';
 
 export interface S3Config {
   readonly region: string;

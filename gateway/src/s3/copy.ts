@@ -16,7 +16,7 @@
 //    x-amz-tagging-directive (tagging-directive.ts) as S3;
 //  - the copy's ACL is what this request asks for, else private (as S3).
 
-import { objectAccess } from './acl-headers.js';
+import { objectAccess } from './access/acl-headers.js';
 import type { ObjectMeta } from '../object-meta.js';
 import { existing, requireBucket, stillCurrent } from './bucket.js';
 import { type ChecksumAlgorithm, createChecksum, parseAlgorithm } from './body/checksums.js';

@@ -9,7 +9,7 @@ import { type DeleteOutcome, parseDeleteRequest, renderDeleteResult } from './de
 import type { Endpoint, Query } from './endpoints.js';
 import { isServerFault, toS3Error } from './error-map.js';
 import { S3Error } from './errors.js';
-import { mayDelete } from './key-scope.js';
+import { mayDelete } from './access/key-scope.js';
 import { MAX_KEY_BYTES } from './router.js';
 import { asBucketRequest } from './targets.js';
 import { requireNullVersion } from './versions.js';

@@ -4,9 +4,9 @@
 
 import { createBucket, deleteBucket, getBucketLocation, headBucket } from './bucket.js';
 import type { S3Context, S3Request, S3Response } from './context.js';
-import { getBucketAcl, getBucketVersioning, getObjectAcl, putBucketAcl, putBucketVersioning, putObjectAcl } from './acl.js';
-import { authorizeRequest } from './access.js';
-import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './bucket-policy.js';
+import { getBucketAcl, getBucketVersioning, getObjectAcl, putBucketAcl, putBucketVersioning, putObjectAcl } from './access/acl.js';
+import { authorizeRequest } from './access/access.js';
+import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './access/bucket-policy.js';
 import { getObjectAttributes } from './attributes.js';
 import { copyObject } from './copy.js';
 import { deleteObject, deleteObjects } from './delete.js';

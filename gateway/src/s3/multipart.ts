@@ -3,7 +3,7 @@
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html and
 // siblings). Storage is gateway/src/multipart-store.ts; UploadPartCopy lives in copy.ts's family.
 
-import { objectAccess } from './acl-headers.js';
+import { objectAccess } from './access/acl-headers.js';
 import { createHash } from 'node:crypto';
 import { MAX_PART_NUMBER, newUploadId, partLayout, type StoredPart } from '../multipart-store.js';
 import { decodeMeta, type ObjectMeta } from '../object-meta.js';

@@ -4,7 +4,7 @@
 // coder; nothing becomes visible unless every check passed (conditional
 // writes included: write-conditions.ts).
 
-import { objectAccess } from './acl-headers.js';
+import { objectAccess } from './access/acl-headers.js';
 import { requireBucket, stillCurrent } from './bucket.js';
 import type { S3Context, S3Request, S3Response } from './context.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';

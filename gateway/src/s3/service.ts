@@ -3,7 +3,7 @@
 
 import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
 import { S3Error } from './errors.js';
-import { scopeHasBucket } from './key-scope.js';
+import { scopeHasBucket } from './access/key-scope.js';
 import type { Query } from './endpoints.js';
 import { xmlDoc, type XmlNode } from './xml.js';
 

@@ -14,7 +14,7 @@
 import type { BucketNs } from '../buckets.js';
 import { header, type S3Context, type S3Request } from './context.js';
 import { S3Error } from './errors.js';
-import { mustNotOverwrite } from './key-scope.js';
+import { mustNotOverwrite } from './access/key-scope.js';
 
 export interface WriteConditions {
   /**

@@ -59,7 +59,7 @@ export function authenticate(req: AuthRequest, ctx: AuthContext): AuthResult {
 /**
  * A request with no credentials at all (no Authorization header, no
  * presigned query parameters) is anonymous: what it may do is the ACLs'
- * business (s3/authorize.ts). Anything else goes through authenticate().
+ * business (s3/access/authorize.ts). Anything else goes through authenticate().
  */
 export function isAnonymous(req: AuthRequest): boolean {
   const { rawQuery } = splitTarget(req.rawUrl);

@@ -3,7 +3,7 @@
 // asks a CredentialStore; where the entries come from (config file,
 // database, IAM-like service) is the store's business.
 
-import type { KeyScope } from '../key-scope.js';
+import type { KeyScope } from '../access/key-scope.js';
 
 /**
  * One access key. `user` is the identity the request acts as (owner, ACL

@@ -2,7 +2,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CredentialStore } from './credentials.js';
-import type { KeyScope } from '../key-scope.js';
+import type { KeyScope } from '../access/key-scope.js';
 
 /** What authenticate() needs from the HTTP request: the request line and headers, never the body. */
 export interface AuthRequest {

@@ -20,7 +20,7 @@ import type { S3Context, S3Request } from '../context.js';
 import type { Endpoint } from '../endpoints.js';
 import { S3Error } from '../errors.js';
 import { StaticCredentialStore } from '../auth/credentials.js';
-import type { KeyScope } from '../key-scope.js';
+import type { KeyScope } from '../access/key-scope.js';
 import { objectUrl, postObject, successAction } from './post-object.js';
 import type { FormField } from './post-fields.js';
 

@@ -29,7 +29,7 @@ import { ownedBy, stillCurrent } from '../bucket.js';
 import { header, type S3Context, type S3Request, type S3Response } from '../context.js';
 import type { Endpoint } from '../endpoints.js';
 import { S3Error } from '../errors.js';
-import { mustNotOverwrite, scopeAllows } from '../key-scope.js';
+import { mustNotOverwrite, scopeAllows } from '../access/key-scope.js';
 import { requireWriteConditions } from '../write-conditions.js';
 import { checksumHeaders, storedHeaders } from '../object-headers.js';
 import { parseTaggingXml } from '../tags.js';

@@ -5,13 +5,13 @@
 // evaluates it on every request to the bucket.
 //   https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html (and siblings)
 
-import { requireBucket, smallBody } from './bucket.js';
-import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
-import type { Endpoint } from './endpoints.js';
-import { S3Error } from './errors.js';
+import { requireBucket, smallBody } from '../bucket.js';
+import { xmlResponse, type S3Context, type S3Request, type S3Response } from '../context.js';
+import type { Endpoint } from '../endpoints.js';
+import { S3Error } from '../errors.js';
 import { isPublic, MAX_POLICY_BYTES, parsePolicy } from './policy.js';
-import { asBucketRequest } from './targets.js';
-import { xmlDoc } from './xml.js';
+import { asBucketRequest } from '../targets.js';
+import { xmlDoc } from '../xml.js';
 
 function noPolicy(bucket: string): never {
   throw new S3Error('NoSuchBucketPolicy', undefined, { BucketName: bucket });

@@ -3,9 +3,9 @@
 // for, else private; its owner is its writer (authorize.ts). Stored in the
 // object's committed meta, so it is exactly as linearizable as the object.
 
-import type { BucketRecord } from '../buckets.js';
+import type { BucketRecord } from '../../buckets.js';
 import { aclFromHeaders, privateAcl, type Acl } from './acl-model.js';
-import type { S3Context, S3Request } from './context.js';
+import type { S3Context, S3Request } from '../context.js';
 
 export interface ObjectAccess {
   readonly owner: string;

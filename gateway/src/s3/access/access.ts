@@ -13,14 +13,14 @@
 // changed between the two reads is one the request may or may not see, as
 // with any concurrent write.
 
-import type { BucketRecord } from '../buckets.js';
+import type { BucketRecord } from '../../buckets.js';
 import { privateAcl, storedAcl } from './acl-model.js';
 import { actionOf, allowed, needOf, ownerAlways, type AccessFacts, type Need, type Requester } from './authorize.js';
-import type { CredentialStore } from './auth/credentials.js';
+import type { CredentialStore } from '../auth/credentials.js';
 import { evaluatePolicy, parsePolicy, type PolicyRequest } from './policy.js';
-import { header, type S3Context, type S3Request } from './context.js';
-import { parseCopySource } from './copy-source.js';
-import { S3Error } from './errors.js';
+import { header, type S3Context, type S3Request } from '../context.js';
+import { parseCopySource } from '../copy-source.js';
+import { S3Error } from '../errors.js';
 import { scopeAllows, scopeHasBucket } from './key-scope.js';
 
 /** Throws AccessDenied unless the request's principal may do what its endpoint does. */

@@ -7,10 +7,10 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import type { Express } from 'express';
 import request from 'supertest';
-import { signV4, type Creds } from '../../../integration/harness/raw.js';
-import { simCluster } from '../protocol/testing/sim-cluster.js';
-import { testApp } from '../testing/test-app.js';
-import { HOST, xmlCode, type Method } from './testing/signed-app.js';
+import { signV4, type Creds } from '../../../../integration/harness/raw.js';
+import { simCluster } from '../../protocol/testing/sim-cluster.js';
+import { testApp } from '../../testing/test-app.js';
+import { HOST, xmlCode, type Method } from '../testing/signed-app.js';
 
 const ALICE: Creds = { accessKey: 'alice-key', secretKey: 'alice-secret-0123456789', region: 'us-east-1' };
 const BOB: Creds = { accessKey: 'bob-key', secretKey: 'bob-secret-0123456789', region: 'us-east-1' };

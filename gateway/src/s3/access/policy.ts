@@ -19,8 +19,8 @@
 // operators and keys answer MalformedPolicy naming what is not supported.
 
 import { BlockList, isIP } from 'node:net';
-import type { CredentialStore } from './auth/credentials.js';
-import { S3Error } from './errors.js';
+import type { CredentialStore } from '../auth/credentials.js';
+import { S3Error } from '../errors.js';
 
 /** What a policy statement's Principal matches: everyone, every user of the store, or named users. */
 type Principals = { readonly kind: 'everyone' } | { readonly kind: 'users'; readonly all: boolean; readonly names: ReadonlySet<string> };

@@ -4,7 +4,7 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { OPERATIONS, type Endpoint } from './endpoints.js';
+import { OPERATIONS, type Endpoint } from '../endpoints.js';
 import { mayDelete, mustNotOverwrite, parseKeyScope, scopeAllows, type KeyAccess, type KeyScope } from './key-scope.js';
 
 const READS = [

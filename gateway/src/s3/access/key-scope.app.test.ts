@@ -8,10 +8,10 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import type { Express } from 'express';
-import { signV4, type Creds } from '../../../integration/harness/raw.js';
-import { simCluster } from '../protocol/testing/sim-cluster.js';
-import { testApp } from '../testing/test-app.js';
-import { HOST, xmlCode, type Method } from './testing/signed-app.js';
+import { signV4, type Creds } from '../../../../integration/harness/raw.js';
+import { simCluster } from '../../protocol/testing/sim-cluster.js';
+import { testApp } from '../../testing/test-app.js';
+import { HOST, xmlCode, type Method } from '../testing/signed-app.js';
 
 const key = (accessKey: string, extra: object = {}) => ({ accessKey, secretKey: `${accessKey}-secret-0123`, user: 'alice', ...extra });
 const KEYS = {

@@ -12,9 +12,9 @@
 //  - bucket-owner-read and bucket-owner-full-control on a bucket are
 //    accepted and mean private (AWS also ignores them there).
 
-import type { CredentialStore } from './auth/credentials.js';
-import { S3Error } from './errors.js';
-import { child, childText, esc, parseXml, S3_NS, type XmlElement } from './xml.js';
+import type { CredentialStore } from '../auth/credentials.js';
+import { S3Error } from '../errors.js';
+import { child, childText, esc, parseXml, S3_NS, type XmlElement } from '../xml.js';
 
 export type Permission = 'READ' | 'WRITE' | 'READ_ACP' | 'WRITE_ACP' | 'FULL_CONTROL';
 export type Group = 'AllUsers' | 'AuthenticatedUsers';

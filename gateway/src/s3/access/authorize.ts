@@ -19,7 +19,7 @@
 // an object's writer owns it (implicit FULL_CONTROL on the object).
 
 import type { Acl, Permission } from './acl-model.js';
-import type { Endpoint } from './endpoints.js';
+import type { Endpoint } from '../endpoints.js';
 
 /** The requester: a user of this store, or null for an anonymous request. */
 export type Requester = string | null;

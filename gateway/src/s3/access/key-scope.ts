@@ -16,8 +16,8 @@
 //                buckets: any other, CreateBucket of another name and a copy
 //                source in another included, is AccessDenied
 
-import type { Endpoint } from './endpoints.js';
-import { validBucketName } from './router.js';
+import type { Endpoint } from '../endpoints.js';
+import { validBucketName } from '../router.js';
 
 export const KEY_ACCESS = ['read-only', 'append-only', 'read-write'] as const;
 export type KeyAccess = (typeof KEY_ACCESS)[number];

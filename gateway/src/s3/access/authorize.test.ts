@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { cannedAcl, privateAcl, type Acl, type Permission } from './acl-model.js';
 import { allowed, needOf, type AccessFacts, type Need, type Requester } from './authorize.js';
-import type { Endpoint } from './endpoints.js';
+import type { Endpoint } from '../endpoints.js';
 
 const OWNER = 'alice';
 const bucketFacts = (acl: Acl, object?: { owner: string; acl: Acl }): AccessFacts => ({

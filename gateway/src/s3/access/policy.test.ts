@@ -3,8 +3,8 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { StaticCredentialStore } from './auth/credentials.js';
-import { S3Error } from './errors.js';
+import { StaticCredentialStore } from '../auth/credentials.js';
+import { S3Error } from '../errors.js';
 import { evaluatePolicy, isPublic, parsePolicy, type PolicyRequest } from './policy.js';
 
 const creds = new StaticCredentialStore([
