@@ -58,7 +58,7 @@ export interface ObjectMeta {
   readonly multipart?: MultipartLayout;
 }
 
-/** One CORSRule of a bucket's CORS configuration, as PutBucketCors validated it (s3/cors-config.ts). */
+/** One CORSRule of a bucket's CORS configuration, as PutBucketCors validated it (s3/cors/cors-config.ts). */
 export interface CorsRule {
   readonly id?: string;
   readonly allowedOrigins: readonly string[];

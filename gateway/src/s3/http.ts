@@ -11,7 +11,7 @@ import { anonymousAuth, authenticate, isAnonymous } from './auth/authenticate.js
 import type { AuthResult } from './auth/types.js';
 import type { CredentialStore } from './auth/credentials.js';
 import type { RequestBody, S3Context, S3Request, S3Response } from './context.js';
-import { allowCrossOrigin } from './cors-requests.js';
+import { allowCrossOrigin } from './cors/cors-requests.js';
 import { dispatch } from './dispatch.js';
 import { toS3Error, isServerFault } from './error-map.js';
 import type { Endpoint } from './endpoints.js';

@@ -12,13 +12,13 @@
 // PutBucketCors; this gateway verifies either when sent (the body layer) and
 // requires neither, as for DeleteObjects.
 
-import { ownedBy, smallBody } from './bucket.js';
-import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
+import { ownedBy, smallBody } from '../bucket.js';
+import { xmlResponse, type S3Context, type S3Request, type S3Response } from '../context.js';
 import { MAX_CORS_XML_BYTES, parseCorsConfiguration, renderCorsConfiguration } from './cors-config.js';
-import type { Endpoint } from './endpoints.js';
-import { S3Error } from './errors.js';
-import { asBucketRequest, type BucketRequest } from './targets.js';
-import type { BucketRecord } from '../buckets.js';
+import type { Endpoint } from '../endpoints.js';
+import { S3Error } from '../errors.js';
+import { asBucketRequest, type BucketRequest } from '../targets.js';
+import type { BucketRecord } from '../../buckets.js';
 
 /** The newest record of the requester's bucket (a quorum read begun by this request). */
 async function freshOwned(s3: S3Context, r: BucketRequest): Promise<BucketRecord> {

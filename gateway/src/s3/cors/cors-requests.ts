@@ -18,11 +18,11 @@
 // refuses the response.
 
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { CorsRule } from '../object-meta.js';
-import type { S3Context, S3Request, S3Response } from './context.js';
+import type { CorsRule } from '../../object-meta.js';
+import type { S3Context, S3Request, S3Response } from '../context.js';
 import { allowHeaders, matchRule, requestedHeaders, type CorsAsk } from './cors-match.js';
-import type { Endpoint } from './endpoints.js';
-import { S3Error } from './errors.js';
+import type { Endpoint } from '../endpoints.js';
+import { S3Error } from '../errors.js';
 
 function one(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseCorsConfiguration, renderCorsConfiguration } from './cors-config.js';
 import { allowHeaders, matchRule, requestedHeaders } from './cors-match.js';
-import { runs, valueOrClientError } from './testing/fuzz.js';
+import { runs, valueOrClientError } from '../testing/fuzz.js';
 
 const DOC = '<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><CORSRule><ID>r&amp;1</ID>'
   + '<AllowedOrigin>http://*.example.com</AllowedOrigin><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>'

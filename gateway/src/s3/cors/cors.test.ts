@@ -7,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { parseCorsConfiguration, renderCorsConfiguration } from './cors-config.js';
 import { allowHeaders, matchRule, wildcardMatch } from './cors-match.js';
-import { route } from './router.js';
-import { S3Error } from './errors.js';
-import { signedApp, xmlCode, xmlText, type SignedApp } from './testing/signed-app.js';
+import { route } from '../router.js';
+import { S3Error } from '../errors.js';
+import { signedApp, xmlCode, xmlText, type SignedApp } from '../testing/signed-app.js';
 
 const ORIGIN = 'https://app.example.com';
 

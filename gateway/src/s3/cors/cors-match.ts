@@ -9,7 +9,7 @@
 // rule's methods, the requested headers lower-cased, the rule's
 // ExposeHeaders and MaxAgeSeconds, and Vary. Pure: no I/O.
 
-import type { CorsRule } from '../object-meta.js';
+import type { CorsRule } from '../../object-meta.js';
 
 export interface CorsAsk {
   readonly origin: string;

@@ -17,9 +17,9 @@
 // InvalidRequest (it is sent back in Access-Control-Expose-Headers, which a
 // value with a line break would break).
 
-import type { CorsRule } from '../object-meta.js';
-import { S3Error } from './errors.js';
-import { parseXml, xmlDoc, type XmlElement, type XmlNode } from './xml.js';
+import type { CorsRule } from '../../object-meta.js';
+import { S3Error } from '../errors.js';
+import { parseXml, xmlDoc, type XmlElement, type XmlNode } from '../xml.js';
 
 /** S3's limit on rules in one configuration. */
 export const MAX_CORS_RULES = 100;
