@@ -45,7 +45,7 @@ export interface BucketRecord {
   readonly id?: string;
   /** CORS rules (PutBucketCors); absent: none set. */
   readonly cors?: readonly CorsRule[];
-  /** Bucket tags, when set (s3/bucket-tagging.ts). */
+  /** Bucket tags, when set (s3/tagging/bucket-tagging.ts). */
   readonly tags?: readonly (readonly [string, string])[];
   /** The bucket's ACL (private for records made before ACLs). */
   readonly acl: Acl;

@@ -32,7 +32,7 @@ export interface ObjectMeta {
   readonly checksums?: Readonly<Record<string, string>>;
   /** How a multipart object's checksum was made: from the parts' checksums (COMPOSITE, "-N") or over all bytes. */
   readonly checksumType?: 'COMPOSITE' | 'FULL_OBJECT';
-  /** Object tags (s3/tags.ts), key and value, in the client's order; absent when the object has none. */
+  /** Object tags (s3/tagging/tags.ts), key and value, in the client's order; absent when the object has none. */
   readonly tags?: readonly (readonly [string, string])[];
   /** The user who wrote the object (absent in objects written before ACLs: their bucket's owner). */
   readonly owner?: string;
@@ -45,7 +45,7 @@ export interface ObjectMeta {
     readonly id?: string;
     /** The bucket's CORS rules (PutBucketCors), in order; absent: none set (and in records made before CORS). */
     readonly cors?: readonly CorsRule[];
-    /** Bucket tags (s3/bucket-tagging.ts); absent when none are set. */
+    /** Bucket tags (s3/tagging/bucket-tagging.ts); absent when none are set. */
     readonly tags?: readonly (readonly [string, string])[];
     /** The bucket's ACL; absent in records made before ACLs: private. */
     readonly acl?: Acl;

@@ -31,7 +31,7 @@ import { asObjectRequest, type ObjectRequest } from './targets.js';
 import { requireNullVersion } from './versions.js';
 import { xmlDoc } from './xml.js';
 import { requireWriteConditions, writeConditions } from './write-conditions.js';
-import { copyTags } from './tagging-directive.js';
+import { copyTags } from './tagging/tagging-directive.js';
 
 type Directive = 'COPY' | 'REPLACE';
 type StoredHeaders = ReturnType<typeof storedHeaders>;

@@ -22,8 +22,8 @@ import { preflight } from './cors/cors-requests.js';
 import { listObjects } from './list.js';
 import { putObject } from './put.js';
 import { getUnsetBucketConfig } from './unset-config.js';
-import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging.js';
-import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './bucket-tagging.js';
+import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging/tagging.js';
+import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './tagging/bucket-tagging.js';
 import { listBuckets } from './service.js';
 
 function notImplemented(name: string): never {

@@ -11,7 +11,7 @@ import { header, type S3Context, type S3Request, type S3Response } from './conte
 import type { Query } from './endpoints.js';
 import { S3Error } from './errors.js';
 import { checksumHeaders, isHeaderValue, objectHeaders } from './object-headers.js';
-import { taggingCountHeader } from './tags.js';
+import { taggingCountHeader } from './tagging/tags.js';
 
 type GetReq = S3Request<{ op: 'GetObject' | 'HeadObject'; bucket: string; key: string; query: Query }>;
 

@@ -19,7 +19,7 @@ import type { BucketOp, ObjectOp, Query } from './endpoints.js';
 import { S3Error } from './errors.js';
 import { urlEncodeKey } from './list.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
-import { tagsHeader } from './tags.js';
+import { tagsHeader } from './tagging/tags.js';
 import { parseXml, xmlDoc, type XmlNode } from './xml.js';
 import { completedBefore } from './complete-retry.js';
 import { requireWriteConditions, writeConditions } from './write-conditions.js';

@@ -8,7 +8,7 @@ import { objectAccess } from './access/acl-headers.js';
 import { requireBucket, stillCurrent } from './bucket.js';
 import type { S3Context, S3Request, S3Response } from './context.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
-import { tagsHeader } from './tags.js';
+import { tagsHeader } from './tagging/tags.js';
 import { requireWriteConditions, writeConditions } from './write-conditions.js';
 
 type ObjReq = S3Request<{ op: 'PutObject'; bucket: string; key: string; query: import('./endpoints.js').Query }>;

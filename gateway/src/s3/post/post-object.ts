@@ -32,7 +32,7 @@ import { S3Error } from '../errors.js';
 import { mustNotOverwrite, scopeAllows } from '../access/key-scope.js';
 import { requireWriteConditions } from '../write-conditions.js';
 import { checksumHeaders, storedHeaders } from '../object-headers.js';
-import { parseTaggingXml } from '../tags.js';
+import { parseTaggingXml } from '../tagging/tags.js';
 import { authenticatePost } from './post-auth.js';
 import { type FormFields, expandFilename, fieldValue, servableMetadata } from './post-fields.js';
 import { FORM_LIMITS, isMultipartForm, readPostForm } from './post-form.js';

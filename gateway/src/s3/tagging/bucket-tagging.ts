@@ -8,13 +8,13 @@
 // sees every change that completed before it began. Up to 50 tags (S3's
 // limit for buckets); an unset tag set answers 404 NoSuchTagSet.
 
-import { ownedBy, requireBucket, smallBody } from './bucket.js';
-import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
-import type { Endpoint } from './endpoints.js';
-import { S3Error } from './errors.js';
+import { ownedBy, requireBucket, smallBody } from '../bucket.js';
+import { xmlResponse, type S3Context, type S3Request, type S3Response } from '../context.js';
+import type { Endpoint } from '../endpoints.js';
+import { S3Error } from '../errors.js';
 import { parseTaggingXml, taggingNodes, type Tag } from './tags.js';
-import { asBucketRequest } from './targets.js';
-import { xmlDoc } from './xml.js';
+import { asBucketRequest } from '../targets.js';
+import { xmlDoc } from '../xml.js';
 
 export async function getBucketTagging(s3: S3Context, req: S3Request<Endpoint>): Promise<S3Response> {
   const r = asBucketRequest(req);

@@ -13,8 +13,8 @@
 // billing, and is laxer on objects than that list says).
 
 import type { IncomingHttpHeaders } from 'node:http';
-import { S3Error } from './errors.js';
-import { parseXml, type XmlNode } from './xml.js';
+import { S3Error } from '../errors.js';
+import { parseXml, type XmlNode } from '../xml.js';
 
 /** A tag: key and value, in the order the client gave them. */
 export type Tag = readonly [key: string, value: string];

@@ -4,11 +4,11 @@
 // x-amz-tagging; REPLACE gives it the tags of x-amz-tagging (none when the
 // header is absent).
 
-import type { ObjectMeta } from '../object-meta.js';
-import { header } from './context.js';
-import { S3Error } from './errors.js';
+import type { ObjectMeta } from '../../object-meta.js';
+import { header } from '../context.js';
+import { S3Error } from '../errors.js';
 import { tagsHeader } from './tags.js';
-import type { ObjectRequest } from './targets.js';
+import type { ObjectRequest } from '../targets.js';
 
 type TaggingDirective = 'COPY' | 'REPLACE';
 

@@ -5,13 +5,13 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { signV4, type Creds } from '../../../integration/harness/raw.js';
-import { BucketRegistry } from '../buckets.js';
-import { ObjectStore } from '../objects.js';
-import { override } from '../protocol/testing/byzantine.js';
-import { simCluster } from '../protocol/testing/sim-cluster.js';
-import { testApp } from '../testing/test-app.js';
-import { HOST, xmlCode } from './testing/signed-app.js';
+import { signV4, type Creds } from '../../../../integration/harness/raw.js';
+import { BucketRegistry } from '../../buckets.js';
+import { ObjectStore } from '../../objects.js';
+import { override } from '../../protocol/testing/byzantine.js';
+import { simCluster } from '../../protocol/testing/sim-cluster.js';
+import { testApp } from '../../testing/test-app.js';
+import { HOST, xmlCode } from '../testing/signed-app.js';
 
 const creds: Creds = { accessKey: 'race-key', secretKey: 'race-secret-0123456789', region: 'us-east-1' };
 const signal = new AbortController().signal;

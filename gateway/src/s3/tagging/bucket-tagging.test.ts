@@ -3,7 +3,7 @@
 
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { signedApp, xmlCode, xmlText, type SignedApp } from './testing/signed-app.js';
+import { signedApp, xmlCode, xmlText, type SignedApp } from '../testing/signed-app.js';
 
 function taggingXml(tags: Array<[string, string]>): Buffer {
   return Buffer.from(`<Tagging><TagSet>${tags.map(([k, v]) => `<Tag><Key>${k}</Key><Value>${v}</Value></Tag>`).join('')}</TagSet></Tagging>`);

@@ -16,17 +16,17 @@
 // wins (README "S3 compatibility").
 
 import { compareTs } from '@powerstore/shared/protocol/timestamp.js';
-import type { BucketRecord } from '../buckets.js';
-import type { ObjectMeta } from '../object-meta.js';
-import type { FoundObject } from '../objects.js';
-import { requireBucket, smallBody, stillCurrent } from './bucket.js';
-import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
-import type { Endpoint } from './endpoints.js';
-import { S3Error } from './errors.js';
+import type { BucketRecord } from '../../buckets.js';
+import type { ObjectMeta } from '../../object-meta.js';
+import type { FoundObject } from '../../objects.js';
+import { requireBucket, smallBody, stillCurrent } from '../bucket.js';
+import { xmlResponse, type S3Context, type S3Request, type S3Response } from '../context.js';
+import type { Endpoint } from '../endpoints.js';
+import { S3Error } from '../errors.js';
 import { parseTaggingXml, taggingNodes, type Tag } from './tags.js';
-import { asObjectRequest, type ObjectRequest } from './targets.js';
-import { requireNullVersion } from './versions.js';
-import { xmlDoc } from './xml.js';
+import { asObjectRequest, type ObjectRequest } from '../targets.js';
+import { requireNullVersion } from '../versions.js';
+import { xmlDoc } from '../xml.js';
 
 interface Target {
   readonly rec: BucketRecord;
