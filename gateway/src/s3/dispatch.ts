@@ -7,20 +7,20 @@ import type { S3Context, S3Request, S3Response } from './context.js';
 import { getBucketAcl, getBucketVersioning, getObjectAcl, putBucketAcl, putBucketVersioning, putObjectAcl } from './access/acl.js';
 import { authorizeRequest } from './access/access.js';
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './access/bucket-policy.js';
-import { getObjectAttributes } from './attributes.js';
-import { copyObject } from './copy.js';
-import { deleteObject, deleteObjects } from './delete.js';
+import { getObjectAttributes } from './objects/attributes.js';
+import { copyObject } from './objects/copy.js';
+import { deleteObject, deleteObjects } from './objects/delete.js';
 import {
   abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart, uploadPartCopy,
-} from './multipart.js';
+} from './objects/multipart.js';
 import { postObject } from './post/post-object.js';
 import type { Endpoint } from './endpoints.js';
 import { S3Error } from './errors.js';
-import { getObject } from './get.js';
+import { getObject } from './objects/get.js';
 import { deleteBucketCors, getBucketCors, putBucketCors } from './cors/cors.js';
 import { preflight } from './cors/cors-requests.js';
-import { listObjects } from './list.js';
-import { putObject } from './put.js';
+import { listObjects } from './objects/list.js';
+import { putObject } from './objects/put.js';
 import { getUnsetBucketConfig } from './unset-config.js';
 import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging/tagging.js';
 import { deleteBucketTagging, getBucketTagging, putBucketTagging } from './tagging/bucket-tagging.js';

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { signV4 } from '../../../integration/harness/raw.js';
 import { createChecksum } from './body/checksums.js';
 import { ignoreUnknownExpectations } from './expect.js';
-import { withoutAwsChunked } from './object-headers.js';
+import { withoutAwsChunked } from './objects/object-headers.js';
 import { HOST, signedApp, xmlCode, xmlText, type SignedApp } from './testing/signed-app.js';
 
 describe('S3 details', () => {

@@ -8,7 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseDeleteRequest } from './delete-objects.js';
+import { parseDeleteRequest } from './objects/delete-objects.js';
 import { runs, valueOrClientError } from './testing/fuzz.js';
 import { throwsS3 } from './auth/testing/assert-s3.js';
 import { parseXml, xmlDoc, type XmlElement } from './xml.js';

@@ -19,7 +19,7 @@ import { actionOf, allowed, needOf, ownerAlways, type AccessFacts, type Need, ty
 import type { CredentialStore } from '../auth/credentials.js';
 import { evaluatePolicy, parsePolicy, type PolicyRequest } from './policy.js';
 import { header, type S3Context, type S3Request } from '../context.js';
-import { parseCopySource } from '../copy-source.js';
+import { parseCopySource } from '../objects/copy-source.js';
 import { S3Error } from '../errors.js';
 import { scopeAllows, scopeHasBucket } from './key-scope.js';
 

@@ -19,10 +19,10 @@ import { requireBucket, smallBody } from '../bucket.js';
 import { xmlResponse, type S3Context, type S3Request, type S3Response } from '../context.js';
 import type { Endpoint } from '../endpoints.js';
 import { S3Error } from '../errors.js';
-import { rewriteMeta } from '../meta-rewrite.js';
+import { rewriteMeta } from '../objects/meta-rewrite.js';
 import type { FoundObject } from '../../objects.js';
 import { asBucketRequest, asObjectRequest, type ObjectRequest } from '../targets.js';
-import { requireNullVersion } from '../versions.js';
+import { requireNullVersion } from '../objects/versions.js';
 import { xmlDoc } from '../xml.js';
 
 type Req = S3Request<Endpoint>;

@@ -3,7 +3,7 @@
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/HTTPPOSTForms.html).
 
 import { S3Error } from '../errors.js';
-import { isHeaderName, rfc2047 } from '../object-headers.js';
+import { isHeaderName, rfc2047 } from '../objects/object-headers.js';
 
 export interface FormField {
   /** The name as sent (for messages). */

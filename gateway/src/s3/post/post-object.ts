@@ -30,8 +30,8 @@ import { header, type S3Context, type S3Request, type S3Response } from '../cont
 import type { Endpoint } from '../endpoints.js';
 import { S3Error } from '../errors.js';
 import { mustNotOverwrite, scopeAllows } from '../access/key-scope.js';
-import { requireWriteConditions } from '../write-conditions.js';
-import { checksumHeaders, storedHeaders } from '../object-headers.js';
+import { requireWriteConditions } from '../objects/write-conditions.js';
+import { checksumHeaders, storedHeaders } from '../objects/object-headers.js';
 import { parseTaggingXml } from '../tagging/tags.js';
 import { authenticatePost } from './post-auth.js';
 import { type FormFields, expandFilename, fieldValue, servableMetadata } from './post-fields.js';

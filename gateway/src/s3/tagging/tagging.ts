@@ -25,7 +25,7 @@ import type { Endpoint } from '../endpoints.js';
 import { S3Error } from '../errors.js';
 import { parseTaggingXml, taggingNodes, type Tag } from './tags.js';
 import { asObjectRequest, type ObjectRequest } from '../targets.js';
-import { requireNullVersion } from '../versions.js';
+import { requireNullVersion } from '../objects/versions.js';
 import { xmlDoc } from '../xml.js';
 
 interface Target {

@@ -5,8 +5,8 @@
 // If-Unmodified-Since is ignored; when If-None-Match fails, a holding
 // If-Modified-Since is ignored, as S3 documents.
 
-import type { ObjectMeta } from '../object-meta.js';
-import { S3Error } from './errors.js';
+import type { ObjectMeta } from '../../object-meta.js';
+import { S3Error } from '../errors.js';
 
 /** ETag lists as clients send them: "a", W/"b", *, with or without quotes. */
 function etagMatches(list: string, etag: string): boolean {

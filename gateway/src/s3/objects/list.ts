@@ -4,12 +4,12 @@
 // with encoding-type=url every key-like element is percent-encoded, or
 // botocore corrupts keys holding "+" or "%" (V1's Prefix excepted, as S3).
 
-import type { ListResult } from '../objects.js';
-import { requireBucket } from './bucket.js';
-import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
-import type { Query } from './endpoints.js';
-import { S3Error } from './errors.js';
-import { xmlDoc, type XmlNode } from './xml.js';
+import type { ListResult } from '../../objects.js';
+import { requireBucket } from '../bucket.js';
+import { xmlResponse, type S3Context, type S3Request, type S3Response } from '../context.js';
+import type { Query } from '../endpoints.js';
+import { S3Error } from '../errors.js';
+import { xmlDoc, type XmlNode } from '../xml.js';
 
 type ListReq = S3Request<{ op: 'ListObjects' | 'ListObjectsV2'; bucket: string; query: Query }>;
 

@@ -12,9 +12,9 @@
 // is overwritten or deleted, a retry answers NoSuchUpload (S3 keeps its
 // record for a while; the client then learns the upload is over either way).
 
-import type { BucketNs } from '../buckets.js';
-import type { ObjectMeta } from '../object-meta.js';
-import type { S3Context } from './context.js';
+import type { BucketNs } from '../../buckets.js';
+import type { ObjectMeta } from '../../object-meta.js';
+import type { S3Context } from '../context.js';
 
 export interface RequestedPartRef {
   readonly n: number;

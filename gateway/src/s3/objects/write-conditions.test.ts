@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { signedApp, xmlCode, xmlText, type SignedApp } from './testing/signed-app.js';
+import { signedApp, xmlCode, xmlText, type SignedApp } from '../testing/signed-app.js';
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 

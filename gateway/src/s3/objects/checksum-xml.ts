@@ -2,8 +2,8 @@
 // (CopyObjectResult, GetObjectAttributes' Checksum): Checksum<ALG> in the
 // order of the AWS schema, and the ChecksumType they describe.
 
-import type { ObjectMeta } from '../object-meta.js';
-import type { XmlNode } from './xml.js';
+import type { ObjectMeta } from '../../object-meta.js';
+import type { XmlNode } from '../xml.js';
 
 const ELEMENTS = [['crc32', 'CRC32'], ['crc32c', 'CRC32C'], ['crc64nvme', 'CRC64NVME'], ['sha1', 'SHA1'], ['sha256', 'SHA256']] as const;
 

@@ -3,24 +3,24 @@
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html and
 // siblings). Storage is gateway/src/multipart-store.ts; UploadPartCopy lives in copy.ts's family.
 
-import { objectAccess } from './access/acl-headers.js';
+import { objectAccess } from '../access/acl-headers.js';
 import { createHash } from 'node:crypto';
-import { MAX_PART_NUMBER, newUploadId, partLayout, type StoredPart } from '../multipart-store.js';
-import { decodeMeta, type ObjectMeta } from '../object-meta.js';
-import { algorithmOfHeader, checksumBase64, createChecksum, parseAlgorithm, type ChecksumAlgorithm } from './body/checksums.js';
-import { combineParts, isCombinable } from './body/crc-combine.js';
+import { MAX_PART_NUMBER, newUploadId, partLayout, type StoredPart } from '../../multipart-store.js';
+import { decodeMeta, type ObjectMeta } from '../../object-meta.js';
+import { algorithmOfHeader, checksumBase64, createChecksum, parseAlgorithm, type ChecksumAlgorithm } from '../body/checksums.js';
+import { combineParts, isCombinable } from '../body/crc-combine.js';
 import { checkCopyConditions, digesting, MAX_COPY_SOURCE_BYTES, parseCopySource } from './copy-source.js';
-import { keepAlive } from './keep-alive.js';
+import { keepAlive } from '../keep-alive.js';
 import { requireNullVersion } from './versions.js';
-import { existing, requireBucket, smallBody, stillCurrent } from './bucket.js';
-import type { BucketRecord } from '../buckets.js';
-import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
-import type { BucketOp, ObjectOp, Query } from './endpoints.js';
-import { S3Error } from './errors.js';
+import { existing, requireBucket, smallBody, stillCurrent } from '../bucket.js';
+import type { BucketRecord } from '../../buckets.js';
+import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from '../context.js';
+import type { BucketOp, ObjectOp, Query } from '../endpoints.js';
+import { S3Error } from '../errors.js';
 import { urlEncodeKey } from './list.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
-import { tagsHeader } from './tagging/tags.js';
-import { parseXml, xmlDoc, type XmlNode } from './xml.js';
+import { tagsHeader } from '../tagging/tags.js';
+import { parseXml, xmlDoc, type XmlNode } from '../xml.js';
 import { completedBefore } from './complete-retry.js';
 import { requireWriteConditions, writeConditions } from './write-conditions.js';
 

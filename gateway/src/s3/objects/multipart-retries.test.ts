@@ -7,8 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { signV4 } from '../../../integration/harness/raw.js';
-import { HOST, signedApp, xmlCode, xmlText, type SignedApp } from './testing/signed-app.js';
+import { signV4 } from '../../../../integration/harness/raw.js';
+import { HOST, signedApp, xmlCode, xmlText, type SignedApp } from '../testing/signed-app.js';
 
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 const completeXml = (parts: Array<[number, string]>): Buffer => Buffer.from(`<CompleteMultipartUpload>${

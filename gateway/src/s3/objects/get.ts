@@ -4,14 +4,14 @@
 // streams stripe by stripe, every block verified against its committed hash.
 
 import { RestoreError } from '@powerstore/shared/errors.js';
-import type { FoundObject } from '../objects.js';
-import { requireBucket } from './bucket.js';
+import type { FoundObject } from '../../objects.js';
+import { requireBucket } from '../bucket.js';
 import { checkConditions, parseRange } from './conditions.js';
-import { header, type S3Context, type S3Request, type S3Response } from './context.js';
-import type { Query } from './endpoints.js';
-import { S3Error } from './errors.js';
+import { header, type S3Context, type S3Request, type S3Response } from '../context.js';
+import type { Query } from '../endpoints.js';
+import { S3Error } from '../errors.js';
 import { checksumHeaders, isHeaderValue, objectHeaders } from './object-headers.js';
-import { taggingCountHeader } from './tagging/tags.js';
+import { taggingCountHeader } from '../tagging/tags.js';
 
 type GetReq = S3Request<{ op: 'GetObject' | 'HeadObject'; bucket: string; key: string; query: Query }>;
 

@@ -5,9 +5,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { ObjectMeta } from '../object-meta.js';
+import type { ObjectMeta } from '../../object-meta.js';
 import { checkConditions, parseRange } from './conditions.js';
-import { runs, valueOrClientError } from './testing/fuzz.js';
+import { runs, valueOrClientError } from '../testing/fuzz.js';
 
 const header = fc.oneof(
   fc.string({ maxLength: 60, unit: 'binary' }),

@@ -16,22 +16,22 @@
 //    x-amz-tagging-directive (tagging-directive.ts) as S3;
 //  - the copy's ACL is what this request asks for, else private (as S3).
 
-import { objectAccess } from './access/acl-headers.js';
-import type { ObjectMeta } from '../object-meta.js';
-import { existing, requireBucket, stillCurrent } from './bucket.js';
-import { type ChecksumAlgorithm, createChecksum, parseAlgorithm } from './body/checksums.js';
-import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
+import { objectAccess } from '../access/acl-headers.js';
+import type { ObjectMeta } from '../../object-meta.js';
+import { existing, requireBucket, stillCurrent } from '../bucket.js';
+import { type ChecksumAlgorithm, createChecksum, parseAlgorithm } from '../body/checksums.js';
+import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from '../context.js';
 import { checksumNodes, checksumType } from './checksum-xml.js';
 import { checkCopyConditions, digesting, MAX_COPY_SOURCE_BYTES, parseCopySource } from './copy-source.js';
-import { keepAlive } from './keep-alive.js';
-import type { Endpoint } from './endpoints.js';
-import { S3Error } from './errors.js';
+import { keepAlive } from '../keep-alive.js';
+import type { Endpoint } from '../endpoints.js';
+import { S3Error } from '../errors.js';
 import { storedHeaders } from './object-headers.js';
-import { asObjectRequest, type ObjectRequest } from './targets.js';
+import { asObjectRequest, type ObjectRequest } from '../targets.js';
 import { requireNullVersion } from './versions.js';
-import { xmlDoc } from './xml.js';
+import { xmlDoc } from '../xml.js';
 import { requireWriteConditions, writeConditions } from './write-conditions.js';
-import { copyTags } from './tagging/tagging-directive.js';
+import { copyTags } from '../tagging/tagging-directive.js';
 
 type Directive = 'COPY' | 'REPLACE';
 type StoredHeaders = ReturnType<typeof storedHeaders>;

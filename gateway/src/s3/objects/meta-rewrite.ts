@@ -11,10 +11,10 @@
 // bytes live in its parts' writes) answers NotImplemented rather than being
 // re-encoded as a single-part object, which would change its ETag and parts.
 
-import type { ObjectMeta } from '../object-meta.js';
-import type { FoundObject } from '../objects.js';
-import type { S3Context } from './context.js';
-import { S3Error } from './errors.js';
+import type { ObjectMeta } from '../../object-meta.js';
+import type { FoundObject } from '../../objects.js';
+import type { S3Context } from '../context.js';
+import { S3Error } from '../errors.js';
 
 async function* none(): AsyncGenerator<Buffer> {}
 

@@ -4,14 +4,14 @@
 // coder; nothing becomes visible unless every check passed (conditional
 // writes included: write-conditions.ts).
 
-import { objectAccess } from './access/acl-headers.js';
-import { requireBucket, stillCurrent } from './bucket.js';
-import type { S3Context, S3Request, S3Response } from './context.js';
+import { objectAccess } from '../access/acl-headers.js';
+import { requireBucket, stillCurrent } from '../bucket.js';
+import type { S3Context, S3Request, S3Response } from '../context.js';
 import { checksumHeaders, storedHeaders } from './object-headers.js';
-import { tagsHeader } from './tagging/tags.js';
+import { tagsHeader } from '../tagging/tags.js';
 import { requireWriteConditions, writeConditions } from './write-conditions.js';
 
-type ObjReq = S3Request<{ op: 'PutObject'; bucket: string; key: string; query: import('./endpoints.js').Query }>;
+type ObjReq = S3Request<{ op: 'PutObject'; bucket: string; key: string; query: import('../endpoints.js').Query }>;
 
 export async function putObject(s3: S3Context, r: ObjReq): Promise<S3Response> {
   const bucket = await requireBucket(s3, r);

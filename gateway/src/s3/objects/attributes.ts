@@ -7,15 +7,15 @@
 //  - ObjectParts appears only for objects completed from a multipart upload
 //    (metadata with a part list); a copy of one is single-part, as in S3.
 
-import type { ObjectMeta, PartLayout } from '../object-meta.js';
-import { requireBucket } from './bucket.js';
+import type { ObjectMeta, PartLayout } from '../../object-meta.js';
+import { requireBucket } from '../bucket.js';
 import { checksumNodes, checksumType } from './checksum-xml.js';
-import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
-import type { Endpoint } from './endpoints.js';
-import { S3Error } from './errors.js';
-import { asObjectRequest, type ObjectRequest } from './targets.js';
+import { header, xmlResponse, type S3Context, type S3Request, type S3Response } from '../context.js';
+import type { Endpoint } from '../endpoints.js';
+import { S3Error } from '../errors.js';
+import { asObjectRequest, type ObjectRequest } from '../targets.js';
 import { requireNullVersion } from './versions.js';
-import { xmlDoc, type XmlNode } from './xml.js';
+import { xmlDoc, type XmlNode } from '../xml.js';
 
 const ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'] as const;
 type Attribute = (typeof ATTRIBUTES)[number];

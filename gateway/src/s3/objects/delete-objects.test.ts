@@ -4,8 +4,8 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { mapLimit } from '@powerstore/shared/map-limit.js';
 import { parseDeleteRequest, renderDeleteResult } from './delete-objects.js';
-import { S3Error } from './errors.js';
-import { parseXml } from './xml.js';
+import { S3Error } from '../errors.js';
+import { parseXml } from '../xml.js';
 
 function code(f: () => unknown): string {
   try {

@@ -2,9 +2,9 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { ObjectMeta } from '../object-meta.js';
+import type { ObjectMeta } from '../../object-meta.js';
 import { checkCopyConditions, parseCopySource } from './copy-source.js';
-import { S3Error } from './errors.js';
+import { S3Error } from '../errors.js';
 
 function code(f: () => unknown): string {
   try {

@@ -3,11 +3,11 @@
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
 
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ObjectMeta } from '../object-meta.js';
-import type { Checksum } from './body/checksums.js';
+import type { ObjectMeta } from '../../object-meta.js';
+import type { Checksum } from '../body/checksums.js';
 import { checkConditions, type Conditions } from './conditions.js';
-import { S3Error } from './errors.js';
-import { MAX_KEY_BYTES, validBucketName } from './router.js';
+import { S3Error } from '../errors.js';
+import { MAX_KEY_BYTES, validBucketName } from '../router.js';
 
 /** S3's largest copy source for CopyObject and UploadPartCopy: 5 GiB. */
 export const MAX_COPY_SOURCE_BYTES = 5 * 1024 * 1024 * 1024;

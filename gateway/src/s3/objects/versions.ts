@@ -1,7 +1,7 @@
 // Versioning is never enabled on a bucket here (GetBucketVersioning answers
 // an empty configuration), so every object has exactly one version, "null".
 
-import { S3Error } from './errors.js';
+import { S3Error } from '../errors.js';
 
 /** Refuses a versionId other than "null" (no such version can exist): NoSuchVersion, as S3. */
 export function requireNullVersion(versionId: string | undefined, key: string): void {

@@ -3,8 +3,8 @@
 // Expires, x-amz-meta-*) and how GET/HEAD return it.
 
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ObjectMeta } from '../object-meta.js';
-import { S3Error } from './errors.js';
+import type { ObjectMeta } from '../../object-meta.js';
+import { S3Error } from '../errors.js';
 
 /** S3's limit on user metadata: 2 KB of names and values. */
 export const MAX_USER_META_BYTES = 2048;

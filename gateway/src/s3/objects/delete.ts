@@ -2,18 +2,18 @@
 // writes a delete marker (a normal write). Deleting a missing key succeeds,
 // as in S3.
 
-import { requireBucket, smallBody } from './bucket.js';
-import { xmlResponse, type S3Context, type S3Request, type S3Response } from './context.js';
+import { requireBucket, smallBody } from '../bucket.js';
+import { xmlResponse, type S3Context, type S3Request, type S3Response } from '../context.js';
 import { mapLimit } from '@powerstore/shared/map-limit.js';
 import { type DeleteOutcome, parseDeleteRequest, renderDeleteResult } from './delete-objects.js';
-import type { Endpoint, Query } from './endpoints.js';
-import { isServerFault, toS3Error } from './error-map.js';
-import { S3Error } from './errors.js';
-import { mayDelete } from './access/key-scope.js';
-import { MAX_KEY_BYTES } from './router.js';
-import { asBucketRequest } from './targets.js';
+import type { Endpoint, Query } from '../endpoints.js';
+import { isServerFault, toS3Error } from '../error-map.js';
+import { S3Error } from '../errors.js';
+import { mayDelete } from '../access/key-scope.js';
+import { MAX_KEY_BYTES } from '../router.js';
+import { asBucketRequest } from '../targets.js';
 import { requireNullVersion } from './versions.js';
-import { MAX_XML_BYTES } from './xml.js';
+import { MAX_XML_BYTES } from '../xml.js';
 
 export async function deleteObject(s3: S3Context, r: S3Request<{ op: 'DeleteObject'; bucket: string; key: string; query: Query }>): Promise<S3Response> {
   const { ns } = await requireBucket(s3, r);

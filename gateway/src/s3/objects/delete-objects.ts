@@ -2,8 +2,8 @@
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html),
 // and the bounded-concurrency map the handler (delete.ts) runs the deletes with.
 
-import { S3Error } from './errors.js';
-import { childText, parseXml, xmlDoc, type XmlNode } from './xml.js';
+import { S3Error } from '../errors.js';
+import { childText, parseXml, xmlDoc, type XmlNode } from '../xml.js';
 
 /** S3's limit on keys in one DeleteObjects request. */
 export const MAX_DELETE_KEYS = 1000;

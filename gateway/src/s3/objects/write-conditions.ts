@@ -11,10 +11,10 @@
 // A header is never ignored: an If-None-Match other than `*` is refused as
 // S3 refuses it (501 NotImplemented), not treated as absent.
 
-import type { BucketNs } from '../buckets.js';
-import { header, type S3Context, type S3Request } from './context.js';
-import { S3Error } from './errors.js';
-import { mustNotOverwrite } from './access/key-scope.js';
+import type { BucketNs } from '../../buckets.js';
+import { header, type S3Context, type S3Request } from '../context.js';
+import { S3Error } from '../errors.js';
+import { mustNotOverwrite } from '../access/key-scope.js';
 
 export interface WriteConditions {
   /**
