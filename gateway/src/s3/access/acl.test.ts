@@ -5,15 +5,8 @@
 
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import type { Express } from 'express';
-import request from 'supertest';
-import { signV4, type Creds } from '../../../../integration/harness/raw.js';
-import { simCluster } from '../../protocol/testing/sim-cluster.js';
-import { testApp } from '../../testing/test-app.js';
-import { HOST, xmlCode, type Method } from '../testing/signed-app.js';
+import { twoUserApp, xmlCode } from '../testing/signed-app.js';
 
-const ALICE: Creds = { accessKey: 'alice-key', secretKey: 'alice-secret-0123456789', region: 'us-east-1' };
-const BOB: Creds = { accessKey: 'bob-key', secretKey: 'bob-secret-0123456789', region: 'us-east-1' };
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 
 function policy(owner: string, grants: string): string {
@@ -24,29 +17,14 @@ const userGrant = (id: string, p: string): string =>
   `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${id}</ID></Grantee><Permission>${p}</Permission></Grant>`;
 
 describe('ACLs: canned, grants, anonymous and other users', () => {
-  let app: Express;
-  let close: () => Promise<void>;
-  const as = (c: Creds | null) => (method: Method, target: string, body?: Buffer | string, headers: Record<string, string> = {}): request.Test => {
-    const b = typeof body === 'string' ? Buffer.from(body) : body;
-    let r = request(app)[method.toLowerCase() as 'get' | 'put' | 'head' | 'delete' | 'post'](target).set('host', HOST);
-    const h = c ? signV4(HOST, { method, target, headers, ...(b ? { body: b } : {}) }, c).headers : headers;
-    for (const [k, v] of Object.entries(h)) r = r.set(k, v);
-    return b ? r.send(b) : r;
-  };
-  const alice = as(ALICE);
-  const bob = as(BOB);
-  const anon = as(null);
+  const { close, alice, bob, anon } = twoUserApp();
 
   before(async () => {
-    ({ app, close } = testApp(simCluster(1).gateway({ blockSize: 4096 }), [
-      { accessKey: ALICE.accessKey, secretKey: ALICE.secretKey, user: 'alice' },
-      { accessKey: BOB.accessKey, secretKey: BOB.secretKey, user: 'bob' },
-    ]));
     assert.equal((await alice('PUT', '/priv')).status, 200);
     assert.equal((await alice('PUT', '/priv/obj', 'secret')).status, 200);
     assert.equal((await alice('PUT', '/pub', undefined, { 'x-amz-acl': 'public-read' })).status, 200);
   });
-  after(() => close?.());
+  after(() => close());
 
   it('a private bucket serves its owner only', async () => {
     assert.equal((await alice('GET', '/priv')).status, 200);

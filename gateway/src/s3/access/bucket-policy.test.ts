@@ -4,40 +4,18 @@
 
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import type { Express } from 'express';
-import request from 'supertest';
-import { signV4, type Creds } from '../../../../integration/harness/raw.js';
-import { simCluster } from '../../protocol/testing/sim-cluster.js';
-import { testApp } from '../../testing/test-app.js';
-import { HOST, xmlCode, type Method } from '../testing/signed-app.js';
+import { twoUserApp, xmlCode } from '../testing/signed-app.js';
 
-const ALICE: Creds = { accessKey: 'alice-key', secretKey: 'alice-secret-0123456789', region: 'us-east-1' };
-const BOB: Creds = { accessKey: 'bob-key', secretKey: 'bob-secret-0123456789', region: 'us-east-1' };
 const doc = (...statements: object[]): string => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 
 describe('bucket policies', () => {
-  let app: Express;
-  let close: () => Promise<void>;
-  const as = (c: Creds | null) => (method: Method, target: string, body?: string, headers: Record<string, string> = {}): request.Test => {
-    const b = body === undefined ? undefined : Buffer.from(body);
-    let r = request(app)[method.toLowerCase() as 'get' | 'put' | 'head' | 'delete' | 'post'](target).set('host', HOST);
-    const h = c ? signV4(HOST, { method, target, headers, ...(b ? { body: b } : {}) }, c).headers : headers;
-    for (const [k, v] of Object.entries(h)) r = r.set(k, v);
-    return b ? r.send(b) : r;
-  };
-  const alice = as(ALICE);
-  const bob = as(BOB);
-  const anon = as(null);
+  const { close, alice, bob, anon } = twoUserApp();
 
   before(async () => {
-    ({ app, close } = testApp(simCluster(1).gateway({ blockSize: 4096 }), [
-      { accessKey: ALICE.accessKey, secretKey: ALICE.secretKey, user: 'alice' },
-      { accessKey: BOB.accessKey, secretKey: BOB.secretKey, user: 'bob' },
-    ]));
     assert.equal((await alice('PUT', '/site')).status, 200);
     for (const k of ['public/index.html', 'private/key']) assert.equal((await alice('PUT', `/site/${k}`, `body of ${k}`)).status, 200);
   });
-  after(() => close?.());
+  after(() => close());
 
   it('Put/Get/Delete and PolicyStatus; NoSuchBucketPolicy when none; MalformedPolicy refused and nothing stored', async () => {
     assert.equal(xmlCode((await alice('GET', '/site?policy')).text), 'NoSuchBucketPolicy');

@@ -36,6 +36,36 @@ export function signedApp(name: string, opts: Partial<AppOptions> = {}): SignedA
   };
 }
 
+/** A request sender: signed as one user, or anonymous. */
+export type Sender = (method: Method, target: string, body?: Buffer | string, headers?: Record<string, string>) => request.Test;
+
+const ALICE: Creds = { accessKey: 'alice-key', secretKey: 'alice-secret-0123456789', region: 'us-east-1' };
+const BOB: Creds = { accessKey: 'bob-key', secretKey: 'bob-secret-0123456789', region: 'us-east-1' };
+
+export interface TwoUserApp {
+  readonly close: () => Promise<void>;
+  /** Signed as user alice, as user bob, and with no credentials at all. */
+  readonly alice: Sender;
+  readonly bob: Sender;
+  readonly anon: Sender;
+}
+
+/** The real app over a simulated cluster with two users, for access-control tests. */
+export function twoUserApp(): TwoUserApp {
+  const { app, close } = testApp(simCluster(1).gateway({ blockSize: 4096 }), [
+    { accessKey: ALICE.accessKey, secretKey: ALICE.secretKey, user: 'alice' },
+    { accessKey: BOB.accessKey, secretKey: BOB.secretKey, user: 'bob' },
+  ]);
+  const as = (c: Creds | null): Sender => (method, target, body, headers = {}) => {
+    const b = typeof body === 'string' ? Buffer.from(body) : body;
+    let r = request(app)[method.toLowerCase() as 'get' | 'put' | 'head' | 'delete' | 'post'](target).set('host', HOST);
+    const h = c ? signV4(HOST, { method, target, headers, ...(b ? { body: b } : {}) }, c).headers : headers;
+    for (const [k, v] of Object.entries(h)) r = r.set(k, v);
+    return b ? r.send(b) : r;
+  };
+  return { close, alice: as(ALICE), bob: as(BOB), anon: as(null) };
+}
+
 export function xmlCode(text: string): string | undefined {
   return /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
 }
