@@ -52,7 +52,9 @@ export function simCluster(t: number, keyring = new SecretWriterKeyring(new Map(
         blockSize: opts.blockSize ?? 64,
         maxPendingBytes: 1 << 20,
         timeouts: { rpcMs: opts.rpcMs ?? 200, dataIdleMs: opts.rpcMs ?? 200 },
-        askOrder: opts.askOrder ?? new AskOrder(),
+        // Listings ask nodes 0..q-1 first (node S-1 is the spare) unless a test says otherwise:
+        // a test of a node's page must know that page is asked for.
+        askOrder: opts.askOrder ?? new AskOrder(Date.now, () => 0),
         observer: {
           round: (kind) => rounds.set(kind, (rounds.get(kind) ?? 0) + 1),
           operation: (kind) => operations.set(kind, (operations.get(kind) ?? 0) + 1),
