@@ -20,7 +20,7 @@ import type { ProtocolContext } from '../gateway/src/protocol/context.js';
 import { createCoder } from '@powerstore/shared/erasure/ronomon-coder.js';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { mapLimit } from '@powerstore/shared/map-limit.js';
-import { MAX_PARTS } from '@powerstore/shared/protocol/sizes.js';
+import { MAX_PARTS } from '@powerstore/shared/protocol/wire/sizes.js';
 import { newWriterId } from '@powerstore/shared/protocol/timestamp.js';
 import { bucketNamespaceIn, bucketRecordQuery } from './harness/bucket-ns.js';
 import { metric, startTestCluster, type TestCluster } from './harness/cluster.js';

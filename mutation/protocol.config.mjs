@@ -2,7 +2,10 @@
 import { config } from './base.mjs';
 
 export default config('protocol',
-  ['shared/src/protocol/*.ts', '!shared/src/protocol/*.test.ts'],
+  [
+    'shared/src/protocol/*.ts', '!shared/src/protocol/*.test.ts',
+    'shared/src/protocol/wire/*.ts', '!shared/src/protocol/wire/*.test.ts',
+  ],
   [
     'shared/dist/protocol/',
     'dist/gateway/src/protocol/protocol.test.js',

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { NodeRefusedError } from '@powerstore/shared/errors.js';
 import type { NodeApi } from '@powerstore/shared/node-api.js';
-import { MISSING_PARTS } from '@powerstore/shared/protocol/node-messages.js';
+import { MISSING_PARTS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { BucketNs } from './buckets.js';
 import { MultipartStore, partKey, partLayout, partsNs } from './multipart-store.js';

@@ -23,7 +23,7 @@ import { randomHex } from '@powerstore/shared/random.js';
 import type { RegRef } from '@powerstore/shared/node-api.js';
 import type { BucketNs } from './buckets.js';
 import type { PartRef } from '@powerstore/shared/protocol/server.js';
-import { tsToWire } from '@powerstore/shared/protocol/wire.js';
+import { tsToWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { decodeMeta, encodeMeta, type ObjectMeta, type PartLayout, type UploadInfo } from './object-meta.js';
 import type { ProtocolContext } from './protocol/context.js';
 import { healFragment } from './protocol/heal.js';

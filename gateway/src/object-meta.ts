@@ -4,7 +4,7 @@
 // version so that an unknown format is an error, never a guess.
 
 import { stripeCount } from '@powerstore/shared/erasure/layout.js';
-import type { TsWire } from '@powerstore/shared/protocol/wire.js';
+import type { TsWire } from '@powerstore/shared/protocol/wire/wire.js';
 import type { Acl } from './s3/access/acl-model.js';
 
 export const META_VERSION = 1;

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { NodeRefusedError } from '@powerstore/shared/errors.js';
 import type { NodeApi } from '@powerstore/shared/node-api.js';
-import { MISSING_FRAGMENT } from '@powerstore/shared/protocol/node-messages.js';
+import { MISSING_FRAGMENT } from '@powerstore/shared/protocol/wire/node-messages.js';
 import type { BucketNs } from './buckets.js';
 import { MultipartStore, partKey, partLayout, partsNs } from './multipart-store.js';
 import { ObjectStore, type FoundObject } from './objects.js';

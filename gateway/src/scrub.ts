@@ -38,7 +38,7 @@ import { nonceHash } from '@powerstore/shared/protocol/candidate.js';
 import { BUCKETS_NS } from '@powerstore/shared/protocol/register.js';
 import type { PartRef, StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { compareTs, tsKey } from '@powerstore/shared/protocol/timestamp.js';
-import { parseTs } from '@powerstore/shared/protocol/wire.js';
+import { parseTs } from '@powerstore/shared/protocol/wire/wire.js';
 import type { GatewayMetrics } from './metrics.js';
 import { bucketNs, type BucketNs } from './buckets.js';
 import { partKey, partsNs, uploadsNs } from './multipart-store.js';

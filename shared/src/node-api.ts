@@ -6,7 +6,7 @@
 
 import type { Candidate } from './protocol/candidate.js';
 import type { FilterAnswer } from './protocol/client.js';
-import type { ListEntryCache } from './protocol/list-entry-cache.js';
+import type { ListEntryCache } from './protocol/wire/list-entry-cache.js';
 import type { StoreCommit } from './protocol/server.js';
 import type { Timestamp } from './protocol/timestamp.js';
 

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { parseBlocksReq } from '@powerstore/shared/protocol/node-messages.js';
+import { parseBlocksReq } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 

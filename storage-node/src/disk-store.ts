@@ -22,7 +22,7 @@ import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 import type { HistRecord, PartRef } from '@powerstore/shared/protocol/server.js';
 import { compareTs, type Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
-import { candToWire, parseCand, parseTs, tsToWire, type CandWire } from '@powerstore/shared/protocol/wire.js';
+import { candToWire, parseCand, parseTs, tsToWire, type CandWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { GroupCommitter } from './group-commit.js';
 import { DIR_MODE, ownerOnlyDatabase, ownerOnlyDir } from './owner-only.js';
 

@@ -17,12 +17,12 @@ import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 import { prepareWrite } from '@powerstore/shared/protocol/client.js';
 import {
   encodeFilterReq, encodeRefBody, parseCandAnswer, parseFilterAnswer, parseListAnswer, parseTsAnswer,
-} from '@powerstore/shared/protocol/node-messages.js';
+} from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { compareTs, type Timestamp } from '@powerstore/shared/protocol/timestamp.js';
-import { parseCand } from '@powerstore/shared/protocol/wire.js';
+import { parseCand } from '@powerstore/shared/protocol/wire/wire.js';
 import { DiskStore, type ListRow } from './disk-store.js';
 import { NodeMetrics } from './metrics.js';
 import type { NodeContext } from './node-context.js';

@@ -15,17 +15,17 @@ import { ConfigError } from '@powerstore/shared/errors.js';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { createLogger } from '@powerstore/shared/log.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '@powerstore/shared/node-auth.js';
-import { BATCH_PATH, decodeAnswers, encodeAnswers, encodeBatch } from '@powerstore/shared/protocol/batch.js';
+import { BATCH_PATH, decodeAnswers, encodeAnswers, encodeBatch } from '@powerstore/shared/protocol/wire/batch.js';
 import { computeD, normalise, type Candidate } from '@powerstore/shared/protocol/candidate.js';
 import { prepareWrite } from '@powerstore/shared/protocol/client.js';
 import {
   encodeCandAnswer, encodeFilterAnswer, encodeListAnswer, encodeTsAnswer, parseCandAnswer, parseFilterAnswer, parseListAnswer,
   parseTsAnswer, PATHS,
-} from '@powerstore/shared/protocol/node-messages.js';
+} from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { verifyTag } from '@powerstore/shared/protocol/timestamp.js';
-import { candToWire, WireError } from '@powerstore/shared/protocol/wire.js';
+import { candToWire, WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import { DiskStore } from './disk-store.js';
 import { Faults, type FaultMode } from './faults.js';
 import { NodeMetrics } from './metrics.js';

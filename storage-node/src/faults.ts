@@ -21,7 +21,7 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '@powerstore/shared/errors.js';
-import { PATHS } from '@powerstore/shared/protocol/node-messages.js';
+import { PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import type { DiskStore } from './disk-store.js';
 import {
   corruptVec, emptyAnswer, flipLastBit, forgeTs, GARBAGE, GARBAGE_BATCH, inventTs, wrongCc,

@@ -16,10 +16,10 @@ import { sha256 } from '@powerstore/shared/hash.js';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { createLogger } from '@powerstore/shared/log.js';
 import { prepareWrite } from '@powerstore/shared/protocol/client.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/frames.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
 import {
   encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, MISSING_PARTS, parseFilterAnswer,
-} from '@powerstore/shared/protocol/node-messages.js';
+} from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';

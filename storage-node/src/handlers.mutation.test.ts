@@ -12,12 +12,12 @@ import { describe, it } from 'node:test';
 import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
 import { sha256 } from '@powerstore/shared/hash.js';
 import { prepareWrite, type PreparedWrite } from '@powerstore/shared/protocol/client.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '@powerstore/shared/protocol/frames.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '@powerstore/shared/protocol/wire/frames.js';
 import {
   encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, encodeOpen, encodeRefBody, MISSING_PARTS,
   encodeBlocksReq, encodePinReq, parseCandAnswer, parseEntryAnswer, parseFilterAnswer, parseListAnswer,
   parsePinAnswer, parseTsAnswer,
-} from '@powerstore/shared/protocol/node-messages.js';
+} from '@powerstore/shared/protocol/wire/node-messages.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';

@@ -17,7 +17,7 @@ import { ConfigError } from '@powerstore/shared/errors.js';
 import { KEY_DELIVERY_PATH, sealNodeKey, SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { createLogger } from '@powerstore/shared/log.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '@powerstore/shared/node-auth.js';
-import { PATHS } from '@powerstore/shared/protocol/node-messages.js';
+import { PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { DiskStore } from './disk-store.js';
 import { NODE_KEYS_FILE, NodeKeyStore } from './key-store.js';

@@ -16,7 +16,7 @@
 // the current one, 501 a node started without a key store.
 
 import { KEY_DELIVERY_PATH, openNodeKey } from '@powerstore/shared/keys.js';
-import { isObject, WireError } from '@powerstore/shared/protocol/wire.js';
+import { isObject, WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 
 export { KEY_DELIVERY_PATH };

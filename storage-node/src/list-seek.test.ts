@@ -16,7 +16,7 @@ import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { prepareWrite } from '@powerstore/shared/protocol/client.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
-import { candToWire } from '@powerstore/shared/protocol/wire.js';
+import { candToWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { DiskStore } from './disk-store.js';
 import { prefixEnd } from './rpc-handlers.js';
 

@@ -9,10 +9,10 @@ import { describe, it } from 'node:test';
 import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
 import { sha256 } from '@powerstore/shared/hash.js';
 import { prepareWrite, type PreparedWrite } from '@powerstore/shared/protocol/client.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '@powerstore/shared/protocol/frames.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '@powerstore/shared/protocol/wire/frames.js';
 import {
   encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, encodePinReq, encodeRefBody, parseFilterAnswer, parsePinAnswer,
-} from '@powerstore/shared/protocol/node-messages.js';
+} from '@powerstore/shared/protocol/wire/node-messages.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';

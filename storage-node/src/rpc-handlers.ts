@@ -12,11 +12,11 @@ import {
   encodeCandAnswer, encodeFilterAnswer, encodeStoredListAnswer, encodeTsAnswer,
   parseCompleteReq, parseFilterReq, parseListReq, parseRef, MAX_FILTER_FRAGMENT, encodePinAnswer, parsePinReq,
   encodeEntryAnswer, parseEntryReq, type StoredListEntry,
-} from '@powerstore/shared/protocol/node-messages.js';
+} from '@powerstore/shared/protocol/wire/node-messages.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
-import { LIST_PAGE_BYTES, listEntryWeight } from '@powerstore/shared/protocol/sizes.js';
+import { LIST_PAGE_BYTES, listEntryWeight } from '@powerstore/shared/protocol/wire/sizes.js';
 import { judgeComplete, judgeFilter } from '@powerstore/shared/protocol/server.js';
-import { isObject, WireError } from '@powerstore/shared/protocol/wire.js';
+import { isObject, WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import type { StoredHist } from './disk-store.js';
 import type { NodeContext } from './node-context.js';
 import type { Candidate } from '@powerstore/shared/protocol/candidate.js';

@@ -9,13 +9,13 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
 import { validBlockSize } from '@powerstore/shared/erasure/layout.js';
-import { FrameDecoder, FrameError } from '@powerstore/shared/protocol/frames.js';
-import { encodeTsAnswer, parseCommit, parseOpen, MISSING_FRAGMENT, type OpenMsg } from '@powerstore/shared/protocol/node-messages.js';
-import { maxCommitBytes } from '@powerstore/shared/protocol/sizes.js';
+import { FrameDecoder, FrameError } from '@powerstore/shared/protocol/wire/frames.js';
+import { encodeTsAnswer, parseCommit, parseOpen, MISSING_FRAGMENT, type OpenMsg } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { maxCommitBytes } from '@powerstore/shared/protocol/wire/sizes.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { judgeStore, type HistRecord, type StoreCommit } from '@powerstore/shared/protocol/server.js';
-import { MISSING_PARTS } from '@powerstore/shared/protocol/node-messages.js';
-import { WireError } from '@powerstore/shared/protocol/wire.js';
+import { MISSING_PARTS } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import { repairIfCorrupt } from './fragment-repair.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 import { FILE_MODE } from './owner-only.js';

@@ -5,7 +5,7 @@
 // never evidence); the quorum goes on with the other nodes.
 
 import { BodyTooLargeError } from '@powerstore/shared/http-body.js';
-import { MAX_BATCH_BYTES } from '@powerstore/shared/protocol/batch.js';
+import { MAX_BATCH_BYTES } from '@powerstore/shared/protocol/wire/batch.js';
 import { NodeSaturatedError } from './rpc-batcher.js';
 
 /** Largest batch answer read from a node (a correct node stays within MAX_BATCH_BYTES: batch.ts fitAnswers). */

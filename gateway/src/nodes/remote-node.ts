@@ -3,7 +3,7 @@
 // request is signed with the node's key; every answer is parsed strictly
 // (a parse failure is a WireError: evidence against the node).
 
-import type { ListEntryCache } from '@powerstore/shared/protocol/list-entry-cache.js';
+import type { ListEntryCache } from '@powerstore/shared/protocol/wire/list-entry-cache.js';
 import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { createHash } from 'node:crypto';
@@ -12,21 +12,21 @@ import { readLimited } from '@powerstore/shared/http-body.js';
 import type { WriterKeyring } from '@powerstore/shared/keys.js';
 import type { ListPage, ListRequest, NodeApi, NodeHealth, PinAction, RegRef, StoreAck, StoreSession } from '@powerstore/shared/node-api.js';
 import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/frames.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '@powerstore/shared/node-auth.js';
 import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 import type { FilterAnswer } from '@powerstore/shared/protocol/client.js';
 import {
   encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, parseEntryAnswer, encodeOpen, encodePinReq, encodeRefBody, MAX_JSON_BODY, parseCandAnswer, parsePinAnswer,
   parseFilterAnswer, parseHealth, parseListAnswer, parseTsAnswer, PATHS,
-} from '@powerstore/shared/protocol/node-messages.js';
+} from '@powerstore/shared/protocol/wire/node-messages.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
-import { WireError } from '@powerstore/shared/protocol/wire.js';
+import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import { HttpStoreSession } from './store-session.js';
 import { refusalBody, RpcBatcher } from './rpc-batcher.js';
-import { BATCH_PATH, decodeAnswers, encodeBatch, type BatchAnswer, type BatchEntry, type BatchRoute } from '@powerstore/shared/protocol/batch.js';
+import { BATCH_PATH, decodeAnswers, encodeBatch, type BatchAnswer, type BatchEntry, type BatchRoute } from '@powerstore/shared/protocol/wire/batch.js';
 import { AnswerBudget, MAX_BATCH_ANSWER } from './answer-budget.js';
-import { maxCommitBytes } from '@powerstore/shared/protocol/sizes.js';
+import { maxCommitBytes } from '@powerstore/shared/protocol/wire/sizes.js';
 import { withDeadline } from '@powerstore/shared/deadline.js';
 
 /** Fragments up to this size travel inside a batch; larger ones in their own request. */

@@ -1,5 +1,5 @@
 // Gathers the protocol messages addressed to one node during an event-loop
-// turn and sends them as one batch request (shared/src/protocol/batch.ts).
+// turn and sends them as one batch request (shared/src/protocol/wire/batch.ts).
 // Each caller still gets its own answer, its own refusal, and can abandon
 // its message with its own AbortSignal, at any time: its promise rejects at
 // once, and a batch request whose callers have all gone is cut (protocol
@@ -11,7 +11,7 @@
 // beside the others') is sent again in a batch of its own.
 
 import { NodeRefusedError } from '@powerstore/shared/errors.js';
-import { ANSWER_TOO_LARGE, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, type BatchAnswer, type BatchEntry, type BatchRoute } from '@powerstore/shared/protocol/batch.js';
+import { ANSWER_TOO_LARGE, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, type BatchAnswer, type BatchEntry, type BatchRoute } from '@powerstore/shared/protocol/wire/batch.js';
 
 interface Pending {
   readonly entry: BatchEntry;

@@ -8,8 +8,8 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import type { RegRef, StoreAck, StoreSession } from '@powerstore/shared/node-api.js';
 import { STREAM_BODY } from '@powerstore/shared/node-auth.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/frames.js';
-import { encodeCommit, encodeOpen, parseTsAnswer, PATHS } from '@powerstore/shared/protocol/node-messages.js';
+import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
+import { encodeCommit, encodeOpen, parseTsAnswer, PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { jsonBody, MAX_STORE_ANSWER, refusal } from './remote-node.js';
 

@@ -7,7 +7,7 @@ import type { WriterKeyring } from '@powerstore/shared/keys.js';
 import type { NodeApi } from '@powerstore/shared/node-api.js';
 import type { Evidence } from '@powerstore/shared/protocol/evidence.js';
 import type { ClusterParams } from '@powerstore/shared/protocol/params.js';
-import type { TsWire } from '@powerstore/shared/protocol/wire.js';
+import type { TsWire } from '@powerstore/shared/protocol/wire/wire.js';
 
 export type OpKind = 'write' | 'read' | 'delete' | 'list';
 

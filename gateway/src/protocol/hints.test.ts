@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { NodeRefusedError } from '@powerstore/shared/errors.js';
-import { MISSING_FRAGMENT } from '@powerstore/shared/protocol/node-messages.js';
+import { MISSING_FRAGMENT } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { get, put } from './testing/ops.js';
 import { MemoryHints, simCluster } from './testing/sim-cluster.js';

@@ -14,7 +14,7 @@ import { setMaxListeners } from 'node:events';
 import type { PinAction } from '@powerstore/shared/node-api.js';
 import { PIN_LEASE_MS } from '@powerstore/shared/protocol/pins.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
-import { tsToWire } from '@powerstore/shared/protocol/wire.js';
+import { tsToWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { blockListBytes } from '../object-meta.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { quorumCall } from './quorum.js';

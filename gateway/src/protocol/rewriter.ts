@@ -12,7 +12,7 @@
 import type { RegRef, StoreAck } from '@powerstore/shared/node-api.js';
 import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 import { prepareWrite } from '@powerstore/shared/protocol/client.js';
-import { MISSING_FRAGMENT } from '@powerstore/shared/protocol/node-messages.js';
+import { MISSING_FRAGMENT } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '@powerstore/shared/log.js';
-import type { TsWire } from '@powerstore/shared/protocol/wire.js';
+import type { TsWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { startTestRedis, type TestRedis } from '../../../integration/harness/redis.js';
 import { NoClockHints, RedisClockHints } from './hints.js';
 import { RedisLink } from './link.js';

@@ -25,7 +25,7 @@
 // (`stats.errors` and the onResult hook) and swallowed.
 // NoClockHints is what a gateway without Redis uses: it knows nothing.
 
-import type { TsWire } from '@powerstore/shared/protocol/wire.js';
+import type { TsWire } from '@powerstore/shared/protocol/wire/wire.js';
 import type { RedisLink } from './link.js';
 import { HINT_TTL_MS, type RedisKeys } from './schema.js';
 

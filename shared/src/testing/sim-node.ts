@@ -4,9 +4,9 @@
 
 import type { NodeKeyring } from '../keys.js';
 import { NodeRefusedError } from '../errors.js';
-import { MISSING_FRAGMENT, MISSING_PARTS } from '../protocol/node-messages.js';
+import { MISSING_FRAGMENT, MISSING_PARTS } from '../protocol/wire/node-messages.js';
 import type { ListEntry, ListPage, ListRequest, NodeApi, NodeHealth, PinAction, RegRef, StoreAck, StoreSession } from '../node-api.js';
-import { LIST_PAGE_BYTES, listEntryWeight } from '../protocol/sizes.js';
+import { LIST_PAGE_BYTES, listEntryWeight } from '../protocol/wire/sizes.js';
 import { BlockHasher } from '../erasure/block-hasher.js';
 import { regId } from '../protocol/register.js';
 import { judgeComplete, judgeFilter, judgeStore, type HistRecord, type PartRef, type StoreCommit } from '../protocol/server.js';

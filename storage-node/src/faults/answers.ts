@@ -3,8 +3,8 @@
 // function returns a new value and never touches stored state.
 
 import { randomBytes } from 'node:crypto';
-import { PATHS } from '@powerstore/shared/protocol/node-messages.js';
-import type { CandWire, TsWire } from '@powerstore/shared/protocol/wire.js';
+import { PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
+import type { CandWire, TsWire } from '@powerstore/shared/protocol/wire/wire.js';
 
 /** clock, complete and store answers: the node's lc.ts. */
 export interface TsAnswer { lc: TsWire | null }

@@ -9,9 +9,9 @@
 // verified), just old: exactly what a gateway cannot tell from lag.
 // Memory only (a restart forgets), bounded; nothing is stored on disk.
 
-import { PATHS } from '@powerstore/shared/protocol/node-messages.js';
+import { PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
-import type { CandWire } from '@powerstore/shared/protocol/wire.js';
+import type { CandWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { compareTsWire, type CandAnswer, type FilterWire, type ListWire, type TsAnswer } from './answers.js';
 
 /** Registers remembered at most (then new registers are answered honestly). */

@@ -10,7 +10,7 @@ import { after } from 'node:test';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { clusterParams, type ClusterParams } from '@powerstore/shared/protocol/params.js';
 import { createLogger } from '@powerstore/shared/log.js';
-import { frameHeader } from '@powerstore/shared/protocol/frames.js';
+import { frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
 import { DiskStore } from '../disk-store.js';
 import { NodeMetrics } from '../metrics.js';
 import type { NodeContext } from '../node-context.js';

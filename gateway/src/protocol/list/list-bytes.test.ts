@@ -5,7 +5,7 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { LIST_PAGE_BYTES } from '@powerstore/shared/protocol/sizes.js';
+import { LIST_PAGE_BYTES } from '@powerstore/shared/protocol/wire/sizes.js';
 import { encodeMeta } from '../../object-meta.js';
 import type { ProtocolContext } from '../context.js';
 import { listMerged } from './list-merge.js';

@@ -19,8 +19,8 @@ import { readRegister } from '../reader.js';
 import { reportError } from '../writer.js';
 import { mapLimit } from '@powerstore/shared/map-limit.js';
 import { VerdictMemo } from './verdict-memo.js';
-import { ListEntryCache } from '@powerstore/shared/protocol/list-entry-cache.js';
-import { LIST_PAGE_BYTES, listEntryWeight } from '@powerstore/shared/protocol/sizes.js';
+import { ListEntryCache } from '@powerstore/shared/protocol/wire/list-entry-cache.js';
+import { LIST_PAGE_BYTES, listEntryWeight } from '@powerstore/shared/protocol/wire/sizes.js';
 
 export interface MergedEntry {
   readonly key: string;

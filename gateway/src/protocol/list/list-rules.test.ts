@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import type { ListEntry, ListPage, ListRequest } from '@powerstore/shared/node-api.js';
 import { QuorumError } from '@powerstore/shared/errors.js';
 import type { Evidence } from '@powerstore/shared/protocol/evidence.js';
-import { WireError } from '@powerstore/shared/protocol/wire.js';
+import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import { listMerged } from './list-merge.js';
 import { override } from '../testing/byzantine.js';
 import { del, listAll, put } from '../testing/ops.js';

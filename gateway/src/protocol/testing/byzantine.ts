@@ -4,7 +4,7 @@
 
 import type { NodeApi } from '@powerstore/shared/node-api.js';
 import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
-import { WireError } from '@powerstore/shared/protocol/wire.js';
+import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
 
 /** `inner` with the calls in `o` replaced (every wrapper here is one of these). */
 export function override(inner: NodeApi, o: Partial<NodeApi>): NodeApi {

@@ -10,7 +10,7 @@ import type { Evidence } from '@powerstore/shared/protocol/evidence.js';
 import { clusterParams, type ClusterParams } from '@powerstore/shared/protocol/params.js';
 import { newWriterId } from '@powerstore/shared/protocol/timestamp.js';
 import { SimNode } from '@powerstore/shared/testing/sim-node.js';
-import type { TsWire } from '@powerstore/shared/protocol/wire.js';
+import type { TsWire } from '@powerstore/shared/protocol/wire/wire.js';
 import type { ClockHintSource, OpKind, ProtocolContext } from '../context.js';
 import { AskOrder } from '../ask-order.js';
 

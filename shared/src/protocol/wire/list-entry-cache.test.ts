@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ListEntryCache } from './list-entry-cache.js';
 import { encodeListAnswer, parseListAnswer } from './node-messages.js';
-import { fixture, ts, write } from './testing/fixture.js';
+import { fixture, ts, write } from '../testing/fixture.js';
 import { WireError } from './wire.js';
 
 const f = fixture(1);

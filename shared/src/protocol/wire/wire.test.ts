@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import {
   candToWire, hashList, hexField, isObject, parseCand, parseCandOrNull, parseTs, parseTsOrNull, str, tsToWire, WireError,
 } from './wire.js';
-import { fixture, ts, write } from './testing/fixture.js';
+import { fixture, ts, write } from '../testing/fixture.js';
 
 const f = fixture(1);
 const w = write(f, ts(f, 3));

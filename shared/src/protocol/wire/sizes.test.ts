@@ -10,9 +10,9 @@ import { MAX_BATCH_BYTES } from './batch.js';
 import { candToWire, WireError } from './wire.js';
 import { encodeCommit, encodeListAnswer, MAX_LIST_LIMIT, parseCommit, parseFilterAnswer, parseListAnswer } from './node-messages.js';
 import { base64Length, LIST_PAGE_BYTES, listEntryWeight, MAX_PARTS, maxCommitBytes, maxMetaBytes } from './sizes.js';
-import { fixture, ts, write } from './testing/fixture.js';
-import { multipartMeta, partRefs } from './testing/multipart-meta.js';
-import { MAX_T } from './params.js';
+import { fixture, ts, write } from '../testing/fixture.js';
+import { multipartMeta, partRefs } from '../testing/multipart-meta.js';
+import { MAX_T } from '../params.js';
 
 const ts_ = (t: number): number[] => Array.from({ length: t }, (_, i) => i + 1);
 

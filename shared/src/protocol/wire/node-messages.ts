@@ -3,12 +3,12 @@
 // request; the gateway validates every answer (a node may be Byzantine) and
 // treats a parse failure (WireError) as evidence.
 
-import type { ListEntry, ListPage, ListRequest, NodeHealth, PinAction, RegRef } from '../node-api.js';
-import type { Candidate } from './candidate.js';
+import type { ListEntry, ListPage, ListRequest, NodeHealth, PinAction, RegRef } from '../../node-api.js';
+import type { Candidate } from '../candidate.js';
 import type { ListEntryCache } from './list-entry-cache.js';
-import type { FilterAnswer } from './client.js';
-import type { StoreCommit } from './server.js';
-import type { Timestamp } from './timestamp.js';
+import type { FilterAnswer } from '../client.js';
+import type { StoreCommit } from '../server.js';
+import type { Timestamp } from '../timestamp.js';
 import {
   candToWire, hashList, hexField, isObject, parseCand, parseCandOrNull, parseTs, parseTsOrNull, str, tsToWire, WireError,
   type CandWire, type TsWire,

@@ -3,9 +3,9 @@
 // value or throws WireError (the caller counts that as a malformed answer,
 // which is evidence against the node that sent it).
 
-import { fromHex } from '../bytes.js';
-import { WRITER_ID_HEX, type Timestamp } from './timestamp.js';
-import { NONCE_BYTES, type Candidate } from './candidate.js';
+import { fromHex } from '../../bytes.js';
+import { WRITER_ID_HEX, type Timestamp } from '../timestamp.js';
+import { NONCE_BYTES, type Candidate } from '../candidate.js';
 
 export class WireError extends Error {
   override readonly name = 'WireError';

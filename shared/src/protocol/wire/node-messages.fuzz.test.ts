@@ -8,10 +8,10 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { Candidate } from './candidate.js';
+import type { Candidate } from '../candidate.js';
 import * as m from './node-messages.js';
-import type { StoreCommit } from './server.js';
-import type { Timestamp } from './timestamp.js';
+import type { StoreCommit } from '../server.js';
+import type { Timestamp } from '../timestamp.js';
 import { parseCand, parseTs, WireError } from './wire.js';
 
 const S = 4;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeListAnswer, MAX_KEY_BYTES, parseListAnswer, parseListReq } from './node-messages.js';
 import { candToWire, WireError } from './wire.js';
-import { fixture, ts, write } from './testing/fixture.js';
+import { fixture, ts, write } from '../testing/fixture.js';
 
 const f = fixture(1);
 const S = f.params.S;

@@ -12,7 +12,7 @@ import {
   parseListAnswer, parseListReq, parseOpen, parsePinAnswer, parsePinReq, parseRef, parseTsAnswer, PATHS,
 } from './node-messages.js';
 import { candToWire, tsToWire, WireError } from './wire.js';
-import { fixture, ts, write } from './testing/fixture.js';
+import { fixture, ts, write } from '../testing/fixture.js';
 
 const f = fixture(1);
 const S = f.params.S;

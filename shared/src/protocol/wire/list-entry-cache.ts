@@ -7,7 +7,7 @@
 // entry is parsed on its own. One per listing (list-merge.ts), so what it
 // holds goes with the listing; bounded all the same, the oldest going first.
 
-import type { ListEntry } from '../node-api.js';
+import type { ListEntry } from '../../node-api.js';
 import { isObject } from './wire.js';
 
 type Raw = Record<string, unknown>;
