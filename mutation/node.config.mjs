@@ -11,7 +11,7 @@ export default config('node',
   [
     'dist/storage-node/src/server.test.js',
     'dist/storage-node/src/keys-handler.test.js',
-    'dist/storage-node/src/fragment-repair.test.js',
+    'dist/storage-node/src/store/fragment-repair.test.js',
     'dist/storage-node/src/faults.test.js',
     // What an answer waits for: the sync of the commit it shows (blocks-handler's barrier).
     'dist/storage-node/src/unsynced-answers.test.js',

@@ -25,7 +25,7 @@
 // not asked again for the rest of the pass. Healing rebuilds the fragment
 // from k other nodes and re-sends the identical store message
 // (protocol/heal.ts); the node checks it against cc[i] and, if its own copy
-// is corrupt, replaces it (storage-node/src/fragment-repair.ts). A heal
+// is corrupt, replaces it (storage-node/src/store/fragment-repair.ts). A heal
 // counts only once the healed copy verifies again.
 //
 // Races with clients: a key overwritten during the pass may have its old

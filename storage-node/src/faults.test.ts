@@ -26,7 +26,7 @@ import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { verifyTag } from '@powerstore/shared/protocol/timestamp.js';
 import { candToWire, WireError } from '@powerstore/shared/protocol/wire/wire.js';
-import { DiskStore } from './disk-store.js';
+import { DiskStore } from './store/disk-store.js';
 import { Faults, type FaultMode } from './faults.js';
 import { NodeMetrics } from './metrics.js';
 import { createNodeServer } from './server.js';

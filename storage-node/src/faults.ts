@@ -22,7 +22,7 @@ import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '@powerstore/shared/errors.js';
 import { PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
-import type { DiskStore } from './disk-store.js';
+import type { DiskStore } from './store/disk-store.js';
 import {
   corruptVec, emptyAnswer, flipLastBit, forgeTs, GARBAGE, GARBAGE_BATCH, inventTs, wrongCc,
   type CandAnswer, type FilterWire, type ListWire, type TsAnswer,

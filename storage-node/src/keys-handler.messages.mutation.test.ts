@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { sealNodeKey, SecretWriterKeyring } from '@powerstore/shared/keys.js';
-import { NodeKeyStore } from './key-store.js';
+import { NodeKeyStore } from './store/key-store.js';
 import { handleKeys } from './keys-handler.js';
 import { NodeMetrics } from './metrics.js';
 import type { NodeContext } from './node-context.js';

@@ -19,8 +19,8 @@ import { createLogger } from '@powerstore/shared/log.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '@powerstore/shared/node-auth.js';
 import { PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
-import { DiskStore } from './disk-store.js';
-import { NODE_KEYS_FILE, NodeKeyStore } from './key-store.js';
+import { DiskStore } from './store/disk-store.js';
+import { NODE_KEYS_FILE, NodeKeyStore } from './store/key-store.js';
 import { NodeMetrics } from './metrics.js';
 import { createNodeServer } from './server.js';
 

@@ -9,14 +9,14 @@ import { announceListening, createLogger } from '@powerstore/shared/log.js';
 import { LOCK_FILES, lockFolder } from '@powerstore/shared/folder-lock.js';
 import { stopWithLauncher } from '@powerstore/shared/lifeline.js';
 import { loadNodeConfig } from './config.js';
-import { DiskStore } from './disk-store.js';
+import { DiskStore } from './store/disk-store.js';
 import { DEFAULT_FAULT_DELAY_MS, Faults } from './faults.js';
-import { NODE_KEYS_FILE, NodeKeyStore } from './key-store.js';
+import { NODE_KEYS_FILE, NodeKeyStore } from './store/key-store.js';
 import { NodeMetrics } from './metrics.js';
 import { createNodeServer, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from './server.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { GarbageCollector } from './gc.js';
-import { WriteLeases } from './write-leases.js';
+import { WriteLeases } from './store/write-leases.js';
 
 // Everything this process creates is its account's alone (review F8: the
 // data is every user's objects); the data folders are also made 0700 explicitly.

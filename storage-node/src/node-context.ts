@@ -2,13 +2,13 @@
 
 import type { NodeKeyring } from '@powerstore/shared/keys.js';
 import type { Logger } from '@powerstore/shared/log.js';
-import type { DiskStore } from './disk-store.js';
+import type { DiskStore } from './store/disk-store.js';
 import type { Faults } from './faults.js';
-import type { NodeKeyStore } from './key-store.js';
+import type { NodeKeyStore } from './store/key-store.js';
 import type { NodeMetrics } from './metrics.js';
 import type { PinTable } from '@powerstore/shared/protocol/pins.js';
 import type { GarbageCollector } from './gc.js';
-import type { WriteLeases } from './write-leases.js';
+import type { WriteLeases } from './store/write-leases.js';
 
 export interface NodeContext {
   readonly index: number;

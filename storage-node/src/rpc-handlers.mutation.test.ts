@@ -24,7 +24,7 @@ import type { GarbageCollector } from './gc.js';
 import type { NodeContext } from './node-context.js';
 import { handleClock, handleCollect, handleComplete, handleFilter, handleList, handlePin } from './rpc-handlers.js';
 import { handleStore } from './store-handler.js';
-import { WriteLeases } from './write-leases.js';
+import { WriteLeases } from './store/write-leases.js';
 import { frame, handlerFixture } from './testing/node-contexts.js';
 
 const { params, keyring, nodes } = handlerFixture();

@@ -20,7 +20,7 @@ import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/s
 import { encodeCommit, encodeOpen, MAX_JSON_BODY } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
-import { DiskStore } from './disk-store.js';
+import { DiskStore } from './store/disk-store.js';
 import { startTestNode, type TestNode } from './testing/test-node.js';
 
 const IDLE_MS = 1000;

@@ -21,7 +21,7 @@ import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/s
 import { encodeCommit, encodeOpen } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
-import { DiskStore } from './disk-store.js';
+import { DiskStore } from './store/disk-store.js';
 import { NodeMetrics } from './metrics.js';
 import { createNodeServer } from './server.js';
 

@@ -22,7 +22,7 @@ import { regId } from '@powerstore/shared/protocol/register.js';
 import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 import { handleStore } from './store-handler.js';
-import { WriteLeases } from './write-leases.js';
+import { WriteLeases } from './store/write-leases.js';
 import { frame, handlerFixture } from './testing/node-contexts.js';
 
 const { params, keyring, nodes } = handlerFixture();

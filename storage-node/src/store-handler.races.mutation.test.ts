@@ -17,7 +17,7 @@ import { encodeCommit, encodeOpen, MISSING_PARTS } from '@powerstore/shared/prot
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
-import type { DiskStore } from './disk-store.js';
+import type { DiskStore } from './store/disk-store.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 import { handleStore } from './store-handler.js';
 import { frame, handlerFixture } from './testing/node-contexts.js';

@@ -16,7 +16,7 @@ import { regId } from '@powerstore/shared/protocol/register.js';
 import { judgeStore, type HistRecord, type StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { MISSING_PARTS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
-import { repairIfCorrupt } from './fragment-repair.js';
+import { repairIfCorrupt } from './store/fragment-repair.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 import { FILE_MODE } from './owner-only.js';
 

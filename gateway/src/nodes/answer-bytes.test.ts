@@ -26,7 +26,7 @@ import { fixture, ts, write } from '@powerstore/shared/protocol/testing/fixture.
 import { multipartMeta } from '@powerstore/shared/protocol/testing/multipart-meta.js';
 import { newWriterId } from '@powerstore/shared/protocol/timestamp.js';
 import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
-import { DiskStore } from '../../../storage-node/src/disk-store.js';
+import { DiskStore } from '../../../storage-node/src/store/disk-store.js';
 import { NodeMetrics } from '../../../storage-node/src/metrics.js';
 import { createNodeServer } from '../../../storage-node/src/server.js';
 import type { ProtocolContext } from '../protocol/context.js';

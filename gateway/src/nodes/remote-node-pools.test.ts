@@ -16,7 +16,7 @@ import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { createLogger } from '@powerstore/shared/log.js';
 import type { StoreSession } from '@powerstore/shared/node-api.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
-import { DiskStore } from '../../../storage-node/src/disk-store.js';
+import { DiskStore } from '../../../storage-node/src/store/disk-store.js';
 import { NodeMetrics } from '../../../storage-node/src/metrics.js';
 import { createNodeServer } from '../../../storage-node/src/server.js';
 import { RemoteNode } from './remote-node.js';

@@ -15,7 +15,7 @@ import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { createLogger } from '@powerstore/shared/log.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { newWriterId } from '@powerstore/shared/protocol/timestamp.js';
-import { DiskStore } from '../../../storage-node/src/disk-store.js';
+import { DiskStore } from '../../../storage-node/src/store/disk-store.js';
 import { NodeMetrics } from '../../../storage-node/src/metrics.js';
 import { createNodeServer } from '../../../storage-node/src/server.js';
 import type { ProtocolContext } from '../protocol/context.js';

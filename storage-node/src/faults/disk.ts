@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DiskStore, PutHistResult } from '../disk-store.js';
+import type { DiskStore, PutHistResult } from '../store/disk-store.js';
 
 /**
  * stale: the store as it was when the process started, forever. Every write

@@ -11,7 +11,7 @@ import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { clusterParams, type ClusterParams } from '@powerstore/shared/protocol/params.js';
 import { createLogger } from '@powerstore/shared/log.js';
 import { frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
-import { DiskStore } from '../disk-store.js';
+import { DiskStore } from '../store/disk-store.js';
 import { NodeMetrics } from '../metrics.js';
 import type { NodeContext } from '../node-context.js';
 

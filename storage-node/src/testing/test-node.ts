@@ -10,7 +10,7 @@ import type { NodeKeyring } from '@powerstore/shared/keys.js';
 import { createLogger } from '@powerstore/shared/log.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '@powerstore/shared/node-auth.js';
 import { request } from 'undici';
-import { DiskStore } from '../disk-store.js';
+import { DiskStore } from '../store/disk-store.js';
 import { NodeMetrics } from '../metrics.js';
 import { createNodeServer, type NodeServerOptions } from '../server.js';
 

@@ -22,9 +22,9 @@ import { encodeCommit, encodeOpen, parseTsAnswer } from '@powerstore/shared/prot
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { DiskStore } from './disk-store.js';
-import { NodeMetrics } from './metrics.js';
-import type { NodeContext } from './node-context.js';
-import { handleStore } from './store-handler.js';
+import { NodeMetrics } from '../metrics.js';
+import type { NodeContext } from '../node-context.js';
+import { handleStore } from '../store-handler.js';
 
 const params = clusterParams(1);
 const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);

@@ -30,8 +30,8 @@ import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
 import { sha256 } from '@powerstore/shared/hash.js';
 import { tsKey } from '@powerstore/shared/protocol/timestamp.js';
 import type { StoredHist } from './disk-store.js';
-import { NodeRequestError, type NodeContext } from './node-context.js';
-import { FILE_MODE } from './owner-only.js';
+import { NodeRequestError, type NodeContext } from '../node-context.js';
+import { FILE_MODE } from '../owner-only.js';
 
 /** The fragment that came with a duplicate store: hashed, staged (in memory or a file). */
 export interface IncomingFragment {

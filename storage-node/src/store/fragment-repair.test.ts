@@ -23,9 +23,9 @@ import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { DiskStore } from './disk-store.js';
-import { NodeMetrics } from './metrics.js';
-import { createNodeServer } from './server.js';
-import { signedPost } from './testing/test-node.js';
+import { NodeMetrics } from '../metrics.js';
+import { createNodeServer } from '../server.js';
+import { signedPost } from '../testing/test-node.js';
 
 const BLOCK = 64;
 

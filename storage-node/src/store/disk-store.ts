@@ -24,7 +24,7 @@ import { compareTs, type Timestamp } from '@powerstore/shared/protocol/timestamp
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { candToWire, parseCand, parseTs, tsToWire, type CandWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { GroupCommitter } from './group-commit.js';
-import { DIR_MODE, ownerOnlyDatabase, ownerOnlyDir } from './owner-only.js';
+import { DIR_MODE, ownerOnlyDatabase, ownerOnlyDir } from '../owner-only.js';
 
 export interface StoredHist extends HistRecord {
   /** Fragment file (relative to the data dir) or null when inline. */
