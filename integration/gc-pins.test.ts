@@ -43,7 +43,7 @@ async function settle(check: () => boolean, ms = 90_000): Promise<boolean> {
 /**
  * Every node's fragment bytes once collection has finished what earlier
  * tests left: no change for 6.5 s, longer than a node waits before looking
- * again at entries a read had pinned (storage-node/src/gc.ts, 5 s).
+ * again at entries a read had pinned (storage-node/src/gc/gc.ts, 5 s).
  */
 async function quiet(tc: TestCluster): Promise<number[]> {
   let last = [0, 1, 2, 3].map((n) => fragBytes(tc, n));

@@ -11,7 +11,7 @@
 // marker into every part register before the upload record goes, Complete
 // does so after the object is written. A retired part's data then stays on
 // the nodes exactly as long as some object's history entry is made of it
-// (nodes keep referenced entries; storage-node/src/gc.ts), and goes with
+// (nodes keep referenced entries; storage-node/src/gc/gc.ts), and goes with
 // the last such entry; a part no object used goes at once.
 //
 // Uploads and parts are check-then-write like buckets: a part racing an

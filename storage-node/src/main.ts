@@ -15,7 +15,7 @@ import { NODE_KEYS_FILE, NodeKeyStore } from './store/key-store.js';
 import { NodeMetrics } from './metrics.js';
 import { createNodeServer, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } from './server.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
-import { GarbageCollector } from './gc.js';
+import { GarbageCollector } from './gc/gc.js';
 import { WriteLeases } from './store/write-leases.js';
 
 // Everything this process creates is its account's alone (review F8: the

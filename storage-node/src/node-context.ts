@@ -7,7 +7,7 @@ import type { Faults } from './faults.js';
 import type { NodeKeyStore } from './store/key-store.js';
 import type { NodeMetrics } from './metrics.js';
 import type { PinTable } from '@powerstore/shared/protocol/pins.js';
-import type { GarbageCollector } from './gc.js';
+import type { GarbageCollector } from './gc/gc.js';
 import type { WriteLeases } from './store/write-leases.js';
 
 export interface NodeContext {

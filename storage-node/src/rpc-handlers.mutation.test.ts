@@ -20,7 +20,7 @@ import {
 } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
-import type { GarbageCollector } from './gc.js';
+import type { GarbageCollector } from './gc/gc.js';
 import type { NodeContext } from './node-context.js';
 import { handleClock, handleCollect, handleComplete, handleFilter, handleList, handlePin } from './rpc-handlers.js';
 import { handleStore } from './store-handler.js';

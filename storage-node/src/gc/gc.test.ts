@@ -15,7 +15,7 @@ import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { judgeComplete, validity, type HistRecord } from '@powerstore/shared/protocol/server.js';
-import { DiskStore } from './store/disk-store.js';
+import { DiskStore } from '../store/disk-store.js';
 
 describe('node garbage collection', () => {
   const params = clusterParams(1);

@@ -25,11 +25,11 @@ import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { HistRecord, PartRef } from '@powerstore/shared/protocol/server.js';
 import { compareTs, type Timestamp } from '@powerstore/shared/protocol/timestamp.js';
-import { DiskStore } from './store/disk-store.js';
-import { NodeMetrics } from './metrics.js';
-import { NodeRequestError, type NodeContext } from './node-context.js';
-import { handleComplete, handleFilter } from './rpc-handlers.js';
-import { handleStore } from './store-handler.js';
+import { DiskStore } from '../store/disk-store.js';
+import { NodeMetrics } from '../metrics.js';
+import { NodeRequestError, type NodeContext } from '../node-context.js';
+import { handleComplete, handleFilter } from '../rpc-handlers.js';
+import { handleStore } from '../store-handler.js';
 
 const NS = 'b';
 const params = clusterParams(1);

@@ -15,8 +15,8 @@
 
 import type { Logger } from '@powerstore/shared/log.js';
 import { PIN_LEASE_MS, type PinTable } from '@powerstore/shared/protocol/pins.js';
-import type { DiskStore } from './store/disk-store.js';
-import type { WriteLeases } from './store/write-leases.js';
+import type { DiskStore } from '../store/disk-store.js';
+import type { WriteLeases } from '../store/write-leases.js';
 
 const RETRY_MS = 5_000;
 

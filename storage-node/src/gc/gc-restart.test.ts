@@ -18,7 +18,7 @@ import { PIN_LEASE_MS, PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { HistRecord } from '@powerstore/shared/protocol/server.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
-import { DiskStore } from './store/disk-store.js';
+import { DiskStore } from '../store/disk-store.js';
 import { GarbageCollector } from './gc.js';
 
 const params = clusterParams(1);
