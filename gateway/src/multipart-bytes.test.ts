@@ -29,7 +29,7 @@ async function* once(b: Buffer): AsyncIterable<Buffer> {
 const partBody = (n: number): Buffer => Buffer.from(`<${n}>`);
 
 describe('a 10,000-part upload', () => {
-  // t=2 is left to the handler-level tests (storage-node/src/list-bytes.test.ts):
+  // t=2 is left to the handler-level tests (storage-node/src/handlers/list-bytes.test.ts):
   // in the simulation each t costs minutes (10,000 part writes, retirements, reads).
   for (const t of [1, 3]) {
     it(`t=${t}: completes, reads back whole, and a bucket of such objects lists with no evidence`, async () => {

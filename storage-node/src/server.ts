@@ -22,12 +22,12 @@ import { FrameError } from '@powerstore/shared/protocol/wire/frames.js';
 import { MAX_JSON_BODY, PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { BATCH_PATH, decodeBatch, encodeAnswers, fitAnswers, MAX_BATCH_BYTES, type BatchAnswer } from '@powerstore/shared/protocol/wire/batch.js';
 import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
-import { handleBlocks } from './blocks-handler.js';
+import { handleBlocks } from './handlers/blocks-handler.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 import { authenticate, readSignedBody } from './request-auth.js';
-import { handleClock, handleCollect, handleComplete, handleEntry, handleFilter, handleHealth, handleList, handlePin } from './rpc-handlers.js';
-import { handleStore } from './store-handler.js';
-import { handleKeys, KEY_DELIVERY_PATH } from './keys-handler.js';
+import { handleClock, handleCollect, handleComplete, handleEntry, handleFilter, handleHealth, handleList, handlePin } from './handlers/rpc-handlers.js';
+import { handleStore } from './handlers/store-handler.js';
+import { handleKeys, KEY_DELIVERY_PATH } from './handlers/keys-handler.js';
 
 type JsonHandler = (ctx: NodeContext, json: unknown) => Promise<Buffer>;
 

@@ -1,4 +1,4 @@
-// The sending side of key delivery (storage-node/src/keys-handler.ts): brings
+// The sending side of key delivery (storage-node/src/handlers/keys-handler.ts): brings
 // node i up to every epoch of a writer key ring, one epoch at a time, each
 // new key sealed under the node's key of its current epoch (shared/src/keys.ts
 // sealNodeKey). Each request also carries the usual node request

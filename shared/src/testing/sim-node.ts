@@ -142,7 +142,7 @@ export class SimNode implements NodeApi {
       .filter((r) => r.ns === req.ns && r.lc && r.key.startsWith(req.prefix) && (req.after === null || Buffer.compare(Buffer.from(r.key), Buffer.from(req.after)) > 0))
       .filter((r) => !(req.skipPrefix && req.after !== null && r.key.startsWith(req.after)))
       .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
-    // Up to a count and a byte limit, as storage-node/src/rpc-handlers.ts handleList.
+    // Up to a count and a byte limit, as storage-node/src/handlers/rpc-handlers.ts handleList.
     const page: ListEntry[] = [];
     let weight = 0;
     for (const r of entries) {

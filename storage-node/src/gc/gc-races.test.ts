@@ -28,8 +28,8 @@ import { compareTs, type Timestamp } from '@powerstore/shared/protocol/timestamp
 import { DiskStore } from '../store/disk-store.js';
 import { NodeMetrics } from '../metrics.js';
 import { NodeRequestError, type NodeContext } from '../node-context.js';
-import { handleComplete, handleFilter } from '../rpc-handlers.js';
-import { handleStore } from '../store-handler.js';
+import { handleComplete, handleFilter } from '../handlers/rpc-handlers.js';
+import { handleStore } from '../handlers/store-handler.js';
 
 const NS = 'b';
 const params = clusterParams(1);

@@ -24,7 +24,7 @@ import { regId } from '@powerstore/shared/protocol/register.js';
 import { DiskStore } from './disk-store.js';
 import { NodeMetrics } from '../metrics.js';
 import type { NodeContext } from '../node-context.js';
-import { handleStore } from '../store-handler.js';
+import { handleStore } from '../handlers/store-handler.js';
 
 const params = clusterParams(1);
 const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);

@@ -18,7 +18,7 @@ import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { candToWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { DiskStore } from './disk-store.js';
-import { prefixEnd } from '../rpc-handlers.js';
+import { prefixEnd } from '../handlers/rpc-handlers.js';
 
 const params = clusterParams(1);
 const keys = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);

@@ -16,9 +16,9 @@ import { regId } from '@powerstore/shared/protocol/register.js';
 import { judgeStore, type HistRecord, type StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { MISSING_PARTS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
-import { repairIfCorrupt } from './store/fragment-repair.js';
-import { NodeRequestError, type NodeContext } from './node-context.js';
-import { FILE_MODE } from './owner-only.js';
+import { repairIfCorrupt } from '../store/fragment-repair.js';
+import { NodeRequestError, type NodeContext } from '../node-context.js';
+import { FILE_MODE } from '../owner-only.js';
 
 /** Bytes between background flushes of a staging file. */
 const FLUSH_EVERY = 8 * 1024 * 1024;

@@ -17,7 +17,7 @@
 
 import { KEY_DELIVERY_PATH, openNodeKey } from '@powerstore/shared/keys.js';
 import { isObject, WireError } from '@powerstore/shared/protocol/wire/wire.js';
-import { NodeRequestError, type NodeContext } from './node-context.js';
+import { NodeRequestError, type NodeContext } from '../node-context.js';
 
 export { KEY_DELIVERY_PATH };
 

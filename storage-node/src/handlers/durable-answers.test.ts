@@ -23,9 +23,9 @@ import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { compareTs, type Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { parseCand } from '@powerstore/shared/protocol/wire/wire.js';
-import { DiskStore, type ListRow } from './store/disk-store.js';
-import { NodeMetrics } from './metrics.js';
-import type { NodeContext } from './node-context.js';
+import { DiskStore, type ListRow } from '../store/disk-store.js';
+import { NodeMetrics } from '../metrics.js';
+import type { NodeContext } from '../node-context.js';
 import { handleClock, handleCollect, handleFilter, handleList } from './rpc-handlers.js';
 
 /** A listed row's lc, parsed from the text the store keeps. */

@@ -17,11 +17,11 @@ import { encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeOpen, parseList
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { handleBlocks } from './blocks-handler.js';
-import { Faults } from './faults.js';
-import type { NodeContext } from './node-context.js';
+import { Faults } from '../faults.js';
+import type { NodeContext } from '../node-context.js';
 import { handleComplete, handleList } from './rpc-handlers.js';
 import { handleStore } from './store-handler.js';
-import { frame, handlerFixture } from './testing/node-contexts.js';
+import { frame, handlerFixture } from '../testing/node-contexts.js';
 
 const { params, keyring, nodes } = handlerFixture();
 const BLOCK = 64;

@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { parseBlocksReq } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
-import { NodeRequestError, type NodeContext } from './node-context.js';
+import { NodeRequestError, type NodeContext } from '../node-context.js';
 
 export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerResponse): Promise<void> {
   const r = parseBlocksReq(json);

@@ -12,10 +12,10 @@ import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { sealNodeKey, SecretWriterKeyring } from '@powerstore/shared/keys.js';
-import { NodeKeyStore } from './store/key-store.js';
+import { NodeKeyStore } from '../store/key-store.js';
 import { handleKeys } from './keys-handler.js';
-import { NodeMetrics } from './metrics.js';
-import type { NodeContext } from './node-context.js';
+import { NodeMetrics } from '../metrics.js';
+import type { NodeContext } from '../node-context.js';
 
 const NODE = 1;
 const ring = new SecretWriterKeyring(new Map([[0, randomBytes(32)], [1, randomBytes(32)], [2, randomBytes(32)]]), 0);

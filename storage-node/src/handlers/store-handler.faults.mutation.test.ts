@@ -14,10 +14,10 @@ import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/s
 import { encodeCommit, encodeOpen, MISSING_PARTS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
-import { Faults, type FaultMode } from './faults.js';
-import { NodeRequestError, type NodeContext } from './node-context.js';
+import { Faults, type FaultMode } from '../faults.js';
+import { NodeRequestError, type NodeContext } from '../node-context.js';
 import { handleStore } from './store-handler.js';
-import { frame, handlerFixture } from './testing/node-contexts.js';
+import { frame, handlerFixture } from '../testing/node-contexts.js';
 
 const { params, keyring, nodes } = handlerFixture();
 const BLOCK = 64;

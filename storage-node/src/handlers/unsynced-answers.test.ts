@@ -16,8 +16,8 @@ import { encodeBlocksReq, encodeCommit, encodeEntryReq, encodeOpen, encodeRefBod
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { compareTs } from '@powerstore/shared/protocol/timestamp.js';
-import type { DiskStore } from './store/disk-store.js';
-import { signedPost, startTestNode, type TestNode } from './testing/test-node.js';
+import type { DiskStore } from '../store/disk-store.js';
+import { signedPost, startTestNode, type TestNode } from '../testing/test-node.js';
 
 const params = clusterParams(1);
 const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);

@@ -19,10 +19,10 @@ import { createLogger } from '@powerstore/shared/log.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '@powerstore/shared/node-auth.js';
 import { PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
-import { DiskStore } from './store/disk-store.js';
-import { NODE_KEYS_FILE, NodeKeyStore } from './store/key-store.js';
-import { NodeMetrics } from './metrics.js';
-import { createNodeServer } from './server.js';
+import { DiskStore } from '../store/disk-store.js';
+import { NODE_KEYS_FILE, NodeKeyStore } from '../store/key-store.js';
+import { NodeMetrics } from '../metrics.js';
+import { createNodeServer } from '../server.js';
 
 describe('node key delivery (POST /v1/keys)', () => {
   const params = clusterParams(1);

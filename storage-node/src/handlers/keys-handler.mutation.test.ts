@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { sealNodeKey, SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { createLogger } from '@powerstore/shared/log.js';
-import { NodeKeyStore } from './store/key-store.js';
+import { NodeKeyStore } from '../store/key-store.js';
 import { handleKeys } from './keys-handler.js';
-import { NodeMetrics } from './metrics.js';
-import { NodeRequestError, type NodeContext } from './node-context.js';
+import { NodeMetrics } from '../metrics.js';
+import { NodeRequestError, type NodeContext } from '../node-context.js';
 
 const NODE = 1;
 const ring = new SecretWriterKeyring(new Map([[0, randomBytes(32)], [1, randomBytes(32)], [2, randomBytes(32)]]), 0);

@@ -18,10 +18,10 @@ import { regId } from '@powerstore/shared/protocol/register.js';
 import type { PartRef } from '@powerstore/shared/protocol/server.js';
 import { LIST_PAGE_BYTES, listEntryWeight, MAX_PARTS } from '@powerstore/shared/protocol/wire/sizes.js';
 import { multipartMeta } from '@powerstore/shared/protocol/testing/multipart-meta.js';
-import type { NodeContext } from './node-context.js';
+import type { NodeContext } from '../node-context.js';
 import { handleComplete, handleList } from './rpc-handlers.js';
 import { handleStore } from './store-handler.js';
-import { frame, NodeContexts } from './testing/node-contexts.js';
+import { frame, NodeContexts } from '../testing/node-contexts.js';
 
 const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
 const BLOCK = 64;

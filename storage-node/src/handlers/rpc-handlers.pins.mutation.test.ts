@@ -16,10 +16,10 @@ import {
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
-import type { NodeContext } from './node-context.js';
+import type { NodeContext } from '../node-context.js';
 import { handleCollect, handleComplete, handleFilter, handlePin } from './rpc-handlers.js';
 import { handleStore } from './store-handler.js';
-import { frame, handlerFixture } from './testing/node-contexts.js';
+import { frame, handlerFixture } from '../testing/node-contexts.js';
 
 const { params, keyring, nodes } = handlerFixture();
 const BLOCK = 64;

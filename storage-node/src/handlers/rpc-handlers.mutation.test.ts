@@ -20,12 +20,12 @@ import {
 } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
-import type { GarbageCollector } from './gc/gc.js';
-import type { NodeContext } from './node-context.js';
+import type { GarbageCollector } from '../gc/gc.js';
+import type { NodeContext } from '../node-context.js';
 import { handleClock, handleCollect, handleComplete, handleFilter, handleList, handlePin } from './rpc-handlers.js';
 import { handleStore } from './store-handler.js';
-import { WriteLeases } from './store/write-leases.js';
-import { frame, handlerFixture } from './testing/node-contexts.js';
+import { WriteLeases } from '../store/write-leases.js';
+import { frame, handlerFixture } from '../testing/node-contexts.js';
 
 const { params, keyring, nodes } = handlerFixture();
 const BLOCK = 64;

@@ -17,10 +17,10 @@ import { encodeCommit, encodeOpen, MISSING_PARTS } from '@powerstore/shared/prot
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
-import type { DiskStore } from './store/disk-store.js';
-import { NodeRequestError, type NodeContext } from './node-context.js';
+import type { DiskStore } from '../store/disk-store.js';
+import { NodeRequestError, type NodeContext } from '../node-context.js';
 import { handleStore } from './store-handler.js';
-import { frame, handlerFixture } from './testing/node-contexts.js';
+import { frame, handlerFixture } from '../testing/node-contexts.js';
 
 const { params, keyring, nodes } = handlerFixture();
 const BLOCK = 64;

@@ -20,7 +20,7 @@ import {
 } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
-import { NodeRequestError, type NodeContext } from './node-context.js';
+import { NodeRequestError, type NodeContext } from '../node-context.js';
 import {
   handleClock, handleCollect, handleComplete, handleEntry, handleFilter, handleHealth, handleList, handlePin,
   prefixEnd,
@@ -30,7 +30,7 @@ import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { Writable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { handleStore } from './store-handler.js';
-import { frame, handlerFixture } from './testing/node-contexts.js';
+import { frame, handlerFixture } from '../testing/node-contexts.js';
 
 const { params, keyring, nodes } = handlerFixture();
 const BLOCK = 64;

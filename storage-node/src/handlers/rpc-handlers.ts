@@ -17,8 +17,8 @@ import { regId } from '@powerstore/shared/protocol/register.js';
 import { LIST_PAGE_BYTES, listEntryWeight } from '@powerstore/shared/protocol/wire/sizes.js';
 import { judgeComplete, judgeFilter } from '@powerstore/shared/protocol/server.js';
 import { isObject, WireError } from '@powerstore/shared/protocol/wire/wire.js';
-import type { StoredHist } from './store/disk-store.js';
-import type { NodeContext } from './node-context.js';
+import type { StoredHist } from '../store/disk-store.js';
+import type { NodeContext } from '../node-context.js';
 import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 
 function refOf(json: unknown): { ns: string; key: string } {
