@@ -36,3 +36,18 @@ export class AskOrder {
     this.lastUntil.set(node, this.now() + PENALTY_MS);
   }
 }
+
+/**
+ * quorumCall's `spare` option for a round where any q answers serve alike:
+ * a spare is asked once an asked node is 500 ms late (of the 10 s node
+ * timeout), or three times as late as the first answer took if that is
+ * sooner (at least 100 ms), and a node that was late goes last for a while.
+ */
+export function spareAfterGrace(order: AskOrder, rpcMs: number) {
+  return {
+    graceMs: rpcMs / 20,
+    factor: 3,
+    floorMs: rpcMs / 100,
+    overdue: (late: number[]): void => late.forEach((n) => order.demote(n)),
+  };
+}

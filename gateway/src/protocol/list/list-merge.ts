@@ -15,6 +15,7 @@ import { QuorumError, UnknownEpochError } from '@powerstore/shared/errors.js';
 import { compareTs } from '@powerstore/shared/protocol/timestamp.js';
 import type { ProtocolContext } from '../context.js';
 import { quorumCall } from '../quorum.js';
+import { spareAfterGrace } from '../ask-order.js';
 import { readRegister } from '../reader.js';
 import { reportError } from '../writer.js';
 import { mapLimit } from '@powerstore/shared/map-limit.js';
@@ -104,20 +105,13 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
   ctx.observer.round('list', 'list');
   // q pages are asked for, from the nodes whose turn it is, and a spare's
   // only when one of them fails, breaks the rules or is late: every node
-  // asked reads, sends and has parsed a whole page. Late: 500 ms (of the
-  // 10 s node timeout), or three times as long as the first page took if
-  // that is sooner (at least 100 ms).
+  // asked reads, sends and has parsed a whole page.
   await quorumCall(ctx.askOrder.order(ctx.nodes), (n, sig) => n.list(req, sig, parsed), {
     need: ctx.params.q,
     timeoutMs: ctx.timeouts.rpcMs,
     what: 'list',
     signal,
-    spare: {
-      graceMs: ctx.timeouts.rpcMs / 20,
-      factor: 3,
-      floorMs: ctx.timeouts.rpcMs / 100,
-      overdue: (late) => late.forEach((n) => ctx.askOrder.demote(n)),
-    },
+    spare: spareAfterGrace(ctx.askOrder, ctx.timeouts.rpcMs),
     onAnswer: (node, page) => {
       const r = checkPage(memo, req, page);
       if ('bad' in r) {
