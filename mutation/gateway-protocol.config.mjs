@@ -5,5 +5,5 @@
 import { config } from './base.mjs';
 
 export default config('gateway-protocol',
-  ['gateway/src/protocol/*.ts', '!gateway/src/protocol/*.test.ts'],
+  ['gateway/src/protocol/*.ts', '!gateway/src/protocol/*.test.ts', 'gateway/src/protocol/list/*.ts', '!gateway/src/protocol/list/*.test.ts'],
   ['dist/gateway/src/protocol/']);
