@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { rclone } from './harness/cli.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { rclone } from '../harness/cli.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 for (const scheme of ['http', 'https'] as const) {
   describe(`rclone over ${scheme}`, () => {

@@ -12,8 +12,8 @@ import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
-import { code } from './harness/s3-error.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { code } from '../harness/s3-error.js';
 
 /** A deterministic pseudo-random stream of n bytes, and its SHA-256 once consumed. */
 function generated(n: number, seed = 1): { stream: Readable; sha: () => string } {

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { Agent } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 const DOMAIN = 's3.test';
 

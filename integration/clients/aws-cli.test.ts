@@ -10,8 +10,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { aws, caFile, run } from './harness/cli.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { aws, caFile, run } from '../harness/cli.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 const MiB = 1024 * 1024;
 

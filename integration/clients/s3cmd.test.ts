@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { s3cmd } from './harness/cli.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { s3cmd } from '../harness/cli.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 for (const scheme of ['http', 'https'] as const) {
   describe(`s3cmd over ${scheme}`, () => {

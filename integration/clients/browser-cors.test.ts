@@ -18,8 +18,8 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium } from 'playwright-core';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
-import { code } from './harness/s3-error.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { code } from '../harness/s3-error.js';
 
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

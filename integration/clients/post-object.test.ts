@@ -13,8 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { run } from './harness/cli.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { run } from '../harness/cli.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 /** Generates presigned POSTs for a list of specs in one python run (boto3 import is slow). */
 const PRESIGN_PY = `

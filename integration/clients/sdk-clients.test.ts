@@ -12,8 +12,8 @@ import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { caFile, run } from './harness/cli.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { caFile, run } from '../harness/cli.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 const MiB = 1024 * 1024;
 
