@@ -26,11 +26,11 @@ export function runtimeProblem(version: string): string | null {
  * 134 MB committed while 8 MB of it is live, and the Buffers a request
  * drops (socket reads, stripes, parity) are freed only when a scavenge
  * finds their wrappers dead, so a larger young generation holds more of
- * them too. Measured on the 2 GiB put and get of integration/memory.test.ts,
- * gateway peak RSS: V8's default 246-273 MB (over the 256 MB bound), 16 MB
- * 241-253, 4 MB 204-235, 2 MB 191; on `npm run bench -- --quick`: 322-328
- * MiB against 214-224. The CPU per operation did not move beyond the
- * bench's noise (scavenges of a small young generation are cheap: a
- * gateway's live JS objects are few).
+ * them too. Measured on the 2 GiB put and get of
+ * integration/faults/memory.test.ts, gateway peak RSS: V8's default
+ * 246-273 MB (over the 256 MB bound), 16 MB 241-253, 4 MB 204-235, 2 MB
+ * 191; on `npm run bench -- --quick`: 322-328 MiB against 214-224. The
+ * CPU per operation did not move beyond the bench's noise (scavenges of a
+ * small young generation are cheap: a gateway's live JS objects are few).
  */
 export const V8_FLAGS: readonly string[] = ['--max-semi-space-size=2'];

@@ -14,8 +14,8 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
-import { sendRaw, signV4, type Creds, type RawRequest } from './harness/raw.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { sendRaw, signV4, type Creds, type RawRequest } from '../harness/raw.js';
 
 describe('hostile and malformed requests', () => {
   let tc: TestCluster;

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 async function getBytes(tc: TestCluster, Bucket: string, Key: string): Promise<Buffer> {
   const r = await tc.s3.send(new GetObjectCommand({ Bucket, Key }));

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { spawnChild, stopChild, type Child } from '../gateway/src/cli/child.js';
-import { NODE_SCRIPT } from '../gateway/src/cli/launcher.js';
+import { spawnChild, stopChild, type Child } from '../../gateway/src/cli/child.js';
+import { NODE_SCRIPT } from '../../gateway/src/cli/launcher.js';
 import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
 import { sha256 } from '@powerstore/shared/hash.js';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
@@ -23,7 +23,7 @@ import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/s
 import { encodeCommit, encodeOpen } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
-import { NODE_CONFIG_FORMAT } from '../storage-node/src/config.js';
+import { NODE_CONFIG_FORMAT } from '../../storage-node/src/config.js';
 
 /** Resident memory of a process, in bytes. */
 function rss(pid: number): number {

@@ -8,7 +8,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { adminGet, metric, startTestCluster, type TestCluster } from './harness/cluster.js';
+import { adminGet, metric, startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 async function roundsPerOp(tc: TestCluster, work: () => Promise<void>): Promise<{ write: number; read: number }> {
   const e = tc.cluster.endpoint;

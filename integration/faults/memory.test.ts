@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { V8_FLAGS } from '@powerstore/shared/runtime.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 const SIZE = 2 * 1024 ** 3;
 const BOUND_MB = 256;

@@ -13,8 +13,8 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { DEFAULT_TIMEOUTS } from '../gateway/src/protocol/context.js';
-import { runNemesis, type Latency, type NemesisOptions } from './nemesis/run.js';
+import { DEFAULT_TIMEOUTS } from '../../gateway/src/protocol/context.js';
+import { runNemesis, type Latency, type NemesisOptions } from '../nemesis/run.js';
 
 /** One node timeout: the longest a round may wait for a node before going on without it. */
 const NODE_TIMEOUT_MS = DEFAULT_TIMEOUTS.rpcMs;

@@ -5,7 +5,7 @@
 
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { runNemesis } from './nemesis/run.js';
+import { runNemesis } from '../nemesis/run.js';
 
 describe('nemesis control', () => {
   it('a weakened read with a stale node is caught as non-linearizable', async () => {

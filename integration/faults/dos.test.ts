@@ -29,8 +29,8 @@ import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
-import { signV4 } from './harness/raw.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { signV4 } from '../harness/raw.js';
 
 const LIMITS = {
   bodyIdleMs: 4000, bodyMinBytesPerS: 1024, bodyRateGraceMs: 4000, headersTimeoutMs: 3000,
