@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { boto3Checks, pyCode } from './harness/boto3-checks.js';
-import { caFile } from './harness/cli.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
-import { signV4 } from './harness/raw.js';
+import { boto3Checks, pyCode } from '../harness/boto3-checks.js';
+import { caFile } from '../harness/cli.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { signV4 } from '../harness/raw.js';
 
 const PRELUDE = pyCode('headers');
 

@@ -5,8 +5,8 @@
 // retagged three times still reading its parts, and bucket tagging.
 
 import { after, before, describe, it } from 'node:test';
-import { boto3Checks, pyCode } from './harness/boto3-checks.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { boto3Checks, pyCode } from '../harness/boto3-checks.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 const PRELUDE = pyCode('message') + [
   'def tags(key, **kw):',

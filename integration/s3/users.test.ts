@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { run } from './harness/cli.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
-import { code } from './harness/s3-error.js';
+import { run } from '../harness/cli.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { code } from '../harness/s3-error.js';
 
 describe('several users', () => {
   let tc: TestCluster;
@@ -43,7 +43,7 @@ describe('several users', () => {
   it('refuses a bad credentials file with one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ps-creds-'));
     writeFileSync(join(dir, 'users.json'), JSON.stringify([{ accessKey: 'A1', secretKey: 'short', user: 'x' }]));
-    const start = resolve(fileURLToPath(new URL('.', import.meta.url)), '../gateway/src/cli/start.js');
+    const start = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../gateway/src/cli/start.js');
     const r = await run(process.execPath, [start, '--data', join(dir, 'data'), '--port', '0', '--credentials', join(dir, 'users.json')], { PATH: process.env.PATH });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^error: credentials file .* entry 0 needs/);

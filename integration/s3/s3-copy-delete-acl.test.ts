@@ -10,8 +10,8 @@ import {
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { aws } from './harness/cli.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { aws } from '../harness/cli.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 /** The S3 error a call failed with: `Name/status`, or 'no error'. */
 async function failure(p: Promise<unknown>): Promise<string> {

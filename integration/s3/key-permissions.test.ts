@@ -21,13 +21,13 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { run } from './harness/cli.js';
-import { code } from './harness/s3-error.js';
-import { metric, TEST_ADMIN_TOKEN } from './harness/cluster.js';
-import { processesOf } from './harness/processes.js';
+import { run } from '../harness/cli.js';
+import { code } from '../harness/s3-error.js';
+import { metric, TEST_ADMIN_TOKEN } from '../harness/cluster.js';
+import { processesOf } from '../harness/processes.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const START = resolve(here, '../gateway/src/cli/start.js');
+const START = resolve(here, '../../gateway/src/cli/start.js');
 const ENV = { ...process.env, POWERSTORE_LOG_LEVEL: 'info', POWERSTORE_ADMIN_TOKEN: TEST_ADMIN_TOKEN };
 const MiB = 1024 * 1024;
 

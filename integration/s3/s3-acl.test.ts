@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { boto3Checks, pyClients } from './harness/boto3-checks.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
-import { code } from './harness/s3-error.js';
+import { boto3Checks, pyClients } from '../harness/boto3-checks.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { code } from '../harness/s3-error.js';
 
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 const BOB = { accessKey: 'BOBKEY0001', secretKey: 'bob-secret-key', user: 'bob' };

@@ -15,7 +15,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 const MiB = 1024 * 1024;
 

@@ -12,9 +12,9 @@ import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { signV4 } from './harness/raw.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
-import { code } from './harness/s3-error.js';
+import { signV4 } from '../harness/raw.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { code } from '../harness/s3-error.js';
 
 describe('a bucket name used again', () => {
   let tc: TestCluster;

@@ -15,10 +15,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { checksumBase64 } from '../gateway/src/s3/body/checksums.js';
-import { aws } from './harness/cli.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
-import { code } from './harness/s3-error.js';
+import { checksumBase64 } from '../../gateway/src/s3/body/checksums.js';
+import { aws } from '../harness/cli.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { code } from '../harness/s3-error.js';
 
 const MiB = 1024 * 1024;
 

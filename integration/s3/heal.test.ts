@@ -18,10 +18,10 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { run, type CliResult } from './harness/cli.js';
-import { metric, startTestCluster, type TestCluster } from './harness/cluster.js';
+import { run, type CliResult } from '../harness/cli.js';
+import { metric, startTestCluster, type TestCluster } from '../harness/cluster.js';
 
-const POWERSTORE = fileURLToPath(new URL('../gateway/src/cli/powerstore.js', import.meta.url));
+const POWERSTORE = fileURLToPath(new URL('../../gateway/src/cli/powerstore.js', import.meta.url));
 const MiB = 1024 * 1024;
 
 interface NodeLine { checked: number; missing: number; corrupt: number; unreadable: number; unreachable: number; healed: number; failed: number }

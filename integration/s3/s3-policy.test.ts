@@ -3,8 +3,8 @@
 // client (anonymous) are served exactly as the policy and the ACLs say.
 
 import { after, before, describe, it } from 'node:test';
-import { boto3Checks, pyClients } from './harness/boto3-checks.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { boto3Checks, pyClients } from '../harness/boto3-checks.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 const BOB = { accessKey: 'BOBKEY0002', secretKey: 'bob-secret-key', user: 'bob' };
 

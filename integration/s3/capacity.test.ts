@@ -8,8 +8,8 @@ import { statfsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { run } from './harness/cli.js';
-import { adminGet, metric, startTestCluster, type TestCluster } from './harness/cluster.js';
+import { run } from '../harness/cli.js';
+import { adminGet, metric, startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 interface Health {
   nodes: { index: number; bytes?: number; diskFreeBytes?: number; diskTotalBytes?: number }[];
@@ -63,7 +63,7 @@ describe('capacity in health, metrics and status', () => {
       await new Promise((r) => setTimeout(r, 300));
     }
     assert.ok(await metric(tc.cluster.endpoint, 'powerstore_node_disk_free_bytes', { node: '3' }) > 0);
-    const cli = resolve(fileURLToPath(new URL('.', import.meta.url)), '../gateway/src/cli/powerstore.js');
+    const cli = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../gateway/src/cli/powerstore.js');
     const status = await run(process.execPath, [cli, 'status', '--config', tc.cluster.gatewayConfigPath], { PATH: process.env.PATH });
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /STORED\s+DISK FREE/);

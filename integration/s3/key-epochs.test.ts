@@ -12,18 +12,18 @@ import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { GATEWAY_SCRIPT } from '../gateway/src/cli/launcher.js';
-import { spawnChild, stopChild } from '../gateway/src/cli/child.js';
-import { RedisKeys, WRITER_TTL_MS } from '../gateway/src/redis/schema.js';
+import { GATEWAY_SCRIPT } from '../../gateway/src/cli/launcher.js';
+import { spawnChild, stopChild } from '../../gateway/src/cli/child.js';
+import { RedisKeys, WRITER_TTL_MS } from '../../gateway/src/redis/schema.js';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { run } from './harness/cli.js';
-import { metric, startTestCluster, type TestCluster } from './harness/cluster.js';
-import { startTestRedis, type TestRedis } from './harness/redis.js';
-import { code } from './harness/s3-error.js';
+import { run } from '../harness/cli.js';
+import { metric, startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { startTestRedis, type TestRedis } from '../harness/redis.js';
+import { code } from '../harness/s3-error.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const CLI = resolve(here, '../gateway/src/cli/powerstore.js');
+const CLI = resolve(here, '../../gateway/src/cli/powerstore.js');
 
 async function until(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
