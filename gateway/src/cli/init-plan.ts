@@ -2,7 +2,8 @@
 // (a folder) per node and per gateway, named after its host, with the
 // exact command that starts it there. Pure: the Docker Compose and
 // Kubernetes files are checked against these commands (integration/
-// deploy-files.test.ts), so what the containers run stays what init says.
+// operations/deploy-files.test.ts), so what the containers run stays what
+// init says.
 
 import { isIP } from 'node:net';
 import { ConfigError } from '@powerstore/shared/errors.js';

@@ -18,18 +18,18 @@ import { Redis } from 'ioredis';
 import { request } from 'undici';
 import { KEY_DELIVERY_PATH, sealNodeKey, SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '@powerstore/shared/node-auth.js';
-import { RemoteNode } from '../gateway/src/nodes/remote-node.js';
-import type { HealthReport } from '../gateway/src/admin/health.js';
-import type { GatewayRecord } from '../gateway/src/redis/schema.js';
-import { RedisKeys } from '../gateway/src/redis/schema.js';
-import { bucketNamespaceIn, bucketRecordQuery } from './harness/bucket-ns.js';
-import { run } from './harness/cli.js';
-import { adminGet, metric, startTestCluster, type TestCluster } from './harness/cluster.js';
-import { startTestRedis, type TestRedis } from './harness/redis.js';
+import { RemoteNode } from '../../gateway/src/nodes/remote-node.js';
+import type { HealthReport } from '../../gateway/src/admin/health.js';
+import type { GatewayRecord } from '../../gateway/src/redis/schema.js';
+import { RedisKeys } from '../../gateway/src/redis/schema.js';
+import { bucketNamespaceIn, bucketRecordQuery } from '../harness/bucket-ns.js';
+import { run } from '../harness/cli.js';
+import { adminGet, metric, startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { startTestRedis, type TestRedis } from '../harness/redis.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const CLI = resolve(here, '../gateway/src/cli/powerstore.js');
-const GATEWAY = resolve(here, '../gateway/src/main.js');
+const CLI = resolve(here, '../../gateway/src/cli/powerstore.js');
+const GATEWAY = resolve(here, '../../gateway/src/main.js');
 const rk = new RedisKeys();
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {

@@ -11,9 +11,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
-import { nodeKeyState } from '../gateway/src/cli/key-delivery.js';
+import { nodeKeyState } from '../../gateway/src/cli/key-delivery.js';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 describe('--tls local cluster: nodes on HTTPS', { timeout: 300_000 }, () => {
   let tc: TestCluster;

@@ -10,13 +10,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium } from 'playwright-core';
-import { startTestCluster, TEST_ADMIN_TOKEN, type TestCluster } from './harness/cluster.js';
+import { startTestCluster, TEST_ADMIN_TOKEN, type TestCluster } from '../harness/cluster.js';
 
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
-const ARTIFACTS = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../test-artifacts');
+const ARTIFACTS = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../test-artifacts');
 
 describe('the status page', () => {
   let tc: TestCluster;

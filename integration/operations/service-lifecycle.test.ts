@@ -14,12 +14,12 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { run } from './harness/cli.js';
-import { describeProcess, processesOf } from './harness/processes.js';
+import { run } from '../harness/cli.js';
+import { describeProcess, processesOf } from '../harness/processes.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const START = resolve(here, '../gateway/src/cli/start.js');
-const NODE_MAIN = resolve(here, '../storage-node/src/main.js');
+const START = resolve(here, '../../gateway/src/cli/start.js');
+const NODE_MAIN = resolve(here, '../../storage-node/src/main.js');
 const ENV = { ...process.env, POWERSTORE_LOG_LEVEL: 'warn' };
 
 interface Launched {

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 
-const START = resolve(fileURLToPath(new URL('.', import.meta.url)), '../gateway/src/cli/start.js');
+const START = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../gateway/src/cli/start.js');
 
 /** Every process's command line, by pid (those this user may read). */
 function commandLines(): Map<number, string> {

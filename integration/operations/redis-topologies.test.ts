@@ -13,9 +13,9 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
-import type { HealthReport } from '../gateway/src/admin/health.js';
-import { adminGet, metric, startTestCluster, type TestCluster } from './harness/cluster.js';
-import { startTestRedis, type TestRedis } from './harness/redis.js';
+import type { HealthReport } from '../../gateway/src/admin/health.js';
+import { adminGet, metric, startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { startTestRedis, type TestRedis } from '../harness/redis.js';
 
 const KEYS = 5;
 

@@ -7,8 +7,8 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
-import { sendRaw, signV4 } from './harness/raw.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { sendRaw, signV4 } from '../harness/raw.js';
 
 interface Line {
   level: number;

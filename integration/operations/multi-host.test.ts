@@ -19,10 +19,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { run, type CliResult } from './harness/cli.js';
+import { run, type CliResult } from '../harness/cli.js';
 
-const POWERSTORE = fileURLToPath(new URL('../gateway/src/cli/powerstore.js', import.meta.url));
-const HEALTHCHECK = fileURLToPath(new URL('../../docker/healthcheck.mjs', import.meta.url));
+const POWERSTORE = fileURLToPath(new URL('../../gateway/src/cli/powerstore.js', import.meta.url));
+const HEALTHCHECK = fileURLToPath(new URL('../../../docker/healthcheck.mjs', import.meta.url));
 const NODE_HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
 const GATEWAY_HOST = '127.0.0.6';
 const MiB = 1024 * 1024;

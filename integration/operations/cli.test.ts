@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { run } from './harness/cli.js';
+import { run } from '../harness/cli.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const CLI = resolve(here, '../gateway/src/cli/powerstore.js');
+const CLI = resolve(here, '../../gateway/src/cli/powerstore.js');
 const ENV = { PATH: process.env.PATH, POWERSTORE_LOG_LEVEL: 'warn' };
-const VERSION = (JSON.parse(readFileSync(resolve(here, '../../package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(resolve(here, '../../../package.json'), 'utf8')) as { version: string }).version;
 const VERBS = ['start', 'init', 'node', 'gateway', 'status', 'heal', 'scrub', 'uploads list', 'uploads abort', 'keys rotate', 'gateways'];
 
 const ps = (args: string[], timeoutMs = 60_000): ReturnType<typeof run> => run(process.execPath, [CLI, ...args], ENV, timeoutMs);

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { MIN_NODE_MAJOR, V8_FLAGS } from '@powerstore/shared/runtime.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DOCKER = join(ROOT, 'docker');
 const POWERSTORE = join(ROOT, 'dist', 'gateway', 'src', 'cli', 'powerstore.js');
 

@@ -14,11 +14,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { run } from './harness/cli.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { run } from '../harness/cli.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
-/** The repository's root (this file runs from dist/integration/). */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository's root (this file runs from dist/integration/operations/). */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const README = join(ROOT, 'README.md');
 
 /** The placeholders the README's recipes use, as `npm start` would fill them in. */

@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { run } from './harness/cli.js';
-import { startTestCluster, type TestCluster } from './harness/cluster.js';
+import { run } from '../harness/cli.js';
+import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
-const CLI = resolve(fileURLToPath(new URL('.', import.meta.url)), '../gateway/src/cli/powerstore.js');
+const CLI = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../gateway/src/cli/powerstore.js');
 const ENV = { PATH: process.env.PATH, POWERSTORE_LOG_LEVEL: 'warn' };
 
 describe('powerstore uploads', () => {
@@ -73,7 +73,7 @@ describe('powerstore uploads', () => {
     assert.equal(noBucket.code, 2);
     assert.match(noBucket.stderr, /^error: no bucket named "nope-bucket"/);
     const version = await run(process.execPath, [CLI, '--version'], ENV);
-    const pkg = JSON.parse(readFileSync(resolve(fileURLToPath(new URL('.', import.meta.url)), '../../package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../package.json'), 'utf8')) as { version: string };
     assert.equal(version.stdout, `powerstore ${pkg.version}\n`);
   });
 });

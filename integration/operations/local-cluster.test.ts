@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { run } from './harness/cli.js';
+import { run } from '../harness/cli.js';
 
-const START = resolve(fileURLToPath(new URL('.', import.meta.url)), '../gateway/src/cli/start.js');
+const START = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../gateway/src/cli/start.js');
 
 function startScript(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return run(process.execPath, [START, ...args], { PATH: process.env.PATH, POWERSTORE_LOG_LEVEL: 'warn' }, 60_000);
