@@ -21,7 +21,7 @@ import type { GatewayConfig } from './config.js';
 import { GatewayMetrics, NodeTally, protocolObserver } from './metrics.js';
 import { RemoteNode } from './nodes/remote-node.js';
 import { ObjectStore } from './objects.js';
-import { MultipartStore } from './multipart-store.js';
+import { MultipartStore } from './multipart/multipart-store.js';
 import { DEFAULT_TIMEOUTS, type ProtocolContext } from './protocol/context.js';
 import { ReloadableCredentialStore, type Credential } from './s3/auth/credentials.js';
 import type { AuthResult } from './s3/auth/types.js';

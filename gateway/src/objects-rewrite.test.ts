@@ -10,7 +10,7 @@ import { NodeRefusedError } from '@powerstore/shared/errors.js';
 import type { NodeApi } from '@powerstore/shared/node-api.js';
 import { MISSING_FRAGMENT } from '@powerstore/shared/protocol/wire/node-messages.js';
 import type { BucketNs } from './buckets.js';
-import { MultipartStore, partKey, partLayout, partsNs } from './multipart-store.js';
+import { MultipartStore, partKey, partLayout, partsNs } from './multipart/multipart-store.js';
 import { ObjectStore, type FoundObject } from './objects.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { override, silent } from './protocol/testing/byzantine.js';

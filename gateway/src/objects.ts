@@ -5,7 +5,7 @@
 import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 import type { BucketNs } from './buckets.js';
 import { decodeMeta, listedMeta, type MultipartLayout, type ObjectMeta } from './object-meta.js';
-import { partKey, partsNs } from './multipart-store.js';
+import { partKey, partsNs } from './multipart/multipart-store.js';
 import { parseTs } from '@powerstore/shared/protocol/wire/wire.js';
 import type { ProtocolContext } from './protocol/context.js';
 import { listMerged } from './protocol/list/list-merge.js';

@@ -41,7 +41,7 @@ import { compareTs, tsKey } from '@powerstore/shared/protocol/timestamp.js';
 import { parseTs } from '@powerstore/shared/protocol/wire/wire.js';
 import type { GatewayMetrics } from './metrics.js';
 import { bucketNs, type BucketNs } from './buckets.js';
-import { partKey, partsNs, uploadsNs } from './multipart-store.js';
+import { partKey, partsNs, uploadsNs } from './multipart/multipart-store.js';
 import { decodeMeta, type MultipartLayout, type ObjectMeta, type PartLayout } from './object-meta.js';
 import type { ProtocolContext } from './protocol/context.js';
 import { checkFragment, type StoredWrite } from './protocol/fragment-check.js';

@@ -12,7 +12,7 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { BucketNs } from '../../gateway/src/buckets.js';
-import { MultipartStore, newUploadId, partLayout } from '../../gateway/src/multipart-store.js';
+import { MultipartStore, newUploadId, partLayout } from '../../gateway/src/multipart/multipart-store.js';
 import { RemoteNode } from '../../gateway/src/nodes/remote-node.js';
 import { encodeMeta, type ObjectMeta } from '../../gateway/src/object-meta.js';
 import { ObjectStore } from '../../gateway/src/objects.js';

@@ -10,7 +10,7 @@ import { ConfigError } from '@powerstore/shared/errors.js';
 import type { Logger } from '@powerstore/shared/log.js';
 import { BucketRegistry, type BucketRecord } from '../buckets.js';
 import type { GatewayConfig } from '../config.js';
-import { MultipartStore } from '../multipart-store.js';
+import { MultipartStore } from '../multipart/multipart-store.js';
 import { decodeMeta, type UploadInfo } from '../object-meta.js';
 import { cliContext } from './cli-context.js';
 

@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Logger } from '@powerstore/shared/log.js';
 import type { BucketRegistry } from '../buckets.js';
 import type { ObjectStore } from '../objects.js';
-import type { MultipartStore } from '../multipart-store.js';
+import type { MultipartStore } from '../multipart/multipart-store.js';
 import type { CredentialStore } from './auth/credentials.js';
 import type { Endpoint } from './endpoints.js';
 import type { KeyScope } from './access/key-scope.js';

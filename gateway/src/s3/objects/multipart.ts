@@ -1,11 +1,11 @@
 // Multipart uploads: CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
 // AbortMultipartUpload, ListParts, ListMultipartUploads
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html and
-// siblings). Storage is gateway/src/multipart-store.ts; UploadPartCopy lives in copy.ts's family.
+// siblings). Storage is gateway/src/multipart/multipart-store.ts; UploadPartCopy lives in copy.ts's family.
 
 import { objectAccess } from '../access/acl-headers.js';
 import { createHash } from 'node:crypto';
-import { MAX_PART_NUMBER, newUploadId, partLayout, type StoredPart } from '../../multipart-store.js';
+import { MAX_PART_NUMBER, newUploadId, partLayout, type StoredPart } from '../../multipart/multipart-store.js';
 import { decodeMeta, type ObjectMeta } from '../../object-meta.js';
 import { algorithmOfHeader, checksumBase64, createChecksum, parseAlgorithm, type ChecksumAlgorithm } from '../body/checksums.js';
 import { combineParts, isCombinable } from '../body/crc-combine.js';

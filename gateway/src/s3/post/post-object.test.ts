@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
 import { bucketNs, type BucketRecord, type BucketRegistry } from '../../buckets.js';
-import type { MultipartStore } from '../../multipart-store.js';
+import type { MultipartStore } from '../../multipart/multipart-store.js';
 import type { ObjectStore } from '../../objects.js';
 import type { ObjectMeta } from '../../object-meta.js';
 import { createLogger } from '@powerstore/shared/log.js';

@@ -8,12 +8,12 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { NodeApi } from '@powerstore/shared/node-api.js';
-import type { BucketNs } from './buckets.js';
+import type { BucketNs } from '../buckets.js';
 import { MultipartStore, partLayout } from './multipart-store.js';
-import { ObjectStore } from './objects.js';
-import type { ObjectMeta } from './object-meta.js';
-import * as byz from './protocol/testing/byzantine.js';
-import { simCluster } from './protocol/testing/sim-cluster.js';
+import { ObjectStore } from '../objects.js';
+import type { ObjectMeta } from '../object-meta.js';
+import * as byz from '../protocol/testing/byzantine.js';
+import { simCluster } from '../protocol/testing/sim-cluster.js';
 
 const signal = new AbortController().signal;
 const B = 'withhold-bucket' as BucketNs;

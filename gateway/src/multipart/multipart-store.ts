@@ -21,15 +21,15 @@
 import { mapLimit } from '@powerstore/shared/map-limit.js';
 import { randomHex } from '@powerstore/shared/random.js';
 import type { RegRef } from '@powerstore/shared/node-api.js';
-import type { BucketNs } from './buckets.js';
+import type { BucketNs } from '../buckets.js';
 import type { PartRef } from '@powerstore/shared/protocol/server.js';
 import { tsToWire } from '@powerstore/shared/protocol/wire/wire.js';
-import { decodeMeta, encodeMeta, type ObjectMeta, type PartLayout, type UploadInfo } from './object-meta.js';
-import type { ProtocolContext } from './protocol/context.js';
-import { healFragment } from './protocol/heal.js';
-import { listMerged, type MergedEntry } from './protocol/list/list-merge.js';
-import { readRegister } from './protocol/reader.js';
-import { writeRegister } from './protocol/writer.js';
+import { decodeMeta, encodeMeta, type ObjectMeta, type PartLayout, type UploadInfo } from '../object-meta.js';
+import type { ProtocolContext } from '../protocol/context.js';
+import { healFragment } from '../protocol/heal.js';
+import { listMerged, type MergedEntry } from '../protocol/list/list-merge.js';
+import { readRegister } from '../protocol/reader.js';
+import { writeRegister } from '../protocol/writer.js';
 
 export const MAX_PART_NUMBER = 10000;
 /** Parts retired at once (each a three-round write). */

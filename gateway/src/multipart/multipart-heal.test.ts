@@ -11,12 +11,12 @@ import { NodeRefusedError } from '@powerstore/shared/errors.js';
 import type { NodeApi } from '@powerstore/shared/node-api.js';
 import { MISSING_PARTS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
-import type { BucketNs } from './buckets.js';
+import type { BucketNs } from '../buckets.js';
 import { MultipartStore, partKey, partLayout, partsNs } from './multipart-store.js';
-import { ObjectStore } from './objects.js';
-import type { ObjectMeta } from './object-meta.js';
-import * as byz from './protocol/testing/byzantine.js';
-import { simCluster } from './protocol/testing/sim-cluster.js';
+import { ObjectStore } from '../objects.js';
+import type { ObjectMeta } from '../object-meta.js';
+import * as byz from '../protocol/testing/byzantine.js';
+import { simCluster } from '../protocol/testing/sim-cluster.js';
 
 const signal = new AbortController().signal;
 const B = 'heal-bucket' as BucketNs;

@@ -10,12 +10,12 @@ import { mapLimit } from '@powerstore/shared/map-limit.js';
 import { MAX_BATCH_BYTES } from '@powerstore/shared/protocol/wire/batch.js';
 import { encodeListAnswer } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { MAX_PARTS } from '@powerstore/shared/protocol/wire/sizes.js';
-import type { BucketNs } from './buckets.js';
+import type { BucketNs } from '../buckets.js';
 import { MultipartStore, partLayout } from './multipart-store.js';
-import { encodeMeta, type ObjectMeta } from './object-meta.js';
-import { ObjectStore } from './objects.js';
-import { listMerged } from './protocol/list/list-merge.js';
-import { simCluster } from './protocol/testing/sim-cluster.js';
+import { encodeMeta, type ObjectMeta } from '../object-meta.js';
+import { ObjectStore } from '../objects.js';
+import { listMerged } from '../protocol/list/list-merge.js';
+import { simCluster } from '../protocol/testing/sim-cluster.js';
 
 const signal = new AbortController().signal;
 setMaxListeners(0, signal);
