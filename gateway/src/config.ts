@@ -17,7 +17,7 @@ import { clusterParams, MAX_T, type ClusterParams } from '@powerstore/shared/pro
 import type { Credential } from './s3/auth/credentials.js';
 import { parseKeyScope, type KeyScope } from './s3/access/key-scope.js';
 import { parseRedisUrl, redact } from './redis/link.js';
-import { DEFAULT_USAGE_INTERVAL_S } from './usage.js';
+import { DEFAULT_USAGE_INTERVAL_S } from './background/usage.js';
 import { parseKek } from './redis/sealed.js';
 import { parseLimits, type GatewayLimits } from './limits.js';
 

@@ -33,11 +33,11 @@ import { DEFAULT_LIMITS, type GatewayLimits } from './limits.js';
 import { DigestPool, InlineDigester } from './s3/body/digest-worker.js';
 import { localCache, openRedisCache, type GatewayCache } from './redis/cache.js';
 import { trackForDrain } from './drain.js';
-import { DEFAULT_NODE_WATCH, NodeWatch } from './node-watch.js';
-import { UsageWatch } from './usage.js';
+import { DEFAULT_NODE_WATCH, NodeWatch } from './background/node-watch.js';
+import { UsageWatch } from './background/usage.js';
 import { Samples } from './admin/samples.js';
-import { Scrubber } from './scrub.js';
-import { NodeEpochWatch } from './key-epochs.js';
+import { Scrubber } from './background/scrub.js';
+import { NodeEpochWatch } from './background/key-epochs.js';
 import { Agent } from 'undici';
 import { AskOrder } from './protocol/ask-order.js';
 

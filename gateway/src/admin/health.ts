@@ -10,7 +10,7 @@ import type { ClusterParams } from '@powerstore/shared/protocol/params.js';
 import type { NodeTally } from '../metrics.js';
 import { withTimeout } from '../protocol/quorum.js';
 import type { RedisStatus } from '../redis/link.js';
-import type { UsageSnapshot } from '../usage.js';
+import type { UsageSnapshot } from '../background/usage.js';
 import type { GatewayRecord } from '../redis/schema.js';
 
 export interface HealthReport {

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { ConfigError } from '@powerstore/shared/errors.js';
 import { GATEWAY_CONFIG_FORMAT, parseGatewayConfig } from '../config.js';
-import type { NodeCounts, ScrubReport } from '../scrub.js';
+import type { NodeCounts, ScrubReport } from '../background/scrub.js';
 import { exitCodeOf, formatReport } from './heal.js';
 
 const counts = (o: Partial<NodeCounts> = {}): NodeCounts => ({

@@ -17,7 +17,7 @@ import type { GatewayConfig } from '../config.js';
 import { cliContext, type EvidenceTally } from './cli-context.js';
 import { HealProgress } from './heal-progress.js';
 import { clusterStatus } from './status.js';
-import { outcomeOf, scrubPass, type ScrubReport } from '../scrub.js';
+import { outcomeOf, scrubPass, type ScrubReport } from '../background/scrub.js';
 
 export interface HealOptions {
   readonly cfg: GatewayConfig;

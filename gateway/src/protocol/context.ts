@@ -44,7 +44,7 @@ export interface ClockHintSource {
 
 /**
  * Key epochs this gateway may lack (DESIGN §3 "Key epochs", protocol review
- * finding 1): gateway/src/key-epochs.ts. Absent: the key ring is all there is.
+ * finding 1): gateway/src/background/key-epochs.ts. Absent: the key ring is all there is.
  */
 export interface EpochCheck {
   /**

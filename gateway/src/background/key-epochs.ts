@@ -18,8 +18,8 @@ import type { Dispatcher } from 'undici';
 import type { WriterKeyring } from '@powerstore/shared/keys.js';
 import type { Logger } from '@powerstore/shared/log.js';
 import type { ClusterParams } from '@powerstore/shared/protocol/params.js';
-import { nodeKeyState } from './cli/key-delivery.js';
-import type { EpochCheck } from './protocol/context.js';
+import { nodeKeyState } from '../cli/key-delivery.js';
+import type { EpochCheck } from '../protocol/context.js';
 
 export const EPOCH_POLL_MS = 30_000;
 const STATUS_TIMEOUT_MS = 5_000;

@@ -7,10 +7,10 @@
 // objects; passes are spaced so that they take at most USAGE_DUTY of the time.
 
 import type { Logger } from '@powerstore/shared/log.js';
-import type { BucketNs, BucketRegistry } from './buckets.js';
-import { decodeMeta } from './object-meta.js';
-import type { ProtocolContext } from './protocol/context.js';
-import { listMerged } from './protocol/list/list-merge.js';
+import type { BucketNs, BucketRegistry } from '../buckets.js';
+import { decodeMeta } from '../object-meta.js';
+import type { ProtocolContext } from '../protocol/context.js';
+import { listMerged } from '../protocol/list/list-merge.js';
 
 export interface BucketUsage {
   readonly objects: number;

@@ -39,16 +39,16 @@ import { BUCKETS_NS } from '@powerstore/shared/protocol/register.js';
 import type { PartRef, StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { compareTs, tsKey } from '@powerstore/shared/protocol/timestamp.js';
 import { parseTs } from '@powerstore/shared/protocol/wire/wire.js';
-import type { GatewayMetrics } from './metrics.js';
-import { bucketNs, type BucketNs } from './buckets.js';
-import { partKey, partsNs, uploadsNs } from './multipart/multipart-store.js';
-import { decodeMeta, type MultipartLayout, type ObjectMeta, type PartLayout } from './object-meta.js';
-import type { ProtocolContext } from './protocol/context.js';
-import { checkFragment, type StoredWrite } from './protocol/fragment-check.js';
-import { healFragment, rebuildInto, storedWrite } from './protocol/heal.js';
-import { listMerged, type MergedEntry } from './protocol/list/list-merge.js';
-import { withTimeout } from './protocol/quorum.js';
-import { readRegister } from './protocol/reader.js';
+import type { GatewayMetrics } from '../metrics.js';
+import { bucketNs, type BucketNs } from '../buckets.js';
+import { partKey, partsNs, uploadsNs } from '../multipart/multipart-store.js';
+import { decodeMeta, type MultipartLayout, type ObjectMeta, type PartLayout } from '../object-meta.js';
+import type { ProtocolContext } from '../protocol/context.js';
+import { checkFragment, type StoredWrite } from '../protocol/fragment-check.js';
+import { healFragment, rebuildInto, storedWrite } from '../protocol/heal.js';
+import { listMerged, type MergedEntry } from '../protocol/list/list-merge.js';
+import { withTimeout } from '../protocol/quorum.js';
+import { readRegister } from '../protocol/reader.js';
 
 /** What a pass found of one node's copy of one write. */
 export type CopyState = 'ok' | 'missing' | 'corrupt' | 'unreadable' | 'unreachable';

@@ -14,12 +14,12 @@ import { createLogger } from '@powerstore/shared/log.js';
 import type { NodeApi } from '@powerstore/shared/node-api.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { tsKey } from '@powerstore/shared/protocol/timestamp.js';
-import { BucketRegistry, type BucketNs } from './buckets.js';
-import { MultipartStore, partLayout } from './multipart/multipart-store.js';
-import type { ObjectMeta } from './object-meta.js';
-import { ObjectStore } from './objects.js';
-import type { ProtocolContext } from './protocol/context.js';
-import { simCluster, type SimCluster } from './protocol/testing/sim-cluster.js';
+import { BucketRegistry, type BucketNs } from '../buckets.js';
+import { MultipartStore, partLayout } from '../multipart/multipart-store.js';
+import type { ObjectMeta } from '../object-meta.js';
+import { ObjectStore } from '../objects.js';
+import type { ProtocolContext } from '../protocol/context.js';
+import { simCluster, type SimCluster } from '../protocol/testing/sim-cluster.js';
 import { outcomeOf, scrubPass, type ScrubReport } from './scrub.js';
 
 const signal = new AbortController().signal;
