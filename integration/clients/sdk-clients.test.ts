@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { caFile, run } from '../harness/cli.js';
 import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { bodyDigest } from '../harness/body-digest.js';
 
 const MiB = 1024 * 1024;
 
@@ -63,14 +64,9 @@ for (const scheme of ['http', 'https'] as const) {
       for (const p of parts) expect.update(p);
       await new Upload({ client: tc.s3, params: { Bucket: 'sdk', Key: 'hundred', Body: Readable.from(parts) } }).done();
       const r = await tc.s3.send(new GetObjectCommand({ Bucket: 'sdk', Key: 'hundred' }));
-      const h = createHash('sha256');
-      let n = 0;
-      for await (const c of r.Body as Readable) {
-        h.update(c as Buffer);
-        n += (c as Buffer).length;
-      }
-      assert.equal(n, 100 * MiB);
-      assert.equal(h.digest('hex'), expect.digest('hex'));
+      const got = await bodyDigest(r.Body as Readable);
+      assert.equal(got.bytes, 100 * MiB);
+      assert.equal(got.sha256, expect.digest('hex'));
     });
 
     it('presigned PUT and GET URLs work with curl; an expired one does not', async () => {

@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 import { code } from '../harness/s3-error.js';
+import { bodyDigest } from '../harness/body-digest.js';
 
 /** A deterministic pseudo-random stream of n bytes, and its SHA-256 once consumed. */
 function generated(n: number, seed = 1): { stream: Readable; sha: () => string } {
@@ -71,14 +72,9 @@ describe('S3 objects through the SDK on a real cluster', () => {
     await tc.s3.send(new PutObjectCommand({ Bucket: B, Key: 'big', Body: src.stream, ContentLength: size }));
     const wrote = src.sha();
     const got = await tc.s3.send(new GetObjectCommand({ Bucket: B, Key: 'big' }));
-    const h = createHash('sha256');
-    let n = 0;
-    for await (const chunk of got.Body as Readable) {
-      h.update(chunk as Buffer);
-      n += (chunk as Buffer).length;
-    }
-    assert.equal(n, size);
-    assert.equal(h.digest('hex'), wrote);
+    const back = await bodyDigest(got.Body as Readable);
+    assert.equal(back.bytes, size);
+    assert.equal(back.sha256, wrote);
   });
 
   it('copies the 300 MiB object server-side (a long copy: 200 kept alive, then the result)', async () => {

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { V8_FLAGS } from '@powerstore/shared/runtime.js';
 import { startTestCluster, type TestCluster } from '../harness/cluster.js';
+import { bodyDigest } from '../harness/body-digest.js';
 
 const SIZE = 2 * 1024 ** 3;
 const BOUND_MB = 256;
@@ -54,14 +55,9 @@ describe('gateway memory bound', () => {
     const src = source();
     await tc.s3.send(new PutObjectCommand({ Bucket: 'memory', Key: 'two-gib', Body: src.stream, ContentLength: SIZE }));
     const got = await tc.s3.send(new GetObjectCommand({ Bucket: 'memory', Key: 'two-gib' }));
-    const h = createHash('sha256');
-    let n = 0;
-    for await (const chunk of got.Body as Readable) {
-      h.update(chunk as Buffer);
-      n += (chunk as Buffer).length;
-    }
-    assert.equal(n, SIZE);
-    assert.equal(h.digest('hex'), src.digest(), 'the same 2 GiB came back');
+    const back = await bodyDigest(got.Body as Readable);
+    assert.equal(back.bytes, SIZE);
+    assert.equal(back.sha256, src.digest(), 'the same 2 GiB came back');
     const peak = peakRssMb(pid);
     t.diagnostic(`gateway peak RSS ${peak.toFixed(1)} MB`);
     assert.ok(peak < BOUND_MB, `gateway peak RSS ${peak.toFixed(1)} MB`);

@@ -6,7 +6,6 @@
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +13,6 @@ import { request } from 'undici';
 import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
 import { sha256 } from '@powerstore/shared/hash.js';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
-import { createLogger } from '@powerstore/shared/log.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '@powerstore/shared/node-auth.js';
 import { prepareWrite } from '@powerstore/shared/protocol/client.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
@@ -22,8 +20,7 @@ import { encodeCommit, encodeOpen } from '@powerstore/shared/protocol/wire/node-
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { DiskStore } from './store/disk-store.js';
-import { NodeMetrics } from './metrics.js';
-import { createNodeServer } from './server.js';
+import { startTestNode, type TestNode } from './testing/test-node.js';
 
 describe('storage node refusals', () => {
   const params = clusterParams(1);
@@ -31,7 +28,7 @@ describe('storage node refusals', () => {
   const key0 = keyring.nodeKey(0, 0)!;
   const dir = mkdtempSync(join(tmpdir(), 'ps-node-'));
   let store: DiskStore;
-  let server: Server;
+  let node: TestNode;
   let url: string;
   const ref = { ns: 'b', key: 'k' };
   const reg = regId(ref.ns, ref.key);
@@ -73,19 +70,11 @@ describe('storage node refusals', () => {
     (await import('node:fs')).mkdirSync(fragDir, { recursive: true });
     writeFileSync(join(fragDir, 'orphan'), 'x');
 
-    store = DiskStore.open(join(dir, 'store'), params.S);
-    server = createNodeServer({
-      index: 0, S: params.S, keys: keyring.nodeKeyring(0), store, log: createLogger('t', 'silent'),
-      metrics: new NodeMetrics(0), inlineMax: 100, maxFragmentBytes: 1 << 20,
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    node = await startTestNode({ keys: keyring.nodeKeyring(0), S: params.S, dir, inlineMax: 100, maxFragmentBytes: 1 << 20 });
+    store = node.store;
+    url = `http://127.0.0.1:${node.port}`;
   });
-  after(() => {
-    server.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => node.close());
 
   it('swept staging and unreferenced fragment files at start', () => {
     assert.deepEqual(readdirSync(join(dir, 'store', 'staging')), []);

@@ -27,10 +27,10 @@ import {
 } from './rpc-handlers.js';
 import { handleBlocks } from './blocks-handler.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
-import { Writable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { handleStore } from './store-handler.js';
 import { frame, handlerFixture } from '../testing/node-contexts.js';
+import { Captured } from '../testing/captured-response.js';
 
 const { params, keyring, nodes } = handlerFixture();
 const BLOCK = 64;
@@ -254,24 +254,6 @@ describe('handleComplete / handleCollect / handleClock / handleFilter / handleEn
   });
 });
 
-/** What handleBlocks writes: status, headers and body. */
-class Captured extends Writable {
-  status = 0;
-  headers: Record<string, unknown> = {};
-  readonly chunks: Buffer[] = [];
-  writeHead(status: number, headers: Record<string, unknown>): this {
-    this.status = status;
-    this.headers = headers;
-    return this;
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    this.chunks.push(chunk);
-    cb();
-  }
-  get body(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-}
 
 describe('handleBlocks', () => {
   const json = (b: Buffer) => JSON.parse(b.toString()) as unknown;

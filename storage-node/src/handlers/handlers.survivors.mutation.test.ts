@@ -7,7 +7,6 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
 import { sha256 } from '@powerstore/shared/hash.js';
@@ -22,6 +21,7 @@ import type { NodeContext } from '../node-context.js';
 import { handleComplete, handleList } from './rpc-handlers.js';
 import { handleStore } from './store-handler.js';
 import { frame, handlerFixture } from '../testing/node-contexts.js';
+import { Captured } from '../testing/captured-response.js';
 
 const { params, keyring, nodes } = handlerFixture();
 const BLOCK = 64;
@@ -38,22 +38,6 @@ function writeFor(frag: Buffer, after: Timestamp | null = null, cc?: readonly Bu
 }
 const commitF = (w: PreparedWrite) => frame(FRAME_COMMIT, encodeCommit({ ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta }));
 const storeFrames = (frag: Buffer, w: PreparedWrite) => [frame(FRAME_OPEN, encodeOpen(ref, BLOCK)), frame(FRAME_DATA, frag), commitF(w)];
-
-/** What handleBlocks writes: status, headers and body. */
-class Captured extends Writable {
-  status = 0;
-  headers: Record<string, unknown> = {};
-  readonly chunks: Buffer[] = [];
-  writeHead(status: number, headers: Record<string, unknown>): this {
-    this.status = status;
-    this.headers = headers;
-    return this;
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    this.chunks.push(chunk);
-    cb();
-  }
-}
 
 async function blocks(ctx: NodeContext, ts: Timestamp, from: number, to: number): Promise<Captured> {
   const res = new Captured();

@@ -7,14 +7,12 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
 import { sha256 } from '@powerstore/shared/hash.js';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
-import { createLogger } from '@powerstore/shared/log.js';
 import { computeD, makeVec, nonceHash } from '@powerstore/shared/protocol/candidate.js';
 import { prepareWrite } from '@powerstore/shared/protocol/client.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
@@ -23,8 +21,7 @@ import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { DiskStore } from './disk-store.js';
-import { NodeMetrics } from '../metrics.js';
-import { createNodeServer } from '../server.js';
+import { startTestNode, type TestNode } from '../testing/test-node.js';
 import { signedPost } from '../testing/test-node.js';
 
 const BLOCK = 64;
@@ -35,7 +32,7 @@ describe('a heal replaces a corrupt local copy, and nothing else', () => {
   const key0 = keyring.nodeKey(0, 0)!;
   const dir = mkdtempSync(join(tmpdir(), 'ps-repair-'));
   let store: DiskStore;
-  let server: Server;
+  let node: TestNode;
   let url: string;
   let op = 0;
 
@@ -65,19 +62,11 @@ describe('a heal replaces a corrupt local copy, and nothing else', () => {
   const fileOf = (reg: Buffer, ts: Timestamp): string => join(dir, 'store', store.hist(reg, ts)!.fragFile!);
 
   before(async () => {
-    store = DiskStore.open(join(dir, 'store'), params.S);
-    server = createNodeServer({
-      index: 0, S: params.S, keys: keyring.nodeKeyring(0), store, log: createLogger('t', 'silent'),
-      metrics: new NodeMetrics(0), inlineMax: 100, maxFragmentBytes: 1 << 20,
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    node = await startTestNode({ keys: keyring.nodeKeyring(0), S: params.S, dir, inlineMax: 100, maxFragmentBytes: 1 << 20 });
+    store = node.store;
+    url = `http://127.0.0.1:${node.port}`;
   });
-  after(() => {
-    server.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => node.close());
 
   it('a flipped byte in a fragment file: the heal rewrites the file, metadata untouched', async () => {
     const w = write('flip', randomBytes(1000));

@@ -23,15 +23,23 @@ export interface TestNode {
 }
 
 export async function startTestNode(
-  o: { readonly keys: NodeKeyring; readonly S: number; readonly index?: number; readonly maxFragmentBytes?: number },
+  o: {
+    readonly keys: NodeKeyring;
+    readonly S: number;
+    readonly index?: number;
+    readonly maxFragmentBytes?: number;
+    readonly inlineMax?: number;
+    /** The folder to keep the store in (`dir`/store; a test may have put files there first); default a fresh one. Removed on close. */
+    readonly dir?: string;
+  },
   opts: NodeServerOptions = {},
 ): Promise<TestNode> {
-  const dir = mkdtempSync(join(tmpdir(), 'ps-test-node-'));
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'ps-test-node-'));
   const index = o.index ?? 0;
   const store = DiskStore.open(join(dir, 'store'), o.S);
   const server = createNodeServer({
     index, S: o.S, keys: o.keys, store, log: createLogger(`node-${index}`, 'silent'),
-    metrics: new NodeMetrics(index), inlineMax: 1024, maxFragmentBytes: o.maxFragmentBytes ?? 1 << 24,
+    metrics: new NodeMetrics(index), inlineMax: o.inlineMax ?? 1024, maxFragmentBytes: o.maxFragmentBytes ?? 1 << 24,
   }, opts);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
