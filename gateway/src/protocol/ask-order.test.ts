@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { AskOrder } from './ask-order.js';
+import { AskOrder, spareAfterGrace } from './ask-order.js';
 
 const nodes = [0, 1, 2, 3].map((index) => ({ index }));
 const order = (o: AskOrder): number[] => o.order(nodes).map((n) => n.index);
@@ -42,6 +42,14 @@ describe('AskOrder', () => {
     const o = new AskOrder(() => 0, () => 0);
     o.demote(2);
     o.demote(0);
+    assert.deepEqual(order(o), [1, 3, 0, 2]);
+  });
+
+  it('spareAfterGrace: 500 ms of a 10 s timeout, or three times the first answer (at least 100 ms); overdue nodes go last', () => {
+    const o = new AskOrder(() => 0, () => 0);
+    const spare = spareAfterGrace(o, 10_000);
+    assert.deepEqual({ graceMs: spare.graceMs, factor: spare.factor, floorMs: spare.floorMs }, { graceMs: 500, factor: 3, floorMs: 100 });
+    spare.overdue([0, 2]);
     assert.deepEqual(order(o), [1, 3, 0, 2]);
   });
 });

@@ -24,7 +24,7 @@ export class AskOrder {
 
   /** The nodes in the order to ask them: from a random one on, the ones late or failed lately at the back. */
   order<N extends Ordered>(nodes: readonly N[]): N[] {
-    const start = Math.min(nodes.length - 1, Math.floor(this.random() * nodes.length));
+    const start = Math.floor(this.random() * nodes.length);
     const rotated = [...nodes.slice(start), ...nodes.slice(0, start)];
     const t = this.now();
     const behind = (n: N): boolean => (this.lastUntil.get(n.index) ?? 0) > t;

@@ -3,6 +3,7 @@
 // grace passes; a silent node costs the grace, never the timeout.
 
 import { strict as assert } from 'node:assert';
+import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { QuorumError } from '@powerstore/shared/errors.js';
 import { quorumCall } from './quorum.js';
@@ -18,17 +19,24 @@ type Behaviour = 'ok' | 'fail' | 'silent' | 'bad' | { lateMs: number };
 /** Calls answer by behaviour; `asked` records who was called, in order. */
 function cluster(behaviour: Behaviour[]) {
   const asked: number[] = [];
+  const askedAt = new Map<number, number>();
+  const abortedAt = new Map<number, number>();
+  const started = performance.now();
   const call = async (n: N, signal: AbortSignal): Promise<string> => {
     asked.push(n.index);
+    askedAt.set(n.index, performance.now() - started);
     const b = behaviour[n.index]!;
     if (b === 'fail') throw new Error('refused');
     if (b === 'silent') {
-      await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+      await new Promise((_, reject) => signal.addEventListener('abort', () => {
+        abortedAt.set(n.index, performance.now() - started);
+        reject(new Error('aborted'));
+      }, { once: true }));
     }
     if (typeof b === 'object') await sleep(b.lateMs);
     return b === 'bad' ? 'bad' : 'page';
   };
-  return { asked, call };
+  return { asked, askedAt, abortedAt, call };
 }
 
 const opts = { need: 3, timeoutMs: 5_000, what: 'list', accept: (_: number, v: string) => v === 'page' };
@@ -36,7 +44,7 @@ const opts = { need: 3, timeoutMs: 5_000, what: 'list', accept: (_: number, v: s
 describe('quorumCall with spares', () => {
   it('asks only `need` nodes when they all answer: the spare never works', async () => {
     const c = cluster(['ok', 'ok', 'ok', 'ok']);
-    const got = await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 1_000, factor: 3, floorMs: 500 } });
+    const got = await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 1_000, factor: 3, floorMs: 500, overdue: () => undefined } });
     assert.deepEqual([...got.keys()].sort(), [0, 1, 2]);
     await sleep(20);
     assert.deepEqual(c.asked, [0, 1, 2]);
@@ -44,7 +52,7 @@ describe('quorumCall with spares', () => {
 
   it('asks nodes in the order given', async () => {
     const c = cluster(['ok', 'ok', 'ok', 'ok']);
-    const got = await quorumCall([nodes[2]!, nodes[3]!, nodes[0]!, nodes[1]!], c.call, { ...opts, spare: { graceMs: 1_000, factor: 3, floorMs: 500 } });
+    const got = await quorumCall([nodes[2]!, nodes[3]!, nodes[0]!, nodes[1]!], c.call, { ...opts, spare: { graceMs: 1_000, factor: 3, floorMs: 500, overdue: () => undefined } });
     assert.deepEqual([...got.keys()].sort(), [0, 2, 3]);
     assert.deepEqual(c.asked, [2, 3, 0]);
   });
@@ -53,7 +61,7 @@ describe('quorumCall with spares', () => {
     for (const fault of ['fail', 'bad'] as const) {
       const c = cluster(['ok', fault, 'ok', 'ok']);
       const started = Date.now();
-      const got = await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 2_000, factor: 3, floorMs: 1_000 } });
+      const got = await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 2_000, factor: 3, floorMs: 1_000, overdue: () => undefined } });
       assert.ok(Date.now() - started < 1_000, `${fault}: ${Date.now() - started} ms`);
       assert.deepEqual([...got.keys()].sort(), [0, 2, 3], fault);
       assert.deepEqual(c.asked, [0, 1, 2, 3], fault);
@@ -93,6 +101,60 @@ describe('quorumCall with spares', () => {
     assert.ok(took < 600, `${took} ms: about 3 × 30 ms + 30 ms, far below the 1 s grace`);
   });
 
+  it('no spare while the asked nodes answer within factor × the first answer\'s time', async () => {
+    const c = cluster([{ lateMs: 30 }, { lateMs: 60 }, { lateMs: 70 }, 'ok']);
+    const overdue: number[][] = [];
+    await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 1_000, factor: 3, floorMs: 20, overdue: (l) => overdue.push(l) } });
+    assert.deepEqual(c.asked, [0, 1, 2]);
+    assert.deepEqual(overdue, []);
+  });
+
+  it('the spare is asked factor × the first answer\'s time after the start, not sooner, not later', async () => {
+    const c = cluster([{ lateMs: 100 }, 'silent', { lateMs: 100 }, 'ok']);
+    await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 2_000, factor: 3, floorMs: 20, overdue: () => undefined } });
+    const at = c.askedAt.get(3)!;
+    assert.ok(at >= 290 && at < 450, `spare asked at ${at.toFixed(0)} ms, expected about 3 × 100`);
+  });
+
+  it('the grace is timed from the first answer only: a later, slower answer does not push it back', async () => {
+    const c = cluster([{ lateMs: 30 }, 'silent', { lateMs: 300 }, 'ok']);
+    const started = Date.now();
+    await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 1_000, factor: 3, floorMs: 20, overdue: () => undefined } });
+    assert.ok(c.askedAt.get(3)! < 200, `spare asked at ${c.askedAt.get(3)!.toFixed(0)} ms`);
+    assert.ok(Date.now() - started < 600, `${Date.now() - started} ms`);
+  });
+
+  it('only the first answer sets the grace: a second one, sooner than the grace, does not move it later', async () => {
+    const c = cluster([{ lateMs: 30 }, 'silent', { lateMs: 60 }, 'ok']);
+    await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 1_000, factor: 3, floorMs: 20, overdue: () => undefined } });
+    const at = c.askedAt.get(3)!;
+    assert.ok(at < 150, `spare asked at ${at.toFixed(0)} ms, expected about 3 × 30 (3 × 60 would be 180)`);
+  });
+
+  it('a straggler still asked when the round ended is cut off at the round\'s timeout', async () => {
+    const c = cluster(['ok', 'silent', 'ok', 'ok']);
+    await quorumCall(nodes, c.call, { ...opts, timeoutMs: 300, spare: { graceMs: 50, factor: 3, floorMs: 20, overdue: () => undefined } });
+    await sleep(600);
+    const at = c.abortedAt.get(1);
+    assert.ok(at !== undefined && at >= 290, `straggler aborted at ${at?.toFixed(0)} ms`);
+  });
+
+  it('factor × the first answer\'s time never stretches the grace past graceMs', async () => {
+    const c = cluster([{ lateMs: 200 }, 'silent', { lateMs: 200 }, 'ok']);
+    await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 300, factor: 3, floorMs: 20, overdue: () => undefined } });
+    const at = c.askedAt.get(3)!;
+    assert.ok(at >= 290 && at < 480, `spare asked at ${at.toFixed(0)} ms, expected at the 300 ms grace (3 × 200 would be 600)`);
+  });
+
+  it('a finished round leaves no listener on the caller\'s signal, spares never asked included', async () => {
+    const outer = new AbortController();
+    const c = cluster(['ok', 'ok', 'ok', 'ok']);
+    await quorumCall(nodes, c.call, { ...opts, signal: outer.signal, spare: { graceMs: 1_000, factor: 3, floorMs: 20, overdue: () => undefined } });
+    await sleep(10);
+    assert.equal(getEventListeners(outer.signal, 'abort').length, 0);
+    assert.deepEqual(c.asked, [0, 1, 2]);
+  });
+
   it('without a grace running out, nothing is overdue', async () => {
     const c = cluster(['ok', 'ok', 'ok', 'ok']);
     const overdue: number[][] = [];
@@ -104,7 +166,7 @@ describe('quorumCall with spares', () => {
   it('fails as soon as too few nodes are left, spares included', async () => {
     const c = cluster(['fail', 'ok', 'fail', 'ok']);
     const started = Date.now();
-    await assert.rejects(quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 2_000, factor: 3, floorMs: 1_000 } }), QuorumError);
+    await assert.rejects(quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 2_000, factor: 3, floorMs: 1_000, overdue: () => undefined } }), QuorumError);
     assert.ok(Date.now() - started < 1_000);
     assert.deepEqual([...c.asked].sort(), [0, 1, 2, 3]);
   });

@@ -52,7 +52,7 @@ export interface QuorumOptions<T> {
     readonly graceMs: number;
     readonly factor: number;
     readonly floorMs: number;
-    readonly overdue?: (nodes: number[]) => void;
+    readonly overdue: (nodes: number[]) => void;
   };
 }
 
@@ -187,7 +187,7 @@ export function quorumCall<N extends Target, T>(
       const started = performance.now();
       const outOfGrace = (): void => {
         if (done) return;
-        overdue?.(nodes.slice(0, asked).map((n) => n.index).filter((i) => !answered.has(i)));
+        overdue(nodes.slice(0, asked).map((n) => n.index).filter((i) => !answered.has(i)));
         while (asked < nodes.length) askSpare();
       };
       grace = setTimeout(outOfGrace, graceMs);
