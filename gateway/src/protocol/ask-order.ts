@@ -6,9 +6,7 @@
 // so a silent or slow node costs one grace, not one grace a page, for as long
 // as it stays so. In memory, per gateway: nothing here is trusted beyond ordering.
 
-export interface Ordered {
-  readonly index: number;
-}
+import type { QuorumOptions, Target } from './quorum.js';
 
 /** How long a late or failed node stays at the back of the order. */
 const PENALTY_MS = 30_000;
@@ -23,7 +21,7 @@ export class AskOrder {
   ) {}
 
   /** The nodes in the order to ask them: from a random one on, the ones late or failed lately at the back. */
-  order<N extends Ordered>(nodes: readonly N[]): N[] {
+  order<N extends Target>(nodes: readonly N[]): N[] {
     const start = Math.floor(this.random() * nodes.length);
     const rotated = [...nodes.slice(start), ...nodes.slice(0, start)];
     const t = this.now();
@@ -43,7 +41,7 @@ export class AskOrder {
  * timeout), or three times as late as the first answer took if that is
  * sooner (at least 100 ms), and a node that was late goes last for a while.
  */
-export function spareAfterGrace(order: AskOrder, rpcMs: number) {
+export function spareAfterGrace(order: AskOrder, rpcMs: number): NonNullable<QuorumOptions<unknown>['spare']> {
   return {
     graceMs: rpcMs / 20,
     factor: 3,

@@ -77,7 +77,7 @@ export interface ProtocolContext {
   readonly maxPendingBytes: number;
   readonly timeouts: ProtocolTimeouts;
   readonly observer: ProtocolObserver;
-  /** Which nodes a listing asks first (ask-order.ts): one per gateway, so turns and demotions carry over. */
+  /** Which nodes a listing asks first (ask-order.ts): one per gateway, so demotions carry over from round to round. */
   readonly askOrder: AskOrder;
 }
 

@@ -103,7 +103,7 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
   // This listing's entries as parsed from the first page that carried them: gone with it.
   const parsed = new ListEntryCache();
   ctx.observer.round('list', 'list');
-  // q pages are asked for, from the nodes whose turn it is, and a spare's
+  // q pages are asked for, in AskOrder's order, and a spare's
   // only when one of them fails, breaks the rules or is late: every node
   // asked reads, sends and has parsed a whole page.
   await quorumCall(ctx.askOrder.order(ctx.nodes), (n, sig) => n.list(req, sig, parsed), {
