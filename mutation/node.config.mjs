@@ -7,6 +7,7 @@ export default config('node',
     'storage-node/src/handlers/keys-handler.ts',
     'storage-node/src/handlers/rpc-handlers.ts',
     'storage-node/src/handlers/store-handler.ts',
+    'storage-node/src/store/staging.ts',
   ],
   [
     'dist/storage-node/src/server.test.js',
@@ -26,4 +27,6 @@ export default config('node',
     'dist/storage-node/src/handlers/handlers.survivors.mutation.test.js',
     // handleList's page cut by count and by bytes (a real store, about 2 s).
     'dist/storage-node/src/handlers/list-bytes.test.js',
+    // Staging a fragment: inline or a file, written in batches.
+    'dist/storage-node/src/store/staging.test.js',
   ]);

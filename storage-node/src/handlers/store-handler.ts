@@ -6,7 +6,6 @@
 // file fsync'd and renamed into place, directory fsync'd, then the history
 // row committed. Then, and only then, the ack.
 
-import { open, rm, type FileHandle } from 'node:fs/promises';
 import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
 import { validBlockSize } from '@powerstore/shared/erasure/layout.js';
 import { FrameDecoder, FrameError } from '@powerstore/shared/protocol/wire/frames.js';
@@ -17,68 +16,8 @@ import { judgeStore, type HistRecord, type StoreCommit } from '@powerstore/share
 import { MISSING_PARTS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import { repairIfCorrupt } from '../store/fragment-repair.js';
+import { Staging } from '../store/staging.js';
 import { NodeRequestError, type NodeContext } from '../node-context.js';
-import { FILE_MODE } from '../owner-only.js';
-
-/** Bytes between background flushes of a staging file. */
-const FLUSH_EVERY = 8 * 1024 * 1024;
-
-class Staging {
-  private mem: Buffer[] = [];
-  private memBytes = 0;
-  private file: FileHandle | null = null;
-  private flushedAt = 0;
-  private flushes: Promise<unknown>[] = [];
-  path: string | null = null;
-  bytes = 0;
-
-  constructor(private readonly ctx: NodeContext) {}
-
-  async write(chunk: Buffer): Promise<void> {
-    this.bytes += chunk.length;
-    if (this.bytes > this.ctx.maxFragmentBytes) throw new NodeRequestError(413, 'fragment-too-large');
-    if (this.file) {
-      await this.file.write(chunk);
-      // Flush to disk as the fragment streams in, so the fsync before the
-      // ack has little left to do (the disk works while the network does).
-      if (this.bytes - this.flushedAt >= FLUSH_EVERY) {
-        this.flushedAt = this.bytes;
-        const f = this.file;
-        this.flushes.push(f.datasync().catch(() => undefined));
-      }
-      return;
-    }
-    this.mem.push(chunk);
-    this.memBytes += chunk.length;
-    if (this.memBytes > this.ctx.inlineMax) {
-      this.path = this.ctx.store.newStagingPath();
-      this.file = await open(this.path, 'wx', FILE_MODE);
-      for (const m of this.mem) await this.file.write(m);
-      this.mem = [];
-    }
-  }
-
-  get inline(): Buffer | null {
-    return this.file ? null : Buffer.concat(this.mem, this.memBytes);
-  }
-
-  /** fsyncs and closes the staging file (if any). */
-  async seal(): Promise<void> {
-    if (!this.file) return;
-    await Promise.all(this.flushes);
-    await this.file.sync();
-    await this.file.close();
-    this.file = null;
-  }
-
-  async discard(): Promise<void> {
-    await Promise.all(this.flushes);
-    await this.file?.close().catch(() => undefined);
-    this.file = null;
-    if (this.path) await rm(this.path, { force: true });
-    this.path = null;
-  }
-}
 
 function parseJson(b: Buffer): unknown {
   try {
@@ -91,7 +30,7 @@ function parseJson(b: Buffer): unknown {
 export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Buffer> {
   // The commit frame of a completing store of 10,000 parts is the largest (sizes.ts).
   const dec = new FrameDecoder(maxCommitBytes(ctx.S));
-  const staging = new Staging(ctx);
+  const staging = new Staging({ inlineMax: ctx.inlineMax, maxFragmentBytes: ctx.maxFragmentBytes, newPath: () => ctx.store.newStagingPath() });
   let openMsg: OpenMsg | null = null;
   let hasher: BlockHasher | null = null;
   let commit: StoreCommit | null = null;
@@ -151,7 +90,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
       // A duplicate: a re-send or a heal (DESIGN §7). If this node's own copy
       // has rotted, the verified incoming copy replaces its bytes; the
       // entry's metadata stays as it was (fragment-repair.ts).
-      const fresh = { blocks, blockSize, bytes: staging.bytes, inline: staging.inline, path: staging.path, seal: () => staging.seal() };
+      const fresh = { blocks, blockSize, bytes: staging.bytes, inline: staging.inline, get path() { return staging.path; }, seal: () => staging.seal() };
       if ((await repairIfCorrupt(ctx, reg, existing, fresh)) === 'replaced') {
         // A staging file renamed over the entry's fragment file is gone from staging.
         installed = existing.fragFile !== null && staging.path !== null;
