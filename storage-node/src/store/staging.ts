@@ -33,7 +33,7 @@ export class Staging {
   private heldBytes = 0;
   private file: FileHandle | null = null;
   private flushedAt = 0;
-  private flushes: Promise<unknown>[] = [];
+  private readonly flushes: Promise<unknown>[] = [];
   private sealed = false;
   /** The staging file, once there is one (a fragment larger than inlineMax has one after seal()). */
   path: string | null = null;
@@ -52,8 +52,11 @@ export class Staging {
 
   /** The whole fragment, when it is small enough to go inline; null otherwise. */
   get inline(): Buffer | null {
-    if (this.file || this.bytes > this.limits.inlineMax) return null;
-    return Buffer.concat(this.held, this.heldBytes);
+    return this.isInline ? Buffer.concat(this.held, this.heldBytes) : null;
+  }
+
+  private get isInline(): boolean {
+    return !this.file && this.bytes <= this.limits.inlineMax;
   }
 
   /** Writes what is held to the staging file, creating it first if need be. */
@@ -63,9 +66,12 @@ export class Staging {
       this.file = await open(this.path, 'wx', FILE_MODE);
     }
     const batch = this.held;
+    const bytes = this.heldBytes;
     this.held = [];
     this.heldBytes = 0;
-    await writeAll(this.file, batch);
+    // libuv writes every buffer or stops at an error; a short count is one (a full disk).
+    const { bytesWritten } = await this.file.writev(batch);
+    if (bytesWritten !== bytes) throw new Error(`short write to ${this.path}: ${bytesWritten} of ${bytes} bytes`);
     if (this.bytes - this.flushedAt >= FLUSH_EVERY) {
       this.flushedAt = this.bytes;
       this.flushes.push(this.file.datasync().catch(() => undefined));
@@ -74,8 +80,9 @@ export class Staging {
 
   /** For a fragment that is not inline: writes the rest, fsyncs and closes the staging file. */
   async seal(): Promise<void> {
-    if (this.sealed || this.inline) return;
+    if (this.sealed || this.isInline) return;
     this.sealed = true;
+    // (A fragment of whole batches has nothing left to write: no empty write.)
     if (this.heldBytes > 0 || !this.file) await this.spill();
     const f = this.file!;
     await Promise.all(this.flushes);
@@ -86,28 +93,10 @@ export class Staging {
 
   /** Closes and removes the staging file, if any. */
   async discard(): Promise<void> {
-    this.held = [];
-    this.heldBytes = 0;
     await Promise.all(this.flushes);
     await this.file?.close().catch(() => undefined);
     this.file = null;
     if (this.path) await rm(this.path, { force: true });
     this.path = null;
   }
-}
-
-/** writev until every byte is written (a write may be short). */
-async function writeAll(f: FileHandle, bufs: Buffer[]): Promise<void> {
-  let rest = bufs;
-  while (rest.length > 0) {
-    const { bytesWritten } = await f.writev(rest);
-    rest = dropWritten(rest, bytesWritten);
-  }
-}
-
-function dropWritten(bufs: Buffer[], n: number): Buffer[] {
-  let i = 0;
-  while (i < bufs.length && n >= bufs[i]!.length) n -= bufs[i++]!.length;
-  if (i === bufs.length) return [];
-  return [bufs[i]!.subarray(n), ...bufs.slice(i + 1)];
 }
