@@ -280,7 +280,7 @@ export function assembleApp(ctx: ProtocolContext, o: AppOptions): { app: Express
         try {
           const len = Number(req.headers['x-amz-decoded-content-length'] ?? req.headers['content-length'] ?? NaN);
           const body = openBody(req, auth, { maxBytes, pace, digester: len <= INLINE_DIGEST_MAX ? inline : digester, objectChecksums });
-          return { stream: releasing(body.stream, release), result: () => body.result() };
+          return { stream: releasing(body.stream, release), result: () => body.result(), ...(body.declaredSize !== undefined ? { declaredSize: body.declaredSize } : {}) };
         } catch (e) {
           release();
           throw e;

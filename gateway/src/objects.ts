@@ -63,10 +63,13 @@ export class ObjectStore {
     body: AsyncIterable<Buffer>,
     finalize: (size: number, blockSize: number) => ObjectMeta | Promise<ObjectMeta>,
     signal: AbortSignal,
+    /** The body's size as the client declared it, if it did (a hint for buffers). */
+    declaredSize?: number,
   ): Promise<{ meta: ObjectMeta; candidate: Candidate }> {
     let meta: ObjectMeta | null = null;
     const r = await writeRegister(this.ctx, { ns: bucket, key }, {
       body,
+      ...(declaredSize !== undefined ? { declaredSize } : {}),
       finalize: async (size, blockSize) => encodeMeta((meta = await finalize(size, blockSize))),
     }, 'write', signal);
     return { meta: meta!, candidate: r.candidate };

@@ -94,10 +94,13 @@ export class MultipartStore {
   async putPart(
     bucket: BucketNs, uploadId: string, n: number, body: AsyncIterable<Buffer>,
     finalize: (size: number, blockSize: number) => ObjectMeta | Promise<ObjectMeta>, signal: AbortSignal,
+    /** The body's size as the client declared it, if it did (a hint for buffers). */
+    declaredSize?: number,
   ): Promise<ObjectMeta> {
     let meta: ObjectMeta | null = null;
     await writeRegister(this.ctx, { ns: partsNs(bucket, uploadId), key: partKey(n) }, {
       body,
+      ...(declaredSize !== undefined ? { declaredSize } : {}),
       finalize: async (size, blockSize) => encodeMeta((meta = await finalize(size, blockSize))),
     }, 'write', signal);
     return meta!;

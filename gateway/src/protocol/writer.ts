@@ -23,6 +23,8 @@ import { withDeadline } from '@powerstore/shared/deadline.js';
 
 export interface WriteSource {
   readonly body: AsyncIterable<Buffer>;
+  /** The body's size as the client declared it, if it did: sizes the first stripe buffer (FragmentEncoder). */
+  readonly declaredSize?: number;
   /**
    * Called once the body has ended (and, in the body layer, verified):
    * returns the metadata bytes to commit. Throwing aborts the write.
@@ -65,7 +67,7 @@ async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: Op
   const reg = regId(ref.ns, ref.key);
   const { params } = ctx;
   const encoder = new FragmentEncoder(params, ctx.coder, ctx.blockSize, (i) => ctx.nodes[i]!.openStore(ref, ctx.blockSize, signal),
-    ctx.maxPendingBytes, (node, why) => ctx.observer.nodeTrouble(node, 'store stream', new Error(why)));
+    ctx.maxPendingBytes, (node, why) => ctx.observer.nodeTrouble(node, 'store stream', new Error(why)), src.declaredSize);
   let encoded;
   let meta: Buffer;
   try {

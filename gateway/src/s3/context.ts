@@ -67,6 +67,8 @@ export interface RequestBody {
   readonly stream: AsyncIterable<Buffer>;
   /** Valid once `stream` has ended without error. */
   result(): BodyResult;
+  /** The payload's size as the request declared it (Content-Length, or aws-chunked's decoded length), if it did: a hint for buffers, never trusted. */
+  readonly declaredSize?: number;
 }
 
 export interface S3Response {

@@ -141,8 +141,18 @@ describe('authenticate + openBody: AWS signed-streaming example end to end', () 
       Buffer.from('0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n'),
     ]);
     const b = openBody(source(body, headers, [1460]), a, { maxBytes: MAX, digester: pool });
+    assert.equal(b.declaredSize, 66560, 'the decoded length, not the framed Content-Length');
     assert.deepEqual(await drain(b.stream), data);
     assert.equal(b.result().size, 66560);
+  });
+});
+
+describe('openBody: the declared size (a hint for the stripe buffer)', () => {
+  it('is Content-Length for a plain body, and absent when the request has none', () => {
+    const plain = openBody(source(Buffer.from('hello'), { 'content-length': '5' }), auth(unsigned), { maxBytes: MAX, digester: pool });
+    assert.equal(plain.declaredSize, 5);
+    const unknown = openBody(source(Buffer.from('hello'), {}), auth(unsigned), { maxBytes: MAX, digester: pool });
+    assert.equal(unknown.declaredSize, undefined);
   });
 });
 

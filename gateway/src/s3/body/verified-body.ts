@@ -66,6 +66,8 @@ export interface VerifiedBody {
   readonly stream: AsyncIterable<Buffer>;
   /** Only after the stream completed without throwing; throws Error otherwise. */
   result(): BodyResult;
+  /** The payload's size as the headers declared it, if they did (the stream checks it). */
+  readonly declaredSize: number | undefined;
 }
 
 /**
@@ -89,6 +91,7 @@ export function openBody(req: BodySource, auth: Pick<AuthResult, 'payload'>, opt
   const stream = run(req, auth, plan, opts, (r) => (result = r));
   return {
     stream,
+    declaredSize: plan.framing === 'aws-chunked' ? plan.decodedLength : plan.contentLength,
     result() {
       if (!result) throw new Error('request body not fully read and verified');
       return result;

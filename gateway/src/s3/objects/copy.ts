@@ -110,7 +110,7 @@ export async function copyObject(s3: S3Context, req: S3Request<Endpoint>): Promi
         v: 1, size, blockSize, lastModified: s3.now(), etag: md5.digest().toString('hex'), ...stored, ...access,
         ...(sums.length ? { checksums } : {}),
       };
-    }, r.signal);
+    }, r.signal, m.size);
     await stillCurrent(s3, dstBucket, r.signal);
     return xmlResponse(xmlDoc('CopyObjectResult', [
       ['ETag', `"${meta.etag ?? ''}"`],

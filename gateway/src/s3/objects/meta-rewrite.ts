@@ -33,7 +33,7 @@ export async function rewriteMeta(
       // A restore never ends short without throwing; if it did, commit nothing.
       if (size !== m.size) throw new Error(`rewrite read ${size} of ${m.size} bytes`);
       return { ...change(m), v: 1, size, blockSize };
-    }, signal);
+    }, signal, m.size);
     return meta;
   } finally {
     s3.objects.release(found);

@@ -86,7 +86,7 @@ export async function uploadPart(s3: S3Context, r: ObjReq): Promise<S3Response> 
     const b = body.result();
     const checksums = Object.fromEntries(Object.entries(b.checksums).map(([alg, v]) => [alg.toLowerCase(), v]));
     return { v: 1, size, blockSize, lastModified: s3.now(), etag: b.md5Hex, ...(Object.keys(checksums).length ? { checksums } : {}) };
-  }, r.signal);
+  }, r.signal, body.declaredSize);
   await stillCurrent(s3, bucket, r.signal);
   return { status: 200, headers: { etag: `"${meta.etag}"`, ...checksumHeaders(meta) } };
 }
@@ -399,7 +399,7 @@ export async function uploadPartCopy(s3: S3Context, r: ObjReq): Promise<S3Respon
         v: 1, size, blockSize, lastModified: s3.now(), etag: md5.digest().toString('hex'),
         ...(alg && sum ? { checksums: { [alg.toLowerCase()]: sum.digest().toString('base64') } } : {}),
       };
-    }, r.signal);
+    }, r.signal, found.meta.size === 0 ? 0 : last - first + 1);
     await stillCurrent(s3, bucket, r.signal);
     return xmlResponse(xmlDoc('CopyPartResult', [
       ['ETag', `"${meta.etag}"`],

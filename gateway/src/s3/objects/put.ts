@@ -28,7 +28,7 @@ export async function putObject(s3: S3Context, r: ObjReq): Promise<S3Response> {
       v: 1, size, blockSize, lastModified: Date.now(), etag: b.md5Hex, ...stored, ...access,
       ...(Object.keys(checksums).length ? { checksums } : {}),
     };
-  }, r.signal);
+  }, r.signal, body.declaredSize);
   await stillCurrent(s3, bucket, r.signal);
   return { status: 200, headers: { etag: `"${meta.etag}"`, ...checksumHeaders(meta) } };
 }
