@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { V8_FLAGS } from '@powerstore/shared/runtime.js';
+import { GATEWAY_MALLOC_ENV, V8_FLAGS } from '@powerstore/shared/runtime.js';
 import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 import { bodyDigest } from '../harness/body-digest.js';
 
@@ -52,6 +52,12 @@ describe('gateway memory bound', () => {
     // The bound holds with the V8 flags every PoWerStore process is started with (runtime.ts).
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     for (const f of V8_FLAGS) assert.ok(argv.includes(f), `the gateway runs with ${f}: ${argv.join(' ')}`);
+    // And with the malloc settings the launcher gives gateways (runtime.ts), which nodes do not get.
+    const environ = (p: number): string[] => readFileSync(`/proc/${p}/environ`, 'utf8').split('\0');
+    for (const [k, v] of Object.entries(GATEWAY_MALLOC_ENV)) {
+      assert.ok(environ(pid).includes(`${k}=${v}`), `the gateway runs with ${k}=${v}`);
+      assert.ok(!environ(tc.cluster.nodes[0]!.child!.proc.pid!).some((e) => e.startsWith(`${k}=`)), `a node runs without ${k}`);
+    }
     const src = source();
     await tc.s3.send(new PutObjectCommand({ Bucket: 'memory', Key: 'two-gib', Body: src.stream, ContentLength: SIZE }));
     const got = await tc.s3.send(new GetObjectCommand({ Bucket: 'memory', Key: 'two-gib' }));

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { MIN_NODE_MAJOR, V8_FLAGS } from '@powerstore/shared/runtime.js';
+import { GATEWAY_MALLOC_ENV, MIN_NODE_MAJOR, V8_FLAGS } from '@powerstore/shared/runtime.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DOCKER = join(ROOT, 'docker');
@@ -179,6 +179,7 @@ describe('container files, offline', () => {
         } else if (cmd?.[0] === 'gateway') {
           assert.deepEqual(svc.healthcheck.test, ['CMD', 'node', '/app/docker/healthcheck.mjs', `http://127.0.0.1:${flag(cmd, '--port')}/_powerstore/live`]);
           assert.ok((svc.ports as string[]).some((p) => p.endsWith(`:${flag(cmd, '--port')}`)), `${name}: publishes its port`);
+          assert.deepEqual(svc.environment, GATEWAY_MALLOC_ENV, `${name}: the gateway's malloc settings`);
         }
       }
       for (const [name, svc] of Object.entries<Doc>(compose.services)) {
@@ -276,6 +277,7 @@ describe('container files, offline', () => {
       assert.equal(dep.spec.replicas, 2);
       const c = checkPod('gateway', dep.spec.template, gw[0]!);
       assert.deepEqual(c.readinessProbe.httpGet, { path: '/_powerstore/live', port: Number(flag(gw[0]!.command, '--port')) });
+      assert.deepEqual(Object.fromEntries((c.env as Doc[]).map((e) => [e.name, e.value])), GATEWAY_MALLOC_ENV, 'the gateway\'s malloc settings');
       const svc = of('Service').find((s) => s.metadata.name === gw[0]!.folder);
       assert.ok(svc?.spec.ports.some((p: Doc) => String(p.port) === flag(gw[0]!.command, '--port')), 'the Service the gateway host name resolves to');
       const redis = new URL((JSON.parse(readFileSync(join(gw[0]!.dir, 'gateway.json'), 'utf8')) as { redis: string }).redis);

@@ -18,6 +18,7 @@ import { nodeCertificates, selfSignedCert, type NodeTlsFiles, type TlsFiles } fr
 import { writeFileDurable } from '@powerstore/shared/durable-file.js';
 import { credentialsWith, gatewayConfigFor, loadOrCreateState, nodeConfigFor, type ClusterState } from './cluster-state.js';
 import { lockFolder, type FolderLock } from '@powerstore/shared/folder-lock.js';
+import { GATEWAY_MALLOC_ENV } from '@powerstore/shared/runtime.js';
 import { DEFAULT_DRAIN_GRACE_S } from '../drain.js';
 
 /** After its drain, the time a gateway gets to close Redis and node clients before SIGKILL. */
@@ -265,7 +266,8 @@ export class LocalCluster {
         ...(this.opts.weakenedRead ? ['--unsafe-weakened-read'] : []),
         ...(this.opts.drainGraceS !== undefined ? ['--drain-grace-s', String(this.opts.drainGraceS)] : []),
         ...(this.opts.scrubIntervalS ? ['--scrub-interval-s', String(this.opts.scrubIntervalS)] : [])],
-      join(this.opts.dataDir, 'logs', `${name}.log`), this.env(), this.logOptions());
+      // A value already in the environment (or the launcher's options) wins over GATEWAY_MALLOC_ENV.
+      join(this.opts.dataDir, 'logs', `${name}.log`), { ...GATEWAY_MALLOC_ENV, ...this.env() }, this.logOptions());
     this.gateways[i] = child;
     this.gatewayPorts[i] = child.port;
   }
