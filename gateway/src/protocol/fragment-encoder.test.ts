@@ -16,12 +16,12 @@ const coder = createCoder(params.k, params.S - params.k);
 const MiB = 1024 * 1024;
 
 /** Encodes `body`, pushed in 64 KiB chunks, as one stripe-or-less object; counts the stripe buffers allocated while pushing. */
-async function encode(body: Buffer, declared?: number): Promise<{ encoded: EncodedObject; stripeAllocs: number }> {
+async function encode(body: Buffer, declared?: number): Promise<{ encoded: EncodedObject; stripeAllocs: number; sizes: number[] }> {
   const enc = new FragmentEncoder(params, coder, MiB, () => assert.fail('an object under one stripe opens no stream'), 8 * MiB, () => undefined, declared);
   const allocUnsafe = Buffer.allocUnsafe;
-  let stripeAllocs = 0;
+  const sizes: number[] = [];
   Buffer.allocUnsafe = (n: number) => {
-    if (n > 0) stripeAllocs++;
+    if (n > 0) sizes.push(n);
     return allocUnsafe(n);
   };
   try {
@@ -29,7 +29,7 @@ async function encode(body: Buffer, declared?: number): Promise<{ encoded: Encod
   } finally {
     Buffer.allocUnsafe = allocUnsafe;
   }
-  return { encoded: await enc.finish(), stripeAllocs };
+  return { encoded: await enc.finish(), stripeAllocs: sizes.length, sizes };
 }
 
 function fragments(e: EncodedObject): readonly Buffer[] {
@@ -43,6 +43,7 @@ describe('the stripe buffer', () => {
     const declared = await encode(body, MiB);
     const undeclared = await encode(body);
     assert.equal(declared.stripeAllocs, 1);
+    assert.equal(fragments(declared.encoded)[0]!.buffer.byteLength, MiB, 'the data shards lie in one buffer of the declared size, not a whole stripe');
     assert.equal(undeclared.stripeAllocs, 5, '64, 128, 256, 512 and 1024 KiB');
     assert.deepEqual(fragments(declared.encoded), fragments(undeclared.encoded));
     assert.deepEqual(Buffer.concat(fragments(declared.encoded).slice(0, params.k)), body, 'data shards are the object');
@@ -59,7 +60,9 @@ describe('the stripe buffer', () => {
     const body = randomBytes(300 * 1024 + 5);
     const plain = fragments((await encode(body)).encoded);
     for (const declared of [10, 5 * MiB, 0]) {
-      assert.deepEqual(fragments((await encode(body, declared)).encoded), plain, `declared ${declared}`);
+      const r = await encode(body, declared);
+      assert.deepEqual(fragments(r.encoded), plain, `declared ${declared}`);
+      assert.ok(Math.max(...r.sizes) <= params.k * MiB, `declared ${declared}: never more than a stripe (${r.sizes.join(', ')})`);
     }
   });
 });

@@ -62,7 +62,7 @@ export class FragmentEncoder {
   private sessions: (StoreSession | null)[] | null = null;
   private whole: Buffer[] | null = null;
   private readonly stripeBytes: number;
-  /** Size of the first stripe buffer: the declared object size, padded as flushStripe pads a short stripe, at most one stripe. */
+  /** Size of the first stripe buffer: the declared object size, padded as flushStripe pads a short stripe (reserve caps it at one stripe). */
   private readonly firstBuffer: number;
 
   constructor(
@@ -79,7 +79,7 @@ export class FragmentEncoder {
     this.stripeBytes = params.k * blockSize;
     this.firstBuffer = declaredBytes === undefined || declaredBytes <= 0
       ? MIN_STRIPE_BUFFER
-      : Math.min(this.stripeBytes, params.k * roundUp(Math.ceil(declaredBytes / params.k), SHARD_ALIGN));
+      : params.k * roundUp(Math.ceil(declaredBytes / params.k), SHARD_ALIGN);
     this.stripe = Buffer.alloc(0);
     this.hashes = Array.from({ length: params.S }, () => []);
   }
@@ -103,7 +103,7 @@ export class FragmentEncoder {
    */
   private reserve(n: number): void {
     if (n <= this.stripe.length) return;
-    let size = this.stripe.length === 0 ? this.firstBuffer : this.stripe.length * 2;
+    let size = this.stripe.length || this.firstBuffer;
     while (size < n) size *= 2;
     const grown = Buffer.allocUnsafe(Math.min(size, this.stripeBytes));
     this.stripe.copy(grown, 0, 0, this.filled);
