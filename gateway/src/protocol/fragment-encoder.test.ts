@@ -21,7 +21,8 @@ async function encode(body: Buffer, declared?: number): Promise<{ encoded: Encod
   const allocUnsafe = Buffer.allocUnsafe;
   const sizes: number[] = [];
   Buffer.allocUnsafe = (n: number) => {
-    if (n > 0) sizes.push(n);
+    // The encoder's own stripe buffers only, not whatever else the process allocates meanwhile.
+    if (n > 0 && new Error().stack?.includes('FragmentEncoder.reserve')) sizes.push(n);
     return allocUnsafe(n);
   };
   try {

@@ -98,8 +98,9 @@ export class FragmentEncoder {
   }
 
   /**
-   * Grows the stripe buffer to hold n bytes: it starts small and doubles up
-   * to k × blockSize, so a 4 KiB object never costs a megabyte-sized buffer.
+   * Grows the stripe buffer to hold n bytes: it starts at the declared size
+   * (16 KiB when there is none) and doubles up to k × blockSize, so a 4 KiB
+   * object never costs a megabyte-sized buffer.
    */
   private reserve(n: number): void {
     if (n <= this.stripe.length) return;

@@ -392,14 +392,15 @@ export async function uploadPartCopy(s3: S3Context, r: ObjReq): Promise<S3Respon
     const md5 = createChecksum('MD5');
     const alg = upload.upload?.checksumAlgorithm ? parseAlgorithm(upload.upload.checksumAlgorithm) : undefined;
     const sum = alg ? createChecksum(alg) : undefined;
-    const bytes = found.meta.size === 0 ? (async function* () {})() : s3.objects.stream(found, first, last, r.signal);
+    const partBytes = found.meta.size === 0 ? 0 : last - first + 1;
+    const bytes = partBytes === 0 ? (async function* () {})() : s3.objects.stream(found, first, last, r.signal);
     const meta = await s3.multipart.putPart(bucket.ns, uploadIdOf(r), n, digesting(bytes, sum ? [md5, sum] : [md5]), (size, blockSize) => {
-      if (size !== (found.meta.size === 0 ? 0 : last - first + 1)) throw new Error(`part copy read ${size} bytes`);
+      if (size !== partBytes) throw new Error(`part copy read ${size} bytes`);
       return {
         v: 1, size, blockSize, lastModified: s3.now(), etag: md5.digest().toString('hex'),
         ...(alg && sum ? { checksums: { [alg.toLowerCase()]: sum.digest().toString('base64') } } : {}),
       };
-    }, r.signal, found.meta.size === 0 ? 0 : last - first + 1);
+    }, r.signal, partBytes);
     await stillCurrent(s3, bucket, r.signal);
     return xmlResponse(xmlDoc('CopyPartResult', [
       ['ETag', `"${meta.etag}"`],
