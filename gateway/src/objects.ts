@@ -11,7 +11,7 @@ import type { ProtocolContext } from './protocol/context.js';
 import { listMerged } from './protocol/list/list-merge.js';
 import { readRegister, type ReadResult } from './protocol/reader.js';
 import { restoreRange } from './protocol/restore.js';
-import { decideAgain, holdPins, releasePins, storedValue } from './protocol/reader.js';
+import { decideAgain, holdPins, pinsWhileStreaming, releasePins, storedValue } from './protocol/reader.js';
 import { rebuildInto, storedWrite } from './protocol/heal.js';
 import { rewriteRegister } from './protocol/rewriter.js';
 import { writeRegister } from './protocol/writer.js';
@@ -127,16 +127,18 @@ export class ObjectStore {
 
   /** Bytes [first, last] of an object found by head(); its write stays pinned meanwhile. */
   async *stream(found: FoundObject, first: number, last: number, signal: AbortSignal): AsyncGenerator<Buffer> {
-    const done = holdPins(this.ctx, found.read);
+    const held = pinsWhileStreaming(this.ctx, found.read);
     try {
       if (found.meta.multipart) {
+        held.narrow();
         yield* this.streamParts(found.bucket, found.meta.multipart, first, last, signal);
       } else {
         const layout = { size: found.meta.size, k: this.ctx.params.k, blockSize: found.meta.blockSize };
-        yield* restoreRange(this.ctx, storedValue(found.read), layout, first, last, signal);
+        // Narrowed only if some node is asked for blocks: bytes that came in the filter answers need no node.
+        yield* restoreRange(this.ctx, storedValue(found.read, held.narrow), layout, first, last, signal);
       }
     } finally {
-      done();
+      held.release();
     }
   }
 

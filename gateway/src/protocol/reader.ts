@@ -340,26 +340,55 @@ function renewAll(ctx: ProtocolContext, ref: RegRef, readId: string, state: Read
   }
 }
 
+/** A read's pins held while its value streams: see pinsWhileStreaming. */
+export interface HeldPins {
+  /** Narrows the pins to c.ts; only the first call sends anything. */
+  readonly narrow: () => void;
+  /** Stops renewing and releases the pins at every node. */
+  readonly release: () => void;
+}
+
 /**
  * Keeps the chosen write pinned while its data streams (DESIGN §6): the pins
- * are narrowed to c.ts at once, renewed every third of a lease, and released
- * by the returned function. A node whose pin lapsed stops being a data
- * source (storedValue asks the read state for holders afresh).
+ * are renewed every third of a lease, narrowed to c.ts by narrow(), and
+ * released by release(). Until narrowed they stay as filter left them,
+ * which covers c.ts too (every node pinned the entries it answered with).
+ * A GET whose bytes all came in the filter answers (small objects: every
+ * node sends its fragment along) never asks a node for blocks and never
+ * narrows (storedValue's beforeFetch), so each node gets three messages for
+ * it instead of four; the read ends, and its pins go, as soon as the bytes
+ * are out. A node whose pin lapsed stops being a data source (storedValue
+ * asks the read state for holders afresh).
  */
-export function holdPins(ctx: ProtocolContext, r: ReadResult): () => void {
-  renewAll(ctx, r.ref, r.readId, r.state, 'narrow', r.c.ts);
+export function pinsWhileStreaming(ctx: ProtocolContext, r: ReadResult): HeldPins {
+  let narrowed = false;
   const timer = setInterval(() => renewAll(ctx, r.ref, r.readId, r.state), PIN_LEASE_MS / 3);
   timer.unref();
-  return () => {
-    clearInterval(timer);
-    releasePins(ctx, r.ref, r.readId);
+  return {
+    narrow: () => {
+      if (narrowed) return;
+      narrowed = true;
+      renewAll(ctx, r.ref, r.readId, r.state, 'narrow', r.c.ts);
+    },
+    release: () => {
+      clearInterval(timer);
+      releasePins(ctx, r.ref, r.readId);
+    },
   };
 }
 
+/** pinsWhileStreaming, narrowed at once; the returned function releases them. */
+export function holdPins(ctx: ProtocolContext, r: ReadResult): () => void {
+  const held = pinsWhileStreaming(ctx, r);
+  held.narrow();
+  return held.release;
+}
+
 /** The chosen value as restore reads it; holders proven by late filter answers count too. */
-export function storedValue(r: ReadResult): StoredValue {
+export function storedValue(r: ReadResult, beforeFetch?: () => void): StoredValue {
   return {
     ref: r.ref, ts: r.c.ts, cc: r.cc,
+    ...(beforeFetch ? { beforeFetch } : {}),
     proven: () => new Map(r.state.holdersOf(r.c).map((h) => [h.node, h.blocks])),
     fragments: () => new Map(r.state.holdersOf(r.c).flatMap((h) => (h.fragment ? [[h.node, h.fragment] as const] : []))),
   };

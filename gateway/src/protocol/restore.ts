@@ -28,6 +28,8 @@ export interface StoredValue {
   proven(): ReadonlyMap<number, Buffer>;
   /** Whole fragments some nodes already sent (small writes), unverified until used. */
   fragments?(): ReadonlyMap<number, Buffer>;
+  /** Called before any node is asked for blocks (a read narrows its pins then: reader.ts pinsWhileStreaming). */
+  beforeFetch?(): void;
   /**
    * Nodes that failed as a source of an earlier value read for the same
    * request (a multipart object's earlier parts): tried last, so a node
@@ -77,6 +79,7 @@ class ShardSource {
       this.reader = new ExactReader((async function* () { yield held.subarray(start); })(), this.ctx.timeouts.dataIdleMs);
       return;
     }
+    this.v.beforeFetch?.();
     const api = this.ctx.nodes[this.node]!;
     const withList = this.list === undefined;
     this.reader = new ExactReader(api.readBlocks(this.v.ref, this.v.ts, from, to, withList, signal), this.ctx.timeouts.dataIdleMs);

@@ -1,0 +1,98 @@
+// A GET's pins while its bytes stream (DESIGN §6): narrowed to the chosen
+// write only when some node is asked for blocks. A small object's bytes come
+// in the filter answers (data-shard nodes send their fragment along), so its
+// GET sends each node collect, filter and release: three messages, where the
+// narrow made it four (issue 11: a node's cost is per message).
+
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import type { NodeApi } from '@powerstore/shared/node-api.js';
+import type { BucketNs } from './buckets.js';
+import { ObjectStore } from './objects.js';
+import { override } from './protocol/testing/byzantine.js';
+import { simCluster, type SimCluster } from './protocol/testing/sim-cluster.js';
+
+const ns = 'bucket-ns' as BucketNs;
+const signal = new AbortController().signal;
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+async function* once(buf: Buffer): AsyncIterable<Buffer> {
+  yield buf;
+}
+
+/**
+ * Logs every node's pin actions and block requests ("2:narrow", "0:blocks").
+ * With `sendAlong`, data-shard nodes send their whole fragment with a filter
+ * answer, as a storage node does for fragments it holds inline.
+ */
+function watch(cl: SimCluster, sendAlong: boolean): string[] {
+  const log: string[] = [];
+  for (let i = 0; i < cl.nodes.length; i++) {
+    cl.wrap(i, (inner: NodeApi) => override(inner, {
+      filter: async (r, id, C, s, pin) => {
+        const a = await inner.filter(r, id, C, s, pin);
+        if (!sendAlong || i >= cl.params.k || !a.ts || !a.cc) return a;
+        const parts: Buffer[] = [];
+        for await (const b of inner.readBlocks(r, a.ts, 0, 1_000_000, false, s)) parts.push(b);
+        return { ...a, fragment: Buffer.concat(parts) };
+      },
+      pin: (r, id, action, ts, s) => (log.push(`${i}:${action}`), inner.pin(r, id, action, ts, s)),
+      readBlocks: (r, ts, from, to, withList, s) => (log.push(`${i}:blocks`), inner.readBlocks(r, ts, from, to, withList, s)),
+    }));
+  }
+  return log;
+}
+
+async function getObject(store: ObjectStore): Promise<Buffer> {
+  const found = await store.head(ns, 'k', signal);
+  assert.ok(found);
+  const out: Buffer[] = [];
+  for await (const c of store.stream(found, 0, found.meta.size - 1, signal)) out.push(c);
+  await settle(); // the release is sent without waiting for answers
+  return Buffer.concat(out);
+}
+
+async function stored(size: number): Promise<{ cl: SimCluster; store: ObjectStore; body: Buffer }> {
+  const cl = simCluster(1);
+  const store = new ObjectStore(cl.gateway({ blockSize: 4096, rpcMs: 10_000 }));
+  const body = randomBytes(size);
+  await store.put(ns, 'k', once(body), (s, blockSize) => ({ v: 1, size: s, blockSize, lastModified: 1, etag: 'e' }), signal);
+  return { cl, store, body };
+}
+
+describe('a GET narrows its pins only when it asks a node for blocks', () => {
+  it('bytes that came in the filter answers: no narrow, no block request, one release per node', async () => {
+    const { cl, store, body } = await stored(3000);
+    const log = watch(cl, true);
+    assert.deepEqual(await getObject(store), body);
+    assert.deepEqual(log.sort(), cl.nodes.map((_, i) => `${i}:release`));
+  });
+
+  it('bytes fetched from nodes: every node is narrowed once, before the first block request', async () => {
+    const { cl, store, body } = await stored(20_000);
+    const log = watch(cl, false);
+    assert.deepEqual(await getObject(store), body);
+    const firstBlocks = log.findIndex((e) => e.endsWith(':blocks'));
+    assert.ok(firstBlocks >= 0, 'blocks were fetched');
+    assert.deepEqual(log.slice(0, firstBlocks).sort(), cl.nodes.map((_, i) => `${i}:narrow`));
+    assert.equal(log.filter((e) => e.endsWith(':narrow')).length, cl.nodes.length, 'narrowed once');
+    assert.deepEqual(log.filter((e) => e.endsWith(':release')).sort(), cl.nodes.map((_, i) => `${i}:release`));
+  });
+
+  it('a fragment sent along that fails its hashes: the nodes are narrowed before blocks are fetched instead', async () => {
+    const { cl, store, body } = await stored(3000);
+    const log = watch(cl, true);
+    cl.wrap(0, (inner: NodeApi) => override(inner, {
+      filter: async (r, id, C, s, pin) => {
+        const a = await inner.filter(r, id, C, s, pin);
+        return a.fragment ? { ...a, fragment: Buffer.alloc(a.fragment.length, 1) } : a;
+      },
+    }));
+    assert.deepEqual(await getObject(store), body);
+    const firstBlocks = log.findIndex((e) => e.endsWith(':blocks'));
+    assert.ok(firstBlocks >= 0, 'blocks were fetched');
+    assert.deepEqual(log.slice(0, firstBlocks).sort(), cl.nodes.map((_, i) => `${i}:narrow`));
+    assert.deepEqual(cl.evidence.map((e) => [e.node, e.kind]), [[0, 'corrupt-block']]);
+  });
+});
