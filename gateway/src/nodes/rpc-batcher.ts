@@ -9,6 +9,14 @@
 // more messages: they fail at once, as a node that does not answer would.
 // A message the node refused as ANSWER_TOO_LARGE (its answer did not fit
 // beside the others') is sent again in a batch of its own.
+//
+// While SENDING_BATCHES batches to a node are unanswered, new messages wait
+// for one of them to be answered, or for HOLD_MS, and then go together: under
+// load batches grow with the node's answer time, and a batch costs both
+// sides an HTTP request (parse, authentication, response) however few
+// messages it carries (issue 11: with batches cut per event-loop turn only,
+// a node took about one request per 4 KiB GET). A slow answer (a large
+// listing page, a slow node) holds the others back HOLD_MS at most.
 
 import { NodeRefusedError } from '@powerstore/shared/errors.js';
 import { ANSWER_TOO_LARGE, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, type BatchAnswer, type BatchEntry, type BatchRoute } from '@powerstore/shared/protocol/wire/batch.js';
@@ -25,6 +33,16 @@ interface Pending {
 /** Unanswered batch requests to one node beyond which its messages fail at once. */
 export const MAX_BATCHES_IN_FLIGHT = 512;
 
+/** Unanswered batches to one node past which new messages wait (see above). */
+export const SENDING_BATCHES = 2;
+/** Longest a message waits behind SENDING_BATCHES unanswered batches. */
+export const HOLD_MS = 5;
+
+export interface BatcherOptions {
+  readonly sendingBatches?: number;
+  readonly holdMs?: number;
+}
+
 export class NodeSaturatedError extends Error {
   override readonly name = 'NodeSaturatedError';
 }
@@ -33,12 +51,20 @@ export class RpcBatcher {
   private queue: Pending[] = [];
   private scheduled = false;
   private inFlight = 0;
+  /** Sends the waiting messages HOLD_MS after they began to wait, answered or not. */
+  private hold: NodeJS.Timeout | undefined;
+  private readonly sendingBatches: number;
+  private readonly holdMs: number;
 
   constructor(
     private readonly node: number,
     /** Sends one encoded batch and returns its answers (exactly one per entry); `signal` cuts the request. */
     private readonly sendBatch: (entries: readonly BatchEntry[], signal: AbortSignal) => Promise<BatchAnswer[]>,
-  ) {}
+    opts: BatcherOptions = {},
+  ) {
+    this.sendingBatches = opts.sendingBatches ?? SENDING_BATCHES;
+    this.holdMs = opts.holdMs ?? HOLD_MS;
+  }
 
   call(route: BatchRoute, payload: Buffer, signal: AbortSignal): Promise<Buffer> {
     return new Promise((res, rej) => {
@@ -63,15 +89,24 @@ export class RpcBatcher {
         reject: (e) => settle(() => rej(e)),
         onAbort: (f) => (onAbort = f),
       });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
-  private flush(): void {
-    this.scheduled = false;
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush(false));
+  }
+
+  private flush(held: boolean): void {
+    if (!held) this.scheduled = false;
+    if (!held && this.inFlight >= this.sendingBatches) {
+      this.hold ??= setTimeout(() => this.flush(true), this.holdMs);
+      return;
+    }
+    clearTimeout(this.hold);
+    this.hold = undefined;
     const all = this.queue.filter((p) => {
       if (!p.signal.aborted) return true;
       p.reject(p.signal.reason);
@@ -102,7 +137,10 @@ export class RpcBatcher {
       });
     }
     this.inFlight++;
-    this.sendBatch(batch.map((p) => p.entry), ctl.signal).finally(() => this.inFlight--).then(
+    this.sendBatch(batch.map((p) => p.entry), ctl.signal).finally(() => {
+      this.inFlight--;
+      if (this.queue.length > 0) this.schedule();
+    }).then(
       (answers) => {
         answers.forEach((a, i) => {
           const p = batch[i]!;
