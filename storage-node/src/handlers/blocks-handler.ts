@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseBlocksReq } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { NodeRequestError, type NodeContext } from '../node-context.js';
+import { readDirect } from '../store/direct-io.js';
 
 export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerResponse): Promise<void> {
   const r = parseBlocksReq(json);
@@ -34,7 +35,9 @@ export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerR
   if (end <= start) {
     res.end();
   } else if (!faults?.any) {
+    const pool = ctx.store.directPool;
     if (h.fragInline) res.end(h.fragInline.subarray(start, end));
+    else if (pool) await sendDirect(res, readDirect(ctx.store.fragPath(h.fragFile!), start, end, pool));
     else await pipeline(createReadStream(ctx.store.fragPath(h.fragFile!), { start, end: end - 1, highWaterMark: 1 << 20 }), res);
   } else {
     const src: Iterable<Buffer> | AsyncIterable<Buffer> = h.fragInline
@@ -44,4 +47,26 @@ export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerR
       for await (const chunk of src) yield faults.blocks(chunk);
     })()), res);
   }
+}
+
+/**
+ * Sends what `chunks` yields, each one written out before the next is read:
+ * readDirect reuses its buffer. A closed answer ends the read.
+ */
+async function sendDirect(res: ServerResponse, chunks: AsyncGenerator<Buffer>): Promise<void> {
+  for await (const chunk of chunks) await written(res, chunk);
+  res.end();
+}
+
+function written(res: ServerResponse, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (res.destroyed) return reject(new Error('answer closed'));
+    const onClose = (): void => reject(new Error('answer closed'));
+    res.once('close', onClose);
+    res.write(chunk, (err) => {
+      res.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
 }

@@ -30,7 +30,9 @@ function parseJson(b: Buffer): unknown {
 export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Buffer> {
   // The commit frame of a completing store of 10,000 parts is the largest (sizes.ts).
   const dec = new FrameDecoder(maxCommitBytes(ctx.S));
-  const staging = new Staging({ inlineMax: ctx.inlineMax, maxFragmentBytes: ctx.maxFragmentBytes, newPath: () => ctx.store.newStagingPath() });
+  const staging = new Staging({
+    inlineMax: ctx.inlineMax, maxFragmentBytes: ctx.maxFragmentBytes, newPath: () => ctx.store.newStagingPath(), direct: ctx.store.directPool ?? undefined,
+  });
   let openMsg: OpenMsg | null = null;
   let hasher: BlockHasher | null = null;
   let commit: StoreCommit | null = null;

@@ -23,6 +23,7 @@ import type { HistRecord, PartRef } from '@powerstore/shared/protocol/server.js'
 import { compareTs, type Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { candToWire, parseCand, parseTs, tsToWire, type CandWire } from '@powerstore/shared/protocol/wire/wire.js';
+import { AlignedPool, directIoWorks } from './direct-io.js';
 import { GroupCommitter } from './group-commit.js';
 import { DIR_MODE, ownerOnlyDatabase, ownerOnlyDir } from '../owner-only.js';
 
@@ -177,9 +178,12 @@ export class DiskStore {
   private readonly pendingLc = new Map<string, Candidate>();
   private readonly stmts;
   private wal: Promise<FileHandle> | null = null;
+  /** Aligned buffers for fragment files, written and read with O_DIRECT; null where the filesystem refuses it (direct-io.ts). */
+  readonly directPool: AlignedPool | null;
 
   private constructor(readonly dir: string, private readonly S: number) {
     for (const d of [dir, join(dir, 'staging'), join(dir, 'frags')]) ownerOnlyDir(d);
+    this.directPool = directIoWorks(join(dir, 'staging')) ? new AlignedPool() : null;
     ownerOnlyDatabase(join(dir, 'node.db'));
     this.db = new Database(join(dir, 'node.db'));
     this.db.pragma('journal_mode = WAL');

@@ -6,12 +6,13 @@
 
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { constants, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { NodeRequestError } from '../node-context.js';
+import { AlignedPool, directIoWorks } from './direct-io.js';
 import { Staging, WRITE_BATCH } from './staging.js';
 
 /** Counts write and writev calls on file handles open on files under `dir` while `fn` runs. */
@@ -41,12 +42,17 @@ async function countingWrites(dir: string, fn: () => Promise<void>): Promise<num
   return calls;
 }
 
-describe('staging a fragment', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ps-staging-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = mkdtempSync(join(tmpdir(), 'ps-staging-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+// This test's folder must allow direct I/O, or the direct suite would test the page cache twice.
+const DIRECT = directIoWorks(tmp);
+
+for (const mode of ['page cache', 'O_DIRECT'] as const) describe(`staging a fragment (${mode})`, { skip: mode === 'O_DIRECT' && !DIRECT && 'no direct I/O here' }, () => {
+  const dir = mkdtempSync(join(tmp, mode === 'O_DIRECT' ? 'direct-' : 'cached-'));
+  const pool = mode === 'O_DIRECT' ? new AlignedPool() : undefined;
   let n = 0;
   const staging = (inlineMax = 64 * 1024, maxFragmentBytes = 64 << 20): Staging =>
-    new Staging({ inlineMax, maxFragmentBytes, newPath: () => join(dir, `s${n++}.tmp`) });
+    new Staging({ inlineMax, maxFragmentBytes, newPath: () => join(dir, `s${n++}.tmp`), direct: pool });
 
   async function feed(s: Staging, bytes: Buffer, chunk: number): Promise<void> {
     for (let off = 0; off < bytes.length; off += chunk) await s.write(bytes.subarray(off, off + chunk));
@@ -106,5 +112,24 @@ describe('staging a fragment', () => {
     await s.discard();
     assert.equal(existsSync(path), false);
     assert.equal(s.path, null);
+  });
+  it('writes fragments of every length up to and past a batch exactly, the last block cut to size', async () => {
+    for (const len of [1001, 4095, 4096, 4097, 65_536 + 3, WRITE_BATCH - 1, WRITE_BATCH, WRITE_BATCH + 1, 2 * WRITE_BATCH + 4097]) {
+      const s = staging(1000);
+      const bytes = randomBytes(len);
+      await feed(s, bytes, 24_567);
+      await s.seal();
+      assert.deepEqual(readFileSync(s.path!), bytes, `${len} bytes`);
+    }
+  });
+
+  it(mode === 'O_DIRECT' ? 'writes the file with O_DIRECT' : 'writes the file through the page cache', async () => {
+    const s = staging(10);
+    await feed(s, randomBytes(WRITE_BATCH + 1), 65536);
+    const fd = readdirSync('/proc/self/fd').find((f) => { try { return readlinkSync(`/proc/self/fd/${f}`) === s.path; } catch { return false; } });
+    assert.ok(fd, 'the staging file is open');
+    const flags = Number.parseInt(/flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
+    assert.equal((flags & constants.O_DIRECT) !== 0, mode === 'O_DIRECT');
+    await s.discard();
   });
 });
