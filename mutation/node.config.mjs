@@ -8,6 +8,7 @@ export default config('node',
     'storage-node/src/handlers/rpc-handlers.ts',
     'storage-node/src/handlers/store-handler.ts',
     'storage-node/src/store/staging.ts',
+    'storage-node/src/store/direct-io.ts',
   ],
   [
     'dist/storage-node/src/server.test.js',
@@ -29,4 +30,6 @@ export default config('node',
     'dist/storage-node/src/handlers/list-bytes.test.js',
     // Staging a fragment: inline or a file, written in batches.
     'dist/storage-node/src/store/staging.test.js',
+    // Direct reads of fragment files: ranges, the end of the file, the pooled buffer.
+    'dist/storage-node/src/store/direct-io.test.js',
   ]);

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { NodeRequestError } from '../node-context.js';
+import { filesystemTakesDirectIo } from '../testing/direct-capable.js';
 import { AlignedPool, directIoWorks } from './direct-io.js';
 import { Staging, WRITE_BATCH } from './staging.js';
 
@@ -44,12 +45,13 @@ async function countingWrites(dir: string, fn: () => Promise<void>): Promise<num
 
 const tmp = mkdtempSync(join(tmpdir(), 'ps-staging-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-// This test's folder must allow direct I/O, or the direct suite would test the page cache twice.
-const DIRECT = directIoWorks(tmp);
+// The direct suite runs where the filesystem takes direct writes; there the node's probe must agree.
+const DIRECT = filesystemTakesDirectIo(tmp);
 
 for (const mode of ['page cache', 'O_DIRECT'] as const) describe(`staging a fragment (${mode})`, { skip: mode === 'O_DIRECT' && !DIRECT && 'no direct I/O here' }, () => {
   const dir = mkdtempSync(join(tmp, mode === 'O_DIRECT' ? 'direct-' : 'cached-'));
   const pool = mode === 'O_DIRECT' ? new AlignedPool() : undefined;
+  if (pool) assert.ok(directIoWorks(tmp), 'the probe agrees that this filesystem takes direct writes');
   let n = 0;
   const staging = (inlineMax = 64 * 1024, maxFragmentBytes = 64 << 20): Staging =>
     new Staging({ inlineMax, maxFragmentBytes, newPath: () => join(dir, `s${n++}.tmp`), direct: pool });
@@ -67,15 +69,15 @@ for (const mode of ['page cache', 'O_DIRECT'] as const) describe(`staging a frag
     assert.equal(s.path, null);
   });
 
-  it('writes a fragment that came in 16 KiB chunks with a write a megabyte, not one a chunk', async () => {
+  it('writes a fragment that came in 16 KiB chunks with a write a megabyte, not one a chunk, as it comes', async () => {
     const s = staging();
     const bytes = randomBytes(2 * WRITE_BATCH);
     const calls = await countingWrites(dir, async () => {
       await feed(s, bytes, 16 * 1024);
       assert.equal(s.inline, null, 'past inlineMax: not inline');
-      await s.seal();
     });
-    assert.equal(calls, 2, 'two writes for two megabytes (a write a chunk made 124)');
+    assert.equal(calls, 2, 'two writes for two megabytes, both before the end (a write a chunk made 124)');
+    assert.equal(await countingWrites(dir, () => s.seal()), 0, 'nothing left for seal to write');
     assert.deepEqual(readFileSync(s.path!), bytes);
   });
 
@@ -132,4 +134,15 @@ for (const mode of ['page cache', 'O_DIRECT'] as const) describe(`staging a frag
     assert.equal((flags & constants.O_DIRECT) !== 0, mode === 'O_DIRECT');
     await s.discard();
   });
+  if (pool) {
+    it('writes through a pooled buffer and gives it back', async () => {
+      const b = pool.take();
+      pool.give(b);
+      const s = staging(10);
+      await feed(s, randomBytes(WRITE_BATCH + 5000), 65536);
+      await s.seal();
+      assert.equal(pool.take(), b, 'the buffer came back to the pool');
+      pool.give(b);
+    });
+  }
 });
