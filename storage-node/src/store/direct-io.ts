@@ -60,11 +60,16 @@ export class AlignedPool {
 
 /** Whether files in `dir` can be written with O_DIRECT from an aligned buffer (a probe file, removed). */
 export function directIoWorks(dir: string): boolean {
+  return directWriteWorks(dir, alignedBuffer(DIRECT_ALIGN));
+}
+
+/** Whether a direct write of `page` (DIRECT_ALIGN bytes) to a probe file in `dir` succeeds; the file is removed. */
+export function directWriteWorks(dir: string, page: Buffer): boolean {
   const path = join(dir, `.direct-io-probe-${process.pid}`);
   try {
     const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_DIRECT, FILE_MODE);
     try {
-      return writeSync(fd, alignedBuffer(DIRECT_ALIGN), 0, DIRECT_ALIGN, 0) === DIRECT_ALIGN;
+      return writeSync(fd, page, 0, DIRECT_ALIGN, 0) === DIRECT_ALIGN;
     } finally {
       closeSync(fd);
     }
