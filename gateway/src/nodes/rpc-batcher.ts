@@ -99,10 +99,15 @@ export class RpcBatcher {
     setImmediate(() => this.flush(false));
   }
 
-  private flush(held: boolean): void {
-    if (!held) this.scheduled = false;
-    if (!held && this.inFlight >= this.sendingBatches) {
-      this.hold ??= setTimeout(() => this.flush(true), this.holdMs);
+  /** Sends what waits; `force` (the hold timer) sends it even behind SENDING_BATCHES unanswered batches. */
+  private flush(force: boolean): void {
+    if (!force) this.scheduled = false;
+    if (this.queue.length === 0) return;
+    if (!force && this.inFlight >= this.sendingBatches) {
+      this.hold ??= setTimeout(() => {
+        this.hold = undefined;
+        this.flush(true);
+      }, this.holdMs);
       return;
     }
     clearTimeout(this.hold);

@@ -20,6 +20,7 @@
 import { closeSync, constants, openSync, rmSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { roundUp } from '@powerstore/shared/erasure/layout.js';
 import { FILE_MODE } from '../owner-only.js';
 
 /** Offsets, lengths and buffer addresses of direct I/O are multiples of this. */
@@ -27,10 +28,6 @@ export const DIRECT_ALIGN = 4096;
 
 /** Bytes of one direct read or write. */
 export const DIRECT_CHUNK = 1024 * 1024;
-
-export function roundUp(n: number, a = DIRECT_ALIGN): number {
-  return Math.ceil(n / a) * a;
-}
 
 /** A Buffer of `bytes` whose memory starts on a page boundary. */
 export function alignedBuffer(bytes: number): Buffer {
@@ -97,7 +94,7 @@ export async function* readDirect(path: string, start: number, end: number, pool
   const buf = pool.take();
   try {
     for (let at = start - (start % DIRECT_ALIGN); at < end;) {
-      const want = Math.min(DIRECT_CHUNK, roundUp(end - at));
+      const want = Math.min(DIRECT_CHUNK, roundUp(end - at, DIRECT_ALIGN));
       const { bytesRead } = await f.read(buf, 0, want, at);
       const from = Math.max(start - at, 0);
       const to = Math.min(end - at, bytesRead);

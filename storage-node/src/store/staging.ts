@@ -17,7 +17,8 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { NodeRequestError } from '../node-context.js';
 import { FILE_MODE } from '../owner-only.js';
-import { createDirect, DIRECT_CHUNK, roundUp, type AlignedPool } from './direct-io.js';
+import { roundUp } from '@powerstore/shared/erasure/layout.js';
+import { createDirect, DIRECT_ALIGN, DIRECT_CHUNK, type AlignedPool } from './direct-io.js';
 
 /** Bytes held in memory before one write to the staging file. */
 export const WRITE_BATCH = DIRECT_CHUNK;
@@ -103,8 +104,9 @@ export class Staging {
     const buf = pool.take();
     try {
       while (this.heldBytes >= WRITE_BATCH || (last && this.heldBytes > 0)) {
-        const n = this.take(buf, Math.min(this.heldBytes, WRITE_BATCH));
-        const len = roundUp(n);
+        const n = Math.min(this.heldBytes, WRITE_BATCH);
+        this.take(buf, n);
+        const len = roundUp(n, DIRECT_ALIGN);
         buf.fill(0, n, len);
         const { bytesWritten } = await f.write(buf, 0, len, this.written);
         if (bytesWritten !== len) throw new Error(`short write to ${this.path}: ${bytesWritten} of ${len} bytes`);
@@ -117,7 +119,7 @@ export class Staging {
   }
 
   /** Moves the first `n` held bytes into `buf`. */
-  private take(buf: Buffer, n: number): number {
+  private take(buf: Buffer, n: number): void {
     let off = 0;
     while (off < n) {
       const c = this.held[0]!;
@@ -128,7 +130,6 @@ export class Staging {
       else this.held[0] = c.subarray(k);
     }
     this.heldBytes -= n;
-    return n;
   }
 
   /** For a fragment that is not inline: writes the rest, fsyncs and closes the staging file. */
