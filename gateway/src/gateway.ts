@@ -40,6 +40,7 @@ import { Scrubber } from './background/scrub.js';
 import { NodeEpochWatch } from './background/key-epochs.js';
 import { Agent } from 'undici';
 import { AskOrder } from './protocol/ask-order.js';
+import { StripePool } from './protocol/stripes/stripe-pool.js';
 
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 3;
 /** Bodies up to this size hash on the main thread. */
@@ -129,6 +130,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     writerId: cache.writerId,
     nextOp: () => ++op,
     blockSize: cfg.blockSize,
+    stripes: new StripePool(params, cfg.blockSize),
     maxPendingBytes: 4 * cfg.blockSize,
     timeouts: DEFAULT_TIMEOUTS,
     askOrder: new AskOrder(),

@@ -23,7 +23,11 @@ export interface StoreAck {
 
 /** One streamed store: fragment bytes first, then the store message. */
 export interface StoreSession {
-  /** Sends fragment bytes; resolves once the node has taken them (backpressure). */
+  /**
+   * Sends fragment bytes; resolves once the node has taken them (backpressure)
+   * and the session reads `chunk` no more: the caller may then write over it
+   * (stripe-pool.ts). A rejected write promises nothing of the kind.
+   */
   write(chunk: Buffer): Promise<void>;
   /** Bytes handed to write() that the node has not taken yet. */
   readonly pending: number;
@@ -78,7 +82,11 @@ export interface NodeApi {
   readonly index: number;
   clock(reg: RegRef, signal: AbortSignal): Promise<Timestamp | null>;
   openStore(reg: RegRef, blockSize: number, signal: AbortSignal): StoreSession;
-  /** A store whose whole fragment is known: data and store message in one request. */
+  /**
+   * A store whose whole fragment is known: data and store message in one
+   * request. Once it resolves, `fragment` is read no more (the caller may
+   * write over it); a rejection promises nothing of the kind.
+   */
   storeWhole(reg: RegRef, blockSize: number, fragment: Buffer, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck>;
   /**
    * A store whose fragment is the one the node holds for write `from` of the

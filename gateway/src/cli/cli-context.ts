@@ -12,6 +12,7 @@ import type { GatewayConfig } from '../config.js';
 import { RemoteNode } from '../nodes/remote-node.js';
 import { DEFAULT_TIMEOUTS, type ProtocolContext } from '../protocol/context.js';
 import { AskOrder } from '../protocol/ask-order.js';
+import { StripePool } from '../protocol/stripes/stripe-pool.js';
 
 /** Evidence seen during a command, by node and kind. */
 export type EvidenceTally = Map<number, Map<EvidenceKind, number>>;
@@ -27,6 +28,7 @@ export function cliContext(cfg: GatewayConfig, log: Logger, evidence: EvidenceTa
     writerId: newWriterId(),
     nextOp: () => ++op,
     blockSize: cfg.blockSize,
+    stripes: new StripePool(params, cfg.blockSize),
     maxPendingBytes: 4 * cfg.blockSize,
     timeouts: DEFAULT_TIMEOUTS,
     askOrder: new AskOrder(),

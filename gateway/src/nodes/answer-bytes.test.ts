@@ -36,6 +36,7 @@ import { AnswerBudget, MAX_BATCH_ANSWER } from './answer-budget.js';
 import { RemoteNode } from './remote-node.js';
 import { NodeSaturatedError } from './rpc-batcher.js';
 import { AskOrder } from '../protocol/ask-order.js';
+import { StripePool } from '../protocol/stripes/stripe-pool.js';
 
 const signal = new AbortController().signal;
 setMaxListeners(0, signal);
@@ -79,7 +80,7 @@ describe('answers of 10,000-part objects from a real node', () => {
     let op = 0;
     ctx = {
       params, keys: keyring, nodes, coder: createCoder(params.k, params.S - params.k), writerId: newWriterId(),
-      nextOp: () => ++op, blockSize: 4096, maxPendingBytes: 1 << 24, timeouts: { rpcMs: 60_000, dataIdleMs: 60_000 },
+      nextOp: () => ++op, blockSize: 4096, stripes: new StripePool(params, 4096), maxPendingBytes: 1 << 24, timeouts: { rpcMs: 60_000, dataIdleMs: 60_000 },
       askOrder: new AskOrder(),
       observer: { round: () => undefined, operation: () => undefined, evidence: (e) => evidence.push(e), nodeTrouble: () => undefined },
     };

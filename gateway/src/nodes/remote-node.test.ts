@@ -22,6 +22,7 @@ import type { ProtocolContext } from '../protocol/context.js';
 import { get, put } from '../protocol/testing/ops.js';
 import { RemoteNode } from './remote-node.js';
 import { AskOrder } from '../protocol/ask-order.js';
+import { StripePool } from '../protocol/stripes/stripe-pool.js';
 
 describe('remote nodes over HTTP', () => {
   const params = clusterParams(1);
@@ -48,7 +49,7 @@ describe('remote nodes over HTTP', () => {
     let op = 0;
     ctx = {
       params, keys: keyring, nodes, coder: createCoder(params.k, params.S - params.k), writerId: newWriterId(),
-      nextOp: () => ++op, blockSize: 4096, maxPendingBytes: 1 << 24, timeouts: { rpcMs: 2000, dataIdleMs: 2000 },
+      nextOp: () => ++op, blockSize: 4096, stripes: new StripePool(params, 4096), maxPendingBytes: 1 << 24, timeouts: { rpcMs: 2000, dataIdleMs: 2000 },
       askOrder: new AskOrder(),
       observer: { round: () => undefined, operation: () => undefined, evidence: (e) => assert.fail(`unexpected evidence ${JSON.stringify(e)}`), nodeTrouble: () => undefined },
     };

@@ -3,6 +3,15 @@
 // ack. `pending` counts bytes handed to write() that undici has not yet
 // pulled into the socket, which is what the encoder's backpressure and
 // drop policy look at.
+//
+// write() resolves only once the session reads the chunk no more (the
+// encoder then writes the next stripe over it: stripe-pool.ts). A chunk of
+// IN_PLACE_MIN or more is sent in place: undici waits for the socket to
+// drain after writing one that large (state.length reaches the socket's
+// high-water mark, which undici sets to 64 KiB, 16 KiB over TLS:
+// undici/lib/core/connect.js), so when the body moves past it the kernel
+// holds every byte, or the socket is gone. A smaller chunk could still sit
+// in the socket's queue then, so it is copied first.
 
 import type { Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
@@ -12,6 +21,9 @@ import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/s
 import { encodeCommit, encodeOpen, parseTsAnswer, PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { jsonBody, MAX_STORE_ANSWER, refusal } from './remote-node.js';
+
+/** Chunks at least this large are sent without a copy (see above). */
+export const IN_PLACE_MIN = 64 * 1024;
 
 interface Item {
   readonly bufs: Buffer[];
@@ -85,7 +97,8 @@ export class HttpStoreSession implements StoreSession {
     if (this.failed) return Promise.reject(this.failed);
     if (this.closed) return Promise.reject(new Error('store session already committed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ bufs: [frameHeader(FRAME_DATA, chunk.length), chunk], bytes: chunk.length, resolve, reject });
+      const bytes = chunk.length >= IN_PLACE_MIN ? chunk : Buffer.from(chunk);
+      this.queue.push({ bufs: [frameHeader(FRAME_DATA, chunk.length), bytes], bytes: chunk.length, resolve, reject });
       this.queued += chunk.length;
       this.kick();
     });

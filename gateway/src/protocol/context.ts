@@ -2,6 +2,7 @@
 // no module-level mutable state.
 
 import type { AskOrder } from './ask-order.js';
+import type { StripePool } from './stripes/stripe-pool.js';
 import type { ErasureCoder } from '@powerstore/shared/erasure/coder.js';
 import type { WriterKeyring } from '@powerstore/shared/keys.js';
 import type { NodeApi } from '@powerstore/shared/node-api.js';
@@ -73,6 +74,8 @@ export interface ProtocolContext {
   /** A fresh per-process operation number (never reused). */
   nextOp(): number;
   readonly blockSize: number;
+  /** Large writes' stripe and parity buffers, used again (its block size is blockSize). */
+  readonly stripes: StripePool;
   /** Bytes a node may fall behind in a store stream before it is dropped. */
   readonly maxPendingBytes: number;
   readonly timeouts: ProtocolTimeouts;

@@ -17,7 +17,7 @@ import { sha256 } from '@powerstore/shared/hash.js';
 import { parseTs, tsToWire, WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import { rebuildInto } from './heal.js';
 import type { OpKind, ProtocolContext } from './context.js';
-import { FragmentEncoder, type EncodedObject } from './fragment-encoder.js';
+import { FragmentEncoder, type EncodedObject } from './stripes/fragment-encoder.js';
 import { quorumCall } from './quorum.js';
 import { withDeadline } from '@powerstore/shared/deadline.js';
 
@@ -64,27 +64,38 @@ async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: Op
   // epoch may be ordered below writes it cannot see (review finding 1).
   const behind = ctx.epochs?.behind() ?? null;
   if (behind !== null) throw new UnknownEpochError(behind, 'write');
-  const reg = regId(ref.ns, ref.key);
-  const { params } = ctx;
-  const encoder = new FragmentEncoder(params, ctx.coder, ctx.blockSize, (i) => ctx.nodes[i]!.openStore(ref, ctx.blockSize, signal),
+  const encoder = new FragmentEncoder(ctx.params, ctx.coder, ctx.stripes, (i) => ctx.nodes[i]!.openStore(ref, ctx.blockSize, signal),
     ctx.maxPendingBytes, (node, why) => ctx.observer.nodeTrouble(node, 'store stream', new Error(why)), src.declaredSize);
   let encoded;
-  let meta: Buffer;
   try {
     for await (const chunk of src.body) await encoder.push(chunk);
     encoded = await encoder.finish();
-    meta = await src.finalize(encoded.size, ctx.blockSize);
   } catch (err) {
     encoder.abort();
     throw err;
   }
+  try {
+    return await storeEncoded(ctx, ref, src, op, signal, encoded);
+  } catch (err) {
+    if (encoded.kind === 'streamed') encoder.abort();
+    throw err;
+  } finally {
+    // Sends still running hold the stripe on their own (stripe-pool.ts).
+    if (encoded.kind === 'whole') encoded.lease?.release();
+  }
+}
+
+/** Everything after the body was encoded: store (after clock, unless a hint saves it), then complete. */
+async function storeEncoded(
+  ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: OpKind, signal: AbortSignal, encoded: EncodedObject,
+): Promise<WriteResult> {
+  const reg = regId(ref.ns, ref.key);
+  const { params } = ctx;
+  const meta = await src.finalize(encoded.size, ctx.blockSize);
 
   // A fresh clock hint saves the clock round (DESIGN §7); without one, clock.
   const hint = await usableHint(ctx, reg);
-  const after = hint ?? await clockRound(ctx, ref, reg, op, signal).catch((err: unknown) => {
-    encoder.abort();
-    throw err;
-  });
+  const after = hint ?? await clockRound(ctx, ref, reg, op, signal);
   const cc = encoded.blockLists.map((l) => sha256(l));
   const parts = src.parts ? { parts: src.parts } : {};
   let w = prepareWrite(ctx.keys, params, reg, after, ctx.writerId, ctx.nextOp(), cc, meta);
@@ -92,7 +103,7 @@ async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: Op
 
   ctx.observer.round(op, 'store');
   let acks: Map<number, StoreAck>;
-  if (src.parts && encoded.kind === 'whole') acks = await storeWithParts(ctx, ref, encoded.fragments, commit, src, op, signal);
+  if (src.parts && encoded.kind === 'whole') acks = await storeWithParts(ctx, ref, encoded, commit, src, op, signal);
   else acks = await storeRound(ctx, ref, encoded, commit, signal);
 
   if (hint && staleHint(ctx, reg, acks, commit.ts)) {
@@ -109,6 +120,14 @@ async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: Op
 
   await completeRound(ctx, ref, reg, w.candidate, op, signal);
   return { candidate: w.candidate, size: encoded.size, meta };
+}
+
+type WholeObject = Extract<EncodedObject, { kind: 'whole' }>;
+
+/** Node n's store of its whole fragment; a pooled stripe stays lent until it resolves. */
+function sendWhole(ctx: ProtocolContext, n: NodeApi, ref: RegRef, encoded: WholeObject, commit: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
+  const sent = n.storeWhole(ref, ctx.blockSize, encoded.fragments[n.index]!, commit, signal);
+  return encoded.lease ? encoded.lease.track(sent) : sent;
 }
 
 /** complete: q nodes whose lc is now at or past the write; then the write's ts is the register's clock hint. */
@@ -172,7 +191,7 @@ async function storeAgain(
   const layout = { size: encoded.size, k: ctx.params.k, blockSize: ctx.blockSize };
   const source = { ref, ts: first, cc: commit.cc, layout };
   const sendOrRebuild = async (n: NodeApi, sig: AbortSignal): Promise<StoreAck> => {
-    if (encoded.kind === 'whole') return n.storeWhole(ref, ctx.blockSize, encoded.fragments[n.index]!, commit, sig);
+    if (encoded.kind === 'whole') return sendWhole(ctx, n, ref, encoded, commit, sig);
     await rebuildInto(ctx, source, n.index, commit, sig);
     return { lc: null };
   };
@@ -196,7 +215,7 @@ async function storeAgain(
 async function storeRound(ctx: ProtocolContext, ref: RegRef, encoded: EncodedObject, commit: StoreCommit, signal: AbortSignal): Promise<Map<number, StoreAck>> {
   const opts = { need: ctx.params.q, timeoutMs: ctx.timeouts.rpcMs, what: 'store', signal, onError: (n: number, e: unknown) => reportError(ctx, n, 'store', e) };
   if (encoded.kind === 'whole') {
-    return quorumCall(ctx.nodes, (n, sig) => n.storeWhole(ref, ctx.blockSize, encoded.fragments[n.index]!, commit, sig), opts);
+    return quorumCall(ctx.nodes, (n, sig) => sendWhole(ctx, n, ref, encoded, commit, sig), opts);
   }
   const live = encoded.sessions.flatMap((s, i) => (s ? [{ index: i, s }] : []));
   return quorumCall(live, ({ s }) => s.commit(commit), opts).catch((err: unknown) => {
@@ -211,13 +230,13 @@ async function storeRound(ctx: ProtocolContext, ref: RegRef, encoded: EncodedObj
  * a client was acked for has t+1 correct holders), then the store is retried.
  */
 async function storeWithParts(
-  ctx: ProtocolContext, ref: RegRef, fragments: readonly Buffer[], commit: StoreCommit, src: WriteSource, op: OpKind, signal: AbortSignal,
+  ctx: ProtocolContext, ref: RegRef, encoded: WholeObject, commit: StoreCommit, src: WriteSource, op: OpKind, signal: AbortSignal,
 ): Promise<Map<number, StoreAck>> {
   for (let attempt = 0; ; attempt++) {
     const missing = new Map<number, number[]>();
     const failed = new Set<number>();
     try {
-      return await quorumCall(ctx.nodes, (n, sig) => n.storeWhole(ref, ctx.blockSize, fragments[n.index]!, commit, sig), {
+      return await quorumCall(ctx.nodes, (n, sig) => sendWhole(ctx, n, ref, encoded, commit, sig), {
         need: ctx.params.q, timeoutMs: ctx.timeouts.rpcMs, what: 'store', signal,
         onError: (n, e) => {
           if (e instanceof NodeRefusedError && e.code === MISSING_PARTS) missing.set(n, parseMissing(e.detail, commit.parts!.length));

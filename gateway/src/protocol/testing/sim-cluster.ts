@@ -13,6 +13,7 @@ import { SimNode } from '@powerstore/shared/testing/sim-node.js';
 import type { TsWire } from '@powerstore/shared/protocol/wire/wire.js';
 import type { ClockHintSource, OpKind, ProtocolContext } from '../context.js';
 import { AskOrder } from '../ask-order.js';
+import { StripePool } from '../stripes/stripe-pool.js';
 
 export interface SimCluster {
   readonly params: ClusterParams;
@@ -50,6 +51,7 @@ export function simCluster(t: number, keyring = new SecretWriterKeyring(new Map(
         writerId: newWriterId(),
         nextOp: () => ++op,
         blockSize: opts.blockSize ?? 64,
+        stripes: new StripePool(params, opts.blockSize ?? 64),
         maxPendingBytes: 1 << 20,
         timeouts: { rpcMs: opts.rpcMs ?? 200, dataIdleMs: opts.rpcMs ?? 200 },
         // Listings ask nodes 0..q-1 first (node S-1 is the spare) unless a test says otherwise:

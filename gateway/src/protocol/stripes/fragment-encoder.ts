@@ -13,7 +13,9 @@
 // over and left 2 MiB of buffers for the garbage collector, whose full
 // collections are started by such external memory (a fifth of the gateway's
 // CPU on 1 MiB PUTs). A declared size that is wrong costs nothing but that
-// first guess: the buffer grows as before.
+// first guess: the buffer grows as before. Stripes of large shards take
+// their data and parity buffers from the gateway's StripePool and give them
+// back once no send reads them (stripe-pool.ts).
 //
 // Memory is bounded whatever the object's size: one stripe being filled,
 // plus at most `maxPendingBytes` queued per node. The encoder waits while
@@ -27,6 +29,7 @@ import { roundUp, SHARD_ALIGN } from '@powerstore/shared/erasure/layout.js';
 import type { StoreSession } from '@powerstore/shared/node-api.js';
 import type { ClusterParams } from '@powerstore/shared/protocol/params.js';
 import { QuorumError } from '@powerstore/shared/errors.js';
+import type { StripeLease, StripePool } from './stripe-pool.js';
 
 export type EncodedObject =
   | {
@@ -43,6 +46,11 @@ export type EncodedObject =
     readonly blockLists: readonly Buffer[];
     /** Per node: its whole fragment (at most one block; empty for an empty object). */
     readonly fragments: readonly Buffer[];
+    /**
+     * The pooled buffers the fragments lie in, if they do: the writer tracks
+     * every send of a fragment with it and releases it when it is done.
+     */
+    readonly lease: StripeLease | null;
   };
 
 /** Smallest stripe buffer allocated (it grows by doubling as data arrives). */
@@ -56,19 +64,28 @@ interface Send {
 
 export class FragmentEncoder {
   private stripe: Buffer;
+  /** Whether `stripe` came from the pool. */
+  private pooled = false;
   private filled = 0;
   private size = 0;
   private readonly hashes: Buffer[][];
   private sessions: (StoreSession | null)[] | null = null;
   private whole: Buffer[] | null = null;
+  private wholeLease: StripeLease | null = null;
   private readonly stripeBytes: number;
-  /** Size of the first stripe buffer: the declared object size, padded as flushStripe pads a short stripe (reserve caps it at one stripe). */
-  private readonly firstBuffer: number;
+  private readonly blockSize: number;
+  /**
+   * Size of the next stripe buffer: at first the declared object size, padded
+   * as flushStripe pads a short stripe (reserve caps it at one stripe); after
+   * a full stripe, a whole one.
+   */
+  private startSize: number;
 
   constructor(
     private readonly params: ClusterParams,
     private readonly coder: ErasureCoder,
-    private readonly blockSize: number,
+    /** Where large stripes' buffers come from; its block size is the write's. */
+    private readonly pool: StripePool,
     /** Opens the store stream to node i (called once per node, on the first full stripe). */
     private readonly open: (node: number) => StoreSession,
     private readonly maxPendingBytes: number,
@@ -76,8 +93,9 @@ export class FragmentEncoder {
     /** The object's size as the request declared it, if it did (a hint: the body decides). */
     declaredBytes?: number,
   ) {
-    this.stripeBytes = params.k * blockSize;
-    this.firstBuffer = declaredBytes === undefined || declaredBytes <= 0
+    this.blockSize = pool.blockSize;
+    this.stripeBytes = params.k * this.blockSize;
+    this.startSize = declaredBytes === undefined || declaredBytes <= 0
       ? MIN_STRIPE_BUFFER
       : params.k * roundUp(Math.ceil(declaredBytes / params.k), SHARD_ALIGN);
     this.stripe = Buffer.alloc(0);
@@ -100,22 +118,28 @@ export class FragmentEncoder {
   /**
    * Grows the stripe buffer to hold n bytes: it starts at the declared size
    * (16 KiB when there is none) and doubles up to k × blockSize, so a 4 KiB
-   * object never costs a megabyte-sized buffer.
+   * object never costs a megabyte-sized buffer. Once its shards would be
+   * large it is a pooled buffer, which holds a whole stripe.
    */
   private reserve(n: number): void {
     if (n <= this.stripe.length) return;
-    let size = this.stripe.length || this.firstBuffer;
+    let size = this.stripe.length || this.startSize;
     while (size < n) size *= 2;
-    const grown = Buffer.allocUnsafe(Math.min(size, this.stripeBytes));
+    size = Math.min(size, this.stripeBytes);
+    const pooled = this.pool.pools(size / this.params.k);
+    const grown = pooled ? this.pool.take() : Buffer.allocUnsafe(size);
     this.stripe.copy(grown, 0, 0, this.filled);
     this.stripe = grown;
+    this.pooled = pooled;
   }
 
   async finish(): Promise<EncodedObject> {
     if (this.filled > 0) await this.flushStripe(true);
     const blockLists = this.hashes.map((h) => Buffer.concat(h));
     if (this.sessions) return { kind: 'streamed', size: this.size, blockLists, sessions: this.sessions };
-    return { kind: 'whole', size: this.size, blockLists, fragments: this.whole ?? blockLists.map(() => Buffer.alloc(0)) };
+    return {
+      kind: 'whole', size: this.size, blockLists, fragments: this.whole ?? blockLists.map(() => Buffer.alloc(0)), lease: this.wholeLease,
+    };
   }
 
   abort(): void {
@@ -129,11 +153,20 @@ export class FragmentEncoder {
     this.reserve(shard * k);
     const data = this.stripe;
     if (!full) data.fill(0, this.filled, shard * k);
-    const parity = Buffer.allocUnsafe(shard * (S - k));
-    await this.coder.encode(data, parity, shard);
-    // The shards are handed to the nodes by reference: the next stripe gets a fresh buffer.
-    this.stripe = Buffer.allocUnsafe(full ? this.stripeBytes : 0);
+    const parity = this.pooled ? this.pool.take() : Buffer.allocUnsafe(shard * (S - k));
+    const lease = this.pooled ? this.pool.lease([data, parity]) : null;
+    // The shards are handed to the nodes by reference: the next stripe gets
+    // another buffer (from the pool, where this one returns once sent).
+    this.stripe = Buffer.alloc(0);
+    this.pooled = false;
     this.filled = 0;
+    if (full) this.startSize = this.stripeBytes;
+    try {
+      await this.coder.encode(data, parity, shard);
+    } catch (e) {
+      lease?.release();
+      throw e;
+    }
 
     const blocks: Buffer[] = [];
     for (let i = 0; i < S; i++) {
@@ -143,6 +176,7 @@ export class FragmentEncoder {
     }
     if (!this.sessions && last) {
       this.whole = blocks;
+      this.wholeLease = lease;
       return;
     }
     this.sessions ??= Array.from({ length: S }, (_, i) => this.open(i));
@@ -150,7 +184,8 @@ export class FragmentEncoder {
     for (let i = 0; i < S; i++) {
       const s = this.sessions[i];
       if (!s) continue;
-      const send: Send = { node: i, done: false, p: s.write(blocks[i]!) };
+      const written = s.write(blocks[i]!);
+      const send: Send = { node: i, done: false, p: lease ? lease.track(written) : written };
       send.p.then(
         () => (send.done = true),
         (err: unknown) => {
@@ -160,6 +195,7 @@ export class FragmentEncoder {
       );
       sends.push(send);
     }
+    lease?.release();
     await this.waitForRoom(sends);
   }
 
