@@ -25,6 +25,7 @@ import { regId } from '@powerstore/shared/protocol/register.js';
 import { candToWire, parseCand, parseTs, tsToWire, type CandWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { AlignedPool, directIoWorks } from './direct-io.js';
 import { GroupCommitter } from './group-commit.js';
+import { prepareSchema } from './schema.js';
 import { DIR_MODE, ownerOnlyDatabase, ownerOnlyDir } from '../owner-only.js';
 
 export interface StoredHist extends HistRecord {
@@ -68,89 +69,6 @@ interface HistRow {
   frag_inline: Buffer | null;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS regs (
-  reg BLOB PRIMARY KEY,
-  ns TEXT NOT NULL,
-  key BLOB NOT NULL,
-  lc TEXT
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS regs_by_key ON regs (ns, key);
-CREATE TABLE IF NOT EXISTS hist (
-  reg BLOB NOT NULL,
-  num INTEGER NOT NULL,
-  writer TEXT NOT NULL,
-  op INTEGER NOT NULL,
-  ts TEXT NOT NULL,
-  nbar BLOB NOT NULL,
-  d BLOB NOT NULL,
-  vec BLOB NOT NULL,
-  cc BLOB NOT NULL,
-  meta BLOB NOT NULL,
-  blocks BLOB NOT NULL,
-  block_size INTEGER NOT NULL,
-  frag_len INTEGER NOT NULL,
-  frag_file TEXT,
-  frag_inline BLOB,
-  refs TEXT,
-  PRIMARY KEY (reg, num, writer, op)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS hist_by_file ON hist (frag_file) WHERE frag_file IS NOT NULL;
-CREATE TABLE IF NOT EXISTS part_refs (
-  part_reg BLOB NOT NULL,
-  part_num INTEGER NOT NULL,
-  part_writer TEXT NOT NULL,
-  part_op INTEGER NOT NULL,
-  owner_reg BLOB NOT NULL,
-  owner_num INTEGER NOT NULL,
-  owner_writer TEXT NOT NULL,
-  owner_op INTEGER NOT NULL,
-  PRIMARY KEY (part_reg, part_num, part_writer, part_op, owner_reg, owner_num, owner_writer, owner_op)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS part_refs_by_owner ON part_refs (owner_reg, owner_num, owner_writer, owner_op);
-CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-`;
-
-/**
- * Running totals for health and capacity (registers, history entries,
- * fragment bytes), kept by triggers inside the transactions that change the
- * rows they count, so they are exact and cost a row update per change.
- * Counting instead read the whole hist table (a gigabyte at 160,000 objects,
- * fragments inline) on every health check, every 5 s from each gateway: the
- * node's event loop went to seconds-long scans, health checks timed out and
- * writes slowed fivefold as the store grew (issue 11, growth). Made on first
- * open of a store that lacks them, from one count of what it holds. Entries
- * that share a fragment file hold the same fragment (a write stored again
- * under a new ts), so the file's bytes count once, with the first entry
- * naming it and until the last is gone.
- */
-const TALLIES = `
-CREATE TABLE tallies (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-INSERT INTO tallies (name, n) VALUES
-  ('registers', (SELECT count(*) FROM regs)),
-  ('hist', (SELECT count(*) FROM hist)),
-  ('frag_bytes', (SELECT coalesce(sum(frag_len), 0) FROM hist WHERE frag_file IS NULL) +
-    (SELECT coalesce(sum(len), 0) FROM (SELECT max(frag_len) AS len FROM hist WHERE frag_file IS NOT NULL GROUP BY frag_file)));
-CREATE TRIGGER tally_regs_insert AFTER INSERT ON regs BEGIN
-  UPDATE tallies SET n = n + 1 WHERE name = 'registers';
-END;
-CREATE TRIGGER tally_regs_delete AFTER DELETE ON regs BEGIN
-  UPDATE tallies SET n = n - 1 WHERE name = 'registers';
-END;
-CREATE TRIGGER tally_hist_insert AFTER INSERT ON hist BEGIN
-  UPDATE tallies SET n = n + 1 WHERE name = 'hist';
-  UPDATE tallies SET n = n + NEW.frag_len WHERE name = 'frag_bytes' AND (NEW.frag_file IS NULL OR NOT EXISTS (
-    SELECT 1 FROM hist WHERE frag_file = NEW.frag_file
-      AND NOT (reg = NEW.reg AND num = NEW.num AND writer = NEW.writer AND op = NEW.op)));
-END;
-CREATE TRIGGER tally_hist_delete AFTER DELETE ON hist BEGIN
-  UPDATE tallies SET n = n - 1 WHERE name = 'hist';
-  UPDATE tallies SET n = n - OLD.frag_len WHERE name = 'frag_bytes' AND (OLD.frag_file IS NULL OR NOT EXISTS (
-    SELECT 1 FROM hist WHERE frag_file = OLD.frag_file));
-END;
-`;
-
-const FORMAT = 'powerstore-node-v1';
 const EMPTY = Buffer.alloc(0);
 /** UTF-8 never contains 0xff, so this is above every key of at most 1024 bytes. */
 const ABOVE_ALL_KEYS = Buffer.alloc(1100, 0xff);
@@ -192,13 +110,7 @@ export class DiskStore {
     // it copies pages into the database and the database after, so the WAL
     // is never reused before what it held is on disk.
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
-    const fmt = this.db.prepare('SELECT value FROM info WHERE name = ?').get('format') as { value: string } | undefined;
-    if (!fmt) this.db.prepare('INSERT INTO info (name, value) VALUES (?, ?)').run('format', FORMAT);
-    else if (fmt.value !== FORMAT) throw new Error(`data folder ${dir} holds format ${fmt.value}, expected ${FORMAT}`);
-    if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tallies'").get()) {
-      this.db.transaction(() => this.db.exec(TALLIES))();
-    }
+    prepareSchema(this.db, dir);
     this.committer = new GroupCommitter(this.db, () => this.syncWal());
     this.stmts = {
       getLc: this.db.prepare('SELECT lc FROM regs WHERE reg = ?'),
@@ -236,7 +148,7 @@ export class DiskStore {
       addRef: this.db.prepare('INSERT OR IGNORE INTO part_refs VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       partsOf: this.db.prepare('SELECT DISTINCT part_reg FROM part_refs WHERE owner_reg = ? AND owner_num = ? AND owner_writer = ? AND owner_op = ?'),
       dropRefs: this.db.prepare('DELETE FROM part_refs WHERE owner_reg = ? AND owner_num = ? AND owner_writer = ? AND owner_op = ?'),
-      // Registers, history entries, fragment bytes held (inline ones, plus each file once): TALLIES.
+      // Registers, history entries, fragment bytes held (inline ones, plus each file once): TALLIES in schema.ts.
       tally: this.db.prepare('SELECT n FROM tallies WHERE name = ?').pluck(),
     };
   }
