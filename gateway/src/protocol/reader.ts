@@ -391,5 +391,6 @@ export function storedValue(r: ReadResult, beforeFetch?: () => void): StoredValu
     ...(beforeFetch ? { beforeFetch } : {}),
     proven: () => new Map(r.state.holdersOf(r.c).map((h) => [h.node, h.blocks])),
     fragments: () => new Map(r.state.holdersOf(r.c).flatMap((h) => (h.fragment ? [[h.node, h.fragment] as const] : []))),
+    likelyHolders: () => new Set(r.state.collectedAt(r.c)),
   };
 }

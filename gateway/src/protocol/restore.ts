@@ -28,6 +28,8 @@ export interface StoredValue {
   proven(): ReadonlyMap<number, Buffer>;
   /** Whole fragments some nodes already sent (small writes), unverified until used. */
   fragments?(): ReadonlyMap<number, Buffer>;
+  /** Nodes not proven holders but very likely ones: up, and their lc is this write (collect). */
+  likelyHolders?(): ReadonlySet<number>;
   /** Called before any node is asked for blocks (a read narrows its pins then: reader.ts pinsWhileStreaming). */
   beforeFetch?(): void;
   /**
@@ -128,10 +130,14 @@ export class StripeReader {
   ) {
     const { k, S } = ctx.params;
     const proven = v.proven();
-    // Preference: nodes that proved in filter they hold the write (they are
-    // up and answering), data-shard nodes first among them (no decoding);
-    // then the rest. A silent node never proves anything, so it is tried last.
-    const rank = (i: number): number => (v.failedSources?.has(i) ? 4 : 0) + (proven.has(i) ? 0 : 2) + (i < k ? 0 : 1);
+    const likely = v.likelyHolders?.() ?? new Set<number>();
+    // Preference: nodes that proved in filter they hold the write, or whose
+    // lc is the write (they answered collect: up), data-shard nodes first
+    // among them (no decoding); then the rest. A silent node never answers,
+    // so it is tried last. Proven holders alone put parity ahead of a data
+    // node whenever that node's filter answer was the one the read did not
+    // wait for: 347 of 800 reads decoded in a GET load of a local cluster.
+    const rank = (i: number): number => (v.failedSources?.has(i) ? 4 : 0) + (proven.has(i) || likely.has(i) ? 0 : 2) + (i < k ? 0 : 1);
     this.order = [...Array(S).keys()].filter((i) => !exclude.has(i)).sort((a, b) => rank(a) - rank(b));
   }
 
@@ -188,6 +194,8 @@ export class StripeReader {
             if (!opening.delete(src)) return; // left behind meanwhile: closed already
             got.push(src);
             if (got.length >= need) return finish();
+            // Nothing opening and nobody left to try: no grace can bring more.
+            if (opening.size === 0 && this.spare() === 0) return finish();
             if (grace === undefined) {
               grace = setTimeout(hedge, Math.max(this.ctx.timeouts.dataIdleMs / 10, GRACE_FACTOR * (Date.now() - started)));
             }
@@ -202,6 +210,7 @@ export class StripeReader {
       };
       const hedge = (): void => {
         for (let j = got.length; j < need; j++) if (!launch()) break;
+        if (opening.size === 0) finish();
       };
       for (let j = 0; j < need; j++) if (!launch()) break;
       if (opening.size === 0) finish();

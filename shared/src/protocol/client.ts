@@ -368,6 +368,16 @@ export class ReadState {
     return [...(this.proven.get(tsKey(c.ts))?.values() ?? [])].filter((h) => !this.lapsed.has(h.node));
   }
 
+  /**
+   * Nodes whose authentic collect answer was c itself (their lc), pins not
+   * lapsed: very likely holders of c's fragment, though not proven by a
+   * filter answer (yet), and known to be up.
+   */
+  collectedAt(c: Candidate): number[] {
+    const key = tsKey(c.ts);
+    return [...this.collected].flatMap(([node, ts]) => (ts !== null && tsKey(ts) === key && !this.lapsed.has(node) ? [node] : []));
+  }
+
   private readonly everSeen = new Map<string, Candidate>();
 
   private checkDescription(node: number, c: Candidate, ans: FilterAnswer): void {
