@@ -23,7 +23,7 @@ import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { jsonBody, MAX_STORE_ANSWER, refusal } from './remote-node.js';
 
 /** Chunks at least this large are sent without a copy (see above). */
-export const IN_PLACE_MIN = 64 * 1024;
+const IN_PLACE_MIN = 64 * 1024;
 
 interface Item {
   readonly bufs: Buffer[];
@@ -97,8 +97,8 @@ export class HttpStoreSession implements StoreSession {
     if (this.failed) return Promise.reject(this.failed);
     if (this.closed) return Promise.reject(new Error('store session already committed'));
     return new Promise((resolve, reject) => {
-      const bytes = chunk.length >= IN_PLACE_MIN ? chunk : Buffer.from(chunk);
-      this.queue.push({ bufs: [frameHeader(FRAME_DATA, chunk.length), bytes], bytes: chunk.length, resolve, reject });
+      const sent = chunk.length >= IN_PLACE_MIN ? chunk : Buffer.from(chunk);
+      this.queue.push({ bufs: [frameHeader(FRAME_DATA, chunk.length), sent], bytes: chunk.length, resolve, reject });
       this.queued += chunk.length;
       this.kick();
     });
