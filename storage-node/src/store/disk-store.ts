@@ -104,6 +104,12 @@ export class DiskStore {
     this.directPool = directIoWorks(join(dir, 'staging')) ? new AlignedPool() : null;
     ownerOnlyDatabase(join(dir, 'node.db'));
     this.db = new Database(join(dir, 'node.db'));
+    // One connection, in one process (the data folder's lock): with the lock
+    // held for good, the WAL index lives in this process's memory and no
+    // transaction takes or drops a file lock, where each took about a dozen
+    // fcntl calls (`strace -c`: 15 a 4 KiB PUT at a node). Set before the
+    // first WAL access, or SQLite goes on using the shared-memory file.
+    this.db.pragma('locking_mode = EXCLUSIVE');
     this.db.pragma('journal_mode = WAL');
     // NORMAL: a commit writes the WAL without an fsync (the committer syncs
     // the WAL off the event loop); a checkpoint still syncs the WAL before

@@ -42,22 +42,52 @@ describe('group commit with the sync off the event loop', () => {
     assert.equal(await settled(Promise.all(ops)), true);
   });
 
-  it('a commit made while a sync runs waits for the next sync, which covers it', async () => {
+  it('ops queued while a sync runs commit after it, in one transaction, and wait for the next sync', async () => {
+    const d = db();
+    const g = gatedSync();
+    let transactions = 0;
+    const counted = new Proxy(d, {
+      get: (target, p) => (p === 'transaction'
+        ? (fn: () => void) => {
+          transactions++;
+          return target.transaction(fn);
+        }
+        : Reflect.get(target, p) as unknown),
+    });
+    const c = new GroupCommitter(counted, g.sync);
+    const insert = (v: number) => (): void => {
+      d.prepare('INSERT INTO t VALUES (?)').run(v);
+    };
+    const first = c.run(insert(1));
+    await tick();
+    const second = c.run(insert(2));
+    await tick();
+    const third = c.run(insert(3));
+    await tick();
+    assert.equal(count(d), 1, 'nothing more committed while the sync runs');
+    assert.equal(g.calls.length, 1, 'syncs run one at a time');
+    g.calls[0]!.release();
+    assert.equal(await settled(first), true);
+    assert.equal(count(d), 3, 'the two queued ops committed once the sync returned');
+    assert.equal(g.calls.length, 2, 'and one sync covers them');
+    assert.equal(transactions, 2, 'one transaction for the first op, one for the two queued');
+    assert.equal(await settled(Promise.race([second, third])), false, 'not answered before that sync returned');
+    g.calls[1]!.release();
+    assert.equal(await settled(Promise.all([second, third])), true);
+  });
+
+  it('ops queued behind a sync that fails are refused, not left waiting', async () => {
     const d = db();
     const g = gatedSync();
     const c = new GroupCommitter(d, g.sync);
     const first = c.run(() => d.prepare('INSERT INTO t VALUES (1)').run());
     await tick();
-    const second = c.run(() => d.prepare('INSERT INTO t VALUES (2)').run());
+    const queued = c.run(() => d.prepare('INSERT INTO t VALUES (2)').run());
     await tick();
-    assert.equal(count(d), 2);
-    assert.equal(g.calls.length, 1, 'syncs run one at a time');
-    g.calls[0]!.release();
-    assert.equal(await settled(first), true);
-    assert.equal(await settled(second), false, 'the first sync began before the second commit');
-    assert.equal(g.calls.length, 2);
-    g.calls[1]!.release();
-    assert.equal(await settled(second), true);
+    g.calls[0]!.fail(new Error('EIO'));
+    await assert.rejects(first, /EIO/);
+    await assert.rejects(queued, /EIO/);
+    assert.equal(count(d), 1, 'the queued op never reached the database');
   });
 
   it('durable(): null when every commit is synced, else a promise of the sync that covers them', async () => {
