@@ -39,6 +39,7 @@ import { Samples } from './admin/samples.js';
 import { Scrubber } from './background/scrub.js';
 import { NodeEpochWatch } from './background/key-epochs.js';
 import { Agent } from 'undici';
+import { ClockGuess } from './protocol/clock-guess.js';
 import { AskOrder } from './protocol/ask-order.js';
 import { StripePool } from './protocol/stripes/stripe-pool.js';
 
@@ -134,6 +135,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     maxPendingBytes: 4 * cfg.blockSize,
     timeouts: DEFAULT_TIMEOUTS,
     askOrder: new AskOrder(),
+    guess: new ClockGuess(),
     observer: protocolObserver(metrics, tally, log),
     hints: cache.hints,
     epochs,

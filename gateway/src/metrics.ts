@@ -152,6 +152,7 @@ export function protocolObserver(m: GatewayMetrics, tally: NodeTally, log: Logge
       log.warn({ node: e.node, kind: e.kind, detail: e.detail }, 'evidence of node misbehaviour');
     },
     badHint: () => m.clockHints.inc({ result: 'bad_tag' }),
+    clockGuess: (held: boolean) => m.clockHints.inc({ result: held ? 'guess_held' : 'guess_stale' }),
     nodeLag: (node: number) => {
       m.lag.inc({ node: String(node) });
       tally.lag.set(node, (tally.lag.get(node) ?? 0) + 1);

@@ -48,7 +48,7 @@ export const FAULT_MODES = [
   'stale',
   /** Answers collect and listing entries with the oldest valid candidate it saw since start. */
   'replay',
-  /** Clock answers a made-up ts (num + 1000, random tag); collect answers lc with such a ts (tag and vec fail). */
+  /** Clock answers and store acks report a made-up ts (num + 1000, random tag); collect answers lc with such a ts (tag and vec fail). */
   'forge',
   /** Honest to requests on odd-numbered connections, "knows nothing" (null, empty) on even-numbered ones. */
   'equivocate',
@@ -164,7 +164,9 @@ export class Faults {
     if (this.modes.has('replay')) this.firstSeen.observe(req.route, req.json, j);
     if (this.modes.has('equivocate') && this.connection(req.socket) % 2 === 0) return Buffer.from(JSON.stringify(emptyAnswer(req.route)));
     switch (req.route) {
-      case PATHS.clock: this.clock(j as TsAnswer); break;
+      case PATHS.clock: this.tsAnswer(j as TsAnswer); break;
+      // A store ack's lc is what tells a write that skipped clock its guess or hint was stale.
+      case PATHS.store: this.tsAnswer(j as TsAnswer); break;
       case PATHS.collect: this.collect(req.json as { ns: string; key: string }, j as CandAnswer); break;
       case PATHS.filter: this.filter(j as FilterWire); break;
       case PATHS.list: return Buffer.from(JSON.stringify(this.list(req.json as { ns: string; limit: number }, j as ListWire)));
@@ -223,7 +225,7 @@ export class Faults {
     return n;
   }
 
-  private clock(a: TsAnswer): void {
+  private tsAnswer(a: TsAnswer): void {
     if (this.modes.has('forge')) a.lc = a.lc ? forgeTs(a.lc) : inventTs();
   }
 

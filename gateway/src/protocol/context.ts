@@ -2,6 +2,7 @@
 // no module-level mutable state.
 
 import type { AskOrder } from './ask-order.js';
+import type { ClockGuess } from './clock-guess.js';
 import type { StripePool } from './stripes/stripe-pool.js';
 import type { ErasureCoder } from '@powerstore/shared/erasure/coder.js';
 import type { WriterKeyring } from '@powerstore/shared/keys.js';
@@ -22,6 +23,8 @@ export interface ProtocolObserver {
   nodeTrouble(node: number, what: string, err: unknown): void;
   /** A clock hint whose tag did not verify (ignored). */
   badHint?(): void;
+  /** A write guessed its register empty (clock-guess.ts); held: no store ack said otherwise. */
+  clockGuess?(held: boolean): void;
   /** A node answered a read with a value older than the one chosen: it lags. */
   nodeLag?(node: number): void;
 }
@@ -63,8 +66,10 @@ export interface ProtocolContext {
   readonly epochs?: EpochCheck;
   /** The nemesis suite's control only (weakened-read.ts): reads that are NOT linearizable. */
   readonly weakenedRead?: boolean;
-  /** Clock hints for two-round writes; absent: every write runs clock. */
+  /** Clock hints for two-round writes; absent: every write runs clock unless it guesses. */
   readonly hints?: ClockHintSource;
+  /** Whether a write without a hint guesses its register empty (clock-guess.ts); absent: it runs clock. */
+  readonly guess?: ClockGuess;
   readonly params: ClusterParams;
   readonly keys: WriterKeyring;
   readonly nodes: readonly NodeApi[];

@@ -1,4 +1,5 @@
-// Write = clock, store, complete (paper Algorithm 4, DESIGN §5). Fragments
+// Write = clock, store, complete (paper Algorithm 4, DESIGN §5); store and
+// complete when a clock hint or a guess saves the clock round (DESIGN §7). Fragments
 // stream to the nodes as the body arrives; the store message follows once
 // the body has ended and verified; the S3 request succeeds only after q
 // nodes acked complete. Nothing becomes visible before complete: until then
@@ -17,6 +18,7 @@ import { sha256 } from '@powerstore/shared/hash.js';
 import { parseTs, tsToWire, WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import { rebuildInto } from './heal.js';
 import type { OpKind, ProtocolContext } from './context.js';
+import { guessWouldHold } from './clock-guess.js';
 import { FragmentEncoder, type EncodedObject } from './stripes/fragment-encoder.js';
 import { quorumCall } from './quorum.js';
 import { withDeadline } from '@powerstore/shared/deadline.js';
@@ -93,9 +95,11 @@ async function storeEncoded(
   const { params } = ctx;
   const meta = await src.finalize(encoded.size, ctx.blockSize);
 
-  // A fresh clock hint saves the clock round (DESIGN §7); without one, clock.
+  // A clock hint saves the clock round (DESIGN §7), and so does a guess that
+  // the register is empty (clock-guess.ts); otherwise, clock.
   const hint = await usableHint(ctx, reg);
-  const after = hint ?? await clockRound(ctx, ref, reg, op, signal);
+  const guess = hint === null && ctx.guess?.shouldGuess() === true;
+  const after = hint ?? (guess ? null : await clockOnMiss(ctx, ref, reg, op, signal));
   const cc = encoded.blockLists.map((l) => sha256(l));
   const parts = src.parts ? { parts: src.parts } : {};
   let w = prepareWrite(ctx.keys, params, reg, after, ctx.writerId, ctx.nextOp(), cc, meta);
@@ -106,7 +110,12 @@ async function storeEncoded(
   if (src.parts && encoded.kind === 'whole') acks = await storeWithParts(ctx, ref, encoded, commit, src, op, signal);
   else acks = await storeRound(ctx, ref, encoded, commit, signal);
 
-  if (hint && staleHint(ctx, reg, acks, commit.ts)) {
+  const stale = (hint !== null || guess) && staleHint(ctx, reg, acks, commit.ts);
+  if (guess) {
+    ctx.guess?.record(!stale);
+    ctx.observer.clockGuess?.(!stale);
+  }
+  if (stale) {
     // The hint was stale: some node's lc is at or past our ts. Run clock and
     // store again under a new ts, with a new nonce, D and vec; the first ts's
     // nonce is never revealed, so that history entry can never become valid.
@@ -145,6 +154,13 @@ export async function completeRound(ctx: ProtocolContext, ref: RegRef, reg: Buff
     onError: (n, e) => reportError(ctx, n, 'complete', e),
   });
   ctx.hints?.put(reg.toString('hex'), tsToWire(c.ts));
+}
+
+/** clock for a write that had no hint; what it found tells whether a guess would have held. */
+async function clockOnMiss(ctx: ProtocolContext, ref: RegRef, reg: Buffer, op: OpKind, signal: AbortSignal): Promise<Timestamp | null> {
+  const highest = await clockRound(ctx, ref, reg, op, signal);
+  ctx.guess?.record(guessWouldHold(highest, ctx.writerId));
+  return highest;
 }
 
 /** The register's clock hint if there is one and its tag verifies (a bad one is evidence of nothing: Redis is not a node). */

@@ -15,7 +15,7 @@ import { hostname } from 'node:os';
 import type { Logger } from '@powerstore/shared/log.js';
 import type { WriterKeyring } from '@powerstore/shared/keys.js';
 import { newWriterId } from '@powerstore/shared/protocol/timestamp.js';
-import { NoClockHints, RedisClockHints, type ClockHints, type HintResult } from './hints.js';
+import { LocalClockHints, RedisClockHints, type ClockHints, type HintResult } from './hints.js';
 import { RedisKeyRing } from './key-ring.js';
 import { RedisLink, type RedisStatus } from './link.js';
 import { RedisKeys, type GatewayRecord } from './schema.js';
@@ -71,7 +71,7 @@ function selfRecord(writer: string, endpoint: string, startedAt: string, keys: W
 export function localCache(keys: WriterKeyring, epochs: readonly number[], writerId = newWriterId()): GatewayCache {
   const startedAt = new Date().toISOString();
   let endpoint = '';
-  const hints = new NoClockHints();
+  const hints = new LocalClockHints();
   return {
     keys, writerId, hints,
     epochs: () => epochs,

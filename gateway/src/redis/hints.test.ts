@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger } from '@powerstore/shared/log.js';
 import type { TsWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { startTestRedis, type TestRedis } from '../../../integration/harness/redis.js';
-import { NoClockHints, RedisClockHints } from './hints.js';
+import { LocalClockHints, RedisClockHints } from './hints.js';
 import { RedisLink } from './link.js';
 import { HINT_TTL_MS, RedisKeys } from './schema.js';
 
@@ -134,9 +134,18 @@ describe('clock hints', () => {
     assert.equal((await new RedisClockHints(l, rk).get(r))?.n, 8);
   });
 
-  it('without Redis there are no hints', async () => {
-    const n = new NoClockHints();
-    n.put(reg(), ts(1));
-    assert.equal(await n.get(reg()), null);
+  it('without Redis, hints are what this gateway saw: the newest per register, the last lruSize registers', async () => {
+    const n = new LocalClockHints(2);
+    const [a, b, c] = [reg(), reg(), reg()];
+    assert.equal(await n.get(a), null);
+    n.put(a, ts(5));
+    n.put(a, ts(3));
+    assert.equal((await n.get(a))?.n, 5, 'an older ts does not replace a newer one');
+    n.put(b, ts(1));
+    n.put(c, ts(1));
+    assert.equal(await n.get(a), null, 'the least recently used register went');
+    assert.equal((await n.get(c))?.n, 1);
+    n.put('not-hex', ts(9));
+    assert.equal(n.size, 2, 'a malformed register id is not kept');
   });
 });

@@ -23,7 +23,7 @@
 // Redis key a TTL (HINT_TTL_MS, 10 minutes): hints for idle registers
 // vanish, and nothing grows without bound. Every Redis failure is counted
 // (`stats.errors` and the onResult hook) and swallowed.
-// NoClockHints is what a gateway without Redis uses: it knows nothing.
+// LocalClockHints is what a gateway without Redis uses: the same LRU, alone.
 
 import type { TsWire } from '@powerstore/shared/protocol/wire/wire.js';
 import type { RedisLink } from './link.js';
@@ -38,14 +38,54 @@ export interface ClockHints {
 
 export type HintResult = 'hit_local' | 'hit_redis' | 'miss' | 'error' | 'put_error';
 
-/** The hint cache of a gateway without Redis: always a miss. */
-export class NoClockHints implements ClockHints {
-  get(_regHex: string): Promise<TsWire | null> {
-    return Promise.resolve(null);
+/** The newest hint seen per register, for the last `limit` registers used. */
+class HintLru {
+  private readonly map = new Map<string, { ts: TsWire; at: number }>();
+
+  constructor(private readonly limit: number) {}
+
+  get(regHex: string): { ts: TsWire; at: number } | undefined {
+    return this.map.get(regHex);
   }
 
-  put(_regHex: string, _ts: TsWire): void {
-    /* nothing to remember */
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Keeps `ts` if it is newer (by n, then writer, then op); true when it was. */
+  offer(regHex: string, ts: TsWire): boolean {
+    const cur = this.map.get(regHex)?.ts;
+    const older = cur !== undefined && (cur.n > ts.n || (cur.n === ts.n && (cur.w > ts.w || (cur.w === ts.w && cur.o >= ts.o))));
+    this.map.delete(regHex);
+    this.map.set(regHex, { ts: older ? cur : ts, at: performance.now() });
+    if (this.map.size > this.limit) this.map.delete(this.map.keys().next().value!);
+    return !older;
+  }
+}
+
+/**
+ * The hint cache of a gateway without Redis: what this gateway itself saw,
+ * the last `lruSize` registers (default 10 000). Its own overwrites and the
+ * writes after its reads skip clock; other gateways' writes since make a
+ * hint stale, which the store acks catch (DESIGN §7).
+ */
+export class LocalClockHints implements ClockHints {
+  private readonly lru: HintLru;
+
+  constructor(lruSize = 10_000) {
+    this.lru = new HintLru(lruSize);
+  }
+
+  get(regHex: string): Promise<TsWire | null> {
+    return Promise.resolve(this.lru.get(regHex)?.ts ?? null);
+  }
+
+  put(regHex: string, ts: TsWire): void {
+    if (REG_HEX.test(regHex) && parseHint(JSON.stringify(ts))) this.lru.offer(regHex, ts);
+  }
+
+  get size(): number {
+    return this.lru.size;
   }
 }
 
@@ -94,15 +134,14 @@ export function parseHint(text: string | null): TsWire | null {
 }
 
 export class RedisClockHints implements ClockHints {
-  private readonly lru = new Map<string, { ts: TsWire; at: number }>();
-  private readonly lruSize: number;
+  private readonly lru: HintLru;
   private readonly ttlMs: number;
   private readonly lookupMs: number;
   private readonly freshMs: number;
   readonly stats = { hitsLocal: 0, hitsRedis: 0, misses: 0, errors: 0, putErrors: 0 };
 
   constructor(private readonly link: RedisLink, private readonly rk: RedisKeys, private readonly o: RedisClockHintsOptions = {}) {
-    this.lruSize = o.lruSize ?? 10_000;
+    this.lru = new HintLru(o.lruSize ?? 10_000);
     this.ttlMs = o.ttlMs ?? HINT_TTL_MS;
     this.lookupMs = o.lookupTimeoutMs ?? 100;
     this.freshMs = o.localFreshMs ?? 2000;
@@ -122,7 +161,7 @@ export class RedisClockHints implements ClockHints {
       return local?.ts ?? null;
     }
     const hint = parseHint(got);
-    if (hint) this.offer(regHex, hint);
+    if (hint) this.lru.offer(regHex, hint);
     const best = this.lru.get(regHex)?.ts ?? null;
     this.count(hint ? 'hit_redis' : best ? 'hit_local' : 'miss');
     return best;
@@ -130,7 +169,7 @@ export class RedisClockHints implements ClockHints {
 
   put(regHex: string, ts: TsWire): void {
     if (!REG_HEX.test(regHex) || !parseHint(JSON.stringify(ts))) return;
-    if (!this.offer(regHex, ts)) return;
+    if (!this.lru.offer(regHex, ts)) return;
     if (!this.link.ready) {
       this.count('put_error');
       return;
@@ -158,16 +197,6 @@ export class RedisClockHints implements ClockHints {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** Keeps `ts` in the LRU if it is newer (by n, then writer, then op); true when it was. */
-  private offer(regHex: string, ts: TsWire): boolean {
-    const cur = this.lru.get(regHex)?.ts;
-    const older = cur !== undefined && (cur.n > ts.n || (cur.n === ts.n && (cur.w > ts.w || (cur.w === ts.w && cur.o >= ts.o))));
-    this.lru.delete(regHex);
-    this.lru.set(regHex, { ts: older ? cur : ts, at: performance.now() });
-    if (this.lru.size > this.lruSize) this.lru.delete(this.lru.keys().next().value!);
-    return !older;
   }
 
   private count(r: HintResult): void {

@@ -14,6 +14,7 @@ import type { TsWire } from '@powerstore/shared/protocol/wire/wire.js';
 import type { ClockHintSource, OpKind, ProtocolContext } from '../context.js';
 import { AskOrder } from '../ask-order.js';
 import { StripePool } from '../stripes/stripe-pool.js';
+import type { ClockGuess } from '../clock-guess.js';
 
 export interface SimCluster {
   readonly params: ClusterParams;
@@ -27,7 +28,7 @@ export interface SimCluster {
   readonly rounds: Map<OpKind, number>;
   readonly operations: Map<OpKind, number>;
   /** A fresh gateway (its own writer id and op counter) over the same nodes. */
-  gateway(opts?: { blockSize?: number; rpcMs?: number; hints?: ClockHintSource; askOrder?: AskOrder }): ProtocolContext;
+  gateway(opts?: { blockSize?: number; rpcMs?: number; hints?: ClockHintSource; askOrder?: AskOrder; guess?: ClockGuess; writerId?: string }): ProtocolContext;
   wrap(i: number, f: (inner: NodeApi) => NodeApi): void;
 }
 
@@ -48,7 +49,8 @@ export function simCluster(t: number, keyring = new SecretWriterKeyring(new Map(
       return {
         params, keys: keyring, nodes, coder,
         ...(opts.hints ? { hints: opts.hints } : {}),
-        writerId: newWriterId(),
+        ...(opts.guess ? { guess: opts.guess } : {}),
+        writerId: opts.writerId ?? newWriterId(),
         nextOp: () => ++op,
         blockSize: opts.blockSize ?? 64,
         stripes: new StripePool(params, opts.blockSize ?? 64),
