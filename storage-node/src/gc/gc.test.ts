@@ -5,17 +5,20 @@
 
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
+import { createLogger } from '@powerstore/shared/log.js';
 import { prepareWrite } from '@powerstore/shared/protocol/client.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { judgeComplete, validity, type HistRecord } from '@powerstore/shared/protocol/server.js';
 import { DiskStore } from '../store/disk-store.js';
+import { GarbageCollector } from './gc.js';
 
 describe('node garbage collection', () => {
   const params = clusterParams(1);
@@ -78,5 +81,36 @@ describe('node garbage collection', () => {
     assert.deepEqual(gone.released.map((r) => r.toString('hex')), [part[0]!.reg.toString('hex')], 'naming the part register to look at again');
     assert.equal((await store.collect(part[0]!.reg, () => false)).dropped, 1, 'and then the part it named');
     store.close();
+  });
+
+  it('collects the registers scheduled together in one group commit: one WAL sync, not one each', async () => {
+    const store = DiskStore.open(join(dir, 'n2'), params.S);
+    const gc = new GarbageCollector(store, new PinTable(), createLogger('gc-test', 'silent'));
+    const keysWritten = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    for (const key of keysWritten) {
+      const [w1, w2] = [write(store, key, 1), write(store, key, 2)];
+      await w1.put();
+      await w2.put();
+      await store.setLc(w1.reg, 'b', key, w2.c);
+    }
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: FileHandle['datasync'] };
+    await probe.close();
+    const { datasync } = proto;
+    let walSyncs = 0;
+    proto.datasync = function (this: FileHandle) {
+      if (readlinkSync(`/proc/self/fd/${this.fd}`).endsWith('node.db-wal')) walSyncs++;
+      return datasync.call(this);
+    };
+    try {
+      for (const key of keysWritten) gc.schedule(regId('b', key));
+      for (let i = 0; i < 500 && gc.dropped < 20; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(gc.dropped, 20);
+      assert.equal(walSyncs, 1, `${walSyncs} syncs`);
+    } finally {
+      proto.datasync = datasync;
+      gc.stop();
+      store.close();
+    }
   });
 });
