@@ -3,7 +3,7 @@
 // memory uses MiB = 2^20 bytes (the JSON's peak_rss_mb too).
 
 import type { BenchArgs } from './args.js';
-import type { BenchOp, PhaseError, PhaseResult } from './phase.js';
+import type { PhaseError, PhaseResult } from './phase.js';
 import { BIG, GATEWAY_BUDGET_BYTES, MiB, sizeLabel } from './plan.js';
 import { percentile } from './pool.js';
 import type { Peaks } from './rss.js';
@@ -11,11 +11,9 @@ import type { ScaleResult } from './scale.js';
 import { scaleFigures, scaleLines, type ScaleFigures } from './scale-report.js';
 
 // Rounds per operation the protocol should take when no node misbehaves:
-// write = clock, store, complete; read = collect, filter.
-/** Rounds per operation a healthy run shows; an overwrite has a clock hint only with Redis. */
-function expectedRounds(op: BenchOp, redis: boolean): number {
-  return op === 'get' ? 2 : op === 'overwrite' && redis ? 2 : 3;
-}
+// read = collect, filter; write = store, complete (a put guesses its new key
+// empty, an overwrite has the gateway's own clock hint: no clock round).
+const HEALTHY_ROUNDS = 2;
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
@@ -87,7 +85,7 @@ export function table(results: readonly PhaseResult[]): string {
 }
 
 /** Lines about anything that does not look like a healthy run. */
-export function notes(results: readonly PhaseResult[], redis = false): string[] {
+export function notes(results: readonly PhaseResult[]): string[] {
   const out: string[] = [];
   for (const r of results) {
     const what = `${r.op} ${sizeLabel(r.size)}`;
@@ -97,8 +95,8 @@ export function notes(results: readonly PhaseResult[], redis = false): string[] 
     }
     if (r.protocol.failed > 0) out.push(`${what}: ${r.protocol.failed} ${opName} operations failed inside the gateway`);
     const x = row(r);
-    if (x.rounds_per_op !== null && x.rounds_per_op !== expectedRounds(r.op, redis)) {
-      out.push(`${what}: ${x.rounds_per_op} rounds per ${opName} (expected ${expectedRounds(r.op, redis)})`);
+    if (x.rounds_per_op !== null && x.rounds_per_op !== HEALTHY_ROUNDS) {
+      out.push(`${what}: ${x.rounds_per_op} rounds per ${opName} (expected ${HEALTHY_ROUNDS})`);
     }
   }
   return out;
@@ -164,7 +162,7 @@ export function summary(s: SummaryInput): string[] {
     '',
     table(s.results),
     '',
-    ...notes(s.results, s.args.redis).map((n) => `note: ${n}`),
+    ...notes(s.results).map((n) => `note: ${n}`),
     ...(big ? [bigCheckLine(big)] : []),
     `peak RSS over the whole run: ${peaksLine(s.overall)}`,
     ...(s.scale ? scaleLines(s.scale) : []),

@@ -38,8 +38,9 @@ export interface ProtocolTimeouts {
 
 /**
  * Clock hints (DESIGN §7): the newest validly tagged ts seen per register
- * (hex reg id), shared between gateways. Untrusted: a writer verifies a
- * hint's tag, and store acks catch a stale one. get() never rejects.
+ * (hex reg id), shared between gateways through Redis, or this gateway's
+ * own. Untrusted: a writer verifies a hint's tag, and store acks catch a
+ * stale one. get() never rejects.
  */
 export interface ClockHintSource {
   get(regHex: string): Promise<TsWire | null>;

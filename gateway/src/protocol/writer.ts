@@ -116,7 +116,7 @@ async function storeEncoded(
     ctx.observer.clockGuess?.(!stale);
   }
   if (stale) {
-    // The hint was stale: some node's lc is at or past our ts. Run clock and
+    // The hint (or guess) was stale: some node's lc is at or past our ts. Run clock and
     // store again under a new ts, with a new nonce, D and vec; the first ts's
     // nonce is never revealed, so that history entry can never become valid.
     const first = commit.ts;

@@ -81,7 +81,8 @@ export class LocalClockHints implements ClockHints {
   }
 
   put(regHex: string, ts: TsWire): void {
-    if (REG_HEX.test(regHex) && parseHint(JSON.stringify(ts))) this.lru.offer(regHex, ts);
+    // Only this gateway's writer puts here, and only ts it verified (no text to check, as Redis's).
+    if (REG_HEX.test(regHex)) this.lru.offer(regHex, ts);
   }
 
   get size(): number {

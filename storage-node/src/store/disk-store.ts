@@ -70,8 +70,6 @@ interface HistRow {
 }
 
 const EMPTY = Buffer.alloc(0);
-/** Registers whose lc DiskStore keeps in memory (about 0.6 KB each). */
-const LC_CACHE_SIZE = 10_000;
 /** UTF-8 never contains 0xff, so this is above every key of at most 1024 bytes. */
 const ABOVE_ALL_KEYS = Buffer.alloc(1100, 0xff);
 
@@ -96,14 +94,6 @@ export class DiskStore {
   readonly committer: GroupCommitter;
   /** lc values decided but not yet committed; answers touching them wait for the commit. */
   private readonly pendingLc = new Map<string, Candidate>();
-  /**
-   * lc as the database holds it (committedLc), for the registers last read
-   * or written: a 4 KiB PUT looked it up five times at each node (store ack,
-   * complete, its answer, the collector twice), each a query and a parse.
-   * Written inside the transaction that writes the row, and emptied when a
-   * transaction rolls back.
-   */
-  private readonly lcCache = new Map<string, Candidate | null>();
   private readonly stmts;
   private wal: Promise<FileHandle> | null = null;
   /** Aligned buffers for fragment files, written and read with O_DIRECT; null where the filesystem refuses it (direct-io.ts). */
@@ -127,7 +117,7 @@ export class DiskStore {
     // is never reused before what it held is on disk.
     this.db.pragma('synchronous = NORMAL');
     prepareSchema(this.db, dir);
-    this.committer = new GroupCommitter(this.db, () => this.syncWal(), () => this.lcCache.clear());
+    this.committer = new GroupCommitter(this.db, () => this.syncWal());
     this.stmts = {
       getLc: this.db.prepare('SELECT lc FROM regs WHERE reg = ?'),
       upsertLc: this.db.prepare(
@@ -216,19 +206,8 @@ export class DiskStore {
    * transaction, which commit with it or not at all.
    */
   committedLc(reg: Buffer): Candidate | null {
-    const id = reg.toString('hex');
-    const known = this.lcCache.get(id);
-    if (known !== undefined) return known;
     const row = this.stmts.getLc.get(reg) as { lc: string | null } | undefined;
-    const lc = row?.lc ? parseCand(JSON.parse(row.lc), this.S) : null;
-    this.cacheLc(id, lc);
-    return lc;
-  }
-
-  private cacheLc(id: string, lc: Candidate | null): void {
-    this.lcCache.delete(id);
-    this.lcCache.set(id, lc);
-    if (this.lcCache.size > LC_CACHE_SIZE) this.lcCache.delete(this.lcCache.keys().next().value!);
+    return row?.lc ? parseCand(JSON.parse(row.lc), this.S) : null;
   }
 
   /** Resolves once any not-yet-durable change to this register is durable. */
@@ -242,10 +221,7 @@ export class DiskStore {
     this.pendingLc.set(id, c);
     const json = JSON.stringify(candToWire(c));
     return this.committer
-      .run(() => {
-        this.stmts.upsertLc.run(reg, ns, Buffer.from(key, 'utf8'), json);
-        this.cacheLc(id, c);
-      })
+      .run(() => this.stmts.upsertLc.run(reg, ns, Buffer.from(key, 'utf8'), json))
       .finally(() => {
         if (this.pendingLc.get(id) === c) this.pendingLc.delete(id);
       });

@@ -41,8 +41,6 @@ export class GroupCommitter {
     private readonly db: Database.Database,
     /** Makes every transaction committed before the call durable. */
     private readonly sync: () => Promise<void>,
-    /** Called when a transaction rolled back: what its ops noted in memory is void. */
-    private readonly onRollback: () => void = () => undefined,
   ) {}
 
   /** Runs `op` inside the next transaction; resolves once it is durable. */
@@ -104,7 +102,6 @@ export class GroupCommitter {
       })();
     } catch (e) {
       // Rolled back: nothing of it reached the database, nothing to sync.
-      this.onRollback();
       for (const w of waiters) w.reject(e);
       return;
     }
