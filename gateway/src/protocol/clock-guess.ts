@@ -19,6 +19,7 @@ import { compareTs, type Timestamp } from '@powerstore/shared/protocol/timestamp
 const WINDOW = 32;
 /** Guess only while at most this many of them failed. */
 const MAX_FAILED = 8;
+const EMPTY = Buffer.alloc(0);
 
 export class ClockGuess {
   /** Ring of the last outcomes: true where a guess held (or would have). */
@@ -51,5 +52,3 @@ export class ClockGuess {
 export function guessWouldHold(highest: Timestamp | null, writer: string): boolean {
   return highest === null || compareTs(highest, { num: 1, writer, op: Number.MAX_SAFE_INTEGER, epoch: 0, tag: EMPTY }) < 0;
 }
-
-const EMPTY = Buffer.alloc(0);

@@ -8,9 +8,10 @@
 // synchronous=NORMAL); `sync` (an fdatasync of the WAL file) then runs in
 // libuv's thread pool, and the transaction's callers are answered when it
 // returns. Ops queued while a sync runs wait for it and then commit in one
-// transaction, which the next sync covers. With synchronous=FULL the fsync ran inside the commit, on the
-// event loop: every commit stalled every request of the node for the
-// disk's flush (a third of a node's wall time under small PUTs, issue 11).
+// transaction, which the next sync covers. With synchronous=FULL the fsync
+// ran inside the commit, on the event loop: every commit stalled every
+// request of the node for the disk's flush (a third of a node's wall time
+// under small PUTs, issue 11).
 // The price: between a commit and its sync, the database shows changes
 // that are not durable yet, so an answer must not go out before `durable()`
 // (server.ts and the blocks route wait for it: "nothing is revealed before
@@ -76,9 +77,9 @@ export class GroupCommitter {
    * The next transaction, at the next turn of the event loop; while a sync
    * runs, once it has returned. Ops queued meanwhile could not be answered
    * before the next sync anyway, and committed together they cost one
-   * transaction (its pages written to the WAL once, one commit), where a
-   * transaction each turn cost a node an eighth of its time under small
-   * PUTs (issue 11).
+   * transaction (its pages written to the WAL once, one commit) instead of
+   * one each turn (commits were an eighth of a node's samples under small
+   * PUTs, issue 11; over 2,000 of them, 690 syncs before and 229 after).
    */
   private schedule(): void {
     if (this.scheduled || this.syncing) return;
