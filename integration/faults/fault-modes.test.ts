@@ -24,7 +24,8 @@ import { loadOrCreateState, nodeConfigFor } from '../../gateway/src/cli/cluster-
 import { NODE_SCRIPT } from '../../gateway/src/cli/launcher.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '@powerstore/shared/node-auth.js';
 import { BATCH_PATH, decodeAnswers, encodeBatch } from '@powerstore/shared/protocol/wire/batch.js';
-import { parseCandAnswer, parseHealth, parseListAnswer, PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { parseCandAnswer, parseHealth, PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { parseListAnswer, readListAnswer } from '@powerstore/shared/protocol/wire/list-answer.js';
 import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 import { candToWire, tsToWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { EVIDENCE_KINDS, type EvidenceKind } from '@powerstore/shared/protocol/evidence.js';
@@ -69,7 +70,7 @@ async function collect(tc: TestCluster, i: number, ns: string, key: string): Pro
 /** The namespace of a bucket's objects, from node 0's bucket record. */
 async function bucketNamespace(tc: TestCluster, bucket: string): Promise<string> {
   const r = await nodeCall(tc, 0, PATHS.list, bucketRecordQuery(bucket));
-  return bucketNamespaceIn(parseListAnswer(JSON.parse(r.body.toString('utf8')), S), bucket);
+  return bucketNamespaceIn(parseListAnswer(r.body, S), bucket);
 }
 
 /**
@@ -257,7 +258,7 @@ const CASES: readonly ModeCase[] = [
       const pages = [];
       for (let n = 0; n < 3; n++) {
         const r = await nodeCall(tc, 3, PATHS.list, { ns, prefix: '', after: null, limit: 100 });
-        pages.push((JSON.parse(r.body.toString('utf8')) as { entries: Array<{ key: string; cc?: unknown }> }).entries);
+        pages.push(readListAnswer(r.body, S).entries);
       }
       const all = pages.map((p) => p.map((e) => e.key));
       assert.ok(all.some((keys) => keys.some((k) => !KEYS.includes(k))), 'a page with an invented key');

@@ -24,7 +24,7 @@ import { ConfigError } from '@powerstore/shared/errors.js';
 import { PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import type { DiskStore } from './store/disk-store.js';
 import {
-  corruptVec, emptyAnswer, flipLastBit, forgeTs, GARBAGE, GARBAGE_BATCH, inventTs, wrongCc,
+  corruptVec, emptyAnswer, flipLastBit, forgeTs, GARBAGE, GARBAGE_BATCH, inventTs, listAnswerOf, listWireOf, wrongCc,
   type CandAnswer, type FilterWire, type ListWire, type TsAnswer,
 } from './faults/answers.js';
 import { forgetEverything, frozenStore } from './faults/disk.js';
@@ -52,7 +52,7 @@ export const FAULT_MODES = [
   'forge',
   /** Honest to requests on odd-numbered connections, "knows nothing" (null, empty) on even-numbered ones. */
   'equivocate',
-  /** Every register-protocol answer is not JSON; every batch answer does not decode. Served blocks are left alone. */
+  /** Every register-protocol answer does not parse (not JSON, nor a list answer); every batch answer does not decode. Served blocks are left alone. */
   'garbage',
   /** Listing pages lie, rotating per request: an invented key, every other key hidden, cc/meta dropped. */
   'list-lie',
@@ -155,21 +155,25 @@ export class Faults {
     return true;
   }
 
-  /** Rewrites the JSON answer of one register-protocol message before it is sent. */
+  /** Rewrites the answer of one register-protocol message before it is sent. */
   answer(req: FaultRequest, body: Buffer): Buffer {
     if (!REGISTER_ROUTES.has(req.route)) return body;
     if (this.modes.has('garbage')) return GARBAGE;
     if (!this.rewrites) return body;
-    const j = JSON.parse(body.toString('utf8')) as unknown;
+    const list = req.route === PATHS.list;
+    const j = list ? listWireOf(body, this.S) : JSON.parse(body.toString('utf8')) as unknown;
     if (this.modes.has('replay')) this.firstSeen.observe(req.route, req.json, j);
-    if (this.modes.has('equivocate') && this.connection(req.socket) % 2 === 0) return Buffer.from(JSON.stringify(emptyAnswer(req.route)));
+    if (this.modes.has('equivocate') && this.connection(req.socket) % 2 === 0) {
+      const empty = emptyAnswer(req.route);
+      return list ? listAnswerOf(empty as ListWire) : Buffer.from(JSON.stringify(empty));
+    }
     switch (req.route) {
       case PATHS.clock: this.tsAnswer(j as TsAnswer); break;
       // A store ack's lc is what tells a write that skipped clock its guess or hint was stale.
       case PATHS.store: this.tsAnswer(j as TsAnswer); break;
       case PATHS.collect: this.collect(req.json as { ns: string; key: string }, j as CandAnswer); break;
       case PATHS.filter: this.filter(j as FilterWire); break;
-      case PATHS.list: return Buffer.from(JSON.stringify(this.list(req.json as { ns: string; limit: number }, j as ListWire)));
+      case PATHS.list: return listAnswerOf(this.list(req.json as { ns: string; limit: number }, j as ListWire));
     }
     return Buffer.from(JSON.stringify(j));
   }

@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { mapLimit } from '@powerstore/shared/map-limit.js';
 import { MAX_BATCH_BYTES } from '@powerstore/shared/protocol/wire/batch.js';
-import { encodeListAnswer } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { encodeListAnswer } from '@powerstore/shared/protocol/wire/list-answer.js';
 import { MAX_PARTS } from '@powerstore/shared/protocol/wire/sizes.js';
 import type { BucketNs } from '../buckets.js';
 import { MultipartStore, partLayout } from './multipart-store.js';

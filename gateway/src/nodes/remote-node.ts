@@ -18,10 +18,11 @@ import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 import type { FilterAnswer } from '@powerstore/shared/protocol/client.js';
 import {
   encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, parseEntryAnswer, encodeOpen, encodePinReq, encodeRefBody, MAX_JSON_BODY, parseCandAnswer, parsePinAnswer,
-  parseFilterAnswer, parseHealth, parseListAnswer, parseTsAnswer, PATHS,
+  parseFilterAnswer, parseHealth, parseTsAnswer, PATHS,
 } from '@powerstore/shared/protocol/wire/node-messages.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
+import { parseListAnswer } from '@powerstore/shared/protocol/wire/list-answer.js';
 import { HttpStoreSession } from './store-session.js';
 import { refusalBody, RpcBatcher } from './rpc-batcher.js';
 import { BATCH_PATH, decodeAnswers, encodeBatch, type BatchAnswer, type BatchEntry, type BatchRoute } from '@powerstore/shared/protocol/wire/batch.js';
@@ -190,7 +191,8 @@ export class RemoteNode implements NodeApi {
 
   async list(req: ListRequest, signal: AbortSignal, entries?: ListEntryCache): Promise<ListPage> {
     const body = Buffer.from(JSON.stringify(req));
-    return parseListAnswer(await this.call(PATHS.list, body, signal), this.o.S, entries);
+    // The one answer in bytes, not JSON (list-answer.ts).
+    return parseListAnswer(await this.batcher.call(PATHS.list, body, signal), this.o.S, entries);
   }
 
   async pin(ref: RegRef, readId: string, action: PinAction, ts: Timestamp | null, signal: AbortSignal): Promise<boolean> {

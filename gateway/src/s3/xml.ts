@@ -9,7 +9,11 @@ import { S3Error } from './errors.js';
 
 export const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
+const NEEDS_ESCAPE = /[&<>"']/;
+
 export function esc(s: string): string {
+  // Most text needs none: tested first, without building a new string.
+  if (!NEEDS_ESCAPE.test(s)) return s;
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 

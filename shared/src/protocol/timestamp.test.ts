@@ -47,6 +47,21 @@ describe('tsKey / tsBytes / newWriterId', () => {
     assert.notDeepEqual(tsBytes(a), tsBytes({ ...a, epoch: 1 }));
     assert.notDeepEqual(tsBytes(a), tsBytes({ ...a, op: 4 }));
   });
+  it('tsBytes is num, writer, op (8 bytes each, big-endian) and epoch (4), to the byte, up to the largest safe integers', () => {
+    const big = Number.MAX_SAFE_INTEGER;
+    for (const [num, op, epoch] of [[0, 0, 0], [1, 2, 3], [2 ** 32, 2 ** 32 - 1, 0xffffffff], [big, big - 1, 7]] as const) {
+      const expected = Buffer.alloc(28);
+      expected.writeBigUInt64BE(BigInt(num), 0);
+      Buffer.from(WRITER_B, 'hex').copy(expected, 8);
+      expected.writeBigUInt64BE(BigInt(op), 16);
+      expected.writeUInt32BE(epoch, 24);
+      assert.deepEqual(tsBytes({ num, writer: WRITER_B, op, epoch }), expected, `${num} ${op} ${epoch}`);
+    }
+    assert.throws(() => tsBytes({ num: -1, writer: WRITER_B, op: 0, epoch: 0 }), RangeError);
+    assert.throws(() => tsBytes({ num: big + 1, writer: WRITER_B, op: 0, epoch: 0 }), RangeError);
+    assert.throws(() => tsBytes({ num: 1, writer: 'zz'.repeat(8), op: 0, epoch: 0 }), RangeError);
+    assert.throws(() => tsBytes({ num: 1, writer: WRITER_B.slice(2), op: 0, epoch: 0 }), RangeError);
+  });
   it('writer ids are 16 hex digits and differ', () => {
     const w = newWriterId();
     assert.match(w, /^[0-9a-f]{16}$/);

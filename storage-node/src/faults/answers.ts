@@ -1,10 +1,11 @@
-// Rewrites of single JSON answers, as the node encoded them (its own wire
+// Rewrites of single answers (JSON; a list answer's bytes as JSON-like values), as the node encoded them (its own wire
 // forms, so the shapes below are known, not parsed from a stranger). Each
 // function returns a new value and never touches stored state.
 
 import { randomBytes } from 'node:crypto';
 import { PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import type { CandWire, TsWire } from '@powerstore/shared/protocol/wire/wire.js';
+import { encodeRawListAnswer, readListAnswer } from '@powerstore/shared/protocol/wire/list-answer.js';
 
 /** clock, complete and store answers: the node's lc.ts. */
 export interface TsAnswer { lc: TsWire | null }
@@ -13,7 +14,34 @@ export interface CandAnswer { lc: CandWire | null }
 /** filter answers: chv.ts and, when the node holds Hist[chv.ts], its description. */
 export interface FilterWire { ts: TsWire | null; cc?: string[]; meta?: string; blocks?: string; fragment?: string }
 export interface ListEntryWire { key: string; lc: CandWire; cc?: string[]; meta?: string }
-export interface ListWire { entries: ListEntryWire[]; truncated: boolean }
+export interface ListWire { entries: ListEntryWire[]; truncated: boolean; byteLimited?: boolean }
+
+/** A list answer's bytes (list-answer.ts), as the JSON-like form the rewrites work on. */
+export function listWireOf(body: Buffer, S: number): ListWire {
+  const raw = readListAnswer(body, S);
+  return {
+    entries: raw.entries.map((e) => ({
+      key: e.key,
+      lc: JSON.parse(e.lc.toString('utf8')) as CandWire,
+      ...(e.cc && e.meta ? { cc: Array.from({ length: S }, (_, i) => e.cc!.subarray(i * 32, (i + 1) * 32).toString('hex')), meta: e.meta.toString('base64') } : {}),
+    })),
+    truncated: raw.truncated,
+    ...(raw.byteLimited ? { byteLimited: true } : {}),
+  };
+}
+
+/** listWireOf's inverse: the rewritten page's bytes. */
+export function listAnswerOf(page: ListWire): Buffer {
+  return encodeRawListAnswer({
+    entries: page.entries.map((e) => ({
+      key: e.key,
+      lc: Buffer.from(JSON.stringify(e.lc)),
+      ...(e.cc && e.meta ? { cc: Buffer.from(e.cc.join(''), 'hex'), meta: Buffer.from(e.meta, 'base64') } : {}),
+    })),
+    truncated: page.truncated,
+    byteLimited: page.byteLimited === true,
+  });
+}
 
 /** Order of two wire timestamps by (num, writer, op), as compareTs. */
 export function compareTsWire(a: TsWire, b: TsWire): number {

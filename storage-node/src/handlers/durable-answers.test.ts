@@ -16,8 +16,9 @@ import { createLogger } from '@powerstore/shared/log.js';
 import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 import { prepareWrite } from '@powerstore/shared/protocol/client.js';
 import {
-  encodeFilterReq, encodeRefBody, parseCandAnswer, parseFilterAnswer, parseListAnswer, parseTsAnswer,
+  encodeFilterReq, encodeRefBody, parseCandAnswer, parseFilterAnswer, parseTsAnswer,
 } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { parseListAnswer } from '@powerstore/shared/protocol/wire/list-answer.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
@@ -87,7 +88,7 @@ describe('answers reveal only durable state (review finding 10)', () => {
       const seen = (shown: Timestamp) => ({ shown, committed: committedTs(store) });
       const answers = {
         list: handleList(ctx, { ns: NS, prefix: '', after: null, limit: 10 })
-          .then((a) => seen(parseListAnswer(json(a), params.S).entries[0]!.lc.ts)),
+          .then((a) => seen(parseListAnswer(a, params.S).entries[0]!.lc.ts)),
         collect: handleCollect(ctx, json(encodeRefBody({ ns: NS, key: KEY }, { readId: 'read-1' })))
           .then((a) => seen(parseCandAnswer(json(a), params.S)!.ts)),
         clock: handleClock(ctx, json(encodeRefBody({ ns: NS, key: KEY }))).then((a) => seen(parseTsAnswer(json(a))!)),

@@ -15,9 +15,9 @@ import { prepareWrite, type PreparedWrite } from '@powerstore/shared/protocol/cl
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '@powerstore/shared/protocol/wire/frames.js';
 import {
   encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, encodeOpen, encodeRefBody, MISSING_PARTS,
-  encodeBlocksReq, encodePinReq, parseCandAnswer, parseEntryAnswer, parseFilterAnswer, parseListAnswer,
-  parsePinAnswer, parseTsAnswer,
+  encodeBlocksReq, encodePinReq, parseCandAnswer, parseEntryAnswer, parseFilterAnswer, parsePinAnswer, parseTsAnswer,
 } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { parseListAnswer } from '@powerstore/shared/protocol/wire/list-answer.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { NodeRequestError, type NodeContext } from '../node-context.js';
@@ -311,7 +311,7 @@ describe('handleList / prefixEnd / handleHealth / handlePin', () => {
       await handleComplete(ctx, json(encodeCompleteReq({ ns: 'b', key }, w.candidate)));
     }
     const list = async (prefix: string, after: string | null, limit: number, skipPrefix = false) => {
-      const page = parseListAnswer(json(await handleList(ctx, { ns: 'b', prefix, after, skipPrefix, limit })), params.S);
+      const page = parseListAnswer(await handleList(ctx, { ns: 'b', prefix, after, skipPrefix, limit }), params.S);
       return { keys: page.entries.map((e) => e.key), truncated: page.truncated, described: page.entries.every((e) => e.cc && e.meta) };
     };
     assert.deepEqual(await list('a/', null, 10), { keys: ['a/1', 'a/2', 'a/3', 'a/x/1', 'a/x/2'], truncated: false, described: true });

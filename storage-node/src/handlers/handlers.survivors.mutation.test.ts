@@ -12,7 +12,8 @@ import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
 import { sha256 } from '@powerstore/shared/hash.js';
 import { prepareWrite, type PreparedWrite } from '@powerstore/shared/protocol/client.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '@powerstore/shared/protocol/wire/frames.js';
-import { encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeOpen, parseListAnswer, parseTsAnswer } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeOpen, parseTsAnswer } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { parseListAnswer } from '@powerstore/shared/protocol/wire/list-answer.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { handleBlocks } from './blocks-handler.js';
@@ -86,7 +87,7 @@ describe('handleList: skipping the keys that start with an empty marker', () => 
     await handleStore(ctx, storeFrames(frag, a));
     await handleComplete(ctx, json(encodeCompleteReq(ref, a.candidate)));
     const list = async (after: string | null) =>
-      parseListAnswer(json(await handleList(ctx, { ns: ref.ns, prefix: '', after, skipPrefix: true, limit: 10 })), params.S);
+      parseListAnswer(await handleList(ctx, { ns: ref.ns, prefix: '', after, skipPrefix: true, limit: 10 }), params.S);
     assert.equal((await list(null)).entries.length, 1);
     assert.deepEqual(await list(''), { entries: [], truncated: false });
   });

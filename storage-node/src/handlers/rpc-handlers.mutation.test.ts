@@ -16,8 +16,9 @@ import { prepareWrite, type PreparedWrite } from '@powerstore/shared/protocol/cl
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '@powerstore/shared/protocol/wire/frames.js';
 import {
   encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, encodePinReq, encodeRefBody,
-  MAX_FILTER_FRAGMENT, parseCandAnswer, parseFilterAnswer, parseListAnswer, parsePinAnswer, parseTsAnswer,
+  MAX_FILTER_FRAGMENT, parseCandAnswer, parseFilterAnswer, parsePinAnswer, parseTsAnswer,
 } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { parseListAnswer } from '@powerstore/shared/protocol/wire/list-answer.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { GarbageCollector } from '../gc/gc.js';
@@ -163,7 +164,7 @@ describe('handleFilter: the fragment sent along', () => {
 
 describe('handleList: edges', () => {
   const list = async (ctx: NodeContext, prefix: string, after: string | null, skipPrefix: boolean) =>
-    parseListAnswer(json(await handleList(ctx, { ns: 'b', prefix, after, skipPrefix, limit: 10 })), params.S);
+    parseListAnswer(await handleList(ctx, { ns: 'b', prefix, after, skipPrefix, limit: 10 }), params.S);
 
   it('skipping a marker\'s prefix that sorts below the listed prefix stays within the prefix', async () => {
     const ctx = node();

@@ -9,10 +9,11 @@
 // another request may have decided a newer lc in between (review finding 10).
 
 import {
-  encodeCandAnswer, encodeFilterAnswer, encodeStoredListAnswer, encodeTsAnswer,
+  encodeCandAnswer, encodeFilterAnswer, encodeTsAnswer,
   parseCompleteReq, parseFilterReq, parseListReq, parseRef, MAX_FILTER_FRAGMENT, encodePinAnswer, parsePinReq,
-  encodeEntryAnswer, parseEntryReq, type StoredListEntry,
+  encodeEntryAnswer, parseEntryReq,
 } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { encodeStoredListAnswer, type StoredListEntry } from '@powerstore/shared/protocol/wire/list-answer.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { LIST_PAGE_BYTES, listEntryWeight } from '@powerstore/shared/protocol/wire/sizes.js';
 import { judgeComplete, judgeFilter } from '@powerstore/shared/protocol/server.js';

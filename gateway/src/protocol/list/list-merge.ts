@@ -20,6 +20,7 @@ import { readRegister } from '../reader.js';
 import { reportError } from '../writer.js';
 import { mapLimit } from '@powerstore/shared/map-limit.js';
 import { VerdictMemo } from './verdict-memo.js';
+import { cmpKey } from './key-order.js';
 import { ListEntryCache } from '@powerstore/shared/protocol/wire/list-entry-cache.js';
 import { LIST_PAGE_BYTES, listEntryWeight } from '@powerstore/shared/protocol/wire/sizes.js';
 
@@ -36,10 +37,6 @@ export interface MergedPage {
   readonly truncated: boolean;
   /** The last key this page covers (continue after it), even if its entry was dropped. */
   readonly lastKey: string | null;
-}
-
-function cmpKey(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 interface CheckedPage {
@@ -71,12 +68,9 @@ function checkPage(memo: VerdictMemo, req: ListRequest, page: ListPage): { page:
     }
     if (prev !== null && cmpKey(e.key, prev) <= 0) return { bad: 'keys out of order' };
     prev = e.key;
-    const v = memo.verdict(e.key, e.lc);
-    if (v.kind === 'unknown-epoch') return { unknownEpoch: v.epoch };
-    if (v.kind === 'forged') return { bad: `entry ${JSON.stringify(e.key)} is not authentic` };
-    const lc = v.c;
-    if (e.cc && e.meta && !memo.describes(e.key, e.lc, e.cc, e.meta)) return { bad: 'cc/meta do not hash to D' };
-    out.push({ ...e, lc });
+    const v = memo.entry(e);
+    if ('ok' in v) out.push(v.ok);
+    else return v;
   }
   return { page: { entries: out, truncated: page.truncated } };
 }

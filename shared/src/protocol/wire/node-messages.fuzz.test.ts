@@ -54,7 +54,7 @@ const DECODERS: Record<string, (j: unknown) => unknown> = {
   parseFilterReq: (j) => m.parseFilterReq(j, S), parseBlocksReq: m.parseBlocksReq, parseEntryReq: m.parseEntryReq,
   parseEntryAnswer: (j) => m.parseEntryAnswer(j, S), parseListReq: m.parseListReq, parseTsAnswer: m.parseTsAnswer,
   parseCandAnswer: (j) => m.parseCandAnswer(j, S), parseFilterAnswer: (j) => m.parseFilterAnswer(j, S),
-  parseListAnswer: (j) => m.parseListAnswer(j, S), parseHealth: m.parseHealth, parsePinReq: m.parsePinReq, parsePinAnswer: m.parsePinAnswer,
+  parseHealth: m.parseHealth, parsePinReq: m.parsePinReq, parsePinAnswer: m.parsePinAnswer,
 };
 
 /** Valid encoded messages, one per decoder that has an encoder. */
@@ -71,8 +71,6 @@ const encodedArb = fc.oneof(
   fc.tuple(fc.option(tsArb, { nil: null }), fc.array(bytes(32), { minLength: S, maxLength: S }), bytes(8), fc.nat({ max: 4 }), fc.option(fc.uint8Array({ maxLength: 64 }), { nil: undefined }))
     .map(([ts, cc, meta, nblocks, frag]) => ['parseFilterAnswer', m.encodeFilterAnswer({ ts, cc, meta, blocks: Buffer.alloc(32 * nblocks, 7), ...(frag ? { fragment: Buffer.from(frag) } : {}) })] as const),
   candArb.map((gone) => ['parseFilterAnswer', m.encodeFilterAnswer({ ts: null, gone })] as const),
-  fc.tuple(fc.array(fc.tuple(fc.string({ maxLength: 20 }), candArb), { maxLength: 3 }), fc.boolean())
-    .map(([es, truncated]) => ['parseListAnswer', m.encodeListAnswer({ entries: es.map(([key, lc]) => ({ key, lc })), truncated })] as const),
   fc.tuple(refArb, fc.string({ maxLength: 64 }), fc.constantFrom('renew' as const, 'narrow' as const, 'release' as const), tsArb)
     .map(([ref, readId, action, ts]) => ['parsePinReq', m.encodePinReq({ ref, readId, action, ts })] as const),
   fc.boolean().map((ok) => ['parsePinAnswer', m.encodePinAnswer(ok)] as const),
@@ -108,12 +106,10 @@ describe('node protocol decoders (fuzz)', () => {
     }), { numRuns: runs(800) });
   });
 
-  it('round trip from the source values: candidates, store commits, list pages', () => {
-    fc.assert(fc.property(candArb, commitArb, fc.string({ maxLength: 30, unit: 'grapheme' }), fc.boolean(), (c, commit, key, truncated) => {
+  it('round trip from the source values: candidates, store commits (list pages: list-answer.fuzz.test.ts)', () => {
+    fc.assert(fc.property(candArb, commitArb, (c, commit) => {
       assert.deepEqual(m.parseCandAnswer(JSON.parse(m.encodeCandAnswer(c).toString('utf8')), S), c);
       assert.deepEqual(m.parseCommit(JSON.parse(m.encodeCommit(commit).toString('utf8')), S), commit);
-      const page = { entries: [{ key, lc: c, cc: commit.cc, meta: commit.meta }], truncated };
-      assert.deepEqual(m.parseListAnswer(JSON.parse(m.encodeListAnswer(page).toString('utf8')), S), page);
     }), { numRuns: runs(500) });
   });
 
@@ -154,7 +150,6 @@ function encodeBack(name: string, v: unknown): unknown {
     case 'parseTsAnswer': return json(m.encodeTsAnswer(v as Timestamp | null));
     case 'parseCandAnswer': return json(m.encodeCandAnswer(v as Candidate | null));
     case 'parseFilterAnswer': return json(m.encodeFilterAnswer(v as Parameters<typeof m.encodeFilterAnswer>[0]));
-    case 'parseListAnswer': return json(m.encodeListAnswer(v as Parameters<typeof m.encodeListAnswer>[0]));
     case 'parsePinReq': return json(m.encodePinReq(v as m.PinReq));
     case 'parsePinAnswer': return json(m.encodePinAnswer(v as boolean));
     default: throw new Error(name);

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   encodeBlocksReq, encodeCandAnswer, encodeCommit, encodeCompleteReq, encodeEntryAnswer, encodeEntryReq, encodeFilterAnswer,
-  encodeFilterReq, encodeListAnswer, encodeStoredListAnswer, encodeOpen, encodePinAnswer, encodePinReq, encodeRefBody, encodeTsAnswer,
+  encodeFilterReq, encodeOpen, encodePinAnswer, encodePinReq, encodeRefBody, encodeTsAnswer,
   MAX_CANDIDATES, MAX_FILTER_FRAGMENT, MAX_JSON_BODY, MISSING_FRAGMENT, MISSING_PARTS, MAX_PIN_ID, MAX_KEY_BYTES, MAX_LIST_LIMIT, MAX_NS_BYTES, MAX_PARTS, parseBlocksReq, parseCandAnswer,
   parseCommit, parseCompleteReq, parseEntryAnswer, parseEntryReq, parseFilterAnswer, parseFilterReq, parseHealth,
-  parseListAnswer, parseListReq, parseOpen, parsePinAnswer, parsePinReq, parseRef, parseTsAnswer, PATHS,
+  parseListReq, parseOpen, parsePinAnswer, parsePinReq, parseRef, parseTsAnswer, PATHS,
 } from './node-messages.js';
 import { candToWire, tsToWire, WireError } from './wire.js';
 import { fixture, ts, write } from '../testing/fixture.js';
@@ -183,34 +183,6 @@ describe('node messages: answers', () => {
     wire(() => parseFilterAnswer('x', S), /not an object/);
   });
 
-  it('list answers', () => {
-    const page = { entries: [{ key: 'a', lc: w.c }, { key: 'b', lc: w.c, cc: w.cc, meta: w.meta }], truncated: true };
-    assert.deepEqual(parseListAnswer(j(encodeListAnswer(page)), S), page);
-    const good = j(encodeListAnswer(page));
-    wire(() => parseListAnswer({ ...good, truncated: 'no' }, S), /bad list page/);
-    wire(() => parseListAnswer({ ...good, entries: {} }, S), /bad list page/);
-    wire(() => parseListAnswer({ ...good, entries: Array(MAX_LIST_LIMIT + 1).fill((good.entries as unknown[])[0]) }, S), /bad list page/);
-    assert.equal(parseListAnswer({ ...good, entries: Array(MAX_LIST_LIMIT).fill((good.entries as unknown[])[0]) }, S).entries.length, MAX_LIST_LIMIT);
-    wire(() => parseListAnswer({ ...good, entries: [{ key: 1, lc: candToWire(w.c) }] }, S), /bad key/);
-    wire(() => parseListAnswer({ ...good, entries: [{ key: 'a', lc: candToWire(w.c), cc: [H] }] }, S), /bad cc/);
-    wire(() => parseListAnswer({ ...good, entries: [{ key: 'a', lc: candToWire(w.c), cc: w.cc.map((h) => h.toString('hex')) }] }, S), /bad meta/);
-  });
-
-  it('a list answer from stored lc text is the bytes encodeListAnswer makes', () => {
-    const lcJson = JSON.stringify(candToWire(w.c));
-    const keys = ['a', 'dir/ü "quoted" \\ key\n', '\u0001'];
-    for (const [truncated, byteLimited] of [[false, false], [true, false], [true, true]] as const) {
-      const page = { entries: keys.map((key, i) => (i % 2 ? { key, lc: w.c } : { key, lc: w.c, cc: w.cc, meta: w.meta })), truncated, ...(byteLimited ? { byteLimited } : {}) };
-      const stored = keys.map((key, i) => (i % 2 ? { key, lcJson } : { key, lcJson, cc: w.cc, meta: w.meta }));
-      assert.deepEqual(encodeStoredListAnswer(stored, truncated, byteLimited), encodeListAnswer(page));
-      assert.deepEqual(parseListAnswer(j(encodeStoredListAnswer(stored, truncated, byteLimited)), S), page);
-    }
-    assert.deepEqual(encodeStoredListAnswer([], false, false), encodeListAnswer({ entries: [], truncated: false }));
-    // Half a description is none (as encodeListAnswer has it).
-    assert.deepEqual(encodeStoredListAnswer([{ key: 'a', lcJson, cc: w.cc }], false, false), encodeListAnswer({ entries: [{ key: 'a', lc: w.c, cc: w.cc }], truncated: false }));
-    assert.deepEqual(encodeStoredListAnswer([{ key: 'a', lcJson, meta: w.meta }], false, false), encodeListAnswer({ entries: [{ key: 'a', lc: w.c, meta: w.meta }], truncated: false }));
-  });
-
   it('health: counters or 0, ok only when true', () => {
     assert.deepEqual(parseHealth({ node: 2, ok: true, registers: 5, histEntries: 7, bytes: 9, diskFreeBytes: 10, diskTotalBytes: 11 }),
       { node: 2, ok: true, registers: 5, histEntries: 7, bytes: 9, diskFreeBytes: 10, diskTotalBytes: 11 });
@@ -234,10 +206,5 @@ describe('node messages: wire constants and the pin of a filter answer', () => {
     const none = parseFilterAnswer(JSON.parse(encodeFilterAnswer({ ts: null }).toString('utf8')), S);
     assert.equal(none.pin, undefined);
     assert.equal('pin' in JSON.parse(encodeFilterAnswer({ ts: null }).toString('utf8')), false);
-  });
-
-  it('a byte-limited page that says it is not truncated is refused, saying so', () => {
-    assert.throws(() => parseListAnswer({ entries: [], truncated: false, byteLimited: true }, 4),
-      (e: unknown) => e instanceof WireError && e.message === 'byte-limited page not truncated');
   });
 });

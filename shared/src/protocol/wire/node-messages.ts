@@ -3,9 +3,8 @@
 // request; the gateway validates every answer (a node may be Byzantine) and
 // treats a parse failure (WireError) as evidence.
 
-import type { ListEntry, ListPage, ListRequest, NodeHealth, PinAction, RegRef } from '../../node-api.js';
+import type { ListRequest, NodeHealth, PinAction, RegRef } from '../../node-api.js';
 import type { Candidate } from '../candidate.js';
-import type { ListEntryCache } from './list-entry-cache.js';
 import type { FilterAnswer } from '../client.js';
 import type { StoreCommit } from '../server.js';
 import type { Timestamp } from '../timestamp.js';
@@ -233,52 +232,6 @@ export function parseFilterAnswer(json: unknown, S: number): FilterAnswer {
   const fragment = Buffer.from(str(x.fragment, 'fragment', MAX_FILTER_FRAGMENT * 2), 'base64');
   if (fragment.length > MAX_FILTER_FRAGMENT) throw new WireError('fragment too large');
   return { ...described, fragment };
-}
-
-/** A page cut by bytes (sizes.ts LIST_PAGE_BYTES) says so: `byteLimited`, and then `truncated`. */
-export function encodeListAnswer(p: ListPage): Buffer {
-  const entries = p.entries.map((e) => ({ key: e.key, lcJson: JSON.stringify(candToWire(e.lc)), ...(e.cc && e.meta ? { cc: e.cc, meta: e.meta } : {}) }));
-  return encodeStoredListAnswer(entries, p.truncated, p.byteLimited === true);
-}
-
-/**
- * A node's list entry as its store holds it: lc as the JSON text the store
- * wrote (candToWire's form), sent on as it is: a node re-encoding every
- * lc of a page spent a fifth of a listing's time parsing and re-encoding.
- */
-export interface StoredListEntry {
-  readonly key: string;
-  readonly lcJson: string;
-  readonly cc?: readonly Buffer[];
-  readonly meta?: Buffer;
-}
-
-/** The list answer (the one encoder of its bytes), for entries whose lc is JSON text already. */
-export function encodeStoredListAnswer(entries: readonly StoredListEntry[], truncated: boolean, byteLimited: boolean): Buffer {
-  const parts = entries.map((e) => {
-    const d = e.cc && e.meta ? `,"cc":${JSON.stringify(e.cc.map((h) => h.toString('hex')))},"meta":"${e.meta.toString('base64')}"` : '';
-    return `{"key":${JSON.stringify(e.key)},"lc":${e.lcJson}${d}}`;
-  });
-  return Buffer.from(`{"entries":[${parts.join(',')}],"truncated":${truncated}${byteLimited ? ',"byteLimited":true' : ''}}`);
-}
-
-/** `cache`: entries parsed from other pages of the same listing (list-entry-cache.ts). */
-export function parseListAnswer(json: unknown, S: number, cache?: ListEntryCache): ListPage {
-  const x = obj(json);
-  if (!Array.isArray(x.entries) || typeof x.truncated !== 'boolean' || x.entries.length > MAX_LIST_LIMIT) throw new WireError('bad list page');
-  const byteLimited = x.byteLimited === true;
-  if (byteLimited && !x.truncated) throw new WireError('byte-limited page not truncated');
-  const entries: ListEntry[] = x.entries.map((raw: unknown) => {
-    const e = obj(raw);
-    const seen = cache?.find(e);
-    if (seen) return seen;
-    const key = str(e.key, 'key', MAX_KEY_BYTES * 4);
-    const lc = parseCand(e.lc, S);
-    const entry = e.cc === undefined ? { key, lc } : { key, lc, cc: hashList(e.cc, S, 'cc'), meta: metaField(e.meta, S) };
-    cache?.remember(e, entry);
-    return entry;
-  });
-  return { entries, truncated: x.truncated, ...(byteLimited ? { byteLimited } : {}) };
 }
 
 export function parseHealth(json: unknown): NodeHealth {

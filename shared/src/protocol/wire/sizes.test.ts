@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_BATCH_BYTES } from './batch.js';
 import { candToWire, WireError } from './wire.js';
-import { encodeCommit, encodeListAnswer, MAX_LIST_LIMIT, parseCommit, parseFilterAnswer, parseListAnswer } from './node-messages.js';
+import { encodeCommit, MAX_LIST_LIMIT, parseCommit, parseFilterAnswer } from './node-messages.js';
+import { encodeListAnswer, parseListAnswer } from './list-answer.js';
 import { base64Length, LIST_PAGE_BYTES, listEntryWeight, MAX_PARTS, maxCommitBytes, maxMetaBytes } from './sizes.js';
 import { fixture, ts, write } from '../testing/fixture.js';
 import { multipartMeta, partRefs } from '../testing/multipart-meta.js';
@@ -40,9 +41,9 @@ describe('sizes: 10,000-part uploads', () => {
     const big = Buffer.alloc(maxMetaBytes(S) + 1, 0x20);
     const commit = JSON.parse(encodeCommit({ ...w.commit(), meta: big }).toString('utf8')) as unknown;
     assert.throws(() => parseCommit(commit, S), WireError);
-    const page = { entries: [{ key: 'k', lc: candToWire(w.c), cc: w.cc.map((h) => h.toString('hex')), meta: big.toString('base64') }], truncated: false };
-    assert.throws(() => parseListAnswer(page, S), WireError);
-    const filter = { ts: candToWire(w.c).ts, cc: page.entries[0]!.cc, meta: big.toString('base64'), blocks: '' };
+    const page = encodeListAnswer({ entries: [{ key: 'k', lc: w.c, cc: w.cc, meta: big }], truncated: false });
+    assert.throws(() => parseListAnswer(page, S), (e: unknown) => e instanceof WireError && e.message === 'meta too large');
+    const filter = { ts: candToWire(w.c).ts, cc: w.cc.map((h) => h.toString('hex')), meta: big.toString('base64'), blocks: '' };
     assert.throws(() => parseFilterAnswer(filter, S), WireError);
     assert.equal(base64Length(3), 4);
     assert.equal(base64Length(4), 8);
@@ -73,7 +74,7 @@ describe('sizes: listing pages', () => {
       }
       const answer = encodeListAnswer({ entries, truncated: true, byteLimited: true });
       assert.ok(answer.length + 6 <= MAX_BATCH_BYTES, `page ${answer.length}`);
-      const back = parseListAnswer(JSON.parse(answer.toString('utf8')), f.params.S);
+      const back = parseListAnswer(answer, f.params.S);
       assert.equal(back.byteLimited, true);
       assert.equal(back.entries.length, entries.length);
     });
@@ -91,7 +92,8 @@ describe('sizes: listing pages', () => {
   });
 
   it('a byte-limited page must be truncated', () => {
-    assert.throws(() => parseListAnswer({ entries: [], truncated: false, byteLimited: true }, 4), WireError);
+    assert.throws(() => parseListAnswer(Buffer.from([2, 0, 0]), 4), WireError);
+    assert.deepEqual(parseListAnswer(Buffer.from([3, 0, 0]), 4), { entries: [], truncated: true, byteLimited: true });
   });
 });
 

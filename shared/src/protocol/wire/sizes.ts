@@ -21,8 +21,9 @@
 //     all below MAX_BATCH_BYTES (32 MiB), so it still travels in a batch.
 //   a listing page: entries are added until their weight (key + meta bytes)
 //     reaches LIST_PAGE_BYTES, so a page weighs < LIST_PAGE_BYTES + one entry;
-//     encoded (base64 meta, lc and cc per entry), at most about
-//       1,000 × (0.5 KiB + 140·S) + 4/3 × (4 MiB + 12.7 MB) ≈ 24.6 MB at t=4,
+//     encoded (list-answer.ts: key and meta as bytes, lc as its JSON text
+//     of about 350 + 67·S bytes, cc as S hashes), at most about
+//       1,000 × (362 + 99·S) + 4 MiB + 12.7 MB ≈ 18.6 MB at t=4,
 //     again below MAX_BATCH_BYTES. A batch of several such answers may not fit:
 //     the node then refuses the ones that do not (ANSWER_TOO_LARGE) and the
 //     gateway sends each of those alone (batch.ts, rpc-batcher.ts).
@@ -61,6 +62,6 @@ export function maxCommitBytes(S: number): number {
 export const LIST_PAGE_BYTES = 4 * 1024 * 1024;
 
 /** An entry's weight toward LIST_PAGE_BYTES: the bytes that vary (key and meta). */
-export function listEntryWeight(key: string, meta: Buffer | undefined): number {
+export function listEntryWeight(key: string | Buffer, meta: Buffer | undefined): number {
   return Buffer.byteLength(key, 'utf8') + (meta?.length ?? 0);
 }
