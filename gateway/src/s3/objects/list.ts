@@ -9,7 +9,7 @@ import { requireBucket } from '../bucket.js';
 import { xmlResponse, type S3Context, type S3Request, type S3Response } from '../context.js';
 import type { Query } from '../endpoints.js';
 import { S3Error } from '../errors.js';
-import { xmlDoc, type XmlNode } from '../xml.js';
+import { esc, xmlDoc, XmlFragment, type XmlNode } from '../xml.js';
 
 type ListReq = S3Request<{ op: 'ListObjects' | 'ListObjectsV2'; bucket: string; query: Query }>;
 
@@ -56,16 +56,15 @@ function fromMarker(marker: string, prefix: string, delimiter: string): Continua
   return { after: marker, skipPrefix: isPrefix };
 }
 
-function contents(res: ListResult, enc: (s: string) => string, owner: string | null): XmlNode[] {
-  return res.contents.map((o): XmlNode => ['Contents', [
-    ['Key', enc(o.key)],
-    ['LastModified', new Date(o.meta.lastModified).toISOString()],
-    ['ETag', `"${o.meta.etag ?? ''}"`],
-    ...(o.meta.checksums && Object.keys(o.meta.checksums).length ? [['ChecksumAlgorithm', Object.keys(o.meta.checksums)[0]!.toUpperCase()] as XmlNode] : []),
-    ['Size', o.meta.size],
-    owner !== null && ['Owner', [['ID', owner], ['DisplayName', owner]]],
-    ['StorageClass', 'STANDARD'],
-  ]]);
+/** One Contents element per object, written as XmlNode trees would render them (list.test.ts checks so). */
+export function contents(res: ListResult, enc: (s: string) => string, owner: string | null): XmlFragment[] {
+  const ownerXml = owner === null ? '' : `<Owner><ID>${esc(owner)}</ID><DisplayName>${esc(owner)}</DisplayName></Owner>`;
+  return res.contents.map((o) => {
+    const algorithms = o.meta.checksums ? Object.keys(o.meta.checksums) : [];
+    const checksum = algorithms.length ? `<ChecksumAlgorithm>${esc(algorithms[0]!.toUpperCase())}</ChecksumAlgorithm>` : '';
+    return new XmlFragment(`<Contents><Key>${esc(enc(o.key))}</Key><LastModified>${new Date(o.meta.lastModified).toISOString()}</LastModified>`
+      + `<ETag>${esc(`"${o.meta.etag ?? ''}"`)}</ETag>${checksum}<Size>${o.meta.size}</Size>${ownerXml}<StorageClass>STANDARD</StorageClass></Contents>`);
+  });
 }
 
 function prefixes(res: ListResult, enc: (s: string) => string): XmlNode[] {

@@ -21,6 +21,7 @@ import { candToWire, parseCand, WireError } from './wire.js';
 import { MAX_KEY_BYTES, MAX_LIST_LIMIT } from './node-messages.js';
 import { maxMetaBytes } from './sizes.js';
 import type { ListEntryCache } from './list-entry-cache.js';
+import { readCanonicalLc } from './lc-text.js';
 
 const TRUNCATED = 1;
 const BYTE_LIMITED = 2;
@@ -205,10 +206,13 @@ export function encodeRawListAnswer(p: RawListPage): Buffer {
   return encodeStoredListAnswer(entries, p.truncated, p.byteLimited);
 }
 
-function parseLc(lc: Buffer, S: number): ListEntry['lc'] {
+/** lc's text body[start, end): read in place when it is candToWire's own (lc-text.ts), else parsed as JSON. */
+function parseLc(body: Buffer, start: number, end: number, S: number): ListEntry['lc'] {
+  const fast = readCanonicalLc(body, start, end, S);
+  if (fast) return fast;
   let json: unknown;
   try {
-    json = JSON.parse(lc.toString('utf8'));
+    json = JSON.parse(body.toString('utf8', start, end));
   } catch {
     throw new WireError('bad lc: not JSON');
   }
@@ -228,7 +232,7 @@ export function parseListAnswer(body: Buffer, S: number, cache?: ListEntryCache)
       return;
     }
     keyOf(body, span);
-    const lc = parseLc(body.subarray(span.lcStart, span.lcEnd), S);
+    const lc = parseLc(body, span.lcStart, span.lcEnd, S);
     let entry: ListEntry = { key, lc };
     if (span.metaStart >= 0) {
       const cc: Buffer[] = [];
