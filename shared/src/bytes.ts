@@ -4,29 +4,11 @@
 
 import { timingSafeEqual } from 'node:crypto';
 
-export function u64be(n: number): Buffer {
-  const b = Buffer.allocUnsafe(8);
-  writeU64be(b, n, 0);
-  return b;
-}
-
 /** Writes n (a safe non-negative integer) as 8 big-endian bytes at `offset`: two 32-bit halves, no BigInt. */
 export function writeU64be(b: Buffer, n: number, offset: number): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`u64 out of range: ${n}`);
   b.writeUInt32BE(Math.floor(n / 0x1_0000_0000), offset);
   b.writeUInt32BE(n >>> 0, offset + 4);
-}
-
-export function u32be(n: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(n >>> 0);
-  return b;
-}
-
-/** Length-prefixed (u32) bytes: for variable-length fields inside MAC inputs. */
-export function lp(data: Buffer | string): Buffer {
-  const b = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  return Buffer.concat([u32be(b.length), b]);
 }
 
 export function equalBytes(a: Buffer, b: Buffer): boolean {

@@ -13,8 +13,11 @@ describe('regId', () => {
       n.writeUInt32BE(b.length);
       return Buffer.concat([n, b]);
     };
-    const want = createHash('sha256').update(Buffer.concat([Buffer.from('ps-reg-v1\0'), lp('b'), lp('k')])).digest();
-    assert.deepEqual(regId('b', 'k'), want);
+    const want = (ns: string, key: string) => createHash('sha256').update(Buffer.concat([Buffer.from('ps-reg-v1\0'), lp(ns), lp(key)])).digest();
+    assert.deepEqual(regId('b', 'k'), want('b', 'k'));
+    for (const [ns, key] of [['', ''], ['bucket', 'dir/ü "key"\n'], ['b', '\u{1F600}'.repeat(300)], ['n'.repeat(255), 'k'.repeat(1024)]]) {
+      assert.deepEqual(regId(ns!, key!), want(ns!, key!), `${ns!.length} ${key!.length}`);
+    }
   });
 
   it('does not confuse where ns ends and key begins', () => {
