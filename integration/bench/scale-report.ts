@@ -4,6 +4,7 @@
 import { row, type CpuSplit } from './report.js';
 import { SCALE_GOALS, type ScaleResult } from './scale.js';
 import type { PhaseResult } from './phase.js';
+import type { Peaks } from './rss.js';
 
 const total = (c: CpuSplit): number => c.gateway + c.nodes;
 const r3 = (x: number): number => Number(x.toFixed(3));
@@ -23,6 +24,16 @@ export interface ScaleFigures {
   readonly cpu_growth_get: number;
   readonly node_ratio: number;
   readonly goals_met: boolean;
+  /** Peak RSS (MiB) while storing the objects and while listing them: the gateway, and the largest node. */
+  readonly fill_peak_rss_mb: PeakPair;
+  readonly list_peak_rss_mb: PeakPair;
+}
+
+interface PeakPair { readonly gateway: number; readonly node_max: number }
+
+function peakPair(p: Peaks): PeakPair {
+  const nodes = [...p].filter(([name]) => name !== 'gateway').map(([, mib]) => mib);
+  return { gateway: Number((p.get('gateway') ?? 0).toFixed(1)), node_max: Number(Math.max(0, ...nodes).toFixed(1)) };
 }
 
 function cpuGrowth(t1: PhaseResult, t2: PhaseResult): number {
@@ -45,6 +56,8 @@ export function scaleFigures(s: ScaleResult): ScaleFigures {
     cpu_growth_put: r3(growthPut),
     cpu_growth_get: r3(growthGet),
     node_ratio: r3(NODE_RATIO),
+    fill_peak_rss_mb: peakPair(s.fillPeaks),
+    list_peak_rss_mb: peakPair(s.listPeaks),
     goals_met: putRatio >= SCALE_GOALS.rateRatio && getRatio >= SCALE_GOALS.rateRatio &&
       listRate >= SCALE_GOALS.listKeysPerS && growthPut <= NODE_RATIO && growthGet <= NODE_RATIO,
   };
@@ -64,6 +77,8 @@ export function scaleLines(s: ScaleResult): string[] {
       `(goal >= ${SCALE_GOALS.rateRatio * 100}%: ${mark(f.get_ratio >= SCALE_GOALS.rateRatio)})`,
     `scale: ListObjectsV2 of ${f.list_keys} keys at ${f.list_keys_per_s} keys/s ` +
       `(goal >= ${SCALE_GOALS.listKeysPerS}: ${mark(f.list_keys_per_s >= SCALE_GOALS.listKeysPerS)})`,
+    `scale: peak RSS MiB storing: gateway ${f.fill_peak_rss_mb.gateway}, largest node ${f.fill_peak_rss_mb.node_max}; ` +
+      `listing: gateway ${f.list_peak_rss_mb.gateway}, largest node ${f.list_peak_rss_mb.node_max}`,
     `scale: cpu per op t=1 -> t=2: put ${cpu(s.empty.put)} -> ${cpu(s.t2.put)} (x${f.cpu_growth_put.toFixed(2)}), ` +
       `get ${cpu(s.empty.get)} -> ${cpu(s.t2.get)} (x${f.cpu_growth_get.toFixed(2)}); nodes x${f.node_ratio.toFixed(2)} ` +
       `(goal: growth <= nodes: ${mark(f.cpu_growth_put <= NODE_RATIO && f.cpu_growth_get <= NODE_RATIO)})`,

@@ -16,7 +16,7 @@ import { withCluster } from './lifecycle.js';
 import { runPhase, type PhaseResult } from './phase.js';
 import { KiB, type SizeSpec } from './plan.js';
 import { runPool } from './pool.js';
-import { RssWatch } from './rss.js';
+import { RssWatch, type Peaks } from './rss.js';
 import { watched } from './run.js';
 
 export const SCALE_PHASE: SizeSpec = { size: 4 * KiB, count: 2000, concurrency: 16 };
@@ -34,6 +34,9 @@ export interface ScaleResult {
   readonly full: { readonly put: PhaseResult; readonly get: PhaseResult };
   readonly fillS: number;
   readonly list: { readonly keys: number; readonly seconds: number };
+  /** Peak RSS (MiB) of each t = 1 process while storing the objects, and while listing them. */
+  readonly fillPeaks: Peaks;
+  readonly listPeaks: Peaks;
   /** The same 4 KiB phases at t = 2. */
   readonly t2: { readonly put: PhaseResult; readonly get: PhaseResult };
 }
@@ -90,6 +93,18 @@ async function putAndGet(tc: TestCluster, bucket: string, spec: SizeSpec = SCALE
   }
 }
 
+/** What `step` returns, and each process's peak RSS while it ran (the bench's overall peak names no step). */
+async function peaksOf<T>(tc: TestCluster, step: () => Promise<T>): Promise<[T, Peaks]> {
+  const rss = new RssWatch(watched(tc));
+  try {
+    rss.startWindow();
+    const out = await step();
+    return [out, rss.endWindow()];
+  } finally {
+    rss.stop();
+  }
+}
+
 /** Runs the growth measurements on `tc` (a t = 1 cluster), then on a t = 2 cluster of its own. */
 export async function runScale(tc: TestCluster, args: ScaleArgs): Promise<ScaleResult> {
   await tc.s3.send(new CreateBucketCommand({ Bucket: 'scale-empty' }));
@@ -97,11 +112,11 @@ export async function runScale(tc: TestCluster, args: ScaleArgs): Promise<ScaleR
   const empty = await putAndGet(tc, 'scale-empty');
   await tc.s3.send(new CreateBucketCommand({ Bucket: 'scale' }));
   progress(`storing ${args.objects} objects of 4 KiB`);
-  const fillS = await fill(tc.s3, 'scale', args.objects);
+  const [fillS, fillPeaks] = await peaksOf(tc, () => fill(tc.s3, 'scale', args.objects));
   progress(`4 KiB put and get with ${args.objects} objects stored`);
   const full = await putAndGet(tc, 'scale');
   progress(`listing ${args.listKeys} keys`);
-  const listS = await list(tc.s3, 'scale', args.listKeys);
+  const [listS, listPeaks] = await peaksOf(tc, () => list(tc.s3, 'scale', args.listKeys));
   progress('4 KiB put and get at t=2');
   const t2 = await withCluster(2, async (tc2) => {
     // A fresh cluster's first thousand operations run cold (V8 still
@@ -113,5 +128,5 @@ export async function runScale(tc: TestCluster, args: ScaleArgs): Promise<ScaleR
     await tc2.s3.send(new CreateBucketCommand({ Bucket: 'scale-t2' }));
     return putAndGet(tc2, 'scale-t2');
   });
-  return { objects: args.objects, empty, full, fillS, list: { keys: args.listKeys, seconds: listS }, t2 };
+  return { objects: args.objects, empty, full, fillS, list: { keys: args.listKeys, seconds: listS }, fillPeaks, listPeaks, t2 };
 }
