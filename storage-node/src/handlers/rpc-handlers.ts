@@ -147,8 +147,8 @@ export async function handleList(ctx: NodeContext, json: unknown): Promise<Buffe
       more = true;
       break;
     }
-    entries.push(r.described ? { key: r.key, lcJson: r.lcJson, ...r.described } : { key: r.key, lcJson: r.lcJson });
-    weight += listEntryWeight(r.key, r.described?.meta);
+    entries.push(r);
+    weight += listEntryWeight(r.key, r.meta);
   }
   const byteLimited = more && entries.length < req.limit;
   return encodeStoredListAnswer(entries, more, byteLimited);

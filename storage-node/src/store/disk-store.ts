@@ -34,13 +34,15 @@ export interface StoredHist extends HistRecord {
   readonly fragInline: Buffer | null;
 }
 
+/** A listing's row, as the list answer takes it (StoredListEntry). */
 export interface ListRow {
   /** The key's bytes (UTF-8). */
   readonly key: Buffer;
   /** lc as stored: the JSON text of its wire form (candToWire). */
   readonly lcJson: string;
-  /** lc's description, when this node holds lc's history entry: cc as stored (S hashes in a row). */
-  readonly described: { readonly cc: Buffer; readonly meta: Buffer } | undefined;
+  /** lc's description, when this node holds lc's history entry: cc as stored (S hashes in a row), and meta. */
+  readonly cc?: Buffer;
+  readonly meta?: Buffer;
 }
 
 /**
@@ -422,9 +424,7 @@ export class DiskStore {
     const rows = (after !== null && Buffer.compare(after, from) >= 0
       ? this.stmts.listAfter.iterate(ns, after, upper, limit)
       : this.stmts.listFrom.iterate(ns, from, upper, limit)) as IterableIterator<{ key: Buffer; lc: string; cc: Buffer | null; meta: Buffer | null }>;
-    for (const r of rows) {
-      yield { key: r.key, lcJson: r.lc, described: r.cc && r.meta ? { cc: r.cc, meta: r.meta } : undefined };
-    }
+    for (const r of rows) yield r.cc && r.meta ? { key: r.key, lcJson: r.lc, cc: r.cc, meta: r.meta } : { key: r.key, lcJson: r.lc };
   }
 
   counts(): { registers: number; histEntries: number } {

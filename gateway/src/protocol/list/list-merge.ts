@@ -158,16 +158,26 @@ async function list(ctx: ProtocolContext, req: ListRequest, signal: AbortSignal)
   }
 
   const keys = [...best.keys()].sort(cmpKey);
-  const entries = await mapLimit(keys, 16, undefined, async (key): Promise<MergedEntry | null> => {
+  // Most keys need no round (described, and reported by q pages): they are
+  // taken as they are, and only the others go through the fan-out (an async
+  // call for each of a page's 1,000 keys was churn for nothing).
+  const entries = keys.map((key): MergedEntry | null => {
+    const b = best.get(key)!;
+    return b.meta && b.cc && b.reporters >= ctx.params.q ? { key, c: b.c, cc: b.cc, meta: b.meta } : null;
+  });
+  const rounds = keys.flatMap((_, i) => (entries[i] === null ? [i] : []));
+  await mapLimit(rounds, 16, undefined, async (i): Promise<void> => {
+    const key = keys[i]!;
     const b = best.get(key)!;
     const ref = { ns: req.ns, key };
     if (!b.meta || !b.cc) {
       // Authentic but undescribed: read it the normal way (which writes back).
       const r = await readRegister(ctx, ref, 'list', signal);
-      return r ? { key, c: r.c, cc: r.cc, meta: r.meta } : null;
+      entries[i] = r ? { key, c: r.c, cc: r.cc, meta: r.meta } : null;
+      return;
     }
-    if (b.reporters < ctx.params.q) await writeBack(ctx, ref, b.c, signal);
-    return { key, c: b.c, cc: b.cc, meta: b.meta };
+    await writeBack(ctx, ref, b.c, signal);
+    entries[i] = { key, c: b.c, cc: b.cc, meta: b.meta };
   });
   return {
     entries: entries.filter((e): e is MergedEntry => e !== null),
