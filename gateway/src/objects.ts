@@ -16,6 +16,7 @@ import { rebuildInto, storedWrite } from './protocol/heal.js';
 import { rewriteRegister } from './protocol/rewriter.js';
 import { writeRegister } from './protocol/writer.js';
 import { encodeMeta } from './object-meta.js';
+import { MAX_LIST_LIMIT } from '@powerstore/shared/protocol/wire/node-messages.js';
 
 async function* none(): AsyncGenerator<Buffer> {}
 
@@ -236,7 +237,7 @@ export class ObjectStore {
     const full = (): boolean => contents.length + prefixes.length >= o.maxKeys;
     if (o.maxKeys === 0) return { contents, commonPrefixes: prefixes, truncated: false, next: null };
     for (;;) {
-      const want = Math.min(1000, o.maxKeys - contents.length - prefixes.length + 1);
+      const want = Math.min(MAX_LIST_LIMIT, o.maxKeys - contents.length - prefixes.length + 1);
       const page = await listMerged(this.ctx, { ns: bucket, prefix: o.prefix, after, skipPrefix, limit: want }, signal);
       let lastPrefix: string | null = null;
       for (const e of page.entries) {

@@ -30,6 +30,7 @@ import { healFragment } from '../protocol/heal.js';
 import { listMerged, type MergedEntry } from '../protocol/list/list-merge.js';
 import { readRegister } from '../protocol/reader.js';
 import { writeRegister } from '../protocol/writer.js';
+import { MAX_LIST_LIMIT } from '@powerstore/shared/protocol/wire/node-messages.js';
 
 export const MAX_PART_NUMBER = 10000;
 /** Parts retired at once (each a three-round write). */
@@ -111,7 +112,7 @@ export class MultipartStore {
     const out: StoredPart[] = [];
     let marker: string | null = after > 0 ? partKey(after) : null;
     for (;;) {
-      const page = await listMerged(this.ctx, { ns: partsNs(bucket, uploadId), prefix: '', after: marker, skipPrefix: false, limit: Math.min(1000, max + 1) }, signal);
+      const page = await listMerged(this.ctx, { ns: partsNs(bucket, uploadId), prefix: '', after: marker, skipPrefix: false, limit: Math.min(MAX_LIST_LIMIT, max + 1) }, signal);
       for (const e of page.entries) {
         const meta = decodeMeta(e.meta);
         if (meta.deleteMarker) continue;

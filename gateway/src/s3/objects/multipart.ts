@@ -23,6 +23,7 @@ import { tagsHeader } from '../tagging/tags.js';
 import { parseXml, xmlDoc, type XmlNode } from '../xml.js';
 import { completedBefore } from './complete-retry.js';
 import { requireWriteConditions, writeConditions } from './write-conditions.js';
+import { MAX_LIST_LIMIT } from '@powerstore/shared/protocol/wire/node-messages.js';
 
 type ObjReq = S3Request<{ op: ObjectOp; bucket: string; key: string; query: Query }>;
 type BucketReq = S3Request<{ op: BucketOp; bucket: string; query: Query }>;
@@ -310,7 +311,7 @@ export async function listMultipartUploads(s3: S3Context, r: BucketReq): Promise
   let truncated = false;
   let next: { key: string; id: string } | null = null;
   outer: for (;;) {
-    const page = await s3.multipart.uploads(bucket.ns, prefix, after, skipPrefix, Math.min(1000, max + 1), r.signal);
+    const page = await s3.multipart.uploads(bucket.ns, prefix, after, skipPrefix, Math.min(MAX_LIST_LIMIT, max + 1), r.signal);
     for (const e of page.entries) {
       const meta = decodeMeta(e.meta);
       if (meta.deleteMarker || !meta.upload) continue;

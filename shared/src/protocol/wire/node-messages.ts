@@ -33,7 +33,12 @@ export const MAX_JSON_BODY = 4 * 1024 * 1024;
 /** Largest register key in bytes: S3's 1024 plus room for internal suffixes (upload ids). */
 export const MAX_KEY_BYTES = 1200;
 export const MAX_NS_BYTES = 255;
-export const MAX_LIST_LIMIT = 1000;
+/**
+ * Entries a list request may ask for: S3's 1,000 a page and one more, which
+ * tells whether that page is the last (the one key more was a second round
+ * of q requests for every full page).
+ */
+export const MAX_LIST_LIMIT = 1001;
 /** A filter request never needs more candidates than nodes answer collect. */
 export const MAX_CANDIDATES = 64;
 
