@@ -37,6 +37,7 @@ function scaleRun(fullPutMs: number, listS: number, t2NodesS: number): ScaleResu
     list: { keys: 1000, seconds: listS },
     fillPeaks: new Map([['gateway', 150], ['node-0', 90], ['node-1', 95.25]]),
     listPeaks: new Map([['gateway', 210.5], ['node-0', 120]]),
+    listCpu: { gateway: 1.2, nodes: 1.5, client: 0.5, usedS: { gateway: 0.06, nodes: 0.075 } },
     t2: { put: phase('put', 4096, 100, 1000, 0.1, t2NodesS), get: phase('get', 4096, 100, 500, 0.1, 0.15) },
   };
 }
@@ -58,7 +59,7 @@ test('the JSON line is last and carries the CPU figures and, with --scale, the s
   const j = JSON.parse(lines.at(-1)!) as { results: { cpu_ms_per_op: unknown }[]; scale: { goals_met: boolean } };
   assert.deepEqual(j.results[0]!.cpu_ms_per_op, { gateway: 1, nodes: 2 });
   assert.equal(j.scale.goals_met, true);
-  assert.ok(lines.some((l) => l.startsWith('scale: ListObjectsV2 of 1000 keys at 20000 keys/s')));
+  assert.ok(lines.includes('scale: ListObjectsV2 of 1000 keys at 20000 keys/s (goal >= 10000: met); CPU us per key: gateway 60, nodes 75, client 25'));
   assert.ok(lines.includes('scale: peak RSS MiB storing: gateway 150, largest node 95.3; listing: gateway 210.5, largest node 120'));
   assert.deepEqual((j.scale as unknown as { list_peak_rss_mb: unknown }).list_peak_rss_mb, { gateway: 210.5, node_max: 120 });
 });

@@ -27,6 +27,8 @@ export interface ScaleFigures {
   /** Peak RSS (MiB) while storing the objects and while listing them: the gateway, and the largest node. */
   readonly fill_peak_rss_mb: PeakPair;
   readonly list_peak_rss_mb: PeakPair;
+  /** CPU microseconds per key listed: the gateway, the nodes summed, and this bench client (the AWS SDK). */
+  readonly list_cpu_us_per_key: { readonly gateway: number; readonly nodes: number; readonly client: number };
 }
 
 interface PeakPair { readonly gateway: number; readonly node_max: number }
@@ -58,6 +60,11 @@ export function scaleFigures(s: ScaleResult): ScaleFigures {
     node_ratio: r3(NODE_RATIO),
     fill_peak_rss_mb: peakPair(s.fillPeaks),
     list_peak_rss_mb: peakPair(s.listPeaks),
+    list_cpu_us_per_key: {
+      gateway: Number((s.listCpu.usedS.gateway * 1e6 / s.list.keys).toFixed(1)),
+      nodes: Number((s.listCpu.usedS.nodes * 1e6 / s.list.keys).toFixed(1)),
+      client: Number((s.listCpu.client * s.list.seconds * 1e6 / s.list.keys).toFixed(1)),
+    },
     goals_met: putRatio >= SCALE_GOALS.rateRatio && getRatio >= SCALE_GOALS.rateRatio &&
       listRate >= SCALE_GOALS.listKeysPerS && growthPut <= NODE_RATIO && growthGet <= NODE_RATIO,
   };
@@ -76,7 +83,8 @@ export function scaleLines(s: ScaleResult): string[] {
     `scale: 4 KiB get ${rate(s.empty.get)} empty, ${rate(s.full.get)} with them stored: ${(f.get_ratio * 100).toFixed(1)}% ` +
       `(goal >= ${SCALE_GOALS.rateRatio * 100}%: ${mark(f.get_ratio >= SCALE_GOALS.rateRatio)})`,
     `scale: ListObjectsV2 of ${f.list_keys} keys at ${f.list_keys_per_s} keys/s ` +
-      `(goal >= ${SCALE_GOALS.listKeysPerS}: ${mark(f.list_keys_per_s >= SCALE_GOALS.listKeysPerS)})`,
+      `(goal >= ${SCALE_GOALS.listKeysPerS}: ${mark(f.list_keys_per_s >= SCALE_GOALS.listKeysPerS)}); CPU us per key: ` +
+      `gateway ${f.list_cpu_us_per_key.gateway}, nodes ${f.list_cpu_us_per_key.nodes}, client ${f.list_cpu_us_per_key.client}`,
     `scale: peak RSS MiB storing: gateway ${f.fill_peak_rss_mb.gateway}, largest node ${f.fill_peak_rss_mb.node_max}; ` +
       `listing: gateway ${f.list_peak_rss_mb.gateway}, largest node ${f.list_peak_rss_mb.node_max}`,
     `scale: cpu per op t=1 -> t=2: put ${cpu(s.empty.put)} -> ${cpu(s.t2.put)} (x${f.cpu_growth_put.toFixed(2)}), ` +

@@ -17,6 +17,7 @@ import { runPhase, type PhaseResult } from './phase.js';
 import { KiB, type SizeSpec } from './plan.js';
 import { runPool } from './pool.js';
 import { RssWatch, type Peaks } from './rss.js';
+import { CpuMeter, type CpuShare } from './cpu.js';
 import { watched } from './run.js';
 
 export const SCALE_PHASE: SizeSpec = { size: 4 * KiB, count: 2000, concurrency: 16 };
@@ -37,6 +38,8 @@ export interface ScaleResult {
   /** Peak RSS (MiB) of each t = 1 process while storing the objects, and while listing them. */
   readonly fillPeaks: Peaks;
   readonly listPeaks: Peaks;
+  /** CPU the t = 1 cluster spent on the listing (also the client's: it parses the same pages on the same cores). */
+  readonly listCpu: CpuShare;
   /** The same 4 KiB phases at t = 2. */
   readonly t2: { readonly put: PhaseResult; readonly get: PhaseResult };
 }
@@ -93,13 +96,15 @@ async function putAndGet(tc: TestCluster, bucket: string, spec: SizeSpec = SCALE
   }
 }
 
-/** What `step` returns, and each process's peak RSS while it ran (the bench's overall peak names no step). */
-async function peaksOf<T>(tc: TestCluster, step: () => Promise<T>): Promise<[T, Peaks]> {
-  const rss = new RssWatch(watched(tc));
+/** What `step` returns, each process's peak RSS while it ran (the bench's overall peak names no step), and the CPU it took. */
+async function measured<T>(tc: TestCluster, step: () => Promise<T>): Promise<[T, Peaks, CpuShare]> {
+  const procs = watched(tc);
+  const rss = new RssWatch(procs);
   try {
     rss.startWindow();
+    const cpu = new CpuMeter(procs);
     const out = await step();
-    return [out, rss.endWindow()];
+    return [out, rss.endWindow(), cpu.stop()];
   } finally {
     rss.stop();
   }
@@ -112,11 +117,11 @@ export async function runScale(tc: TestCluster, args: ScaleArgs): Promise<ScaleR
   const empty = await putAndGet(tc, 'scale-empty');
   await tc.s3.send(new CreateBucketCommand({ Bucket: 'scale' }));
   progress(`storing ${args.objects} objects of 4 KiB`);
-  const [fillS, fillPeaks] = await peaksOf(tc, () => fill(tc.s3, 'scale', args.objects));
+  const [fillS, fillPeaks] = await measured(tc, () => fill(tc.s3, 'scale', args.objects));
   progress(`4 KiB put and get with ${args.objects} objects stored`);
   const full = await putAndGet(tc, 'scale');
   progress(`listing ${args.listKeys} keys`);
-  const [listS, listPeaks] = await peaksOf(tc, () => list(tc.s3, 'scale', args.listKeys));
+  const [listS, listPeaks, listCpu] = await measured(tc, () => list(tc.s3, 'scale', args.listKeys));
   progress('4 KiB put and get at t=2');
   const t2 = await withCluster(2, async (tc2) => {
     // A fresh cluster's first thousand operations run cold (V8 still
@@ -128,5 +133,5 @@ export async function runScale(tc: TestCluster, args: ScaleArgs): Promise<ScaleR
     await tc2.s3.send(new CreateBucketCommand({ Bucket: 'scale-t2' }));
     return putAndGet(tc2, 'scale-t2');
   });
-  return { objects: args.objects, empty, full, fillS, list: { keys: args.listKeys, seconds: listS }, fillPeaks, listPeaks, t2 };
+  return { objects: args.objects, empty, full, fillS, list: { keys: args.listKeys, seconds: listS }, fillPeaks, listPeaks, listCpu, t2 };
 }

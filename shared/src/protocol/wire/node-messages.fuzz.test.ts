@@ -12,33 +12,16 @@ import type { Candidate } from '../candidate.js';
 import * as m from './node-messages.js';
 import type { StoreCommit } from '../server.js';
 import type { Timestamp } from '../timestamp.js';
-import { parseCand, parseTs, WireError } from './wire.js';
+import { parseCand, parseTs } from './wire.js';
+import { bytesArb as bytes, candArb as candArbOf, tsArb, valueOrWireError } from '../testing/arbitraries.js';
 
 const S = 4;
 const RUNS = Math.max(1, Math.round(Number(process.env.FUZZ_SCALE ?? '1') || 1));
 const runs = (n: number) => n * RUNS;
 
-/** The value, or undefined after a WireError; anything else fails the property. */
-function valueOrWireError<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (e) {
-    assert.ok(e instanceof WireError, `expected a WireError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    return undefined;
-  }
-}
-
 /** fast-check's records have no prototype; the decoders build plain objects. */
 const plain = <T extends object>(x: T): T => ({ ...x });
-const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((a) => Buffer.from(a));
-const tsArb: fc.Arbitrary<Timestamp> = fc.record({
-  num: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
-  writer: fc.uint8Array({ minLength: 8, maxLength: 8 }).map((a) => Buffer.from(a).toString('hex')),
-  op: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
-  epoch: fc.nat({ max: 0xffffffff }),
-  tag: bytes(32),
-}).map(plain);
-const candArb: fc.Arbitrary<Candidate> = fc.record({ ts: tsArb, nonce: bytes(32), d: bytes(32), vec: fc.array(bytes(32), { minLength: S, maxLength: S }) }).map(plain);
+const candArb = candArbOf(S);
 const refArb = fc.record({ ns: fc.string({ maxLength: 20 }), key: fc.string({ maxLength: 60, unit: 'grapheme' }) });
 const commitArb: fc.Arbitrary<StoreCommit> = fc.record({
   ts: tsArb, nbar: bytes(32), d: bytes(32),
