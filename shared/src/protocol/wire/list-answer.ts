@@ -1,5 +1,5 @@
 // A node's answer to list (DESIGN §8): its page of entries in key order, in
-// bytes rather than JSON. A gateway takes q pages of up to 1,000 entries for
+// bytes rather than JSON. A gateway takes q pages of up to 1,001 entries for
 // every page it serves, and most entries are the same in all of them; as
 // JSON each was a 1.2 MB text parsed whole (a dozen strings an entry), hex
 // and base64 decoded again, and the node encoded cc and meta to hex and
