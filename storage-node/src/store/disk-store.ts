@@ -155,8 +155,9 @@ export class DiskStore {
       // walked the index from the prefix's first key (quadratic: 255 keys/s
       // over 100,000 keys). listRows passes the larger bound. lc's
       // description (cc and meta, not its fragment bytes) is joined in: a
-      // second statement per row, and parsing lc to name its entry, cost
-      // a node a fifth of its listing time.
+      // second statement per row, and parsing lc to name its entry, took
+      // 13-15 µs a row against 10-12 joined (a copy of a node's database,
+      // 20,000 objects).
       listFrom: this.db.prepare(listQuery('r.key >= ?')),
       listAfter: this.db.prepare(listQuery('r.key > ?')),
       histOf: this.db.prepare('SELECT num, writer, op, frag_file FROM hist WHERE reg = ?'),
