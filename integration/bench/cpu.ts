@@ -27,8 +27,8 @@ export interface CpuShare {
   readonly nodes: number;
   /** This process: the SDK, signing, generating and checking bodies. */
   readonly client: number;
-  /** CPU seconds the cluster spent over the phase (each process's own counter, after minus before). */
-  readonly usedS: { readonly gateway: number; readonly nodes: number };
+  /** CPU seconds spent over the phase (each process's own counter, after minus before; the client's too). */
+  readonly usedS: { readonly gateway: number; readonly nodes: number; readonly client: number };
 }
 
 export class CpuMeter {
@@ -51,7 +51,8 @@ export class CpuMeter {
       else nodes += used;
     }
     const c = process.cpuUsage(this.client);
-    return { gateway: gateway / wallS, nodes: nodes / wallS, client: (c.user + c.system) / 1e6 / wallS, usedS: { gateway, nodes } };
+    const client = (c.user + c.system) / 1e6;
+    return { gateway: gateway / wallS, nodes: nodes / wallS, client: client / wallS, usedS: { gateway, nodes, client } };
   }
 
   private read(): Map<string, number> {

@@ -12,7 +12,7 @@ function phase(op: PhaseResult['op'], size: number, count: number, wallMs: numbe
     run: { wallMs, latenciesMs: Array.from({ length: count }, (_, i) => i + 1) },
     protocol: { rounds: op === 'get' ? 2 * count : 3 * count, operations: count, failed: 0 },
     peaks: new Map([['gateway', 100], ['node-0', 50]]),
-    cpu: { gateway: 0.5, nodes: 0.5, client: 0.1, usedS: { gateway: gatewayS, nodes: nodesS } },
+    cpu: { gateway: 0.5, nodes: 0.5, client: 0.1, usedS: { gateway: gatewayS, nodes: nodesS, client: 0 } },
   };
 }
 
@@ -37,7 +37,7 @@ function scaleRun(fullPutMs: number, listS: number, t2NodesS: number): ScaleResu
     list: { keys: 1000, seconds: listS },
     fillPeaks: new Map([['gateway', 150], ['node-0', 90], ['node-1', 95.25]]),
     listPeaks: new Map([['gateway', 210.5], ['node-0', 120]]),
-    listCpu: { gateway: 1.2, nodes: 1.5, client: 0.5, usedS: { gateway: 0.06, nodes: 0.075 } },
+    listCpu: { gateway: 1.2, nodes: 1.5, client: 0.5, usedS: { gateway: 0.06, nodes: 0.075, client: 0.025 } },
     t2: { put: phase('put', 4096, 100, 1000, 0.1, t2NodesS), get: phase('get', 4096, 100, 500, 0.1, 0.15) },
   };
 }

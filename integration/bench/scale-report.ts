@@ -63,7 +63,7 @@ export function scaleFigures(s: ScaleResult): ScaleFigures {
     list_cpu_us_per_key: {
       gateway: Number((s.listCpu.usedS.gateway * 1e6 / s.list.keys).toFixed(1)),
       nodes: Number((s.listCpu.usedS.nodes * 1e6 / s.list.keys).toFixed(1)),
-      client: Number((s.listCpu.client * s.list.seconds * 1e6 / s.list.keys).toFixed(1)),
+      client: Number((s.listCpu.usedS.client * 1e6 / s.list.keys).toFixed(1)),
     },
     goals_met: putRatio >= SCALE_GOALS.rateRatio && getRatio >= SCALE_GOALS.rateRatio &&
       listRate >= SCALE_GOALS.listKeysPerS && growthPut <= NODE_RATIO && growthGet <= NODE_RATIO,

@@ -59,15 +59,6 @@ export interface RawListPage {
   readonly byteLimited: boolean;
 }
 
-/** An entry as readListAnswer found it: also its whole bytes (key length to its last cc byte). */
-export interface ReadListEntry extends RawListEntry {
-  readonly raw: Buffer;
-}
-
-export interface ReadListPage extends RawListPage {
-  readonly entries: readonly ReadListEntry[];
-}
-
 /** The list answer (the one encoder of its bytes). Half a description (cc or meta alone) is none. */
 export function encodeStoredListAnswer(entries: readonly StoredListEntry[], truncated: boolean, byteLimited: boolean): Buffer {
   let size = 3;
@@ -81,10 +72,8 @@ export function encodeStoredListAnswer(entries: readonly StoredListEntry[], trun
   for (const e of entries) {
     at = out.writeUInt16BE(e.key.length, at);
     at += e.key.copy(out, at);
-    const lcAt = at;
-    at += out.write(e.lcJson, lcAt + 2, 'utf8');
-    out.writeUInt16BE(at - lcAt, lcAt);
-    at += 2;
+    const lcBytes = out.write(e.lcJson, at + 2, 'utf8');
+    at = out.writeUInt16BE(lcBytes, at) + lcBytes;
     if (e.cc && e.meta) {
       at = out.writeUInt8(1, at);
       at = out.writeUInt32BE(e.meta.length, at);
@@ -107,7 +96,7 @@ export function encodeListAnswer(p: ListPage): Buffer {
   return encodeStoredListAnswer(entries, p.truncated, p.byteLimited === true);
 }
 
-/** Where one entry's fields lie in an answer's bytes (meta and cc: -1 when undescribed). */
+/** Where one entry's fields lie in an answer's bytes: meta at [metaStart, metaEnd), cc from metaEnd to end (-1 when undescribed). */
 interface EntrySpan {
   start: number;
   keyStart: number;
@@ -116,7 +105,6 @@ interface EntrySpan {
   lcEnd: number;
   metaStart: number;
   metaEnd: number;
-  ccStart: number;
   end: number;
 }
 
@@ -142,7 +130,7 @@ function scanListAnswer(body: Buffer, S: number, visit: (span: Readonly<EntrySpa
   if (byteLimited && !truncated) throw new WireError('byte-limited page not truncated');
   const count = u16();
   if (count > MAX_LIST_LIMIT) throw new WireError('bad list page: too many entries');
-  const span: EntrySpan = { start: 0, keyStart: 0, keyEnd: 0, lcStart: 0, lcEnd: 0, metaStart: -1, metaEnd: -1, ccStart: -1, end: 0 };
+  const span: EntrySpan = { start: 0, keyStart: 0, keyEnd: 0, lcStart: 0, lcEnd: 0, metaStart: -1, metaEnd: -1, end: 0 };
   for (let i = 0; i < count; i++) {
     span.start = at;
     const keyLength = u16();
@@ -158,7 +146,7 @@ function scanListAnswer(body: Buffer, S: number, visit: (span: Readonly<EntrySpa
     need(1);
     const described = body[at++]!;
     if (described === 0) {
-      span.metaStart = span.metaEnd = span.ccStart = -1;
+      span.metaStart = span.metaEnd = -1;
     } else if (described === 1) {
       need(4);
       const metaLength = body.readUInt32BE(at);
@@ -167,7 +155,6 @@ function scanListAnswer(body: Buffer, S: number, visit: (span: Readonly<EntrySpa
       need(metaLength + S * HASH);
       span.metaStart = at;
       span.metaEnd = at += metaLength;
-      span.ccStart = at;
       at += S * HASH;
     } else {
       throw new WireError('bad description flag');
@@ -179,21 +166,20 @@ function scanListAnswer(body: Buffer, S: number, visit: (span: Readonly<EntrySpa
   return { truncated, byteLimited };
 }
 
-/** An entry's key, refused unless its bytes are UTF-8. */
-function keyOf(body: Buffer, span: Readonly<EntrySpan>): string {
+/** Refuses an entry whose key's bytes are not UTF-8. */
+function checkUtf8Key(body: Buffer, span: Readonly<EntrySpan>): void {
   if (!isUtf8(body.subarray(span.keyStart, span.keyEnd))) throw new WireError('bad key');
-  return body.toString('utf8', span.keyStart, span.keyEnd);
 }
 
 /** Reads an answer's bytes, checking every length and cap; entries' fields are views of `body`. */
-export function readListAnswer(body: Buffer, S: number): ReadListPage {
-  const entries: ReadListEntry[] = [];
+export function readListAnswer(body: Buffer, S: number): RawListPage {
+  const entries: RawListEntry[] = [];
   const flags = scanListAnswer(body, S, (span) => {
-    const key = keyOf(body, span);
+    checkUtf8Key(body, span);
+    const key = body.toString('utf8', span.keyStart, span.keyEnd);
     const lc = body.subarray(span.lcStart, span.lcEnd);
-    const raw = body.subarray(span.start, span.end);
-    if (span.metaStart < 0) entries.push({ key, lc, raw });
-    else entries.push({ key, lc, raw, meta: body.subarray(span.metaStart, span.metaEnd), cc: body.subarray(span.ccStart, span.end) });
+    if (span.metaStart < 0) entries.push({ key, lc });
+    else entries.push({ key, lc, meta: body.subarray(span.metaStart, span.metaEnd), cc: body.subarray(span.metaEnd, span.end) });
   });
   return { entries, ...flags };
 }
@@ -231,12 +217,12 @@ export function parseListAnswer(body: Buffer, S: number, cache?: ListEntryCache)
       entries.push(seen);
       return;
     }
-    keyOf(body, span);
+    checkUtf8Key(body, span);
     const lc = parseLc(body, span.lcStart, span.lcEnd, S);
     let entry: ListEntry = { key, lc };
     if (span.metaStart >= 0) {
       const cc: Buffer[] = [];
-      for (let i = 0; i < S; i++) cc.push(body.subarray(span.ccStart + i * HASH, span.ccStart + (i + 1) * HASH));
+      for (let i = 0; i < S; i++) cc.push(body.subarray(span.metaEnd + i * HASH, span.metaEnd + (i + 1) * HASH));
       entry = { key, lc, cc, meta: body.subarray(span.metaStart, span.metaEnd) };
     }
     cache?.remember(key, body.subarray(span.start, span.end), entry);
