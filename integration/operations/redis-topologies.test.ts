@@ -16,16 +16,10 @@ import { Cluster, Redis } from 'ioredis';
 import type { HealthReport } from '../../gateway/src/admin/health.js';
 import { adminGet, metric, startTestCluster, type TestCluster } from '../harness/cluster.js';
 import { startTestRedis, type TestRedis } from '../harness/redis.js';
+import { until } from '@powerstore/shared/testing/until.js';
 
 const KEYS = 5;
 
-async function until(what: string, cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function health(endpoint: string): Promise<HealthReport> {
   return (await adminGet(endpoint, '/_powerstore/health', { signal: AbortSignal.timeout(5000) })).json() as Promise<HealthReport>;
@@ -50,9 +44,10 @@ function redisCli(args: string[]): Promise<string> {
 function sharedChecks(ctx: () => TestCluster, name: string): void {
   it(`${name}: two gateways register and list each other`, async () => {
     const [a, b] = ctx().cluster.endpoints;
+    // A health call that fails (a gateway still connecting) is a no.
     await until('both gateways listed with redis ok', async () => {
-      const hs = await Promise.all([a!, b!].map(health));
-      return hs.every((h) => h.redis === 'ok' && h.gateways.length === 2);
+      const hs = await Promise.all([a!, b!].map(health)).catch(() => null);
+      return hs !== null && hs.every((h) => h.redis === 'ok' && h.gateways.length === 2);
     });
   });
 
@@ -115,8 +110,10 @@ describe('Redis Cluster URL', () => {
       servers.push(await startTestRedis(undefined, { args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'] }));
     }
     await redisCli(['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes']);
-    await until('cluster_state:ok on every master', async () =>
-      (await Promise.all(servers.map((s) => redisCli(['-p', String(s.port), 'cluster', 'info'])))).every((t) => t.includes('cluster_state:ok')));
+    await until('cluster_state:ok on every master', async () => {
+      const infos = await Promise.all(servers.map((s) => redisCli(['-p', String(s.port), 'cluster', 'info']))).catch(() => null);
+      return infos !== null && infos.every((t) => t.includes('cluster_state:ok'));
+    });
     tc = await startTestCluster({ t: 1, gateways: 2, redis: `redis-cluster://${servers.map((s) => `127.0.0.1:${s.port}`).join(',')}` });
   });
   after(async () => {

@@ -26,19 +26,13 @@ import { bucketNamespaceIn, bucketRecordQuery } from '../harness/bucket-ns.js';
 import { run } from '../harness/cli.js';
 import { adminGet, metric, startTestCluster, type TestCluster } from '../harness/cluster.js';
 import { startTestRedis, type TestRedis } from '../harness/redis.js';
+import { until } from '@powerstore/shared/testing/until.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const CLI = resolve(here, '../../gateway/src/cli/powerstore.js');
 const GATEWAY = resolve(here, '../../gateway/src/main.js');
 const rk = new RedisKeys();
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function health(endpoint: string): Promise<HealthReport> {
   return (await adminGet(endpoint, '/_powerstore/health', { signal: AbortSignal.timeout(5000) })).json() as Promise<HealthReport>;

@@ -21,17 +21,11 @@ import { run } from '../harness/cli.js';
 import { metric, startTestCluster, type TestCluster } from '../harness/cluster.js';
 import { startTestRedis, type TestRedis } from '../harness/redis.js';
 import { code } from '../harness/s3-error.js';
+import { until } from '@powerstore/shared/testing/until.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const CLI = resolve(here, '../../gateway/src/cli/powerstore.js');
 
-async function until(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('a gateway without the newest key epoch, Redis down', { timeout: 300_000 }, () => {
   let redis: TestRedis;
@@ -62,7 +56,7 @@ describe('a gateway without the newest key epoch, Redis down', { timeout: 300_00
 
     const r = await run(process.execPath, [CLI, 'keys', 'rotate', '--config', path], { PATH: process.env.PATH }, 120_000);
     assert.equal(r.code, 0, r.stderr);
-    await until('A writes under epoch 1', async () => (await metric(tc.cluster.endpointOf(0), 'powerstore_key_epoch')) === 1);
+    await until('A writes under epoch 1', async () => (await metric(tc.cluster.endpointOf(0), 'powerstore_key_epoch')) === 1, 30_000);
     await A.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'new' }));
 
     await redis.kill();

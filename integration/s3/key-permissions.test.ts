@@ -25,6 +25,7 @@ import { run } from '../harness/cli.js';
 import { code } from '../harness/s3-error.js';
 import { metric, TEST_ADMIN_TOKEN } from '../harness/cluster.js';
 import { processesOf } from '../harness/processes.js';
+import { until } from '@powerstore/shared/testing/until.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const START = resolve(here, '../../gateway/src/cli/start.js');
@@ -47,13 +48,6 @@ function gatewayPid(dataDir: string): number {
   return pids[0]!;
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, withinMs = 30_000): Promise<void> {
-  const end = Date.now() + withinMs;
-  while (!(await check())) {
-    if (Date.now() > end) assert.fail(`not within ${withinMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** The gateway log's lines with this msg. */
 function logLines(dataDir: string, msg: string): Record<string, unknown>[] {
@@ -210,7 +204,7 @@ describe('keys with limited permissions, reloaded on SIGHUP', () => {
 
     writeFileSync(credsFile, JSON.stringify([RW, AO, { ...LIM, buckets: ['bob-two'] }, NEW]));
     launcher.kill('SIGHUP');
-    await until('the gateway logs the reload', () => logLines(dataDir, 'credentials reloaded').length > reloadsBefore);
+    await until('the gateway logs the reload', () => logLines(dataDir, 'credentials reloaded').length > reloadsBefore, 30_000);
     const line = logLines(dataDir, 'credentials reloaded').at(-1)!;
     assert.equal(line.keys, 1 + 4, 'the cluster key and the four of the file');
     assert.match(out, /credentials reloaded: 4 keys from /);
@@ -237,7 +231,7 @@ describe('keys with limited permissions, reloaded on SIGHUP', () => {
     writeFileSync(credsFile, JSON.stringify([RW, { ...NEW, access: 'write-only' }]));
     const errBefore = err.length;
     launcher.kill('SIGHUP');
-    await until('the launcher refuses the file', () => err.length > errBefore && err.slice(errBefore).includes('\n'));
+    await until('the launcher refuses the file', () => err.length > errBefore && err.slice(errBefore).includes('\n'), 30_000);
     assert.match(err.slice(errBefore), /^credentials not reloaded \(the previous ones stay\): credentials file .*: entry 1 \(BOBNEW0001\): "access" must be one of read-only, append-only, read-write \(got "write-only"\)\n$/);
     // gateway.json itself made bad by hand, the gateway signalled directly.
     const configPath = join(dataDir, 'gateway.json');
@@ -246,7 +240,7 @@ describe('keys with limited permissions, reloaded on SIGHUP', () => {
     writeFileSync(configPath, JSON.stringify({ ...cfg, credentials: [...cfg.credentials, { ...GONE, buckets: 'bob-one' }] }));
     const failsBefore = logLines(dataDir, 'credentials reload failed: the previous credentials stay in force').length;
     process.kill(pid, 'SIGHUP');
-    await until('the gateway logs the failure', () => logLines(dataDir, 'credentials reload failed: the previous credentials stay in force').length > failsBefore);
+    await until('the gateway logs the failure', () => logLines(dataDir, 'credentials reload failed: the previous credentials stay in force').length > failsBefore, 30_000);
     const fail = logLines(dataDir, 'credentials reload failed: the previous credentials stay in force').at(-1)!;
     assert.equal(fail.level, 50);
     assert.match(String(fail.reason), /"buckets" must be an array of bucket names/);

@@ -16,17 +16,11 @@ import { openRedisCache, type GatewayCache } from './cache.js';
 import { WRONG_KEK } from './key-ring.js';
 import { CURRENT_FIELD, EPOCH_FIELD, RedisKeys } from './schema.js';
 import { ringKey, seal } from './sealed.js';
+import { until } from '@powerstore/shared/testing/until.js';
 
 const log = createLogger('t', 'silent');
 const rk = new RedisKeys();
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A plain client for the test's own look at Redis. */
 async function rawClient(url: string): Promise<Redis> {

@@ -15,6 +15,7 @@ import { override } from '../testing/byzantine.js';
 import { get, put } from '../testing/ops.js';
 import { simCluster, type SimCluster } from '../testing/sim-cluster.js';
 import { MIN_POOLED_SHARD, StripePool } from './stripe-pool.js';
+import { until } from '@powerstore/shared/testing/until.js';
 
 const KiB = 1024;
 const BLOCK = 256 * KiB;
@@ -71,7 +72,7 @@ describe('stripe pool', () => {
     const gw = cl.gateway({ blockSize: BLOCK });
     for (let i = 0; i < 20; i++) await put(gw, `k${i}`, randomBytes(400 * KiB));
     // Sends to the fourth node may still run after a write returns: wait for them.
-    await new Promise((r) => setTimeout(r, 20));
+    await until('the last sends let go', () => gw.stripes.idleCount === gw.stripes.allocated, 5000, 5);
     assert.equal(gw.stripes.allocated, 2, 'data and parity, taken again by every write');
     assert.equal(gw.stripes.idleCount, 2);
     for (let i = 0; i < 5; i++) await put(gw, `s${i}`, randomBytes(20 * KiB));
@@ -92,8 +93,8 @@ describe('stripe pool', () => {
     }
     assert.equal(gw.stripes.allocated, 12, 'each write\'s pair is still lent to node 3');
     g.open();
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(gw.stripes.idleCount, 12, 'back once node 3 has read them');
+    await until('node 3 reads them', () => gw.stripes.idleCount === 12, 5000, 5);
+    assert.equal(gw.stripes.allocated, 12, 'back once node 3 has read them');
     await node3Holds(cl, bodies);
   });
 
@@ -104,13 +105,11 @@ describe('stripe pool', () => {
     const gw = cl.gateway({ blockSize: BLOCK, rpcMs: 2000 });
     const body = randomBytes(5 * 2 * BLOCK + 24 * KiB); // five full stripes and a short one
     const written = put(gw, 'big', body);
-    await new Promise((r) => setTimeout(r, 50));
-    const a = gw.stripes.allocated;
-    assert.ok(a >= 10, `five stripes held by node 3's stream, ${a} buffers`);
+    // Buffers reused while node 3 has not read them would stay below ten.
+    await until('five stripes held by node 3\'s stream', () => gw.stripes.allocated >= 10, 1500, 5);
     g.open();
     await written;
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(gw.stripes.idleCount, gw.stripes.allocated, 'all back');
+    await until('all back', () => gw.stripes.idleCount === gw.stripes.allocated, 5000, 5);
     await node3Holds(cl, new Map([['big', body]]));
   });
 
