@@ -134,7 +134,8 @@ describe('clock hints', () => {
     } finally {
       await redis.start();
     }
-    await until('reconnected by itself', () => l.ready, 20_000, 50);
+    await until('the link reconnects', () => l.ready, 20_000, 50);
+    assert.ok(l.ready, 'reconnected by itself');
     const r = reg();
     h.put(r, ts(8));
     await inRedis(l, r, 8);
