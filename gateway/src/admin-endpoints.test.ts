@@ -70,9 +70,13 @@ describe('F11: admin endpoints', () => {
   it('health is computed at most about once a second: a burst asks each node once', async () => {
     await new Promise((r) => setTimeout(r, 1100));
     const before = healthCalls;
+    const started = Date.now();
     const burst = await Promise.all(Array.from({ length: 20 }, () => request(app).get('/_powerstore/health').set('host', HOST).set('authorization', `Bearer ${ADMIN_TOKEN}`)));
+    const ms = Date.now() - started;
     assert.ok(burst.every((r) => r.status === 200));
-    assert.equal(healthCalls - before, 1);
+    // Once for a burst under a second (the usual case); a loaded machine may stretch it, and each further second may ask again.
+    const calls = healthCalls - before;
+    assert.ok(calls >= 1 && calls <= 1 + Math.floor(ms / 1000), `${calls} health calls in ${ms} ms`);
   });
 
   it('/_powerstore/live is anonymous, says only ok, and asks no node', async () => {

@@ -15,6 +15,7 @@ import { ObjectStore, type FoundObject } from './objects.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { override, silent } from './protocol/testing/byzantine.js';
 import { simCluster, type SimCluster } from './protocol/testing/sim-cluster.js';
+import { until } from '@powerstore/shared/testing/until.js';
 
 const ns = 'bucket-ns' as BucketNs;
 const signal = new AbortController().signal;
@@ -80,14 +81,14 @@ describe('ObjectStore.rewrite', () => {
         throw new Error('no blocks');
       },
     }));
-    // The rebuild may still run as a straggler of the store round (quorum.ts): wait for it.
-    let restored: Buffer | null = null;
-    for (let i = 0; i < 100 && !restored; i++) {
+    // The rebuild may still run as a straggler of the store round (quorum.ts): wait for it (up to 20 s, not 5, for a loaded machine).
+    let restored = null as Buffer | null;
+    await until('node 0 serves its rebuilt fragment', async () => {
       const now = (await store.head(ns, 'k', signal))!;
       assert.deepEqual(now.meta.tags, [['b', '2']]);
       restored = await bytesOf(store, now).catch(() => null);
-      if (!restored) await new Promise((r) => setTimeout(r, 50));
-    }
+      return restored !== null;
+    }, 20_000, 50);
     assert.ok(restored?.equals(body), 'node 0 serves its rebuilt fragment of the new write');
   });
 

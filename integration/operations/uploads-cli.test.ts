@@ -18,13 +18,21 @@ describe('powerstore uploads', () => {
   let tc: TestCluster;
   let oldId = '';
   let newId = '';
+  let oldAt = 0;
+  /**
+   * An age between the two uploads' when the CLI looks: the old one's age now, in whole seconds. A fixed 2s
+   * was passed by the new upload too on a loaded machine (a CLI run there took 1-2 s); this way the CLI
+   * may take up to 4 s (the 5 s between the uploads, less a second of rounding).
+   */
+  const between = (): string => `${Math.floor((Date.now() - oldAt) / 1000)}s`;
   before(async () => {
     tc = await startTestCluster();
     await tc.s3.send(new CreateBucketCommand({ Bucket: 'up-a' }));
     await tc.s3.send(new CreateBucketCommand({ Bucket: 'up-b' }));
     oldId = (await tc.s3.send(new CreateMultipartUploadCommand({ Bucket: 'up-a', Key: 'old/file' }))).UploadId!;
+    oldAt = Date.now();
     await tc.s3.send(new UploadPartCommand({ Bucket: 'up-a', Key: 'old/file', UploadId: oldId, PartNumber: 1, Body: Buffer.alloc(1000, 7) }));
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 5000));
     newId = (await tc.s3.send(new CreateMultipartUploadCommand({ Bucket: 'up-b', Key: 'new/file' }))).UploadId!;
   });
   after(() => tc.dispose());
@@ -37,7 +45,7 @@ describe('powerstore uploads', () => {
     assert.match(all.stdout, /^BUCKET\s+KEY\s+UPLOAD ID\s+INITIATED\s+AGE\s+OWNER/);
     assert.ok(all.stdout.includes(oldId) && all.stdout.includes(newId));
     assert.match(all.stdout, new RegExp(`up-a\\s+old/file\\s+${oldId}`));
-    const older = await cli('uploads', 'list', '--older-than', '2s', '--json');
+    const older = await cli('uploads', 'list', '--older-than', between(), '--json');
     assert.equal(older.code, 0);
     const listed = JSON.parse(older.stdout) as { bucket: string; key: string; uploadId: string }[];
     assert.deepEqual(listed.map((u) => u.uploadId), [oldId]);
@@ -46,13 +54,13 @@ describe('powerstore uploads', () => {
   });
 
   it('abort --older-than: a dry run changes nothing; the real one aborts only the old upload', { timeout: 90_000 }, async () => {
-    const dry = await cli('uploads', 'abort', '--older-than', '2s', '--dry-run');
+    const dry = await cli('uploads', 'abort', '--older-than', between(), '--dry-run');
     assert.equal(dry.code, 0);
     assert.match(dry.stdout, /dry run: 1 upload would be aborted/);
     const before = await tc.s3.send(new ListMultipartUploadsCommand({ Bucket: 'up-a' }));
     assert.equal(before.Uploads?.length, 1);
 
-    const real = await cli('uploads', 'abort', '--older-than', '2s');
+    const real = await cli('uploads', 'abort', '--older-than', between());
     assert.equal(real.code, 0, real.stdout + real.stderr);
     assert.match(real.stdout, new RegExp(`aborted up-a/old/file ${oldId}`));
     assert.match(real.stdout, /1 of 1 uploads aborted/);

@@ -10,11 +10,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { signV4 } from '../harness/raw.js';
 import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 import { code } from '../harness/s3-error.js';
+import { until } from '@powerstore/shared/testing/until.js';
 
 describe('a bucket name used again', () => {
   let tc: TestCluster;
@@ -26,6 +29,9 @@ describe('a bucket name used again', () => {
     admin = tc.s3;
     bob = tc.client({ credentials: { accessKeyId: bobCreds.accessKey, secretAccessKey: bobCreds.secretKey } });
   });
+  /** The nodes' staged fragments: uploads streaming to them. */
+  const staged = (): number =>
+    tc.cluster.nodes.reduce((sum, n) => sum + readdirSync(join(tc.dir, `node-${n.index}`, 'store', 'staging')).length, 0);
   after(async () => {
     bob?.destroy();
     await tc?.dispose();
@@ -89,8 +95,11 @@ describe('a bucket name used again', () => {
       sock.on('error', reject);
     });
     sock.write([`PUT /inflight/big.bin HTTP/1.1`, ...Object.entries(s.headers).map(([k, v]) => `${k}: ${v}`), 'connection: close', '', ''].join('\r\n'));
+    const stagedBefore = staged();
     sock.write(body.subarray(0, 3 << 20));
-    await new Promise((r) => setTimeout(r, 300));
+    // The delete must come after the gateway took the PUT in (found the bucket): it streams to the nodes by then.
+    // A fixed 300 ms was that on an idle machine only.
+    await until('the gateway streams the body to the nodes', () => staged() > stagedBefore, 20_000, 20);
     // Nothing visible yet: the delete goes through, and bob takes the name.
     await admin.send(new DeleteBucketCommand({ Bucket: 'inflight' }));
     await bob.send(new CreateBucketCommand({ Bucket: 'inflight' }));

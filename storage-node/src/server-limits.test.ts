@@ -20,6 +20,7 @@ import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/s
 import { encodeCommit, encodeOpen, MAX_JSON_BODY } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
+import { until } from '@powerstore/shared/testing/until.js';
 import { DiskStore } from './store/disk-store.js';
 import { startTestNode, type TestNode } from './testing/test-node.js';
 
@@ -155,11 +156,12 @@ describe('storage node: bounded work per request (F4)', () => {
     const w = prepareWrite(keyring, params, regId(ref.ns, ref.key), null, 'aaaaaaaaaaaaaaaa', 1, cc, Buffer.from('{}'));
     const open = encodeOpen(ref, 64);
     const commit = encodeCommit({ ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta });
-    const steps = 8;
+    const steps = 16;
     const body = async function* (): AsyncGenerator<Buffer> {
       yield Buffer.concat([frameHeader(FRAME_OPEN, open.length), open]);
       for (let i = 0; i < steps; i++) {
-        await sleep(IDLE_MS / 2); // each pause shorter than the idle timeout, all of them together longer
+        // Each pause shorter than the idle timeout (by 3/4 of it: a loaded machine's timers run late), all of them together longer.
+        await sleep(IDLE_MS / 4);
         const part = frag.subarray((i * frag.length) / steps, ((i + 1) * frag.length) / steps);
         yield Buffer.concat([frameHeader(FRAME_DATA, part.length), part]);
       }
@@ -189,7 +191,9 @@ describe('storage node: connection cap (F4)', () => {
 
   it('drops connections beyond maxConnections, keeps the others', async () => {
     const held = [rawRequest(port, ''), rawRequest(port, '')];
-    await sleep(200);
+    // The third must come after the node took both: on a loaded machine 200 ms may not be enough.
+    const taken = (): Promise<number> => new Promise((r, j) => node.server.getConnections((e, n) => (e ? j(e) : r(n))));
+    await until('the node took the two connections within the cap', async () => (await taken()) === 2, 10_000, 10);
     const third = rawRequest(port, '');
     await within(third.closed, 5000, 'the connection above the cap');
     const res = rawRequest(port, '');

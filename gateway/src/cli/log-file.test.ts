@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { once } from 'node:events';
+import { until } from '@powerstore/shared/testing/until.js';
 import { LOG_FILES_KEPT, RotatingLog } from './log-file.js';
 
 test('a log file is rotated at its size: whole lines, three old files kept, the oldest dropped', async (t) => {
@@ -16,9 +17,14 @@ test('a log file is rotated at its size: whole lines, three old files kept, the 
   for (let i = 0; i < 20; i++) log.write(line(i));
   log.end();
   await once((log as unknown as { out: NodeJS.EventEmitter }).out, 'finish');
-  await new Promise((r) => setTimeout(r, 50)); // the rotated streams' last flushes
   assert.ok(!existsSync(`${path}.${LOG_FILES_KEPT + 1}`));
   const files = [path, `${path}.1`, `${path}.2`, `${path}.3`];
+  // The rotated streams flush on their own; 50 ms was not always enough on a loaded machine.
+  const whole = (): boolean => {
+    const ns = [...files.slice().reverse().map((f) => readFileSync(f, 'utf8')).join('').matchAll(/"n":(\d+)/g)].map((m) => Number(m[1]));
+    return files.every((f) => readFileSync(f, 'utf8').endsWith('\n')) && ns.at(-1) === 19 && ns.every((n, i) => n === ns[0]! + i);
+  };
+  await until('the rotated streams\' last flushes', whole, 10_000, 10);
   for (const f of files) {
     const text = readFileSync(f, 'utf8');
     assert.ok(Buffer.byteLength(text) <= 100, `${f} is ${Buffer.byteLength(text)} bytes`);

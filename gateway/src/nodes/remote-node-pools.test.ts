@@ -16,6 +16,7 @@ import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { createLogger } from '@powerstore/shared/log.js';
 import type { StoreSession } from '@powerstore/shared/node-api.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
+import { until } from '@powerstore/shared/testing/until.js';
 import { DiskStore } from '../../../storage-node/src/store/disk-store.js';
 import { NodeMetrics } from '../../../storage-node/src/metrics.js';
 import { createNodeServer } from '../../../storage-node/src/server.js';
@@ -58,8 +59,8 @@ describe('remote node connection pools', () => {
       s.write(Buffer.alloc(4096, 1)).catch(() => undefined);
       stalled.push(s);
     }
-    // Let the streams take their connections.
-    for (let i = 0; i < 100 && (await connections(server)) < 256; i++) await delay(50);
+    // Let the streams take their connections (5 s was not always enough for 300 on a loaded machine).
+    await until('the streams take 256 connections', async () => (await connections(server)) >= 256, 30_000, 50);
     assert.ok((await connections(server)) >= 256, `streams hold ${await connections(server)} connections`);
 
     const t = Date.now();

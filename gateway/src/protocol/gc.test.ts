@@ -9,6 +9,7 @@ import type { NodeApi } from '@powerstore/shared/node-api.js';
 import { QuorumError } from '@powerstore/shared/errors.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { SimNode } from '@powerstore/shared/testing/sim-node.js';
+import { until } from '@powerstore/shared/testing/until.js';
 import { del, get, put } from './testing/ops.js';
 import { simCluster } from './testing/sim-cluster.js';
 
@@ -35,11 +36,11 @@ describe('garbage collection and read pins', () => {
     // Nodes 0 and 1 lose the read's pins right after collect (as a restart would).
     for (const i of [0, 1]) cl.wrap(i, (n) => losesPinAfterCollect(n, cl.sims[i]!));
     // Every filter waits at a gate while the key is overwritten and collected.
-    const open = gateFilters(cl);
+    const { open, waiting } = gateFilters(cl);
     const reader = cl.gateway({ rpcMs: 5000 });
     const before = cl.rounds.get('read') ?? 0;
     const read = get(reader, 'k');
-    await new Promise((r) => setTimeout(r, 20));
+    await until('the read waits at the filter gate', () => waiting() === cl.params.S, 10_000, 5);
     const plain = { ...cl.gateway(), nodes: cl.sims };
     for (let v = 6; v <= 20; v++) await put(plain, 'k', Buffer.from(`v${v}`));
     for (const s of cl.sims) s.gc();
@@ -60,10 +61,10 @@ describe('garbage collection and read pins', () => {
     for (let v = 1; v <= 5; v++) await put(writer, 'k', Buffer.from(`v${v}`));
     // Node 0 alone loses the read's pin right after collect (as a restart would).
     cl.wrap(0, (n) => losesPinAfterCollect(n, cl.sims[0]!));
-    const open = gateFilters(cl);
+    const { open, waiting } = gateFilters(cl);
     const reader = cl.gateway({ rpcMs: 5000 });
     const read = get(reader, 'k');
-    await new Promise((r) => setTimeout(r, 20));
+    await until('the read waits at the filter gate', () => waiting() === cl.params.S, 10_000, 5);
     // One newer write, collected at node 0 only: node 0 answers GONE(v6), the
     // others (whose pins hold v5) answer v5 in the same microtask drain.
     await put({ ...cl.gateway(), nodes: cl.sims }, 'k', Buffer.from('v6'));
@@ -82,7 +83,7 @@ describe('garbage collection and read pins', () => {
     const writer = cl.gateway();
     for (let v = 1; v <= 5; v++) await put(writer, 'k', Buffer.from(`v${v}`));
     cl.wrap(0, (n) => losesPinAfterCollect(n, cl.sims[0]!));
-    const open = gateFilters(cl);
+    const { open, waiting } = gateFilters(cl);
     const plain = { ...cl.gateway(), nodes: cl.sims };
     let silent = false;
     for (const i of [2, 3]) {
@@ -109,7 +110,7 @@ describe('garbage collection and read pins', () => {
     }));
     const reader = cl.gateway({ rpcMs: 300 });
     const read = get(reader, 'k');
-    await new Promise((r) => setTimeout(r, 20));
+    await until('the read waits at the filter gate', () => waiting() === cl.params.S, 10_000, 5);
     await put(plain, 'k', Buffer.from('v6'));
     cl.sims[0]!.gc();
     open();
@@ -155,14 +156,15 @@ function losesPinAfterCollect(n: NodeApi, sim: SimNode): NodeApi {
   };
 }
 
-/** Holds every node's filter answers until the returned function is called. */
-function gateFilters(cl: ReturnType<typeof simCluster>): () => void {
+/** Holds every node's filter answers until `open` is called; `waiting` counts the filters held. */
+function gateFilters(cl: ReturnType<typeof simCluster>): { open: () => void; waiting: () => number } {
   let open!: () => void;
+  let held = 0;
   const gate = new Promise<void>((r) => (open = r));
   for (let i = 0; i < cl.params.S; i++) {
-    cl.wrap(i, (n: NodeApi): NodeApi => ({ ...bind(n), filter: async (...a) => (await gate, n.filter(...a)) }));
+    cl.wrap(i, (n: NodeApi): NodeApi => ({ ...bind(n), filter: async (...a) => (held++, await gate, n.filter(...a)) }));
   }
-  return open;
+  return { open, waiting: () => held };
 }
 
 function bind(n: NodeApi): NodeApi {

@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { QuorumError } from '@powerstore/shared/errors.js';
+import { until } from '@powerstore/shared/testing/until.js';
 import { quorumCall } from './quorum.js';
 
 interface N {
@@ -21,6 +22,7 @@ function cluster(behaviour: Behaviour[]) {
   const asked: number[] = [];
   const askedAt = new Map<number, number>();
   const abortedAt = new Map<number, number>();
+  const answeredAt = new Map<number, number>();
   const started = performance.now();
   const call = async (n: N, signal: AbortSignal): Promise<string> => {
     asked.push(n.index);
@@ -33,10 +35,13 @@ function cluster(behaviour: Behaviour[]) {
         reject(new Error('aborted'));
       }, { once: true }));
     }
-    if (typeof b === 'object') await sleep(b.lateMs);
+    if (typeof b === 'object') {
+      await sleep(b.lateMs);
+      answeredAt.set(n.index, performance.now() - started);
+    }
     return b === 'bad' ? 'bad' : 'page';
   };
-  return { asked, askedAt, abortedAt, call };
+  return { asked, askedAt, abortedAt, answeredAt, call };
 }
 
 const opts = { need: 3, timeoutMs: 5_000, what: 'list', accept: (_: number, v: string) => v === 'page' };
@@ -86,7 +91,7 @@ describe('quorumCall with spares', () => {
     const got = await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 50, factor: 3, floorMs: 50, overdue: (l) => overdue.push(l) }, onLate: (n) => late.push(n) });
     assert.deepEqual([...got.keys()].sort(), [1, 2, 3]);
     assert.deepEqual(overdue, [[0]]);
-    await sleep(400);
+    await until('the late answer arrives', () => late.length > 0, 5_000, 10);
     assert.deepEqual(late, [0]);
   });
 
@@ -110,31 +115,37 @@ describe('quorumCall with spares', () => {
   });
 
   it('the spare is asked factor × the first answer\'s time after the start, not sooner, not later', async () => {
-    const c = cluster([{ lateMs: 100 }, 'silent', { lateMs: 100 }, 'ok']);
-    await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 2_000, factor: 3, floorMs: 20, overdue: () => undefined } });
+    const c = cluster([{ lateMs: 300 }, 'silent', { lateMs: 300 }, 'ok']);
+    await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 5_000, factor: 3, floorMs: 20, overdue: () => undefined } });
     const at = c.askedAt.get(3)!;
-    assert.ok(at >= 290 && at < 450, `spare asked at ${at.toFixed(0)} ms, expected about 3 × 100`);
+    // Timed from the first answer it would be 4 × its time. The bound sits halfway, against the answer's
+    // measured time: a loaded machine's late timers, tripled, pushed a fixed bound over.
+    const first = c.answeredAt.get(0)!;
+    assert.ok(at >= 890 && at < 3.5 * first, `spare asked at ${at.toFixed(0)} ms, expected about 3 × ${first.toFixed(0)}`);
   });
 
   it('the grace is timed from the first answer only: a later, slower answer does not push it back', async () => {
-    const c = cluster([{ lateMs: 30 }, 'silent', { lateMs: 300 }, 'ok']);
+    // Node 2's answer and the grace are far off (not the 300 ms and 1 s they were), so the bounds leave room for a loaded machine.
+    const c = cluster([{ lateMs: 30 }, 'silent', { lateMs: 1_000 }, 'ok']);
     const started = Date.now();
-    await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 1_000, factor: 3, floorMs: 20, overdue: () => undefined } });
-    assert.ok(c.askedAt.get(3)! < 200, `spare asked at ${c.askedAt.get(3)!.toFixed(0)} ms`);
-    assert.ok(Date.now() - started < 600, `${Date.now() - started} ms`);
+    await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 5_000, factor: 3, floorMs: 20, overdue: () => undefined } });
+    assert.ok(c.askedAt.get(3)! < 600, `spare asked at ${c.askedAt.get(3)!.toFixed(0)} ms`);
+    assert.ok(Date.now() - started < 3_000, `${Date.now() - started} ms`);
   });
 
   it('only the first answer sets the grace: a second one, sooner than the grace, does not move it later', async () => {
-    const c = cluster([{ lateMs: 30 }, 'silent', { lateMs: 60 }, 'ok']);
-    await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 1_000, factor: 3, floorMs: 20, overdue: () => undefined } });
+    const c = cluster([{ lateMs: 100 }, 'silent', { lateMs: 300 }, 'ok']);
+    await quorumCall(nodes, c.call, { ...opts, spare: { graceMs: 2_000, factor: 3, floorMs: 20, overdue: () => undefined } });
     const at = c.askedAt.get(3)!;
-    assert.ok(at < 150, `spare asked at ${at.toFixed(0)} ms, expected about 3 × 30 (3 × 60 would be 180)`);
+    // Halfway between 3 × each answer's measured time: a loaded machine's late timers, tripled, pushed a fixed bound over.
+    const [first, second] = [c.answeredAt.get(0)!, c.answeredAt.get(2)!];
+    assert.ok(at < 1.5 * (first + second), `spare asked at ${at.toFixed(0)} ms, expected about 3 × ${first.toFixed(0)} (3 × ${second.toFixed(0)} would be later)`);
   });
 
   it('a straggler still asked when the round ended is cut off at the round\'s timeout', async () => {
     const c = cluster(['ok', 'silent', 'ok', 'ok']);
     await quorumCall(nodes, c.call, { ...opts, timeoutMs: 300, spare: { graceMs: 50, factor: 3, floorMs: 20, overdue: () => undefined } });
-    await sleep(600);
+    await until('the straggler is aborted', () => c.abortedAt.has(1), 5_000, 10);
     const at = c.abortedAt.get(1);
     assert.ok(at !== undefined && at >= 290, `straggler aborted at ${at?.toFixed(0)} ms`);
   });

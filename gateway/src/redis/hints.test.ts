@@ -9,21 +9,26 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger } from '@powerstore/shared/log.js';
 import type { TsWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { startTestRedis, type TestRedis } from '../../../integration/harness/redis.js';
-import { LocalClockHints, RedisClockHints } from './hints.js';
+import { until } from '@powerstore/shared/testing/until.js';
+import { LocalClockHints, parseHint, RedisClockHints } from './hints.js';
 import { RedisLink } from './link.js';
 import { HINT_TTL_MS, RedisKeys } from './schema.js';
 
 const reg = (): string => randomBytes(32).toString('hex');
 const ts = (n: number, w = 'a'.repeat(16), o = 1): TsWire => ({ n, w, o, e: 0, g: 'f'.repeat(64) });
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
+// Timeouts far above a Redis round trip on a loaded machine, where a test does not time the wait itself.
+const SLACK_MS = 5_000;
 
 describe('clock hints', () => {
   let redis: TestRedis;
   const links: RedisLink[] = [];
   const log = createLogger('t', 'silent');
   const rk = new RedisKeys();
+  /** Puts are fire-and-forget: waits until Redis holds n for the register. */
+  const inRedis = (l: RedisLink, r: string, n: number): Promise<void> =>
+    until(`hint n=${n} in Redis`, async () => parseHint(await l.client.get(rk.hint(r)))?.n === n, 20_000, 10);
   const link = async (): Promise<RedisLink> => {
-    const l = new RedisLink(redis.url, log, { commandTimeoutMs: 300 });
+    const l = new RedisLink(redis.url, log, { commandTimeoutMs: SLACK_MS });
     links.push(l);
     assert.ok(await l.connect(3000));
     return l;
@@ -40,12 +45,12 @@ describe('clock hints', () => {
   it('a hint put by one gateway is read by another, with the TTL set', async () => {
     const a = new RedisClockHints(await link(), rk);
     const bLink = await link();
-    const b = new RedisClockHints(bLink, rk);
+    const b = new RedisClockHints(bLink, rk, { lookupTimeoutMs: SLACK_MS });
     const r = reg();
     assert.equal(await b.get(r), null);
     assert.equal(b.stats.misses, 1);
     a.put(r, ts(7));
-    await settle();
+    await inRedis(bLink, r, 7);
     assert.deepEqual(await b.get(r), ts(7));
     assert.equal(b.stats.hitsRedis, 1);
     const pttl = await bLink.client.pttl(rk.hint(r));
@@ -53,13 +58,13 @@ describe('clock hints', () => {
   });
 
   it('keeps the newest: an older put never overwrites a newer hint', async () => {
-    const a = new RedisClockHints(await link(), rk);
-    const b = new RedisClockHints(await link(), rk, { localFreshMs: 0 });
+    const aLink = await link();
+    const a = new RedisClockHints(aLink, rk);
+    const b = new RedisClockHints(await link(), rk, { localFreshMs: 0, lookupTimeoutMs: SLACK_MS });
     const r = reg();
     a.put(r, ts(10));
-    await settle();
-    b.put(r, ts(4, 'b'.repeat(16)));
-    await settle();
+    await inRedis(aLink, r, 10);
+    b.put(r, ts(4, 'b'.repeat(16))); // b's get below follows on the same connection: Redis runs the put first
     assert.equal((await b.get(r))?.n, 10, 'Redis kept n=10; b answers the newest it knows');
     a.put(r, ts(3));
     assert.equal((await a.get(r))?.n, 10, 'the local LRU keeps the newest too');
@@ -70,11 +75,11 @@ describe('clock hints', () => {
     const a = new RedisClockHints(aLink, rk, { localFreshMs: 60_000 });
     const r = reg();
     a.put(r, ts(1));
-    await settle();
+    await inRedis(aLink, r, 1);
     await aLink.client.set(rk.hint(r), JSON.stringify(ts(99)));
     assert.equal((await a.get(r))?.n, 1, 'fresh local entry: no Redis round trip');
     assert.equal(a.stats.hitsLocal, 1);
-    const stale = new RedisClockHints(aLink, rk, { localFreshMs: 0 });
+    const stale = new RedisClockHints(aLink, rk, { localFreshMs: 0, lookupTimeoutMs: SLACK_MS });
     stale.put(r, ts(2));
     assert.equal((await stale.get(r))?.n, 99, 'a newer hint from another gateway wins');
   });
@@ -91,16 +96,18 @@ describe('clock hints', () => {
   });
 
   it('a hanging Redis costs at most the lookup timeout, and is counted, never thrown', async () => {
-    const h = new RedisClockHints(await link(), rk, { lookupTimeoutMs: 100, localFreshMs: 0 });
+    const l = await link();
+    const h = new RedisClockHints(l, rk, { lookupTimeoutMs: 100, localFreshMs: 0 });
     const r = reg();
     h.put(r, ts(5));
-    await settle();
+    await inRedis(l, r, 5);
     redis.pause();
     try {
       const t0 = performance.now();
       const got = await h.get(r);
       const took = performance.now() - t0;
-      assert.ok(took < 400, `took ${took} ms`);
+      // Bounded by the 100 ms lookup timeout, not the link's 5 s command timeout; the rest is slack for a loaded machine.
+      assert.ok(took < 2_000, `took ${took} ms`);
       assert.equal(got?.n, 5, 'falls back to what this gateway last saw');
       assert.equal(h.stats.errors, 1);
       h.put(r, ts(6));
@@ -113,25 +120,26 @@ describe('clock hints', () => {
 
   it('a dead Redis: gets and puts return at once, errors counted; they work again after a restart', async () => {
     const l = await link();
-    const h = new RedisClockHints(l, rk, { localFreshMs: 0 });
+    const h = new RedisClockHints(l, rk, { localFreshMs: 0, lookupTimeoutMs: SLACK_MS });
     await redis.kill();
-    for (let i = 0; i < 100 && l.ready; i++) await new Promise((r) => setTimeout(r, 20));
+    await until('the link sees Redis gone', () => !l.ready, 20_000, 20);
     try {
       const t0 = performance.now();
       assert.equal(await h.get(reg()), null);
       h.put(reg(), ts(1));
-      assert.ok(performance.now() - t0 < 100);
+      // Far below the 5 s lookup and command timeouts: neither was waited for.
+      assert.ok(performance.now() - t0 < 1_000, `took ${performance.now() - t0} ms`);
       assert.equal(h.stats.errors, 1);
       assert.equal(h.stats.putErrors, 1);
     } finally {
       await redis.start();
     }
-    for (let i = 0; i < 100 && !l.ready; i++) await new Promise((r) => setTimeout(r, 50));
+    await until('the link reconnects', () => l.ready, 20_000, 50);
     assert.ok(l.ready, 'reconnected by itself');
     const r = reg();
     h.put(r, ts(8));
-    await settle();
-    assert.equal((await new RedisClockHints(l, rk).get(r))?.n, 8);
+    await inRedis(l, r, 8);
+    assert.equal((await new RedisClockHints(l, rk, { lookupTimeoutMs: SLACK_MS }).get(r))?.n, 8);
   });
 
   it('without Redis, hints are what this gateway saw: the newest per register, the last lruSize registers', async () => {

@@ -17,6 +17,7 @@ import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { judgeComplete, validity, type HistRecord } from '@powerstore/shared/protocol/server.js';
+import { until } from '@powerstore/shared/testing/until.js';
 import { DiskStore } from '../store/disk-store.js';
 import { GarbageCollector } from './gc.js';
 
@@ -104,7 +105,7 @@ describe('node garbage collection', () => {
     };
     try {
       for (const key of keysWritten) gc.schedule(regId('b', key));
-      for (let i = 0; i < 500 && gc.dropped < 20; i++) await new Promise((r) => setTimeout(r, 5));
+      await until('20 registers dropped', () => gc.dropped >= 20, 20_000, 5);
       assert.equal(gc.dropped, 20);
       assert.equal(walSyncs, 1, `${walSyncs} syncs`);
     } finally {

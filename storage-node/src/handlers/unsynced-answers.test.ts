@@ -16,6 +16,7 @@ import { encodeBlocksReq, encodeCommit, encodeEntryReq, encodeOpen, encodeRefBod
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { compareTs } from '@powerstore/shared/protocol/timestamp.js';
+import { until } from '@powerstore/shared/testing/until.js';
 import type { DiskStore } from '../store/disk-store.js';
 import { signedPost, startTestNode, type TestNode } from '../testing/test-node.js';
 
@@ -99,7 +100,8 @@ describe('a node answers nothing its unsynced commits show', () => {
     const { ts, body } = storeRequest(frag);
     holdSyncs();
     const storing = post(PATHS.store, body, true);
-    for (let i = 0; i < 100 && store.hist(reg, ts) === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    // Up to 1 s was not always enough on a loaded machine.
+    await until('the store is committed', () => store.hist(reg, ts) !== undefined, 20_000, 10);
     assert.ok(store.hist(reg, ts), 'committed');
     return { ts, storing };
   };

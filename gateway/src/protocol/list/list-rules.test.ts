@@ -11,6 +11,7 @@ import type { ListEntry, ListPage, ListRequest } from '@powerstore/shared/node-a
 import { QuorumError } from '@powerstore/shared/errors.js';
 import type { Evidence } from '@powerstore/shared/protocol/evidence.js';
 import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
+import { until } from '@powerstore/shared/testing/until.js';
 import { listMerged } from './list-merge.js';
 import { override } from '../testing/byzantine.js';
 import { del, listAll, put } from '../testing/ops.js';
@@ -113,7 +114,7 @@ describe('listing page rules', () => {
     const cl = await populated();
     rewrite(cl, (_req, p) => ({ entries: p.entries.slice(0, 1), truncated: true }), 'late');
     assert.deepEqual(await listAll(cl.gateway()), KEYS);
-    await sleep(100);
+    await until('the late page is judged', () => cl.evidence.some((e) => e.detail === 'short page claims more'), 5_000, 10);
     assert.ok(blamed(cl).some((e) => e.detail === 'short page claims more'), JSON.stringify(cl.evidence));
   });
 

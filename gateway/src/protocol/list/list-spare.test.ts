@@ -51,10 +51,11 @@ describe('listing asks q nodes a page', () => {
     const cl = await populated(1);
     const calls = counting(cl, [0]);
     const started = Date.now();
-    assert.deepEqual(await listAll(cl.gateway(), '', 3), KEYS);
+    // rpcMs 2 s (not the sims' 200 ms): a loaded machine's four pages of work stay well inside the bound.
+    assert.deepEqual(await listAll(cl.gateway({ rpcMs: 2_000 }), '', 3), KEYS);
     const took = Date.now() - started;
     assert.ok(calls[0]! <= 1, `asked ${calls[0]} times: ${calls.join(',')}`);
-    // One grace (rpcMs / 20 = 10 ms here), not a timeout (200 ms) and not one grace a page.
-    assert.ok(took < 200, `${took} ms`);
+    // One grace (rpcMs / 20 = 100 ms here), not a timeout (2 s); not one grace a page is the count above.
+    assert.ok(took < 1_000, `${took} ms`);
   });
 });
