@@ -7,7 +7,7 @@
 // the head too. Every failure is a 401 whose reason only the node's debug
 // log states (server.ts renders it as one "unauthenticated" body).
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { BodyTooLargeError, readLimited } from '@powerstore/shared/http-body.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, type RequestVerifier } from '@powerstore/shared/node-auth.js';
@@ -56,7 +56,7 @@ export async function readSignedBody(
   } finally {
     clearTimeout(timer);
   }
-  if (createHash('sha256').update(body).digest('hex') !== claimed) {
+  if (hash('sha256', body, 'hex') !== claimed) {
     ctx.metrics.authFailures.inc();
     throw new NodeRequestError(401, 'unauthenticated', 'body does not match its signed hash');
   }

@@ -6,7 +6,7 @@
 import type { ListEntryCache } from '@powerstore/shared/protocol/wire/list-entry-cache.js';
 import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import { NodeRefusedError } from '@powerstore/shared/errors.js';
 import { readLimited } from '@powerstore/shared/http-body.js';
 import type { WriterKeyring } from '@powerstore/shared/keys.js';
@@ -91,7 +91,7 @@ export class RemoteNode implements NodeApi {
   }
 
   private async rawCall(path: string, body: Buffer, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-    const hash = createHash('sha256').update(body).digest('hex');
+    const hash = oneShotHash('sha256', body, 'hex');
     const res = await this.pool.request({
       path, method: 'POST', body, signal,
       headers: { 'content-type': 'application/json', ...this.authHeaders(path, hash) },

@@ -23,7 +23,7 @@
 // falls further behind than the cap is dropped from this write (it can be
 // healed later), so t slow or silent nodes never stall a write.
 
-import { createHash } from 'node:crypto';
+import { sha256 } from '@powerstore/shared/hash.js';
 import type { ErasureCoder } from '@powerstore/shared/erasure/coder.js';
 import { roundUp, SHARD_ALIGN } from '@powerstore/shared/erasure/layout.js';
 import type { StoreSession } from '@powerstore/shared/node-api.js';
@@ -171,7 +171,7 @@ export class FragmentEncoder {
     const blocks: Buffer[] = [];
     for (let i = 0; i < S; i++) {
       const block = i < k ? data.subarray(i * shard, (i + 1) * shard) : parity.subarray((i - k) * shard, (i - k + 1) * shard);
-      this.hashes[i]!.push(createHash('sha256').update(block).digest());
+      this.hashes[i]!.push(sha256(block));
       blocks.push(block);
     }
     if (!this.sessions && last) {
