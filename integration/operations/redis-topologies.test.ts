@@ -41,7 +41,21 @@ function redisCli(args: string[]): Promise<string> {
  * B's writes to keys A just wrote take two rounds each; every object reads
  * back. Returns the raw keys a caller then finds in Redis.
  */
-function sharedChecks(ctx: () => TestCluster, name: string): void {
+/** Hint keys held by these Redis servers together (each a master). */
+async function countHints(urls: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const url of urls) {
+    const raw = new Redis(url, { maxRetriesPerRequest: 1 });
+    try {
+      n += (await raw.keys('ps:hint:*')).length;
+    } finally {
+      raw.disconnect();
+    }
+  }
+  return n;
+}
+
+function sharedChecks(ctx: () => TestCluster, name: string, masters: () => readonly string[]): void {
   it(`${name}: two gateways register and list each other`, async () => {
     const [a, b] = ctx().cluster.endpoints;
     // A health call that fails (a gateway still connecting) is a no.
@@ -56,9 +70,12 @@ function sharedChecks(ctx: () => TestCluster, name: string): void {
     const ca: S3Client = ctx().client({ endpoint: a });
     const cb: S3Client = ctx().client({ endpoint: b });
     const bucket = `topo-${name.toLowerCase()}`;
+    const hints0 = await countHints(masters());
     await ca.send(new CreateBucketCommand({ Bucket: bucket }));
     for (let i = 0; i < KEYS; i++) await ca.send(new PutObjectCommand({ Bucket: bucket, Key: `k${i}`, Body: 'from a' }));
-    await new Promise((r) => setTimeout(r, 300)); // A's hint puts are fire-and-forget
+    // A's hint puts are fire-and-forget: one for the bucket's record and one
+    // an object, in Redis when B writes (a fixed wait could be short on a loaded machine).
+    await until('A\'s hints in Redis', async () => (await countHints(masters())) >= hints0 + 1 + KEYS, 20_000);
     const rounds0 = await metric(b, 'powerstore_protocol_rounds_total', { op: 'write' });
     const ops0 = await metric(b, 'powerstore_protocol_operations_total', { op: 'write' });
     const bodies = Array.from({ length: KEYS }, () => randomBytes(3000));
@@ -89,7 +106,7 @@ describe('Redis Sentinel URL', () => {
     await master?.dispose();
   });
 
-  sharedChecks(() => tc, 'Sentinel');
+  sharedChecks(() => tc, 'Sentinel', () => [master.url]);
 
   it('Sentinel: the records and hints are in the master the sentinel names', async () => {
     const raw = new Redis(master.url, { maxRetriesPerRequest: 1 });
@@ -121,7 +138,7 @@ describe('Redis Cluster URL', () => {
     for (const s of servers) await s.dispose();
   });
 
-  sharedChecks(() => tc, 'Cluster');
+  sharedChecks(() => tc, 'Cluster', () => servers.map((x) => x.url));
 
   it('Cluster: the records share one slot, the hints spread over the masters', async () => {
     const raw = new Cluster(servers.map((s) => ({ host: '127.0.0.1', port: s.port })));
