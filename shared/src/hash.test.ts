@@ -1,13 +1,15 @@
 // H and MAC (hash.ts): SHA-256 of known vectors, one part (the one-shot
 // path) or several (a Hash object) giving the hash of their concatenation;
 // HMAC-SHA-256 of RFC 4231's test cases; both against node:crypto's Hash
-// and Hmac objects on random inputs either side of the scratch buffer's size.
+// and Hmac objects on random inputs either side of the scratch buffer's size;
+// the *Matches checks against the digest, its every one-bit change and
+// every other length.
 
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { EMPTY_SHA256, hmacSha256, sha256 } from './hash.js';
+import { EMPTY_SHA256, hmacSha256, hmacSha256Matches, sha256, sha256Matches } from './hash.js';
 
 const partsArb = fc.array(fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), { maxLength: 6 });
 
@@ -42,6 +44,30 @@ describe('hashes', () => {
         const m = createHmac('sha256', key);
         for (const p of parts) m.update(p);
         assert.deepEqual(hmacSha256(key, ...parts), m.digest());
+      }
+    }), { numRuns: 300 });
+  });
+
+  it('sha256Matches and hmacSha256Matches: true for the digest, false for any bit changed or another length', () => {
+    fc.assert(fc.property(partsArb, fc.uint8Array({ maxLength: 100 }), fc.nat(255), (parts, keyBytes, bit) => {
+      const key = Buffer.from(keyBytes);
+      const h = createHash('sha256');
+      const m = createHmac('sha256', key);
+      for (const p of parts) {
+        h.update(p);
+        m.update(p);
+      }
+      for (const [digest, matches] of [
+        [h.digest(), (e: Buffer) => sha256Matches(e, ...parts)],
+        [m.digest(), (e: Buffer) => hmacSha256Matches(key, e, ...parts)],
+      ] as const) {
+        assert.equal(matches(digest), true);
+        const flipped = Buffer.from(digest);
+        flipped[bit >> 3]! ^= 1 << (bit & 7);
+        assert.equal(matches(flipped), false, `bit ${bit} changed`);
+        assert.equal(matches(digest.subarray(0, 31)), false, 'one byte short');
+        assert.equal(matches(Buffer.concat([digest, Buffer.alloc(1)])), false, 'one byte more');
+        assert.equal(matches(Buffer.alloc(0)), false, 'empty');
       }
     }), { numRuns: 300 });
   });

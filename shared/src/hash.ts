@@ -8,8 +8,14 @@
 // `hash`: a Hash or Hmac object is a stream with a native handle, and
 // making one per call was most of what judging a listing's candidates
 // allocated (430 bytes a MAC) and its garbage collection a fifth of its time.
+//
+// A digest that is only copied on (HMAC's inner hash) or only compared (a
+// MAC or hash checked against the one received: `*Matches`) comes back as
+// a 32-character latin1 string, not a Buffer: a Buffer is an ArrayBuffer
+// with a native backing store, which the collector tracks and sweeps apart.
 
 import { createHash, createHmac, hash } from 'node:crypto';
+import { equalBytes } from './bytes.js';
 
 export const HASH_BYTES = 32;
 
@@ -30,6 +36,19 @@ function oneShot(b: Buffer): Buffer {
   return hash('sha256', b, 'buffer');
 }
 
+/** The digest as latin1 text: one character a byte, no Buffer. */
+function oneShotText(b: Buffer): string {
+  return hash('sha256', b, 'binary');
+}
+
+/** Whether latin1 digest `d` is the bytes of `expected`, comparing all of them whatever differs (MACs). */
+function textMatches(d: string, expected: Buffer): boolean {
+  if (expected.length !== d.length) return false;
+  let diff = 0;
+  for (let i = 0; i < d.length; i++) diff |= d.charCodeAt(i) ^ expected[i]!;
+  return diff === 0;
+}
+
 /** parts copied after `head` bytes into a scratch buffer of exactly that length, or null past SMALL bytes of parts. */
 function gather(head: Buffer | null, parts: readonly Buffer[]): Buffer | null {
   let n = 0;
@@ -44,6 +63,13 @@ function gather(head: Buffer | null, parts: readonly Buffer[]): Buffer | null {
   let at = head ? head.copy(b, 0) : 0;
   for (const p of parts) at += p.copy(b, at);
   return b;
+}
+
+/** Whether SHA-256 of the parts is `expected` (no digest Buffer made for a small input). */
+export function sha256Matches(expected: Buffer, ...parts: Buffer[]): boolean {
+  const b = parts.length === 1 ? parts[0]! : gather(null, parts);
+  if (!b) return equalBytes(sha256(...parts), expected);
+  return textMatches(oneShotText(b), expected);
 }
 
 export function sha256(...parts: Buffer[]): Buffer {
@@ -77,16 +103,28 @@ function padsOf(key: Buffer): { readonly inner: Buffer; readonly outer: Buffer }
 
 /** HMAC-SHA-256 (RFC 2104): H(K ⊕ opad ‖ H(K ⊕ ipad ‖ message)). */
 export function hmacSha256(key: Buffer, ...parts: Buffer[]): Buffer {
+  return outerOf(key, parts) ? oneShot(outer) : slowHmac(key, parts);
+}
+
+/** Whether HMAC-SHA-256 of the parts under `key` is `expected`, every byte compared (no digest Buffer for a small input). */
+export function hmacSha256Matches(key: Buffer, expected: Buffer, ...parts: Buffer[]): boolean {
+  return outerOf(key, parts) ? textMatches(oneShotText(outer), expected) : equalBytes(slowHmac(key, parts), expected);
+}
+
+/** Fills `outer` with K ⊕ opad ‖ H(K ⊕ ipad ‖ parts), or returns false past SMALL bytes of parts. */
+function outerOf(key: Buffer, parts: readonly Buffer[]): boolean {
   const p = padsOf(key);
   const b = gather(p.inner, parts);
-  if (!b) {
-    const h = createHmac('sha256', key);
-    for (const part of parts) h.update(part);
-    return h.digest();
-  }
+  if (!b) return false;
   p.outer.copy(outer, 0);
-  oneShot(b).copy(outer, BLOCK);
-  return oneShot(outer);
+  outer.write(oneShotText(b), BLOCK, 'latin1');
+  return true;
+}
+
+function slowHmac(key: Buffer, parts: readonly Buffer[]): Buffer {
+  const h = createHmac('sha256', key);
+  for (const part of parts) h.update(part);
+  return h.digest();
 }
 
 export const EMPTY_SHA256 = sha256();

@@ -13,8 +13,8 @@
 // start (and beyond the 120 s window always), so keep clocks synchronised.
 
 import { randomHex } from './random.js';
-import { equalBytes, fromHex } from './bytes.js';
-import { hmacSha256 } from './hash.js';
+import { fromHex } from './bytes.js';
+import { hmacSha256, hmacSha256Matches } from './hash.js';
 import type { NodeKeyring } from './keys.js';
 
 export const AUTH_HEADER = 'x-ps-auth';
@@ -22,8 +22,12 @@ export const BODY_HASH_HEADER = 'x-ps-body-sha256';
 export const STREAM_BODY = 'STREAM';
 const DOMAIN = Buffer.from('ps-req-v1\0', 'utf8');
 
+function macInput(method: string, path: string, time: number, nonce: string, bodyHash: string): Buffer {
+  return Buffer.from(`${method}\n${path}\n${time}\n${nonce}\n${bodyHash}`, 'utf8');
+}
+
 function mac(key: Buffer, method: string, path: string, time: number, nonce: string, bodyHash: string): Buffer {
-  return hmacSha256(key, DOMAIN, Buffer.from(`${method}\n${path}\n${time}\n${nonce}\n${bodyHash}`, 'utf8'));
+  return hmacSha256(key, DOMAIN, macInput(method, path, time, nonce, bodyHash));
 }
 
 /** The auth header value for one request. */
@@ -60,7 +64,7 @@ export class RequestVerifier {
     if (!key) return { ok: false, reason: `unknown key epoch ${epoch}` };
     if (Math.abs(now - time) > this.windowMs) return { ok: false, reason: 'request time outside the replay window' };
     if (time < this.notBefore) return { ok: false, reason: 'request signed before this node started (replay from an earlier run?)' };
-    if (!equalBytes(mac(key, method, path, time, nonce, bodyHash), sig)) return { ok: false, reason: 'bad request MAC' };
+    if (!hmacSha256Matches(key, sig, DOMAIN, macInput(method, path, time, nonce, bodyHash))) return { ok: false, reason: 'bad request MAC' };
     this.prune(now);
     if (this.seen.has(nonce)) return { ok: false, reason: 'replayed request' };
     this.seen.set(nonce, time + this.windowMs);

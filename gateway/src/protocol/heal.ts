@@ -7,9 +7,8 @@
 
 import type { StripeLayout } from '@powerstore/shared/erasure/layout.js';
 import { shardBytes, stripeCount } from '@powerstore/shared/erasure/layout.js';
-import { equalBytes } from '@powerstore/shared/bytes.js';
 import { RestoreError } from '@powerstore/shared/errors.js';
-import { sha256 } from '@powerstore/shared/hash.js';
+import { sha256, sha256Matches } from '@powerstore/shared/hash.js';
 import type { RegRef } from '@powerstore/shared/node-api.js';
 import { nonceHash, type Candidate } from '@powerstore/shared/protocol/candidate.js';
 import { authenticateEntry } from '@powerstore/shared/protocol/entry-check.js';
@@ -97,7 +96,7 @@ export async function rebuildInto(ctx: ProtocolContext, src: FragmentSource, tar
       hashes.push(sha256(block));
       await session.write(block);
     }
-    if (!equalBytes(sha256(Buffer.concat(hashes)), h.cc[target]!)) {
+    if (!sha256Matches(h.cc[target]!, Buffer.concat(hashes))) {
       throw new RestoreError(`rebuilt fragment ${target} does not match its cross-checksum`);
     }
     await session.commit(commit);

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { equalBytes } from '@powerstore/shared/bytes.js';
 import { RestoreError } from '@powerstore/shared/errors.js';
-import { sha256 } from '@powerstore/shared/hash.js';
+import { sha256Matches } from '@powerstore/shared/hash.js';
 import { shardBytes, stripeCount, stripeDataBytes, stripesForRange, type StripeLayout } from '@powerstore/shared/erasure/layout.js';
 import type { RegRef } from '@powerstore/shared/node-api.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
@@ -89,7 +89,7 @@ class ShardSource {
       const len = (await this.reader.read(4, this.deadlineMs)).readUInt32BE(0);
       if (len !== this.listBytes) throw new Misbehaviour(`block list of ${len} bytes, not ${this.listBytes}`);
       const list = await this.reader.read(len, this.deadlineMs);
-      if (!equalBytes(sha256(list), this.v.cc[this.node]!)) throw new Misbehaviour('block list does not match cc');
+      if (!sha256Matches(this.v.cc[this.node]!, list)) throw new Misbehaviour('block list does not match cc');
       this.list = list;
     }
   }

@@ -4,7 +4,7 @@
 
 import { randomBytesPooled } from '../random.js';
 import { equalBytes } from '../bytes.js';
-import { hmacSha256, sha256 } from '../hash.js';
+import { hmacSha256, hmacSha256Matches, sha256, sha256Matches } from '../hash.js';
 import type { NodeKeyring, WriterKeyring } from '../keys.js';
 import type { ClusterParams } from './params.js';
 import { tsBytes, verifyTag, type Timestamp } from './timestamp.js';
@@ -31,6 +31,11 @@ export function nonceHash(nonce: Buffer): Buffer {
 /** D = H(cc ‖ H(meta)); cc is the list of per-node fragment hashes. */
 export function computeD(cc: readonly Buffer[], meta: Buffer): Buffer {
   return sha256(...cc, sha256(meta));
+}
+
+/** Whether cc and meta hash to `d` (computeD, compared without making D). */
+export function describesD(cc: readonly Buffer[], meta: Buffer, d: Buffer): boolean {
+  return sha256Matches(d, ...cc, sha256(meta));
 }
 
 export function vecEntry(key: Buffer, reg: Buffer, ts: Timestamp, nbar: Buffer, d: Buffer): Buffer {
@@ -64,7 +69,7 @@ export function makeVec(
 /** A node's check of its own vec entry (the paper's MAC half of valid()). */
 export function verifyOwnEntry(keys: NodeKeyring, reg: Buffer, ts: Timestamp, nbar: Buffer, d: Buffer, entry: Buffer | undefined): boolean {
   const key = keys.key(ts.epoch);
-  return key !== undefined && entry !== undefined && equalBytes(vecEntry(key, reg, ts, nbar, d), entry);
+  return key !== undefined && entry !== undefined && hmacSha256Matches(key, entry, VEC_DOMAIN, reg, tsBytes(ts), nbar, d);
 }
 
 /**

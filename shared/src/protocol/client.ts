@@ -2,10 +2,9 @@
 // §5, §6) as pure state: answers in, decisions and evidence out. The I/O that
 // feeds these lives in gateway/src/protocol.
 
-import { equalBytes } from '../bytes.js';
-import { HASH_BYTES, sha256 } from '../hash.js';
+import { HASH_BYTES, sha256Matches } from '../hash.js';
 import type { WriterKeyring } from '../keys.js';
-import { computeD, isUnknownEpoch, judge, makeVec, newNonce, nonceHash, type Candidate } from './candidate.js';
+import { computeD, describesD, isUnknownEpoch, judge, makeVec, newNonce, nonceHash, type Candidate } from './candidate.js';
 import type { Evidence } from './evidence.js';
 import type { ClusterParams } from './params.js';
 import { compareTs, makeTimestamp, tsKey, verifyTag, type Timestamp } from './timestamp.js';
@@ -386,13 +385,13 @@ export class ReadState {
     const blocks = ans.blocks!;
     // D hashes the entries' concatenation: only S entries of 32 bytes fix
     // where each node's hash lies (the wire checks it too, wire.ts hashList).
-    if (cc.length !== this.params.S || cc.some((h) => h.length !== HASH_BYTES) || !equalBytes(computeD(cc, meta), c.d)) {
+    if (cc.length !== this.params.S || cc.some((h) => h.length !== HASH_BYTES) || !describesD(cc, meta, c.d)) {
       this.evidence.push({ node, kind: 'wrong-cc', detail: `filter description of ${tsKey(c.ts)} does not hash to D` });
       return;
     }
     // Checked before hashing: a block list longer than the layout says is never read (finding 11).
     const want = this.blockListBytes?.(meta);
-    if ((want !== undefined && blocks.length !== want) || !equalBytes(sha256(blocks), cc[node]!)) {
+    if ((want !== undefined && blocks.length !== want) || !sha256Matches(cc[node]!, blocks)) {
       this.evidence.push({ node, kind: 'wrong-cc', detail: `filter block list of ${tsKey(c.ts)} (${blocks.length} bytes) does not match its cc or layout` });
       return;
     }

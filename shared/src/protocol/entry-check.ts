@@ -9,7 +9,7 @@
 
 import { equalBytes } from '../bytes.js';
 import type { WriterKeyring } from '../keys.js';
-import { computeD, makeVec } from './candidate.js';
+import { describesD, makeVec } from './candidate.js';
 import type { EvidenceKind } from './evidence.js';
 import type { ClusterParams } from './params.js';
 import type { StoreCommit } from './server.js';
@@ -32,7 +32,7 @@ export function authenticateEntry(
   if (m.cc.length !== want.cc.length || !m.cc.every((h, i) => equalBytes(h, want.cc[i]!))) {
     return { bad: 'wrong-cc', why: `entry ${tsKey(m.ts)} has another cc than the write committed to` };
   }
-  if (!equalBytes(computeD(m.cc, m.meta), m.d)) return { bad: 'wrong-cc', why: `entry ${tsKey(m.ts)}: D does not match cc and meta` };
+  if (!describesD(m.cc, m.meta, m.d)) return { bad: 'wrong-cc', why: `entry ${tsKey(m.ts)}: D does not match cc and meta` };
   let full: Buffer[];
   try {
     full = makeVec(keys, params, reg, m.ts, m.nbar, m.d);

@@ -4,9 +4,9 @@
 // the same code runs in the node process and in simulated clusters.
 
 import { equalBytes } from '../bytes.js';
-import { sha256 } from '../hash.js';
+import { sha256Matches } from '../hash.js';
 import type { NodeKeyring } from '../keys.js';
-import { computeD, nonceHash, verifyOwnEntry, type Candidate } from './candidate.js';
+import { describesD, nonceHash, verifyOwnEntry, type Candidate } from './candidate.js';
 import { compareTs, type Timestamp } from './timestamp.js';
 
 /** Hist[ts]: what a node keeps of one stored write (write-once). */
@@ -69,8 +69,8 @@ export function judgeStore(
   const i = keys.node;
   if (msg.cc.length !== S || msg.vec.length !== S) return { kind: 'reject', reason: 'cc or vec has the wrong length' };
   if (!verifyOwnEntry(keys, reg, msg.ts, msg.nbar, msg.d, msg.vec[i])) return { kind: 'reject', reason: 'vec entry does not verify' };
-  if (!equalBytes(computeD(msg.cc, msg.meta), msg.d)) return { kind: 'reject', reason: 'D does not match cc and meta' };
-  if (!equalBytes(sha256(ownBlocks), msg.cc[i]!)) return { kind: 'reject', reason: 'fragment does not match cc' };
+  if (!describesD(msg.cc, msg.meta, msg.d)) return { kind: 'reject', reason: 'D does not match cc and meta' };
+  if (!sha256Matches(msg.cc[i]!, ownBlocks)) return { kind: 'reject', reason: 'fragment does not match cc' };
   if (existing) {
     const same =
       equalBytes(existing.nbar, msg.nbar) &&

@@ -6,8 +6,8 @@
 // named in the ts; its MACs (tag and the candidate's vec) use that epoch.
 
 import { randomBytes } from 'node:crypto';
-import { equalBytes, writeU64be } from '../bytes.js';
-import { hmacSha256 } from '../hash.js';
+import { writeU64be } from '../bytes.js';
+import { hmacSha256, hmacSha256Matches } from '../hash.js';
 import type { WriterKeyring } from '../keys.js';
 
 export interface Timestamp {
@@ -77,5 +77,5 @@ export function makeTimestamp(
 /** True when the tag verifies for this register under the ts's own epoch. */
 export function verifyTag(keys: WriterKeyring, reg: Buffer, ts: Timestamp): boolean {
   const key = keys.writerKey(ts.epoch);
-  return key !== undefined && equalBytes(computeTag(key, reg, ts), ts.tag);
+  return key !== undefined && hmacSha256Matches(key, ts.tag, TAG_DOMAIN, reg, tsBytes(ts));
 }

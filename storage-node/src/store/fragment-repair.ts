@@ -27,7 +27,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { equalBytes } from '@powerstore/shared/bytes.js';
 import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
-import { sha256 } from '@powerstore/shared/hash.js';
+import { sha256Matches } from '@powerstore/shared/hash.js';
 import { tsKey } from '@powerstore/shared/protocol/timestamp.js';
 import type { StoredHist } from './disk-store.js';
 import { NodeRequestError, type NodeContext } from '../node-context.js';
@@ -49,7 +49,7 @@ export interface IncomingFragment {
 
 /** Whether the stored copy of `h` still matches its block list, and the list cc[i]. */
 export async function copyIntact(ctx: NodeContext, h: StoredHist): Promise<boolean> {
-  if (!equalBytes(sha256(h.blocks), h.cc[ctx.index]!)) return false;
+  if (!sha256Matches(h.cc[ctx.index]!, h.blocks)) return false;
   const hasher = new BlockHasher(h.blockSize);
   if (h.fragFile) {
     try {

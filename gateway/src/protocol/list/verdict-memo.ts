@@ -8,7 +8,7 @@
 // so a Byzantine page cannot borrow an honest page's verdict.
 
 import { equalBytes } from '@powerstore/shared/bytes.js';
-import { computeD, type Candidate, type Verdict } from '@powerstore/shared/protocol/candidate.js';
+import { describesD, type Candidate, type Verdict } from '@powerstore/shared/protocol/candidate.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { ListEntry } from '@powerstore/shared/node-api.js';
 
@@ -86,7 +86,7 @@ export class VerdictMemo {
   describes(key: string, c: Candidate, cc: readonly Buffer[], meta: Buffer): boolean {
     const j = this.judged(key, c);
     if (j.described.some((x) => (x.meta === meta && x.cc === cc) || (equalBytes(x.meta, meta) && sameBuffers(x.cc, cc)))) return true;
-    if (!equalBytes(computeD(cc, meta), c.d)) return false;
+    if (!describesD(cc, meta, c.d)) return false;
     j.described.push({ cc, meta });
     return true;
   }
