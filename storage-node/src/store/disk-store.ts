@@ -14,7 +14,7 @@
 
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { equalBytes } from '@powerstore/shared/bytes.js';
@@ -95,6 +95,30 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await dh.close();
   }
+}
+
+function syncDirSync(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The folders of frags/, by a fragment id's first two hex digits. All of
+ * them are made, and made durable, when the store opens: a folder made
+ * by the first store into it was not (its entry in frags/ was never
+ * fsync'd, and on a filesystem without a journal a power cut could lose
+ * it with the fragments renamed into it), and every store paid a mkdir
+ * system call to learn that the folder was there.
+ */
+const FRAG_FOLDERS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Makes folder `dir` if it is gone, and durable (its parent fsync'd) if it was made. */
+async function ensureFolder(dir: string): Promise<void> {
+  if (mkdirSync(dir, { recursive: true, mode: DIR_MODE }) !== undefined) await syncDir(dirname(dir));
 }
 
 function splitHashes(b: Buffer): Buffer[] {
@@ -265,8 +289,12 @@ export class DiskStore {
     const id = randomBytes(16).toString('hex');
     const sub = id.slice(0, 2);
     const dir = join(this.dir, 'frags', sub);
-    mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-    await rename(stagingPath, join(dir, id));
+    await rename(stagingPath, join(dir, id)).catch(async (e: NodeJS.ErrnoException) => {
+      // The folder is made at open; removed since (by hand?), it is made again.
+      if (e.code !== 'ENOENT') throw e;
+      await ensureFolder(dir);
+      await rename(stagingPath, join(dir, id));
+    });
     await syncDir(dir);
     return join('frags', sub, id);
   }
@@ -287,7 +315,7 @@ export class DiskStore {
     if (rec.fragFile) {
       if (!('staging' in frag)) throw new Error('a fragment file is replaced from a staging file');
       const path = this.fragPath(rec.fragFile);
-      mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE }); // the file (and its folder) may be gone altogether
+      await ensureFolder(dirname(path)); // the file (and its folder) may be gone altogether
       await rename(frag.staging, path);
       await syncDir(dirname(path));
       if (!equalBytes(blocks, rec.blocks)) await this.committer.run(() => this.stmts.replaceBlocks.run(blocks, reg, num, writer, op));
@@ -455,6 +483,9 @@ export class DiskStore {
     rmSync(join(this.dir, 'staging'), { recursive: true, force: true });
     ownerOnlyDir(join(this.dir, 'staging'));
     const frags = join(this.dir, 'frags');
+    for (const sub of FRAG_FOLDERS) ownerOnlyDir(join(frags, sub));
+    syncDirSync(frags);
+    syncDirSync(this.dir);
     for (const sub of readdirSync(frags)) {
       ownerOnlyDir(join(frags, sub)); // a store made before F8 had 0755 folders
       for (const f of readdirSync(join(frags, sub))) {
