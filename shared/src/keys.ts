@@ -21,6 +21,26 @@ export function deriveWriterKey(secret: Buffer, epoch: number): Buffer {
   return derive(secret, `writers:epoch:${epoch}`);
 }
 
+/**
+ * The keys derived from one epoch's secret, each made on first ask and
+ * kept. Found by epoch and node index: a string id and a closure a call
+ * were garbage three times for every key a listing judges.
+ */
+class EpochKeys {
+  private writerKey: Buffer | undefined;
+  private readonly nodeKeys: Buffer[] = [];
+
+  constructor(private readonly epoch: number, private readonly secret: Buffer) {}
+
+  writer(): Buffer {
+    return (this.writerKey ??= deriveWriterKey(this.secret, this.epoch));
+  }
+
+  node(i: number): Buffer {
+    return (this.nodeKeys[i] ??= deriveNodeKey(this.secret, this.epoch, i));
+  }
+}
+
 /** What a node holds: its own key for each epoch still in use. */
 export interface NodeKeyring {
   readonly node: number;
@@ -38,7 +58,7 @@ export interface WriterKeyring {
 
 /** A writer keyring derived from cluster secrets by epoch, keys cached. */
 export class SecretWriterKeyring implements WriterKeyring {
-  private readonly cache = new Map<string, Buffer>();
+  private readonly derived = new Map<number, EpochKeys>();
   constructor(
     private readonly secrets: ReadonlyMap<number, Buffer>,
     readonly currentEpoch: number,
@@ -47,11 +67,11 @@ export class SecretWriterKeyring implements WriterKeyring {
   }
 
   writerKey(epoch: number): Buffer | undefined {
-    return this.cached(`w:${epoch}`, epoch, (s) => deriveWriterKey(s, epoch));
+    return this.keysOf(epoch)?.writer();
   }
 
   nodeKey(epoch: number, node: number): Buffer | undefined {
-    return this.cached(`n:${epoch}:${node}`, epoch, (s) => deriveNodeKey(s, epoch, node));
+    return this.keysOf(epoch)?.node(node);
   }
 
   /** The keyring a node would be given: its own keys only. */
@@ -61,13 +81,13 @@ export class SecretWriterKeyring implements WriterKeyring {
     return new StaticNodeKeyring(node, keys, this.currentEpoch);
   }
 
-  private cached(id: string, epoch: number, make: (secret: Buffer) => Buffer): Buffer | undefined {
-    let k = this.cache.get(id);
+  private keysOf(epoch: number): EpochKeys | undefined {
+    let k = this.derived.get(epoch);
     if (k) return k;
     const secret = this.secrets.get(epoch);
     if (!secret) return undefined;
-    k = make(secret);
-    this.cache.set(id, k);
+    k = new EpochKeys(epoch, secret);
+    this.derived.set(epoch, k);
     return k;
   }
 }
@@ -94,7 +114,7 @@ export class StaticNodeKeyring implements NodeKeyring {
  */
 export class MutableWriterKeyring implements WriterKeyring {
   private readonly secrets = new Map<number, Buffer>();
-  private readonly cache = new Map<string, Buffer>();
+  private readonly derived = new Map<number, EpochKeys>();
   private current: number;
   /** Called (synchronously, keep it cheap) when a key of an epoch above every held epoch is asked for. */
   onUnknownEpoch: ((epoch: number) => void) | null = null;
@@ -139,23 +159,23 @@ export class MutableWriterKeyring implements WriterKeyring {
   }
 
   writerKey(epoch: number): Buffer | undefined {
-    return this.cached(`w:${epoch}`, epoch, (s) => deriveWriterKey(s, epoch));
+    return this.keysOf(epoch)?.writer();
   }
 
   nodeKey(epoch: number, node: number): Buffer | undefined {
-    return this.cached(`n:${epoch}:${node}`, epoch, (s) => deriveNodeKey(s, epoch, node));
+    return this.keysOf(epoch)?.node(node);
   }
 
-  private cached(id: string, epoch: number, make: (secret: Buffer) => Buffer): Buffer | undefined {
-    let k = this.cache.get(id);
+  private keysOf(epoch: number): EpochKeys | undefined {
+    let k = this.derived.get(epoch);
     if (k) return k;
     const secret = this.secrets.get(epoch);
     if (!secret) {
       if (this.onUnknownEpoch && this.secrets.size > 0 && epoch > Math.max(...this.secrets.keys())) this.onUnknownEpoch(epoch);
       return undefined;
     }
-    k = make(secret);
-    this.cache.set(id, k);
+    k = new EpochKeys(epoch, secret);
+    this.derived.set(epoch, k);
     return k;
   }
 }
