@@ -21,26 +21,6 @@ export function deriveWriterKey(secret: Buffer, epoch: number): Buffer {
   return derive(secret, `writers:epoch:${epoch}`);
 }
 
-/**
- * The keys derived from one epoch's secret, each made on first ask and
- * kept. Found by epoch and node index: a string id and a closure a call
- * were garbage three times for every key a listing judges.
- */
-class EpochKeys {
-  private writerKey: Buffer | undefined;
-  private readonly nodeKeys: Buffer[] = [];
-
-  constructor(private readonly epoch: number, private readonly secret: Buffer) {}
-
-  writer(): Buffer {
-    return (this.writerKey ??= deriveWriterKey(this.secret, this.epoch));
-  }
-
-  node(i: number): Buffer {
-    return (this.nodeKeys[i] ??= deriveNodeKey(this.secret, this.epoch, i));
-  }
-}
-
 /** What a node holds: its own key for each epoch still in use. */
 export interface NodeKeyring {
   readonly node: number;
@@ -58,7 +38,7 @@ export interface WriterKeyring {
 
 /** A writer keyring derived from cluster secrets by epoch, keys cached. */
 export class SecretWriterKeyring implements WriterKeyring {
-  private readonly derived = new Map<number, EpochKeys>();
+  private readonly cache = new Map<string, Buffer>();
   constructor(
     private readonly secrets: ReadonlyMap<number, Buffer>,
     readonly currentEpoch: number,
@@ -67,11 +47,11 @@ export class SecretWriterKeyring implements WriterKeyring {
   }
 
   writerKey(epoch: number): Buffer | undefined {
-    return this.keysOf(epoch)?.writer();
+    return this.cached(`w:${epoch}`, epoch, (s) => deriveWriterKey(s, epoch));
   }
 
   nodeKey(epoch: number, node: number): Buffer | undefined {
-    return this.keysOf(epoch)?.node(node);
+    return this.cached(`n:${epoch}:${node}`, epoch, (s) => deriveNodeKey(s, epoch, node));
   }
 
   /** The keyring a node would be given: its own keys only. */
@@ -81,13 +61,13 @@ export class SecretWriterKeyring implements WriterKeyring {
     return new StaticNodeKeyring(node, keys, this.currentEpoch);
   }
 
-  private keysOf(epoch: number): EpochKeys | undefined {
-    let k = this.derived.get(epoch);
+  private cached(id: string, epoch: number, make: (secret: Buffer) => Buffer): Buffer | undefined {
+    let k = this.cache.get(id);
     if (k) return k;
     const secret = this.secrets.get(epoch);
     if (!secret) return undefined;
-    k = new EpochKeys(epoch, secret);
-    this.derived.set(epoch, k);
+    k = make(secret);
+    this.cache.set(id, k);
     return k;
   }
 }
@@ -114,7 +94,7 @@ export class StaticNodeKeyring implements NodeKeyring {
  */
 export class MutableWriterKeyring implements WriterKeyring {
   private readonly secrets = new Map<number, Buffer>();
-  private readonly derived = new Map<number, EpochKeys>();
+  private readonly cache = new Map<string, Buffer>();
   private current: number;
   /** Called (synchronously, keep it cheap) when a key of an epoch above every held epoch is asked for. */
   onUnknownEpoch: ((epoch: number) => void) | null = null;
@@ -159,23 +139,23 @@ export class MutableWriterKeyring implements WriterKeyring {
   }
 
   writerKey(epoch: number): Buffer | undefined {
-    return this.keysOf(epoch)?.writer();
+    return this.cached(`w:${epoch}`, epoch, (s) => deriveWriterKey(s, epoch));
   }
 
   nodeKey(epoch: number, node: number): Buffer | undefined {
-    return this.keysOf(epoch)?.node(node);
+    return this.cached(`n:${epoch}:${node}`, epoch, (s) => deriveNodeKey(s, epoch, node));
   }
 
-  private keysOf(epoch: number): EpochKeys | undefined {
-    let k = this.derived.get(epoch);
+  private cached(id: string, epoch: number, make: (secret: Buffer) => Buffer): Buffer | undefined {
+    let k = this.cache.get(id);
     if (k) return k;
     const secret = this.secrets.get(epoch);
     if (!secret) {
       if (this.onUnknownEpoch && this.secrets.size > 0 && epoch > Math.max(...this.secrets.keys())) this.onUnknownEpoch(epoch);
       return undefined;
     }
-    k = new EpochKeys(epoch, secret);
-    this.derived.set(epoch, k);
+    k = make(secret);
+    this.cache.set(id, k);
     return k;
   }
 }
