@@ -24,7 +24,7 @@ export interface HeapGrowthPolicy {
   readonly relaxBelowBytes: number;
   /** The old generation's growth while tight: percent over what the last full collection left. */
   readonly tightPercent: number;
-  /** How often RSS is read (process.memoryUsage.rss(): one read of /proc/self/statm). */
+  /** How often RSS is read (process.memoryUsage.rss(): one read of /proc/self/stat). */
   readonly everyMs: number;
 }
 
@@ -54,8 +54,11 @@ export interface HeapGovernorIo {
   readonly onChange?: (tight: boolean, rss: number) => void;
 }
 
+/** This process's RSS and V8. */
+export const PROCESS_HEAP: HeapGovernorIo = { rss: () => process.memoryUsage.rss(), setPercent: setHeapGrowingPercent };
+
 /** Reads RSS every `p.everyMs` and sets the growth when the policy's answer changes; returns the stop function. */
-export function governHeapGrowth(p: HeapGrowthPolicy, io: HeapGovernorIo = { rss: () => process.memoryUsage.rss(), setPercent: setHeapGrowingPercent }): () => void {
+export function governHeapGrowth(p: HeapGrowthPolicy, io: HeapGovernorIo): () => void {
   let tight = false;
   const tick = (): void => {
     const rss = io.rss();

@@ -12,7 +12,7 @@ import { openGateway } from './gateway.js';
 import { reloadCredentials } from './credentials-reload.js';
 import { stopWithLauncher } from '@powerstore/shared/lifeline.js';
 import { DEFAULT_DRAIN_GRACE_S } from './drain.js';
-import { GATEWAY_HEAP_GROWTH, governHeapGrowth, setHeapGrowingPercent } from './heap-governor.js';
+import { GATEWAY_HEAP_GROWTH, governHeapGrowth, PROCESS_HEAP } from './heap-governor.js';
 
 export const GATEWAY_COMMAND: CommandSpec = {
   name: 'powerstore gateway',
@@ -50,8 +50,7 @@ export async function gatewayMain(argv: readonly string[]): Promise<void> {
   const log = createLogger('gateway');
   // Near its memory bound, V8's heap may grow less between full collections (heap-governor.ts).
   governHeapGrowth(GATEWAY_HEAP_GROWTH, {
-    rss: () => process.memoryUsage.rss(),
-    setPercent: setHeapGrowingPercent,
+    ...PROCESS_HEAP,
     onChange: (tight, rss) => log.info({ rssMiB: Math.round(rss / 2 ** 20), heapGrowingPercent: tight ? GATEWAY_HEAP_GROWTH.tightPercent : 'V8 default' },
       tight ? 'memory near its bound: heap growth held tight' : 'memory well under its bound: heap growth back to V8 default'),
   });

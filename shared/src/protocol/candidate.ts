@@ -44,7 +44,12 @@ export function vecEntry(key: Buffer, reg: Buffer, ts: Timestamp, nbar: Buffer, 
 
 /** vecEntry, with ts already encoded (makeVec encodes it once for all S entries). */
 function vecEntryOf(key: Buffer, reg: Buffer, tsb: Buffer, nbar: Buffer, d: Buffer): Buffer {
-  return hmacSha256(key, VEC_DOMAIN, reg, tsb, nbar, d);
+  return hmacSha256(key, ...vecInput(reg, tsb, nbar, d));
+}
+
+/** What a vec entry is the MAC of (made by writers, checked by its node). */
+function vecInput(reg: Buffer, tsb: Buffer, nbar: Buffer, d: Buffer): Buffer[] {
+  return [VEC_DOMAIN, reg, tsb, nbar, d];
 }
 
 /** The full vec a writer makes for (reg, ts, N̄, D), one entry per node. */
@@ -69,7 +74,7 @@ export function makeVec(
 /** A node's check of its own vec entry (the paper's MAC half of valid()). */
 export function verifyOwnEntry(keys: NodeKeyring, reg: Buffer, ts: Timestamp, nbar: Buffer, d: Buffer, entry: Buffer | undefined): boolean {
   const key = keys.key(ts.epoch);
-  return key !== undefined && entry !== undefined && hmacSha256Matches(key, entry, VEC_DOMAIN, reg, tsBytes(ts), nbar, d);
+  return key !== undefined && entry !== undefined && hmacSha256Matches(key, entry, ...vecInput(reg, tsBytes(ts), nbar, d));
 }
 
 /**

@@ -57,8 +57,13 @@ export function tsBytes(ts: Omit<Timestamp, 'tag'>): Buffer {
   return b;
 }
 
+/** What a tag is the MAC of (computeTag and verifyTag alike). */
+function tagInput(reg: Buffer, ts: Omit<Timestamp, 'tag'>): Buffer[] {
+  return [TAG_DOMAIN, reg, tsBytes(ts)];
+}
+
 export function computeTag(key: Buffer, reg: Buffer, ts: Omit<Timestamp, 'tag'>): Buffer {
-  return hmacSha256(key, TAG_DOMAIN, reg, tsBytes(ts));
+  return hmacSha256(key, ...tagInput(reg, ts));
 }
 
 /** Issues a new tagged timestamp for register `reg` (clock's last step). */
@@ -77,5 +82,5 @@ export function makeTimestamp(
 /** True when the tag verifies for this register under the ts's own epoch. */
 export function verifyTag(keys: WriterKeyring, reg: Buffer, ts: Timestamp): boolean {
   const key = keys.writerKey(ts.epoch);
-  return key !== undefined && hmacSha256Matches(key, ts.tag, TAG_DOMAIN, reg, tsBytes(ts));
+  return key !== undefined && hmacSha256Matches(key, ts.tag, ...tagInput(reg, ts));
 }

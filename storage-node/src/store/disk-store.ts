@@ -483,11 +483,10 @@ export class DiskStore {
     rmSync(join(this.dir, 'staging'), { recursive: true, force: true });
     ownerOnlyDir(join(this.dir, 'staging'));
     const frags = join(this.dir, 'frags');
-    for (const sub of FRAG_FOLDERS) ownerOnlyDir(join(frags, sub));
+    for (const sub of FRAG_FOLDERS) ownerOnlyDir(join(frags, sub)); // made, or tightened (a store made before F8 had 0755 folders)
     syncDirSync(frags);
     syncDirSync(this.dir);
     for (const sub of readdirSync(frags)) {
-      ownerOnlyDir(join(frags, sub)); // a store made before F8 had 0755 folders
       for (const f of readdirSync(join(frags, sub))) {
         const rel = join('frags', sub, f);
         if (!this.stmts.fileUsed.get(rel)) rmSync(join(frags, sub, f), { force: true });
