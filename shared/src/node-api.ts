@@ -117,7 +117,9 @@ export interface NodeApi {
   list(req: ListRequest, signal: AbortSignal, entries?: ListEntryCache): Promise<ListPage>;
   /**
    * A read's pin at this node (DESIGN §6): renew its lease, narrow it to the
-   * chosen write, or release it. Answers false when the pin lapsed.
+   * chosen write, or release it. Answers false when the pin lapsed. A
+   * release may wait a few milliseconds to go with others, and is not
+   * abandoned when `signal` aborts (nothing waits for it).
    */
   pin(reg: RegRef, readId: string, action: PinAction, ts: Timestamp | null, signal: AbortSignal): Promise<boolean>;
   health(signal: AbortSignal): Promise<NodeHealth>;

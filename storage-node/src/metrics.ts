@@ -10,6 +10,13 @@ export class NodeMetrics {
     labelNames: ['route', 'status'] as const,
     registers: [this.registry],
   });
+  /** Protocol messages by route: a batch request carries many (its own route is /v1/batch above). */
+  readonly messages = new Counter({
+    name: 'powerstore_node_messages_total',
+    help: 'Node protocol messages by route, alone or in a batch',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
   readonly latency = new Histogram({
     name: 'powerstore_node_request_seconds',
     help: 'Node request latency by route',

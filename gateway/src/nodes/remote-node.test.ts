@@ -23,6 +23,7 @@ import { get, put } from '../protocol/testing/ops.js';
 import { RemoteNode } from './remote-node.js';
 import { AskOrder } from '../protocol/ask-order.js';
 import { StripePool } from '../protocol/stripes/stripe-pool.js';
+import { PinTable } from '@powerstore/shared/protocol/pins.js';
 
 describe('remote nodes over HTTP', () => {
   const params = clusterParams(1);
@@ -92,5 +93,57 @@ describe('remote nodes over HTTP', () => {
     const wrongKey = await request(url, { method: 'POST', body, headers: other });
     assert.equal(wrongKey.statusCode, 401, "another node's key does not authenticate here");
     await wrongKey.body.dump();
+  });
+});
+
+// A read's releases wait and go to a node together (pin-releases.ts): a node
+// pays per message, and a release was a message of its own per read.
+describe('remote node: pin releases', () => {
+  const params = clusterParams(1);
+  const keyring = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
+  const dir = mkdtempSync(join(tmpdir(), 'ps-releases-'));
+  const store = DiskStore.open(join(dir, 'n0'), params.S);
+  const pins = new PinTable();
+  const metrics = new NodeMetrics(0);
+  const server = createNodeServer({
+    index: 0, S: params.S, keys: keyring.nodeKeyring(0), store, log: createLogger('n0', 'silent'),
+    metrics, inlineMax: 1024, maxFragmentBytes: 1 << 30, pins,
+  });
+  let url = '';
+  const never = new AbortController().signal;
+  const pinMessages = async () => (await metrics.messages.get()).values.find((v) => v.labels.route === '/v1/pin')?.value ?? 0;
+
+  before(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  after(() => {
+    server.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('forty reads released at once: one pin message, every pin gone', async () => {
+    const node = new RemoteNode({ index: 0, url, keys: keyring, S: params.S, requestTimeoutMs: 5000 });
+    const reads = Array.from({ length: 40 }, (_, i) => ({ ref: { ns: 'b', key: `k${i % 7}` }, readId: `read-${i}` }));
+    for (const r of reads) await node.collect(r.ref, r.readId, never);
+    assert.equal(pins.size, 40);
+    const before = await pinMessages();
+    const answers = await Promise.all(reads.map((r) => node.pin(r.ref, r.readId, 'release', null, never)));
+    assert.deepEqual(answers, Array(40).fill(true));
+    assert.equal((await pinMessages()) - before, 1);
+    assert.equal(pins.size, 0);
+    await node.close();
+  });
+
+  it('releases still waiting go before the client closes', async () => {
+    const node = new RemoteNode({ index: 0, url, keys: keyring, S: params.S, requestTimeoutMs: 5000 });
+    const ref = { ns: 'b', key: 'closing' };
+    for (const id of ['c1', 'c2']) await node.collect(ref, id, never);
+    assert.equal(pins.size, 2);
+    const answers = ['c1', 'c2'].map((id) => node.pin(ref, id, 'release', null, never));
+    await node.close();
+    assert.deepEqual(await Promise.all(answers), [true, true]);
+    assert.equal(pins.size, 0);
   });
 });

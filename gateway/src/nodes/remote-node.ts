@@ -17,7 +17,7 @@ import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '@powers
 import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 import type { FilterAnswer } from '@powerstore/shared/protocol/client.js';
 import {
-  encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, parseEntryAnswer, encodeOpen, encodePinReq, encodeRefBody, MAX_JSON_BODY, parseCandAnswer, parsePinAnswer,
+  encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, parseEntryAnswer, encodeOpen, encodePinReq, encodeRefBody, encodeReleasesReq, MAX_JSON_BODY, parseCandAnswer, parsePinAnswer,
   parseFilterAnswer, parseHealth, parseTsAnswer, PATHS,
 } from '@powerstore/shared/protocol/wire/node-messages.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
@@ -25,6 +25,7 @@ import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import { parseListAnswer } from '@powerstore/shared/protocol/wire/list-answer.js';
 import { HttpStoreSession } from './store-session.js';
 import { refusalBody, RpcBatcher } from './rpc-batcher.js';
+import { PinReleases } from './pin-releases.js';
 import { BATCH_PATH, decodeAnswers, encodeBatch, type BatchAnswer, type BatchEntry, type BatchRoute } from '@powerstore/shared/protocol/wire/batch.js';
 import { AnswerBudget, MAX_BATCH_ANSWER } from './answer-budget.js';
 import { maxCommitBytes } from '@powerstore/shared/protocol/wire/sizes.js';
@@ -65,12 +66,16 @@ export class RemoteNode implements NodeApi {
   private readonly batcher: RpcBatcher;
   /** Answer bytes being read from this node, bounded (finding 11). */
   private readonly answers: AnswerBudget;
+  /** Releases wait a little and go to the node together (pin-releases.ts). */
+  private readonly releases: PinReleases;
 
   constructor(private readonly o: RemoteNodeOptions) {
     this.index = o.index;
     this.url = o.url;
     this.answers = new AnswerBudget(o.index, o.answerBudget);
     this.batcher = new RpcBatcher(o.index, (entries, signal) => this.sendBatch(entries, signal));
+    const never = new AbortController().signal;
+    this.releases = new PinReleases(async (rs) => parsePinAnswer(await this.call(PATHS.pin, encodeReleasesReq(rs), never)));
     const poolOptions = {
       keepAliveTimeout: 30_000,
       headersTimeout: o.requestTimeoutMs,
@@ -195,7 +200,9 @@ export class RemoteNode implements NodeApi {
     return parseListAnswer(await this.batcher.call(PATHS.list, body, signal), this.o.S, entries);
   }
 
+  /** A release goes with others (pin-releases.ts), and is not abandoned: `signal` is not its. */
   async pin(ref: RegRef, readId: string, action: PinAction, ts: Timestamp | null, signal: AbortSignal): Promise<boolean> {
+    if (action === 'release') return this.releases.add({ ref, readId });
     return parsePinAnswer(await this.call(PATHS.pin, encodePinReq({ ref, readId, action, ts }), signal));
   }
 
@@ -204,6 +211,8 @@ export class RemoteNode implements NodeApi {
   }
 
   async close(): Promise<void> {
+    // Releases still waiting go first: the node's pins need not wait out their lease.
+    await this.releases.flush()?.catch(() => undefined);
     await Promise.all([this.pool.close(), this.streams.close()]);
   }
 }

@@ -230,8 +230,11 @@ describe('handleComplete / handleCollect / handleClock / handleFilter / handleEn
     assert.equal(none.ts, null);
   });
 
-  it('a parity node (index k and above) sends no fragment along', async () => {
-    for (const index of [params.k, params.S - 1]) {
+  // Whichever q answers a read waits for, k carry a fragment: the first q
+  // nodes send theirs (the data-shard nodes and t parity nodes), the rest not.
+  it('the first q nodes send a small fragment along, the others not', async () => {
+    assert.equal(params.q, 3);
+    for (const [index, sent] of [[0, true], [params.k - 1, true], [params.k, true], [params.q - 1, true], [params.q, false], [params.S - 1, false]] as const) {
       const ctx = node(index);
       const frag = randomBytes(100);
       const a = writeFor(index, frag);
@@ -239,7 +242,7 @@ describe('handleComplete / handleCollect / handleClock / handleFilter / handleEn
       const ans = parseFilterAnswer(json(await handleFilter(ctx, json(encodeFilterReq(ref, 'r', [a.candidate])))), params.S);
       assert.deepEqual(ans.ts, a.candidate.ts);
       assert.ok(ans.blocks);
-      assert.equal(ans.fragment, undefined, `node ${index}`);
+      assert.deepEqual(ans.fragment, sent ? frag : undefined, `node ${index}`);
     }
   });
 

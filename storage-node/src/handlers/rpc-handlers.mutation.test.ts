@@ -15,11 +15,12 @@ import { sha256 } from '@powerstore/shared/hash.js';
 import { prepareWrite, type PreparedWrite } from '@powerstore/shared/protocol/client.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN } from '@powerstore/shared/protocol/wire/frames.js';
 import {
-  encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, encodePinReq, encodeRefBody,
+  encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, encodePinReq, encodeRefBody, encodeReleasesReq,
   MAX_FILTER_FRAGMENT, parseCandAnswer, parseFilterAnswer, parsePinAnswer, parseTsAnswer,
 } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { parseListAnswer } from '@powerstore/shared/protocol/wire/list-answer.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
+import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import type { GarbageCollector } from '../gc/gc.js';
 import type { NodeContext } from '../node-context.js';
@@ -143,6 +144,28 @@ describe('handleCollect / handleFilter: pins', () => {
     assert.deepEqual(await filter(ctx, 'r', first.pin), { ts: null, lapsed: true });
     assert.deepEqual(await filter(ctx, 'r'), { ts: null, lapsed: true }, 'a straggler without a pin id');
     assert.equal(pins.size, 0);
+  });
+
+  // The gateway's gathered releases (gateway/src/nodes/pin-releases.ts): one
+  // message ends every read it names, and one malformed entry ends none.
+  it('one pin message releases many reads; a malformed one releases none', async () => {
+    const pins = new PinTable();
+    const ctx: NodeContext = { ...node(), pins };
+    const frag = randomBytes(100);
+    const a = writeFor(frag);
+    await store(ctx, frag, a);
+    const filter = async (readId: string) =>
+      parseFilterAnswer(json(await handleFilter(ctx, json(encodeFilterReq(ref, readId, [a.candidate])))), params.S);
+    for (const id of ['r1', 'r2', 'r3']) await filter(id);
+    assert.equal(pins.size, 3);
+    const bad = { ...json(encodeReleasesReq([{ ref, readId: 'r1' }, { ref, readId: 'r2' }])) as Record<string, unknown> };
+    (bad.reads as unknown[]).push({ ns: 7 });
+    await assert.rejects(handlePin(ctx, bad), WireError);
+    assert.equal(pins.size, 3, 'nothing released');
+    assert.deepEqual(json(await handlePin(ctx, json(encodeReleasesReq([{ ref, readId: 'r1' }, { ref, readId: 'r3' }])))), { ok: true });
+    assert.equal(pins.size, 1);
+    assert.deepEqual(await filter('r1'), { ts: null, lapsed: true }, 'a straggler of a released read pins nothing');
+    assert.equal((await filter('r2')).lapsed, undefined, 'the read not named keeps its pin');
   });
 });
 

@@ -37,7 +37,7 @@ const DECODERS: Record<string, (j: unknown) => unknown> = {
   parseFilterReq: (j) => m.parseFilterReq(j, S), parseBlocksReq: m.parseBlocksReq, parseEntryReq: m.parseEntryReq,
   parseEntryAnswer: (j) => m.parseEntryAnswer(j, S), parseListReq: m.parseListReq, parseTsAnswer: m.parseTsAnswer,
   parseCandAnswer: (j) => m.parseCandAnswer(j, S), parseFilterAnswer: (j) => m.parseFilterAnswer(j, S),
-  parseHealth: m.parseHealth, parsePinReq: m.parsePinReq, parsePinAnswer: m.parsePinAnswer,
+  parseHealth: m.parseHealth, parsePinReq: m.parsePinReq, parsePinAnswer: m.parsePinAnswer, parseReleasesReq: m.parseReleasesReq,
 };
 
 /** Valid encoded messages, one per decoder that has an encoder. */
@@ -57,6 +57,7 @@ const encodedArb = fc.oneof(
   fc.tuple(refArb, fc.string({ maxLength: 64 }), fc.constantFrom('renew' as const, 'narrow' as const, 'release' as const), tsArb)
     .map(([ref, readId, action, ts]) => ['parsePinReq', m.encodePinReq({ ref, readId, action, ts })] as const),
   fc.boolean().map((ok) => ['parsePinAnswer', m.encodePinAnswer(ok)] as const),
+  fc.array(fc.record({ ref: refArb, readId: fc.string({ maxLength: 64 }) }), { minLength: 1, maxLength: 4 }).map((rs) => ['parseReleasesReq', m.encodeReleasesReq(rs)] as const),
 );
 
 /** Replaces, at a path chosen by `pick`, one value of a JSON tree (or drops it). */
@@ -135,6 +136,7 @@ function encodeBack(name: string, v: unknown): unknown {
     case 'parseFilterAnswer': return json(m.encodeFilterAnswer(v as Parameters<typeof m.encodeFilterAnswer>[0]));
     case 'parsePinReq': return json(m.encodePinReq(v as m.PinReq));
     case 'parsePinAnswer': return json(m.encodePinAnswer(v as boolean));
+    case 'parseReleasesReq': return json(m.encodeReleasesReq(v as m.PinRelease[]));
     default: throw new Error(name);
   }
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   encodeBlocksReq, encodeCandAnswer, encodeCommit, encodeCompleteReq, encodeEntryAnswer, encodeEntryReq, encodeFilterAnswer,
-  encodeFilterReq, encodeOpen, encodePinAnswer, encodePinReq, encodeRefBody, encodeTsAnswer,
+  encodeFilterReq, encodeOpen, encodePinAnswer, encodePinReq, encodeRefBody, encodeReleasesReq, encodeTsAnswer, isReleasesReq, MAX_RELEASES, parseReleasesReq,
   MAX_CANDIDATES, MAX_FILTER_FRAGMENT, MAX_JSON_BODY, MISSING_FRAGMENT, MISSING_PARTS, MAX_PIN_ID, MAX_KEY_BYTES, MAX_LIST_LIMIT, MAX_NS_BYTES, MAX_PARTS, parseBlocksReq, parseCandAnswer,
   parseCommit, parseCompleteReq, parseEntryAnswer, parseEntryReq, parseFilterAnswer, parseFilterReq, parseHealth,
   parseListReq, parseOpen, parsePinAnswer, parsePinReq, parseRef, parseTsAnswer, PATHS,
@@ -116,6 +116,24 @@ describe('node messages: requests', () => {
     assert.equal(parsePinAnswer(j(encodePinAnswer(true))), true);
     assert.equal(parsePinAnswer(j(encodePinAnswer(false))), false);
     assert.equal(parsePinAnswer({ ok: 'true' }), false);
+  });
+
+  // One pin message releasing many reads (the gateway gathers releases).
+  it('releases of many reads', () => {
+    const rs = [{ ref, readId: 'r1' }, { ref: { ns: 'b2', key: '' }, readId: 'r2' }];
+    const body = j(encodeReleasesReq(rs));
+    assert.equal(isReleasesReq(body), true);
+    assert.equal(isReleasesReq(j(encodePinReq({ ref, readId: 'r', action: 'release', ts: null }))), false);
+    assert.deepEqual(parseReleasesReq(body), rs);
+    const many = Array.from({ length: MAX_RELEASES }, (_, i) => ({ ref, readId: `r${i}` }));
+    assert.equal(parseReleasesReq(j(encodeReleasesReq(many))).length, MAX_RELEASES);
+    wire(() => parseReleasesReq(j(encodeReleasesReq([...many, { ref, readId: 'x' }]))), /bad reads/);
+    wire(() => parseReleasesReq({ action: 'release', reads: [] }), /bad reads/);
+    wire(() => parseReleasesReq({ action: 'release', reads: {} }), /bad reads/);
+    wire(() => parseReleasesReq({ ...body, action: 'renew' }), /bad pin action/);
+    wire(() => parseReleasesReq({ action: 'release', reads: [{ ...ref, readId: 'r'.repeat(65) }] }), /bad readId/);
+    wire(() => parseReleasesReq({ action: 'release', reads: [{ key: 'k', readId: 'r' }] }), /bad ns/);
+    wire(() => parseReleasesReq({ action: 'release', reads: [7] }), /not an object/);
   });
 
   it('encodeRefBody carries extra fields', () => {

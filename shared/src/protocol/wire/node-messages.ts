@@ -262,6 +262,32 @@ export function parsePinReq(json: unknown): PinReq {
   if (action === 'narrow' && !ts) throw new WireError('narrow needs a ts');
   return { ref: parseRef(x), readId: str(x.readId, 'readId', 64), action, ts };
 }
+
+/**
+ * Releases of many reads' pins in one pin message: a release waits for
+ * nothing, so the gateway gathers a node's releases for a few milliseconds
+ * and sends them together (gateway/src/nodes/pin-releases.ts) instead of a
+ * message per read (issue 11: a node's cost is per message).
+ */
+export interface PinRelease { readonly ref: RegRef; readonly readId: string }
+/** Releases one message carries at most (keys of 1,200 bytes: well under MAX_JSON_BODY). */
+export const MAX_RELEASES = 256;
+export function encodeReleasesReq(rs: readonly PinRelease[]): Buffer {
+  return Buffer.from(JSON.stringify({ action: 'release', reads: rs.map((r) => ({ ns: r.ref.ns, key: r.ref.key, readId: r.readId })) }));
+}
+/** Whether a pin message is a release of many reads (else parsePinReq reads it). */
+export function isReleasesReq(json: unknown): boolean {
+  return isObject(json) && json.reads !== undefined;
+}
+export function parseReleasesReq(json: unknown): PinRelease[] {
+  const x = obj(json);
+  if (x.action !== 'release') throw new WireError('bad pin action');
+  if (!Array.isArray(x.reads) || x.reads.length === 0 || x.reads.length > MAX_RELEASES) throw new WireError('bad reads');
+  return x.reads.map((r: unknown) => {
+    const y = obj(r);
+    return { ref: parseRef(y), readId: str(y.readId, 'readId', 64) };
+  });
+}
 export function encodePinAnswer(ok: boolean): Buffer {
   return Buffer.from(JSON.stringify({ ok }));
 }
