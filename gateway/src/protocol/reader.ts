@@ -353,8 +353,8 @@ export interface HeldPins {
  * are renewed every third of a lease, narrowed to c.ts by narrow(), and
  * released by release(). Until narrowed they stay as filter left them,
  * which covers c.ts too (every node pinned the entries it answered with).
- * A GET whose bytes all came in the filter answers (small objects: every
- * node sends its fragment along) never asks a node for blocks and never
+ * A GET whose bytes all came in the filter answers (small objects: the
+ * first q nodes send their fragment along) never asks a node for blocks and never
  * narrows (storedValue's beforeFetch), so each node gets three messages for
  * it instead of four; the read ends, and its pins go, as soon as the bytes
  * are out. A node whose pin lapsed stops being a data source (storedValue
