@@ -112,12 +112,18 @@ describe('handleCollect / handleFilter: pins', () => {
     assert.equal(pins.covers(regHex, writeFor(randomBytes(10)).candidate.ts), false);
   });
 
-  it('filter on a register with no lc pins the read from the bottom', async () => {
+  /** A node with a pin table, holding one stored write `a`. */
+  async function pinningNodeWithWrite(): Promise<{ pins: PinTable; ctx: NodeContext; a: PreparedWrite }> {
     const pins = new PinTable();
     const ctx: NodeContext = { ...node(), pins };
     const frag = randomBytes(100);
     const a = writeFor(frag);
     await store(ctx, frag, a);
+    return { pins, ctx, a };
+  }
+
+  it('filter on a register with no lc pins the read from the bottom', async () => {
+    const { pins, ctx, a } = await pinningNodeWithWrite();
     const ans = parseFilterAnswer(json(await handleFilter(ctx, json(encodeFilterReq(ref, 'r', [a.candidate])))), params.S);
     assert.deepEqual(ans.ts, a.candidate.ts);
     assert.equal(pins.covers(regHex, writeFor(randomBytes(10)).candidate.ts), true, 'pinned from the bottom');
@@ -127,11 +133,7 @@ describe('handleCollect / handleFilter: pins', () => {
   // the node's pin; a filter naming a pin the node lost (a restart: a new
   // table) or a straggler after release is told `lapsed` and pins nothing.
   it('filter answers carry the pin id; a lost or released pin is reported lapsed and never made afresh', async () => {
-    const pins = new PinTable();
-    const ctx: NodeContext = { ...node(), pins };
-    const frag = randomBytes(100);
-    const a = writeFor(frag);
-    await store(ctx, frag, a);
+    const { pins, ctx, a } = await pinningNodeWithWrite();
     const filter = async (c: NodeContext, readId: string, pin?: string) =>
       parseFilterAnswer(json(await handleFilter(c, json(encodeFilterReq(ref, readId, [a.candidate], pin)))), params.S);
     const first = await filter(ctx, 'r');
@@ -149,11 +151,7 @@ describe('handleCollect / handleFilter: pins', () => {
   // The gateway's gathered releases (gateway/src/nodes/pin-releases.ts): one
   // message ends every read it names, and one malformed entry ends none.
   it('one pin message releases many reads; a malformed one releases none', async () => {
-    const pins = new PinTable();
-    const ctx: NodeContext = { ...node(), pins };
-    const frag = randomBytes(100);
-    const a = writeFor(frag);
-    await store(ctx, frag, a);
+    const { pins, ctx, a } = await pinningNodeWithWrite();
     const filter = async (readId: string) =>
       parseFilterAnswer(json(await handleFilter(ctx, json(encodeFilterReq(ref, readId, [a.candidate])))), params.S);
     for (const id of ['r1', 'r2', 'r3']) await filter(id);
