@@ -51,14 +51,25 @@ test('the flag set at run time bounds a heap of promoted garbage', () => {
       peak = Math.max(peak, process.memoryUsage().heapUsed);
     }
     console.log(peak);`;
+  // Marking on the main thread (--single-threaded-gc): with concurrent
+  // marking, when a collection ends depends on how much CPU its threads got,
+  // and on a loaded machine (a CI run beside other work) one pair of runs
+  // measured the tight peak above 0.8 of the free one. Medians of three
+  // alternating pairs, for the same reason.
   const peak = (percent: number): number => {
-    const r = spawnSync(process.execPath, [...V8_FLAGS, '--input-type=module', '-e', script, String(percent)], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [...V8_FLAGS, '--single-threaded-gc', '--input-type=module', '-e', script, String(percent)], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '', 'V8 takes the flag without complaint');
     return Number(r.stdout.trim());
   };
-  const free = peak(0);
-  const tight = peak(100);
-  // Measured: 117-165 MiB free, 74-87 MiB at 100%.
-  assert.ok(tight < free * 0.8, `tight peak ${(tight / 2 ** 20).toFixed(0)} MiB against ${(free / 2 ** 20).toFixed(0)} MiB with V8's own growth`);
+  const free: number[] = [];
+  const tight: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    free.push(peak(0));
+    tight.push(peak(100));
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1]!;
+  const mib = (xs: number[]): string => xs.map((x) => (x / 2 ** 20).toFixed(0)).join(', ');
+  // Measured: 370-564 MiB free, 199-262 MiB at 100% (on a quiet machine and beside two busy cores).
+  assert.ok(median(tight) < median(free) * 0.8, `tight peaks ${mib(tight)} MiB against ${mib(free)} MiB with V8's own growth`);
 });
