@@ -14,6 +14,7 @@ import {
   encodeEntryAnswer, parseEntryReq,
 } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { encodeStoredListAnswer, type StoredListEntry } from '@powerstore/shared/protocol/wire/list-answer.js';
+import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { LIST_PAGE_BYTES, listEntryWeight } from '@powerstore/shared/protocol/wire/sizes.js';
 import { judgeComplete, judgeFilter } from '@powerstore/shared/protocol/server.js';
@@ -103,7 +104,7 @@ export async function handleFilter(ctx: NodeContext, json: unknown): Promise<Buf
   // for in about 40% of a local cluster's 4 KiB GETs (issue 11), and each of
   // those fetched its blocks: a narrow to every node and a block request.
   const stored = d.hist as StoredHist; // histOf above returns the store's records
-  const q = (2 * (ctx.S - 1)) / 3 + 1;
+  const { q } = clusterParams((ctx.S - 1) / 3);
   if (ctx.index < q && stored.fragInline && stored.fragInline.length <= MAX_FILTER_FRAGMENT) {
     return encodeFilterAnswer({ ...described, fragment: stored.fragInline });
   }
