@@ -90,6 +90,19 @@ for (const mode of ['page cache', 'O_DIRECT'] as const) describe(`staging a frag
     assert.deepEqual(readFileSync(s.path!), bytes);
   });
 
+  it('copies each chunk as it comes (past inlineMax): it holds none of the network chunks, and the caller may use its buffer again at once', async () => {
+    // The caller's buffer is used again for every chunk; a chunk held until its batch is full would be written over.
+    const s = staging(10);
+    const bytes = randomBytes(2 * WRITE_BATCH + 5000);
+    const chunk = Buffer.alloc(65536);
+    for (let off = 0; off < bytes.length; off += chunk.length) {
+      const n = bytes.copy(chunk, 0, off, off + chunk.length);
+      await s.write(chunk.subarray(0, n));
+    }
+    await s.seal();
+    assert.ok(readFileSync(s.path!).equals(bytes), 'the file holds every chunk as it was given');
+  });
+
   it('has a file only after seal when the fragment is between inlineMax and a batch', async () => {
     const s = staging(1000);
     const bytes = randomBytes(1001);
