@@ -12,7 +12,7 @@ import { openGateway } from './gateway.js';
 import { reloadCredentials } from './credentials-reload.js';
 import { stopWithLauncher } from '@powerstore/shared/lifeline.js';
 import { DEFAULT_DRAIN_GRACE_S } from './drain.js';
-import { GATEWAY_HEAP_GROWTH, governHeapGrowth, PROCESS_HEAP } from './heap-governor.js';
+import { GATEWAY_HEAP_GROWTH, governHeapGrowth, PROCESS_HEAP } from '@powerstore/shared/heap-governor.js';
 
 export const GATEWAY_COMMAND: CommandSpec = {
   name: 'powerstore gateway',

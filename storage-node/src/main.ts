@@ -8,6 +8,7 @@ import { ConfigError } from '@powerstore/shared/errors.js';
 import { announceListening, createLogger } from '@powerstore/shared/log.js';
 import { LOCK_FILES, lockFolder } from '@powerstore/shared/folder-lock.js';
 import { stopWithLauncher } from '@powerstore/shared/lifeline.js';
+import { governHeapGrowth, NODE_HEAP_GROWTH, PROCESS_HEAP } from '@powerstore/shared/heap-governor.js';
 import { loadNodeConfig } from './config.js';
 import { DiskStore } from './store/disk-store.js';
 import { DEFAULT_FAULT_DELAY_MS, Faults } from './faults.js';
@@ -57,6 +58,12 @@ export async function nodeMain(argv: readonly string[]): Promise<void> {
   const faultDelay = intFlag(f['fault-delay-ms'], 'fault-delay-ms', 0, 60_000, DEFAULT_FAULT_DELAY_MS);
   const faults = Faults.parse((f.fault as string[] | undefined) ?? [], f['allow-faults'] === true, cfg.index, cfg.params.S, cfg.params.t, faultDelay);
   const log = createLogger(`node-${cfg.index}`);
+  // A fixed heap growth while well under the memory bound, tight near it (heap-governor.ts).
+  governHeapGrowth(NODE_HEAP_GROWTH, {
+    ...PROCESS_HEAP,
+    onChange: (tight, rss) => log.info({ rssMiB: Math.round(rss / 2 ** 20), heapGrowingPercent: tight ? NODE_HEAP_GROWTH.tightPercent : NODE_HEAP_GROWTH.relaxedPercent },
+      tight ? 'memory near its bound: heap growth held tight' : 'memory well under its bound: heap growth relaxed'),
+  });
   if (faults.any) log.warn({ faults: [...faults.modes] }, 'fault modes on: this node misbehaves on purpose');
   try {
     mkdirSync(data, { recursive: true, mode: 0o700 });

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { governHeapGrowth, heapGrowthTight, type HeapGrowthPolicy } from './heap-governor.js';
 import { V8_FLAGS } from '@powerstore/shared/runtime.js';
 
-const P: HeapGrowthPolicy = { tightenAtBytes: 200, relaxBelowBytes: 176, tightPercent: 100, everyMs: 500 };
+const P: HeapGrowthPolicy = { tightenAtBytes: 200, relaxBelowBytes: 176, tightPercent: 100, relaxedPercent: 0, everyMs: 500 };
 
 test('growth is held tight from tightenAt on, and relaxed only below relaxBelow', () => {
   assert.equal(heapGrowthTight(P, 199, false), false);
@@ -35,6 +35,19 @@ test('the governor sets the flag on each change only, reading RSS every everyMs'
   stop();
   mock.timers.tick(P.everyMs * 4);
   assert.equal(i, rss.length, 'no reading after stop');
+});
+
+test('a relaxed growth of its own (the node) is set at start and again whenever growth is relaxed', (t) => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  t.after(() => mock.timers.reset());
+  const rss = [150, 210, 170, 160];
+  let i = 0;
+  const set: number[] = [];
+  const stop = governHeapGrowth({ ...P, relaxedPercent: 300 }, { rss: () => rss[Math.min(i++, rss.length - 1)]!, setPercent: (p) => set.push(p) });
+  assert.deepEqual(set, [300], 'at 150: the relaxed growth, at once');
+  for (let k = 1; k < rss.length; k++) mock.timers.tick(P.everyMs);
+  assert.deepEqual(set, [300, 100, 300], '210 tightens; 170 relaxes back to 300, not to V8 own factor; 160 keeps it');
+  stop();
 });
 
 test('the flag set at run time bounds a heap of promoted garbage', () => {

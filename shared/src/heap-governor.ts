@@ -1,0 +1,105 @@
+// How far V8 may let a process's heap grow between full collections,
+// chosen by how close the process is to its memory bound (256 MB, issue 11).
+//
+// The gateway. V8 sets the next full collection at up to four times what
+// the last one left. A gateway's garbage is mostly request objects that
+// outlived two scavenges of the 2 MB semi-space (a listing page's parsed
+// entries, a body's chunk wrappers) and the Buffers they hold, which are
+// freed only with them; so between full collections the heap and external
+// memory pile up. Held at `--heap-growing-percent=100` (twice what
+// survived) for the whole life of the gateway, `npm run bench -- --quick
+// --scale --scale-objects 100000 --list-keys 100000` measured its peak RSS
+// storing and listing at 207 and 222 MiB against 262 and 303; but every
+// full collection marks the gateway's 20 MB of live objects, and 1 MiB
+// PUTs cost the gateway 15.5 ms of CPU against 12.5 (medians of five
+// alternating `--quick` runs). So, as Go's soft memory limit (GOMEMLIMIT)
+// does, growth is held tight only while RSS is near the bound, and V8 is
+// left its own factor while it is well under.
+//
+// The storage node has the opposite trouble. V8's own factor follows how
+// fast the program allocates against how fast the collector marks, and a
+// node receiving a large fragment allocates few JS objects (it hashes and
+// writes bytes), so V8 chose a factor near its minimum: the next full
+// collection came after about 1 MB more of old generation, every 100-300 ms
+// during 64 MiB PUTs (--trace-gc: 19-23 mark-compacts a node over ten such
+// PUTs), and under perf the marking was about a quarter of a node's CPU.
+// Its heap is small (about 10 MB live), so a fixed factor of four while it
+// is well under its bound costs it at most a few tens of MB: one
+// mark-compact a node over the same ten PUTs, and the nodes' CPU a 64 MiB
+// PUT 262-274 ms against 395-468 (--heap-growing-percent=300, a /tmp load
+// script). Near the bound it is held at twice, like the gateway.
+
+import { setFlagsFromString } from 'node:v8';
+
+export interface HeapGrowthPolicy {
+  /** RSS at or above which growth is held tight. */
+  readonly tightenAtBytes: number;
+  /** RSS below which V8 gets its own factor back (under tightenAt: no flapping at one value). */
+  readonly relaxBelowBytes: number;
+  /** The old generation's growth while tight: percent over what the last full collection left. */
+  readonly tightPercent: number;
+  /** The growth while relaxed, the same way; 0 leaves V8 its own factor. */
+  readonly relaxedPercent: number;
+  /** How often RSS is read (process.memoryUsage.rss(): one read of /proc/self/stat). */
+  readonly everyMs: number;
+}
+
+const MiB = 1024 * 1024;
+
+export const GATEWAY_HEAP_GROWTH: HeapGrowthPolicy = {
+  tightenAtBytes: 200 * MiB,
+  relaxBelowBytes: 176 * MiB,
+  tightPercent: 100,
+  relaxedPercent: 0,
+  everyMs: 500,
+};
+
+export const NODE_HEAP_GROWTH: HeapGrowthPolicy = {
+  tightenAtBytes: 200 * MiB,
+  relaxBelowBytes: 176 * MiB,
+  tightPercent: 100,
+  relaxedPercent: 300,
+  everyMs: 500,
+};
+
+/** Whether growth is tight after reading `rss`, given whether it was. */
+export function heapGrowthTight(p: HeapGrowthPolicy, rss: number, tight: boolean): boolean {
+  return tight ? rss >= p.relaxBelowBytes : rss >= p.tightenAtBytes;
+}
+
+/** Sets the old generation's growth: `percent` over what survives, or 0 for V8's own factor. V8 reads it at every full collection. */
+export function setHeapGrowingPercent(percent: number): void {
+  setFlagsFromString(`--heap-growing-percent=${percent}`);
+}
+
+export interface HeapGovernorIo {
+  readonly rss: () => number;
+  readonly setPercent: (percent: number) => void;
+  /** Told each change (for the log). */
+  readonly onChange?: (tight: boolean, rss: number) => void;
+}
+
+/** This process's RSS and V8. */
+export const PROCESS_HEAP: HeapGovernorIo = { rss: () => process.memoryUsage.rss(), setPercent: setHeapGrowingPercent };
+
+/**
+ * Reads RSS every `p.everyMs` and sets the growth when the policy's answer
+ * changes (and at once, when the relaxed growth is not V8's own); returns
+ * the stop function.
+ */
+export function governHeapGrowth(p: HeapGrowthPolicy, io: HeapGovernorIo): () => void {
+  let tight = false;
+  if (p.relaxedPercent !== 0) io.setPercent(p.relaxedPercent);
+  const tick = (): void => {
+    const rss = io.rss();
+    const next = heapGrowthTight(p, rss, tight);
+    if (next === tight) return;
+    tight = next;
+    io.setPercent(tight ? p.tightPercent : p.relaxedPercent);
+    io.onChange?.(tight, rss);
+  };
+  tick();
+  const timer = setInterval(tick, p.everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
