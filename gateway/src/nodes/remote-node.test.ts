@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,6 +24,8 @@ import { RemoteNode } from './remote-node.js';
 import { AskOrder } from '../protocol/ask-order.js';
 import { StripePool } from '../protocol/stripes/stripe-pool.js';
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
+import { FrameDecoder } from '@powerstore/shared/protocol/wire/frames.js';
+import { fixture, ts, write } from '@powerstore/shared/protocol/testing/fixture.js';
 
 describe('remote nodes over HTTP', () => {
   const params = clusterParams(1);
@@ -145,5 +147,40 @@ describe('remote node: pin releases', () => {
     await node.close();
     assert.deepEqual(await Promise.all(answers), [true, true]);
     assert.equal(pins.size, 0);
+  });
+});
+
+describe('remote node: a store whose fragment goes in a request of its own', () => {
+  it('sends the frames with a content-length and no chunked encoding, the fragment bytes unchanged', async () => {
+    let seen: { headers: IncomingHttpHeaders; body: Buffer } | null = null;
+    const server = createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        seen = { headers: req.headers, body: Buffer.concat(parts) };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"lc":null}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const keys = new SecretWriterKeyring(new Map([[0, randomBytes(32)]]), 0);
+    const n = new RemoteNode({ index: 0, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, keys, S: 4, requestTimeoutMs: 5000 });
+    const f = fixture(1);
+    const w = write(f, ts(f, 1));
+    const fragment = randomBytes(100_000);
+    try {
+      await n.storeWhole({ ns: 'b', key: 'k' }, 4096, fragment, w.commit(), new AbortController().signal);
+    } finally {
+      await n.close();
+      server.close();
+    }
+    const got = seen as { headers: IncomingHttpHeaders; body: Buffer } | null;
+    assert.ok(got, 'the node was asked');
+    assert.equal(got.headers['transfer-encoding'], undefined, 'no chunked encoding');
+    assert.equal(got.headers['content-length'], String(got.body.length));
+    const events = new FrameDecoder(1 << 20).push(got.body);
+    assert.deepEqual(events.map((e) => e.type), ['open', 'data', 'commit']);
+    const data = events.find((e) => e.type === 'data');
+    assert.ok(data && data.type === 'data' && data.chunk.equals(fragment), 'the fragment as it was');
   });
 });

@@ -140,17 +140,23 @@ export class RemoteNode implements NodeApi {
   async storeWhole(ref: RegRef, blockSize: number, fragment: Buffer, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
     const open = encodeOpen(ref, blockSize);
     const commit = encodeCommit(msg);
-    const parts = [frameHeader(FRAME_OPEN, open.length), open];
-    if (fragment.length > 0) parts.push(frameHeader(FRAME_DATA, fragment.length), fragment);
-    parts.push(frameHeader(FRAME_COMMIT, commit.length), commit);
-    if (fragment.length <= BATCHED_FRAGMENT_MAX) return { lc: parseTsAnswer(await this.call(PATHS.store, Buffer.concat(parts), signal)) };
-    // A larger fragment goes in its own request, its parts written as they
-    // are (no copy) and not hashed for the request MAC: like a streamed
-    // store, its content is authenticated by the store message itself.
+    const head = fragment.length > 0
+      ? Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_DATA, fragment.length)])
+      : Buffer.concat([frameHeader(FRAME_OPEN, open.length), open]);
+    const tail = Buffer.concat([frameHeader(FRAME_COMMIT, commit.length), commit]);
+    if (fragment.length <= BATCHED_FRAGMENT_MAX) return { lc: parseTsAnswer(await this.call(PATHS.store, Buffer.concat([head, fragment, tail]), signal)) };
+    // A larger fragment goes in its own request, written as it is (no copy)
+    // between the small frames, and not hashed for the request MAC: like a
+    // streamed store, its content is authenticated by the store message
+    // itself. Its length is known, so the body goes with a content-length:
+    // three writes, where chunked encoding made six, each with its framing.
     const res = await this.pool.request({
       path: PATHS.store, method: 'POST', signal,
-      body: (async function* () { yield* parts; })() as unknown as Readable,
-      headers: { 'content-type': 'application/octet-stream', ...this.authHeaders(PATHS.store, STREAM_BODY) },
+      body: (async function* () { yield head; yield fragment; yield tail; })() as unknown as Readable,
+      headers: {
+        'content-type': 'application/octet-stream', 'content-length': String(head.length + fragment.length + tail.length),
+        ...this.authHeaders(PATHS.store, STREAM_BODY),
+      },
     });
     if (res.statusCode !== 200) throw await refusal(this.index, res);
     return { lc: parseTsAnswer(await jsonBody(res, MAX_STORE_ANSWER)) };
