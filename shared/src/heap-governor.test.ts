@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mock, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { governHeapGrowth, heapGrowthTight, type HeapGrowthPolicy } from './heap-governor.js';
-import { V8_FLAGS } from '@powerstore/shared/runtime.js';
+import { V8_FLAGS } from './runtime.js';
 
 const P: HeapGrowthPolicy = { tightenAtBytes: 200, relaxBelowBytes: 176, tightPercent: 100, relaxedPercent: 0, everyMs: 500 };
 

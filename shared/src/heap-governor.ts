@@ -54,13 +54,8 @@ export const GATEWAY_HEAP_GROWTH: HeapGrowthPolicy = {
   everyMs: 500,
 };
 
-export const NODE_HEAP_GROWTH: HeapGrowthPolicy = {
-  tightenAtBytes: 200 * MiB,
-  relaxBelowBytes: 176 * MiB,
-  tightPercent: 100,
-  relaxedPercent: 300,
-  everyMs: 500,
-};
+/** The node: the gateway's levels, a fixed factor of four while relaxed. */
+export const NODE_HEAP_GROWTH: HeapGrowthPolicy = { ...GATEWAY_HEAP_GROWTH, relaxedPercent: 300 };
 
 /** Whether growth is tight after reading `rss`, given whether it was. */
 export function heapGrowthTight(p: HeapGrowthPolicy, rss: number, tight: boolean): boolean {

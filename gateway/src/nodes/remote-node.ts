@@ -140,11 +140,12 @@ export class RemoteNode implements NodeApi {
   async storeWhole(ref: RegRef, blockSize: number, fragment: Buffer, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
     const open = encodeOpen(ref, blockSize);
     const commit = encodeCommit(msg);
-    const head = fragment.length > 0
-      ? Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_DATA, fragment.length)])
-      : Buffer.concat([frameHeader(FRAME_OPEN, open.length), open]);
-    const tail = Buffer.concat([frameHeader(FRAME_COMMIT, commit.length), commit]);
-    if (fragment.length <= BATCHED_FRAGMENT_MAX) return { lc: parseTsAnswer(await this.call(PATHS.store, Buffer.concat([head, fragment, tail]), signal)) };
+    const before = [frameHeader(FRAME_OPEN, open.length), open];
+    if (fragment.length > 0) before.push(frameHeader(FRAME_DATA, fragment.length));
+    const after = [frameHeader(FRAME_COMMIT, commit.length), commit];
+    if (fragment.length <= BATCHED_FRAGMENT_MAX) return { lc: parseTsAnswer(await this.call(PATHS.store, Buffer.concat([...before, fragment, ...after]), signal)) };
+    const head = Buffer.concat(before);
+    const tail = Buffer.concat(after);
     // A larger fragment goes in its own request, written as it is (no copy)
     // between the small frames, and not hashed for the request MAC: like a
     // streamed store, its content is authenticated by the store message

@@ -341,8 +341,7 @@ export async function dataShards(ctx: ProtocolContext, blocks: Map<number, Buffe
   const missing: number[] = [];
   for (let i = 0; i < k; i++) if (!blocks.has(i)) missing.push(i);
   if (missing.length === 0) return Array.from({ length: k }, (_, i) => blocks.get(i)!);
-  // (A value written with a larger block size than this gateway's has shards its pool's buffers cannot hold.)
-  const pooled = ctx.stripes.pools(shard) && shard * Math.max(k, S - k) <= ctx.stripes.size;
+  const pooled = ctx.stripes.pools(shard);
   const dataBuf = pooled ? ctx.stripes.take() : Buffer.allocUnsafe(shard * k);
   const parityBuf = pooled ? ctx.stripes.take() : Buffer.allocUnsafe(shard * (S - k));
   const data = dataBuf.subarray(0, shard * k);

@@ -36,9 +36,13 @@ export class StripePool {
     this.keep = Math.max(2, Math.floor(IDLE_BYTES / this.size));
   }
 
-  /** Whether a stripe whose shards are `shard` bytes takes its buffers from here. */
+  /**
+   * Whether a stripe whose shards are `shard` bytes takes its buffers from
+   * here: large enough to be worth it, and no larger than a block (a value
+   * written with a larger block size than this gateway's is read in fresh buffers).
+   */
   pools(shard: number): boolean {
-    return shard >= MIN_POOLED_SHARD;
+    return shard >= MIN_POOLED_SHARD && shard <= this.blockSize;
   }
 
   take(): Buffer {
