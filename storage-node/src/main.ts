@@ -18,6 +18,7 @@ import { createNodeServer, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS } fr
 import { PinTable } from '@powerstore/shared/protocol/pins.js';
 import { GarbageCollector } from './gc/gc.js';
 import { WriteLeases } from './store/write-leases.js';
+import { WRITE_BATCH } from './store/staging.js';
 
 // Everything this process creates is its account's alone (review F8: the
 // data is every user's objects); the data folders are also made 0700 explicitly.
@@ -90,6 +91,8 @@ export async function nodeMain(argv: readonly string[]): Promise<void> {
     log,
     metrics: new NodeMetrics(cfg.index),
     inlineMax: 64 * 1024,
+    // Larger fragments that fit one staging batch go into segment files (segments.ts).
+    segmentMax: WRITE_BATCH,
     maxFragmentBytes: 6 * 1024 * 1024 * 1024,
     faults,
   }, { idleTimeoutMs, bodyDeadlineMs: idleTimeoutMs, maxConnections, ...(tls ? { tls } : {}) });

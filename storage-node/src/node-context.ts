@@ -22,6 +22,8 @@ export interface NodeContext {
   readonly metrics: NodeMetrics;
   /** Fragments up to this size are kept inline in the database. */
   readonly inlineMax: number;
+  /** Fragments above inlineMax and up to this size are appended to a segment file (segments.ts); absent or 0: a file each. */
+  readonly segmentMax?: number;
   /** Largest fragment a store may stream. */
   readonly maxFragmentBytes: number;
   /** Read pins (DESIGN §6); absent: this node never pins nor answers GONE (tests). */

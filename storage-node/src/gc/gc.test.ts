@@ -46,7 +46,7 @@ describe('node garbage collection', () => {
     await store.setLc(w[0]!.reg, 'b', 'k', w[2]!.c); // lc = 3; 4 and 5 are above it
     pins.touch('read-1', w[0]!.reg.toString('hex'), w[1]!.c.ts); // a read pinned from 2 up
     let r = await store.collect(w[0]!.reg, (ts) => pins.covers(w[0]!.reg.toString('hex'), { ...ts, epoch: 0, tag: Buffer.alloc(0) }));
-    assert.deepEqual(r, { dropped: 1, pinned: 1, released: [] });
+    assert.deepEqual(r, { dropped: 1, pinned: 1, released: [], segments: [] });
     assert.equal(store.hist(w[0]!.reg, w[0]!.c.ts), undefined, 'entry 1 went');
     assert.ok(!existsSync(join(dir, 'n0', 'frags', 'ab', 'f1')), 'and its file');
     assert.ok(store.hist(w[0]!.reg, w[1]!.c.ts), 'entry 2 is pinned');

@@ -24,6 +24,10 @@ const EMPTY = Buffer.alloc(0);
 export class GarbageCollector {
   private readonly queue = new Map<string, Buffer>();
   private readonly waiting = new Map<string, Buffer>();
+  /** Segments to tidy after the current batch. */
+  private readonly segments = new Set<string>();
+  /** Segments that took appends lately, tidied on the retry timer. */
+  private readonly laterSegments = new Set<string>();
   private running = false;
   private readonly timer: NodeJS.Timeout;
   /** Set while collection waits out the pins a previous run may have held (null: not waiting). */
@@ -39,6 +43,8 @@ export class GarbageCollector {
     this.timer = setInterval(() => {
       for (const [id, reg] of this.waiting) this.queue.set(id, reg);
       this.waiting.clear();
+      for (const seg of this.laterSegments) this.segments.add(seg);
+      this.laterSegments.clear();
       this.kick();
     }, RETRY_MS);
     this.timer.unref();
@@ -57,9 +63,10 @@ export class GarbageCollector {
     this.kick();
   }
 
-  /** Queues every register that has history (after a restart). */
+  /** Queues every register that has history, and every segment (after a restart). */
   scheduleAll(): void {
     for (const reg of this.store.registersWithHistory()) this.queue.set(reg.toString('hex'), reg);
+    for (const seg of this.store.segments.all().keys()) this.segments.add(seg);
     this.kick();
   }
 
@@ -69,12 +76,12 @@ export class GarbageCollector {
   }
 
   private kick(): void {
-    if (this.hold || this.running || this.queue.size === 0) return;
+    if (this.hold || this.running || (this.queue.size === 0 && this.segments.size === 0)) return;
     this.running = true;
     setImmediate(() => {
       this.drain().catch((err: unknown) => this.log.error({ err }, 'garbage collection failed')).finally(() => {
         this.running = false;
-        if (this.queue.size > 0) this.kick();
+        this.kick();
       });
     });
   }
@@ -87,11 +94,16 @@ export class GarbageCollector {
     // each, which made every overwrite cost its nodes a second sync.
     await Promise.all(batch.map(async ([id, reg]) => {
       const r = await this.store.collect(reg, (ts) => this.pins.covers(id, { ...ts, epoch: 0, tag: EMPTY }) || this.leases?.covers(id, ts) === true);
+      for (const seg of r.segments) this.segments.add(seg);
       this.dropped += r.dropped;
       if (r.pinned > 0) this.waiting.set(id, reg);
       // A multipart object's old version went: its parts (retired by delete
       // markers when the upload completed) may be garbage now.
       for (const p of r.released) this.queue.set(p.toString('hex'), p);
     }));
+    // Segments that lost fragments: removed when empty, compacted when mostly dead (DiskStore.tidySegment).
+    const segments = [...this.segments];
+    this.segments.clear();
+    for (const seg of segments) if (!(await this.store.tidySegment(seg))) this.laterSegments.add(seg);
   }
 }

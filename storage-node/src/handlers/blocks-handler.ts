@@ -37,16 +37,26 @@ export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerR
   } else if (!faults?.any) {
     const pool = ctx.store.directPool;
     if (h.fragInline) res.end(h.fragInline.subarray(start, end));
-    else if (pool) await sendDirect(res, readDirect(ctx.store.fragPath(h.fragFile!), start, end, pool));
-    else await pipeline(createReadStream(ctx.store.fragPath(h.fragFile!), { start, end: end - 1, highWaterMark: 1 << 20 }), res);
+    else if (pool) await sendDirect(res, readFrom(ctx, h.fragFile!, start, end, (path, from, to) => readDirect(path, from, to, pool)));
+    else await pipeline(readFrom(ctx, h.fragFile!, start, end, cachedRead), res);
   } else {
     const src: Iterable<Buffer> | AsyncIterable<Buffer> = h.fragInline
       ? [h.fragInline.subarray(start, end)]
-      : createReadStream(ctx.store.fragPath(h.fragFile!), { start, end: end - 1, highWaterMark: 1 << 20 });
+      : readFrom(ctx, h.fragFile!, start, end, cachedRead);
     await pipeline(faults.serveBlocks((async function* () {
       for await (const chunk of src) yield faults.blocks(chunk);
     })()), res);
   }
+}
+
+/** Bytes [start, end) of a fragment in its own file or in a segment (DiskStore.fragAt). */
+function readFrom<T>(ctx: NodeContext, file: string, start: number, end: number, read: (path: string, from: number, to: number) => T): T {
+  const at = ctx.store.fragAt(file);
+  return read(at.path, at.offset + start, at.offset + end);
+}
+
+function cachedRead(path: string, from: number, to: number): AsyncIterable<Buffer> & NodeJS.ReadableStream {
+  return createReadStream(path, { start: from, end: to - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer> & NodeJS.ReadableStream;
 }
 
 /**

@@ -32,6 +32,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
   const dec = new FrameDecoder(maxCommitBytes(ctx.S));
   const staging = new Staging({
     inlineMax: ctx.inlineMax, maxFragmentBytes: ctx.maxFragmentBytes, newPath: () => ctx.store.newStagingPath(), direct: ctx.store.directPool ?? undefined,
+    segmentMax: ctx.segmentMax ?? 0, append: (bytes) => ctx.store.appendFragment(bytes),
   });
   let openMsg: OpenMsg | null = null;
   let hasher: BlockHasher | null = null;
@@ -84,15 +85,23 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
         frag = { inline };
       } else {
         await staging.seal();
-        frag = { file: await ctx.store.installFragment(staging.path!) };
-        installed = true;
+        if (staging.location) {
+          frag = { file: staging.location };
+        } else {
+          frag = { file: await ctx.store.installFragment(staging.path!) };
+          installed = true;
+        }
       }
       if (await record(ctx, reg, ref, rec, frag, commit)) ctx.metrics.storedBytes.inc(staging.bytes);
     } else if (existing) {
       // A duplicate: a re-send or a heal (DESIGN §7). If this node's own copy
       // has rotted, the verified incoming copy replaces its bytes; the
       // entry's metadata stays as it was (fragment-repair.ts).
-      const fresh = { blocks, blockSize, bytes: staging.bytes, inline: staging.inline, get path() { return staging.path; }, seal: () => staging.seal() };
+      const fresh = {
+        blocks, blockSize, bytes: staging.bytes, inline: staging.inline, seal: () => staging.seal(),
+        get path() { return staging.path; },
+        get location() { return staging.location; },
+      };
       if ((await repairIfCorrupt(ctx, reg, existing, fresh)) === 'replaced') {
         // A staging file renamed over the entry's fragment file is gone from staging.
         installed = existing.fragFile !== null && staging.path !== null;

@@ -1,11 +1,13 @@
 // The node's durable state (DESIGN §4, §9): lc per register and the
 // write-once history Hist, in SQLite (WAL; each group commit's transaction
 // is made durable by an fdatasync of the WAL file in the thread pool before
-// anyone is answered: group-commit.ts), plus fragment files. Small fragments live inline in the database
-// (one fsync for the whole store); large ones are files written to staging,
-// fsync'd, renamed into frags/ and the directory fsync'd before the history
-// row that names them commits. Keys are never file names: files are named by
-// random ids and registers by the hash of (namespace, key).
+// anyone is answered: group-commit.ts), plus fragment files. Small
+// fragments live inline in the database (one fsync for the whole store);
+// mid-size ones are appended to a shared segment file (segments.ts) and
+// synced; large ones are files written to staging, fsync'd, renamed into
+// frags/ and the directory fsync'd. Either way the bytes are durable before
+// the history row that names them commits. Keys are never file names: files
+// are named by random ids and registers by the hash of (namespace, key).
 //
 // No history entry is ever deleted here (garbage collection comes with read
 // pins), and lc is never deleted. An entry's metadata never changes; its
@@ -14,7 +16,7 @@
 
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { equalBytes } from '@powerstore/shared/bytes.js';
@@ -23,7 +25,9 @@ import type { HistRecord, PartRef } from '@powerstore/shared/protocol/server.js'
 import { compareTs, type Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { candToWire, parseCand, parseTs, tsToWire } from '@powerstore/shared/protocol/wire/wire.js';
-import { AlignedPool, directIoWorks } from './direct-io.js';
+import { AlignedPool, DIRECT_ALIGN, directIoWorks } from './direct-io.js';
+import { locationRange, parseLocation, Segments, SEGS, type FragmentAt, type SegmentOptions } from './segments.js';
+import { roundUp } from '@powerstore/shared/erasure/layout.js';
 import { GroupCommitter } from './group-commit.js';
 import { prepareSchema } from './schema.js';
 import { DIR_MODE, ownerOnlyDatabase, ownerOnlyDir } from '../owner-only.js';
@@ -61,6 +65,26 @@ export type PutHistResult =
   | { readonly kind: 'stored' }
   | { readonly kind: 'exists' }
   | { readonly kind: 'missing-parts'; readonly missing: readonly number[] };
+
+export type StoreOptions = SegmentOptions;
+
+/** What one register's collection did (DiskStore.collect). */
+export interface Collected {
+  readonly dropped: number;
+  /** Entries that stayed only because a read pins them. */
+  readonly pinned: number;
+  /** Part registers a dropped entry was made of. */
+  readonly released: Buffer[];
+  /** Segments that held a dropped entry's fragment (for tidySegment). */
+  readonly segments: string[];
+}
+
+/** How long a segment no row names stays, for reads that looked its fragments up just before. */
+const LEAVING_MS = 30_000;
+/** How long a compacted fragment's old location still resolves to its new one (putHist). */
+const MOVED_KEEP_MS = 60_000;
+/** Compaction's read buffer on a node whose filesystem refuses O_DIRECT. */
+const COMPACTION_BUFFERS = new AlignedPool(1);
 
 interface CollectRow {
   num: number;
@@ -136,10 +160,21 @@ export class DiskStore {
   private wal: Promise<FileHandle> | null = null;
   /** Aligned buffers for fragment files, written and read with O_DIRECT; null where the filesystem refuses it (direct-io.ts). */
   readonly directPool: AlignedPool | null;
+  /** Segment files of mid-size fragments (segments.ts). */
+  readonly segments: Segments;
+  /**
+   * Fragments compaction moved lately, old location to new: a store of a
+   * write stored again (storeFrom) may name the old one after the move
+   * committed; putHist records the new one instead. Kept for MOVED_KEEP_MS.
+   */
+  private readonly moved = new Map<string, string>();
+  /** Segments no row names, waiting out LEAVING_MS before they are removed. */
+  private readonly leaving = new Set<string>();
 
-  private constructor(readonly dir: string, private readonly S: number) {
-    for (const d of [dir, join(dir, 'staging'), join(dir, 'frags')]) ownerOnlyDir(d);
+  private constructor(readonly dir: string, private readonly S: number, opts: StoreOptions) {
+    for (const d of [dir, join(dir, 'staging'), join(dir, 'frags'), join(dir, SEGS)]) ownerOnlyDir(d);
     this.directPool = directIoWorks(join(dir, 'staging')) ? new AlignedPool() : null;
+    this.segments = new Segments(dir, this.directPool !== null, syncDir, opts);
     ownerOnlyDatabase(join(dir, 'node.db'));
     this.db = new Database(join(dir, 'node.db'));
     // One connection, in one process (the data folder's lock): with the lock
@@ -171,6 +206,10 @@ export class DiskStore {
       ),
       histExists: this.db.prepare('SELECT 1 FROM hist WHERE reg = ? AND num = ? AND writer = ? AND op = ?'),
       fileUsed: this.db.prepare('SELECT 1 FROM hist WHERE frag_file = ? LIMIT 1'),
+      // A segment's fragments are one range of hist_by_file (segments.ts locationRange).
+      segmentUsed: this.db.prepare('SELECT 1 FROM hist WHERE frag_file >= ? AND frag_file < ? LIMIT 1'),
+      segmentFrags: this.db.prepare('SELECT frag_file, max(frag_len) AS frag_len FROM hist WHERE frag_file >= ? AND frag_file < ? GROUP BY frag_file'),
+      moveFrag: this.db.prepare('UPDATE hist SET frag_file = ? WHERE frag_file = ?'),
       // Healing a corrupt copy (replaceFragment): fragment bytes and block list only.
       replaceInline: this.db.prepare('UPDATE hist SET frag_inline = ?, blocks = ? WHERE reg = ? AND num = ? AND writer = ? AND op = ? AND frag_file IS NULL'),
       replaceBlocks: this.db.prepare('UPDATE hist SET blocks = ? WHERE reg = ? AND num = ? AND writer = ? AND op = ?'),
@@ -196,13 +235,14 @@ export class DiskStore {
   }
 
   /** Opens (creating if needed) the store and sweeps what a crash left behind. */
-  static open(dir: string, S: number): DiskStore {
-    const s = new DiskStore(dir, S);
+  static open(dir: string, S: number, opts: StoreOptions = {}): DiskStore {
+    const s = new DiskStore(dir, S, opts);
     s.sweep();
     return s;
   }
 
   close(): void {
+    this.segments.close();
     this.db.close();
     // A sync still running holds the handle open until it returns.
     void this.wal?.then((h) => h.close()).catch(() => undefined);
@@ -310,9 +350,20 @@ export class DiskStore {
    * entry sharing the file (a write stored again under a new ts, DESIGN §4)
    * has the same block list, so all of them get a good copy.
    */
-  async replaceFragment(reg: Buffer, rec: StoredHist, frag: { staging: string } | { inline: Buffer }, blocks: Buffer): Promise<void> {
+  async replaceFragment(reg: Buffer, rec: StoredHist, frag: { staging: string } | { location: string } | { inline: Buffer }, blocks: Buffer): Promise<void> {
     const { num, writer, op } = rec.ts;
-    if (rec.fragFile) {
+    if (rec.fragFile && ('location' in frag || ('staging' in frag && parseLocation(rec.fragFile)))) {
+      // The good copy is in a segment, or the bad one was (a segment's range
+      // is not renamed over): every row naming the old copy moves to the
+      // new one (they share its bytes), and an old file no row names goes.
+      const from = rec.fragFile;
+      const to = 'location' in frag ? frag.location : await this.installFragment(frag.staging);
+      await this.committer.run(() => {
+        this.stmts.moveFrag.run(to, from);
+        if (!equalBytes(blocks, rec.blocks)) this.stmts.replaceBlocks.run(blocks, reg, num, writer, op);
+      });
+      if (!parseLocation(from) && !this.stmts.fileUsed.get(from)) await rm(this.fragPath(from), { force: true });
+    } else if (rec.fragFile) {
       if (!('staging' in frag)) throw new Error('a fragment file is replaced from a staging file');
       const path = this.fragPath(rec.fragFile);
       await ensureFolder(dirname(path)); // the file (and its folder) may be gone altogether
@@ -347,11 +398,13 @@ export class DiskStore {
         return;
       }
       this.stmts.ensureReg.run(reg, ns, Buffer.from(key, 'utf8'));
+      // A fragment that compaction moved since the caller looked it up is recorded where it is now.
+      const file = 'file' in frag ? this.whereNow(frag.file) : null;
       const inserted = this.stmts.putHist.run(
         reg, ts.num, ts.writer, ts.op, JSON.stringify(tsToWire(ts)),
         rec.nbar, rec.d, Buffer.concat(rec.vec), Buffer.concat(rec.cc), rec.meta, rec.blocks,
         rec.blockSize, rec.fragLen,
-        'file' in frag ? frag.file : null, 'inline' in frag ? frag.inline : null,
+        file, 'inline' in frag ? frag.inline : null,
         refs ? JSON.stringify(refs.map((r) => ({ ns: r.ns, key: r.key, ts: tsToWire(r.ts) }))) : null,
       ).changes > 0;
       if (!inserted) {
@@ -362,7 +415,10 @@ export class DiskStore {
         this.stmts.addRef.run(regId(r.ns, r.key), r.ts.num, r.ts.writer, r.ts.op, reg, ts.num, ts.writer, ts.op);
       }
     });
-    if (result.kind !== 'stored' && 'file' in frag && !this.stmts.fileUsed.get(frag.file)) await rm(this.fragPath(frag.file), { force: true });
+    // (An appended fragment no row names is dead space in its segment, given back by compaction.)
+    if (result.kind !== 'stored' && 'file' in frag && !parseLocation(frag.file) && !this.stmts.fileUsed.get(frag.file)) {
+      await rm(this.fragPath(frag.file), { force: true });
+    }
     return result;
   }
 
@@ -375,11 +431,11 @@ export class DiskStore {
    * the part registers whose entries a dropped entry was made of (no longer
    * referenced by it, so perhaps garbage now).
    */
-  async collect(reg: Buffer, pinned: (ts: Pick<Timestamp, 'num' | 'writer' | 'op'>) => boolean): Promise<{ dropped: number; pinned: number; released: Buffer[] }> {
+  async collect(reg: Buffer, pinned: (ts: Pick<Timestamp, 'num' | 'writer' | 'op'>) => boolean): Promise<Collected> {
     await this.settled(reg);
     // A first look, so that a register with nothing to drop costs no commit.
     const first = this.collectable(reg, pinned);
-    if (first.doomed.length === 0) return { dropped: 0, pinned: first.held, released: [] };
+    if (first.doomed.length === 0) return { dropped: 0, pinned: first.held, released: [], segments: [] };
     // Decided again inside the transaction that drops (the op runs
     // synchronously in the flush): since the first look a read may have
     // pinned an entry (a filter that answered with it), or a store may have
@@ -402,9 +458,12 @@ export class DiskStore {
     // The rows are gone (durably) before their files: a crash in between
     // leaves orphan files, which the start-up sweep removes. A file another
     // entry still names (a write stored again under a new ts) stays.
-    const files = [...new Set(doomed.flatMap((r) => (r.frag_file ? [r.frag_file] : [])))].filter((f) => !this.stmts.fileUsed.get(f));
+    const gone = [...new Set(doomed.flatMap((r) => (r.frag_file ? [r.frag_file] : [])))];
+    const files = gone.filter((f) => !parseLocation(f) && !this.stmts.fileUsed.get(f));
     await Promise.all(files.map((f) => rm(this.fragPath(f), { force: true })));
-    return { dropped: doomed.length, pinned: held, released: [...released.values()] };
+    // Segments are looked at by the caller (tidySegment), once for a batch of registers.
+    const segments = [...new Set(gone.flatMap((f) => parseLocation(f)?.seg ?? []))];
+    return { dropped: doomed.length, pinned: held, released: [...released.values()], segments };
   }
 
   /** The history entries of reg that may go now: below the committed lc, not pinned, not a part of another entry. */
@@ -433,6 +492,91 @@ export class DiskStore {
 
   fragPath(file: string): string {
     return join(this.dir, file);
+  }
+
+  /** A fragment's location after the moves compaction made lately (a move may have been moved again). */
+  private whereNow(file: string): string {
+    let at = file;
+    for (let next = this.moved.get(at); next !== undefined; next = this.moved.get(at)) at = next;
+    return at;
+  }
+
+  /** Where a fragment's bytes are: its own file, or a range of a segment. */
+  fragAt(file: string): FragmentAt {
+    const at = parseLocation(file);
+    return at ? { path: join(this.dir, at.seg), offset: at.offset } : { path: join(this.dir, file), offset: 0 };
+  }
+
+  /** Appends a mid-size fragment (padded to DIRECT_ALIGN) to the active segment; its location once durable. */
+  appendFragment(bytes: Buffer): Promise<string> {
+    return this.segments.append(bytes);
+  }
+
+  /**
+   * A segment that lost fragments (collect) or may hold dead space (a
+   * start): removed once no row names it, compacted once at most half of
+   * it is live. Never a segment taking appends (or that took one lately):
+   * false then, to be asked again later.
+   */
+  async tidySegment(seg: string): Promise<boolean> {
+    const size = this.segments.all().get(seg);
+    if (size === undefined || this.leaving.has(seg)) return true;
+    if (this.segments.isActive(seg)) return false;
+    const [lo, hi] = locationRange(seg);
+    const frags = this.stmts.segmentFrags.all(lo, hi) as Array<{ frag_file: string; frag_len: number }>;
+    const live = frags.reduce((n, f) => n + roundUp(f.frag_len, DIRECT_ALIGN), 0);
+    if (frags.length > 0 && live * 2 > size) return true;
+    if (frags.length > 0) await this.compact(seg, frags);
+    if (!this.stmts.segmentUsed.get(lo, hi)) this.removeSegmentLater(seg);
+    return true;
+  }
+
+  /**
+   * Copies the fragments still named in `seg` to the active segment (each
+   * synced there) and points their rows at the copies, in one transaction.
+   * A fragment dropped meanwhile is copied for nothing: its row is gone,
+   * and the copy is dead space.
+   */
+  private async compact(seg: string, frags: ReadonlyArray<{ frag_file: string; frag_len: number }>): Promise<void> {
+    const pool = this.directPool ?? COMPACTION_BUFFERS;
+    const fh = await open(join(this.dir, seg), constants.O_RDONLY | (this.directPool ? constants.O_DIRECT : 0));
+    const buf = pool.take();
+    const moves: Array<[string, string]> = [];
+    try {
+      for (const f of frags) {
+        const len = roundUp(f.frag_len, DIRECT_ALIGN);
+        const { bytesRead } = await fh.read(buf, 0, len, parseLocation(f.frag_file)!.offset);
+        // A segment cut short (a disk fault) loses those bytes either way; the copy is checked like any (a read verifies every block).
+        buf.fill(0, bytesRead, len);
+        moves.push([f.frag_file, await this.segments.append(buf.subarray(0, len))]);
+      }
+    } finally {
+      pool.give(buf);
+      await fh.close();
+    }
+    await this.committer.run(() => {
+      for (const [from, to] of moves) {
+        this.stmts.moveFrag.run(to, from);
+        this.moved.set(from, to);
+      }
+    });
+    setTimeout(() => {
+      for (const [from] of moves) this.moved.delete(from);
+    }, MOVED_KEEP_MS).unref();
+  }
+
+  /**
+   * Removes a segment no row names after LEAVING_MS: a read that looked its
+   * fragment up just before the rows moved (or went) still opens it then.
+   * A restart before that removes it in the sweep.
+   */
+  private removeSegmentLater(seg: string): void {
+    this.leaving.add(seg);
+    setTimeout(() => {
+      this.leaving.delete(seg);
+      const [lo, hi] = locationRange(seg);
+      if (this.db.open && !this.stmts.segmentUsed.get(lo, hi)) void this.segments.remove(seg).catch(() => undefined);
+    }, LEAVING_MS).unref();
   }
 
   /**
@@ -491,6 +635,11 @@ export class DiskStore {
         const rel = join('frags', sub, f);
         if (!this.stmts.fileUsed.get(rel)) rmSync(join(frags, sub, f), { force: true });
       }
+    }
+    // A segment no row names holds only what stores that never committed appended.
+    for (const seg of [...this.segments.all().keys()]) {
+      const [lo, hi] = locationRange(seg);
+      if (!this.stmts.segmentUsed.get(lo, hi)) this.segments.removeSync(seg);
     }
   }
 }

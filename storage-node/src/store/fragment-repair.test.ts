@@ -10,19 +10,16 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
-import { sha256 } from '@powerstore/shared/hash.js';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { computeD, makeVec, nonceHash } from '@powerstore/shared/protocol/candidate.js';
-import { prepareWrite } from '@powerstore/shared/protocol/client.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
 import { encodeBlocksReq, encodeCommit, encodeOpen } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
-import { regId } from '@powerstore/shared/protocol/register.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { DiskStore } from './disk-store.js';
 import { startTestNode, type TestNode } from '../testing/test-node.js';
 import { signedPost } from '../testing/test-node.js';
+import { storeBody } from '../testing/store-bodies.js';
 
 const BLOCK = 64;
 
@@ -39,18 +36,7 @@ describe('a heal replaces a corrupt local copy, and nothing else', () => {
   const post = (path: string, body: Buffer, stream = false) => signedPost(url, key0, path, body, stream);
 
   /** A write of `frag` as node 0's fragment of register `key`: its store request body, reusable as a heal. */
-  const write = (key: string, frag: Buffer, meta = '{}') => {
-    const ref = { ns: 'b', key };
-    const h = new BlockHasher(BLOCK);
-    h.update(frag);
-    const cc = Array.from({ length: params.S }, () => sha256(Buffer.alloc(0)));
-    cc[0] = sha256(h.finish());
-    const w = prepareWrite(keyring, params, regId(ref.ns, ref.key), null, 'aaaaaaaaaaaaaaaa', ++op, cc, Buffer.from(meta));
-    const open = encodeOpen(ref, BLOCK);
-    const commit = encodeCommit({ ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta });
-    const body = Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_DATA, frag.length), frag, frameHeader(FRAME_COMMIT, commit.length), commit]);
-    return { ref, reg: regId(ref.ns, ref.key), ts: w.candidate.ts, body, frag, w };
-  };
+  const write = (key: string, frag: Buffer, meta = '{}') => storeBody(keyring, params, key, frag, ++op, BLOCK, meta);
 
   /** The node's fragment as it serves it (no list). */
   const served = async (ref: { ns: string; key: string }, ts: Timestamp, len: number): Promise<Buffer> => {

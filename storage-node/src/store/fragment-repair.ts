@@ -30,6 +30,7 @@ import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
 import { sha256Matches } from '@powerstore/shared/hash.js';
 import { tsKey } from '@powerstore/shared/protocol/timestamp.js';
 import type { StoredHist } from './disk-store.js';
+import { parseLocation, type FragmentAt } from './segments.js';
 import { NodeRequestError, type NodeContext } from '../node-context.js';
 import { FILE_MODE } from '../owner-only.js';
 
@@ -41,9 +42,11 @@ export interface IncomingFragment {
   readonly bytes: number;
   /** The bytes, when small enough to have stayed in memory; null when staged to a file. */
   readonly inline: Buffer | null;
-  /** The staging file, when not inline. */
+  /** The staging file, when not inline nor in a segment (after seal). */
   readonly path: string | null;
-  /** fsyncs and closes the staging file (if any). */
+  /** Where seal() appended it, when it went to a segment. */
+  readonly location: string | null;
+  /** fsyncs and closes the staging file, or appends the fragment to a segment. */
   seal(): Promise<void>;
 }
 
@@ -52,8 +55,11 @@ export async function copyIntact(ctx: NodeContext, h: StoredHist): Promise<boole
   if (!sha256Matches(h.cc[ctx.index]!, h.blocks)) return false;
   const hasher = new BlockHasher(h.blockSize);
   if (h.fragFile) {
+    // A file is read whole (one longer than its entry is corrupt too); a segment's range, as long as the entry.
+    const at = ctx.store.fragAt(h.fragFile);
+    const range = parseLocation(h.fragFile) ? { start: at.offset, end: at.offset + h.fragLen - 1 } : {};
     try {
-      for await (const chunk of createReadStream(ctx.store.fragPath(h.fragFile), { highWaterMark: 1 << 20 })) hasher.update(chunk as Buffer);
+      for await (const chunk of createReadStream(at.path, { highWaterMark: 1 << 20, ...range })) hasher.update(chunk as Buffer);
     } catch {
       return false; // gone or unreadable: as bad as corrupt
     }
@@ -84,19 +90,31 @@ export async function repairIfCorrupt(ctx: NodeContext, reg: Buffer, h: StoredHi
       });
     } else {
       await fresh.seal();
-      await ctx.store.replaceFragment(reg, h, { staging: fresh.path! }, fresh.blocks);
+      await ctx.store.replaceFragment(reg, h, fresh.location ? { location: fresh.location } : { staging: fresh.path! }, fresh.blocks);
     }
   } else {
     // Inline entries are small (they were inline when stored): read a spilled copy back.
     let bytes = fresh.inline;
     if (!bytes) {
       await fresh.seal();
-      bytes = await readFile(fresh.path!);
+      bytes = fresh.location ? await readRange(ctx.store.fragAt(fresh.location), fresh.bytes) : await readFile(fresh.path!);
     }
     await ctx.store.replaceFragment(reg, h, { inline: bytes }, fresh.blocks);
   }
   ctx.log.warn({ reg: reg.toString('hex'), ts: tsKey(h.ts), bytes: h.fragLen }, 'replaced a corrupt fragment copy with a healed one');
   return 'replaced';
+}
+
+/** `len` bytes of a fragment in a segment. */
+async function readRange(at: FragmentAt, len: number): Promise<Buffer> {
+  const f = await open(at.path, 'r');
+  try {
+    const b = Buffer.alloc(len);
+    const { bytesRead } = await f.read(b, 0, len, at.offset);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await f.close();
+  }
 }
 
 /** Writes bytes to a fresh staging file and fsyncs it; returns its path. */

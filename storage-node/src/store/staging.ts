@@ -46,6 +46,14 @@ export interface StagingLimits {
   newPath(): string;
   /** Aligned buffers for writing with O_DIRECT; absent: through the page cache. */
   readonly direct?: AlignedPool | undefined;
+  /**
+   * A fragment above inlineMax and at most this long (and within one batch)
+   * is appended to a segment (segments.ts) by `append` instead of getting a
+   * staging file; absent or 0: every one gets a file.
+   */
+  readonly segmentMax?: number;
+  /** Appends aligned bytes to a segment; their location once durable (DiskStore.appendFragment). */
+  readonly append?: (bytes: Buffer) => Promise<string>;
 }
 
 export class Staging {
@@ -60,8 +68,10 @@ export class Staging {
   private sealed = false;
   /** Bytes written to the file so far (a multiple of WRITE_BATCH until the last batch). */
   private written = 0;
-  /** The staging file, once there is one (a fragment larger than inlineMax has one after seal()). */
+  /** The staging file, once there is one (a fragment larger than inlineMax and not in a segment has one after seal()). */
   path: string | null = null;
+  /** Where seal() appended the fragment, when it went to a segment (a hist.frag_file). */
+  location: string | null = null;
   /** Bytes received so far. */
   bytes = 0;
 
@@ -134,10 +144,23 @@ export class Staging {
     }
   }
 
-  /** For a fragment that is not inline: writes the rest, fsyncs and closes the staging file. */
+  /**
+   * For a fragment that is not inline: appends it to a segment (when it is
+   * all in the batch and small enough), or writes the rest, fsyncs and
+   * closes the staging file.
+   */
   async seal(): Promise<void> {
     if (this.sealed || this.isInline) return;
     this.sealed = true;
+    const { append, segmentMax = 0 } = this.limits;
+    if (append && !this.file && this.filled <= segmentMax) {
+      // Padded to the alignment: segments are written like direct files, whatever the filesystem.
+      const len = roundUp(this.filled, DIRECT_ALIGN);
+      this.batch!.fill(0, this.filled, len);
+      this.location = await append(this.batch!.subarray(0, len));
+      this.giveBack();
+      return;
+    }
     // (A fragment of whole batches has nothing left to write: no empty write.)
     if (this.filled > 0 || !this.file) await this.spill();
     const f = this.file!;

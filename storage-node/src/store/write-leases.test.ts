@@ -71,7 +71,7 @@ describe('write leases', () => {
       const leases = new WriteLeases();
       leases.hold(reg.toString('hex'), e1.c.ts);
       const held = (t: Parameters<WriteLeases['covers']>[1]) => leases.covers(reg.toString('hex'), t);
-      assert.deepEqual(await store.collect(reg, held), { dropped: 0, pinned: 1, released: [] }, 'kept, and counted so it is looked at again');
+      assert.deepEqual(await store.collect(reg, held), { dropped: 0, pinned: 1, released: [], segments: [] }, 'kept, and counted so it is looked at again');
       leases.release(reg.toString('hex'), e1.c.ts);
       assert.equal((await store.collect(reg, held)).dropped, 1);
       store.close();

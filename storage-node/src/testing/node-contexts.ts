@@ -23,12 +23,13 @@ export class NodeContexts {
   constructor(private readonly keyring: SecretWriterKeyring, private readonly S: number) {}
 
   /** A node context (node `index`) on a fresh store. */
-  node(index = 0, o: { inlineMax?: number; maxFragmentBytes?: number } = {}): NodeContext {
+  node(index = 0, o: { inlineMax?: number; maxFragmentBytes?: number; segmentMax?: number } = {}): NodeContext {
     const dir = this.tempDir();
     const ctx: NodeContext = {
       index, S: this.S, keys: this.keyring.nodeKeyring(index), store: DiskStore.open(join(dir, 'store'), this.S),
       log: createLogger('t', 'silent'), metrics: new NodeMetrics(index),
       inlineMax: o.inlineMax ?? 1 << 16, maxFragmentBytes: o.maxFragmentBytes ?? 1 << 20,
+      ...(o.segmentMax ? { segmentMax: o.segmentMax } : {}),
     };
     this.storeDirs.set(ctx, join(dir, 'store'));
     this.contexts.push(ctx);

@@ -29,6 +29,8 @@ export async function startTestNode(
     readonly index?: number;
     readonly maxFragmentBytes?: number;
     readonly inlineMax?: number;
+    /** Fragments above inlineMax and up to this size go into segments (default: none do). */
+    readonly segmentMax?: number;
     /** The folder to keep the store in (`dir`/store; a test may have put files there first); default a fresh one. Removed on close. */
     readonly dir?: string;
   },
@@ -40,6 +42,7 @@ export async function startTestNode(
   const server = createNodeServer({
     index, S: o.S, keys: o.keys, store, log: createLogger(`node-${index}`, 'silent'),
     metrics: new NodeMetrics(index), inlineMax: o.inlineMax ?? 1024, maxFragmentBytes: o.maxFragmentBytes ?? 1 << 24,
+    ...(o.segmentMax ? { segmentMax: o.segmentMax } : {}),
   }, opts);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
