@@ -65,23 +65,31 @@ describe('a storage node process under attack from its port', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('keeps object data owner-only: folders 0700, fragment files and node.db 0600, old folders tightened (F8)', async () => {
-    const ref = { ns: 'b', key: 'secret' };
-    const frag = randomBytes(100 * 1024); // above the 64 KiB kept inline: a fragment file
-    const h = new BlockHasher(4096);
-    h.update(frag);
-    const cc = Array.from({ length: params.S }, () => sha256(Buffer.alloc(0)));
-    cc[0] = sha256(h.finish());
-    const w = prepareWrite(keyring, params, regId(ref.ns, ref.key), null, 'aaaaaaaaaaaaaaaa', 1, cc, Buffer.from('{}'));
-    const open = encodeOpen(ref, 4096);
-    const commit = encodeCommit({ ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta });
-    const res = await request(`${url}/v1/store`, {
-      method: 'POST',
-      body: Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_DATA, frag.length), frag, frameHeader(FRAME_COMMIT, commit.length), commit]),
-      headers: { [AUTH_HEADER]: signRequest(key0, 0, 'POST', '/v1/store', STREAM_BODY), [BODY_HASH_HEADER]: STREAM_BODY },
-    });
-    assert.equal(res.statusCode, 200, await res.body.text());
+  it('keeps object data owner-only: folders 0700, fragment files, segments and node.db 0600, old folders tightened (F8)', async () => {
+    // 100 KiB: above the 64 KiB kept inline, into a segment; 1.5 MiB: above one staging batch, a fragment file.
+    for (const [key, size] of [['secret', 100 * 1024], ['large', 1536 * 1024]] as const) {
+      const ref = { ns: 'b', key };
+      const frag = randomBytes(size);
+      const h = new BlockHasher(4096);
+      h.update(frag);
+      const cc = Array.from({ length: params.S }, () => sha256(Buffer.alloc(0)));
+      cc[0] = sha256(h.finish());
+      const w = prepareWrite(keyring, params, regId(ref.ns, ref.key), null, 'aaaaaaaaaaaaaaaa', 1, cc, Buffer.from('{}'));
+      const open = encodeOpen(ref, 4096);
+      const commit = encodeCommit({ ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta });
+      const res = await request(`${url}/v1/store`, {
+        method: 'POST',
+        body: Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_DATA, frag.length), frag, frameHeader(FRAME_COMMIT, commit.length), commit]),
+        headers: { [AUTH_HEADER]: signRequest(key0, 0, 'POST', '/v1/store', STREAM_BODY), [BODY_HASH_HEADER]: STREAM_BODY },
+      });
+      assert.equal(res.statusCode, 200, await res.body.text());
+    }
 
+    const segs = join(storeDir, 'segs');
+    const segments = readdirSync(segs);
+    assert.equal(segments.length, 1, 'one segment written');
+    assert.equal(mode(join(segs, segments[0]!)), '600', 'segment');
+    assert.equal(mode(segs), '700', segs);
     const frags = join(storeDir, 'frags');
     const files = readdirSync(frags).flatMap((sub) => readdirSync(join(frags, sub)).map((f) => join(frags, sub, f)));
     assert.equal(files.length, 1, 'one fragment file written');
