@@ -79,8 +79,8 @@ export interface Collected {
   readonly segments: string[];
 }
 
-/** How long a segment no row names stays, for reads that looked its fragments up just before. */
-const LEAVING_MS = 30_000;
+/** How long a segment no row names stays, for reads that looked its fragments up just before (and wait for a sync). */
+const LEAVING_MS = 5_000;
 /** How long a compacted fragment's old location still resolves to its new one (putHist). */
 const MOVED_KEEP_MS = 60_000;
 /** Compaction's read buffer on a node whose filesystem refuses O_DIRECT. */
@@ -507,16 +507,25 @@ export class DiskStore {
     return at ? { path: join(this.dir, at.seg), offset: at.offset } : { path: join(this.dir, file), offset: 0 };
   }
 
-  /** Appends a mid-size fragment (padded to DIRECT_ALIGN) to the active segment; its location once durable. */
+  /**
+   * Appends a mid-size fragment (padded to DIRECT_ALIGN) to the active
+   * segment; its location once durable. The caller settles it
+   * (settleFragment) once its row is committed or will never be.
+   */
   appendFragment(bytes: Buffer): Promise<string> {
     return this.segments.append(bytes);
+  }
+
+  /** An appended fragment's row is committed or will never be (Segments.settle). */
+  settleFragment(location: string): void {
+    this.segments.settle(location);
   }
 
   /**
    * A segment that lost fragments (collect) or may hold dead space (a
    * start): removed once no row names it, compacted once at most half of
-   * it is live. Never a segment taking appends (or that took one lately):
-   * false then, to be asked again later.
+   * it is live. Never a segment taking appends (or holding one whose row
+   * may still come): false then, to be asked again later.
    */
   async tidySegment(seg: string): Promise<boolean> {
     const size = this.segments.all().get(seg);
@@ -543,23 +552,28 @@ export class DiskStore {
     const buf = pool.take();
     const moves: Array<[string, string]> = [];
     try {
-      for (const f of frags) {
-        const len = roundUp(f.frag_len, DIRECT_ALIGN);
-        const { bytesRead } = await fh.read(buf, 0, len, parseLocation(f.frag_file)!.offset);
-        // A segment cut short (a disk fault) loses those bytes either way; the copy is checked like any (a read verifies every block).
-        buf.fill(0, bytesRead, len);
-        moves.push([f.frag_file, await this.segments.append(buf.subarray(0, len))]);
+      try {
+        for (const f of frags) {
+          const len = roundUp(f.frag_len, DIRECT_ALIGN);
+          const { bytesRead } = await fh.read(buf, 0, len, parseLocation(f.frag_file)!.offset);
+          // A segment cut short (a disk fault) loses those bytes either way; the copy is checked like any (a read verifies every block).
+          buf.fill(0, bytesRead, len);
+          moves.push([f.frag_file, await this.segments.append(buf.subarray(0, len))]);
+        }
+      } finally {
+        pool.give(buf);
+        await fh.close();
       }
+      await this.committer.run(() => {
+        for (const [from, to] of moves) {
+          this.stmts.moveFrag.run(to, from);
+          this.moved.set(from, to);
+        }
+      });
     } finally {
-      pool.give(buf);
-      await fh.close();
+      // Recorded, or never to be (a failed read, append or commit leaves the copies as dead space).
+      for (const [, to] of moves) this.segments.settle(to);
     }
-    await this.committer.run(() => {
-      for (const [from, to] of moves) {
-        this.stmts.moveFrag.run(to, from);
-        this.moved.set(from, to);
-      }
-    });
     setTimeout(() => {
       for (const [from] of moves) this.moved.delete(from);
     }, MOVED_KEEP_MS).unref();

@@ -41,7 +41,7 @@ describe('mid-size fragments in segments, on a node', () => {
   };
 
   before(async () => {
-    node = await startTestNode({ keys: keyring.nodeKeyring(0), S: params.S, inlineMax: 100, segmentMax: 8192 });
+    node = await startTestNode({ keys: keyring.nodeKeyring(0), S: params.S, inlineMax: 100, segmentMax: 8192, segmentBytes: 16384 });
     url = `http://127.0.0.1:${node.port}`;
   });
   after(() => node.close());
@@ -55,6 +55,13 @@ describe('mid-size fragments in segments, on a node', () => {
     assert.ok(at[0] && at[1], 'both in a segment');
     assert.equal(at[0].seg, at[1].seg, 'the same one');
     assert.equal(Math.abs(at[1].offset - at[0].offset), DIRECT_ALIGN, 'the first padded to the alignment, the next after it');
+    // Stores answered: their appends are settled, so the segment is free for the collector once it takes no more.
+    const c = write('c', randomBytes(8000));
+    assert.equal((await post('/v1/store', c.body, true)).status, 200);
+    const cAt = parseLocation(node.store.hist(c.reg, c.ts)!.fragFile!)!;
+    assert.notEqual(cAt.seg, at[0].seg, 'a full segment made way for the next');
+    assert.equal(node.store.segments.isActive(at[0].seg), false);
+    assert.equal(node.store.segments.isActive(cAt.seg), true);
     assert.equal(parseLocation(node.store.hist(big.reg, big.ts)!.fragFile!), null, 'above segmentMax: a file of its own');
     assert.equal(fragFiles().length, 1, 'one fragment file: the large one');
     for (const w of [a, b, big]) assert.ok((await served(w.ref, w.ts, w.frag.length)).equals(w.frag), `${w.ref.key} served as stored`);

@@ -29,18 +29,9 @@ import { DIRECT_ALIGN } from './direct-io.js';
 export const SEGS = 'segs';
 /** A segment takes appends until it holds this many bytes. */
 export const SEGMENT_BYTES = 64 * 1024 * 1024;
-/**
- * How long after its last append a segment still counts as taking writes:
- * a store records its row just after its append returns, and until then
- * the segment's rows do not show the fragment (see isActive).
- */
-export const SETTLE_MS = 60_000;
-
 export interface SegmentOptions {
   /** SEGMENT_BYTES unless given. */
   readonly segmentBytes?: number;
-  /** SETTLE_MS unless given. */
-  readonly settleMs?: number;
 }
 
 const ID_DIGITS = 8;
@@ -126,10 +117,13 @@ export class Segments {
   private readonly sizes = new Map<string, number>();
   /** Segments whose file is open for appends (the active one, and retired ones with appends in flight). */
   private readonly open = new Set<string>();
-  /** When each segment retired in this run took its last append. */
-  private readonly retiredAt = new Map<string, number>();
+  /**
+   * Appends per segment whose fragment may still get a row: from the
+   * reservation until the caller says it is settled (recorded, or given
+   * up). Until then the rows do not tell what is live in the segment.
+   */
+  private readonly unsettled = new Map<string, number>();
   private readonly segmentBytes: number;
-  private readonly settleMs: number;
 
   /**
    * `dataDir` holds segs/ (made by the store, owner-only and durable);
@@ -142,7 +136,6 @@ export class Segments {
     opts: SegmentOptions = {},
   ) {
     this.segmentBytes = opts.segmentBytes ?? SEGMENT_BYTES;
-    this.settleMs = opts.settleMs ?? SETTLE_MS;
     let max = 0;
     for (const f of readdirSync(join(dataDir, SEGS))) {
       if (!NAME.test(f)) continue;
@@ -160,22 +153,19 @@ export class Segments {
   }
 
   /**
-   * Whether `seg` takes appends, or took one within the last settleMs: a
-   * fragment appended there may not have its row yet, so the rows do not
-   * tell what is live in it. Such a segment is never compacted nor removed.
+   * Whether `seg` takes appends, or holds one not yet settled (its row may
+   * still come, and the rows do not show it yet). Such a segment is never
+   * compacted nor removed.
    */
   isActive(seg: string): boolean {
-    if (this.active?.name === seg || this.rollingName === seg) return true;
-    const at = this.retiredAt.get(seg);
-    if (at === undefined) return false;
-    if (Date.now() - at < this.settleMs || this.open.has(seg)) return true;
-    this.retiredAt.delete(seg);
-    return false;
+    return this.active?.name === seg || this.rollingName === seg || this.open.has(seg) || this.unsettled.has(seg);
   }
 
   /**
    * Appends `bytes` (a multiple of DIRECT_ALIGN long, aligned memory when
-   * direct) and resolves with its location once it is on disk.
+   * direct) and resolves with its location once it is on disk. The caller
+   * settles the location once its row is committed or will never be
+   * (settle()); until then its segment stays as it is.
    */
   async append(bytes: Buffer): Promise<string> {
     if (bytes.length % DIRECT_ALIGN !== 0) throw new Error(`segment append of ${bytes.length} bytes: not aligned`);
@@ -185,16 +175,29 @@ export class Segments {
       w = this.reserve(bytes.length);
     }
     const { writer, offset } = w;
+    const location = segmentLocation(writer.name, offset);
     try {
       const { bytesWritten } = await writer.fh.write(bytes, 0, bytes.length, offset);
       // libuv writes every byte or stops at an error; a short count is one (a full disk).
       if (bytesWritten !== bytes.length) throw new Error(`short write to ${writer.name}: ${bytesWritten} of ${bytes.length} bytes`);
       await writer.sync();
+    } catch (e) {
+      this.settle(location);
+      throw e;
     } finally {
       writer.inflight--;
       this.closeIfDone(writer);
     }
-    return segmentLocation(writer.name, offset);
+    return location;
+  }
+
+  /** An appended fragment's row is committed, or will never be: its segment may be tidied again. */
+  settle(location: string): void {
+    const seg = parseLocation(location)?.seg;
+    const n = seg === undefined ? undefined : this.unsettled.get(seg);
+    if (seg === undefined || n === undefined) return;
+    if (n > 1) this.unsettled.set(seg, n - 1);
+    else this.unsettled.delete(seg);
   }
 
   /** A range of the active segment, or null when a new segment must come first. */
@@ -204,6 +207,7 @@ export class Segments {
     const offset = w.size;
     w.size += len;
     w.inflight++;
+    this.unsettled.set(w.name, (this.unsettled.get(w.name) ?? 0) + 1);
     this.sizes.set(w.name, w.size);
     return { writer: w, offset };
   }
@@ -239,7 +243,6 @@ export class Segments {
   private closeIfDone(w: Writer): void {
     if ((w.retired || w.failed !== null) && w.inflight === 0 && this.open.delete(w.name)) {
       if (w === this.active) this.active = null;
-      this.retiredAt.set(w.name, Date.now()); // its last append returned now
       void w.fh.close().catch(() => undefined);
     }
   }

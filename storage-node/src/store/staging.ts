@@ -54,6 +54,8 @@ export interface StagingLimits {
   readonly segmentMax?: number;
   /** Appends aligned bytes to a segment; their location once durable (DiskStore.appendFragment). */
   readonly append?: (bytes: Buffer) => Promise<string>;
+  /** Told, at discard(), that an appended fragment's row is committed or will never be (DiskStore.settleFragment). */
+  readonly settle?: (location: string) => void;
 }
 
 export class Staging {
@@ -72,6 +74,7 @@ export class Staging {
   path: string | null = null;
   /** Where seal() appended the fragment, when it went to a segment (a hist.frag_file). */
   location: string | null = null;
+  private settled = false;
   /** Bytes received so far. */
   bytes = 0;
 
@@ -171,8 +174,13 @@ export class Staging {
     this.giveBack();
   }
 
-  /** Closes and removes the staging file, if any. */
+  /**
+   * Closes and removes the staging file, if any; settles a segment append
+   * (called once the store has recorded its row, or given up).
+   */
   async discard(): Promise<void> {
+    if (this.location && !this.settled) this.limits.settle?.(this.location);
+    this.settled = true;
     await Promise.all(this.flushes);
     await this.file?.close().catch(() => undefined);
     this.file = null;

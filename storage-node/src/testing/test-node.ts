@@ -31,6 +31,8 @@ export async function startTestNode(
     readonly inlineMax?: number;
     /** Fragments above inlineMax and up to this size go into segments (default: none do). */
     readonly segmentMax?: number;
+    /** The store's segment size (default SEGMENT_BYTES). */
+    readonly segmentBytes?: number;
     /** The folder to keep the store in (`dir`/store; a test may have put files there first); default a fresh one. Removed on close. */
     readonly dir?: string;
   },
@@ -38,7 +40,7 @@ export async function startTestNode(
 ): Promise<TestNode> {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'ps-test-node-'));
   const index = o.index ?? 0;
-  const store = DiskStore.open(join(dir, 'store'), o.S);
+  const store = DiskStore.open(join(dir, 'store'), o.S, o.segmentBytes ? { segmentBytes: o.segmentBytes } : {});
   const server = createNodeServer({
     index, S: o.S, keys: o.keys, store, log: createLogger(`node-${index}`, 'silent'),
     metrics: new NodeMetrics(index), inlineMax: o.inlineMax ?? 1024, maxFragmentBytes: o.maxFragmentBytes ?? 1 << 24,
