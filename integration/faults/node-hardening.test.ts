@@ -14,16 +14,11 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { spawnChild, stopChild, type Child } from '../../gateway/src/cli/child.js';
 import { NODE_SCRIPT } from '../../gateway/src/cli/launcher.js';
-import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
-import { sha256 } from '@powerstore/shared/hash.js';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '@powerstore/shared/node-auth.js';
-import { prepareWrite } from '@powerstore/shared/protocol/client.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
-import { encodeCommit, encodeOpen } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
-import { regId } from '@powerstore/shared/protocol/register.js';
 import { NODE_CONFIG_FORMAT } from '../../storage-node/src/config.js';
+import { storeBody } from '../../storage-node/src/testing/store-bodies.js';
 
 /** Resident memory of a process, in bytes. */
 function rss(pid: number): number {
@@ -68,18 +63,9 @@ describe('a storage node process under attack from its port', () => {
   it('keeps object data owner-only: folders 0700, fragment files, segments and node.db 0600, old folders tightened (F8)', async () => {
     // 100 KiB: above the 64 KiB kept inline, into a segment; 1.5 MiB: above one staging batch, a fragment file.
     for (const [key, size] of [['secret', 100 * 1024], ['large', 1536 * 1024]] as const) {
-      const ref = { ns: 'b', key };
-      const frag = randomBytes(size);
-      const h = new BlockHasher(4096);
-      h.update(frag);
-      const cc = Array.from({ length: params.S }, () => sha256(Buffer.alloc(0)));
-      cc[0] = sha256(h.finish());
-      const w = prepareWrite(keyring, params, regId(ref.ns, ref.key), null, 'aaaaaaaaaaaaaaaa', 1, cc, Buffer.from('{}'));
-      const open = encodeOpen(ref, 4096);
-      const commit = encodeCommit({ ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta });
+      const { body } = storeBody(keyring, params, key, randomBytes(size), 1, 4096);
       const res = await request(`${url}/v1/store`, {
-        method: 'POST',
-        body: Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_DATA, frag.length), frag, frameHeader(FRAME_COMMIT, commit.length), commit]),
+        method: 'POST', body,
         headers: { [AUTH_HEADER]: signRequest(key0, 0, 'POST', '/v1/store', STREAM_BODY), [BODY_HASH_HEADER]: STREAM_BODY },
       });
       assert.equal(res.statusCode, 200, await res.body.text());
