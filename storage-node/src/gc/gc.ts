@@ -26,7 +26,7 @@ export class GarbageCollector {
   private readonly waiting = new Map<string, Buffer>();
   /** Segments to tidy after the current batch. */
   private readonly segments = new Set<string>();
-  /** Segments that took appends lately, tidied on the retry timer. */
+  /** Segments that were taking appends (or held one not yet settled), tidied again on the retry timer. */
   private readonly laterSegments = new Set<string>();
   private running = false;
   private readonly timer: NodeJS.Timeout;

@@ -10,6 +10,7 @@ import { parseBlocksReq } from '@powerstore/shared/protocol/wire/node-messages.j
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { NodeRequestError, type NodeContext } from '../node-context.js';
 import { readDirect } from '../store/direct-io.js';
+import type { FragmentAt } from '../store/segments.js';
 
 export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerResponse): Promise<void> {
   const r = parseBlocksReq(json);
@@ -32,31 +33,28 @@ export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerR
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': headBytes + (end - start) });
   for (const b of head) res.write(b);
   const faults = ctx.faults;
+  // Where the bytes are (a file of its own, or a range of a segment), unless inline.
+  const at = h.fragFile ? ctx.store.fragAt(h.fragFile) : null;
   if (end <= start) {
     res.end();
   } else if (!faults?.any) {
     const pool = ctx.store.directPool;
     if (h.fragInline) res.end(h.fragInline.subarray(start, end));
-    else if (pool) await sendDirect(res, readFrom(ctx, h.fragFile!, start, end, (path, from, to) => readDirect(path, from, to, pool)));
-    else await pipeline(readFrom(ctx, h.fragFile!, start, end, cachedRead), res);
+    else if (pool) await sendDirect(res, readDirect(at!.path, at!.offset + start, at!.offset + end, pool));
+    else await pipeline(cachedRead(at!, start, end), res);
   } else {
     const src: Iterable<Buffer> | AsyncIterable<Buffer> = h.fragInline
       ? [h.fragInline.subarray(start, end)]
-      : readFrom(ctx, h.fragFile!, start, end, cachedRead);
+      : cachedRead(at!, start, end);
     await pipeline(faults.serveBlocks((async function* () {
       for await (const chunk of src) yield faults.blocks(chunk);
     })()), res);
   }
 }
 
-/** Bytes [start, end) of a fragment in its own file or in a segment (DiskStore.fragAt). */
-function readFrom<T>(ctx: NodeContext, file: string, start: number, end: number, read: (path: string, from: number, to: number) => T): T {
-  const at = ctx.store.fragAt(file);
-  return read(at.path, at.offset + start, at.offset + end);
-}
-
-function cachedRead(path: string, from: number, to: number): AsyncIterable<Buffer> & NodeJS.ReadableStream {
-  return createReadStream(path, { start: from, end: to - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer> & NodeJS.ReadableStream;
+/** Bytes [start, end) of the fragment at `at`, through the page cache. */
+function cachedRead(at: FragmentAt, start: number, end: number): AsyncIterable<Buffer> & NodeJS.ReadableStream {
+  return createReadStream(at.path, { start: at.offset + start, end: at.offset + end - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer> & NodeJS.ReadableStream;
 }
 
 /**

@@ -32,7 +32,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
   const dec = new FrameDecoder(maxCommitBytes(ctx.S));
   const staging = new Staging({
     inlineMax: ctx.inlineMax, maxFragmentBytes: ctx.maxFragmentBytes, newPath: () => ctx.store.newStagingPath(), direct: ctx.store.directPool ?? undefined,
-    segmentMax: ctx.segmentMax ?? 0, append: (bytes) => ctx.store.appendFragment(bytes), settle: (at) => ctx.store.settleFragment(at),
+    segmentMax: ctx.segmentMax ?? 0, append: (bytes) => ctx.store.segments.append(bytes), settle: (at) => ctx.store.segments.settle(at),
   });
   let openMsg: OpenMsg | null = null;
   let hasher: BlockHasher | null = null;

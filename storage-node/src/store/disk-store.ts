@@ -508,20 +508,6 @@ export class DiskStore {
   }
 
   /**
-   * Appends a mid-size fragment (padded to DIRECT_ALIGN) to the active
-   * segment; its location once durable. The caller settles it
-   * (settleFragment) once its row is committed or will never be.
-   */
-  appendFragment(bytes: Buffer): Promise<string> {
-    return this.segments.append(bytes);
-  }
-
-  /** An appended fragment's row is committed or will never be (Segments.settle). */
-  settleFragment(location: string): void {
-    this.segments.settle(location);
-  }
-
-  /**
    * A segment that lost fragments (collect) or may hold dead space (a
    * start): removed once no row names it, compacted once at most half of
    * it is live. Never a segment taking appends (or holding one whose row
@@ -534,8 +520,10 @@ export class DiskStore {
     const [lo, hi] = locationRange(seg);
     const frags = this.stmts.segmentFrags.all(lo, hi) as Array<{ frag_file: string; frag_len: number }>;
     const live = frags.reduce((n, f) => n + roundUp(f.frag_len, DIRECT_ALIGN), 0);
-    if (frags.length > 0 && live * 2 > size) return true;
-    if (frags.length > 0) await this.compact(seg, frags);
+    if (frags.length > 0) {
+      if (live * 2 > size) return true;
+      await this.compact(seg, frags);
+    }
     if (!this.stmts.segmentUsed.get(lo, hi)) this.removeSegmentLater(seg);
     return true;
   }

@@ -132,9 +132,9 @@ describe('a store\'s segments', () => {
   const put = async (store: DiskStore, key: string, num: number) => {
     const w = record(key, num, 4000);
     const bytes = aligned(DIRECT_ALIGN);
-    const loc = await store.appendFragment(bytes);
+    const loc = await store.segments.append(bytes);
     assert.equal((await store.putHist(w.reg, 'b', key, w.rec, { file: loc })).kind, 'stored');
-    store.settleFragment(loc);
+    store.segments.settle(loc);
     return { ...w, bytes: bytes.subarray(0, 4000), loc };
   };
 
@@ -192,7 +192,7 @@ describe('a store\'s segments', () => {
     const path = join(tempDir(), 'n0');
     const store = DiskStore.open(path, params.S, { segmentBytes: 2 * DIRECT_ALIGN });
     const k1 = await put(store, 'k1', 1);
-    const pending = await store.appendFragment(aligned(DIRECT_ALIGN)); // appended, its row not recorded yet
+    const pending = await store.segments.append(aligned(DIRECT_ALIGN)); // appended, its row not recorded yet
     const n1 = await put(store, 'k1', 2); // the next segment
     await store.setLc(n1.reg, 'b', 'k1', n1.c);
     const r = await store.collect(n1.reg, () => false);
@@ -201,7 +201,7 @@ describe('a store\'s segments', () => {
     assert.equal(parseLocation(pending)!.seg, seg);
     assert.equal(await store.tidySegment(seg), false, 'to be asked again later');
     assert.ok(existsSync(join(path, seg)));
-    store.settleFragment(pending); // its store gave up: no row will name it
+    store.segments.settle(pending); // its store gave up: no row will name it
     assert.equal(await store.tidySegment(seg), true);
     assert.equal(store.db.prepare('SELECT count(*) FROM hist WHERE frag_file LIKE ?').pluck().get(`${seg}@%`), 0, 'nothing names it: it goes');
     store.close();
@@ -231,7 +231,7 @@ describe('a store\'s segments', () => {
     let store = DiskStore.open(path, params.S, { segmentBytes: DIRECT_ALIGN });
     const kept = await put(store, 'kept', 1);
     // Appended, never recorded (a store that crashed before its row committed).
-    const orphan = parseLocation(await store.appendFragment(aligned(DIRECT_ALIGN)))!; // (never settled: the process ends)
+    const orphan = parseLocation(await store.segments.append(aligned(DIRECT_ALIGN)))!; // (never settled: the process ends)
     const keptSeg = parseLocation(kept.loc)!.seg;
     assert.notEqual(orphan.seg, keptSeg, 'one fragment a segment here');
     store.close();

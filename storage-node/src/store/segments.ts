@@ -2,9 +2,9 @@
 // staging batch) are appended to a shared file instead of getting a file
 // each (issue 11). A file per fragment cost its node a new inode (ext4's
 // search for a free one), a rename, a directory fsync and eight trips
-// through libuv's thread pool; a 1 MiB PUT's four 512 KiB fragments cost
-// the nodes about 3.5 ms of CPU more than this (a local cluster, 600 PUTs,
-// two alternating pairs: 12.8-13.3 against 9.4-9.7 ms a MB). An append is
+// through libuv's thread pool; 1 MiB PUTs cost the nodes 12.1 ms of CPU a
+// MB that way and 9.4 this way (`npm run bench`, medians of seven
+// alternating pairs). An append is
 // one write at a reserved offset and a datasync shared with the appends that
 // finished before it started.
 //
@@ -158,7 +158,8 @@ export class Segments {
    * compacted nor removed.
    */
   isActive(seg: string): boolean {
-    return this.active?.name === seg || this.rollingName === seg || this.open.has(seg) || this.unsettled.has(seg);
+    // (The active segment is in `open` from the moment roll() makes it so.)
+    return this.rollingName === seg || this.open.has(seg) || this.unsettled.has(seg);
   }
 
   /**
@@ -194,8 +195,8 @@ export class Segments {
   /** An appended fragment's row is committed, or will never be: its segment may be tidied again. */
   settle(location: string): void {
     const seg = parseLocation(location)?.seg;
-    const n = seg === undefined ? undefined : this.unsettled.get(seg);
-    if (seg === undefined || n === undefined) return;
+    const n = seg ? this.unsettled.get(seg) : undefined;
+    if (!seg || !n) return;
     if (n > 1) this.unsettled.set(seg, n - 1);
     else this.unsettled.delete(seg);
   }

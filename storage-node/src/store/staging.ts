@@ -52,9 +52,9 @@ export interface StagingLimits {
    * staging file; absent or 0: every one gets a file.
    */
   readonly segmentMax?: number;
-  /** Appends aligned bytes to a segment; their location once durable (DiskStore.appendFragment). */
+  /** Appends aligned bytes to a segment; their location once durable (Segments.append). */
   readonly append?: (bytes: Buffer) => Promise<string>;
-  /** Told, at discard(), that an appended fragment's row is committed or will never be (DiskStore.settleFragment). */
+  /** Told, at discard(), that an appended fragment's row is committed or will never be (Segments.settle). */
   readonly settle?: (location: string) => void;
 }
 

@@ -13,13 +13,14 @@ import { encodeCommit, encodeOpen } from '@powerstore/shared/protocol/wire/node-
 
 export function storeBody(keyring: SecretWriterKeyring, params: ClusterParams, key: string, frag: Buffer, op: number, blockSize: number, meta = '{}') {
   const ref = { ns: 'b', key };
+  const reg = regId(ref.ns, ref.key);
   const h = new BlockHasher(blockSize);
   h.update(frag);
   const cc = Array.from({ length: params.S }, () => sha256(Buffer.alloc(0)));
   cc[0] = sha256(h.finish());
-  const w = prepareWrite(keyring, params, regId(ref.ns, ref.key), null, 'aaaaaaaaaaaaaaaa', op, cc, Buffer.from(meta));
+  const w = prepareWrite(keyring, params, reg, null, 'aaaaaaaaaaaaaaaa', op, cc, Buffer.from(meta));
   const open = encodeOpen(ref, blockSize);
   const commit = encodeCommit({ ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta });
   const body = Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_DATA, frag.length), frag, frameHeader(FRAME_COMMIT, commit.length), commit]);
-  return { ref, reg: regId(ref.ns, ref.key), ts: w.candidate.ts, body, frag, w };
+  return { ref, reg, ts: w.candidate.ts, body, frag, w };
 }
