@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseBlocksReq } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { NodeRequestError, type NodeContext } from '../node-context.js';
-import { readDirect } from '../store/direct-io.js';
+import { readDirect, readDirectFrom, type AlignedPool } from '../store/direct-io.js';
 import type { FragmentAt } from '../store/segments.js';
 
 export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerResponse): Promise<void> {
@@ -40,7 +40,7 @@ export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerR
   } else if (!faults?.any) {
     const pool = ctx.store.directPool;
     if (h.fragInline) res.end(h.fragInline.subarray(start, end));
-    else if (pool) await sendDirect(res, readDirect(at!.path, at!.offset + start, at!.offset + end, pool));
+    else if (pool) await sendDirect(res, directRead(ctx, at!, start, end, pool));
     else await pipeline(cachedRead(at!, start, end), res);
   } else {
     const src: Iterable<Buffer> | AsyncIterable<Buffer> = h.fragInline
@@ -49,6 +49,17 @@ export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerR
     await pipeline(faults.serveBlocks((async function* () {
       for await (const chunk of src) yield faults.blocks(chunk);
     })()), res);
+  }
+}
+
+/** Bytes [start, end) of the fragment at `at`, read with O_DIRECT; a segment's read handle is reused (segment-readers.ts). */
+async function* directRead(ctx: NodeContext, at: FragmentAt, start: number, end: number, pool: AlignedPool): AsyncGenerator<Buffer> {
+  if (!at.seg) return yield* readDirect(at.path, at.offset + start, at.offset + end, pool);
+  const lease = await ctx.store.segments.readers.acquire(at.seg);
+  try {
+    yield* readDirectFrom(lease.fh, at.offset + start, at.offset + end, pool);
+  } finally {
+    lease.release();
   }
 }
 

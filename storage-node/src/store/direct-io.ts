@@ -91,6 +91,16 @@ export function createDirect(path: string): Promise<FileHandle> {
 export async function* readDirect(path: string, start: number, end: number, pool: AlignedPool): AsyncGenerator<Buffer> {
   if (end <= start) return;
   const f = await open(path, constants.O_RDONLY | constants.O_DIRECT);
+  try {
+    yield* readDirectFrom(f, start, end, pool);
+  } finally {
+    await f.close();
+  }
+}
+
+/** readDirect from a handle already open with O_DIRECT (a segment's, segment-readers.ts), left open. */
+export async function* readDirectFrom(f: FileHandle, start: number, end: number, pool: AlignedPool): AsyncGenerator<Buffer> {
+  if (end <= start) return;
   const buf = pool.take();
   try {
     for (let at = start - (start % DIRECT_ALIGN); at < end;) {
@@ -104,6 +114,5 @@ export async function* readDirect(path: string, start: number, end: number, pool
     }
   } finally {
     pool.give(buf);
-    await f.close();
   }
 }

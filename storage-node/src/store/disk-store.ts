@@ -504,7 +504,7 @@ export class DiskStore {
   /** Where a fragment's bytes are: its own file, or a range of a segment. */
   fragAt(file: string): FragmentAt {
     const at = parseLocation(file);
-    return at ? { path: join(this.dir, at.seg), offset: at.offset } : { path: join(this.dir, file), offset: 0 };
+    return at ? { path: join(this.dir, at.seg), offset: at.offset, seg: at.seg } : { path: join(this.dir, file), offset: 0, seg: null };
   }
 
   /**

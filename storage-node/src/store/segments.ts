@@ -24,6 +24,7 @@ import { constants, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FILE_MODE } from '../owner-only.js';
 import { DIRECT_ALIGN } from './direct-io.js';
+import { SegmentReaders } from './segment-readers.js';
 
 /** The folder of segment files, in the data folder. */
 export const SEGS = 'segs';
@@ -42,6 +43,8 @@ const LOCATION = /^segs\/([0-9a-f]{8})@(\d{1,15})$/;
 export interface FragmentAt {
   readonly path: string;
   readonly offset: number;
+  /** The segment (a segmentName) when the fragment is in one; null for a file of its own. */
+  readonly seg: string | null;
 }
 
 /** `segs/<id>`, a segment's name relative to the data folder. */
@@ -124,6 +127,8 @@ export class Segments {
    */
   private readonly unsettled = new Map<string, number>();
   private readonly segmentBytes: number;
+  /** Read handles kept open between reads (segment-readers.ts). */
+  readonly readers: SegmentReaders;
 
   /**
    * `dataDir` holds segs/ (made by the store, owner-only and durable);
@@ -136,6 +141,7 @@ export class Segments {
     opts: SegmentOptions = {},
   ) {
     this.segmentBytes = opts.segmentBytes ?? SEGMENT_BYTES;
+    this.readers = new SegmentReaders(dataDir, direct);
     let max = 0;
     for (const f of readdirSync(join(dataDir, SEGS))) {
       if (!NAME.test(f)) continue;
@@ -252,6 +258,7 @@ export class Segments {
   async remove(seg: string): Promise<void> {
     if (this.isActive(seg)) return;
     this.sizes.delete(seg);
+    this.readers.drop(seg);
     await rm(join(this.dataDir, seg), { force: true });
   }
 
@@ -259,11 +266,13 @@ export class Segments {
   removeSync(seg: string): void {
     if (this.isActive(seg)) return;
     this.sizes.delete(seg);
+    this.readers.drop(seg);
     rmSync(join(this.dataDir, seg), { force: true });
   }
 
-  /** Closes the active segment (appends in flight finish first). */
+  /** Closes the active segment (appends in flight finish first) and the read handles (reads in flight finish first). */
   close(): void {
+    this.readers.close();
     const w = this.active;
     if (!w) return;
     w.retired = true;
