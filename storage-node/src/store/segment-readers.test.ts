@@ -83,6 +83,21 @@ describe('segment read handles', () => {
     r.close();
   });
 
+  it('every handle leased and the limit reached: a new segment is still read, and its handle goes after', async (t) => {
+    const dir = folder(t, { 'segs/00000001': '1', 'segs/00000002': '2' });
+    const r = new SegmentReaders(dir, false, 1);
+    const held = await r.acquire('segs/00000001');
+    const second = await r.acquire('segs/00000002');
+    assert.equal(second.fh.fd > 0, true, 'the new handle was not evicted on arrival');
+    const b = Buffer.alloc(1);
+    await second.fh.read(b, 0, 1, 0);
+    assert.equal(b.toString(), '2');
+    held.release();
+    second.release();
+    assert.equal(r.size, 1, 'back under the limit once idle');
+    r.close();
+  });
+
   it('a segment that cannot be opened is not cached: the next read tries again', async (t) => {
     const dir = folder(t, {});
     const r = new SegmentReaders(dir, false);

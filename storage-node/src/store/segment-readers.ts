@@ -44,18 +44,18 @@ export class SegmentReaders {
 
   /** A read handle of segment `seg` (a segmentName), opened or reused; reject if it cannot be opened. */
   async acquire(seg: string): Promise<ReadLease> {
-    let e = this.entries.get(seg);
-    if (e) {
+    let entry = this.entries.get(seg);
+    if (entry) {
       this.entries.delete(seg);
-      this.entries.set(seg, e);
+      this.entries.set(seg, entry);
+      entry.users++;
     } else {
       const handle = open(join(this.dataDir, seg), constants.O_RDONLY | (this.direct ? constants.O_DIRECT : 0));
-      e = { handle, users: 0, dropped: false };
-      this.entries.set(seg, e);
+      // Leased before anything is evicted: a new entry is never the one to go.
+      entry = { handle, users: 1, dropped: false };
+      this.entries.set(seg, entry);
       this.evict();
     }
-    const entry = e;
-    entry.users++;
     let fh: FileHandle;
     try {
       fh = await entry.handle;
