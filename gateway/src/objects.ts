@@ -98,13 +98,13 @@ export class ObjectStore {
     if (!read) return null;
     const meta = decodeMeta(read.meta);
     if (!meta.deleteMarker) return { bucket, meta, read };
-    releasePins(this.ctx, read.ref, read.readId);
+    releasePins(this.ctx, read.ref, read.readId, read.contacted);
     return null;
   }
 
   /** Lets go of a found object that will not be streamed. */
   release(found: FoundObject): void {
-    releasePins(this.ctx, found.read.ref, found.read.readId);
+    releasePins(this.ctx, found.read.ref, found.read.readId, found.read.contacted);
   }
 
   /**

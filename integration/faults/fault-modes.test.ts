@@ -179,19 +179,23 @@ interface ModeCase {
   readonly wire?: (tc: TestCluster, ns: string, held: Map<string, Buffer>) => Promise<void>;
 }
 
+// A read asks the first q nodes (0 to 2 here) and another only when one of
+// them fails, lies or is late: a mode whose lie only a read can see (lag, a
+// forged candidate in collect) runs on node 2, and so does `silent`, which
+// every read then passes over after a grace.
 const CASES: readonly ModeCase[] = [
   {
-    mode: 'silent', node: 3, proves: [],
+    mode: 'silent', node: 2, proves: [],
     async wire(tc) {
-      const err = await nodeCall(tc, 3, PATHS.clock, { ns: 'x', key: 'y' }, 800).then(
+      const err = await nodeCall(tc, 2, PATHS.clock, { ns: 'x', key: 'y' }, 800).then(
         () => null,
         (e: unknown) => e as Error,
       );
       // Timed out, not refused and not hung up on: the socket stayed open.
       assert.ok(err && /TimeoutError|AbortError/.test(err.name), `no answer at all (got ${err?.name}: ${err?.message})`);
-      const h = await fetch(`${tc.cluster.nodes[3]!.url}/healthz`);
+      const h = await fetch(`${tc.cluster.nodes[2]!.url}/healthz`);
       assert.equal(h.status, 200, '/healthz still answers');
-      assert.equal((await fetch(`${tc.cluster.nodes[3]!.url}/metrics`)).status, 200, '/metrics still answers');
+      assert.equal((await fetch(`${tc.cluster.nodes[2]!.url}/metrics`)).status, 200, '/metrics still answers');
     },
   },
   {
@@ -217,25 +221,25 @@ const CASES: readonly ModeCase[] = [
   },
   { mode: 'wrong-cc', node: 3, proves: ['bad-listing'] },
   {
-    mode: 'stale', node: 3, proves: [], lags: true,
+    mode: 'stale', node: 2, proves: [], lags: true,
     async wire(tc, ns) {
-      assert.equal(await collect(tc, 3, ns, 'a'), null, 'the stale node reports the register as it was at its start (empty)');
+      assert.equal(await collect(tc, 2, ns, 'a'), null, 'the stale node reports the register as it was at its start (empty)');
       assert.ok(await collect(tc, 0, ns, 'a'));
-      assert.equal(await registers(tc, 3), 0, 'it kept nothing');
+      assert.equal(await registers(tc, 2), 0, 'it kept nothing');
       assert.ok((await registers(tc, 0)) > 0);
     },
   },
   {
-    mode: 'replay', node: 3, proves: [], lags: true,
+    mode: 'replay', node: 2, proves: [], lags: true,
     async wire(tc, ns) {
       for (const key of KEYS) {
-        const old = (await collect(tc, 3, ns, key))!;
+        const old = (await collect(tc, 2, ns, key))!;
         const cur = (await collect(tc, 0, ns, key))!;
         assert.ok(old.ts.num < cur.ts.num, `${key}: the replaying node answers an older write (${old.ts.num} < ${cur.ts.num})`);
       }
     },
   },
-  { mode: 'forge', node: 3, proves: ['forged-ts', 'bad-mac'] },
+  { mode: 'forge', node: 2, proves: ['forged-ts', 'bad-mac'] },
   {
     mode: 'equivocate', node: 3, proves: [],
     async wire(tc, ns) {

@@ -1,8 +1,9 @@
-// Which nodes a round that needs only some of them asks first (listing:
-// quorum.ts's `spare` option). The first node is drawn at random, so every
+// Which nodes a round that needs only some of them asks first (quorum.ts's
+// `spare` option). A listing's first node is drawn at random, so every
 // node serves its share of pages (turn by turn would not: an S3 page is a
 // 1,000-key round and then a 1-key one, and taking turns, the big rounds
-// fell to the same nodes); a node that was late or failed lately goes last,
+// fell to the same nodes); a read asks in index order (preferred()). Either
+// way a node that was late or failed lately goes last,
 // so a silent or slow node costs one grace, not one grace a page, for as long
 // as it stays so. In memory, per gateway: nothing here is trusted beyond ordering.
 
@@ -27,6 +28,18 @@ export class AskOrder {
     const t = this.now();
     const behind = (n: N): boolean => (this.lastUntil.get(n.index) ?? 0) > t;
     return [...rotated.filter((n) => !behind(n)), ...rotated.filter(behind)];
+  }
+
+  /**
+   * The nodes in index order, the ones late or failed lately at the back:
+   * for a read's rounds. The first q nodes are the ones that send a small
+   * fragment along with filter (any q of them carry k), and the first k hold
+   * the data shards a large read fetches without decoding.
+   */
+  preferred<N extends Target>(nodes: readonly N[]): N[] {
+    const t = this.now();
+    const behind = (n: N): boolean => (this.lastUntil.get(n.index) ?? 0) > t;
+    return [...nodes.filter((n) => !behind(n)), ...nodes.filter(behind)];
   }
 
   /** A node asked first did not answer in time, failed, or broke the rules. */

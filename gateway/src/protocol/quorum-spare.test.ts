@@ -1,6 +1,7 @@
-// quorumCall with spares (a listing page's round): `need` nodes are asked
-// first, a spare when one of them fails or does not count, all spares once a
-// grace passes; a silent node costs the grace, never the timeout.
+// quorumCall with spares (a listing page's round, a read's rounds): `need`
+// nodes are asked first, a spare when one of them fails or does not count or
+// all answered and the round wants more, all spares once a grace passes; a
+// silent node costs the grace, never the timeout.
 
 import { strict as assert } from 'node:assert';
 import { getEventListeners } from 'node:events';
@@ -71,6 +72,21 @@ describe('quorumCall with spares', () => {
       assert.deepEqual([...got.keys()].sort(), [0, 2, 3], fault);
       assert.deepEqual(c.asked, [0, 1, 2, 3], fault);
     }
+  });
+
+  // A read's filter round: q answers counted, but the decision wants more (a
+  // lagging node among them). Waiting out the grace would only delay the read.
+  it('asks the spare at once when every asked node answered and `until` still wants more', async () => {
+    const c = cluster(['ok', 'ok', 'ok', 'ok']);
+    const started = Date.now();
+    let overdue = 0;
+    const got = await quorumCall(nodes, c.call, {
+      ...opts, until: () => c.asked.length === 4, spare: { graceMs: 2_000, factor: 3, floorMs: 1_000, overdue: () => overdue++ },
+    });
+    assert.ok(Date.now() - started < 1_000, `${Date.now() - started} ms`);
+    assert.deepEqual([...got.keys()].sort(), [0, 1, 2, 3]);
+    assert.deepEqual(c.asked, [0, 1, 2, 3]);
+    assert.equal(overdue, 0, 'no grace ran out');
   });
 
   it('a silent node costs the grace, not the timeout, and is named overdue', async () => {

@@ -5,7 +5,8 @@
 // - The call goes to every node at once, each with its own timeout, so a
 //   silent node never stalls a round: it simply never counts. Or, with
 //   `spare`, to `need` nodes first and to the others when one of those fails,
-//   does not count, or is late (a grace, not a timeout).
+//   does not count, or is late (a grace, not a timeout), or when all of them
+//   answered and `until` still wants more.
 // - An answer counts when the call resolves and `accept` (if given) agrees;
 //   a rejected call or an unaccepted answer does not count.
 // - The round finishes as soon as `need` answers counted and `until` (if
@@ -168,6 +169,9 @@ export function quorumCall<N extends Target, T>(
             if (counted.size === 1) firstCounted?.();
           } else askSpare();
           check();
+          // Every asked node answered and the round still cannot finish
+          // (`until` wants more): waiting out the grace would only delay.
+          if (!done && answered.size === asked) askSpare();
         },
         (err: unknown) => {
           answered.add(node.index);

@@ -35,7 +35,7 @@ describe('read pins end with the read', () => {
     const r = await readRegister(gw, ref('k'), 'read', never, true);
     assert.ok(r);
     assert.ok(pins(cl) >= gw.params.q);
-    releasePins(gw, r.ref, r.readId);
+    releasePins(gw, r.ref, r.readId, r.contacted);
     assert.equal(pins(cl), 0);
   });
 
@@ -100,7 +100,7 @@ describe('renewal notices lapsed pins', () => {
       assert.deepEqual([...r.state.lapsed], [0]);
       assert.ok(!r.state.holdersOf(r.c).some((h) => h.node === 0), 'node 0 is no data source');
       assert.deepEqual(cl.evidence, []);
-      releasePins(gw, r.ref, r.readId);
+      releasePins(gw, r.ref, r.readId, r.contacted);
     } finally {
       mock.timers.reset();
     }

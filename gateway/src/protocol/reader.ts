@@ -18,6 +18,7 @@ import { tsToWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { blockListBytes } from '../object-meta.js';
 import type { OpKind, ProtocolContext } from './context.js';
 import { quorumCall } from './quorum.js';
+import { spareAfterGrace } from './ask-order.js';
 import { weakenedRead } from './weakened-read.js';
 import { reportError } from './writer.js';
 
@@ -32,6 +33,8 @@ export interface ReadResult {
   readonly state: ReadState;
   /** The read's filter rounds, so that a later round can be run on the same state. */
   readonly rounds: RoundClock;
+  /** The nodes this read's id was sent to: only they may hold its pins. */
+  readonly contacted: ReadonlySet<number>;
 }
 
 /** Which filter round of a read is current: answers of earlier rounds are dropped. */
@@ -46,7 +49,7 @@ interface RoundClock {
  */
 export async function readRegister(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal, hold = false): Promise<ReadResult | null> {
   const r = await countedRead(ctx, ref, op, signal);
-  if (r && !hold) releasePins(ctx, ref, r.readId);
+  if (r && !hold) releasePins(ctx, ref, r.readId, r.contacted);
   return r;
 }
 
@@ -75,19 +78,20 @@ async function read(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abort
   // (DESIGN §6), under a new read id, at most MAX_RESTARTS times.
   for (let attempt = 0; ; attempt++) {
     const readId = randomHex(12);
+    const contacted = new Set<number>();
     const state = new ReadState(ctx.params, ctx.keys, regId(ref.ns, ref.key), (meta) => blockListBytes(meta, ctx.params.k));
-    const renewal = renewWhileRunning(ctx, ref, readId, state);
+    const renewal = renewWhileRunning(ctx, ref, readId, state, contacted);
     try {
-      const r = await rounds(ctx, ref, op, signal, readId, state);
+      const r = await rounds(ctx, ref, op, signal, readId, state, contacted);
       if (r === 'lapsed' && attempt < MAX_RESTARTS) {
-        releasePins(ctx, ref, readId);
+        releasePins(ctx, ref, readId, contacted);
         continue;
       }
       if (r === 'lapsed') throw new QuorumError('filter (pins lapsed)', state.answered, ctx.params.q);
-      if (!r) releasePins(ctx, ref, readId);
+      if (!r) releasePins(ctx, ref, readId, contacted);
       return r;
     } catch (e) {
-      releasePins(ctx, ref, readId);
+      releasePins(ctx, ref, readId, contacted);
       throw e;
     } finally {
       clearInterval(renewal);
@@ -107,26 +111,35 @@ const MAX_RESTARTS = 2;
  * than a lease (slow nodes, GONE reruns) keeps them, and a node that
  * answers that its pin lapsed leaves the read.
  */
-function renewWhileRunning(ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState): NodeJS.Timeout {
-  const timer = setInterval(() => renewAll(ctx, ref, readId, state), PIN_LEASE_MS / 3);
+function renewWhileRunning(ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState, contacted: ReadonlySet<number>): NodeJS.Timeout {
+  const timer = setInterval(() => renewAll(ctx, ref, readId, state, contacted), PIN_LEASE_MS / 3);
   timer.unref();
   return timer;
 }
 
-async function rounds(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal, readId: string, state: ReadState): Promise<ReadResult | null | 'lapsed'> {
+async function rounds(
+  ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: AbortSignal, readId: string, state: ReadState, contacted: Set<number>,
+): Promise<ReadResult | null | 'lapsed'> {
   const flush = (): void => {
     for (const e of state.evidence.splice(0)) ctx.observer.evidence(e);
   };
 
   const lag = new LagWatch(ctx);
   ctx.observer.round(op, 'collect');
-  await quorumCall(ctx.nodes, (n, sig) => n.collect(ref, readId, sig), {
+  await quorumCall(ctx.askOrder.preferred(ctx.nodes), (n, sig) => {
+    contacted.add(n.index);
+    return n.collect(ref, readId, sig);
+  }, {
     need: ctx.params.q,
     timeoutMs: ctx.timeouts.rpcMs,
     what: 'collect',
     signal,
+    spare: spareAfterGrace(ctx.askOrder, ctx.timeouts.rpcMs),
     onAnswer: (node, lc) => state.addCollected(node, lc),
-    onError: (n, e) => reportError(ctx, n, 'collect', e),
+    onError: (n, e) => {
+      ctx.askOrder.demote(n);
+      reportError(ctx, n, 'collect', e);
+    },
     // Too late for C, but a non-authentic candidate is still evidence.
     onLate: (node, lc) => {
       state.noteCollected(node, lc);
@@ -143,7 +156,7 @@ async function rounds(ctx: ProtocolContext, ref: RegRef, op: OpKind, signal: Abo
   // the register is empty and there is nothing to write back.
   if (C.length === 0) return null;
 
-  return decide(ctx, ref, readId, state, op, signal, lag, { current: 0 }, false);
+  return decide(ctx, ref, readId, state, op, signal, lag, { current: 0 }, false, contacted);
 }
 
 /**
@@ -159,22 +172,23 @@ export async function decideAgain(ctx: ProtocolContext, prev: ReadResult, op: Op
   // The pins of `prev` end with it (its stream released them, or this
   // does): the rounds go on under a new read id, pinned afresh at each node
   // from its lc now, so released pins are never asked for again.
-  releasePins(ctx, prev.ref, prev.readId);
+  releasePins(ctx, prev.ref, prev.readId, prev.contacted);
   const readId = randomHex(12);
+  const contacted = new Set<number>();
   prev.state.newPins();
-  const renewal = renewWhileRunning(ctx, prev.ref, readId, prev.state);
+  const renewal = renewWhileRunning(ctx, prev.ref, readId, prev.state, contacted);
   try {
-    const r = await decide(ctx, prev.ref, readId, prev.state, op, signal, new LagWatch(ctx), prev.rounds, true);
+    const r = await decide(ctx, prev.ref, readId, prev.state, op, signal, new LagWatch(ctx), prev.rounds, true, contacted);
     if (r === 'lapsed') {
       // Pins lapsed under it too: a fresh read (its own pins, released by
       // the caller through the result's readId like any other).
-      releasePins(ctx, prev.ref, readId);
+      releasePins(ctx, prev.ref, readId, contacted);
       return await read(ctx, prev.ref, op, signal);
     }
-    if (!r) releasePins(ctx, prev.ref, readId);
+    if (!r) releasePins(ctx, prev.ref, readId, contacted);
     return r;
   } catch (e) {
-    releasePins(ctx, prev.ref, readId);
+    releasePins(ctx, prev.ref, readId, contacted);
     throw e;
   } finally {
     clearInterval(renewal);
@@ -184,13 +198,13 @@ export async function decideAgain(ctx: ProtocolContext, prev: ReadResult, op: Op
 /** filter, rerun with a larger C after each GONE answer (at most S times). */
 async function decide(
   ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState, op: OpKind, signal: AbortSignal,
-  lag: LagWatch, rounds: RoundClock, wideFirst: boolean,
+  lag: LagWatch, rounds: RoundClock, wideFirst: boolean, contacted: Set<number>,
 ): Promise<ReadResult | null | 'lapsed'> {
   const flush = (): void => {
     for (const e of state.evidence.splice(0)) ctx.observer.evidence(e);
   };
   for (let round = 0; round <= ctx.params.S; round++) {
-    const d = await filterRound(ctx, ref, readId, state, op, signal, lag, rounds, wideFirst && round === 0).finally(flush);
+    const d = await filterRound(ctx, ref, readId, state, op, signal, lag, rounds, wideFirst && round === 0, contacted).finally(flush);
     await settleEpochs(ctx, state, 'filter').finally(flush);
     if (d === 'rerun' || state.rerun) continue;
     if (d.kind === 'empty') return null;
@@ -199,7 +213,7 @@ async function decide(
     if (d.kind === 'wait') throw new QuorumError('filter', state.answered, ctx.params.q);
     ctx.hints?.put(regId(ref.ns, ref.key).toString('hex'), tsToWire(d.c.ts));
     lag.chose(d.c, state.behind(d.c));
-    return { ref, c: d.c, cc: d.cc, meta: d.meta, state, readId, rounds };
+    return { ref, c: d.c, cc: d.cc, meta: d.meta, state, readId, rounds, contacted };
   }
   throw new QuorumError('filter (too many GONE answers)', state.answered, ctx.params.q);
 }
@@ -246,12 +260,15 @@ class LagWatch {
 
 /**
  * One filter round over the current C; 'rerun' when a GONE answer grew C.
- * A `wide` round does not stop at a decision: it waits for every node (or
- * its timeout), to hear the slow ones too.
+ * It asks q nodes, the ones collect asked first, and another one whenever an
+ * answer does not count, a node fails or is late, or the q answers leave the
+ * decision waiting (quorum.ts's `spare`). A `wide` round asks every node and
+ * does not stop at a decision: it waits for every node (or its timeout), to
+ * hear the slow ones too.
  */
 async function filterRound(
   ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState, op: OpKind, signal: AbortSignal, lag: LagWatch,
-  rounds: RoundClock, wide: boolean,
+  rounds: RoundClock, wide: boolean, contacted: Set<number>,
 ): Promise<ReturnType<ReadState['decision']> | 'rerun'> {
   state.newRound();
   const mine = ++rounds.current;
@@ -282,11 +299,16 @@ async function filterRound(
     }
   };
   try {
-    await quorumCall<(typeof ctx.nodes)[number], FilterAnswer>(ctx.nodes, (n, sig) => n.filter(ref, readId, C, sig, state.pinOf(n.index)), {
+    const nodes = wide ? ctx.nodes : ctx.askOrder.preferred(ctx.nodes);
+    await quorumCall<(typeof ctx.nodes)[number], FilterAnswer>(nodes, (n, sig) => {
+      contacted.add(n.index);
+      return n.filter(ref, readId, C, sig, state.pinOf(n.index));
+    }, {
       need: ctx.params.q,
       timeoutMs: ctx.timeouts.rpcMs,
       what: 'filter',
       signal: ctl.signal,
+      ...(wide ? {} : { spare: spareAfterGrace(ctx.askOrder, ctx.timeouts.rpcMs) }),
       onAnswer: (node, ans) => {
         settled++;
         take(node, ans);
@@ -297,6 +319,7 @@ async function filterRound(
       onLate: take,
       onError: (n, e) => {
         settled++;
+        ctx.askOrder.demote(n);
         reportError(ctx, n, 'filter', e);
       },
     });
@@ -310,14 +333,18 @@ async function filterRound(
   return state.decision();
 }
 
-/** Releases the read's pins at every node (fire and forget: leases expire anyway). */
-export function releasePins(ctx: ProtocolContext, ref: RegRef, readId: string): void {
-  pinAll(ctx, ref, readId, 'release', null);
+/**
+ * Releases the read's pins at the nodes it contacted (fire and forget:
+ * leases expire anyway). A node never sent the read id holds no pin of it.
+ */
+export function releasePins(ctx: ProtocolContext, ref: RegRef, readId: string, contacted: ReadonlySet<number>): void {
+  pinAll(ctx, ref, readId, 'release', null, contacted);
 }
 
-function pinAll(ctx: ProtocolContext, ref: RegRef, readId: string, action: PinAction, ts: Timestamp | null): void {
+function pinAll(ctx: ProtocolContext, ref: RegRef, readId: string, action: PinAction, ts: Timestamp | null, contacted: ReadonlySet<number>): void {
   const never = new AbortController().signal;
   for (const n of ctx.nodes) {
+    if (!contacted.has(n.index)) continue;
     n.pin(ref, readId, action, ts, never).catch((e: unknown) => ctx.observer.nodeTrouble(n.index, `pin ${action}`, e));
   }
 }
@@ -327,10 +354,13 @@ function pinAll(ctx: ProtocolContext, ref: RegRef, readId: string, action: PinAc
  * now says its pin lapsed leaves the read (DESIGN §6): no more answers or
  * data are taken from it, since it may collect the entry at any time.
  */
-function renewAll(ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState, action: 'renew' | 'narrow' = 'renew', ts: Timestamp | null = null): void {
+function renewAll(
+  ctx: ProtocolContext, ref: RegRef, readId: string, state: ReadState, contacted: ReadonlySet<number>,
+  action: 'renew' | 'narrow' = 'renew', ts: Timestamp | null = null,
+): void {
   const never = new AbortController().signal;
   for (const n of ctx.nodes) {
-    if (state.lapsed.has(n.index)) continue;
+    if (state.lapsed.has(n.index) || !contacted.has(n.index)) continue;
     n.pin(ref, readId, action, ts, never).then(
       (live) => {
         if (!live && state.heard(n.index)) state.markLapsed(n.index);
@@ -362,17 +392,17 @@ export interface HeldPins {
  */
 export function pinsWhileStreaming(ctx: ProtocolContext, r: ReadResult): HeldPins {
   let narrowed = false;
-  const timer = setInterval(() => renewAll(ctx, r.ref, r.readId, r.state), PIN_LEASE_MS / 3);
+  const timer = setInterval(() => renewAll(ctx, r.ref, r.readId, r.state, r.contacted), PIN_LEASE_MS / 3);
   timer.unref();
   return {
     narrow: () => {
       if (narrowed) return;
       narrowed = true;
-      renewAll(ctx, r.ref, r.readId, r.state, 'narrow', r.c.ts);
+      renewAll(ctx, r.ref, r.readId, r.state, r.contacted, 'narrow', r.c.ts);
     },
     release: () => {
       clearInterval(timer);
-      releasePins(ctx, r.ref, r.readId);
+      releasePins(ctx, r.ref, r.readId, r.contacted);
     },
   };
 }

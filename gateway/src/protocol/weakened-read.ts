@@ -28,5 +28,7 @@ export async function weakenedRead(ctx: ProtocolContext, ref: RegRef, op: OpKind
   state.newRound();
   state.addFilterAnswer(node, await ctx.nodes[node]!.filter(ref, readId, [c], signal));
   const desc = state.descriptionOf(c);
-  return desc ? { ref, readId, c, cc: desc.cc, meta: desc.meta, state, rounds: { current: 1 } } : 'fallback';
+  // Every node may have had the collect (the first answer ends the round, not the calls).
+  const contacted = new Set(ctx.nodes.map((n) => n.index));
+  return desc ? { ref, readId, c, cc: desc.cc, meta: desc.meta, state, rounds: { current: 1 }, contacted } : 'fallback';
 }
