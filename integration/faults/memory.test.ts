@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { GATEWAY_MALLOC_ENV, V8_FLAGS } from '@powerstore/shared/runtime.js';
+import { GATEWAY_MALLOC_ENV, GATEWAY_V8_FLAGS } from '@powerstore/shared/runtime.js';
 import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 import { bodyDigest } from '../harness/body-digest.js';
 
@@ -49,9 +49,9 @@ describe('gateway memory bound', () => {
 
   it(`stays under ${BOUND_MB} MB of RSS while 2 GiB is put and got back`, async (t) => {
     const pid = tc.cluster.gateway!.proc.pid!;
-    // The bound holds with the V8 flags every PoWerStore process is started with (runtime.ts).
+    // The bound holds with the V8 flags a gateway is started with (runtime.ts).
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    for (const f of V8_FLAGS) assert.ok(argv.includes(f), `the gateway runs with ${f}: ${argv.join(' ')}`);
+    for (const f of GATEWAY_V8_FLAGS) assert.ok(argv.includes(f), `the gateway runs with ${f}: ${argv.join(' ')}`);
     // And with the malloc settings the launcher gives gateways (runtime.ts), which nodes do not get.
     const environ = (p: number): string[] => readFileSync(`/proc/${p}/environ`, 'utf8').split('\0');
     for (const [k, v] of Object.entries(GATEWAY_MALLOC_ENV)) {

@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { GATEWAY_V8_FLAGS, V8_FLAGS } from '@powerstore/shared/runtime.js';
 import { run } from '../harness/cli.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const CLI = resolve(here, '../../gateway/src/cli/powerstore.js');
+const BIN = resolve(here, '../../gateway/src/cli/bin.js');
 const ENV = { PATH: process.env.PATH, POWERSTORE_LOG_LEVEL: 'warn' };
 const VERSION = (JSON.parse(readFileSync(resolve(here, '../../../package.json'), 'utf8')) as { version: string }).version;
 const VERBS = ['start', 'init', 'node', 'gateway', 'status', 'heal', 'scrub', 'uploads list', 'uploads abort', 'keys rotate', 'gateways'];
@@ -26,6 +28,32 @@ function oneLineError(r: { code: number; stderr: string }, pattern: RegExp): voi
   assert.match(r.stderr, /^error: /);
   assert.match(r.stderr, pattern);
   assert.ok(!/\n\s+at /.test(r.stderr), 'no stack');
+}
+
+/**
+ * `powerstore gateway` as the Docker image and init's start.sh run it (the
+ * bin, under the V8 flags of its first line): the process, same id, serves
+ * with the gateway's own V8 flags instead (runtime.ts).
+ */
+async function gatewayFromBin(config: string): Promise<void> {
+  const gw = spawn(process.execPath, [...V8_FLAGS, BIN, 'gateway', '--config', config, '--port', '0'], { env: { ...process.env, POWERSTORE_LOG_LEVEL: 'info' } });
+  const exited = new Promise((r) => gw.once('exit', r));
+  try {
+    await new Promise<void>((listening, reject) => {
+      let out = '';
+      gw.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('"listening"')) listening();
+      });
+      void exited.then(() => reject(new Error(`the gateway exited: ${out}`)));
+    });
+    const argv = readFileSync(`/proc/${gw.pid!}/cmdline`, 'utf8').split('\0');
+    for (const f of GATEWAY_V8_FLAGS) assert.ok(argv.includes(f), `it runs with ${f}: ${argv.join(' ')}`);
+    for (const f of V8_FLAGS) assert.ok(!argv.includes(f), `not with ${f}: ${argv.join(' ')}`);
+  } finally {
+    gw.kill('SIGTERM');
+    await exited;
+  }
 }
 
 describe('the powerstore command', () => {
@@ -80,7 +108,7 @@ describe('the powerstore command', () => {
     }
   });
 
-  it('status: healthy with every node up (exit 0), degraded with one down (exit 1); start takes --scrub-interval-s', { timeout: 120_000 }, async () => {
+  it('status: healthy with every node up (exit 0), degraded with one down (exit 1); start takes --scrub-interval-s; `powerstore gateway` runs with the gateway\'s V8 flags', { timeout: 120_000 }, async () => {
     const dir = tmp();
     const launcher = spawn(process.execPath, [CLI, 'start', '--data', dir, '--port', '0', '--scrub-interval-s', '3600'], { env: { ...process.env, POWERSTORE_LOG_LEVEL: 'warn' } });
     const exited = new Promise((r) => launcher.once('exit', r));
@@ -94,6 +122,7 @@ describe('the powerstore command', () => {
         void exited.then(() => reject(new Error(`start exited: ${out}`)));
       });
       const config = join(dir, 'gateway.json');
+      await gatewayFromBin(config);
       const up = await ps(['status', '--config', config]);
       assert.equal(up.code, 0, up.stdout + up.stderr);
       assert.match(up.stdout, /^NODE\s+URL\s+STATE\s+LATENCY\s+REGISTERS\s+HISTORY/);

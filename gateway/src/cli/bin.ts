@@ -4,11 +4,17 @@
 // an older Node.js one of them (undici 8) throws while loading, so the check
 // in runCli would come too late to give its one line.
 
-import { runtimeProblem } from '@powerstore/shared/runtime.js';
+import { GATEWAY_V8_FLAGS, relaunchArgv, runtimeProblem } from '@powerstore/shared/runtime.js';
 
 const problem = runtimeProblem(process.version);
 if (problem) {
   process.stderr.write(`error: ${problem}\n`);
   process.exit(2);
+}
+// A gateway runs with V8 flags of its own (runtime.ts), which this file's
+// first line cannot choose by command: it starts itself again with them.
+if (process.argv[2] === 'gateway') {
+  const again = relaunchArgv(process.execPath, process.execArgv, process.argv, GATEWAY_V8_FLAGS);
+  if (again) process.execve!(process.execPath, again, process.env);
 }
 await import('./powerstore.js');

@@ -24,7 +24,7 @@ export async function spawnChild(
   args: readonly string[],
   logFile: string,
   env: NodeJS.ProcessEnv,
-  opts: { readonly timeoutMs?: number; readonly logMaxBytes?: number } = {},
+  opts: { readonly timeoutMs?: number; readonly logMaxBytes?: number; readonly v8Flags?: readonly string[] } = {},
 ): Promise<Child> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   mkdirSync(dirname(logFile), { recursive: true });
@@ -36,7 +36,7 @@ export async function spawnChild(
   // whose end tells the child that its launcher is gone. Detached (a process
   // group of its own), so a Ctrl-C in the terminal reaches the launcher only,
   // which stops the gateways first and the nodes after them.
-  const proc = spawn(process.execPath, [...V8_FLAGS, ...nodeFlags, script, ...args], {
+  const proc = spawn(process.execPath, [...(opts.v8Flags ?? V8_FLAGS), ...nodeFlags, script, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'], env: { ...env, [LIFELINE_ENV]: '1' }, detached: true,
   });
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));

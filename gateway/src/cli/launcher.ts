@@ -18,7 +18,7 @@ import { nodeCertificates, selfSignedCert, type NodeTlsFiles, type TlsFiles } fr
 import { writeFileDurable } from '@powerstore/shared/durable-file.js';
 import { credentialsWith, gatewayConfigFor, loadOrCreateState, nodeConfigFor, type ClusterState } from './cluster-state.js';
 import { lockFolder, type FolderLock } from '@powerstore/shared/folder-lock.js';
-import { GATEWAY_MALLOC_ENV } from '@powerstore/shared/runtime.js';
+import { GATEWAY_MALLOC_ENV, GATEWAY_V8_FLAGS } from '@powerstore/shared/runtime.js';
 import { DEFAULT_DRAIN_GRACE_S } from '../drain.js';
 
 /** After its drain, the time a gateway gets to close Redis and node clients before SIGKILL. */
@@ -267,7 +267,7 @@ export class LocalCluster {
         ...(this.opts.drainGraceS !== undefined ? ['--drain-grace-s', String(this.opts.drainGraceS)] : []),
         ...(this.opts.scrubIntervalS ? ['--scrub-interval-s', String(this.opts.scrubIntervalS)] : [])],
       // A value already in the environment (or the launcher's options) wins over GATEWAY_MALLOC_ENV.
-      join(this.opts.dataDir, 'logs', `${name}.log`), { ...GATEWAY_MALLOC_ENV, ...this.env() }, this.logOptions());
+      join(this.opts.dataDir, 'logs', `${name}.log`), { ...GATEWAY_MALLOC_ENV, ...this.env() }, { ...this.logOptions(), v8Flags: GATEWAY_V8_FLAGS });
     this.gateways[i] = child;
     this.gatewayPorts[i] = child.port;
   }
