@@ -12,9 +12,10 @@ if (problem) {
   process.exit(2);
 }
 // A gateway runs with V8 flags of its own (runtime.ts), which this file's
-// first line cannot choose by command: it starts itself again with them.
-if (process.argv[2] === 'gateway') {
+// first line cannot choose by command: it starts itself again with them
+// (where there is no execve, as on Windows, it runs with the first line's).
+if (process.argv[2] === 'gateway' && process.execve) {
   const again = relaunchArgv(process.execPath, process.execArgv, process.argv, GATEWAY_V8_FLAGS);
-  if (again) process.execve!(process.execPath, again, process.env);
+  if (again) process.execve(process.execPath, again, process.env);
 }
 await import('./powerstore.js');
