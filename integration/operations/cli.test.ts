@@ -3,7 +3,7 @@
 // stack), and `status` reporting the cluster as its nodes come and go.
 
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,18 @@ function oneLineError(r: { code: number; stderr: string }, pattern: RegExp): voi
   assert.ok(!/\n\s+at /.test(r.stderr), 'no stack');
 }
 
+/** Resolves once `proc` has printed `marker` on stdout; rejects if it exits first. */
+function untilPrinted(proc: ChildProcessWithoutNullStreams, exited: Promise<unknown>, marker: string, what: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(marker)) resolve();
+    });
+    void exited.then(() => reject(new Error(`${what} exited: ${out}`)));
+  });
+}
+
 /**
  * `powerstore gateway` as the Docker image and init's start.sh run it (the
  * bin, under the V8 flags of its first line): the process, same id, serves
@@ -39,14 +51,7 @@ async function gatewayFromBin(config: string): Promise<void> {
   const gw = spawn(process.execPath, [...V8_FLAGS, BIN, 'gateway', '--config', config, '--port', '0'], { env: { ...process.env, POWERSTORE_LOG_LEVEL: 'info' } });
   const exited = new Promise((r) => gw.once('exit', r));
   try {
-    await new Promise<void>((listening, reject) => {
-      let out = '';
-      gw.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('"listening"')) listening();
-      });
-      void exited.then(() => reject(new Error(`the gateway exited: ${out}`)));
-    });
+    await untilPrinted(gw, exited, '"listening"', 'the gateway');
     const argv = readFileSync(`/proc/${gw.pid!}/cmdline`, 'utf8').split('\0');
     for (const f of GATEWAY_V8_FLAGS) assert.ok(argv.includes(f), `it runs with ${f}: ${argv.join(' ')}`);
     for (const f of V8_FLAGS) assert.ok(!argv.includes(f), `not with ${f}: ${argv.join(' ')}`);
@@ -113,14 +118,7 @@ describe('the powerstore command', () => {
     const launcher = spawn(process.execPath, [CLI, 'start', '--data', dir, '--port', '0', '--scrub-interval-s', '3600'], { env: { ...process.env, POWERSTORE_LOG_LEVEL: 'warn' } });
     const exited = new Promise((r) => launcher.once('exit', r));
     try {
-      await new Promise<void>((resolveUp, reject) => {
-        let out = '';
-        launcher.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('Ctrl-C')) resolveUp();
-        });
-        void exited.then(() => reject(new Error(`start exited: ${out}`)));
-      });
+      await untilPrinted(launcher, exited, 'Ctrl-C', 'start');
       const config = join(dir, 'gateway.json');
       await gatewayFromBin(config);
       const up = await ps(['status', '--config', config]);
