@@ -3,8 +3,8 @@
 //
 // The gateway. V8 sets the next full collection at up to four times what
 // the last one left. A gateway's garbage is mostly request objects that
-// outlived two scavenges of its semi-space (4 MB, runtime.ts; a listing page's parsed
-// entries, a body's chunk wrappers) and the Buffers they hold, which are
+// outlived two scavenges of its 4 MB semi-space (runtime.ts; a listing
+// page's parsed entries, a body's chunk wrappers) and the Buffers they hold, which are
 // freed only with them; so between full collections the heap and external
 // memory pile up. Held at `--heap-growing-percent=100` (twice what
 // survived) for the whole life of the gateway, `npm run bench -- --quick

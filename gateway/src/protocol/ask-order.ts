@@ -3,9 +3,9 @@
 // node serves its share of pages (turn by turn would not: an S3 page is a
 // 1,000-key round and then a 1-key one, and taking turns, the big rounds
 // fell to the same nodes); a read asks in index order (preferred()). Either
-// way a node that was late or failed lately goes last,
-// so a silent or slow node costs one grace, not one grace a page, for as long
-// as it stays so. In memory, per gateway: nothing here is trusted beyond ordering.
+// way a node that was late or failed lately goes last, so a silent or slow
+// node costs one grace, not one grace a page, for as long as it stays so. In
+// memory, per gateway: nothing here is trusted beyond ordering.
 
 import type { QuorumOptions, Target } from './quorum.js';
 
@@ -24,15 +24,12 @@ export class AskOrder {
   /** The nodes in the order to ask them: from a random one on, the ones late or failed lately at the back. */
   order<N extends Target>(nodes: readonly N[]): N[] {
     const start = Math.floor(this.random() * nodes.length);
-    const rotated = [...nodes.slice(start), ...nodes.slice(0, start)];
-    const t = this.now();
-    const behind = (n: N): boolean => (this.lastUntil.get(n.index) ?? 0) > t;
-    return [...rotated.filter((n) => !behind(n)), ...rotated.filter(behind)];
+    return this.preferred([...nodes.slice(start), ...nodes.slice(0, start)]);
   }
 
   /**
-   * The nodes in index order, the ones late or failed lately at the back:
-   * for a read's rounds. The first q nodes are the ones that send a small
+   * The nodes in the order given (index order, for a read's rounds), the
+   * ones late or failed lately at the back. The first q nodes are the ones that send a small
    * fragment along with filter (any q of them carry k), and the first k hold
    * the data shards a large read fetches without decoding.
    */
