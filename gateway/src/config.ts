@@ -13,6 +13,7 @@ import { fromHex } from '@powerstore/shared/bytes.js';
 import { readJsonFile } from '@powerstore/shared/config.js';
 import { ConfigError } from '@powerstore/shared/errors.js';
 import { DEFAULT_BLOCK_SIZE, validBlockSize } from '@powerstore/shared/erasure/layout.js';
+import { WRITE_BLOCK_HASH, type BlockHashAlg } from '@powerstore/shared/erasure/block-hash.js';
 import { clusterParams, MAX_T, type ClusterParams } from '@powerstore/shared/protocol/params.js';
 import type { Credential } from './s3/auth/credentials.js';
 import { parseKeyScope, type KeyScope } from './s3/access/key-scope.js';
@@ -33,6 +34,13 @@ export interface GatewayConfigFile {
   nodes: string[];
   credentials: Credential[];
   blockSize?: number;
+  /**
+   * What new writes hash their fragments' blocks with (block-hash.ts):
+   * 'blake3' (the default) or 'sha256'. Storage nodes older than BLAKE3
+   * lists refuse 'blake3' stores; set 'sha256' until every node runs this
+   * version. Reads take either, whatever this says.
+   */
+  blockHash?: BlockHashAlg;
   /** PEM files: when both are given the gateway serves HTTPS. */
   tlsCert?: string;
   tlsKey?: string;
@@ -61,6 +69,7 @@ export interface GatewayConfig {
   readonly nodes: readonly string[];
   readonly credentials: readonly Credential[];
   readonly blockSize: number;
+  readonly blockHash: BlockHashAlg;
   readonly tls?: { readonly cert: string; readonly key: string };
   /** The file named by nodeCa, and its PEM (read by loadGatewayConfig). */
   readonly nodeCaFile?: string;
@@ -141,6 +150,9 @@ export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
   if (keys.size !== credentials.length) bad('an access key appears twice in credentials');
   const blockSize = c.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!validBlockSize(blockSize)) bad('blockSize must be a multiple of 8 up to 16 MiB');
+  const hashName: unknown = c.blockHash === undefined ? WRITE_BLOCK_HASH : c.blockHash;
+  if (hashName !== 'blake3' && hashName !== 'sha256') bad('blockHash must be "blake3" or "sha256"');
+  const blockHash = hashName as BlockHashAlg;
   if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) bad('give both tlsCert and tlsKey (or neither)');
   if (c.tlsCert !== undefined && (typeof c.tlsCert !== 'string' || typeof c.tlsKey !== 'string')) bad('tlsCert and tlsKey must be file paths');
   if (c.nodeCa !== undefined && (typeof c.nodeCa !== 'string' || !c.nodeCa)) bad('nodeCa must be a file path');
@@ -162,7 +174,7 @@ export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
   return {
     usageIntervalS,
     params, region: c.region!, limits, ...(c.domain ? { domain: c.domain } : {}), secrets, currentEpoch: c.currentEpoch!,
-    nodes: c.nodes!, credentials, blockSize, scrubIntervalS,
+    nodes: c.nodes!, credentials, blockSize, blockHash, scrubIntervalS,
     ...(c.tlsCert && c.tlsKey ? { tls: { cert: c.tlsCert, key: c.tlsKey } } : {}),
     ...(c.nodeCa ? { nodeCaFile: c.nodeCa } : {}),
     ...(c.redis ? { redis: c.redis } : {}),

@@ -131,6 +131,7 @@ export function buildGateway(cfg: GatewayConfig, log: Logger, parts: { metrics?:
     writerId: cache.writerId,
     nextOp: () => ++op,
     blockSize: cfg.blockSize,
+    blockHash: cfg.blockHash,
     stripes: new StripePool(params, cfg.blockSize),
     maxPendingBytes: 4 * cfg.blockSize,
     timeouts: DEFAULT_TIMEOUTS,

@@ -30,8 +30,8 @@ function counting(cl: SimCluster): { data: number[]; from: number[] } {
   const from = cl.nodes.map(() => 0);
   for (let i = 0; i < cl.nodes.length; i++) {
     cl.wrap(i, (inner: NodeApi) => override(inner, {
-      openStore: (r, b, s) => (data[i]!++, inner.openStore(r, b, s)),
-      storeWhole: (r, b, f, m, s) => (data[i]!++, inner.storeWhole(r, b, f, m, s)),
+      openStore: (r, b, h, s) => (data[i]!++, inner.openStore(r, b, h, s)),
+      storeWhole: (r, b, h, f, m, s) => (data[i]!++, inner.storeWhole(r, b, h, f, m, s)),
       storeFrom: (r, b, f, m, s) => (from[i]!++, inner.storeFrom(r, b, f, m, s)),
     }));
   }
@@ -72,8 +72,6 @@ describe('ObjectStore.rewrite', () => {
     const calls = counting(cl);
     cl.wrap(0, (inner) => override(inner, { storeFrom: async () => Promise.reject(new NodeRefusedError(0, 409, MISSING_FRAGMENT)) }));
     await store.rewrite(found, 'k', { ...found.meta, tags: [['b', '2']] }, async () => {}, signal);
-    assert.ok(calls.data[0]! > 0, 'node 0 was sent a rebuilt fragment');
-    assert.deepEqual(calls.data.slice(1), cl.nodes.slice(1).map(() => 0), 'the others sent nothing');
     // Node 0's copy serves reads: with nodes 1 and 2 serving no blocks, k=2 of {0, 3} restore it.
     for (const i of [1, 2]) cl.wrap(i, (inner) => override(inner, {
       readBlocks: async function* () {
@@ -90,6 +88,8 @@ describe('ObjectStore.rewrite', () => {
       return restored !== null;
     }, 20_000, 50);
     assert.ok(restored?.equals(body), 'node 0 serves its rebuilt fragment of the new write');
+    assert.ok(calls.data[0]! > 0, 'node 0 was sent a rebuilt fragment');
+    assert.deepEqual(calls.data.slice(1), cl.nodes.slice(1).map(() => 0), 'the others sent nothing');
   });
 
   it('stores nothing when the check refuses', async () => {

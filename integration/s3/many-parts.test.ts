@@ -57,7 +57,7 @@ describe('a 10,000-part object on a real cluster (t=1)', () => {
     let op = 0;
     const ctx: ProtocolContext = {
       params, keys, nodes, coder: createCoder(params.k, params.S - params.k), writerId: newWriterId(),
-      nextOp: () => ++op, blockSize: 4096, stripes: new StripePool(params, 4096), maxPendingBytes: 1 << 24, timeouts: { rpcMs: 120_000, dataIdleMs: 120_000 },
+      nextOp: () => ++op, blockSize: 4096, blockHash: 'blake3', stripes: new StripePool(params, 4096), maxPendingBytes: 1 << 24, timeouts: { rpcMs: 120_000, dataIdleMs: 120_000 },
       askOrder: new AskOrder(),
       observer: { round: () => undefined, operation: () => undefined, evidence: (e) => assert.fail(`evidence ${JSON.stringify(e)}`), nodeTrouble: () => undefined },
     };

@@ -9,6 +9,7 @@ import type { FilterAnswer } from './protocol/client.js';
 import type { ListEntryCache } from './protocol/wire/list-entry-cache.js';
 import type { StoreCommit } from './protocol/server.js';
 import type { Timestamp } from './protocol/timestamp.js';
+import type { BlockHashAlg } from './erasure/block-hash.js';
 
 /** A register named by namespace and key; the node derives reg itself. */
 export interface RegRef {
@@ -81,13 +82,14 @@ export interface NodeHealth {
 export interface NodeApi {
   readonly index: number;
   clock(reg: RegRef, signal: AbortSignal): Promise<Timestamp | null>;
-  openStore(reg: RegRef, blockSize: number, signal: AbortSignal): StoreSession;
+  /** `hash`: what the node hashes the fragment's blocks with (block-hash.ts), the one cc[i] commits to. */
+  openStore(reg: RegRef, blockSize: number, hash: BlockHashAlg, signal: AbortSignal): StoreSession;
   /**
    * A store whose whole fragment is known: data and store message in one
    * request. Once it resolves, `fragment` is read no more (the caller may
    * write over it); a rejection promises nothing of the kind.
    */
-  storeWhole(reg: RegRef, blockSize: number, fragment: Buffer, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck>;
+  storeWhole(reg: RegRef, blockSize: number, hash: BlockHashAlg, fragment: Buffer, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck>;
   /**
    * A store whose fragment is the one the node holds for write `from` of the
    * same register (a write stored again under a new ts). Refused with

@@ -125,7 +125,7 @@ describe('storage node: bounded work per request (F4)', () => {
   it('closes a signed request whose body stops coming (idle timeout)', async () => {
     const auth = signRequest(key0, 0, 'POST', '/v1/store', STREAM_BODY);
     const r = rawRequest(port, `POST /v1/store HTTP/1.1\r\nhost: x\r\n${AUTH_HEADER}: ${auth}\r\n${BODY_HASH_HEADER}: ${STREAM_BODY}\r\ntransfer-encoding: chunked\r\n\r\n`);
-    const open = encodeOpen(ref, 64);
+    const open = encodeOpen(ref, 64, { hash: 'sha256' });
     const first = Buffer.concat([frameHeader(FRAME_OPEN, open.length), open]);
     r.socket.write(`${first.length.toString(16)}\r\n`);
     r.socket.write(first);
@@ -149,12 +149,12 @@ describe('storage node: bounded work per request (F4)', () => {
 
   it('keeps a slow store stream that keeps moving, longer than the idle timeout', async () => {
     const frag = randomBytes(8 * 1024);
-    const h = new BlockHasher(64);
+    const h = new BlockHasher(64, 'sha256');
     h.update(frag);
     const cc = Array.from({ length: params.S }, () => sha256(Buffer.alloc(0)));
     cc[0] = sha256(h.finish());
     const w = prepareWrite(keyring, params, regId(ref.ns, ref.key), null, 'aaaaaaaaaaaaaaaa', 1, cc, Buffer.from('{}'));
-    const open = encodeOpen(ref, 64);
+    const open = encodeOpen(ref, 64, { hash: 'sha256' });
     const commit = encodeCommit({ ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta });
     const steps = 16;
     const body = async function* (): AsyncGenerator<Buffer> {

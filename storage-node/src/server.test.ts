@@ -47,12 +47,12 @@ describe('storage node refusals', () => {
   const storeBody = (frag: Buffer, mutate: (m: ReturnType<typeof prepareWrite>) => Buffer = (w) => encodeCommit({
     ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta,
   })) => {
-    const h = new BlockHasher(64);
+    const h = new BlockHasher(64, 'sha256');
     h.update(frag);
     const cc = Array.from({ length: params.S }, () => sha256(Buffer.alloc(0)));
     cc[0] = sha256(h.finish());
     const w = prepareWrite(keyring, params, reg, null, 'aaaaaaaaaaaaaaaa', Math.floor(Math.random() * 1e9), cc, Buffer.from('{}'));
-    const open = encodeOpen(ref, 64);
+    const open = encodeOpen(ref, 64, { hash: 'sha256' });
     const commit = mutate(w);
     return {
       w,
@@ -98,7 +98,7 @@ describe('storage node refusals', () => {
     // Fragment bytes that do not match cc[0].
     const bad = storeBody(randomBytes(300));
     const tampered = Buffer.from(bad.body);
-    tampered[5 + encodeOpen(ref, 64).length + 5 + 10]! ^= 0xff;
+    tampered[5 + encodeOpen(ref, 64, { hash: 'sha256' }).length + 5 + 10]! ^= 0xff;
     const r1 = await post('/v1/store', tampered, { stream: true });
     assert.equal(r1.status, 409);
     assert.match(r1.text, /does not match cc/);

@@ -28,6 +28,7 @@ export function cliContext(cfg: GatewayConfig, log: Logger, evidence: EvidenceTa
     writerId: newWriterId(),
     nextOp: () => ++op,
     blockSize: cfg.blockSize,
+    blockHash: cfg.blockHash,
     stripes: new StripePool(params, cfg.blockSize),
     maxPendingBytes: 4 * cfg.blockSize,
     timeouts: DEFAULT_TIMEOUTS,

@@ -39,15 +39,15 @@ describe('completing a multipart upload while nodes lack parts', () => {
 
     // Node 3 lies at completion: it says it misses part 1, and never reads the stream that would heal it.
     const evil3 = byz.override(s3, {
-      storeWhole: (ref, bs, frag, m, sig) => (m.parts
+      storeWhole: (ref, bs, h, frag, m, sig) => (m.parts
         ? Promise.reject(new NodeRefusedError(3, 409, MISSING_PARTS, '[0]'))
-        : s3.storeWhole(ref, bs, frag, m, sig)),
+        : s3.storeWhole(ref, bs, h, frag, m, sig)),
       openStore: () => ({ pending: 0, write: () => new Promise(() => undefined), commit: () => new Promise(() => undefined), abort: () => undefined }),
     });
     // Nodes 0 and 1 (which hold the part) answer after the refusals: the first
     // store round fails before their acks arrive.
     const late = (n: NodeApi): NodeApi => byz.override(n, {
-      storeWhole: async (ref, bs, frag, m, sig) => (await new Promise((r) => setTimeout(r, 50)), n.storeWhole(ref, bs, frag, m, sig)),
+      storeWhole: async (ref, bs, h, frag, m, sig) => (await new Promise((r) => setTimeout(r, 50)), n.storeWhole(ref, bs, h, frag, m, sig)),
     });
     const gw = { ...cl.gateway({ blockSize: 256, rpcMs: 2000 }), nodes: [late(s0), late(s1), s2, evil3] };
     const mp = new MultipartStore(gw);

@@ -80,7 +80,7 @@ describe('answers of 10,000-part objects from a real node', () => {
     let op = 0;
     ctx = {
       params, keys: keyring, nodes, coder: createCoder(params.k, params.S - params.k), writerId: newWriterId(),
-      nextOp: () => ++op, blockSize: 4096, stripes: new StripePool(params, 4096), maxPendingBytes: 1 << 24, timeouts: { rpcMs: 60_000, dataIdleMs: 60_000 },
+      nextOp: () => ++op, blockSize: 4096, blockHash: 'blake3', stripes: new StripePool(params, 4096), maxPendingBytes: 1 << 24, timeouts: { rpcMs: 60_000, dataIdleMs: 60_000 },
       askOrder: new AskOrder(),
       observer: { round: () => undefined, operation: () => undefined, evidence: (e) => evidence.push(e), nodeTrouble: () => undefined },
     };
@@ -185,7 +185,7 @@ describe('answers outside batches over their caps', () => {
     const f = fixture(1);
     const w = write(f, ts(f, 1));
     try {
-      await assert.rejects(n.storeWhole(ref('k'), 64, Buffer.alloc(64 * 1024), w.commit(), signal), (e: unknown) => e instanceof WireError && /too large/.test(e.message));
+      await assert.rejects(n.storeWhole(ref('k'), 64, 'sha256', Buffer.alloc(64 * 1024), w.commit(), signal), (e: unknown) => e instanceof WireError && /too large/.test(e.message));
       await assert.rejects(n.entry(ref('k'), w.c.ts, signal), (e: unknown) => e instanceof WireError && /too large/.test(e.message));
     } finally {
       await n.close();

@@ -55,7 +55,7 @@ describe('remote node connection pools', () => {
     const ac = new AbortController();
     const stalled: StoreSession[] = [];
     for (let i = 0; i < 300; i++) {
-      const s = node.openStore({ ns: 'b', key: `stall-${i}` }, 4096, ac.signal);
+      const s = node.openStore({ ns: 'b', key: `stall-${i}` }, 4096, 'sha256', ac.signal);
       s.write(Buffer.alloc(4096, 1)).catch(() => undefined);
       stalled.push(s);
     }

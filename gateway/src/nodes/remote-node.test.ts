@@ -52,7 +52,7 @@ describe('remote nodes over HTTP', () => {
     let op = 0;
     ctx = {
       params, keys: keyring, nodes, coder: createCoder(params.k, params.S - params.k), writerId: newWriterId(),
-      nextOp: () => ++op, blockSize: 4096, stripes: new StripePool(params, 4096), maxPendingBytes: 1 << 24, timeouts: { rpcMs: 2000, dataIdleMs: 2000 },
+      nextOp: () => ++op, blockSize: 4096, blockHash: 'blake3', stripes: new StripePool(params, 4096), maxPendingBytes: 1 << 24, timeouts: { rpcMs: 2000, dataIdleMs: 2000 },
       askOrder: new AskOrder(),
       observer: { round: () => undefined, operation: () => undefined, evidence: (e) => assert.fail(`unexpected evidence ${JSON.stringify(e)}`), nodeTrouble: () => undefined },
     };
@@ -169,7 +169,7 @@ describe('remote node: a store whose fragment goes in a request of its own', () 
     const w = write(f, ts(f, 1));
     const fragment = randomBytes(100_000);
     try {
-      await n.storeWhole({ ns: 'b', key: 'k' }, 4096, fragment, w.commit(), new AbortController().signal);
+      await n.storeWhole({ ns: 'b', key: 'k' }, 4096, 'sha256', fragment, w.commit(), new AbortController().signal);
     } finally {
       await n.close();
       server.close();

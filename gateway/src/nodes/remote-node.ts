@@ -11,6 +11,7 @@ import { NodeRefusedError } from '@powerstore/shared/errors.js';
 import { readLimited } from '@powerstore/shared/http-body.js';
 import type { WriterKeyring } from '@powerstore/shared/keys.js';
 import type { ListPage, ListRequest, NodeApi, NodeHealth, PinAction, RegRef, StoreAck, StoreSession } from '@powerstore/shared/node-api.js';
+import type { BlockHashAlg } from '@powerstore/shared/erasure/block-hash.js';
 import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '@powerstore/shared/node-auth.js';
@@ -133,12 +134,12 @@ export class RemoteNode implements NodeApi {
     return parseTsAnswer(await this.call(PATHS.clock, encodeRefBody(ref), signal));
   }
 
-  openStore(ref: RegRef, blockSize: number, signal: AbortSignal): StoreSession {
-    return new HttpStoreSession(this.streams, this.index, ref, blockSize, signal, (hash) => this.authHeaders(PATHS.store, hash));
+  openStore(ref: RegRef, blockSize: number, hash: BlockHashAlg, signal: AbortSignal): StoreSession {
+    return new HttpStoreSession(this.streams, this.index, ref, blockSize, hash, signal, (hash) => this.authHeaders(PATHS.store, hash));
   }
 
-  async storeWhole(ref: RegRef, blockSize: number, fragment: Buffer, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
-    const open = encodeOpen(ref, blockSize);
+  async storeWhole(ref: RegRef, blockSize: number, hash: BlockHashAlg, fragment: Buffer, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
+    const open = encodeOpen(ref, blockSize, { hash });
     const commit = encodeCommit(msg);
     const before = [frameHeader(FRAME_OPEN, open.length), open];
     if (fragment.length > 0) before.push(frameHeader(FRAME_DATA, fragment.length));
@@ -164,7 +165,7 @@ export class RemoteNode implements NodeApi {
   }
 
   async storeFrom(ref: RegRef, blockSize: number, from: Timestamp, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
-    const open = encodeOpen(ref, blockSize, from);
+    const open = encodeOpen(ref, blockSize, { from });
     const commit = encodeCommit(msg);
     const body = Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_COMMIT, commit.length), commit]);
     return { lc: parseTsAnswer(await this.call(PATHS.store, body, signal)) };

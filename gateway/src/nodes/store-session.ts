@@ -16,6 +16,7 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import type { RegRef, StoreAck, StoreSession } from '@powerstore/shared/node-api.js';
+import type { BlockHashAlg } from '@powerstore/shared/erasure/block-hash.js';
 import { STREAM_BODY } from '@powerstore/shared/node-auth.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
 import { encodeCommit, encodeOpen, parseTsAnswer, PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
@@ -46,12 +47,13 @@ export class HttpStoreSession implements StoreSession {
     private readonly node: number,
     ref: RegRef,
     blockSize: number,
+    hash: BlockHashAlg,
     signal: AbortSignal,
     auth: (bodyHash: string) => Record<string, string>,
   ) {
     const onAbort = (): void => this.abort();
     signal.addEventListener('abort', onAbort, { once: true });
-    const open = encodeOpen(ref, blockSize);
+    const open = encodeOpen(ref, blockSize, { hash });
     this.response = pool.request({
       path: PATHS.store,
       method: 'POST',

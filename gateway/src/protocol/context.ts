@@ -5,6 +5,7 @@ import type { AskOrder } from './ask-order.js';
 import type { ClockGuess } from './clock-guess.js';
 import type { StripePool } from './stripes/stripe-pool.js';
 import type { ErasureCoder } from '@powerstore/shared/erasure/coder.js';
+import type { BlockHashAlg } from '@powerstore/shared/erasure/block-hash.js';
 import type { WriterKeyring } from '@powerstore/shared/keys.js';
 import type { NodeApi } from '@powerstore/shared/node-api.js';
 import type { Evidence } from '@powerstore/shared/protocol/evidence.js';
@@ -80,6 +81,8 @@ export interface ProtocolContext {
   /** A fresh per-process operation number (never reused). */
   nextOp(): number;
   readonly blockSize: number;
+  /** What this gateway's writes hash fragment blocks with (block-hash.ts; config blockHash). */
+  readonly blockHash: BlockHashAlg;
   /** Large writes' stripe and parity buffers, used again (its block size is blockSize). */
   readonly stripes: StripePool;
   /** Bytes a node may fall behind in a store stream before it is dropped. */

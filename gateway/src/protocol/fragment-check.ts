@@ -7,11 +7,10 @@
 // (refusal, broken stream, silence) is not, and the caller decides what it
 // means (scrub.ts probes the node's health).
 
-import { createHash } from 'node:crypto';
 import { equalBytes } from '@powerstore/shared/bytes.js';
 import { shardBytes, stripeCount, type StripeLayout } from '@powerstore/shared/erasure/layout.js';
 import { NodeRefusedError } from '@powerstore/shared/errors.js';
-import { sha256Matches } from '@powerstore/shared/hash.js';
+import { BlockDigest, listAlg } from '@powerstore/shared/erasure/block-hash.js';
 import type { RegRef } from '@powerstore/shared/node-api.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import type { ProtocolContext } from './context.js';
@@ -58,9 +57,10 @@ export async function checkFragment(ctx: ProtocolContext, w: StoredWrite, node: 
     // cannot hash to cc[i] (checked before reading it: no unbounded buffer).
     if (len !== stripes * 32) return corrupt('wrong-cc', `block list of ${len} bytes, the write has ${stripes} blocks`);
     const list = await reader.read(len);
-    if (!sha256Matches(w.cc[node]!, list)) return corrupt('wrong-cc', 'block list does not match cc');
+    const alg = listAlg(w.cc[node]!, list);
+    if (!alg) return corrupt('wrong-cc', 'block list does not match cc');
     for (let s = 0; s < stripes; s++) {
-      const h = createHash('sha256');
+      const h = new BlockDigest(alg);
       for (const p of await reader.readParts(shardBytes(w.layout, s))) h.update(p);
       if (!equalBytes(h.digest(), list.subarray(s * 32, s * 32 + 32))) return corrupt('corrupt-block', `block ${s} fails its hash`);
     }

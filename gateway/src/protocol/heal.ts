@@ -8,8 +8,8 @@
 import type { StripeLayout } from '@powerstore/shared/erasure/layout.js';
 import { shardBytes, stripeCount } from '@powerstore/shared/erasure/layout.js';
 import { RestoreError } from '@powerstore/shared/errors.js';
-import { sha256, sha256Matches } from '@powerstore/shared/hash.js';
-import type { RegRef } from '@powerstore/shared/node-api.js';
+import { blockDigest, listAlg, listMatches } from '@powerstore/shared/erasure/block-hash.js';
+import type { RegRef, StoreSession } from '@powerstore/shared/node-api.js';
 import { nonceHash, type Candidate } from '@powerstore/shared/protocol/candidate.js';
 import { authenticateEntry } from '@powerstore/shared/protocol/entry-check.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
@@ -78,7 +78,10 @@ export async function rebuildInto(ctx: ProtocolContext, src: FragmentSource, tar
   const stripes = stripeCount(h.layout);
   const stored = { ref: h.ref, ts: h.ts, cc: h.cc, proven: () => new Map<number, Buffer>() };
   const reader = new StripeReader(ctx, stored, h.layout, Math.max(stripes - 1, 0), signal, new Set([target]));
-  const session = ctx.nodes[target]!.openStore(h.ref, h.layout.blockSize, signal);
+  // The target is told which hash its blocks are in: the one the verified
+  // sources' lists are in (one write, one algorithm), or, with no block to
+  // read, the one cc[target] commits the empty list in.
+  let session: StoreSession | null = null;
   const hashes: Buffer[] = [];
   try {
     for (let s = 0; s < stripes; s++) {
@@ -93,15 +96,19 @@ export async function rebuildInto(ctx: ProtocolContext, src: FragmentSource, tar
         await ctx.coder.encode(stripe, parity, shard);
         block = parity.subarray((target - k) * shard, (target - k + 1) * shard);
       }
-      hashes.push(sha256(block));
+      const alg = reader.hash!;
+      session ??= ctx.nodes[target]!.openStore(h.ref, h.layout.blockSize, alg, signal);
+      hashes.push(blockDigest(alg, block));
       await session.write(block);
     }
-    if (!sha256Matches(h.cc[target]!, Buffer.concat(hashes))) {
+    const alg = reader.hash ?? listAlg(h.cc[target]!, Buffer.alloc(0));
+    if (!alg || !listMatches(alg, h.cc[target]!, Buffer.concat(hashes))) {
       throw new RestoreError(`rebuilt fragment ${target} does not match its cross-checksum`);
     }
+    session ??= ctx.nodes[target]!.openStore(h.ref, h.layout.blockSize, alg, signal);
     await session.commit(commit);
   } catch (e) {
-    session.abort();
+    session?.abort();
     throw e;
   } finally {
     reader.close();

@@ -9,10 +9,9 @@
 // Read traffic is 1× the requested bytes when nothing fails, and the bytes
 // are passed on as they arrived from the nodes (no copy) unless decoding.
 
-import { createHash } from 'node:crypto';
 import { equalBytes } from '@powerstore/shared/bytes.js';
 import { RestoreError } from '@powerstore/shared/errors.js';
-import { sha256Matches } from '@powerstore/shared/hash.js';
+import { BlockDigest, listAlg, type BlockHashAlg } from '@powerstore/shared/erasure/block-hash.js';
 import { shardBytes, stripeCount, stripeDataBytes, stripesForRange, type StripeLayout } from '@powerstore/shared/erasure/layout.js';
 import type { RegRef } from '@powerstore/shared/node-api.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
@@ -56,6 +55,8 @@ const GRACE_FACTOR = 3;
 
 class ShardSource {
   private reader: ExactReader | null = null;
+  /** What the list's block hashes are in, once the list is known (cc[i] says: block-hash.ts). */
+  hash: BlockHashAlg | null;
 
   constructor(
     private readonly ctx: ProtocolContext,
@@ -65,7 +66,9 @@ class ShardSource {
     private readonly blockSize: number,
     /** The block list's length: 32 bytes per stripe of the layout. */
     private readonly listBytes: number,
-  ) {}
+  ) {
+    this.hash = list ? listAlg(v.cc[node]!, list) : null;
+  }
 
   /** Longest one block (or the block list) may take to arrive, however steadily it trickles. */
   private get deadlineMs(): number {
@@ -89,7 +92,8 @@ class ShardSource {
       const len = (await this.reader.read(4, this.deadlineMs)).readUInt32BE(0);
       if (len !== this.listBytes) throw new Misbehaviour(`block list of ${len} bytes, not ${this.listBytes}`);
       const list = await this.reader.read(len, this.deadlineMs);
-      if (!sha256Matches(this.v.cc[this.node]!, list)) throw new Misbehaviour('block list does not match cc');
+      this.hash = listAlg(this.v.cc[this.node]!, list);
+      if (!this.hash) throw new Misbehaviour('block list does not match cc');
       this.list = list;
     }
   }
@@ -97,7 +101,8 @@ class ShardSource {
   /** Block `s` of this node's fragment as received, verified against its committed hash. */
   async block(s: number, len: number): Promise<Buffer[]> {
     const parts = await this.reader!.readParts(len, this.deadlineMs);
-    const h = createHash('sha256');
+    if (!this.hash) throw new Misbehaviour('block list does not match cc');
+    const h = new BlockDigest(this.hash);
     for (const p of parts) h.update(p);
     const want = this.list!.subarray(s * 32, s * 32 + 32);
     if (want.length !== 32 || !equalBytes(h.digest(), want)) throw new Misbehaviour(`block ${s} fails its hash`);
@@ -119,6 +124,8 @@ export class StripeReader {
   private readonly order: number[];
   private readonly tried = new Set<number>();
   private active: ShardSource[] = [];
+  /** What the value's blocks are hashed with, once a block was verified (every fragment of a write uses one). */
+  hash: BlockHashAlg | null = null;
 
   constructor(
     private readonly ctx: ProtocolContext,
@@ -257,6 +264,7 @@ export class StripeReader {
           (parts) => {
             if (!open.has(src)) return; // left behind meanwhile: closed already
             blocks.set(src.node, parts);
+            this.hash ??= src.hash;
             this.active.push(src);
             settled(src);
             if (grace === undefined && open.size > 0 && this.spare() > 0) {

@@ -14,7 +14,7 @@ import { NodeRefusedError, QuorumError, UnknownEpochError } from '@powerstore/sh
 import { isUnknownEpoch } from '@powerstore/shared/protocol/candidate.js';
 import { MISSING_FRAGMENT, MISSING_PARTS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { compareTs, verifyTag, type Timestamp } from '@powerstore/shared/protocol/timestamp.js';
-import { sha256 } from '@powerstore/shared/hash.js';
+import { listHash } from '@powerstore/shared/erasure/block-hash.js';
 import { parseTs, tsToWire, WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import { rebuildInto } from './heal.js';
 import type { OpKind, ProtocolContext } from './context.js';
@@ -66,7 +66,7 @@ async function write(ctx: ProtocolContext, ref: RegRef, src: WriteSource, op: Op
   // epoch may be ordered below writes it cannot see (review finding 1).
   const behind = ctx.epochs?.behind() ?? null;
   if (behind !== null) throw new UnknownEpochError(behind, 'write');
-  const encoder = new FragmentEncoder(ctx.params, ctx.coder, ctx.stripes, (i) => ctx.nodes[i]!.openStore(ref, ctx.blockSize, signal),
+  const encoder = new FragmentEncoder(ctx.params, ctx.coder, ctx.stripes, ctx.blockHash, (i, hash) => ctx.nodes[i]!.openStore(ref, ctx.blockSize, hash, signal),
     ctx.maxPendingBytes, (node, why) => ctx.observer.nodeTrouble(node, 'store stream', new Error(why)), src.declaredSize);
   let encoded;
   try {
@@ -100,7 +100,7 @@ async function storeEncoded(
   const hint = await usableHint(ctx, reg);
   const guess = hint === null && ctx.guess?.shouldGuess() === true;
   const after = hint ?? (guess ? null : await clockOnMiss(ctx, ref, reg, op, signal));
-  const cc = encoded.blockLists.map((l) => sha256(l));
+  const cc = encoded.blockLists.map((l) => listHash(encoded.hash, l));
   const parts = src.parts ? { parts: src.parts } : {};
   let w = prepareWrite(ctx.keys, params, reg, after, ctx.writerId, ctx.nextOp(), cc, meta);
   let commit: StoreCommit = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc, meta, ...parts };
@@ -135,7 +135,7 @@ type WholeObject = Extract<EncodedObject, { kind: 'whole' }>;
 
 /** Node n's store of its whole fragment; a pooled stripe stays lent until it resolves. */
 function sendWhole(ctx: ProtocolContext, n: NodeApi, ref: RegRef, encoded: WholeObject, commit: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
-  const sent = n.storeWhole(ref, ctx.blockSize, encoded.fragments[n.index]!, commit, signal);
+  const sent = n.storeWhole(ref, ctx.blockSize, encoded.hash, encoded.fragments[n.index]!, commit, signal);
   return encoded.lease ? encoded.lease.track(sent) : sent;
 }
 

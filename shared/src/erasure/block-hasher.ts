@@ -1,17 +1,19 @@
-// Per-block SHA-256 of a fragment as it streams (DESIGN §7): the fragment is
+// Per-block hashes of a fragment as it streams (DESIGN §7): the fragment is
 // cut every `blockSize` bytes (the last block may be shorter); the block-hash
-// list is the concatenation of the blocks' hashes, and cc[i] = H(list_i).
+// list is the concatenation of the blocks' hashes, and cc[i] is the list's
+// hash (block-hash.ts: listHash, which also says which algorithm it is in).
 
-import { createHash, type Hash } from 'node:crypto';
-import { sha256 } from '../hash.js';
+import { BlockDigest, listHash, type BlockHashAlg } from './block-hash.js';
 
 export class BlockHasher {
-  private current: Hash = createHash('sha256');
+  private current: BlockDigest;
   private filled = 0;
   private total = 0;
   private readonly hashes: Buffer[] = [];
 
-  constructor(private readonly blockSize: number) {}
+  constructor(private readonly blockSize: number, readonly alg: BlockHashAlg) {
+    this.current = new BlockDigest(alg);
+  }
 
   update(chunk: Buffer): void {
     let off = 0;
@@ -37,12 +39,12 @@ export class BlockHasher {
 
   private closeBlock(): void {
     this.hashes.push(this.current.digest());
-    this.current = createHash('sha256');
+    this.current = new BlockDigest(this.alg);
     this.filled = 0;
   }
 }
 
-/** cc entry of one fragment: H(block-hash list). */
-export function fragmentHash(blockHashes: Buffer): Buffer {
-  return sha256(blockHashes);
+/** cc entry of one fragment: its block-hash list's hash (listHash). */
+export function fragmentHash(blockHashes: Buffer, alg: BlockHashAlg): Buffer {
+  return listHash(alg, blockHashes);
 }

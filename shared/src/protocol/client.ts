@@ -2,7 +2,8 @@
 // §5, §6) as pure state: answers in, decisions and evidence out. The I/O that
 // feeds these lives in gateway/src/protocol.
 
-import { HASH_BYTES, sha256Matches } from '../hash.js';
+import { HASH_BYTES } from '../hash.js';
+import { listAlg } from '../erasure/block-hash.js';
 import type { WriterKeyring } from '../keys.js';
 import { computeD, describesD, isUnknownEpoch, judge, makeVec, newNonce, nonceHash, type Candidate } from './candidate.js';
 import type { Evidence } from './evidence.js';
@@ -391,7 +392,7 @@ export class ReadState {
     }
     // Checked before hashing: a block list longer than the layout says is never read (finding 11).
     const want = this.blockListBytes?.(meta);
-    if ((want !== undefined && blocks.length !== want) || !sha256Matches(cc[node]!, blocks)) {
+    if ((want !== undefined && blocks.length !== want) || listAlg(cc[node]!, blocks) === null) {
       this.evidence.push({ node, kind: 'wrong-cc', detail: `filter block list of ${tsKey(c.ts)} (${blocks.length} bytes) does not match its cc or layout` });
       return;
     }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { judgeComplete, judgeFilter, judgeStore, validity, type HistRecord } from './server.js';
 import { computeD, makeVec } from './candidate.js';
+import { listHash } from '../erasure/block-hash.js';
 import { tsKey, type Timestamp } from './timestamp.js';
 import { fixture, flip, keepEntries, ts, write, WRITER_B } from './testing/fixture.js';
 
@@ -14,11 +15,21 @@ describe('judgeStore', () => {
   const w = write(f, ts(f, 3));
   const node = 2;
   const keys = f.node(node);
-  const judge = (msg = w.commit(), blocks = w.blocks[node]!, existing?: HistRecord) => judgeStore(keys, S, f.reg, msg, blocks, existing);
+  const judge = (msg = w.commit(), blocks = w.blocks[node]!, existing?: HistRecord) => judgeStore(keys, S, f.reg, msg, blocks, existing, 'sha256');
   const reason = (v: ReturnType<typeof judge>) => (v.kind === 'reject' ? v.reason : v.kind);
 
   it('accepts an honest store', () => {
     assert.deepEqual(judge(), { kind: 'accept' });
+  });
+
+  it('checks its block list under the algorithm cc commits it in, and only that one', () => {
+    const cc = w.blocks.map((b) => listHash('blake3', b));
+    const d = computeD(cc, w.meta);
+    const msg = { ...w.commit(), cc, d, vec: makeVec(f.keys, f.params, f.reg, w.c.ts, w.nbar, d) };
+    const own = w.blocks[node]!;
+    assert.deepEqual(judgeStore(keys, S, f.reg, msg, own, undefined, 'blake3'), { kind: 'accept' });
+    assert.match(reason(judgeStore(keys, S, f.reg, msg, own, undefined, 'sha256')), /fragment does not match cc/);
+    assert.match(reason(judgeStore(keys, S, f.reg, w.commit(), own, undefined, 'blake3')), /fragment does not match cc/);
   });
 
   it('rejects a cc or vec of the wrong length', () => {

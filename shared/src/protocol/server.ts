@@ -4,7 +4,7 @@
 // the same code runs in the node process and in simulated clusters.
 
 import { equalBytes } from '../bytes.js';
-import { sha256Matches } from '../hash.js';
+import { listMatches, type BlockHashAlg } from '../erasure/block-hash.js';
 import type { NodeKeyring } from '../keys.js';
 import { describesD, nonceHash, verifyOwnEntry, type Candidate } from './candidate.js';
 import { compareTs, type Timestamp } from './timestamp.js';
@@ -65,12 +65,14 @@ export function judgeStore(
   msg: StoreCommit,
   ownBlocks: Buffer,
   existing: HistRecord | undefined,
+  /** What ownBlocks' hashes are in: cc[i] must commit to them under it (block-hash.ts). */
+  alg: BlockHashAlg,
 ): StoreVerdict {
   const i = keys.node;
   if (msg.cc.length !== S || msg.vec.length !== S) return { kind: 'reject', reason: 'cc or vec has the wrong length' };
   if (!verifyOwnEntry(keys, reg, msg.ts, msg.nbar, msg.d, msg.vec[i])) return { kind: 'reject', reason: 'vec entry does not verify' };
   if (!describesD(msg.cc, msg.meta, msg.d)) return { kind: 'reject', reason: 'D does not match cc and meta' };
-  if (!sha256Matches(msg.cc[i]!, ownBlocks)) return { kind: 'reject', reason: 'fragment does not match cc' };
+  if (!listMatches(alg, msg.cc[i]!, ownBlocks)) return { kind: 'reject', reason: 'fragment does not match cc' };
   if (existing) {
     const same =
       equalBytes(existing.nbar, msg.nbar) &&

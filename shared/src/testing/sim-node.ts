@@ -8,6 +8,7 @@ import { MISSING_FRAGMENT, MISSING_PARTS } from '../protocol/wire/node-messages.
 import type { ListEntry, ListPage, ListRequest, NodeApi, NodeHealth, PinAction, RegRef, StoreAck, StoreSession } from '../node-api.js';
 import { LIST_PAGE_BYTES, listEntryWeight } from '../protocol/wire/sizes.js';
 import { BlockHasher } from '../erasure/block-hasher.js';
+import { listAlg, type BlockHashAlg } from '../erasure/block-hash.js';
 import { regId } from '../protocol/register.js';
 import { judgeComplete, judgeFilter, judgeStore, type HistRecord, type PartRef, type StoreCommit } from '../protocol/server.js';
 import { PinTable } from '../protocol/pins.js';
@@ -45,9 +46,9 @@ export class SimNode implements NodeApi {
     return this.state(ref).st.lc?.ts ?? null;
   }
 
-  openStore(ref: RegRef, blockSize: number): StoreSession {
+  openStore(ref: RegRef, blockSize: number, hash: BlockHashAlg): StoreSession {
     const chunks: Buffer[] = [];
-    const hasher = new BlockHasher(blockSize);
+    const hasher = new BlockHasher(blockSize, hash);
     let aborted = false;
     return {
       pending: 0,
@@ -61,7 +62,7 @@ export class SimNode implements NodeApi {
         const { reg, st } = this.state(ref);
         const blocks = hasher.finish();
         const existing = st.hist.get(tsKey(msg.ts));
-        const v = judgeStore(this.keys, this.S, reg, msg, blocks, existing?.rec);
+        const v = judgeStore(this.keys, this.S, reg, msg, blocks, existing?.rec, hash);
         if (v.kind === 'reject') throw new Error(`store rejected: ${v.reason}`);
         const missing = (msg.parts ?? []).flatMap((p, i) => {
           const st = this.regs.get(regId(p.ns, p.key).toString('hex'));
@@ -84,16 +85,17 @@ export class SimNode implements NodeApi {
     };
   }
 
-  async storeWhole(ref: RegRef, blockSize: number, fragment: Buffer, msg: StoreCommit): Promise<StoreAck> {
-    const s = this.openStore(ref, blockSize);
+  async storeWhole(ref: RegRef, blockSize: number, hash: BlockHashAlg, fragment: Buffer, msg: StoreCommit): Promise<StoreAck> {
+    const s = this.openStore(ref, blockSize, hash);
     if (fragment.length > 0) await s.write(fragment);
     return s.commit(msg);
   }
 
   async storeFrom(ref: RegRef, blockSize: number, from: Timestamp, msg: StoreCommit): Promise<StoreAck> {
     const src = this.state(ref).st.hist.get(tsKey(from));
-    if (!src) throw new NodeRefusedError(this.index, 409, MISSING_FRAGMENT);
-    return this.storeWhole(ref, blockSize, src.frag, msg);
+    const hash = src && listAlg(src.rec.cc[this.index]!, src.rec.blocks);
+    if (!src || !hash) throw new NodeRefusedError(this.index, 409, MISSING_FRAGMENT);
+    return this.storeWhole(ref, blockSize, hash, src.frag, msg);
   }
 
   async complete(ref: RegRef, c: Candidate): Promise<Timestamp | null> {
@@ -199,6 +201,12 @@ export class SimNode implements NodeApi {
   /** lc of a register, for assertions. */
   lcOf(ref: RegRef): Timestamp | null {
     return this.state(ref).st.lc?.ts ?? null;
+  }
+
+  /** Hist[ts] of a register: its block list and fragment (the bytes themselves: a test may corrupt them). */
+  histOf(ref: RegRef, ts: Timestamp): { readonly blocks: Buffer; readonly frag: Buffer } | null {
+    const h = this.state(ref).st.hist.get(tsKey(ts));
+    return h ? { blocks: h.rec.blocks, frag: h.frag } : null;
   }
 
   /** Loses all state (a node restarted with an empty disk). */

@@ -40,7 +40,7 @@ let op = 1;
 /** A write of `key` after `prev`, with node 0's fragment `frag` (block size 64). */
 function writeOf(key: string, prev: Timestamp | null, frag = Buffer.alloc(0), parts?: readonly PartRef[]) {
   const reg = regId(NS, key);
-  const h = new BlockHasher(64);
+  const h = new BlockHasher(64, 'sha256');
   h.update(frag);
   const blocks = h.finish();
   const cc = Array.from({ length: params.S }, () => sha256(Buffer.alloc(0)));
@@ -48,7 +48,7 @@ function writeOf(key: string, prev: Timestamp | null, frag = Buffer.alloc(0), pa
   const w = prepareWrite(keyring, params, reg, prev, 'aaaaaaaaaaaaaaaa', op++, cc, Buffer.from('{}'));
   const rec: HistRecord = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc, meta: w.meta, blocks, blockSize: 64, fragLen: frag.length };
   const commit = encodeCommit({ ts: rec.ts, nbar: rec.nbar, d: rec.d, vec: rec.vec, cc, meta: rec.meta, ...(parts ? { parts } : {}) });
-  const open = encodeOpen({ ns: NS, key }, 64);
+  const open = encodeOpen({ ns: NS, key }, 64, { hash: 'sha256' });
   const body = Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_DATA, frag.length), frag, frameHeader(FRAME_COMMIT, commit.length), commit]);
   return { reg, c: w.candidate, rec, body };
 }

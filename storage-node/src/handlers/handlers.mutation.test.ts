@@ -44,7 +44,7 @@ const reg = regId(ref.ns, ref.key);
 
 /** A write whose fragment for node `index` is `frag`. */
 function writeFor(index: number, frag: Buffer, after: PreparedWrite | null = null, r = ref): PreparedWrite {
-  const h = new BlockHasher(BLOCK);
+  const h = new BlockHasher(BLOCK, 'sha256');
   h.update(frag);
   const cc = Array.from({ length: params.S }, (_, i) => sha256(Buffer.from(`other ${i}`)));
   cc[index] = sha256(h.finish());
@@ -55,7 +55,7 @@ function commitOf(w: PreparedWrite): StoreCommit {
   return { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta };
 }
 
-const openF = (blockSize = BLOCK, r = ref) => frame(FRAME_OPEN, encodeOpen(r, blockSize));
+const openF = (blockSize = BLOCK, r = ref) => frame(FRAME_OPEN, encodeOpen(r, blockSize, { hash: 'sha256' }));
 const dataF = (b: Buffer) => frame(FRAME_DATA, b);
 const commitF = (m: StoreCommit) => frame(FRAME_COMMIT, encodeCommit(m));
 
@@ -374,7 +374,7 @@ describe('handleList / prefixEnd / handleHealth / handlePin', () => {
 });
 
 describe('handleStore from another write (no data, the fragment already held)', () => {
-  const openFrom = (from: PreparedWrite, blockSize = BLOCK) => frame(FRAME_OPEN, encodeOpen(ref, blockSize, from.candidate.ts));
+  const openFrom = (from: PreparedWrite, blockSize = BLOCK) => frame(FRAME_OPEN, encodeOpen(ref, blockSize, { from: from.candidate.ts }));
 
   it('records the new entry on the held fragment (inline and file); answers lc', async () => {
     for (const inlineMax of [1 << 16, 10]) {

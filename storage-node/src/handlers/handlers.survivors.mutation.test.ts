@@ -32,13 +32,13 @@ const reg = regId(ref.ns, ref.key);
 const json = (b: Buffer): unknown => JSON.parse(b.toString('utf8'));
 
 function writeFor(frag: Buffer, after: Timestamp | null = null, cc?: readonly Buffer[]): PreparedWrite {
-  const h = new BlockHasher(BLOCK);
+  const h = new BlockHasher(BLOCK, 'sha256');
   h.update(frag);
   const all = cc ?? Array.from({ length: params.S }, (_, i) => (i === 0 ? sha256(h.finish()) : sha256(Buffer.from(`other ${i}`))));
   return prepareWrite(keyring, params, reg, after, 'aaaaaaaaaaaaaaaa', ++op, [...all], Buffer.from('{"m":1}'));
 }
 const commitF = (w: PreparedWrite) => frame(FRAME_COMMIT, encodeCommit({ ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta }));
-const storeFrames = (frag: Buffer, w: PreparedWrite) => [frame(FRAME_OPEN, encodeOpen(ref, BLOCK)), frame(FRAME_DATA, frag), commitF(w)];
+const storeFrames = (frag: Buffer, w: PreparedWrite) => [frame(FRAME_OPEN, encodeOpen(ref, BLOCK, { hash: 'sha256' })), frame(FRAME_DATA, frag), commitF(w)];
 
 async function blocks(ctx: NodeContext, ts: Timestamp, from: number, to: number): Promise<Captured> {
   const res = new Captured();
@@ -74,7 +74,7 @@ describe('a store answers with this node\'s lc', () => {
     const b = writeFor(frag, a.candidate.ts);
     assert.deepEqual(parseTsAnswer(json(await handleStore(ctx, storeFrames(frag, b)))), a.candidate.ts);
     const c = writeFor(frag, b.candidate.ts, b.cc);
-    const fromB = [frame(FRAME_OPEN, encodeOpen(ref, BLOCK, b.candidate.ts)), commitF(c)];
+    const fromB = [frame(FRAME_OPEN, encodeOpen(ref, BLOCK, { from: b.candidate.ts })), commitF(c)];
     assert.deepEqual(parseTsAnswer(json(await handleStore(ctx, fromB))), a.candidate.ts);
   });
 });

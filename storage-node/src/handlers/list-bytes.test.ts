@@ -31,7 +31,7 @@ after(() => open.forEach((n) => n.close()));
 
 let op = 0;
 function writeFor(params: ClusterParams, ref: { ns: string; key: string }, frag: Buffer, meta: Buffer): PreparedWrite {
-  const h = new BlockHasher(BLOCK);
+  const h = new BlockHasher(BLOCK, 'sha256');
   h.update(frag);
   const cc = Array.from({ length: params.S }, (_, i) => sha256(Buffer.from(`other ${i}`)));
   cc[0] = sha256(h.finish());
@@ -40,7 +40,7 @@ function writeFor(params: ClusterParams, ref: { ns: string; key: string }, frag:
 
 async function store(ctx: NodeContext, ref: { ns: string; key: string }, frag: Buffer, w: PreparedWrite, parts?: PartRef[]): Promise<Buffer> {
   const commit = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta, ...(parts ? { parts } : {}) };
-  const frames = [frame(FRAME_OPEN, encodeOpen(ref, BLOCK))];
+  const frames = [frame(FRAME_OPEN, encodeOpen(ref, BLOCK, { hash: 'sha256' }))];
   if (frag.length) frames.push(frame(FRAME_DATA, frag));
   frames.push(frame(FRAME_COMMIT, encodeCommit(commit)));
   return handleStore(ctx, [Buffer.concat(frames)]);

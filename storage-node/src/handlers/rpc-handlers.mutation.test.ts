@@ -40,7 +40,7 @@ const json = (b: Buffer) => JSON.parse(b.toString()) as unknown;
 let op = 0;
 
 function writeFor(frag: Buffer, prev: PreparedWrite | null = null, r = ref): PreparedWrite {
-  const h = new BlockHasher(BLOCK);
+  const h = new BlockHasher(BLOCK, 'sha256');
   h.update(frag);
   const cc = Array.from({ length: params.S }, (_, i) => sha256(Buffer.from(`other ${i}`)));
   cc[0] = sha256(h.finish());
@@ -49,7 +49,7 @@ function writeFor(frag: Buffer, prev: PreparedWrite | null = null, r = ref): Pre
 
 async function store(ctx: NodeContext, frag: Buffer, w: PreparedWrite, r = ref): Promise<void> {
   const c = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta };
-  await handleStore(ctx, [frame(FRAME_OPEN, encodeOpen(r, BLOCK)), frame(FRAME_DATA, frag), frame(FRAME_COMMIT, encodeCommit(c))]);
+  await handleStore(ctx, [frame(FRAME_OPEN, encodeOpen(r, BLOCK, { hash: 'sha256' })), frame(FRAME_DATA, frag), frame(FRAME_COMMIT, encodeCommit(c))]);
 }
 
 /** A collector that only records what it was asked to look at. */

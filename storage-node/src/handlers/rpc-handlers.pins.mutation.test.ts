@@ -30,7 +30,7 @@ const regHex = reg.toString('hex');
 const json = (b: Buffer): unknown => JSON.parse(b.toString('utf8'));
 
 function writeFor(frag: Buffer, after: Timestamp | null = null): PreparedWrite {
-  const h = new BlockHasher(BLOCK);
+  const h = new BlockHasher(BLOCK, 'sha256');
   h.update(frag);
   const cc = Array.from({ length: params.S }, (_, i) => sha256(Buffer.from(`other ${i}`)));
   cc[0] = sha256(h.finish());
@@ -44,7 +44,7 @@ async function nodeAtB(): Promise<{ ctx: NodeContext; pins: PinTable; a: Prepare
   const frag = randomBytes(10);
   const a = writeFor(frag);
   const b = writeFor(randomBytes(10), a.candidate.ts);
-  await handleStore(ctx, [frame(FRAME_OPEN, encodeOpen(ref, BLOCK)), frame(FRAME_DATA, frag), frame(FRAME_COMMIT, encodeCommit({
+  await handleStore(ctx, [frame(FRAME_OPEN, encodeOpen(ref, BLOCK, { hash: 'sha256' })), frame(FRAME_DATA, frag), frame(FRAME_COMMIT, encodeCommit({
     ts: a.candidate.ts, nbar: a.nbar, d: a.candidate.d, vec: a.candidate.vec, cc: a.cc, meta: a.meta,
   }))]);
   await handleComplete(ctx, json(encodeCompleteReq(ref, b.candidate)));

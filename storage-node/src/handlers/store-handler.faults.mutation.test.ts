@@ -27,7 +27,7 @@ const partRef = { ns: 'b', key: 'part' };
 const objRef = { ns: 'b', key: 'obj' };
 
 function writeFor(r: { ns: string; key: string }, frag: Buffer): PreparedWrite {
-  const h = new BlockHasher(BLOCK);
+  const h = new BlockHasher(BLOCK, 'sha256');
   h.update(frag);
   const cc = Array.from({ length: params.S }, (_, i) => sha256(Buffer.from(`other ${i}`)));
   cc[0] = sha256(h.finish());
@@ -39,7 +39,7 @@ function commitOf(w: PreparedWrite, parts?: StoreCommit['parts']): StoreCommit {
 }
 
 function storeFrames(r: { ns: string; key: string }, frag: Buffer, w: PreparedWrite, parts?: StoreCommit['parts']): Buffer[] {
-  return [frame(FRAME_OPEN, encodeOpen(r, BLOCK)), frame(FRAME_DATA, frag), frame(FRAME_COMMIT, encodeCommit(commitOf(w, parts)))];
+  return [frame(FRAME_OPEN, encodeOpen(r, BLOCK, { hash: 'sha256' })), frame(FRAME_DATA, frag), frame(FRAME_COMMIT, encodeCommit(commitOf(w, parts)))];
 }
 
 function withFaults(...modes: FaultMode[]): NodeContext {

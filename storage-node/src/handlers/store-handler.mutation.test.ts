@@ -34,7 +34,7 @@ const reg = regId(ref.ns, ref.key);
 let op = 0;
 
 function writeFor(frag: Buffer, blockSize: number): PreparedWrite {
-  const h = new BlockHasher(blockSize);
+  const h = new BlockHasher(blockSize, 'sha256');
   h.update(frag);
   const cc = Array.from({ length: params.S }, (_, i) => sha256(Buffer.from(`other ${i}`)));
   cc[0] = sha256(h.finish());
@@ -105,7 +105,7 @@ describe('handleStore: the staging file is flushed every 8 MiB as a large fragme
 
   /** The store request, the fragment in 1 MiB pieces; `after[j]` = datasyncs seen once piece j was taken in. */
   async function* request(frag: Buffer, c: StoreCommit, seen: { datasyncs: number }, afterPiece: number[]): AsyncGenerator<Buffer> {
-    yield frame(FRAME_OPEN, encodeOpen(ref, BLOCK));
+    yield frame(FRAME_OPEN, encodeOpen(ref, BLOCK, { hash: 'sha256' }));
     yield frameHeader(FRAME_DATA, frag.length);
     for (let at = 0; at < frag.length; at += MiB) {
       yield frag.subarray(at, at + MiB);
@@ -150,7 +150,7 @@ describe('handleStore: the staging file is flushed every 8 MiB as a large fragme
 
 describe('handleStore: a duplicate store repairs a rotted copy', () => {
   const BLOCK = 64;
-  const openF = () => frame(FRAME_OPEN, encodeOpen(ref, BLOCK));
+  const openF = () => frame(FRAME_OPEN, encodeOpen(ref, BLOCK, { hash: 'sha256' }));
   const storeOnce = (ctx: NodeContext, frag: Buffer, w: PreparedWrite) =>
     handleStore(ctx, [openF(), frame(FRAME_DATA, frag), frame(FRAME_COMMIT, encodeCommit(commitOf(w)))]);
 
@@ -222,7 +222,7 @@ describe('handleStore: counts refusals by reason', () => {
     const frag = randomBytes(100);
     const w = writeFor(frag, 64);
     const bad = { ...commitOf(w), meta: Buffer.from('{"m":2}') };
-    await assert.rejects(handleStore(ctx, [frame(FRAME_OPEN, encodeOpen(ref, 64)), frame(FRAME_DATA, frag), frame(FRAME_COMMIT, encodeCommit(bad))]));
+    await assert.rejects(handleStore(ctx, [frame(FRAME_OPEN, encodeOpen(ref, 64, { hash: 'sha256' })), frame(FRAME_DATA, frag), frame(FRAME_COMMIT, encodeCommit(bad))]));
     const values = (await ctx.metrics.rejectedStores.get()).values;
     assert.deepEqual(values.map((v) => [v.labels.reason, v.value]), [['D does not match cc and meta', 1]]);
     assert.equal(await storedBytes(ctx), 0);
@@ -231,7 +231,7 @@ describe('handleStore: counts refusals by reason', () => {
 
 describe('handleStore: the inline limit, framing refusals, write leases', () => {
   const BLOCK = 64;
-  const openF = (blockSize = BLOCK, from?: PreparedWrite) => frame(FRAME_OPEN, encodeOpen(ref, blockSize, from?.candidate.ts));
+  const openF = (blockSize = BLOCK, from?: PreparedWrite) => frame(FRAME_OPEN, encodeOpen(ref, blockSize, from ? { from: from.candidate.ts } : { hash: 'sha256' }));
   const dataF = (b: Buffer) => frame(FRAME_DATA, b);
   const commitF = (w: PreparedWrite) => frame(FRAME_COMMIT, encodeCommit(commitOf(w)));
 

@@ -32,7 +32,7 @@ const partRef = { ns: 'b', key: 'part' };
 const partReg = regId(partRef.ns, partRef.key);
 
 function writeFor(frag: Buffer, r = ref, o = ++op, after: Timestamp | null = null): PreparedWrite {
-  const h = new BlockHasher(BLOCK);
+  const h = new BlockHasher(BLOCK, 'sha256');
   h.update(frag);
   const cc = Array.from({ length: params.S }, (_, i) => sha256(Buffer.from(`other ${i}`)));
   cc[0] = sha256(h.finish());
@@ -44,7 +44,7 @@ function commitOf(w: PreparedWrite, parts?: StoreCommit['parts']): StoreCommit {
 }
 
 const frames = (frag: Buffer, c: StoreCommit, r = ref): Buffer[] =>
-  [frame(FRAME_OPEN, encodeOpen(r, BLOCK)), frame(FRAME_DATA, frag), frame(FRAME_COMMIT, encodeCommit(c))];
+  [frame(FRAME_OPEN, encodeOpen(r, BLOCK, { hash: 'sha256' })), frame(FRAME_DATA, frag), frame(FRAME_COMMIT, encodeCommit(c))];
 
 /**
  * The same store, but the first hist() lookup of an entry `when` picks
@@ -124,7 +124,7 @@ describe('handleStore from another write: a refusal counts its reason', () => {
     const a = writeFor(frag);
     await handleStore(ctx, frames(frag, commitOf(a)));
     const other = writeFor(randomBytes(10));
-    await assert.rejects(handleStore(ctx, [frame(FRAME_OPEN, encodeOpen(ref, BLOCK, a.candidate.ts)), frame(FRAME_COMMIT, encodeCommit(commitOf(other)))]),
+    await assert.rejects(handleStore(ctx, [frame(FRAME_OPEN, encodeOpen(ref, BLOCK, { from: a.candidate.ts })), frame(FRAME_COMMIT, encodeCommit(commitOf(other)))]),
       (e: unknown) => e instanceof NodeRequestError && e.code === 'store-rejected' && /fragment does not match/.test(e.message));
     const rejected = await metric(ctx, 'rejectedStores');
     assert.equal(rejected.length, 1);

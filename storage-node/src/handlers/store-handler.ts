@@ -7,6 +7,7 @@
 // row committed. Then, and only then, the ack.
 
 import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
+import { listAlg, type BlockHashAlg } from '@powerstore/shared/erasure/block-hash.js';
 import { validBlockSize } from '@powerstore/shared/erasure/layout.js';
 import { FrameDecoder, FrameError } from '@powerstore/shared/protocol/wire/frames.js';
 import { encodeTsAnswer, parseCommit, parseOpen, MISSING_FRAGMENT, type OpenMsg } from '@powerstore/shared/protocol/wire/node-messages.js';
@@ -48,7 +49,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
           if (!validBlockSize(openMsg.blockSize)) throw new WireError('bad block size');
           // Fault mode false-missing: the heal of a part it claimed to lack is never read further nor answered.
           if (ctx.faults?.any && !ctx.faults.takesStore(openMsg.ref)) return await new Promise<never>(() => undefined);
-          hasher = new BlockHasher(openMsg.blockSize);
+          hasher = new BlockHasher(openMsg.blockSize, openMsg.hash);
         } else if (ev.type === 'data') {
           if (!hasher || openMsg?.from) throw new FrameError('data before open, or in a store from another write');
           hasher.update(ev.chunk);
@@ -66,7 +67,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
     if (openMsg.from) return await storeFrom(ctx, reg, openMsg, commit);
     const blocks = hasher.finish();
     const existing = ctx.store.hist(reg, commit.ts);
-    const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, blocks, existing);
+    const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, blocks, existing, openMsg.hash);
     if (verdict.kind === 'reject') {
       ctx.metrics.rejectedStores.inc({ reason: verdict.reason });
       throw new NodeRequestError(409, 'store-rejected', verdict.reason);
@@ -92,7 +93,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
           installed = true;
         }
       }
-      if (await record(ctx, reg, ref, rec, frag, commit)) ctx.metrics.storedBytes.inc(staging.bytes);
+      if (await record(ctx, reg, ref, rec, frag, commit, openMsg.hash)) ctx.metrics.storedBytes.inc(staging.bytes);
     } else if (existing) {
       // A duplicate: a re-send or a heal (DESIGN §7). If this node's own copy
       // has rotted, the verified incoming copy replaces its bytes; the
@@ -125,8 +126,10 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
  */
 async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: StoreCommit): Promise<Buffer> {
   const src = ctx.store.hist(reg, open.from!);
-  if (!src || src.blockSize !== open.blockSize) throw new NodeRequestError(409, MISSING_FRAGMENT, 'no such fragment here');
-  const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, src.blocks, ctx.store.hist(reg, commit.ts));
+  // The held list's algorithm is the one its own cc entry commits it in (a list that matches none is as good as missing).
+  const hash = src && listAlg(src.cc[ctx.index]!, src.blocks);
+  if (!src || !hash || src.blockSize !== open.blockSize) throw new NodeRequestError(409, MISSING_FRAGMENT, 'no such fragment here');
+  const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, src.blocks, ctx.store.hist(reg, commit.ts), hash);
   if (verdict.kind === 'reject') {
     ctx.metrics.rejectedStores.inc({ reason: verdict.reason });
     throw new NodeRequestError(409, 'store-rejected', verdict.reason);
@@ -134,7 +137,7 @@ async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: S
   if (verdict.kind === 'accept') {
     const rec = { ts: commit.ts, nbar: commit.nbar, d: commit.d, vec: commit.vec, cc: commit.cc, meta: commit.meta, blocks: src.blocks, blockSize: src.blockSize, fragLen: src.fragLen };
     const frag = src.fragFile ? { file: src.fragFile } : { inline: src.fragInline ?? Buffer.alloc(0) };
-    await record(ctx, reg, open.ref, rec, frag, commit);
+    await record(ctx, reg, open.ref, rec, frag, commit, hash);
   }
   // The first entry stays as long as this one: nodes that lack it may be rebuilding it from here.
   ctx.leases?.hold(reg.toString('hex'), commit.ts, open.from!);
@@ -151,11 +154,13 @@ async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: S
  * this store a duplicate, judged against that entry like any second store
  * (its installed fragment file is removed, not left for the sweep).
  */
-async function record(ctx: NodeContext, reg: Buffer, ref: { ns: string; key: string }, rec: HistRecord, frag: { inline: Buffer } | { file: string }, commit: StoreCommit): Promise<boolean> {
+async function record(
+  ctx: NodeContext, reg: Buffer, ref: { ns: string; key: string }, rec: HistRecord, frag: { inline: Buffer } | { file: string }, commit: StoreCommit, hash: BlockHashAlg,
+): Promise<boolean> {
   const r = await ctx.store.putHist(reg, ref.ns, ref.key, rec, frag, commit.parts);
   if (r.kind === 'missing-parts') throw new NodeRequestError(409, MISSING_PARTS, JSON.stringify(r.missing));
   if (r.kind === 'stored') return true;
-  const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, rec.blocks, ctx.store.hist(reg, commit.ts));
+  const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, rec.blocks, ctx.store.hist(reg, commit.ts), hash);
   if (verdict.kind === 'reject') {
     ctx.metrics.rejectedStores.inc({ reason: verdict.reason });
     throw new NodeRequestError(409, 'store-rejected', verdict.reason);

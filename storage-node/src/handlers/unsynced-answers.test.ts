@@ -84,12 +84,12 @@ describe('a node answers nothing its unsynced commits show', () => {
 
   /** A store request for a fresh write of `frag` (node 0's whole fragment). */
   const storeRequest = (frag: Buffer) => {
-    const h = new BlockHasher(64);
+    const h = new BlockHasher(64, 'sha256');
     h.update(frag);
     const cc = Array.from({ length: params.S }, () => sha256(Buffer.alloc(0)));
     cc[0] = sha256(h.finish());
     const w = prepareWrite(keyring, params, reg, null, 'bbbbbbbbbbbbbbbb', op++, cc, Buffer.from('{}'));
-    const open = encodeOpen(ref, 64);
+    const open = encodeOpen(ref, 64, { hash: 'sha256' });
     const commit = encodeCommit({ ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta });
     const body = Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_DATA, frag.length), frag, frameHeader(FRAME_COMMIT, commit.length), commit]);
     return { ts: w.candidate.ts, body };

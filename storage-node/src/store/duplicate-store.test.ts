@@ -49,12 +49,12 @@ describe('duplicate concurrent stores (review finding 12)', () => {
       const ref = { ns: 'b', key: 'k' };
       const reg = regId(ref.ns, ref.key);
       const frag = randomBytes(1000); // above inlineMax: a fragment file
-      const h = new BlockHasher(64);
+      const h = new BlockHasher(64, 'sha256');
       h.update(frag);
       const cc = Array.from({ length: params.S }, () => sha256(Buffer.alloc(0)));
       cc[0] = sha256(h.finish());
       const w = prepareWrite(keyring, params, reg, null, 'aaaaaaaaaaaaaaaa', 1, cc, Buffer.from('{}'));
-      const open = encodeOpen(ref, 64);
+      const open = encodeOpen(ref, 64, { hash: 'sha256' });
       const commit = encodeCommit({ ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc, meta: w.meta });
 
       // Both bodies stream their fragment (a store asks for the next chunk

@@ -14,6 +14,7 @@ import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { computeD, makeVec, nonceHash } from '@powerstore/shared/protocol/candidate.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
 import { encodeBlocksReq, encodeCommit, encodeOpen } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { WRITE_BLOCK_HASH } from '@powerstore/shared/erasure/block-hash.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { DiskStore } from './disk-store.js';
@@ -121,7 +122,7 @@ describe('a heal replaces a corrupt local copy, and nothing else', () => {
     const nbar = nonceHash(randomBytes(32));
     const vec = makeVec(keyring, params, w.reg, w.ts, nbar, d);
     const commit = encodeCommit({ ts: w.ts, nbar, d, vec, cc: w.w.cc, meta });
-    const open = encodeOpen(w.ref, BLOCK);
+    const open = encodeOpen(w.ref, BLOCK, { hash: WRITE_BLOCK_HASH });
     const body = Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_DATA, w.frag.length), w.frag, frameHeader(FRAME_COMMIT, commit.length), commit]);
     const r = await post('/v1/store', body, true);
     assert.equal(r.status, 409);

@@ -27,7 +27,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { equalBytes } from '@powerstore/shared/bytes.js';
 import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
-import { sha256Matches } from '@powerstore/shared/hash.js';
+import { listAlg } from '@powerstore/shared/erasure/block-hash.js';
 import { tsKey } from '@powerstore/shared/protocol/timestamp.js';
 import type { StoredHist } from './disk-store.js';
 import { parseLocation, type FragmentAt } from './segments.js';
@@ -52,8 +52,9 @@ export interface IncomingFragment {
 
 /** Whether the stored copy of `h` still matches its block list, and the list cc[i]. */
 export async function copyIntact(ctx: NodeContext, h: StoredHist): Promise<boolean> {
-  if (!sha256Matches(h.cc[ctx.index]!, h.blocks)) return false;
-  const hasher = new BlockHasher(h.blockSize);
+  const alg = listAlg(h.cc[ctx.index]!, h.blocks);
+  if (!alg) return false;
+  const hasher = new BlockHasher(h.blockSize, alg);
   if (h.fragFile) {
     // A file is read whole (one longer than its entry is corrupt too); a segment's range, as long as the entry.
     const at = ctx.store.fragAt(h.fragFile);

@@ -23,7 +23,7 @@ const MiB = 1024 * 1024;
  */
 async function encode(body: Buffer, declared?: number): Promise<{ encoded: EncodedObject; stripeAllocs: number; sizes: number[] }> {
   const pool = new StripePool(params, MiB);
-  const enc = new FragmentEncoder(params, coder, pool, () => assert.fail('an object under one stripe opens no stream'), 8 * MiB, () => undefined, declared);
+  const enc = new FragmentEncoder(params, coder, pool, 'blake3', () => assert.fail('an object under one stripe opens no stream'), 8 * MiB, () => undefined, declared);
   const allocUnsafe = Buffer.allocUnsafe;
   const sizes: number[] = [];
   Buffer.allocUnsafe = (n: number) => {

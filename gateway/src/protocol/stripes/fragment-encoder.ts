@@ -23,7 +23,7 @@
 // falls further behind than the cap is dropped from this write (it can be
 // healed later), so t slow or silent nodes never stall a write.
 
-import { sha256 } from '@powerstore/shared/hash.js';
+import { blockDigest, type BlockHashAlg } from '@powerstore/shared/erasure/block-hash.js';
 import type { ErasureCoder } from '@powerstore/shared/erasure/coder.js';
 import { roundUp, SHARD_ALIGN } from '@powerstore/shared/erasure/layout.js';
 import type { StoreSession } from '@powerstore/shared/node-api.js';
@@ -35,7 +35,9 @@ export type EncodedObject =
   | {
     readonly kind: 'streamed';
     readonly size: number;
-    /** Per node: the concatenated SHA-256 of its fragment's blocks. */
+    /** What the blocks are hashed with (block-hash.ts). */
+    readonly hash: BlockHashAlg;
+    /** Per node: the concatenated hashes of its fragment's blocks. */
     readonly blockLists: readonly Buffer[];
     /** Sessions still alive (null where a node was dropped). */
     readonly sessions: readonly (StoreSession | null)[];
@@ -43,6 +45,7 @@ export type EncodedObject =
   | {
     readonly kind: 'whole';
     readonly size: number;
+    readonly hash: BlockHashAlg;
     readonly blockLists: readonly Buffer[];
     /** Per node: its whole fragment (at most one block; empty for an empty object). */
     readonly fragments: readonly Buffer[];
@@ -86,8 +89,10 @@ export class FragmentEncoder {
     private readonly coder: ErasureCoder,
     /** Where large stripes' buffers come from; its block size is the write's. */
     private readonly pool: StripePool,
+    /** What the blocks are hashed with (the store streams are told: `open`). */
+    private readonly hash: BlockHashAlg,
     /** Opens the store stream to node i (called once per node, on the first full stripe). */
-    private readonly open: (node: number) => StoreSession,
+    private readonly open: (node: number, hash: BlockHashAlg) => StoreSession,
     private readonly maxPendingBytes: number,
     private readonly onDrop: (node: number, why: string) => void,
     /** The object's size as the request declared it, if it did (a hint: the body decides). */
@@ -136,9 +141,9 @@ export class FragmentEncoder {
   async finish(): Promise<EncodedObject> {
     if (this.filled > 0) await this.flushStripe(true);
     const blockLists = this.hashes.map((h) => Buffer.concat(h));
-    if (this.sessions) return { kind: 'streamed', size: this.size, blockLists, sessions: this.sessions };
+    if (this.sessions) return { kind: 'streamed', size: this.size, hash: this.hash, blockLists, sessions: this.sessions };
     return {
-      kind: 'whole', size: this.size, blockLists, fragments: this.whole ?? blockLists.map(() => Buffer.alloc(0)), lease: this.wholeLease,
+      kind: 'whole', size: this.size, hash: this.hash, blockLists, fragments: this.whole ?? blockLists.map(() => Buffer.alloc(0)), lease: this.wholeLease,
     };
   }
 
@@ -171,7 +176,7 @@ export class FragmentEncoder {
     const blocks: Buffer[] = [];
     for (let i = 0; i < S; i++) {
       const block = i < k ? data.subarray(i * shard, (i + 1) * shard) : parity.subarray((i - k) * shard, (i - k + 1) * shard);
-      this.hashes[i]!.push(sha256(block));
+      this.hashes[i]!.push(blockDigest(this.hash, block));
       blocks.push(block);
     }
     if (!this.sessions && last) {
@@ -179,7 +184,7 @@ export class FragmentEncoder {
       this.wholeLease = lease;
       return;
     }
-    this.sessions ??= Array.from({ length: S }, (_, i) => this.open(i));
+    this.sessions ??= Array.from({ length: S }, (_, i) => this.open(i, this.hash));
     const sends: Send[] = [];
     for (let i = 0; i < S; i++) {
       const s = this.sessions[i];

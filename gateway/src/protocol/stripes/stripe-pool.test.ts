@@ -30,12 +30,12 @@ function gate(): { wait: Promise<void>; open: () => void } {
 /** Node 3 of `cl` takes its fragments (whole, or streamed block by block) only once `g` opens. */
 function late(cl: SimCluster, g: Promise<void>): void {
   cl.wrap(3, (inner: NodeApi) => override(inner, {
-    storeWhole: async (r, b, f, m, s) => {
+    storeWhole: async (r, b, h, f, m, s) => {
       await g;
-      return inner.storeWhole(r, b, f, m, s);
+      return inner.storeWhole(r, b, h, f, m, s);
     },
-    openStore: (r, b, s): StoreSession => {
-      const real = inner.openStore(r, b, s);
+    openStore: (r, b, h, s): StoreSession => {
+      const real = inner.openStore(r, b, h, s);
       // In order, as a stream: the commit after every block.
       let last: Promise<void> = g;
       return {

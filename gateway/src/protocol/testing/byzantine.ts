@@ -11,8 +11,8 @@ export function override(inner: NodeApi, o: Partial<NodeApi>): NodeApi {
   return {
     index: inner.index,
     clock: o.clock ?? ((r, s) => inner.clock(r, s)),
-    openStore: o.openStore ?? ((r, b, s) => inner.openStore(r, b, s)),
-    storeWhole: o.storeWhole ?? ((r, b, f, m, s) => inner.storeWhole(r, b, f, m, s)),
+    openStore: o.openStore ?? ((r, b, h, s) => inner.openStore(r, b, h, s)),
+    storeWhole: o.storeWhole ?? ((r, b, h, f, m, s) => inner.storeWhole(r, b, h, f, m, s)),
     storeFrom: o.storeFrom ?? ((r, b, f, m, s) => inner.storeFrom(r, b, f, m, s)),
     complete: o.complete ?? ((r, c, s) => inner.complete(r, c, s)),
     collect: o.collect ?? ((r, id, s) => inner.collect(r, id, s)),
@@ -35,7 +35,7 @@ export function silent(inner: NodeApi): NodeApi {
     collect: (_r, _id, s) => hang(s),
     filter: (_r, _id, _C, s) => hang(s),
     list: (_q, s) => hang(s),
-    storeWhole: (_r, _b, _f, _m, s) => hang(s),
+    storeWhole: (_r, _b, _h, _f, _m, s) => hang(s),
     storeFrom: (_r, _b, _f, _m, s) => hang(s),
     openStore: () => ({
       pending: 0,
@@ -115,11 +115,11 @@ export function corruptVec(inner: NodeApi, entries: 'all' | number[]): NodeApi {
 export function stale(inner: NodeApi): NodeApi {
   return override(inner, {
     complete: async (r, _c, s) => inner.clock(r, s),
-    openStore: (r, b, s) => {
-      const real = inner.openStore(r, b, s);
+    openStore: (r, b, h, s) => {
+      const real = inner.openStore(r, b, h, s);
       return { ...real, get pending() { return real.pending; }, commit: async () => ({ lc: await inner.clock(r, s) }) };
     },
-    storeWhole: async (r, _b, _f, _m, s) => ({ lc: await inner.clock(r, s) }),
+    storeWhole: async (r, _b, _h, _f, _m, s) => ({ lc: await inner.clock(r, s) }),
     storeFrom: async (r, _b, _f, _m, s) => ({ lc: await inner.clock(r, s) }),
     filter: async (r, id, _C, s, pin) => {
       const lc = await inner.collect(r, id, s);
@@ -173,10 +173,10 @@ export function delayed(inner: NodeApi, maxMs: number, rand: () => number = Math
     collect: async (r, id, s) => (await pause(), inner.collect(r, id, s)),
     filter: async (r, id, C, s, pin) => (await pause(), inner.filter(r, id, C, s, pin)),
     list: async (q, s) => (await pause(), inner.list(q, s)),
-    storeWhole: async (r, b, f, m, s) => (await pause(), inner.storeWhole(r, b, f, m, s)),
+    storeWhole: async (r, b, h, f, m, s) => (await pause(), inner.storeWhole(r, b, h, f, m, s)),
     storeFrom: async (r, b, f, m, s) => (await pause(), inner.storeFrom(r, b, f, m, s)),
-    openStore: (r, b, s) => {
-      const real = inner.openStore(r, b, s);
+    openStore: (r, b, h, s) => {
+      const real = inner.openStore(r, b, h, s);
       return {
         write: (c) => real.write(c),
         get pending() { return real.pending; },

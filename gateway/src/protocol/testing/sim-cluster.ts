@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { createCoder } from '@powerstore/shared/erasure/ronomon-coder.js';
+import { WRITE_BLOCK_HASH, type BlockHashAlg } from '@powerstore/shared/erasure/block-hash.js';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import type { NodeApi } from '@powerstore/shared/node-api.js';
 import type { Evidence } from '@powerstore/shared/protocol/evidence.js';
@@ -28,7 +29,7 @@ export interface SimCluster {
   readonly rounds: Map<OpKind, number>;
   readonly operations: Map<OpKind, number>;
   /** A fresh gateway (its own writer id and op counter) over the same nodes. */
-  gateway(opts?: { blockSize?: number; rpcMs?: number; hints?: ClockHintSource; askOrder?: AskOrder; guess?: ClockGuess; writerId?: string }): ProtocolContext;
+  gateway(opts?: { blockSize?: number; blockHash?: BlockHashAlg; rpcMs?: number; hints?: ClockHintSource; askOrder?: AskOrder; guess?: ClockGuess; writerId?: string }): ProtocolContext;
   wrap(i: number, f: (inner: NodeApi) => NodeApi): void;
 }
 
@@ -53,6 +54,7 @@ export function simCluster(t: number, keyring = new SecretWriterKeyring(new Map(
         writerId: opts.writerId ?? newWriterId(),
         nextOp: () => ++op,
         blockSize: opts.blockSize ?? 64,
+        blockHash: opts.blockHash ?? WRITE_BLOCK_HASH,
         stripes: new StripePool(params, opts.blockSize ?? 64),
         maxPendingBytes: 1 << 20,
         timeouts: { rpcMs: opts.rpcMs ?? 200, dataIdleMs: opts.rpcMs ?? 200 },

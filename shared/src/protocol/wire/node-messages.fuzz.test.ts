@@ -42,7 +42,8 @@ const DECODERS: Record<string, (j: unknown) => unknown> = {
 
 /** Valid encoded messages, one per decoder that has an encoder. */
 const encodedArb = fc.oneof(
-  fc.tuple(refArb, fc.integer({ min: 1, max: 1 << 20 }), fc.option(tsArb, { nil: undefined })).map(([r, bs, from]) => ['parseOpen', m.encodeOpen(r, bs, from)] as const),
+  fc.tuple(refArb, fc.integer({ min: 1, max: 1 << 20 }), fc.oneof(tsArb.map((from) => ({ from })), fc.constantFrom({ hash: 'sha256' as const }, { hash: 'blake3' as const })))
+    .map(([r, bs, data]) => ['parseOpen', m.encodeOpen(r, bs, data)] as const),
   commitArb.map((c) => ['parseCommit', m.encodeCommit(c)] as const),
   fc.tuple(refArb, candArb).map(([r, c]) => ['parseCompleteReq', m.encodeCompleteReq(r, c)] as const),
   fc.tuple(refArb, fc.string({ maxLength: 64 }), fc.array(candArb, { maxLength: 3 })).map(([r, id, C]) => ['parseFilterReq', m.encodeFilterReq(r, id, C)] as const),
@@ -124,7 +125,7 @@ describe('node protocol decoders (fuzz)', () => {
 function encodeBack(name: string, v: unknown): unknown {
   const json = (b: Buffer) => JSON.parse(b.toString('utf8')) as unknown;
   switch (name) {
-    case 'parseOpen': { const o = v as m.OpenMsg; return json(m.encodeOpen(o.ref, o.blockSize, o.from)); }
+    case 'parseOpen': { const o = v as m.OpenMsg; return json(m.encodeOpen(o.ref, o.blockSize, o.from ? { from: o.from } : { hash: o.hash })); }
     case 'parseCommit': return json(m.encodeCommit(v as StoreCommit));
     case 'parseCompleteReq': { const o = v as { ref: m.EntryReq['ref']; c: Candidate }; return json(m.encodeCompleteReq(o.ref, o.c)); }
     case 'parseFilterReq': { const o = v as { ref: m.EntryReq['ref']; readId: string; C: Candidate[] }; return json(m.encodeFilterReq(o.ref, o.readId, o.C)); }

@@ -43,8 +43,14 @@ describe('node messages: requests', () => {
   });
 
   it('open', () => {
-    assert.deepEqual(parseOpen(j(encodeOpen(ref, 4096))), { ref, blockSize: 4096 });
-    assert.deepEqual(parseOpen(j(encodeOpen(ref, 64, w.c.ts))), { ref, blockSize: 64, from: w.c.ts });
+    assert.deepEqual(parseOpen(j(encodeOpen(ref, 4096, { hash: 'sha256' }))), { ref, blockSize: 4096, hash: 'sha256' });
+    assert.deepEqual(parseOpen(j(encodeOpen(ref, 4096, { hash: 'blake3' }))), { ref, blockSize: 4096, hash: 'blake3' });
+    assert.deepEqual(parseOpen(j(encodeOpen(ref, 64, { from: w.c.ts }))), { ref, blockSize: 64, hash: 'sha256', from: w.c.ts });
+    // SHA-256 opens are the bytes they were before there was a choice: older nodes read them.
+    assert.deepEqual(j(encodeOpen(ref, 4096, { hash: 'sha256' })), { ...ref, blockSize: 4096 });
+    wire(() => parseOpen({ ...ref, blockSize: 64, hash: 'md5' }), /unknown block hash/);
+    wire(() => parseOpen({ ...ref, blockSize: 64, hash: 'sha256' }), /unknown block hash/);
+    wire(() => parseOpen({ ...ref, blockSize: 64, hash: 'blake3', from: tsToWire(w.c.ts) }), /sends no blocks/);
     for (const bs of [0, -1, 1.5, '64', undefined]) wire(() => parseOpen({ ...ref, blockSize: bs }), /bad blockSize/);
     wire(() => parseOpen({ ...ref, blockSize: 64, from: { n: 1 } }), /bad ts/);
     wire(() => parseOpen([]), /not an object/);

@@ -3,6 +3,7 @@
 // request; the gateway validates every answer (a node may be Byzantine) and
 // treats a parse failure (WireError) as evidence.
 
+import type { BlockHashAlg } from '../../erasure/block-hash.js';
 import type { ListRequest, NodeHealth, PinAction, RegRef } from '../../node-api.js';
 import type { Candidate } from '../candidate.js';
 import type { FilterAnswer } from '../client.js';
@@ -57,20 +58,26 @@ function obj(x: unknown): Record<string, unknown> {
 }
 
 /**
- * The OPEN frame of a store. With `from`, the store sends no data: its
+ * The OPEN frame of a store. `hash` is the algorithm the node hashes the
+ * DATA frames' blocks with (block-hash.ts; absent on the wire: SHA-256, as
+ * before there was a choice). With `from`, the store sends no data: its
  * fragment is the one this node already holds for the write `from` of the
  * same register (a write stored again under a new ts after a stale clock
- * hint, DESIGN §7).
+ * hint, DESIGN §7), whose block list says its own algorithm.
  */
-export interface OpenMsg { readonly ref: RegRef; readonly blockSize: number; readonly from?: Timestamp }
-export function encodeOpen(ref: RegRef, blockSize: number, from?: Timestamp): Buffer {
-  return Buffer.from(JSON.stringify({ ns: ref.ns, key: ref.key, blockSize, ...(from ? { from: tsToWire(from) } : {}) }));
+export interface OpenMsg { readonly ref: RegRef; readonly blockSize: number; readonly hash: BlockHashAlg; readonly from?: Timestamp }
+export function encodeOpen(ref: RegRef, blockSize: number, data: { readonly hash: BlockHashAlg } | { readonly from: Timestamp }): Buffer {
+  const rest = 'from' in data ? { from: tsToWire(data.from) } : data.hash === 'sha256' ? {} : { hash: data.hash };
+  return Buffer.from(JSON.stringify({ ns: ref.ns, key: ref.key, blockSize, ...rest }));
 }
 export function parseOpen(json: unknown): OpenMsg {
   const x = obj(json);
   const bs = x.blockSize;
   if (typeof bs !== 'number' || !Number.isInteger(bs) || bs <= 0) throw new WireError('bad blockSize');
-  return { ref: parseRef(x), blockSize: bs, ...(x.from !== undefined ? { from: parseTs(x.from) } : {}) };
+  if (x.hash !== undefined && x.hash !== 'blake3') throw new WireError('unknown block hash');
+  if (x.hash !== undefined && x.from !== undefined) throw new WireError('a store from another write sends no blocks to hash');
+  const hash: BlockHashAlg = x.hash === 'blake3' ? 'blake3' : 'sha256';
+  return { ref: parseRef(x), blockSize: bs, hash, ...(x.from !== undefined ? { from: parseTs(x.from) } : {}) };
 }
 
 /** Refusal code of a store `from` a write whose fragment the node does not hold. */
