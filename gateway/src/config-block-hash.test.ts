@@ -5,14 +5,11 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { ConfigError } from '@powerstore/shared/errors.js';
-import { GATEWAY_CONFIG_FORMAT, parseGatewayConfig } from './config.js';
+import { parseGatewayConfig } from './config.js';
+import { minimalConfigFile } from './testing/config-file.js';
 
 describe('gateway config: blockHash', () => {
-  const base = {
-    format: GATEWAY_CONFIG_FORMAT, t: 1, region: 'us-east-1', secrets: { 0: 'ab'.repeat(32) }, currentEpoch: 0,
-    nodes: ['http://127.0.0.1:1', 'http://127.0.0.1:2', 'http://127.0.0.1:3', 'http://127.0.0.1:4'],
-    credentials: [{ accessKey: 'a', secretKey: 's', user: 'u' }],
-  };
+  const base = minimalConfigFile();
 
   it('is BLAKE3 unless set; sha256 and blake3 are taken', () => {
     assert.equal(parseGatewayConfig(base, 'g.json').blockHash, 'blake3');

@@ -8,16 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '@powerstore/shared/errors.js';
-import { GATEWAY_CONFIG_FORMAT, loadGatewayConfig } from './config.js';
+import { loadGatewayConfig } from './config.js';
+import { minimalConfigFile } from './testing/config-file.js';
 
 describe('gateway config: nodeCa', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ps-node-ca-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const base = {
-    format: GATEWAY_CONFIG_FORMAT, t: 1, region: 'us-east-1', secrets: { 0: 'ab'.repeat(32) }, currentEpoch: 0,
-    nodes: ['https://127.0.0.1:1', 'https://127.0.0.1:2', 'https://127.0.0.1:3', 'https://127.0.0.1:4'],
-    credentials: [{ accessKey: 'a', secretKey: 's', user: 'u' }],
-  };
+  const base = minimalConfigFile('https');
   const load = (extra: Record<string, unknown>): ReturnType<typeof loadGatewayConfig> => {
     const path = join(dir, 'gateway.json');
     writeFileSync(path, JSON.stringify({ ...base, ...extra }));

@@ -4,7 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { ConfigError } from '@powerstore/shared/errors.js';
-import { GATEWAY_CONFIG_FORMAT, parseGatewayConfig } from '../config.js';
+import { parseGatewayConfig } from '../config.js';
+import { minimalConfigFile } from '../testing/config-file.js';
 import type { NodeCounts, ScrubReport } from '../background/scrub.js';
 import { exitCodeOf, formatReport } from './heal.js';
 
@@ -67,11 +68,7 @@ describe('heal report', () => {
 });
 
 describe('gateway config: scrubIntervalS', () => {
-  const base = {
-    format: GATEWAY_CONFIG_FORMAT, t: 1, region: 'us-east-1', secrets: { 0: 'ab'.repeat(32) }, currentEpoch: 0,
-    nodes: ['http://127.0.0.1:1', 'http://127.0.0.1:2', 'http://127.0.0.1:3', 'http://127.0.0.1:4'],
-    credentials: [{ accessKey: 'a', secretKey: 's', user: 'u' }],
-  };
+  const base = minimalConfigFile();
 
   it('is off unless set, and takes whole seconds up to a week', () => {
     assert.equal(parseGatewayConfig(base, 'x').scrubIntervalS, 0);
