@@ -52,12 +52,12 @@ if (broken.length > 0) {
   }
 }
 
-// The BLAKE3 binding (@napi-rs/blake-hash) is not built here: it is a
-// prebuilt binary in an optional package per platform, which the lock holds
-// for Linux x64 only (the registry it was made from carries no others).
-// Without it no gateway or node starts: say so now, in one line.
-if (!loads(() => require('@napi-rs/blake-hash').blake3(Buffer.alloc(1)))) {
-  const pkg = `@napi-rs/blake-hash-${process.platform}-${process.arch}`;
-  console.error(`error: @napi-rs/blake-hash has no binary for ${process.platform}-${process.arch} in node_modules: install its package (${pkg}..., version 1.3.6), and do not leave optional dependencies out`);
+// The BLAKE3 binary (@napi-rs/blake-hash's, shared/src/erasure/blake3-binding.ts)
+// is not built here: it comes prebuilt in an optional package per platform,
+// and the lock holds Linux x64's only (the registry it was made from carries
+// no others). Without one no gateway or node starts: say so now, in one line.
+const BLAKE3 = ['@napi-rs/blake-hash-linux-x64-gnu', '@napi-rs/blake-hash-linux-x64-musl'];
+if (!BLAKE3.some((name) => loads(() => require(name).blake3(Buffer.alloc(1))))) {
+  console.error(`error: no BLAKE3 binary loads for ${process.platform}-${process.arch}: install @napi-rs/blake-hash's package for this platform (version 1.3.6), and do not leave optional dependencies out`);
   process.exit(1);
 }
