@@ -4,9 +4,11 @@
 // an older Node.js one of them (undici 8) throws while loading, so the check
 // in runCli would come too late to give its one line.
 
+import { blake3Problem } from '@powerstore/shared/erasure/blake3-packages.js';
 import { GATEWAY_V8_FLAGS, relaunchArgv, runtimeProblem } from '@powerstore/shared/runtime.js';
 
-const problem = runtimeProblem(process.version);
+// The runtime, then the one native binary that npm may leave out (an optional dependency).
+const problem = runtimeProblem(process.version) ?? blake3Problem();
 if (problem) {
   process.stderr.write(`error: ${problem}\n`);
   process.exit(2);

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { sha256 } from '../hash.js';
 import { BlockDigest, blockDigest, listAlg, listHash, listMatches, WRITE_BLOCK_HASH } from './block-hash.js';
 import { BlockHasher, fragmentHash } from './block-hasher.js';
+import { BLAKE3_PACKAGES, blake3Problem, loadBlake3 } from './blake3-packages.js';
 
 describe('block hashes', () => {
   it('BLAKE3 is the published function, SHA-256 node:crypto', () => {
@@ -59,5 +60,15 @@ describe('block hashes', () => {
     // The empty list (an empty object's fragment) too.
     assert.equal(listAlg(listHash('blake3', Buffer.alloc(0)), Buffer.alloc(0)), 'blake3');
     assert.equal(listAlg(listHash('sha256', Buffer.alloc(0)), Buffer.alloc(0)), 'sha256');
+  });
+
+  it('the binary loads from the lock\'s packages; without one, the problem is one line naming what to install', () => {
+    assert.equal(blake3Problem(), null);
+    assert.ok(loadBlake3());
+    const missing = ['@napi-rs/blake-hash-no-such-platform'];
+    assert.equal(loadBlake3(missing), null);
+    const p = blake3Problem(missing);
+    assert.match(p ?? '', /^no BLAKE3 binary loads for \S+: install @napi-rs\/blake-hash's package for this platform \(version 1\.3\.6\); the lock holds @napi-rs\/blake-hash-no-such-platform$/);
+    assert.deepEqual(BLAKE3_PACKAGES, ['@napi-rs/blake-hash-linux-x64-gnu', '@napi-rs/blake-hash-linux-x64-musl']);
   });
 });

@@ -36,7 +36,7 @@ export function blockDigest(alg: BlockHashAlg, block: Uint8Array): Buffer {
 
 /** A block's hash over chunks as they come; digest() ends it. */
 export class BlockDigest {
-  private readonly h: Hash | Blake3Hasher;
+  private readonly h: Hash | InstanceType<typeof Blake3Hasher>;
 
   constructor(readonly alg: BlockHashAlg) {
     this.h = alg === 'blake3' ? new Blake3Hasher() : createHash('sha256');
