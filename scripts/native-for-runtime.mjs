@@ -56,6 +56,8 @@ if (broken.length > 0) {
 // is not built here: it comes prebuilt in an optional package per platform,
 // and the lock holds Linux x64's only (the registry it was made from carries
 // no others). Without one no gateway or node starts: say so now, in one line.
+// The same packages as BLAKE3_PACKAGES in shared/src/erasure/blake3-packages.ts,
+// which is not built yet when this runs.
 const BLAKE3 = ['@napi-rs/blake-hash-linux-x64-gnu', '@napi-rs/blake-hash-linux-x64-musl'];
 if (!BLAKE3.some((name) => loads(() => require(name).blake3(Buffer.alloc(1))))) {
   console.error(`error: no BLAKE3 binary loads for ${process.platform}-${process.arch}: install @napi-rs/blake-hash's package for this platform (version 1.3.6), and do not leave optional dependencies out`);

@@ -135,7 +135,7 @@ export class RemoteNode implements NodeApi {
   }
 
   openStore(ref: RegRef, blockSize: number, hash: BlockHashAlg, signal: AbortSignal): StoreSession {
-    return new HttpStoreSession(this.streams, this.index, ref, blockSize, hash, signal, (hash) => this.authHeaders(PATHS.store, hash));
+    return new HttpStoreSession(this.streams, this.index, ref, blockSize, hash, signal, (bodyHash) => this.authHeaders(PATHS.store, bodyHash));
   }
 
   async storeWhole(ref: RegRef, blockSize: number, hash: BlockHashAlg, fragment: Buffer, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck> {

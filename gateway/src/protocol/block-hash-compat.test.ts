@@ -53,7 +53,7 @@ describe('block hashes: SHA-256 and BLAKE3 values side by side', () => {
     });
   }
 
-  it('a block that fails its hash is evidence whatever the algorithm (none passes under the other one)', async () => {
+  it('a corrupt byte in a BLAKE3 fragment: the check finds the block that fails its hash', async () => {
     const cl = simCluster(1);
     const gw = cl.gateway({ rpcMs: 300 });
     const body = randomBytes(1000);

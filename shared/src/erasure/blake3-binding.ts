@@ -10,7 +10,6 @@
 
 import { blake3Problem, loadBlake3 } from './blake3-packages.js';
 
-
 const binding = loadBlake3();
 if (!binding) throw new Error(blake3Problem()!);
 

@@ -38,7 +38,7 @@ export function blockDigest(alg: BlockHashAlg, block: Uint8Array): Buffer {
 export class BlockDigest {
   private readonly h: Hash | InstanceType<typeof Blake3Hasher>;
 
-  constructor(readonly alg: BlockHashAlg) {
+  constructor(alg: BlockHashAlg) {
     this.h = alg === 'blake3' ? new Blake3Hasher() : createHash('sha256');
   }
 

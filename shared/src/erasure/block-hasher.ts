@@ -3,7 +3,7 @@
 // list is the concatenation of the blocks' hashes, and cc[i] is the list's
 // hash (block-hash.ts: listHash, which also says which algorithm it is in).
 
-import { BlockDigest, listHash, type BlockHashAlg } from './block-hash.js';
+import { BlockDigest, type BlockHashAlg } from './block-hash.js';
 
 export class BlockHasher {
   private current: BlockDigest;
@@ -11,7 +11,7 @@ export class BlockHasher {
   private total = 0;
   private readonly hashes: Buffer[] = [];
 
-  constructor(private readonly blockSize: number, readonly alg: BlockHashAlg) {
+  constructor(private readonly blockSize: number, private readonly alg: BlockHashAlg) {
     this.current = new BlockDigest(alg);
   }
 
@@ -42,9 +42,4 @@ export class BlockHasher {
     this.current = new BlockDigest(this.alg);
     this.filled = 0;
   }
-}
-
-/** cc entry of one fragment: its block-hash list's hash (listHash). */
-export function fragmentHash(blockHashes: Buffer, alg: BlockHashAlg): Buffer {
-  return listHash(alg, blockHashes);
 }
