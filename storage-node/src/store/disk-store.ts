@@ -29,6 +29,7 @@ import { AlignedPool, DIRECT_ALIGN, directIoWorks } from './direct-io.js';
 import { locationRange, parseLocation, Segments, SEGS, type FragmentAt, type SegmentOptions } from './segments.js';
 import { roundUp } from '@powerstore/shared/erasure/layout.js';
 import { GroupCommitter } from './group-commit.js';
+import { LcCache } from './lc-cache.js';
 import { prepareSchema } from './schema.js';
 import { DIR_MODE, ownerOnlyDatabase, ownerOnlyDir } from '../owner-only.js';
 
@@ -156,6 +157,8 @@ export class DiskStore {
   readonly committer: GroupCommitter;
   /** lc values decided but not yet committed; answers touching them wait for the commit. */
   private readonly pendingLc = new Map<string, Candidate>();
+  /** Committed lc values read or written lately (lc-cache.ts): the regs table's, exactly. */
+  private readonly lcCache = new LcCache();
   private readonly stmts;
   private wal: Promise<FileHandle> | null = null;
   /** Aligned buffers for fragment files, written and read with O_DIRECT; null where the filesystem refuses it (direct-io.ts). */
@@ -190,7 +193,8 @@ export class DiskStore {
     // is never reused before what it held is on disk.
     this.db.pragma('synchronous = NORMAL');
     prepareSchema(this.db, dir);
-    this.committer = new GroupCommitter(this.db, () => this.syncWal());
+    // A rolled-back transaction may have cached lc values it wrote: drop them all.
+    this.committer = new GroupCommitter(this.db, () => this.syncWal(), () => this.lcCache.clear());
     this.stmts = {
       getLc: this.db.prepare('SELECT lc FROM regs WHERE reg = ?'),
       upsertLc: this.db.prepare(
@@ -282,8 +286,11 @@ export class DiskStore {
    * transaction, which commit with it or not at all.
    */
   committedLc(reg: Buffer): Candidate | null {
+    const id = reg.toString('hex');
+    const cached = this.lcCache.get(id);
+    if (cached !== undefined) return cached;
     const row = this.stmts.getLc.get(reg) as { lc: string | null } | undefined;
-    return row?.lc ? parseCand(JSON.parse(row.lc), this.S) : null;
+    return this.lcCache.set(id, row?.lc ? parseCand(JSON.parse(row.lc), this.S) : null);
   }
 
   /** Resolves once any not-yet-durable change to this register is durable. */
@@ -297,7 +304,11 @@ export class DiskStore {
     this.pendingLc.set(id, c);
     const json = JSON.stringify(candToWire(c));
     return this.committer
-      .run(() => this.stmts.upsertLc.run(reg, ns, Buffer.from(key, 'utf8'), json))
+      .run(() => {
+        this.stmts.upsertLc.run(reg, ns, Buffer.from(key, 'utf8'), json);
+        // Inside the transaction, as the row is: a rollback drops the cache (constructor).
+        this.lcCache.set(id, c);
+      })
       .finally(() => {
         if (this.pendingLc.get(id) === c) this.pendingLc.delete(id);
       });

@@ -42,6 +42,11 @@ export class GroupCommitter {
     private readonly db: Database.Database,
     /** Makes every transaction committed before the call durable. */
     private readonly sync: () => Promise<void>,
+    /**
+     * Told, before the ops' callers, that a transaction rolled back: what an
+     * op cached of its own writes is not in the database (lc-cache.ts).
+     */
+    private readonly rolledBack: () => void = () => {},
   ) {}
 
   /** Runs `op` inside the next transaction; resolves once it is durable. */
@@ -103,6 +108,7 @@ export class GroupCommitter {
       })();
     } catch (e) {
       // Rolled back: nothing of it reached the database, nothing to sync.
+      this.rolledBack();
       for (const w of waiters) w.reject(e);
       return;
     }
