@@ -10,7 +10,7 @@ import { parseBlocksReq } from '@powerstore/shared/protocol/wire/node-messages.j
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { NodeRequestError, type NodeContext } from '../node-context.js';
 import { readDirect, readDirectFrom, type AlignedPool } from '../store/direct-io.js';
-import type { FragmentAt } from '../store/segments.js';
+import type { FragmentAt } from '../store/segments/segments.js';
 
 export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerResponse): Promise<void> {
   const r = parseBlocksReq(json);

@@ -26,7 +26,7 @@ import { compareTs, type Timestamp } from '@powerstore/shared/protocol/timestamp
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { candToWire, parseCand, parseTs, tsToWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { AlignedPool, DIRECT_ALIGN, directIoWorks } from './direct-io.js';
-import { locationRange, parseLocation, Segments, SEGS, type FragmentAt, type SegmentOptions } from './segments.js';
+import { locationRange, parseLocation, Segments, SEGS, type FragmentAt, type SegmentOptions } from './segments/segments.js';
 import { roundUp } from '@powerstore/shared/erasure/layout.js';
 import { GroupCommitter } from './group-commit.js';
 import { LcCache } from './lc-cache.js';

@@ -30,7 +30,7 @@ import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
 import { listAlg } from '@powerstore/shared/erasure/block-hash.js';
 import { tsKey } from '@powerstore/shared/protocol/timestamp.js';
 import type { StoredHist } from './disk-store.js';
-import { parseLocation, type FragmentAt } from './segments.js';
+import { parseLocation, type FragmentAt } from './segments/segments.js';
 import { NodeRequestError, type NodeContext } from '../node-context.js';
 import { FILE_MODE } from '../owner-only.js';
 

@@ -13,10 +13,10 @@ import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { encodeBlocksReq } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
-import { DIRECT_ALIGN } from './direct-io.js';
+import { DIRECT_ALIGN } from '../direct-io.js';
 import { parseLocation } from './segments.js';
-import { signedPost, startTestNode, type TestNode } from '../testing/test-node.js';
-import { storeBody } from '../testing/store-bodies.js';
+import { signedPost, startTestNode, type TestNode } from '../../testing/test-node.js';
+import { storeBody } from '../../testing/store-bodies.js';
 
 const BLOCK = 64;
 

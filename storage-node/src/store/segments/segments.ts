@@ -22,8 +22,8 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { constants, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FILE_MODE } from '../owner-only.js';
-import { DIRECT_ALIGN } from './direct-io.js';
+import { FILE_MODE } from '../../owner-only.js';
+import { DIRECT_ALIGN } from '../direct-io.js';
 import { SegmentReaders } from './segment-readers.js';
 
 /** The folder of segment files, in the data folder. */
