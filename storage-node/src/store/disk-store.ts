@@ -193,6 +193,15 @@ export class DiskStore {
     // is never reused before what it held is on disk.
     this.db.pragma('synchronous = NORMAL');
     prepareSchema(this.db, dir);
+    // Statement journals (SQLite's undo of one statement inside a
+    // transaction) stay in memory. By default one moves to a temporary file
+    // once it outgrows 64 KiB, and stays there for the connection's life:
+    // from then on every page a statement journals is two write calls. At
+    // t = 2 that happened within seconds of a PUT load, and a node's write
+    // calls a 4 KiB PUT went from 21 to 42 (issue 11). Set after the
+    // schema's migrations, whose index builds may still sort on disk; no
+    // statement the node prepares sorts in a temporary B-tree.
+    this.db.pragma('temp_store = MEMORY');
     // A rolled-back transaction may have cached lc values it wrote: drop them all.
     this.committer = new GroupCommitter(this.db, () => this.syncWal(), () => this.lcCache.clear());
     this.stmts = {
