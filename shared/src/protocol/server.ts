@@ -24,6 +24,9 @@ export interface HistRecord {
   readonly fragLen: number;
 }
 
+/** What deciding a candidate's validity needs of a history entry (validity, judgeComplete). */
+export type HistHead = Pick<HistRecord, 'ts' | 'nbar' | 'd' | 'vec'>;
+
 /** A write of another register that this write's value is made of (a multipart upload's part). */
 export interface PartRef {
   readonly ns: string;
@@ -94,7 +97,7 @@ export function validity(
   keys: NodeKeyring,
   reg: Buffer,
   c: Candidate,
-  hist: HistRecord | undefined,
+  hist: HistHead | undefined,
 ): 'hist' | 'mac' | null {
   const nbar = nonceHash(c.nonce);
   if (hist && compareTs(hist.ts, c.ts) === 0 && equalBytes(hist.nbar, nbar)) return 'hist';
@@ -103,7 +106,7 @@ export function validity(
 }
 
 /** The candidate as this node keeps it once valid. */
-function asKept(c: Candidate, how: 'hist' | 'mac', hist: HistRecord | undefined): Candidate {
+function asKept(c: Candidate, how: 'hist' | 'mac', hist: HistHead | undefined): Candidate {
   return how === 'hist' && hist ? { ts: hist.ts, nonce: c.nonce, d: hist.d, vec: hist.vec } : c;
 }
 
@@ -116,7 +119,7 @@ export function judgeComplete(
   reg: Buffer,
   lc: Candidate | null,
   c: Candidate,
-  hist: HistRecord | undefined,
+  hist: HistHead | undefined,
 ): Candidate | null {
   if (compareTs(c.ts, lc?.ts ?? null) <= 0) return null;
   const how = validity(keys, reg, c, hist);

@@ -45,7 +45,7 @@ async function raiseLc(ctx: NodeContext, reg: Buffer, ref: { ns: string; key: st
 export async function handleComplete(ctx: NodeContext, json: unknown): Promise<Buffer> {
   const { ref, c } = parseCompleteReq(json, ctx.S);
   const reg = regId(ref.ns, ref.key);
-  const newLc = judgeComplete(ctx.keys, reg, ctx.store.lc(reg), c, ctx.store.hist(reg, c.ts));
+  const newLc = judgeComplete(ctx.keys, reg, ctx.store.lc(reg), c, ctx.store.histHead(reg, c.ts));
   if (newLc) await raiseLc(ctx, reg, ref, newLc);
   else await ctx.store.settled(reg);
   // The write is done (the request is a gateway's, authenticated): its entry

@@ -21,7 +21,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { equalBytes } from '@powerstore/shared/bytes.js';
 import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
-import type { HistRecord, PartRef } from '@powerstore/shared/protocol/server.js';
+import type { HistHead, HistRecord, PartRef } from '@powerstore/shared/protocol/server.js';
 import { compareTs, type Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { candToWire, parseCand, parseTs, tsToWire } from '@powerstore/shared/protocol/wire/wire.js';
@@ -210,6 +210,8 @@ export class DiskStore {
         'INSERT INTO regs (reg, ns, key, lc) VALUES (?, ?, ?, ?) ON CONFLICT (reg) DO UPDATE SET lc = excluded.lc',
       ),
       ensureReg: this.db.prepare('INSERT INTO regs (reg, ns, key, lc) VALUES (?, ?, ?, NULL) ON CONFLICT (reg) DO NOTHING'),
+      // A complete's validity check reads these four columns only (histHead).
+      getHistHead: this.db.prepare('SELECT ts, nbar, d, vec FROM hist WHERE reg = ? AND num = ? AND writer = ? AND op = ?'),
       getHist: this.db.prepare(
         'SELECT ts, nbar, d, vec, cc, meta, blocks, block_size, frag_len, frag_file, frag_inline FROM hist WHERE reg = ? AND num = ? AND writer = ? AND op = ?',
       ),
@@ -321,6 +323,17 @@ export class DiskStore {
       .finally(() => {
         if (this.pendingLc.get(id) === c) this.pendingLc.delete(id);
       });
+  }
+
+  /**
+   * The fields of Hist[ts] a candidate's validity is decided on, without
+   * its fragment, metadata and lists: a complete's lookup copied a 4 KiB
+   * object's 2 KiB inline fragment out of the row for nothing (17 µs a
+   * lookup against 8.4, issue 11).
+   */
+  histHead(reg: Buffer, ts: Timestamp): HistHead | undefined {
+    const row = this.stmts.getHistHead.get(reg, ts.num, ts.writer, ts.op) as Pick<HistRow, 'ts' | 'nbar' | 'd' | 'vec'> | undefined;
+    return row && { ts: parseTs(JSON.parse(row.ts)), nbar: row.nbar, d: row.d, vec: splitHashes(row.vec) };
   }
 
   hist(reg: Buffer, ts: Timestamp): StoredHist | undefined {

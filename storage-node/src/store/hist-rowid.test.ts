@@ -98,4 +98,16 @@ describe('hist as a rowid table', () => {
     assert.equal(third.counts().histEntries, 3, 'opened again: nothing to convert');
     third.close();
   });
+
+  it("a complete's head lookup: the entry's ts, N̄, D and vec, as hist() reads them; undefined when absent", async () => {
+    const store = DiskStore.open(join(dir, 'n2'), params.S);
+    const w = record('head');
+    await store.putHist(w.reg, 'b', 'head', w.rec, { inline: randomBytes(2048) });
+    const full = store.hist(w.reg, w.rec.ts)!;
+    assert.deepEqual(store.histHead(w.reg, w.rec.ts), { ts: full.ts, nbar: full.nbar, d: full.d, vec: full.vec });
+    assert.deepEqual(store.histHead(w.reg, w.rec.ts)!.vec, w.rec.vec);
+    assert.equal(store.histHead(w.reg, { ...w.rec.ts, num: w.rec.ts.num + 1 }), undefined);
+    assert.equal(store.histHead(regId('b', 'other'), w.rec.ts), undefined);
+    store.close();
+  });
 });
