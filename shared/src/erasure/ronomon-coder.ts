@@ -9,9 +9,10 @@ import { ErasureError, type ErasureCoder } from './coder.js';
 import { XorParity } from './xor-parity.js';
 
 interface RonomonModule {
-  create(k: number, m: number): unknown;
+  /** The coder's context: w, k, m, then the encoding bit matrix (xor-parity.ts reads it). */
+  create(k: number, m: number): Buffer;
   encode(
-    ctx: unknown, sources: number, targets: number,
+    ctx: Buffer, sources: number, targets: number,
     buffer: Buffer, bufferOffset: number, bufferSize: number,
     parity: Buffer, parityOffset: number, paritySize: number,
     cb: (err: Error | undefined) => void,
@@ -31,13 +32,13 @@ const rs = createRequire(import.meta.url)('@ronomon/reed-solomon') as RonomonMod
 export const INLINE_ENCODE_MAX = 16 * 1024;
 
 export class RonomonCoder implements ErasureCoder {
-  private readonly ctx: unknown;
+  private readonly ctx: Buffer;
   private readonly xor: XorParity;
 
   constructor(readonly k: number, readonly m: number) {
     if (k < 1 || m < 1 || k + m > 31) throw new ErasureError(`unsupported code ${k}+${m}`);
     this.ctx = rs.create(k, m);
-    this.xor = new XorParity(this.ctx as Buffer);
+    this.xor = new XorParity(this.ctx);
   }
 
   encode(data: Buffer, parity: Buffer, shard: number): Promise<void> {
