@@ -26,6 +26,9 @@ import { clusterParams } from '@powerstore/shared/protocol/params.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { verifyTag } from '@powerstore/shared/protocol/timestamp.js';
 import { candToWire, WireError } from '@powerstore/shared/protocol/wire/wire.js';
+import {
+  encodeCandAnswerBinary, encodeFilterAnswerBinary, encodeTsAnswerBinary, parseCandAnswerBinary, parseFilterAnswerBinary, parseTsAnswerBinary,
+} from '@powerstore/shared/protocol/wire/binary-answers.js';
 import { DiskStore } from './store/disk-store.js';
 import { Faults, type FaultMode } from './faults.js';
 import { NodeMetrics } from './metrics.js';
@@ -185,6 +188,46 @@ describe('answer rewrites', () => {
     const health = Buffer.from('{"node":3,"ok":true}');
     assert.equal(f.answer({ route: PATHS.health, json: {}, socket: c2 }, health), health, 'health is answered honestly');
     assert.equal(f.answer({ route: '/v1/keys', json: {}, socket: c2 }, health), health, 'so are routes outside the register protocol');
+  });
+
+  // A gateway asks for these answers in binary (binary-answers.ts): each
+  // rewrite must do to that form what it does to the JSON one.
+  it('binary answers are rewritten as their JSON forms are', () => {
+    const bin = { socket: s, form: 'binary' as const };
+    const js = { socket: s };
+    const filterBody = (form: 'json' | 'binary'): Buffer => {
+      const a = { ts: one.c.ts, cc: one.cc, meta: one.meta, blocks: Buffer.alloc(64, 9), fragment: Buffer.alloc(300, 4) };
+      return form === 'binary' ? encodeFilterAnswerBinary(a) : encodeFilterAnswer(a);
+    };
+    for (const mode of ['corrupt', 'wrong-cc', 'withhold'] as const) {
+      const f = faults(mode);
+      const viaJson = parseFilterAnswer(json(f.answer({ route: PATHS.filter, json: {}, ...js }, filterBody('json'))), params.S);
+      const viaBinary = parseFilterAnswerBinary(f.answer({ route: PATHS.filter, json: {}, ...bin }, filterBody('binary')), params.S);
+      assert.deepEqual(viaBinary, viaJson, mode);
+      assert.notDeepEqual(viaBinary, parseFilterAnswerBinary(filterBody('binary'), params.S), `${mode} changed the answer`);
+    }
+    const cv = faults('corrupt-vec');
+    const ask = { route: PATHS.collect, json: { ns: NS, key: 'k' } };
+    assert.deepEqual(
+      parseCandAnswerBinary(cv.answer({ ...ask, ...bin }, encodeCandAnswerBinary(one.c)), params.S),
+      parseCandAnswer(json(cv.answer({ ...ask, ...js }, encodeCandAnswer(one.c))), params.S),
+    );
+    const forge = faults('forge');
+    const ts = parseTsAnswerBinary(forge.answer({ route: PATHS.clock, json: { ns: NS, key: 'k' }, ...bin }, encodeTsAnswerBinary(one.c.ts)))!;
+    assert.equal(ts.num, one.c.ts.num + 1000);
+    assert.ok(!verifyTag(keyring, regId(NS, 'k'), ts));
+    const lc = parseCandAnswerBinary(forge.answer({ ...ask, ...bin }, encodeCandAnswerBinary(one.c)), params.S)!;
+    assert.ok(lc.ts.num > one.c.ts.num && !authentic('k', lc));
+    const eq = faults('equivocate');
+    eq.answer({ ...ask, socket: sock() }, encodeCandAnswer(one.c)); // the first connection is odd: honest
+    for (const route of [PATHS.clock, PATHS.complete, PATHS.store]) {
+      assert.equal(parseTsAnswerBinary(eq.answer({ route, json: {}, ...bin }, encodeTsAnswerBinary(one.c.ts))), null, route);
+    }
+    assert.equal(parseCandAnswerBinary(eq.answer({ ...ask, ...bin }, encodeCandAnswerBinary(one.c)), params.S), null);
+    assert.deepEqual(parseFilterAnswerBinary(eq.answer({ route: PATHS.filter, json: {}, ...bin }, filterBody('binary')), params.S), { ts: null });
+    const garbage = faults('garbage');
+    assert.throws(() => parseTsAnswerBinary(garbage.answer({ route: PATHS.clock, json: {}, ...bin }, encodeTsAnswerBinary(one.c.ts))), WireError);
+    assert.throws(() => parseFilterAnswerBinary(garbage.answer({ route: PATHS.filter, json: {}, ...bin }, filterBody('binary')), params.S), WireError);
   });
 
   it('garbage: answers do not parse (not JSON, nor a list answer) and batch answers do not decode', () => {

@@ -22,9 +22,10 @@ import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '@powerstore/shared/errors.js';
 import { PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
+import type { AnswerForm } from '@powerstore/shared/protocol/wire/binary-answers.js';
 import type { DiskStore } from './store/disk-store.js';
 import {
-  corruptVec, emptyAnswer, flipLastBit, forgeTs, GARBAGE, GARBAGE_BATCH, inventTs, listAnswerOf, listWireOf, wrongCc,
+  answerBytesOf, answerWireOf, corruptVec, emptyAnswer, flipLastBit, forgeTs, GARBAGE, GARBAGE_BATCH, inventTs, listAnswerOf, listWireOf, wrongCc,
   type CandAnswer, type FilterWire, type ListWire, type TsAnswer,
 } from './faults/answers.js';
 import { forgetEverything, frozenStore } from './faults/disk.js';
@@ -79,6 +80,8 @@ export interface FaultRequest {
   readonly json: unknown;
   /** The TCP connection it came on: equivocate picks its audience by it. */
   readonly socket: object;
+  /** How its answer is encoded (binary-answers.ts); JSON when absent. */
+  readonly form?: AnswerForm;
 }
 
 /**
@@ -161,11 +164,12 @@ export class Faults {
     if (this.modes.has('garbage')) return GARBAGE;
     if (!this.rewrites) return body;
     const list = req.route === PATHS.list;
-    const j = list ? listWireOf(body, this.S) : JSON.parse(body.toString('utf8')) as unknown;
+    const form = req.form ?? 'json';
+    const j = list ? listWireOf(body, this.S) : answerWireOf(req.route, body, form, this.S);
     if (this.modes.has('replay')) this.firstSeen.observe(req.route, req.json, j);
     if (this.modes.has('equivocate') && this.connection(req.socket) % 2 === 0) {
       const empty = emptyAnswer(req.route);
-      return list ? listAnswerOf(empty as ListWire) : Buffer.from(JSON.stringify(empty));
+      return list ? listAnswerOf(empty as ListWire) : answerBytesOf(req.route, empty, form, this.S);
     }
     switch (req.route) {
       case PATHS.clock: this.tsAnswer(j as TsAnswer); break;
@@ -175,7 +179,7 @@ export class Faults {
       case PATHS.filter: this.filter(j as FilterWire); break;
       case PATHS.list: return listAnswerOf(this.list(req.json as { ns: string; limit: number }, j as ListWire));
     }
-    return Buffer.from(JSON.stringify(j));
+    return answerBytesOf(req.route, j, form, this.S);
   }
 
   /** Rewrites a whole batch answer (after every entry went through `answer`). */

@@ -22,6 +22,7 @@ import { FrameError } from '@powerstore/shared/protocol/wire/frames.js';
 import { MAX_JSON_BODY, PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { BATCH_PATH, decodeBatch, encodeAnswers, fitAnswers, MAX_BATCH_BYTES, type BatchAnswer } from '@powerstore/shared/protocol/wire/batch.js';
 import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
+import type { AnswerForm } from '@powerstore/shared/protocol/wire/binary-answers.js';
 import { handleBlocks } from './handlers/blocks-handler.js';
 import { NodeRequestError, type NodeContext } from './node-context.js';
 import { authenticate, readSignedBody } from './request-auth.js';
@@ -29,7 +30,7 @@ import { handleClock, handleCollect, handleComplete, handleEntry, handleFilter, 
 import { handleStore } from './handlers/store-handler.js';
 import { handleKeys, KEY_DELIVERY_PATH } from './handlers/keys-handler.js';
 
-type JsonHandler = (ctx: NodeContext, json: unknown) => Promise<Buffer>;
+type JsonHandler = (ctx: NodeContext, json: unknown, form: AnswerForm) => Promise<Buffer>;
 
 const JSON_ROUTES: Record<string, JsonHandler> = {
   [PATHS.clock]: handleClock,
@@ -96,13 +97,13 @@ export function createNodeServer(ctx: NodeContext, opts: NodeServerOptions = {})
   return server;
 }
 
-/** One protocol message (alone or inside a batch): its answer bytes, faults applied. */
-async function answer(ctx: NodeContext, route: string, body: Buffer | AsyncIterable<Buffer>, socket: Socket): Promise<Buffer> {
+/** One protocol message (alone or inside a batch): its answer bytes in `form`, faults applied. */
+async function answer(ctx: NodeContext, route: string, body: Buffer | AsyncIterable<Buffer>, socket: Socket, form: AnswerForm = 'json'): Promise<Buffer> {
   ctx.metrics.messages.inc({ route }); // a known route: batch entries and dispatch let no other through
   let parsed: unknown;
   let a: Buffer;
   if (route === PATHS.store) {
-    a = await handleStore(ctx, Buffer.isBuffer(body) ? [body] : body);
+    a = await handleStore(ctx, Buffer.isBuffer(body) ? [body] : body, form);
   } else {
     const json = JSON_ROUTES[route];
     if (!json || !Buffer.isBuffer(body)) throw new NodeRequestError(404, 'no-such-route');
@@ -111,12 +112,12 @@ async function answer(ctx: NodeContext, route: string, body: Buffer | AsyncItera
     } catch {
       throw new WireError('body is not JSON');
     }
-    a = await json(ctx, parsed);
+    a = await json(ctx, parsed, form);
   }
   // Nothing is revealed before it is durable: the answer may show a change
   // whose transaction committed but whose WAL sync is still running.
   await ctx.store.committer.durable();
-  return ctx.faults?.any ? ctx.faults.answer({ route, json: parsed, socket }, a) : a;
+  return ctx.faults?.any ? ctx.faults.answer({ route, json: parsed, socket, form }, a) : a;
 }
 
 async function dispatch(ctx: NodeContext, verifier: RequestVerifier, limits: Limits, route: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -148,7 +149,7 @@ async function dispatch(ctx: NodeContext, verifier: RequestVerifier, limits: Lim
     const entries = decodeBatch(body);
     const answers = await Promise.all(entries.map(async (e): Promise<BatchAnswer> => {
       try {
-        return { status: 200, payload: await answer(ctx, e.route, e.payload, req.socket) };
+        return { status: 200, payload: await answer(ctx, e.route, e.payload, req.socket, e.binary ? 'binary' : 'json') };
       } catch (err) {
         const r = refusalOf(ctx, err);
         return { status: r.status, payload: Buffer.from(JSON.stringify({ error: r.code, message: r.message })) };

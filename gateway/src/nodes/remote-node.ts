@@ -18,9 +18,10 @@ import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '@powers
 import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 import type { FilterAnswer } from '@powerstore/shared/protocol/client.js';
 import {
-  encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, parseEntryAnswer, encodeOpen, encodePinReq, encodeRefBody, encodeReleasesReq, MAX_JSON_BODY, parseCandAnswer, parsePinAnswer,
-  parseFilterAnswer, parseHealth, parseTsAnswer, PATHS,
+  encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, parseEntryAnswer, encodeOpen, encodePinReq, encodeRefBody, encodeReleasesReq, MAX_JSON_BODY, parsePinAnswer,
+  parseHealth, parseTsAnswer, PATHS,
 } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { parseCandAnswerBinary, parseFilterAnswerBinary, parseTsAnswerBinary } from '@powerstore/shared/protocol/wire/binary-answers.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import { parseListAnswer } from '@powerstore/shared/protocol/wire/list-answer.js';
@@ -112,6 +113,15 @@ export class RemoteNode implements NodeApi {
   }
 
   /**
+   * A protocol message whose answer comes in its binary form (binary-answers.ts):
+   * the nodes' answers to collect and filter were the gateway's largest
+   * allocation site as JSON (issue 11).
+   */
+  private binaryCall(path: BatchRoute, body: Buffer, signal: AbortSignal): Promise<Buffer> {
+    return this.batcher.call(path, body, signal, true);
+  }
+
+  /**
    * One batch request, cut when `signal` aborts (its callers have all gone)
    * or at requestTimeoutMs in all: undici's bodyTimeout only bounds the gap
    * between chunks, and a node may send its answer a byte at a time.
@@ -131,7 +141,7 @@ export class RemoteNode implements NodeApi {
   }
 
   async clock(ref: RegRef, signal: AbortSignal): Promise<Timestamp | null> {
-    return parseTsAnswer(await this.call(PATHS.clock, encodeRefBody(ref), signal));
+    return parseTsAnswerBinary(await this.binaryCall(PATHS.clock, encodeRefBody(ref), signal));
   }
 
   openStore(ref: RegRef, blockSize: number, hash: BlockHashAlg, signal: AbortSignal): StoreSession {
@@ -144,7 +154,7 @@ export class RemoteNode implements NodeApi {
     const before = [frameHeader(FRAME_OPEN, open.length), open];
     if (fragment.length > 0) before.push(frameHeader(FRAME_DATA, fragment.length));
     const after = [frameHeader(FRAME_COMMIT, commit.length), commit];
-    if (fragment.length <= BATCHED_FRAGMENT_MAX) return { lc: parseTsAnswer(await this.call(PATHS.store, Buffer.concat([...before, fragment, ...after]), signal)) };
+    if (fragment.length <= BATCHED_FRAGMENT_MAX) return { lc: parseTsAnswerBinary(await this.binaryCall(PATHS.store, Buffer.concat([...before, fragment, ...after]), signal)) };
     const head = Buffer.concat(before);
     const tail = Buffer.concat(after);
     // A larger fragment goes in its own request, written as it is (no copy)
@@ -168,19 +178,19 @@ export class RemoteNode implements NodeApi {
     const open = encodeOpen(ref, blockSize, { from });
     const commit = encodeCommit(msg);
     const body = Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_COMMIT, commit.length), commit]);
-    return { lc: parseTsAnswer(await this.call(PATHS.store, body, signal)) };
+    return { lc: parseTsAnswerBinary(await this.binaryCall(PATHS.store, body, signal)) };
   }
 
   async complete(ref: RegRef, c: Candidate, signal: AbortSignal): Promise<Timestamp | null> {
-    return parseTsAnswer(await this.call(PATHS.complete, encodeCompleteReq(ref, c), signal));
+    return parseTsAnswerBinary(await this.binaryCall(PATHS.complete, encodeCompleteReq(ref, c), signal));
   }
 
   async collect(ref: RegRef, readId: string, signal: AbortSignal): Promise<Candidate | null> {
-    return parseCandAnswer(await this.call(PATHS.collect, encodeRefBody(ref, { readId }), signal), this.o.S);
+    return parseCandAnswerBinary(await this.binaryCall(PATHS.collect, encodeRefBody(ref, { readId }), signal), this.o.S);
   }
 
   async filter(ref: RegRef, readId: string, C: readonly Candidate[], signal: AbortSignal, pin?: string): Promise<FilterAnswer> {
-    return parseFilterAnswer(await this.call(PATHS.filter, encodeFilterReq(ref, readId, C, pin), signal), this.o.S);
+    return parseFilterAnswerBinary(await this.binaryCall(PATHS.filter, encodeFilterReq(ref, readId, C, pin), signal), this.o.S);
   }
 
   async entry(ref: RegRef, ts: Timestamp, signal: AbortSignal): Promise<StoreCommit | null> {

@@ -66,7 +66,8 @@ export class RpcBatcher {
     this.holdMs = opts.holdMs ?? HOLD_MS;
   }
 
-  call(route: BatchRoute, payload: Buffer, signal: AbortSignal): Promise<Buffer> {
+  /** `binary`: ask for the answer in its binary form (batch.ts BINARY_ANSWER_ROUTES). */
+  call(route: BatchRoute, payload: Buffer, signal: AbortSignal, binary = false): Promise<Buffer> {
     return new Promise((res, rej) => {
       if (signal.aborted) return rej(signal.reason);
       if (this.inFlight >= MAX_BATCHES_IN_FLIGHT) return rej(new NodeSaturatedError(`node ${this.node}: ${this.inFlight} batches unanswered`));
@@ -84,7 +85,7 @@ export class RpcBatcher {
       };
       signal.addEventListener('abort', listener, { once: true });
       this.queue.push({
-        entry: { route, payload }, signal,
+        entry: binary ? { route, payload, binary } : { route, payload }, signal,
         resolve: (b) => settle(() => res(b)),
         reject: (e) => settle(() => rej(e)),
         onAbort: (f) => (onAbort = f),

@@ -1,11 +1,15 @@
-// Rewrites of single answers (JSON; a list answer's bytes as JSON-like values), as the node encoded them (its own wire
+// Rewrites of single answers (JSON, a binary answer as its JSON form; a list answer's bytes as JSON-like values), as the node encoded them (its own wire
 // forms, so the shapes below are known, not parsed from a stranger). Each
 // function returns a new value and never touches stored state.
 
 import { randomBytes } from 'node:crypto';
-import { PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import type { CandWire, TsWire } from '@powerstore/shared/protocol/wire/wire.js';
 import { encodeRawListAnswer, readListAnswer } from '@powerstore/shared/protocol/wire/list-answer.js';
+import { encodeCandAnswer, encodeFilterAnswer, encodeTsAnswer, parseCandAnswer, parseFilterAnswer, parseTsAnswer, PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
+import {
+  encodeCandAnswerBinary, encodeFilterAnswerBinary, encodeTsAnswerBinary, parseCandAnswerBinary, parseFilterAnswerBinary, parseTsAnswerBinary,
+  type AnswerForm,
+} from '@powerstore/shared/protocol/wire/binary-answers.js';
 
 /** clock, complete and store answers: the node's lc.ts. */
 export interface TsAnswer { lc: TsWire | null }
@@ -15,6 +19,29 @@ export interface CandAnswer { lc: CandWire | null }
 export interface FilterWire { ts: TsWire | null; cc?: string[]; meta?: string; blocks?: string; fragment?: string }
 export interface ListEntryWire { key: string; lc: CandWire; cc?: string[]; meta?: string }
 export interface ListWire { entries: ListEntryWire[]; truncated: boolean; byteLimited?: boolean }
+
+/**
+ * An answer of clock, store, complete, collect or filter as the JSON form the
+ * rewrites work on, whichever form it was encoded in (binary-answers.ts).
+ */
+export function answerWireOf(route: string, body: Buffer, form: AnswerForm, S: number): unknown {
+  if (form === 'json') return JSON.parse(body.toString('utf8'));
+  switch (route) {
+    case PATHS.collect: return JSON.parse(encodeCandAnswer(parseCandAnswerBinary(body, S)).toString('utf8'));
+    case PATHS.filter: return JSON.parse(encodeFilterAnswer(parseFilterAnswerBinary(body, S)).toString('utf8'));
+    default: return JSON.parse(encodeTsAnswer(parseTsAnswerBinary(body)).toString('utf8'));
+  }
+}
+
+/** answerWireOf's inverse: the rewritten answer's bytes in `form`. */
+export function answerBytesOf(route: string, wire: unknown, form: AnswerForm, S: number): Buffer {
+  if (form === 'json') return Buffer.from(JSON.stringify(wire));
+  switch (route) {
+    case PATHS.collect: return encodeCandAnswerBinary(parseCandAnswer(wire, S));
+    case PATHS.filter: return encodeFilterAnswerBinary(parseFilterAnswer(wire, S));
+    default: return encodeTsAnswerBinary(parseTsAnswer(wire));
+  }
+}
 
 /** A list answer's bytes (list-answer.ts), as the JSON-like form the rewrites work on. */
 export function listWireOf(body: Buffer, S: number): ListWire {

@@ -7,9 +7,10 @@
 // wait for what they depend on to commit (settled) and then read the
 // committed lc (DiskStore.committedLc), never the pending one, since
 // another request may have decided a newer lc in between (review finding 10).
+// `form`: how clock, complete, collect and filter encode their answer (JSON,
+// or binary where a gateway's batch entry asked; binary-answers.ts).
 
 import {
-  encodeCandAnswer, encodeFilterAnswer, encodeTsAnswer,
   parseCompleteReq, parseFilterReq, parseListReq, parseRef, MAX_FILTER_FRAGMENT, encodePinAnswer, parsePinReq, isReleasesReq, parseReleasesReq,
   encodeEntryAnswer, parseEntryReq,
 } from '@powerstore/shared/protocol/wire/node-messages.js';
@@ -19,6 +20,7 @@ import { regId } from '@powerstore/shared/protocol/register.js';
 import { LIST_PAGE_BYTES, listEntryWeight } from '@powerstore/shared/protocol/wire/sizes.js';
 import { judgeComplete, judgeFilter } from '@powerstore/shared/protocol/server.js';
 import { isObject, WireError } from '@powerstore/shared/protocol/wire/wire.js';
+import { encodeCandAnswerAs, encodeFilterAnswerAs, encodeTsAnswerAs, type AnswerForm } from '@powerstore/shared/protocol/wire/binary-answers.js';
 import type { StoredHist } from '../store/disk-store.js';
 import type { NodeContext } from '../node-context.js';
 import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
@@ -28,11 +30,11 @@ function refOf(json: unknown): { ns: string; key: string } {
   return parseRef(json);
 }
 
-export async function handleClock(ctx: NodeContext, json: unknown): Promise<Buffer> {
+export async function handleClock(ctx: NodeContext, json: unknown, form: AnswerForm = 'json'): Promise<Buffer> {
   const ref = refOf(json);
   const reg = regId(ref.ns, ref.key);
   await ctx.store.settled(reg);
-  return encodeTsAnswer(ctx.store.committedLc(reg)?.ts ?? null);
+  return encodeTsAnswerAs(form, ctx.store.committedLc(reg)?.ts ?? null);
 }
 
 /** complete (and any single-candidate write-back): lc ← c if valid here and newer. */
@@ -42,7 +44,7 @@ async function raiseLc(ctx: NodeContext, reg: Buffer, ref: { ns: string; key: st
   ctx.gc?.schedule(reg);
 }
 
-export async function handleComplete(ctx: NodeContext, json: unknown): Promise<Buffer> {
+export async function handleComplete(ctx: NodeContext, json: unknown, form: AnswerForm = 'json'): Promise<Buffer> {
   const { ref, c } = parseCompleteReq(json, ctx.S);
   const reg = regId(ref.ns, ref.key);
   const newLc = judgeComplete(ctx.keys, reg, ctx.store.lc(reg), c, ctx.store.histHead(reg, c.ts));
@@ -53,21 +55,21 @@ export async function handleComplete(ctx: NodeContext, json: unknown): Promise<B
   // (it runs after this); otherwise the released entry may be garbage now.
   ctx.leases?.release(reg.toString('hex'), c.ts);
   if (!newLc) ctx.gc?.schedule(reg);
-  return encodeTsAnswer(ctx.store.committedLc(reg)?.ts ?? null);
+  return encodeTsAnswerAs(form, ctx.store.committedLc(reg)?.ts ?? null);
 }
 
 /** collect: this node's lc; the read is pinned here from it upward (first contact). */
-export async function handleCollect(ctx: NodeContext, json: unknown): Promise<Buffer> {
+export async function handleCollect(ctx: NodeContext, json: unknown, form: AnswerForm = 'json'): Promise<Buffer> {
   const ref = refOf(json);
   const reg = regId(ref.ns, ref.key);
   await ctx.store.settled(reg);
   const lc = ctx.store.committedLc(reg);
   const readId = (json as { readId?: unknown }).readId;
   if (typeof readId === 'string') ctx.pins?.touch(readId.slice(0, 64), reg.toString('hex'), lc?.ts ?? null);
-  return encodeCandAnswer(lc);
+  return encodeCandAnswerAs(form, lc);
 }
 
-export async function handleFilter(ctx: NodeContext, json: unknown): Promise<Buffer> {
+export async function handleFilter(ctx: NodeContext, json: unknown, form: AnswerForm = 'json'): Promise<Buffer> {
   const req = parseFilterReq(json, ctx.S);
   const { ref, readId, C } = req;
   const reg = regId(ref.ns, ref.key);
@@ -77,7 +79,7 @@ export async function handleFilter(ctx: NodeContext, json: unknown): Promise<Buf
   // A read whose pin here lapsed (or that ended) is told so; it is never
   // pinned afresh with a newer floor (DESIGN §6; review findings 9 and 12).
   const touched = ctx.pins?.touch(readId, regHex, lc?.ts ?? null, req.pin);
-  if (touched?.lapsed) return encodeFilterAnswer({ ts: null, lapsed: true });
+  if (touched?.lapsed) return encodeFilterAnswerAs(form, { ts: null, lapsed: true });
   const floor = touched?.floor ?? null;
   const pin = touched ? { pin: touched.pin } : {};
   const d = judgeFilter(ctx.keys, reg, lc, C, (ts) => ctx.store.hist(reg, ts), floor);
@@ -89,12 +91,12 @@ export async function handleFilter(ctx: NodeContext, json: unknown): Promise<Buf
     // The lc judged here may still be pending; once settled, the committed
     // lc is at least as new (lc never goes down), so still above chv.
     await ctx.store.settled(reg);
-    return encodeFilterAnswer({ ts: null, gone: ctx.store.committedLc(reg)!, ...pin });
+    return encodeFilterAnswerAs(form, { ts: null, gone: ctx.store.committedLc(reg)!, ...pin });
   }
   if (d.newLc) await raiseLc(ctx, reg, ref, d.newLc);
   else await ctx.store.settled(reg);
-  if (!d.chv) return encodeFilterAnswer({ ts: null, ...pin });
-  if (!d.hist) return encodeFilterAnswer({ ts: d.chv.ts, ...pin });
+  if (!d.chv) return encodeFilterAnswerAs(form, { ts: null, ...pin });
+  if (!d.hist) return encodeFilterAnswerAs(form, { ts: d.chv.ts, ...pin });
   const described = { ts: d.chv.ts, cc: d.hist.cc, meta: d.hist.meta, blocks: d.hist.blocks, ...pin };
   // The first q nodes (the data-shard nodes and t parity nodes) send a small
   // fragment along: whichever q filter answers a read waits for, k of them
@@ -106,9 +108,9 @@ export async function handleFilter(ctx: NodeContext, json: unknown): Promise<Buf
   const stored = d.hist as StoredHist; // histOf above returns the store's records
   const { q } = clusterParams((ctx.S - 1) / 3);
   if (ctx.index < q && stored.fragInline && stored.fragInline.length <= MAX_FILTER_FRAGMENT) {
-    return encodeFilterAnswer({ ...described, fragment: stored.fragInline });
+    return encodeFilterAnswerAs(form, { ...described, fragment: stored.fragInline });
   }
-  return encodeFilterAnswer(described);
+  return encodeFilterAnswerAs(form, described);
 }
 
 /** The smallest byte string above every string that starts with `p` (null: none). */

@@ -10,12 +10,13 @@ import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
 import { listAlg, type BlockHashAlg } from '@powerstore/shared/erasure/block-hash.js';
 import { validBlockSize } from '@powerstore/shared/erasure/layout.js';
 import { FrameDecoder, FrameError } from '@powerstore/shared/protocol/wire/frames.js';
-import { encodeTsAnswer, parseCommit, parseOpen, MISSING_FRAGMENT, type OpenMsg } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { parseCommit, parseOpen, MISSING_FRAGMENT, type OpenMsg } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { maxCommitBytes } from '@powerstore/shared/protocol/wire/sizes.js';
 import { regId } from '@powerstore/shared/protocol/register.js';
 import { judgeStore, type HistRecord, type StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { MISSING_PARTS } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
+import { encodeTsAnswerAs, type AnswerForm } from '@powerstore/shared/protocol/wire/binary-answers.js';
 import { repairIfCorrupt } from '../store/fragment-repair.js';
 import { Staging } from '../store/staging.js';
 import { NodeRequestError, type NodeContext } from '../node-context.js';
@@ -28,7 +29,8 @@ function parseJson(b: Buffer): unknown {
   }
 }
 
-export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Buffer> {
+/** `form`: how the ack is encoded (binary-answers.ts; JSON unless a batch entry asked). */
+export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> | Iterable<Buffer>, form: AnswerForm = 'json'): Promise<Buffer> {
   // The commit frame of a completing store of 10,000 parts is the largest (sizes.ts).
   const dec = new FrameDecoder(maxCommitBytes(ctx.S));
   const staging = new Staging({
@@ -64,7 +66,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
 
     const { ref, blockSize } = openMsg;
     const reg = regId(ref.ns, ref.key);
-    if (openMsg.from) return await storeFrom(ctx, reg, openMsg, commit);
+    if (openMsg.from) return await storeFrom(ctx, reg, openMsg, commit, form);
     const blocks = hasher.finish();
     const existing = ctx.store.hist(reg, commit.ts);
     const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, blocks, existing, openMsg.hash);
@@ -111,7 +113,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
     }
     ctx.leases?.hold(reg.toString('hex'), commit.ts);
     await ctx.store.settled(reg);
-    return encodeTsAnswer(ctx.store.committedLc(reg)?.ts ?? null);
+    return encodeTsAnswerAs(form, ctx.store.committedLc(reg)?.ts ?? null);
   } finally {
     if (!installed) await staging.discard();
   }
@@ -124,7 +126,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
  * then recorded pointing at the same fragment file (files are removed only
  * when no history entry names them).
  */
-async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: StoreCommit): Promise<Buffer> {
+async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: StoreCommit, form: AnswerForm): Promise<Buffer> {
   const src = ctx.store.hist(reg, open.from!);
   // The held list's algorithm is the one its own cc entry commits it in (a list that matches none is as good as missing).
   const hash = src && listAlg(src.cc[ctx.index]!, src.blocks);
@@ -142,7 +144,7 @@ async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: S
   // The first entry stays as long as this one: nodes that lack it may be rebuilding it from here.
   ctx.leases?.hold(reg.toString('hex'), commit.ts, open.from!);
   await ctx.store.settled(reg);
-  return encodeTsAnswer(ctx.store.committedLc(reg)?.ts ?? null);
+  return encodeTsAnswerAs(form, ctx.store.committedLc(reg)?.ts ?? null);
 }
 
 /**

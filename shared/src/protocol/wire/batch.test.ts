@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ANSWER_TOO_LARGE, BATCH_PATH, BATCH_ROUTES, decodeAnswers, decodeBatch, encodeAnswers, encodeBatch, fitAnswers, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES,
+  ANSWER_TOO_LARGE, BATCH_PATH, BATCH_ROUTES, BINARY_ANSWER_ROUTES, decodeAnswers, decodeBatch, encodeAnswers, encodeBatch, fitAnswers, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES,
   type BatchAnswer,
 } from './batch.js';
 import { WireError } from './wire.js';
+import { PATHS } from './node-messages.js';
 
 const isWire = (msg: RegExp) => (e: unknown) => e instanceof WireError && msg.test(e.message);
 
@@ -26,6 +27,19 @@ describe('batch requests', () => {
     const bad = Buffer.from(body);
     bad[0] = BATCH_ROUTES.length;
     assert.throws(() => decodeBatch(bad), isWire(/^bad batch entry$/));
+  });
+
+  it('a binary-answer entry keeps its flag, on the routes that have a binary answer only', () => {
+    const asked = [...BINARY_ANSWER_ROUTES].map((route) => ({ route, payload: Buffer.from('x'), binary: true }));
+    assert.deepEqual(decodeBatch(encodeBatch([...asked, ...entries])), [...asked, ...entries]);
+    assert.equal(encodeBatch([{ route: PATHS.clock, payload: Buffer.alloc(0), binary: true }])[0], BATCH_ROUTES.indexOf(PATHS.clock) | 0x80);
+    assert.deepEqual(new Set(BINARY_ANSWER_ROUTES), new Set([PATHS.clock, PATHS.complete, PATHS.collect, PATHS.filter, PATHS.store]));
+    for (const route of BATCH_ROUTES.filter((r) => !BINARY_ANSWER_ROUTES.has(r))) {
+      assert.throws(() => encodeBatch([{ route, payload: Buffer.alloc(0), binary: true }]), RangeError);
+      const bad = encodeBatch([{ route, payload: Buffer.alloc(0) }]);
+      bad[0] = bad[0]! | 0x80;
+      assert.throws(() => decodeBatch(bad), isWire(/^bad batch entry$/), route);
+    }
   });
 
   it(`takes at most ${MAX_BATCH_ENTRIES} entries`, () => {

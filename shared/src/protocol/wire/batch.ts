@@ -5,6 +5,12 @@
 // both sides). Request body: entries [route u8][length u32][payload];
 // answer body: entries [status u16][length u32][payload], in the same order.
 // The batch is authenticated as a whole (node-auth.ts, body hash).
+//
+// The route byte's high bit asks for the answer in its binary form
+// (binary-answers.ts), for the routes that have one (BINARY_ANSWER_ROUTES);
+// a node answers JSON where it is not set, as to a gateway older than that
+// form. A node older than it refuses the whole batch as malformed, so nodes
+// are upgraded before gateways.
 
 import { PATHS } from './node-messages.js';
 import { WireError } from './wire.js';
@@ -12,6 +18,11 @@ import { WireError } from './wire.js';
 /** Routes that may travel in a batch, by their one-byte id. */
 export const BATCH_ROUTES = [PATHS.clock, PATHS.complete, PATHS.collect, PATHS.filter, PATHS.list, PATHS.health, PATHS.store, PATHS.pin] as const;
 export type BatchRoute = (typeof BATCH_ROUTES)[number];
+
+/** Routes whose answer a gateway may ask for in binary (binary-answers.ts). */
+export const BINARY_ANSWER_ROUTES: ReadonlySet<BatchRoute> = new Set([PATHS.clock, PATHS.complete, PATHS.collect, PATHS.filter, PATHS.store]);
+/** The route byte's bit that asks for a binary answer. */
+const BINARY_ANSWER = 0x80;
 
 export const BATCH_PATH = '/v1/batch';
 /** Largest batch body either side builds or accepts. */
@@ -21,6 +32,8 @@ export const MAX_BATCH_ENTRIES = 1024;
 export interface BatchEntry {
   readonly route: BatchRoute;
   readonly payload: Buffer;
+  /** Answer in the binary form (a route of BINARY_ANSWER_ROUTES only). */
+  readonly binary?: boolean;
 }
 
 export interface BatchAnswer {
@@ -31,8 +44,9 @@ export interface BatchAnswer {
 export function encodeBatch(entries: readonly BatchEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {
+    if (e.binary && !BINARY_ANSWER_ROUTES.has(e.route)) throw new RangeError(`${e.route} has no binary answer`);
     const h = Buffer.allocUnsafe(5);
-    h.writeUInt8(BATCH_ROUTES.indexOf(e.route), 0);
+    h.writeUInt8(BATCH_ROUTES.indexOf(e.route) | (e.binary ? BINARY_ANSWER : 0), 0);
     h.writeUInt32BE(e.payload.length, 1);
     parts.push(h, e.payload);
   }
@@ -44,10 +58,12 @@ export function decodeBatch(body: Buffer): BatchEntry[] {
   let off = 0;
   while (off < body.length) {
     if (off + 5 > body.length || out.length >= MAX_BATCH_ENTRIES) throw new WireError('bad batch');
-    const route = BATCH_ROUTES[body.readUInt8(off)];
+    const id = body.readUInt8(off);
+    const route = BATCH_ROUTES[id & ~BINARY_ANSWER];
+    const binary = (id & BINARY_ANSWER) !== 0;
     const len = body.readUInt32BE(off + 1);
-    if (!route || off + 5 + len > body.length) throw new WireError('bad batch entry');
-    out.push({ route, payload: body.subarray(off + 5, off + 5 + len) });
+    if (!route || (binary && !BINARY_ANSWER_ROUTES.has(route)) || off + 5 + len > body.length) throw new WireError('bad batch entry');
+    out.push({ route, payload: body.subarray(off + 5, off + 5 + len), ...(binary ? { binary } : {}) });
     off += 5 + len;
   }
   return out;
