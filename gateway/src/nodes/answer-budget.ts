@@ -4,7 +4,8 @@
 // node past its budget fails like a saturated node (NodeSaturatedError:
 // never evidence); the quorum goes on with the other nodes.
 
-import { BodyTooLargeError } from '@powerstore/shared/http-body.js';
+import type { Readable } from 'node:stream';
+import { BodyTooLargeError, readStream } from '@powerstore/shared/http-body.js';
 import { MAX_BATCH_BYTES } from '@powerstore/shared/protocol/wire/batch.js';
 import { NodeSaturatedError } from './rpc-batcher.js';
 
@@ -29,17 +30,17 @@ export class AnswerBudget {
    * `max`: BodyTooLargeError (the caller's evidence); over the budget:
    * NodeSaturatedError. The bytes return to the budget once read.
    */
-  async read(src: AsyncIterable<Buffer | Uint8Array>, max: number): Promise<Buffer> {
+  async read(src: Readable, max: number): Promise<Buffer> {
     const parts: Buffer[] = [];
     let n = 0;
     try {
-      for await (const chunk of src) {
+      await readStream(src, (chunk) => {
         if (n + chunk.length > max) throw new BodyTooLargeError(`body larger than ${max} bytes`);
         if (this.used + chunk.length > this.limit) throw new NodeSaturatedError(`node ${this.node}: answers over ${this.limit} bytes at once`);
         this.used += chunk.length;
         n += chunk.length;
-        parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-      }
+        parts.push(chunk);
+      });
       return Buffer.concat(parts, n);
     } finally {
       this.used -= n;

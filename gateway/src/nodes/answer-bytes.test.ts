@@ -8,6 +8,7 @@
 // buffered from one node at once stay within a budget (NodeSaturatedError,
 // never evidence).
 
+import { Readable } from 'node:stream';
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -205,15 +206,15 @@ describe('AnswerBudget', () => {
     const b = new AnswerBudget(0, 1000);
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
-    const first = b.read(chunks(2, 300, gate), 10_000);
+    const first = b.read(Readable.from(chunks(2, 300, gate)), 10_000);
     await new Promise((r) => setImmediate(r));
     assert.equal(b.inUse, 300);
-    await assert.rejects(b.read(chunks(3, 300), 10_000), NodeSaturatedError);
+    await assert.rejects(b.read(Readable.from(chunks(3, 300)), 10_000), NodeSaturatedError);
     assert.equal(b.inUse, 300, 'the refused read gave its bytes back');
     open();
     assert.equal((await first).length, 600);
     assert.equal(b.inUse, 0);
-    await assert.rejects(b.read(chunks(3, 300), 500), (e: unknown) => e instanceof Error && e.name === 'BodyTooLargeError');
+    await assert.rejects(b.read(Readable.from(chunks(3, 300)), 500), (e: unknown) => e instanceof Error && e.name === 'BodyTooLargeError');
     assert.equal(b.inUse, 0);
   });
 });

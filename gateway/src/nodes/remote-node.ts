@@ -18,7 +18,7 @@ import { AUTH_HEADER, BODY_HASH_HEADER, signRequest, STREAM_BODY } from '@powers
 import type { Candidate } from '@powerstore/shared/protocol/candidate.js';
 import type { FilterAnswer } from '@powerstore/shared/protocol/client.js';
 import {
-  encodeBlocksReq, encodeCommit, encodeCompleteReq, encodeEntryReq, encodeFilterReq, parseEntryAnswer, encodeOpen, encodePinReq, encodeRefBody, encodeReleasesReq, MAX_JSON_BODY, parsePinAnswer,
+  encodeBlocksReq, encodeEntryReq, encodeFilterReq, parseEntryAnswer, encodeOpen, encodePinReq, encodeRefBody, encodeReleasesReq, MAX_JSON_BODY, parsePinAnswer,
   parseHealth, parseTsAnswer, PATHS,
 } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { parseCandAnswerBinary, parseFilterAnswerBinary, parseTsAnswerBinary } from '@powerstore/shared/protocol/wire/binary-answers.js';
@@ -26,6 +26,7 @@ import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
 import { WireError } from '@powerstore/shared/protocol/wire/wire.js';
 import { parseListAnswer } from '@powerstore/shared/protocol/wire/list-answer.js';
 import { HttpStoreSession } from './store-session.js';
+import { commitBytes, completeBytes } from './encoded-once.js';
 import { refusalBody, RpcBatcher } from './rpc-batcher.js';
 import { PinReleases } from './pin-releases.js';
 import { BATCH_PATH, decodeAnswers, encodeBatch, type BatchAnswer, type BatchEntry, type BatchRoute } from '@powerstore/shared/protocol/wire/batch.js';
@@ -150,7 +151,7 @@ export class RemoteNode implements NodeApi {
 
   async storeWhole(ref: RegRef, blockSize: number, hash: BlockHashAlg, fragment: Buffer, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
     const open = encodeOpen(ref, blockSize, { hash });
-    const commit = encodeCommit(msg);
+    const commit = commitBytes(msg);
     const before = [frameHeader(FRAME_OPEN, open.length), open];
     if (fragment.length > 0) before.push(frameHeader(FRAME_DATA, fragment.length));
     const after = [frameHeader(FRAME_COMMIT, commit.length), commit];
@@ -176,13 +177,13 @@ export class RemoteNode implements NodeApi {
 
   async storeFrom(ref: RegRef, blockSize: number, from: Timestamp, msg: StoreCommit, signal: AbortSignal): Promise<StoreAck> {
     const open = encodeOpen(ref, blockSize, { from });
-    const commit = encodeCommit(msg);
+    const commit = commitBytes(msg);
     const body = Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_COMMIT, commit.length), commit]);
     return { lc: parseTsAnswerBinary(await this.binaryCall(PATHS.store, body, signal)) };
   }
 
   async complete(ref: RegRef, c: Candidate, signal: AbortSignal): Promise<Timestamp | null> {
-    return parseTsAnswerBinary(await this.binaryCall(PATHS.complete, encodeCompleteReq(ref, c), signal));
+    return parseTsAnswerBinary(await this.binaryCall(PATHS.complete, completeBytes(ref, c), signal));
   }
 
   async collect(ref: RegRef, readId: string, signal: AbortSignal): Promise<Candidate | null> {

@@ -19,7 +19,8 @@ import type { RegRef, StoreAck, StoreSession } from '@powerstore/shared/node-api
 import type { BlockHashAlg } from '@powerstore/shared/erasure/block-hash.js';
 import { STREAM_BODY } from '@powerstore/shared/node-auth.js';
 import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
-import { encodeCommit, encodeOpen, parseTsAnswer, PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { encodeOpen, parseTsAnswer, PATHS } from '@powerstore/shared/protocol/wire/node-messages.js';
+import { commitBytes } from './encoded-once.js';
 import type { StoreCommit } from '@powerstore/shared/protocol/server.js';
 import { jsonBody, MAX_STORE_ANSWER, refusal } from './remote-node.js';
 
@@ -108,7 +109,7 @@ export class HttpStoreSession implements StoreSession {
 
   async commit(msg: StoreCommit): Promise<StoreAck> {
     if (this.failed) throw this.failed;
-    const json = encodeCommit(msg);
+    const json = commitBytes(msg);
     const sent = new Promise<void>((resolve, reject) => {
       this.queue.push({ bufs: [frameHeader(FRAME_COMMIT, json.length), json], bytes: 0, resolve, reject });
     });
