@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pickClock, prepareWrite, ReadState, type FilterAnswer } from './client.js';
 import { computeD, nonceHash } from './candidate.js';
-import { normalise } from './candidate.js';
+import { judgeAsKnown, normalise } from './candidate.js';
 import { sha256 } from '../hash.js';
 import { tsKey, verifyTag } from './timestamp.js';
 import { fixture, flip, keepEntries, ts, write, WRITER_B, type Fixture, type Write } from './testing/fixture.js';
@@ -214,6 +214,32 @@ describe('ReadState, other answers (t=1)', () => {
     assert.deepEqual(r.candidates(), []);
     assert.equal(r.noteCollected(1, w.c)?.ts, w.c.ts);
     assert.deepEqual(r.candidates(), [], 'noteCollected does not add to C');
+  });
+
+  // ReadState judges a write it already found authentic by comparing vec
+  // entries (candidate.ts judgeAsKnown): the verdicts must be judge's.
+  it('later answers of a write already found authentic: the same verdicts, GONE ones too', () => {
+    const r = new ReadState(f.params, f.keys, f.reg);
+    r.addCollected(0, w.c);
+    assert.equal(r.noteCollected(1, w.c)?.ts, w.c.ts);
+    assert.equal(r.noteCollected(2, keepEntries(w.c, [1, 3]))?.ts, w.c.ts, 't+1 genuine entries, anywhere: authentic');
+    assert.equal(r.noteCollected(3, keepEntries(w.c, [2])), null, 'only t: not authentic');
+    assert.equal(r.noteCollected(3, { ...w.c, vec: w.c.vec.slice(0, f.params.t) }), null, 'a vec cut to t entries');
+    // The same ts with another nonce, D or tag is another write: judged afresh (and forged here).
+    assert.equal(r.noteCollected(4, { ...w.c, nonce: flip(w.c.nonce) }), null);
+    assert.equal(r.noteCollected(5, { ...w.c, d: flip(w.c.d) }), null);
+    assert.equal(r.noteCollected(6, { ...w.c, ts: { ...w.c.ts, tag: flip(w.c.ts.tag) } }), null);
+    assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[3, 'bad-mac'], [3, 'bad-mac'], [4, 'bad-mac'], [5, 'bad-mac'], [6, 'bad-mac']]);
+    for (const c of [w.c, keepEntries(w.c, [0, 2]), keepEntries(w.c, [0])]) {
+      const known = normalise(f.keys, f.params, f.reg, w.c)!;
+      assert.deepEqual(judgeAsKnown(f.params, known, c)?.kind, normalise(f.keys, f.params, f.reg, c) ? 'authentic' : 'forged');
+    }
+    assert.equal(judgeAsKnown(f.params, normalise(f.keys, f.params, f.reg, w.c)!, write(f, ts(f, 4)).c), undefined, 'another write: no verdict');
+    const g = new ReadState(f.params, f.keys, f.reg);
+    g.addCollected(0, w.c);
+    g.newRound();
+    g.addFilterAnswer(1, { ts: null, gone: keepEntries(w.c, [3]) });
+    assert.deepEqual(g.evidence.map((e) => [e.node, e.kind]), [[1, 'bad-mac']], 'a GONE lc of the known write with t genuine entries');
   });
 
   it('C keeps the first of two collect answers of one ts', () => {

@@ -5,7 +5,7 @@
 import { HASH_BYTES } from '../hash.js';
 import { listAlg } from '../erasure/block-hash.js';
 import type { WriterKeyring } from '../keys.js';
-import { computeD, describesD, isUnknownEpoch, judge, makeVec, newNonce, nonceHash, type Candidate } from './candidate.js';
+import { computeD, describesD, isUnknownEpoch, judge, judgeAsKnown, makeVec, newNonce, nonceHash, type Candidate, type Verdict } from './candidate.js';
 import type { Evidence } from './evidence.js';
 import type { ClusterParams } from './params.js';
 import { compareTs, makeTimestamp, tsKey, verifyTag, type Timestamp } from './timestamp.js';
@@ -151,7 +151,7 @@ export class ReadState {
       this.collected.set(node, null);
       return null;
     }
-    const v = judge(this.keys, this.params, this.reg, lc, this.forgedAbove);
+    const v = this.judge(lc);
     if (v.kind === 'unknown-epoch') return null;
     if (v.kind === 'forged') {
       this.evidence.push({ node, kind: 'bad-mac', detail: `collect answered non-authentic ${tsKey(lc.ts)}` });
@@ -159,6 +159,24 @@ export class ReadState {
     }
     this.collected.set(node, v.c.ts);
     return v.c;
+  }
+
+  /** Candidates this read found authentic, normalised (judge). */
+  private readonly authentic: Candidate[] = [];
+
+  /**
+   * candidate.ts judge, but an answer of a write this read already found
+   * authentic only has its vec entries compared with that write's
+   * (judgeAsKnown): no MAC.
+   */
+  private judge(lc: Candidate): Verdict {
+    for (const known of this.authentic) {
+      const v = judgeAsKnown(this.params, known, lc);
+      if (v) return v;
+    }
+    const v = judge(this.keys, this.params, this.reg, lc, this.forgedAbove);
+    if (v.kind === 'authentic') this.authentic.push(v.c);
+    return v;
   }
 
   /** Counted answers (collect, GONE) of key epochs the gateway cannot judge yet. */
@@ -239,7 +257,7 @@ export class ReadState {
       this.evidence.push({ node, kind: 'malformed', detail: 'a second GONE answer in one read' });
       return;
     }
-    const v = judge(this.keys, this.params, this.reg, lc, this.forgedAbove);
+    const v = this.judge(lc);
     if (v.kind === 'unknown-epoch') {
       this.undecided.set(`gone ${node}`, { node, lc, gone: true });
       return;
