@@ -11,7 +11,7 @@
 
 import { equalBytes } from '@powerstore/shared/bytes.js';
 import { RestoreError } from '@powerstore/shared/errors.js';
-import { BlockDigest, listAlg, type BlockHashAlg } from '@powerstore/shared/erasure/block-hash.js';
+import { BlockDigest, blockDigest, listAlg, type BlockHashAlg } from '@powerstore/shared/erasure/block-hash.js';
 import { shardBytes, stripeCount, stripeDataBytes, stripesForRange, type StripeLayout } from '@powerstore/shared/erasure/layout.js';
 import type { RegRef } from '@powerstore/shared/node-api.js';
 import type { Timestamp } from '@powerstore/shared/protocol/timestamp.js';
@@ -52,6 +52,14 @@ class LaggingSource extends Error {}
  * node replaces them.
  */
 const GRACE_FACTOR = 3;
+
+/** The hash of a block that came in `parts`: one-shot when it came whole (a small object's block always does). */
+function digestOf(alg: BlockHashAlg, parts: readonly Buffer[]): Buffer {
+  if (parts.length === 1) return blockDigest(alg, parts[0]!);
+  const h = new BlockDigest(alg);
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
 
 class ShardSource {
   private reader: ExactReader | null = null;
@@ -102,10 +110,8 @@ class ShardSource {
   async block(s: number, len: number): Promise<Buffer[]> {
     const parts = await this.reader!.readParts(len, this.deadlineMs);
     if (!this.hash) throw new Misbehaviour('block list does not match cc');
-    const h = new BlockDigest(this.hash);
-    for (const p of parts) h.update(p);
     const want = this.list!.subarray(s * 32, s * 32 + 32);
-    if (want.length !== 32 || !equalBytes(h.digest(), want)) throw new Misbehaviour(`block ${s} fails its hash`);
+    if (want.length !== 32 || !equalBytes(digestOf(this.hash, parts), want)) throw new Misbehaviour(`block ${s} fails its hash`);
     return parts;
   }
 

@@ -21,10 +21,11 @@
 //
 // Parsers are as strict as the JSON ones: every length is checked, nothing
 // may follow the last field, and any malformation is a WireError (evidence).
-// What they return never shares memory with the answer it came from: a
-// candidate's bytes are one copy of their own, a description's another (a
-// gateway keeps timestamps it read, and a view would keep the whole batch
-// answer alive).
+// What they return shares no memory with the answer it came from, but for
+// an inline fragment: a candidate's bytes are one copy of their own, a
+// description's another (a gateway keeps timestamps it read, and a view
+// would keep the whole batch answer alive); a fragment, used only by the
+// read it came for, is a view.
 
 import type { Candidate } from '../candidate.js';
 import { NONCE_BYTES } from '../candidate.js';
@@ -313,13 +314,16 @@ export function parseFilterAnswerBinary(b: Buffer, S: number): FilterAnswer {
   if (blocks.length % HASH !== 0) throw new WireError('bad blocks');
   const fragment = flags & F_FRAGMENT ? r.sized(MAX_FILTER_FRAGMENT, 'fragment') : undefined;
   r.end();
-  const own = ownCopy([...(ts ? [ts.tag] : []), ...cc, meta, blocks, ...(fragment ? [fragment] : [])]);
+  const own = ownCopy([...(ts ? [ts.tag] : []), ...cc, meta, blocks]);
   let i = 0;
   const tsOut = ts ? { ...ts, tag: own[i++]! } : null;
   const ccOut = own.slice(i, i + S);
   i += S;
-  const described = { ts: tsOut, cc: ccOut, meta: own[i++]!, blocks: own[i++]!, ...pinField };
-  return fragment ? { ...described, fragment: own[i]! } : described;
+  const described = { ts: tsOut, cc: ccOut, meta: own[i++]!, blocks: own[i]!, ...pinField };
+  // The fragment alone stays a view of the answer: it lives only as long as
+  // the read that restores from it, and copying it was a third of this
+  // answer's bytes allocated again.
+  return fragment ? { ...described, fragment } : described;
 }
 
 // ---- the form a gateway asked for ----
