@@ -9,20 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { BlockHasher } from '@powerstore/shared/erasure/block-hasher.js';
-import { sha256 } from '@powerstore/shared/hash.js';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
 import { AUTH_HEADER, BODY_HASH_HEADER, signRequest } from '@powerstore/shared/node-auth.js';
-import { prepareWrite } from '@powerstore/shared/protocol/client.js';
 import { BATCH_PATH, decodeAnswers, encodeBatch, type BatchEntry } from '@powerstore/shared/protocol/wire/batch.js';
 import { parseCandAnswerBinary, parseFilterAnswerBinary, parseTsAnswerBinary } from '@powerstore/shared/protocol/wire/binary-answers.js';
-import { FRAME_COMMIT, FRAME_DATA, FRAME_OPEN, frameHeader } from '@powerstore/shared/protocol/wire/frames.js';
 import {
-  encodeCommit, encodeCompleteReq, encodeFilterReq, encodeOpen, encodeRefBody, parseCandAnswer, parseFilterAnswer, parseTsAnswer, PATHS,
+  encodeCompleteReq, encodeFilterReq, encodeRefBody, parseCandAnswer, parseFilterAnswer, parseTsAnswer, PATHS,
 } from '@powerstore/shared/protocol/wire/node-messages.js';
 import { clusterParams } from '@powerstore/shared/protocol/params.js';
-import { regId } from '@powerstore/shared/protocol/register.js';
 import { startTestNode, type TestNode } from '../testing/test-node.js';
+import { storeBody } from '../testing/store-bodies.js';
 
 describe('a node answers in the form a batch entry asks for', () => {
   const params = clusterParams(1);
@@ -50,15 +46,7 @@ describe('a node answers in the form a batch entry asks for', () => {
   const json = (b: Buffer): unknown => JSON.parse(b.toString('utf8'));
 
   it('store, complete, clock, collect and filter: binary where asked, JSON where not, the same answer', async () => {
-    const frag = randomBytes(300);
-    const h = new BlockHasher(64, 'sha256');
-    h.update(frag);
-    const cc = Array.from({ length: params.S }, () => sha256(Buffer.alloc(0)));
-    cc[0] = sha256(h.finish());
-    const w = prepareWrite(keyring, params, regId(ref.ns, ref.key), null, 'aaaaaaaaaaaaaaaa', 7, cc, Buffer.from('{"size":600}'));
-    const open = encodeOpen(ref, 64, { hash: 'sha256' });
-    const commit = encodeCommit({ ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: w.cc, meta: w.meta });
-    const store = Buffer.concat([frameHeader(FRAME_OPEN, open.length), open, frameHeader(FRAME_DATA, frag.length), frag, frameHeader(FRAME_COMMIT, commit.length), commit]);
+    const { body: store, frag, w } = storeBody(keyring, params, ref.key, randomBytes(300), 7, 64, '{"size":600}');
     // The same store twice (the second is a duplicate): one answer in each form.
     const [s1, s2] = await batch([{ route: PATHS.store, payload: store, binary: true }, { route: PATHS.store, payload: store }]);
     assert.equal(parseTsAnswerBinary(s1!), null);
