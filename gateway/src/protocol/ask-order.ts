@@ -34,9 +34,12 @@ export class AskOrder {
    * the data shards a large read fetches without decoding.
    */
   preferred<N extends Target>(nodes: readonly N[]): N[] {
+    // Loops, not filter callbacks made per call (README, "V8's compiler").
     const t = this.now();
-    const behind = (n: N): boolean => (this.lastUntil.get(n.index) ?? 0) > t;
-    return [...nodes.filter((n) => !behind(n)), ...nodes.filter(behind)];
+    const ahead: N[] = [];
+    const behind: N[] = [];
+    for (const n of nodes) ((this.lastUntil.get(n.index) ?? 0) > t ? behind : ahead).push(n);
+    return ahead.concat(behind);
   }
 
   /** A node asked first did not answer in time, failed, or broke the rules. */

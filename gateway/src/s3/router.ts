@@ -150,7 +150,14 @@ function bucketEndpoint(method: string, bucket: string, query: Query): Endpoint 
 function objectEndpoint(input: RouteInput, bucket: string, key: string, query: Query): Endpoint {
   const q = query.params;
   const m = input.method;
-  const sub = UNSUPPORTED_SUBRESOURCES.object.find((s) => q.has(s));
+  // A loop, not a find callback made per request (README, "V8's compiler").
+  let sub: string | undefined;
+  for (const s of UNSUPPORTED_SUBRESOURCES.object) {
+    if (q.has(s)) {
+      sub = s;
+      break;
+    }
+  }
   if (sub) return { op: 'Unsupported', name: `${m} object ?${sub}`, bucket, key };
   const op = ((): ObjectOp | null => {
     switch (m) {

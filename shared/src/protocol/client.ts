@@ -95,6 +95,13 @@ export interface Holder {
   readonly fragment?: Buffer;
 }
 
+/**
+ * Callbacks used per answer are made once, here, not per call: a closure
+ * made per call has its optimized code dropped at every full collection
+ * once none is alive, and compiled again (README, "V8's compiler").
+ */
+const notAHash = (h: Buffer): boolean => h.length !== HASH_BYTES;
+
 export type ReadDecision =
   | { readonly kind: 'wait' }
   | { readonly kind: 'empty' }
@@ -383,7 +390,9 @@ export class ReadState {
 
   /** Holders still in the read: a node whose pin lapsed may collect the entry at any time. */
   holdersOf(c: Candidate): Holder[] {
-    return [...(this.proven.get(tsKey(c.ts))?.values() ?? [])].filter((h) => !this.lapsed.has(h.node));
+    const out: Holder[] = [];
+    for (const h of this.proven.get(tsKey(c.ts))?.values() ?? []) if (!this.lapsed.has(h.node)) out.push(h);
+    return out;
   }
 
   /**
@@ -404,7 +413,7 @@ export class ReadState {
     const blocks = ans.blocks!;
     // D hashes the entries' concatenation: only S entries of 32 bytes fix
     // where each node's hash lies (the wire checks it too, wire.ts hashList).
-    if (cc.length !== this.params.S || cc.some((h) => h.length !== HASH_BYTES) || !describesD(cc, meta, c.d)) {
+    if (cc.length !== this.params.S || cc.some(notAHash) || !describesD(cc, meta, c.d)) {
       this.evidence.push({ node, kind: 'wrong-cc', detail: `filter description of ${tsKey(c.ts)} does not hash to D` });
       return;
     }
