@@ -229,7 +229,12 @@ describe('ReadState, other answers (t=1)', () => {
     assert.equal(r.noteCollected(4, { ...w.c, nonce: flip(w.c.nonce) }), null);
     assert.equal(r.noteCollected(5, { ...w.c, d: flip(w.c.d) }), null);
     assert.equal(r.noteCollected(6, { ...w.c, ts: { ...w.c.ts, tag: flip(w.c.ts.tag) } }), null);
-    assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[3, 'bad-mac'], [3, 'bad-mac'], [4, 'bad-mac'], [5, 'bad-mac'], [6, 'bad-mac']]);
+    // Another num, writer, op or epoch under the same tag, N, D and vec: not the known write, and forged.
+    for (const ts of [{ ...w.c.ts, num: w.c.ts.num + 1 }, { ...w.c.ts, writer: WRITER_B }, { ...w.c.ts, op: w.c.ts.op + 1 }, { ...w.c.ts, epoch: w.c.ts.epoch + 1 }]) {
+      assert.equal(judgeAsKnown(f.params, normalise(f.keys, f.params, f.reg, w.c)!, { ...w.c, ts }), undefined, JSON.stringify({ ...ts, tag: 0 }));
+      if (ts.epoch === w.c.ts.epoch) assert.equal(r.noteCollected(7, { ...w.c, ts }), null);
+    }
+    assert.deepEqual(r.evidence.map((e) => [e.node, e.kind]), [[3, 'bad-mac'], [3, 'bad-mac'], [4, 'bad-mac'], [5, 'bad-mac'], [6, 'bad-mac'], [7, 'bad-mac'], [7, 'bad-mac'], [7, 'bad-mac']]);
     for (const c of [w.c, keepEntries(w.c, [0, 2]), keepEntries(w.c, [0])]) {
       const known = normalise(f.keys, f.params, f.reg, w.c)!;
       assert.deepEqual(judgeAsKnown(f.params, known, c)?.kind, normalise(f.keys, f.params, f.reg, c) ? 'authentic' : 'forged');

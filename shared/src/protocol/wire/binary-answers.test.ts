@@ -35,6 +35,7 @@ function shapes(t: number): { S: number; c: Candidate; filters: FilterAnswer[] }
       { ts: null, pin: 'p1' },
       { ts: w.c.ts, pin: '0123456789abcdef' },
       described,
+      { ...described, ts: null },
       { ...described, blocks: Buffer.alloc(0) },
       { ...described, pin: 'p' },
       { ...described, fragment: Buffer.alloc(MAX_FILTER_FRAGMENT, 1) },
@@ -80,8 +81,8 @@ describe('binary answers say what the JSON answers say', () => {
     assert.deepEqual(encodeTsAnswerAs('binary', c.ts), encodeTsAnswerBinary(c.ts));
     assert.deepEqual(encodeCandAnswerAs('json', c), encodeCandAnswer(c));
     assert.deepEqual(encodeCandAnswerAs('binary', c), encodeCandAnswerBinary(c));
-    assert.deepEqual(encodeFilterAnswerAs('json', filters[7]!), encodeFilterAnswer(filters[7]!));
-    assert.deepEqual(encodeFilterAnswerAs('binary', filters[7]!), encodeFilterAnswerBinary(filters[7]!));
+    assert.deepEqual(encodeFilterAnswerAs('json', filters[8]!), encodeFilterAnswer(filters[8]!));
+    assert.deepEqual(encodeFilterAnswerAs('binary', filters[8]!), encodeFilterAnswerBinary(filters[8]!));
   });
 
   it('is smaller: a described filter answer with a 2 KiB fragment', () => {
@@ -124,7 +125,7 @@ describe('binary answers: malformed', () => {
   it('every cut, and every byte more, is refused', () => {
     for (const [what, bytes, parse] of all) {
       // Cuts inside the 64 KiB fragment are as good as any: every 97th, and the last ones.
-      for (let n = 0; n < bytes.length; n += n < bytes.length - 300 ? 97 : 1) wire(() => parse(bytes.subarray(0, n)), undefined);
+      for (let n = 0; n < bytes.length; n += n < bytes.length - 300 ? 97 : 1) wire(() => parse(bytes.subarray(0, n)), /^answer ends inside /);
       wire(() => parse(Buffer.concat([bytes, Buffer.from([0])])), /^bytes after the answer$/);
       assert.doesNotThrow(() => parse(bytes), what);
     }
@@ -183,7 +184,25 @@ describe('binary answers: malformed', () => {
     assert.deepEqual(parseFilterAnswerBinary(Buffer.from([4, 2, 0x61, 0x62]), S), { ts: null, pin: 'ab' });
   });
 
+  it('what the JSON encoder leaves out, the binary one does too', () => {
+    const d = filters[4]!;
+    // A GONE answer carries no description, whatever else was set.
+    assert.deepEqual(parseFilterAnswerBinary(encodeFilterAnswerBinary({ ts: c.ts, gone: c, cc: d.cc, meta: d.meta, blocks: d.blocks }), S), { ts: null, gone: c });
+    // meta without cc is no description either.
+    assert.deepEqual(parseFilterAnswerBinary(encodeFilterAnswerBinary({ ts: c.ts, meta: d.meta }), S), { ts: c.ts });
+    // A description without a block list (no node sends one) reads as an empty list.
+    assert.deepEqual(parseFilterAnswerBinary(encodeFilterAnswerBinary({ ts: c.ts, cc: d.cc, meta: d.meta }), S), { ts: c.ts, cc: d.cc, meta: d.meta, blocks: Buffer.alloc(0) });
+    // The cut messages name the field.
+    wire(() => parseTsAnswerBinary(Buffer.from([1, 0, 0])), /^answer ends inside ts num$/);
+    wire(() => parseFilterAnswerBinary(Buffer.from([4, 3, 0x61]), S), /^answer ends inside pin$/);
+    wire(() => parseFilterAnswerBinary(Buffer.from([16]), S), /^answer ends inside cc$/);
+  });
+
   it('a node never encodes what it could not have: wrong-sized hashes, a long pin id', () => {
+    // One field too long and another as much too short: the total is right, each field is not.
+    assert.throws(() => encodeCandAnswerBinary({ ...c, ts: { ...c.ts, tag: Buffer.alloc(33) }, nonce: Buffer.alloc(31) }), /ts tag is 33 bytes, not 32/);
+    assert.throws(() => encodeCandAnswerBinary({ ...c, nonce: Buffer.alloc(33), d: Buffer.alloc(31) }), /nonce is 33 bytes/);
+    assert.throws(() => encodeTsAnswerBinary({ ...c.ts, writer: 'zz'.repeat(8) }), /ts writer is not hex/);
     const d = filters[4]!;
     assert.throws(() => encodeTsAnswerBinary({ ...c.ts, tag: Buffer.alloc(31) }), RangeError);
     assert.throws(() => encodeCandAnswerBinary({ ...c, vec: [Buffer.alloc(5), ...c.vec.slice(1)] }), RangeError);
