@@ -114,9 +114,9 @@ export class RemoteNode implements NodeApi {
   }
 
   /**
-   * A protocol message whose answer comes in its binary form (binary-answers.ts):
-   * the nodes' answers to collect and filter were the gateway's largest
-   * allocation site as JSON (issue 11).
+   * A protocol message whose answer comes in its binary form (binary-answers.ts:
+   * clock, store, complete, collect, filter); as JSON, the answers to collect
+   * and filter were the gateway's largest allocation site (issue 11).
    */
   private binaryCall(path: BatchRoute, body: Buffer, signal: AbortSignal): Promise<Buffer> {
     return this.batcher.call(path, body, signal, true);

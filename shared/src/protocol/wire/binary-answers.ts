@@ -27,6 +27,8 @@
 // would keep the whole batch answer alive); a fragment, used only by the
 // read it came for, is a view.
 
+import { writeU64be } from '../../bytes.js';
+import { HASH_BYTES as HASH } from '../../hash.js';
 import type { Candidate } from '../candidate.js';
 import { NONCE_BYTES } from '../candidate.js';
 import type { FilterAnswer } from '../client.js';
@@ -35,7 +37,6 @@ import { encodeCandAnswer, encodeFilterAnswer, encodeTsAnswer, MAX_FILTER_FRAGME
 import { maxMetaBytes } from './sizes.js';
 import { WireError } from './wire.js';
 
-const HASH = 32;
 const WRITER_BYTES = WRITER_ID_HEX / 2;
 const TS_BYTES = 8 + WRITER_BYTES + 8 + 4 + HASH;
 const MAX_SAFE_HIGH = Math.floor(Number.MAX_SAFE_INTEGER / 0x1_0000_0000);
@@ -67,8 +68,7 @@ class Writer {
     this.at += 4;
   }
   u64(n: number): void {
-    this.buf.writeUInt32BE(Math.floor(n / 0x1_0000_0000), this.at);
-    this.buf.writeUInt32BE(n >>> 0, this.at + 4);
+    writeU64be(this.buf, n, this.at);
     this.at += 8;
   }
   bytes(b: Buffer): void {
@@ -242,7 +242,7 @@ function readTs(r: Reader): TsFields {
 }
 
 function ownTs(t: TsFields): Timestamp {
-  return { ...t, tag: ownCopy([t.tag])[0]! };
+  return { ...t, tag: Buffer.from(t.tag) };
 }
 
 function readCand(r: Reader, S: number): Candidate {
