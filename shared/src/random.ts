@@ -11,16 +11,26 @@ let off = 0;
 
 export function randomBytesPooled(n: number): Buffer {
   if (n > POOL / 4) return randomFillSync(Buffer.allocUnsafe(n));
-  if (off + n > pool.length) {
-    pool = randomFillSync(Buffer.allocUnsafe(POOL));
-    off = 0;
-  }
+  refillFor(n);
   const out = Buffer.from(pool.subarray(off, off + n));
   pool.fill(0, off, off + n);
   off += n;
   return out;
 }
 
+/** `bytes` random bytes as hex, read straight out of the pool (no Buffer made for them). */
 export function randomHex(bytes: number): string {
-  return randomBytesPooled(bytes).toString('hex');
+  if (bytes > POOL / 4) return randomFillSync(Buffer.allocUnsafe(bytes)).toString('hex');
+  refillFor(bytes);
+  const hex = pool.toString('hex', off, off + bytes);
+  pool.fill(0, off, off + bytes);
+  off += bytes;
+  return hex;
+}
+
+/** A fresh pool when fewer than `n` bytes are left in this one. */
+function refillFor(n: number): void {
+  if (off + n <= pool.length) return;
+  pool = randomFillSync(Buffer.allocUnsafe(POOL));
+  off = 0;
 }
