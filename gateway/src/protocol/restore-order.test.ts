@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import type { ErasureCoder } from '@powerstore/shared/erasure/coder.js';
 import type { NodeApi } from '@powerstore/shared/node-api.js';
 import { readRegister } from './reader.js';
-import { StripeReader } from './restore.js';
+import { sourceOrder, StripeReader } from './restore.js';
 import { override, silent } from './testing/byzantine.js';
 import { get, put, ref } from './testing/ops.js';
 import { simCluster, type SimCluster } from './testing/sim-cluster.js';
@@ -100,5 +100,29 @@ describe('restore: which nodes the data comes from', () => {
     const reader = new StripeReader(gw, value, { size: body.length, k: cl.params.k, blockSize: BLOCK }, 3, new AbortController().signal);
     await assert.rejects(reader.stripe(0), /only 1 of 2 shards/);
     reader.close();
+  });
+
+  describe('sourceOrder', () => {
+    const none = new Set<number>();
+    const empty = new Map<number, Buffer>();
+    const of = (...nodes: number[]): Map<number, Buffer> => new Map(nodes.map((n) => [n, Buffer.alloc(1)]));
+
+    it('with nothing known: data-shard nodes, then parity, each by node', () => {
+      assert.deepEqual(sourceOrder(2, 4, { exclude: none, proven: empty, likely: none, held: empty }), [0, 1, 2, 3]);
+      assert.deepEqual(sourceOrder(3, 7, { exclude: none, proven: empty, likely: none, held: empty }), [0, 1, 2, 3, 4, 5, 6]);
+    });
+
+    it('proven or likely holders first, a held fragment first among them, an excluded node never', () => {
+      // Node 3 (parity) proven, node 1 likely, node 2 held a fragment but is not a holder.
+      assert.deepEqual(sourceOrder(2, 4, { exclude: none, proven: of(3), likely: new Set([1]), held: of(2) }), [1, 3, 2, 0]);
+      // A held fragment puts parity node 3 ahead of data node 0, both proven.
+      assert.deepEqual(sourceOrder(2, 4, { exclude: none, proven: of(0, 3), likely: none, held: of(3) }), [3, 0, 1, 2]);
+      assert.deepEqual(sourceOrder(2, 4, { exclude: new Set([0, 3]), proven: of(0, 3), likely: none, held: empty }), [1, 2]);
+    });
+
+    it('a node that failed an earlier part goes last, however well it ranks otherwise', () => {
+      const order = sourceOrder(3, 7, { exclude: none, failed: new Set([0, 4]), proven: of(0, 1, 4), likely: none, held: of(0) });
+      assert.deepEqual(order, [1, 2, 3, 5, 6, 0, 4]);
+    });
   });
 });
