@@ -336,7 +336,7 @@ describe('disk modes', () => {
       writeFileSync(staging, 'x');
       await frozen.installFragment(staging);
       assert.equal(existsSync(staging), false, 'the staged fragment is thrown away');
-      await frozen.putHist(reg, NS, 's', {
+      await frozen.putHist(reg, {
         ts: two.c.ts, nbar: randomBytes(32), d: two.c.d, vec: two.c.vec, cc: two.cc, meta: two.meta, blocks: Buffer.alloc(0), blockSize: 64, fragLen: 0,
       }, { inline: Buffer.alloc(0) });
       assert.equal(raw.hist(reg, two.c.ts), undefined);

@@ -76,8 +76,8 @@ describe('garbage collection races (review finding 6)', () => {
       const w2 = writeOf('k', w1.c.ts);
       const reg = w1.reg;
       const regHex = reg.toString('hex');
-      await store.putHist(reg, NS, 'k', w1.rec, { inline: Buffer.alloc(0) });
-      await store.putHist(reg, NS, 'k', w2.rec, { inline: Buffer.alloc(0) });
+      await store.putHist(reg, w1.rec, { inline: Buffer.alloc(0) });
+      await store.putHist(reg, w2.rec, { inline: Buffer.alloc(0) });
       await handleComplete(ctx, json(encodeCompleteReq({ ns: NS, key: 'k' }, w2.c)));
 
       const pinned = (ts: Pick<Timestamp, 'num' | 'writer' | 'op'>) => pins.covers(regHex, { ...ts, epoch: 0, tag: Buffer.alloc(0) });
@@ -104,8 +104,8 @@ describe('garbage collection races (review finding 6)', () => {
       // Part register: P1 was retired (lc moved on to P2), so P1 is garbage unless an object is made of it.
       const p1 = writeOf('part', null);
       const p2 = writeOf('part', p1.c.ts);
-      await store.putHist(p1.reg, NS, 'part', p1.rec, { inline: Buffer.alloc(0) });
-      await store.putHist(p1.reg, NS, 'part', p2.rec, { inline: Buffer.alloc(0) });
+      await store.putHist(p1.reg, p1.rec, { inline: Buffer.alloc(0) });
+      await store.putHist(p1.reg, p2.rec, { inline: Buffer.alloc(0) });
       await store.setLc(p1.reg, NS, 'part', p2.c);
 
       const obj = writeOf('obj', null, randomBytes(100), [{ ns: NS, key: 'part', ts: p1.c.ts }]);

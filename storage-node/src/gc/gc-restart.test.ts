@@ -33,7 +33,7 @@ async function twoWrites(store: DiskStore): Promise<Timestamp> {
   for (const num of [1, 2]) {
     const w = prepareWrite(keys, params, reg, prev, 'aaaaaaaaaaaaaaaa', num, [], Buffer.from('{}'));
     const rec: HistRecord = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: [], meta: Buffer.from('{}'), blocks: Buffer.alloc(0), blockSize: 8, fragLen: 0 };
-    await store.putHist(reg, 'b', 'k', rec, { inline: Buffer.alloc(0) });
+    await store.putHist(reg, rec, { inline: Buffer.alloc(0) });
     await store.setLc(reg, 'b', 'k', w.candidate);
     first ??= w.candidate.ts;
     prev = w.candidate.ts;

@@ -31,7 +31,7 @@ describe('node garbage collection', () => {
     const reg = regId('b', key);
     const w = prepareWrite(keys, params, reg, num === 1 ? null : { num: num - 1, writer: 'aaaaaaaaaaaaaaaa', op: 0, epoch: 0, tag: Buffer.alloc(32) }, 'aaaaaaaaaaaaaaaa', num, [], Buffer.from('{}'));
     const rec: HistRecord = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: [], meta: Buffer.from('{}'), blocks: Buffer.alloc(0), blockSize: 8, fragLen: 0 };
-    return { reg, c: w.candidate, put: () => store.putHist(reg, 'b', key, rec, file ? { file } : { inline: Buffer.alloc(0) }, parts?.map((ts) => ({ ns: 'b', key: 'part', ts }))) };
+    return { reg, c: w.candidate, put: () => store.putHist(reg, rec, file ? { file } : { inline: Buffer.alloc(0) }, parts?.map((ts) => ({ ns: 'b', key: 'part', ts }))) };
   };
 
   it('drops only unpinned, unreferenced history below lc, and files no entry names', async () => {

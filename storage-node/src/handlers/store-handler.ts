@@ -159,7 +159,7 @@ async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: S
 async function record(
   ctx: NodeContext, reg: Buffer, ref: { ns: string; key: string }, rec: HistRecord, frag: { inline: Buffer } | { file: string }, commit: StoreCommit, hash: BlockHashAlg,
 ): Promise<boolean> {
-  const r = await ctx.store.putHist(reg, ref.ns, ref.key, rec, frag, commit.parts);
+  const r = await ctx.store.putHist(reg, rec, frag, commit.parts);
   if (r.kind === 'missing-parts') throw new NodeRequestError(409, MISSING_PARTS, JSON.stringify(r.missing));
   if (r.kind === 'stored') return true;
   const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, rec.blocks, ctx.store.hist(reg, commit.ts), hash);

@@ -44,7 +44,7 @@ describe('hist as a rowid table', () => {
   it('is looked up without reading overflow pages from the file', async () => {
     const store = DiskStore.open(join(dir, 'n0'), params.S);
     const written = Array.from({ length: 300 }, (_, i) => record(`k${i}`));
-    await Promise.all(written.map((w, i) => store.putHist(w.reg, 'b', `k${i}`, w.rec, { inline: randomBytes(2048) })));
+    await Promise.all(written.map((w) => store.putHist(w.reg, w.rec, { inline: randomBytes(2048) })));
     // Every page in the database file: a WAL page would be read through the cache either way.
     store.db.pragma('wal_checkpoint(TRUNCATE)');
     for (const w of written) assert.ok(store.hist(w.reg, w.rec.ts));
@@ -63,9 +63,10 @@ describe('hist as a rowid table', () => {
     writeFileSync(join(path, 'frags', 'ab', 'f'), 'x'.repeat(5000));
     const inline = record('small');
     const filed = record('large', 5000);
-    await store.putHist(inline.reg, 'b', 'small', inline.rec, { inline: Buffer.alloc(2048, 7) });
-    await store.putHist(filed.reg, 'b', 'large', filed.rec, { file: join('frags', 'ab', 'f') });
+    await store.putHist(inline.reg, inline.rec, { inline: Buffer.alloc(2048, 7) });
+    await store.putHist(filed.reg, filed.rec, { file: join('frags', 'ab', 'f') });
     await store.setLc(inline.reg, 'b', 'small', inline.c);
+    await store.setLc(filed.reg, 'b', 'large', filed.c);
     const totals = { ...store.counts(), bytes: store.capacity().bytes };
     assert.deepEqual(totals, { registers: 2, histEntries: 2, bytes: 7048 });
     store.close();
@@ -91,7 +92,8 @@ describe('hist as a rowid table', () => {
     assert.match(plan.map((p) => p.detail).join(' '), /hist_by_file/, 'files are found by their index');
     // The triggers follow the new table: one more entry, then one collected.
     const more = record('more', 100);
-    await reopened.putHist(more.reg, 'b', 'more', more.rec, { inline: Buffer.alloc(100) });
+    await reopened.putHist(more.reg, more.rec, { inline: Buffer.alloc(100) });
+    await reopened.setLc(more.reg, 'b', 'more', more.c);
     assert.deepEqual({ ...reopened.counts(), bytes: reopened.capacity().bytes }, { registers: 3, histEntries: 3, bytes: 7148 });
     reopened.close();
     const third = DiskStore.open(path, params.S);
@@ -102,7 +104,7 @@ describe('hist as a rowid table', () => {
   it("a complete's head lookup: the entry's ts, N̄, D and vec, as hist() reads them; undefined when absent", async () => {
     const store = DiskStore.open(join(dir, 'n2'), params.S);
     const w = record('head');
-    await store.putHist(w.reg, 'b', 'head', w.rec, { inline: randomBytes(2048) });
+    await store.putHist(w.reg, w.rec, { inline: randomBytes(2048) });
     const full = store.hist(w.reg, w.rec.ts)!;
     assert.deepEqual(store.histHead(w.reg, w.rec.ts), { ts: full.ts, nbar: full.nbar, d: full.d, vec: full.vec });
     assert.deepEqual(store.histHead(w.reg, w.rec.ts)!.vec, w.rec.vec);

@@ -62,7 +62,7 @@ describe('write leases', () => {
       const entry = (num: number) => {
         const w = prepareWrite(keys, params, reg, num === 1 ? null : { ...ts(num - 1), epoch: 0, tag: Buffer.alloc(32) }, 'aaaaaaaaaaaaaaaa', num, [], Buffer.from('{}'));
         const rec: HistRecord = { ts: w.candidate.ts, nbar: w.nbar, d: w.candidate.d, vec: w.candidate.vec, cc: [], meta: Buffer.from('{}'), blocks: Buffer.alloc(0), blockSize: 8, fragLen: 0 };
-        return { c: w.candidate, put: () => store.putHist(reg, 'b', 'k', rec, { inline: Buffer.alloc(0) }) };
+        return { c: w.candidate, put: () => store.putHist(reg, rec, { inline: Buffer.alloc(0) }) };
       };
       const [e1, e2] = [entry(1), entry(2)];
       await e1.put();

@@ -133,7 +133,7 @@ describe('a store\'s segments', () => {
     const w = record(key, num, 4000);
     const bytes = aligned(DIRECT_ALIGN);
     const loc = await store.segments.append(bytes);
-    assert.equal((await store.putHist(w.reg, 'b', key, w.rec, { file: loc })).kind, 'stored');
+    assert.equal((await store.putHist(w.reg, w.rec, { file: loc })).kind, 'stored');
     store.segments.settle(loc);
     return { ...w, bytes: bytes.subarray(0, 4000), loc };
   };
@@ -177,7 +177,7 @@ describe('a store\'s segments', () => {
 
     // A store of a write stored again, naming the fragment where it was before the move.
     const again = record('k3', 5, 4000);
-    await store.putHist(again.reg, 'b', 'k3', again.rec, { file: old[2]!.loc });
+    await store.putHist(again.reg, again.rec, { file: old[2]!.loc });
     assert.equal(store.hist(again.reg, again.rec.ts)!.fragFile, store.hist(old[2]!.reg, old[2]!.rec.ts)!.fragFile, 'recorded where the fragment is now');
 
     assert.ok(existsSync(join(path, segA)), 'kept a while for reads that looked it up just before');
