@@ -37,13 +37,13 @@ export async function handleClock(ctx: NodeContext, json: unknown, form: AnswerF
   return encodeTsAnswerAs(form, ctx.store.committedLc(reg)?.ts ?? null);
 }
 
-/** complete (and any single-candidate write-back): lc ← c if valid here and newer. */
 /** lc moved up: persist it, then let garbage collection look at what is now below it. */
 async function raiseLc(ctx: NodeContext, reg: Buffer, ref: { ns: string; key: string }, lc: Candidate): Promise<void> {
   await ctx.store.setLc(reg, ref.ns, ref.key, lc);
   ctx.gc?.schedule(reg);
 }
 
+/** complete (and any single-candidate write-back): lc ← c if valid here and newer. */
 export async function handleComplete(ctx: NodeContext, json: unknown, form: AnswerForm = 'json'): Promise<Buffer> {
   const { ref, c } = parseCompleteReq(json, ctx.S);
   const reg = regId(ref.ns, ref.key);
