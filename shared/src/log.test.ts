@@ -30,3 +30,18 @@ test('a child whose launcher (the reader of its log stream) is killed exits, eve
   launcher.kill('SIGKILL');
   assert.ok(await goneWithin(childPid, 5000), 'the child is still running 5 s after its launcher died');
 });
+
+test('lines logged below warn reach stdout in order, the last of them at exit, also after an uncaught exception', async () => {
+  for (const end of ['process.exit(0)', "throw new Error('boom')", 'undefined']) {
+    const child = `const { createLogger } = await import(${JSON.stringify(LOG_MODULE)});
+      const log = createLogger('child', 'info');
+      for (let i = 0; i < 300; i++) log.info({ i }, 'line');
+      ${end};`;
+    const c = spawn(process.execPath, ['--input-type=module', '-e', child], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    await new Promise((resolve) => c.on('close', resolve));
+    const seen = out.trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
+    assert.deepEqual(seen, Array.from({ length: 300 }, (_, i) => i), end);
+  }
+});
