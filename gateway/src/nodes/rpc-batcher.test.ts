@@ -4,6 +4,7 @@
 // rest back HOLD_MS at most.
 
 import { strict as assert } from 'node:assert';
+import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import type { BatchAnswer, BatchEntry } from '@powerstore/shared/protocol/wire/batch.js';
 import { HOLD_MS, RpcBatcher, SENDING_BATCHES } from './rpc-batcher.js';
@@ -77,5 +78,47 @@ describe('messages wait behind unanswered batches', () => {
     assert.deepEqual(sent.at(-1), ['stays']);
     answer(SENDING_BATCHES);
     assert.equal((await stays).toString(), 'stays');
+  });
+});
+
+describe('callers that share a signal (a round\'s calls to every node)', () => {
+  /** A batcher whose batches are answered by hand, and the signals its batch requests got. */
+  function manualWithSignals(): { b: RpcBatcher; cut: () => boolean[]; answer: (i: number) => void } {
+    const signals: AbortSignal[] = [];
+    const waiting: Array<() => void> = [];
+    const b = new RpcBatcher(0, (entries: readonly BatchEntry[], signal: AbortSignal) => {
+      signals.push(signal);
+      return new Promise<BatchAnswer[]>((resolve) => waiting.push(() => resolve(entries.map((e) => ({ status: 200, payload: e.payload })))));
+    });
+    return { b, cut: () => signals.map((s) => s.aborted), answer: (i) => waiting[i]!() };
+  }
+
+  it('one abort listener a signal, however many messages wait under it', async () => {
+    const ctl = new AbortController();
+    const nodes = [manualWithSignals(), manualWithSignals(), manualWithSignals()];
+    const calls = nodes.flatMap(({ b }) => [b.call('/v1/collect', Buffer.from('a'), ctl.signal), b.call('/v1/filter', Buffer.from('b'), ctl.signal)]);
+    assert.equal(getEventListeners(ctl.signal, 'abort').length, 1);
+    await tick();
+    nodes.forEach(({ answer }) => answer(0));
+    assert.deepEqual((await Promise.all(calls)).map((a) => a.toString()), ['a', 'b', 'a', 'b', 'a', 'b']);
+  });
+
+  it('an abort rejects every message still waiting under the signal, cuts the batches all of whose callers left, and leaves the answered alone', async () => {
+    const ctl = new AbortController();
+    const n0 = manualWithSignals();
+    const n1 = manualWithSignals();
+    const answered = n0.b.call('/v1/collect', Buffer.from('done'), ctl.signal);
+    await tick();
+    n0.answer(0);
+    assert.equal((await answered).toString(), 'done');
+    const pending = [n0.b.call('/v1/filter', Buffer.from('x'), ctl.signal), n1.b.call('/v1/filter', Buffer.from('y'), ctl.signal)];
+    const other = n1.b.call('/v1/filter', Buffer.from('z'), never);
+    await tick();
+    ctl.abort(new Error('round over'));
+    for (const p of pending) await assert.rejects(p, /round over/);
+    assert.deepEqual(n0.cut(), [false, true], "node 0's second batch had only the aborted caller: cut");
+    assert.deepEqual(n1.cut(), [false], "node 1's batch still has a caller: not cut");
+    n1.answer(0);
+    assert.equal((await other).toString(), 'z');
   });
 });
