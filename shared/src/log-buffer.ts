@@ -12,8 +12,9 @@ import { writeSync } from 'node:fs';
 /** pino's level numbers as the start of a line: warn is 40, error 50, fatal 60. */
 const URGENT = /^\{"level":(?:[4-9]\d|\d{3,})[,}]/;
 
-/** Pause between tries of a write into a full pipe. */
+/** Pause between tries of a write into a full pipe, and what Atomics.wait sleeps on for it. */
 const FULL_PIPE_WAIT_MS = 1;
+const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
 /** Writes `bytes` from offset `from` at `fd`; how many went (fs.writeSync). */
 export type WriteAt = (fd: number, bytes: Buffer, from: number) => number;
@@ -59,7 +60,7 @@ export class LineBuffer {
       } catch (e) {
         // A full pipe (a non-blocking stdout whose reader is slow): wait, as a blocking write would.
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, FULL_PIPE_WAIT_MS);
+          Atomics.wait(SLEEP, 0, 0, FULL_PIPE_WAIT_MS);
           continue;
         }
         this.broken = true;

@@ -13,8 +13,7 @@ export function randomBytesPooled(n: number): Buffer {
   if (n > POOL / 4) return randomFillSync(Buffer.allocUnsafe(n));
   refillFor(n);
   const out = Buffer.from(pool.subarray(off, off + n));
-  pool.fill(0, off, off + n);
-  off += n;
+  handedOut(n);
   return out;
 }
 
@@ -23,9 +22,14 @@ export function randomHex(bytes: number): string {
   if (bytes > POOL / 4) return randomFillSync(Buffer.allocUnsafe(bytes)).toString('hex');
   refillFor(bytes);
   const hex = pool.toString('hex', off, off + bytes);
-  pool.fill(0, off, off + bytes);
-  off += bytes;
+  handedOut(bytes);
   return hex;
+}
+
+/** The next `n` bytes of the pool were handed out: zeroed, and never handed out again. */
+function handedOut(n: number): void {
+  pool.fill(0, off, off + n);
+  off += n;
 }
 
 /** A fresh pool when fewer than `n` bytes are left in this one. */

@@ -21,15 +21,6 @@
 import { NodeRefusedError } from '@powerstore/shared/errors.js';
 import { ANSWER_TOO_LARGE, MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, type BatchAnswer, type BatchEntry, type BatchRoute } from '@powerstore/shared/protocol/wire/batch.js';
 
-interface Pending {
-  readonly entry: BatchEntry;
-  readonly resolve: (b: Buffer) => void;
-  readonly reject: (e: unknown) => void;
-  readonly signal: AbortSignal;
-  /** Calls `f` when the caller's signal aborts (until settled); returns the cancel. */
-  readonly onAbort: (f: () => void) => void;
-}
-
 /** Unanswered batch requests to one node beyond which its messages fail at once. */
 export const MAX_BATCHES_IN_FLIGHT = 512;
 
@@ -48,7 +39,7 @@ export class NodeSaturatedError extends Error {
 }
 
 export class RpcBatcher {
-  private queue: Pending[] = [];
+  private queue: PendingCall[] = [];
   private scheduled = false;
   private inFlight = 0;
   /** Sends the waiting messages HOLD_MS after they began to wait, answered or not. */
@@ -103,7 +94,7 @@ export class RpcBatcher {
       return false;
     });
     this.queue = [];
-    let batch: Pending[] = [];
+    let batch: PendingCall[] = [];
     let bytes = 0;
     for (const p of all) {
       if (batch.length > 0 && (batch.length >= MAX_BATCH_ENTRIES || bytes + p.entry.payload.length + 5 > MAX_BATCH_BYTES)) {
@@ -117,7 +108,7 @@ export class RpcBatcher {
     if (batch.length > 0) this.send(batch);
   }
 
-  private send(batch: Pending[]): void {
+  private send(batch: PendingCall[]): void {
     // The request goes once every caller in it has gone.
     const ctl = new AbortController();
     let waiting = batch.length;
@@ -153,7 +144,7 @@ export class RpcBatcher {
  * refusal or failure, or its caller's abort (which first runs the hook its
  * batch set, so a batch whose callers have all gone is cut).
  */
-class PendingCall implements Pending {
+class PendingCall {
   private settled = false;
   private abortHook: (() => void) | null = null;
 

@@ -9,11 +9,11 @@
 // Each pin has an id this node issues (random, so never reused across a
 // restart; drawn from random.ts's pool, where a randomBytes call per pin was
 // 3% of a node's CPU during 4 KiB GETs) and returns in every answer. A
-// request that names a pin id this node no longer holds (the lease lapsed, the node restarted, the read was
-// released) is told `lapsed`: the node never makes a fresh pin, with a newer
-// floor, for a read it has forgotten (protocol review finding 9), so the
-// gateway learns the pin lapsed instead of taking the node's answers under
-// the new pin for lies. A released read leaves a marker for one lease, so a
+// request that names a pin id this node no longer holds (the lease lapsed,
+// the node restarted, the read was released) is told `lapsed`: the node
+// never makes a fresh pin, with a newer floor, for a read it has forgotten
+// (protocol review finding 9), so the gateway learns the pin lapsed instead
+// of taking the node's answers under the new pin for lies. A released read leaves a marker for one lease, so a
 // straggling request of that read pins nothing either (finding 12).
 //
 // Cost: expiry is amortised O(1) (pins are kept in the order they expire),

@@ -95,7 +95,7 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
           installed = true;
         }
       }
-      if (await record(ctx, reg, ref, rec, frag, commit, openMsg.hash)) ctx.metrics.storedBytes.inc(staging.bytes);
+      if (await record(ctx, reg, rec, frag, commit, openMsg.hash)) ctx.metrics.storedBytes.inc(staging.bytes);
     } else if (existing) {
       // A duplicate: a re-send or a heal (DESIGN §7). If this node's own copy
       // has rotted, the verified incoming copy replaces its bytes; the
@@ -139,7 +139,7 @@ async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: S
   if (verdict.kind === 'accept') {
     const rec = { ts: commit.ts, nbar: commit.nbar, d: commit.d, vec: commit.vec, cc: commit.cc, meta: commit.meta, blocks: src.blocks, blockSize: src.blockSize, fragLen: src.fragLen };
     const frag = src.fragFile ? { file: src.fragFile } : { inline: src.fragInline ?? Buffer.alloc(0) };
-    await record(ctx, reg, open.ref, rec, frag, commit, hash);
+    await record(ctx, reg, rec, frag, commit, hash);
   }
   // The first entry stays as long as this one: nodes that lack it may be rebuilding it from here.
   ctx.leases?.hold(reg.toString('hex'), commit.ts, open.from!);
@@ -157,7 +157,7 @@ async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: S
  * (its installed fragment file is removed, not left for the sweep).
  */
 async function record(
-  ctx: NodeContext, reg: Buffer, ref: { ns: string; key: string }, rec: HistRecord, frag: { inline: Buffer } | { file: string }, commit: StoreCommit, hash: BlockHashAlg,
+  ctx: NodeContext, reg: Buffer, rec: HistRecord, frag: { inline: Buffer } | { file: string }, commit: StoreCommit, hash: BlockHashAlg,
 ): Promise<boolean> {
   const r = await ctx.store.putHist(reg, rec, frag, commit.parts);
   if (r.kind === 'missing-parts') throw new NodeRequestError(409, MISSING_PARTS, JSON.stringify(r.missing));
