@@ -14,6 +14,9 @@ import { signV4, type Creds } from '../../integration/harness/raw.js';
 import { testApp } from './testing/test-app.js';
 import { simCluster } from './protocol/testing/sim-cluster.js';
 import { until } from '@powerstore/shared/testing/until.js';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { drained, SEND_AHEAD, writeBody } from './s3/http.js';
 
 const creds: Creds = { accessKey: 'gone-key', secretKey: 'gone-secret-0123456789', region: 'us-east-1' };
 const lines: { level: number; msg: string; err?: unknown }[] = [];
@@ -79,5 +82,82 @@ describe('a client that disconnects mid-request', () => {
     assert.equal(gone[0]!.err, undefined, 'no error object, no stack');
     // The handler ended (it used to wait forever for a drain that never came) and let go of the read.
     assert.equal(pins() - held, 0, 'no read pin left');
+  });
+});
+
+describe('drained: the wait for a full response socket', () => {
+  const listeners = (e: EventEmitter): number => e.listenerCount('drain') + e.listenerCount('close') + e.listenerCount('error');
+
+  it('resolves at drain and leaves no listener behind', async () => {
+    const res = new EventEmitter();
+    const wait = drained(res as unknown as ServerResponse);
+    assert.equal(listeners(res), 2);
+    res.emit('drain');
+    await wait;
+    assert.equal(listeners(res), 0);
+    res.emit('close'); // a later close is nothing to this wait
+  });
+
+  it('rejects when the response closes first (a gone client never drains), and leaves no listener behind', async () => {
+    const res = new EventEmitter();
+    const wait = drained(res as unknown as ServerResponse);
+    res.emit('close');
+    await assert.rejects(wait, /client went away/);
+    assert.equal(listeners(res), 0);
+  });
+});
+
+describe('writeBody: how far a response runs ahead of its client', () => {
+  /** A response whose socket never empties until drain() is called; what it holds is writableLength. */
+  class SlowResponse extends EventEmitter {
+    writableLength = 0;
+    written = 0;
+    destroyed = false;
+    ended = false;
+    write(chunk: Buffer): boolean {
+      this.writableLength += chunk.length;
+      this.written += chunk.length;
+      return this.writableLength < 64 * 1024; // the socket's high-water mark
+    }
+    end(): void {
+      this.ended = true;
+    }
+    drain(): void {
+      this.writableLength = 0;
+      this.emit('drain');
+    }
+  }
+  const piece = Buffer.alloc(64 * 1024);
+
+  it('writes past the high-water mark up to SEND_AHEAD, then waits for drain', async () => {
+    const res = new SlowResponse();
+    const pieces = Math.ceil((3 * SEND_AHEAD) / piece.length);
+    const body = (async function* () {
+      for (let i = 0; i < pieces; i++) yield piece;
+    })();
+    const done = writeBody(res as unknown as ServerResponse, body);
+    await until('the first wait', () => res.listenerCount('drain') === 1, 2000, 1);
+    assert.equal(res.written, SEND_AHEAD, 'written up to the bound and no further');
+    res.drain();
+    await until('the second wait', () => res.listenerCount('drain') === 1 && res.written === 2 * SEND_AHEAD, 2000, 1);
+    res.drain();
+    await until('the third wait', () => res.listenerCount('drain') === 1 && res.written === 3 * SEND_AHEAD, 2000, 1);
+    res.drain();
+    await done;
+    assert.equal(res.written, pieces * piece.length);
+    assert.ok(res.ended);
+  });
+
+  it('stops at a client gone while it waits', async () => {
+    const res = new SlowResponse();
+    const body = (async function* () {
+      for (;;) yield piece;
+    })();
+    const done = writeBody(res as unknown as ServerResponse, body);
+    await until('the wait', () => res.listenerCount('drain') === 1, 2000, 1);
+    res.destroyed = true;
+    res.emit('close');
+    await assert.rejects(done, /client went away/);
+    assert.equal(res.ended, false);
   });
 });
