@@ -163,16 +163,6 @@ function accessLine(s3: S3Context, a: AccessLine): void {
 }
 
 /**
- * Bytes a response's socket may hold before its writer waits for it to
- * drain, in place of the socket's high-water mark (64 KiB). A body comes a
- * stripe at a time, already in memory, in the pieces it arrived in from the
- * nodes: waiting at the high-water mark stopped a 1 MiB GET about 25 times
- * for a drain, an event-loop turn and a write call each. Whatever the object's
- * size, a request holds at most this and one piece more in its socket.
- */
-export const SEND_AHEAD = 1024 * 1024;
-
-/**
  * Resolves when `res` drains; rejects when it closes first (a client gone
  * while the socket is full never drains). In place of events.once with the
  * request's signal, which made a promise, four listeners (drain, error,
@@ -219,11 +209,11 @@ async function send(res: ServerResponse, r: S3Response, head: boolean): Promise<
   await writeBody(res, body);
 }
 
-/** Writes `body` out and ends `res`, holding at most SEND_AHEAD bytes (and one chunk more) in its socket. */
+/** Writes `body` out and ends `res`, waiting for the socket to drain whenever it is full. */
 export async function writeBody(res: ServerResponse, body: AsyncIterable<Buffer>): Promise<void> {
   for await (const chunk of body) {
     if (res.destroyed) throw new Error('client went away');
-    if (!res.write(chunk) && res.writableLength >= SEND_AHEAD) await drained(res);
+    if (!res.write(chunk)) await drained(res);
   }
   res.end();
 }
