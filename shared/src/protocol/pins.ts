@@ -13,8 +13,9 @@
 // the node restarted, the read was released) is told `lapsed`: the node
 // never makes a fresh pin, with a newer floor, for a read it has forgotten
 // (protocol review finding 9), so the gateway learns the pin lapsed instead
-// of taking the node's answers under the new pin for lies. A released read leaves a marker for one lease, so a
-// straggling request of that read pins nothing either (finding 12).
+// of taking the node's answers under the new pin for lies. A released read
+// leaves a marker for one lease, so a straggling request of that read pins
+// nothing either (finding 12).
 //
 // Cost: expiry is amortised O(1) (pins are kept in the order they expire),
 // and `covers` answers from a per-register summary rebuilt only when that
