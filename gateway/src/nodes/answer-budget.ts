@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import { BodyTooLargeError, readStream } from '@powerstore/shared/http-body.js';
 import { MAX_BATCH_BYTES } from '@powerstore/shared/protocol/wire/batch.js';
+import type { BodySink } from './batch-client.js';
 import { NodeSaturatedError } from './rpc-batcher.js';
 
 /** Largest batch answer read from a node (a correct node stays within MAX_BATCH_BYTES: batch.ts fitAnswers). */
@@ -31,19 +32,39 @@ export class AnswerBudget {
    * NodeSaturatedError. The bytes return to the budget once read.
    */
   async read(src: Readable, max: number): Promise<Buffer> {
+    const sink = this.sink(max);
+    try {
+      await readStream(src, (chunk) => sink.add(chunk));
+      return sink.done();
+    } finally {
+      sink.release();
+    }
+  }
+
+  /** The same bounds for an answer read piece by piece (batch-client.ts); done() or release() returns its bytes. */
+  sink(max: number): BodySink {
     const parts: Buffer[] = [];
     let n = 0;
-    try {
-      await readStream(src, (chunk) => {
+    return {
+      add: (chunk) => {
         if (n + chunk.length > max) throw new BodyTooLargeError(`body larger than ${max} bytes`);
         if (this.used + chunk.length > this.limit) throw new NodeSaturatedError(`node ${this.node}: answers over ${this.limit} bytes at once`);
         this.used += chunk.length;
         n += chunk.length;
         parts.push(chunk);
-      });
-      return Buffer.concat(parts, n);
-    } finally {
-      this.used -= n;
-    }
+      },
+      done: () => {
+        const body = Buffer.concat(parts, n);
+        this.used -= n;
+        n = 0;
+        parts.length = 0;
+        return body;
+      },
+      release: () => {
+        this.used -= n;
+        n = 0;
+        parts.length = 0;
+      },
+    };
   }
 }

@@ -128,7 +128,9 @@ describe('a batch answer over the cap', () => {
     server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        // With its length, as a node sends it (a chunked answer is refused before its size counts).
+        const length = (Math.floor(MAX_BATCH_ANSWER / (1 << 20)) + 1) * (1 << 20);
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': length });
         const chunk = Buffer.alloc(1 << 20);
         let sent = 0;
         const more = (): void => {

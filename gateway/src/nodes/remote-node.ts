@@ -1,5 +1,7 @@
-// The gateway's client for one remote storage node (NodeApi over HTTP, via
-// undici: measured cheaper than node:http as a client, FACTS.md). Every
+// The gateway's client for one remote storage node (NodeApi over HTTP). Batch
+// requests, the small operations' path, go through batch-client.ts; the rest
+// (streamed uploads, block reads, whole large fragments, entries) through
+// undici, measured cheaper than node:http as a client (FACTS.md). Every
 // request is signed with the node's key; every answer is parsed strictly
 // (a parse failure is a WireError: evidence against the node).
 
@@ -31,6 +33,7 @@ import { refusalBody, RpcBatcher } from './rpc-batcher.js';
 import { PinReleases } from './pin-releases.js';
 import { BATCH_PATH, decodeAnswers, encodeBatch, type BatchAnswer, type BatchEntry, type BatchRoute } from '@powerstore/shared/protocol/wire/batch.js';
 import { AnswerBudget, MAX_BATCH_ANSWER } from './answer-budget.js';
+import { BatchClient, type BodySink } from './batch-client.js';
 import { maxCommitBytes } from '@powerstore/shared/protocol/wire/sizes.js';
 import { withDeadline } from '@powerstore/shared/deadline.js';
 
@@ -66,6 +69,8 @@ export class RemoteNode implements NodeApi {
    * need (review F3).
    */
   private readonly streams: Pool;
+  /** Batch requests' connections (batch-client.ts), apart from both pools. */
+  private readonly batches: BatchClient;
   private readonly batcher: RpcBatcher;
   /** Answer bytes being read from this node, bounded (finding 11). */
   private readonly answers: AnswerBudget;
@@ -88,6 +93,7 @@ export class RemoteNode implements NodeApi {
     };
     this.pool = new Pool(o.url, { connections: 256, ...poolOptions });
     this.streams = new Pool(o.url, { connections: o.streamConnections ?? 256, ...poolOptions });
+    this.batches = new BatchClient(o.url, { maxConnections: 256, ...(o.ca ? { ca: o.ca } : {}) });
   }
 
   /** Signed headers for one request to this node. */
@@ -124,18 +130,30 @@ export class RemoteNode implements NodeApi {
 
   /**
    * One batch request, cut when `signal` aborts (its callers have all gone)
-   * or at requestTimeoutMs in all: undici's bodyTimeout only bounds the gap
-   * between chunks, and a node may send its answer a byte at a time.
+   * or at requestTimeoutMs in all, however its answer trickles in (a node may
+   * send it a byte at a time).
    */
   private async sendBatch(entries: readonly BatchEntry[], signal: AbortSignal): Promise<BatchAnswer[]> {
     const deadline = withDeadline(signal, this.o.requestTimeoutMs);
+    let refused = 0;
     try {
-      const res = await this.rawCall(BATCH_PATH, encodeBatch(entries), deadline.signal);
-      const body = await this.answers.read(res.body, MAX_BATCH_ANSWER).catch((e: unknown) => {
-        res.body.destroy();
-        throw e instanceof Error && e.name === 'BodyTooLargeError' ? new WireError('batch answer too large') : e;
-      });
-      return decodeAnswers(body, entries.length);
+      const body = encodeBatch(entries);
+      const headers = { 'content-type': 'application/octet-stream', ...this.authHeaders(BATCH_PATH, oneShotHash('sha256', body, 'hex')) };
+      const sinkFor = (status: number): BodySink => {
+        if (status === 200) return this.answers.sink(MAX_BATCH_ANSWER);
+        refused = status;
+        return new AnswerBudget(this.index, MAX_JSON_BODY).sink(MAX_JSON_BODY);
+      };
+      const a = await this.batches.post(BATCH_PATH, headers, body, sinkFor, deadline.signal);
+      if (a.status !== 200) {
+        const { code, message } = refusalBody(a.body);
+        throw new NodeRefusedError(this.index, a.status, code, message);
+      }
+      return decodeAnswers(a.body, entries.length);
+    } catch (e) {
+      if (!(e instanceof Error) || e.name !== 'BodyTooLargeError') throw e;
+      // A refusal too long to read is a refusal still (never evidence); an answer too long is evidence.
+      throw refused ? new NodeRefusedError(this.index, refused, 'error') : new WireError('batch answer too large');
     } finally {
       deadline.release();
     }
@@ -232,7 +250,7 @@ export class RemoteNode implements NodeApi {
   async close(): Promise<void> {
     // Releases still waiting go first: the node's pins need not wait out their lease.
     await this.releases.flush()?.catch(() => undefined);
-    await Promise.all([this.pool.close(), this.streams.close()]);
+    await Promise.all([this.pool.close(), this.streams.close(), this.batches.close()]);
   }
 }
 
