@@ -106,7 +106,7 @@ export class BatchClient {
       if (this.closing) return reject(new NodeConnectionError('client closed'));
       let head = `POST ${path} HTTP/1.1\r\nhost: ${this.target.hostHeader}\r\ncontent-length: ${body.length}\r\n`;
       for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
-      const x = new Exchange(head + '\r\n', body, sinkFor, signal, resolve, reject, this);
+      const x = new Exchange(head + '\r\n', body, sinkFor, signal, resolve, reject);
       this.dispatch(x);
     });
   }
@@ -135,7 +135,7 @@ export class BatchClient {
         this.queue.push(x);
         return;
       }
-      c = new Conn(this.target, (gone) => this.dropIdle(gone));
+      c = new Conn(this.target, this.owner);
     }
     this.busy++;
     c.start(x);
@@ -146,8 +146,13 @@ export class BatchClient {
     if (i >= 0) this.queue.splice(i, 1);
   }
 
-  /** A connection's exchange is over; `reuseMs` > 0 if it may carry another within that long. */
-  finished(c: Conn, reuseMs: number): void {
+  /** What a connection tells this client: its exchange is over, or it closed while idle. */
+  private readonly owner: ConnOwner = {
+    finished: (c, reuseMs) => this.finished(c, reuseMs),
+    gone: (c) => this.dropIdle(c),
+  };
+
+  private finished(c: Conn, reuseMs: number): void {
     this.busy--;
     if (reuseMs > 0 && !this.closing) {
       c.reuseUntil = Date.now() + reuseMs;
@@ -179,7 +184,6 @@ class Exchange {
     readonly signal: AbortSignal,
     private readonly res: (a: PostAnswer) => void,
     private readonly rej: (e: unknown) => void,
-    readonly client: BatchClient,
   ) {}
 
   /** While it waits for a connection, an abort takes it out of the queue. */
@@ -225,6 +229,13 @@ class Exchange {
 const KEEP_ALIVE_TIMEOUT = /(?:^|,)\s*timeout=(\d{1,9})/i;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
 
+interface ConnOwner {
+  /** The connection's exchange is over; `reuseMs` > 0 if it may carry another within that long. */
+  finished(c: Conn, reuseMs: number): void;
+  /** An idle connection closed. */
+  gone(c: Conn): void;
+}
+
 /** One connection to the node and the answer it is reading. */
 class Conn {
   private readonly socket: net.Socket;
@@ -232,15 +243,14 @@ class Conn {
   reuseUntil = 0;
   private x: Exchange | null = null;
   /** Head bytes so far, while the head is incomplete. */
-  private headParts: Buffer[] = [];
-  private headBytes = 0;
+  private headPart: Buffer | null = null;
   private status = 0;
   /** Body bytes still to come, or -1: until the connection closes. */
   private remaining = 0;
   private sink: BodySink | null = null;
   private reuseMs = 0;
 
-  constructor(target: Target, private readonly gone: (c: Conn) => void) {
+  constructor(target: Target, private readonly owner: ConnOwner) {
     this.socket = target.tls
       ? tls.connect({ host: target.host, port: target.port, ALPNProtocols: ['http/1.1'], ...(net.isIP(target.host) ? {} : { servername: target.host }), ...(target.ca ? { ca: target.ca } : {}) })
       : net.connect({ host: target.host, port: target.port });
@@ -252,8 +262,7 @@ class Conn {
 
   start(x: Exchange): void {
     this.x = x;
-    this.headParts = [];
-    this.headBytes = 0;
+    this.headPart = null;
     this.sink = null;
     this.socket.ref();
     x.watch(() => this.broken(x.signal.reason));
@@ -284,23 +293,23 @@ class Conn {
     if (this.x === null) {
       // Bytes nobody asked for: the connection cannot be trusted to frame the next answer.
       this.destroy();
-      this.gone(this);
+      this.owner.gone(this);
       return;
     }
     let rest = d;
     if (this.sink === null) {
-      const b = this.headParts.length === 0 ? d : Buffer.concat([...this.headParts, d]);
-      const end = b.indexOf('\r\n\r\n', Math.max(0, this.headBytes - 3));
+      const before = this.headPart?.length ?? 0;
+      const b = this.headPart ? Buffer.concat([this.headPart, d]) : d;
+      const end = b.indexOf('\r\n\r\n', Math.max(0, before - 3));
       if (end < 0) {
         if (b.length > MAX_ANSWER_HEAD) return this.broken(new WireError('answer head too large'));
-        this.headParts = [b];
-        this.headBytes = b.length;
+        this.headPart = b;
         return;
       }
       if (end > MAX_ANSWER_HEAD) return this.broken(new WireError('answer head too large'));
       const bad = this.readHead(b.toString('latin1', 0, end));
       if (bad) return this.broken(new WireError(bad));
-      this.headParts = [];
+      this.headPart = null;
       this.sink = this.x.sinkFor(this.status);
       rest = b.subarray(end + 4);
     }
@@ -354,17 +363,9 @@ class Conn {
     const sink = this.sink!;
     this.x = null;
     this.sink = null;
-    let body: Buffer;
-    try {
-      body = sink.done();
-    } catch (e) {
-      x.fail(e);
-      this.destroy();
-      x.client.finished(this, 0);
-      return;
-    }
+    const body = sink.done();
     x.unwatch();
-    x.client.finished(this, this.reuseMs);
+    this.owner.finished(this, this.reuseMs);
     x.succeed({ status: this.status, body });
   }
 
@@ -384,7 +385,7 @@ class Conn {
       this.sink?.release();
       this.sink = null;
       x.fail(e);
-      x.client.finished(this, 0);
-    } else if (!wasDead) this.gone(this);
+      this.owner.finished(this, 0);
+    } else if (!wasDead) this.owner.gone(this);
   }
 }
