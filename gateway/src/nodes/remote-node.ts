@@ -83,7 +83,7 @@ export class RemoteNode implements NodeApi {
     this.answers = new AnswerBudget(o.index, o.answerBudget);
     this.batcher = new RpcBatcher(o.index, (entries, signal) => this.sendBatch(entries, signal));
     const never = new AbortController().signal;
-    this.releases = new PinReleases(async (rs) => parsePinAnswer(await this.call(PATHS.pin, encodeReleasesReq(rs), never)));
+    this.releases = new PinReleases(async (rs) => parsePinAnswer(await this.call(PATHS.pin, encodeReleasesReq(rs), never, true)));
     const poolOptions = {
       keepAliveTimeout: 30_000,
       headersTimeout: o.requestTimeoutMs,
@@ -114,9 +114,9 @@ export class RemoteNode implements NodeApi {
     return res;
   }
 
-  /** A protocol message, sent in the next batch to this node; its JSON answer. */
-  private async call(path: BatchRoute, body: Buffer, signal: AbortSignal): Promise<unknown> {
-    return parseJson(await this.batcher.call(path, body, signal));
+  /** A protocol message, sent in the next batch to this node (`lazy`: see rpc-batcher.ts); its JSON answer. */
+  private async call(path: BatchRoute, body: Buffer, signal: AbortSignal, lazy = false): Promise<unknown> {
+    return parseJson(await this.batcher.call(path, body, signal, false, lazy));
   }
 
   /**
@@ -237,10 +237,13 @@ export class RemoteNode implements NodeApi {
     return parseListAnswer(await this.batcher.call(PATHS.list, body, signal), this.o.S, entries);
   }
 
-  /** A release goes with others (pin-releases.ts), and is not abandoned: `signal` is not its. */
+  /**
+   * A release goes with others (pin-releases.ts), and is not abandoned: `signal` is not its.
+   * Every pin message is lazy (rpc-batcher.ts): no read waits on one to go on.
+   */
   async pin(ref: RegRef, readId: string, action: PinAction, ts: Timestamp | null, signal: AbortSignal): Promise<boolean> {
     if (action === 'release') return this.releases.add({ ref, readId });
-    return parsePinAnswer(await this.call(PATHS.pin, encodePinReq({ ref, readId, action, ts }), signal));
+    return parsePinAnswer(await this.call(PATHS.pin, encodePinReq({ ref, readId, action, ts }), signal, true));
   }
 
   async health(signal: AbortSignal): Promise<NodeHealth> {

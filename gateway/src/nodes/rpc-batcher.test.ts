@@ -7,19 +7,19 @@ import { strict as assert } from 'node:assert';
 import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import type { BatchAnswer, BatchEntry } from '@powerstore/shared/protocol/wire/batch.js';
-import { HOLD_MS, RpcBatcher, SENDING_BATCHES } from './rpc-batcher.js';
+import { HOLD_MS, LAZY_MS, RpcBatcher, SENDING_BATCHES } from './rpc-batcher.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 const never = new AbortController().signal;
 
 /** A batcher whose batches are answered by hand: each answer echoes its message. */
-function manual(holdMs = 10_000): { b: RpcBatcher; sent: string[][]; answer: (i: number) => void } {
+function manual(holdMs = 10_000, lazyMs = LAZY_MS): { b: RpcBatcher; sent: string[][]; answer: (i: number) => void } {
   const sent: string[][] = [];
   const waiting: Array<() => void> = [];
   const b = new RpcBatcher(0, (entries: readonly BatchEntry[]) => {
     sent.push(entries.map((e) => e.payload.toString()));
     return new Promise<BatchAnswer[]>((resolve) => waiting.push(() => resolve(entries.map((e) => ({ status: 200, payload: e.payload })))));
-  }, { holdMs });
+  }, { holdMs, lazyMs });
   return { b, sent, answer: (i) => waiting[i]!() };
 }
 
@@ -79,6 +79,61 @@ describe('messages wait behind unanswered batches', () => {
     assert.deepEqual(sent.at(-1), ['stays']);
     answer(SENDING_BATCHES);
     assert.equal((await stays).toString(), 'stays');
+  });
+});
+
+describe('lazy messages (a read\'s pins) start no batch of their own', () => {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  it('a lazy message goes with the next message that starts a batch', async () => {
+    const { b, sent, answer } = manual();
+    const pin = b.call('/v1/pin', Buffer.from('narrow'), never, false, true);
+    await tick();
+    await tick();
+    assert.equal(sent.length, 0, 'not sent on its own');
+    const collect = b.call('/v1/collect', Buffer.from('collect'), never);
+    await tick();
+    assert.deepEqual(sent, [['narrow', 'collect']], 'both in one batch');
+    answer(0);
+    assert.deepEqual([(await pin).toString(), (await collect).toString()], ['narrow', 'collect']);
+  });
+
+  it(`alone, it goes after ${LAZY_MS} ms`, async () => {
+    const { b, sent, answer } = manual(10_000, 30);
+    const pin = b.call('/v1/pin', Buffer.from('renew'), never, false, true);
+    await sleep(10);
+    assert.equal(sent.length, 0);
+    await sleep(40);
+    assert.deepEqual(sent, [['renew']]);
+    answer(0);
+    assert.equal((await pin).toString(), 'renew');
+  });
+
+  it('an answered batch sends the waiting messages only if one of them is not lazy', async () => {
+    const { b, sent, answer } = manual(10_000, 10_000);
+    void b.call('/v1/collect', Buffer.from('first'), never);
+    await tick();
+    void b.call('/v1/pin', Buffer.from('release'), never, false, true);
+    answer(0);
+    await tick();
+    await tick();
+    assert.equal(sent.length, 1, 'the lazy message waits on');
+    void b.call('/v1/filter', Buffer.from('filter'), never);
+    await tick();
+    assert.deepEqual(sent.at(-1), ['release', 'filter']);
+    answer(1);
+  });
+
+  it('a lazy message whose caller left is not sent', async () => {
+    const { b, sent, answer } = manual();
+    const ctl = new AbortController();
+    const gone = b.call('/v1/pin', Buffer.from('gone'), ctl.signal, false, true);
+    ctl.abort(new Error('read over'));
+    await assert.rejects(gone, /read over/);
+    void b.call('/v1/collect', Buffer.from('collect'), never);
+    await tick();
+    assert.deepEqual(sent, [['collect']]);
+    answer(0);
   });
 });
 
