@@ -16,7 +16,8 @@ export async function handleBlocks(ctx: NodeContext, json: unknown, res: ServerR
   const r = parseBlocksReq(json);
   const reg = regId(r.ref.ns, r.ref.key);
   await ctx.store.settled(reg);
-  const h = ctx.store.hist(reg, r.ts);
+  // From disk: the scrubber's verification reads blocks here, and must see the copy the disk holds.
+  const h = ctx.store.histOnDisk(reg, r.ts);
   // An entry whose commit is not yet synced is not served (nor denied: the
   // 404 below waits too, so a refusal never depends on an unsynced state).
   await ctx.store.committer.durable();

@@ -68,7 +68,8 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
     const reg = regId(ref.ns, ref.key);
     if (openMsg.from) return await storeFrom(ctx, reg, openMsg, commit, form);
     const blocks = hasher.finish();
-    const existing = ctx.store.hist(reg, commit.ts);
+    // From disk, not the cache of recent entries: a duplicate store checks the copy this node really holds (fragment-repair.ts).
+    const existing = ctx.store.histOnDisk(reg, commit.ts);
     const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, blocks, existing, openMsg.hash);
     if (verdict.kind === 'reject') {
       ctx.metrics.rejectedStores.inc({ reason: verdict.reason });
@@ -127,11 +128,11 @@ export async function handleStore(ctx: NodeContext, req: AsyncIterable<Buffer> |
  * when no history entry names them).
  */
 async function storeFrom(ctx: NodeContext, reg: Buffer, open: OpenMsg, commit: StoreCommit, form: AnswerForm): Promise<Buffer> {
-  const src = ctx.store.hist(reg, open.from!);
+  const src = ctx.store.histOnDisk(reg, open.from!);
   // The held list's algorithm is the one its own cc entry commits it in (a list that matches none is as good as missing).
   const hash = src && listAlg(src.cc[ctx.index]!, src.blocks);
   if (!src || !hash || src.blockSize !== open.blockSize) throw new NodeRequestError(409, MISSING_FRAGMENT, 'no such fragment here');
-  const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, src.blocks, ctx.store.hist(reg, commit.ts), hash);
+  const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, src.blocks, ctx.store.histOnDisk(reg, commit.ts), hash);
   if (verdict.kind === 'reject') {
     ctx.metrics.rejectedStores.inc({ reason: verdict.reason });
     throw new NodeRequestError(409, 'store-rejected', verdict.reason);
@@ -162,7 +163,7 @@ async function record(
   const r = await ctx.store.putHist(reg, rec, frag, commit.parts);
   if (r.kind === 'missing-parts') throw new NodeRequestError(409, MISSING_PARTS, JSON.stringify(r.missing));
   if (r.kind === 'stored') return true;
-  const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, rec.blocks, ctx.store.hist(reg, commit.ts), hash);
+  const verdict = judgeStore(ctx.keys, ctx.S, reg, commit, rec.blocks, ctx.store.histOnDisk(reg, commit.ts), hash);
   if (verdict.kind === 'reject') {
     ctx.metrics.rejectedStores.inc({ reason: verdict.reason });
     throw new NodeRequestError(409, 'store-rejected', verdict.reason);

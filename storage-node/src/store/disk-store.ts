@@ -29,6 +29,7 @@ import { AlignedPool, DIRECT_ALIGN, directIoWorks } from './direct-io.js';
 import { locationRange, parseLocation, Segments, SEGS, type FragmentAt, type SegmentOptions } from './segments/segments.js';
 import { roundUp } from '@powerstore/shared/erasure/layout.js';
 import { GroupCommitter } from './group-commit.js';
+import { HistCache, histKey } from './hist-cache.js';
 import { LcCache } from './lc-cache.js';
 import { prepareSchema } from './schema.js';
 import { DIR_MODE, ownerOnlyDatabase, ownerOnlyDir } from '../owner-only.js';
@@ -159,6 +160,8 @@ export class DiskStore {
   private readonly pendingLc = new Map<string, Candidate>();
   /** Committed lc values read or written lately (lc-cache.ts): the regs table's, exactly. */
   private readonly lcCache = new LcCache();
+  /** History entries of small objects stored or read lately (hist-cache.ts): the hist table's, exactly. */
+  private readonly histCache = new HistCache();
   private readonly stmts;
   private wal: Promise<FileHandle> | null = null;
   /** Aligned buffers for fragment files, written and read with O_DIRECT; null where the filesystem refuses it (direct-io.ts). */
@@ -202,8 +205,11 @@ export class DiskStore {
     // schema's migrations, whose index builds may still sort on disk; no
     // statement the node prepares sorts in a temporary B-tree.
     this.db.pragma('temp_store = MEMORY');
-    // A rolled-back transaction may have cached lc values it wrote: drop them all.
-    this.committer = new GroupCommitter(this.db, () => this.syncWal(), () => this.lcCache.clear());
+    // A rolled-back transaction may have cached lc values and entries it wrote: drop them all.
+    this.committer = new GroupCommitter(this.db, () => this.syncWal(), () => {
+      this.lcCache.clear();
+      this.histCache.clear();
+    });
     this.stmts = {
       getLc: this.db.prepare('SELECT lc FROM regs WHERE reg = ?'),
       upsertLc: this.db.prepare(
@@ -331,11 +337,28 @@ export class DiskStore {
    * lookup against 8.4, issue 11).
    */
   histHead(reg: Buffer, ts: Timestamp): HistHead | undefined {
+    const kept = this.histCache.get(histKey(reg.toString('hex'), ts));
+    if (kept) return { ts: kept.ts, nbar: kept.nbar, d: kept.d, vec: kept.vec };
     const row = this.stmts.getHistHead.get(reg, ts.num, ts.writer, ts.op) as Pick<HistRow, 'ts' | 'nbar' | 'd' | 'vec'> | undefined;
     return row && { ts: parseTs(JSON.parse(row.ts)), nbar: row.nbar, d: row.d, vec: splitHashes(row.vec) };
   }
 
+  /**
+   * Hist[ts], from the cache of recent small entries when it is there
+   * (hist-cache.ts): for deciding and describing (filter, entry, a
+   * multipart's parts). Fragment bytes that must be the disk's own (a
+   * heal's check, block reads) come from histOnDisk.
+   */
   hist(reg: Buffer, ts: Timestamp): StoredHist | undefined {
+    const key = histKey(reg.toString('hex'), ts);
+    const kept = this.histCache.get(key);
+    if (kept) return kept;
+    const h = this.histOnDisk(reg, ts);
+    return h && this.histCache.set(key, h);
+  }
+
+  /** Hist[ts] as the database holds it now, never from the cache. */
+  histOnDisk(reg: Buffer, ts: Timestamp): StoredHist | undefined {
     const row = this.stmts.getHist.get(reg, ts.num, ts.writer, ts.op) as HistRow | undefined;
     if (!row) return undefined;
     return {
@@ -393,6 +416,7 @@ export class DiskStore {
       await this.committer.run(() => {
         this.stmts.moveFrag.run(to, from);
         if (!equalBytes(blocks, rec.blocks)) this.stmts.replaceBlocks.run(blocks, reg, num, writer, op);
+        this.histCache.delete(histKey(reg.toString('hex'), rec.ts));
       });
       if (!parseLocation(from) && !this.stmts.fileUsed.get(from)) await rm(this.fragPath(from), { force: true });
     } else if (rec.fragFile) {
@@ -401,10 +425,18 @@ export class DiskStore {
       await ensureFolder(dirname(path)); // the file (and its folder) may be gone altogether
       await rename(frag.staging, path);
       await syncDir(dirname(path));
-      if (!equalBytes(blocks, rec.blocks)) await this.committer.run(() => this.stmts.replaceBlocks.run(blocks, reg, num, writer, op));
+      if (!equalBytes(blocks, rec.blocks)) {
+        await this.committer.run(() => {
+          this.stmts.replaceBlocks.run(blocks, reg, num, writer, op);
+          this.histCache.delete(histKey(reg.toString('hex'), rec.ts));
+        });
+      }
     } else {
       if (!('inline' in frag)) throw new Error('an inline fragment is replaced from memory');
-      await this.committer.run(() => this.stmts.replaceInline.run(frag.inline, blocks, reg, num, writer, op));
+      await this.committer.run(() => {
+        this.stmts.replaceInline.run(frag.inline, blocks, reg, num, writer, op);
+        this.histCache.delete(histKey(reg.toString('hex'), rec.ts));
+      });
     }
   }
 
@@ -449,6 +481,8 @@ export class DiskStore {
         result = { kind: 'exists' };
         return;
       }
+      // Inside the transaction, as the row is: a rollback drops the cache (constructor).
+      this.histCache.set(histKey(reg.toString('hex'), ts), { ...rec, fragFile: file, fragInline: 'inline' in frag ? frag.inline : null });
       for (const r of refs ?? []) {
         this.stmts.addRef.run(regId(r.ns, r.key), r.ts.num, r.ts.writer, r.ts.op, reg, ts.num, ts.writer, ts.op);
       }
@@ -490,6 +524,7 @@ export class DiskStore {
           released.set(p.part_reg.toString('hex'), p.part_reg);
         }
         this.stmts.dropHist.run(reg, r.num, r.writer, r.op);
+        this.histCache.delete(histKey(reg.toString('hex'), r));
         this.stmts.dropRefs.run(reg, r.num, r.writer, r.op);
       }
     });

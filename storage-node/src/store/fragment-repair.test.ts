@@ -94,9 +94,10 @@ describe('a heal replaces a corrupt local copy, and nothing else', () => {
     const bad = Buffer.from(w.frag);
     bad[3]! ^= 0xff;
     store.db.prepare('UPDATE hist SET frag_inline = ? WHERE reg = ?').run(bad, w.reg);
-    assert.ok(!store.hist(w.reg, w.ts)!.fragInline!.equals(w.frag));
+    assert.ok(!store.histOnDisk(w.reg, w.ts)!.fragInline!.equals(w.frag));
     assert.equal((await post('/v1/store', w.body, true)).status, 200);
-    assert.ok(store.hist(w.reg, w.ts)!.fragInline!.equals(w.frag));
+    assert.ok(store.histOnDisk(w.reg, w.ts)!.fragInline!.equals(w.frag), 'the database holds the good copy again');
+    assert.ok(store.hist(w.reg, w.ts)!.fragInline!.equals(w.frag), 'and so does what reads are answered from');
   });
 
   it('an intact copy is left alone by a duplicate store', async () => {
