@@ -173,7 +173,7 @@ describe('HistCache', () => {
     probe.set('x', entry(2000));
     const one = probe.bytes;
     assert.ok(one > 2000, 'an entry costs its bytes and more');
-    const cache = new HistCache(5 * one, 4096);
+    const cache = new HistCache(5 * one, 8192);
     for (const k of ['a', 'b', 'c', 'd', 'e']) cache.set(k, entry(2000));
     assert.equal(cache.size, 5, 'five fit');
     cache.get('a'); // used: 'b' is now the oldest
