@@ -9,8 +9,10 @@
 // the history row that names them commits. Keys are never file names: files
 // are named by random ids and registers by the hash of (namespace, key).
 //
-// No history entry is ever deleted here (garbage collection comes with read
-// pins), and lc is never deleted. An entry's metadata never changes; its
+// A history entry is deleted only by garbage collection (collect: below lc,
+// not pinned by a read, not a part of another entry), and lc is never
+// deleted. Small entries are also kept in memory (hist-cache.ts), a mirror
+// of their rows. An entry's metadata never changes; its
 // fragment bytes change only when a heal replaces a copy that no longer
 // matches its own block list (replaceFragment, fragment-repair.ts).
 
