@@ -45,6 +45,11 @@ export class AnswerBudget {
   sink(max: number): BodySink {
     const parts: Buffer[] = [];
     let n = 0;
+    const release = (): void => {
+      this.used -= n;
+      n = 0;
+      parts.length = 0;
+    };
     return {
       add: (chunk) => {
         if (n + chunk.length > max) throw new BodyTooLargeError(`body larger than ${max} bytes`);
@@ -55,16 +60,10 @@ export class AnswerBudget {
       },
       done: () => {
         const body = Buffer.concat(parts, n);
-        this.used -= n;
-        n = 0;
-        parts.length = 0;
+        release();
         return body;
       },
-      release: () => {
-        this.used -= n;
-        n = 0;
-        parts.length = 0;
-      },
+      release,
     };
   }
 }

@@ -409,6 +409,7 @@ export class DiskStore {
    */
   async replaceFragment(reg: Buffer, rec: StoredHist, frag: { staging: string } | { location: string } | { inline: Buffer }, blocks: Buffer): Promise<void> {
     const { num, writer, op } = rec.ts;
+    const key = histKey(reg.toString('hex'), rec.ts);
     if (rec.fragFile && ('location' in frag || ('staging' in frag && parseLocation(rec.fragFile)))) {
       // The good copy is in a segment, or the bad one was (a segment's range
       // is not renamed over): every row naming the old copy moves to the
@@ -418,7 +419,7 @@ export class DiskStore {
       await this.committer.run(() => {
         this.stmts.moveFrag.run(to, from);
         if (!equalBytes(blocks, rec.blocks)) this.stmts.replaceBlocks.run(blocks, reg, num, writer, op);
-        this.histCache.delete(histKey(reg.toString('hex'), rec.ts));
+        this.histCache.delete(key);
       });
       if (!parseLocation(from) && !this.stmts.fileUsed.get(from)) await rm(this.fragPath(from), { force: true });
     } else if (rec.fragFile) {
@@ -430,14 +431,14 @@ export class DiskStore {
       if (!equalBytes(blocks, rec.blocks)) {
         await this.committer.run(() => {
           this.stmts.replaceBlocks.run(blocks, reg, num, writer, op);
-          this.histCache.delete(histKey(reg.toString('hex'), rec.ts));
+          this.histCache.delete(key);
         });
       }
     } else {
       if (!('inline' in frag)) throw new Error('an inline fragment is replaced from memory');
       await this.committer.run(() => {
         this.stmts.replaceInline.run(frag.inline, blocks, reg, num, writer, op);
-        this.histCache.delete(histKey(reg.toString('hex'), rec.ts));
+        this.histCache.delete(key);
       });
     }
   }
@@ -519,6 +520,7 @@ export class DiskStore {
     let doomed: CollectRow[] = [];
     let held = 0;
     const released = new Map<string, Buffer>();
+    const id = reg.toString('hex');
     await this.committer.run(() => {
       ({ doomed, held } = this.collectable(reg, pinned));
       for (const r of doomed) {
@@ -526,7 +528,7 @@ export class DiskStore {
           released.set(p.part_reg.toString('hex'), p.part_reg);
         }
         this.stmts.dropHist.run(reg, r.num, r.writer, r.op);
-        this.histCache.delete(histKey(reg.toString('hex'), r));
+        this.histCache.delete(histKey(id, r));
         this.stmts.dropRefs.run(reg, r.num, r.writer, r.op);
       }
     });
