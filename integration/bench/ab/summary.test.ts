@@ -27,9 +27,9 @@ test('median of an odd and an even count', () => {
 test('each phase is compared figure by figure: CPU per op below 1 MiB, per MB from 1 MiB', () => {
   const cs = compare([line(1, 1.5), line(2, 1.4), line(3, 1.6)], [line(2, 1.0), line(3, 1.1), line(4, 0.9)]);
   const put = cs.filter((c) => c.phase === 'put 4 KiB').map((c) => c.figure);
-  assert.deepEqual(put, ['ops/s', 'p50 ms', 'gw ms/op', 'nodes ms/op']);
+  assert.deepEqual(put, ['ops/s', 'p50 ms', 'gw ms/op', 'nodes ms/op', 'gw/nodes']);
   const get = cs.filter((c) => c.phase === 'get 1 MiB').map((c) => c.figure);
-  assert.deepEqual(get, ['MB/s', 'p50 ms', 'gw ms/MB', 'nodes ms/MB']);
+  assert.deepEqual(get, ['MB/s', 'p50 ms', 'gw ms/MB', 'nodes ms/MB', 'gw/nodes']);
   assert.ok(cs.some((c) => c.phase === 'overwrite 4 KiB'));
   const gw = cs.find((c) => c.phase === 'put 4 KiB' && c.figure === 'gw ms/op')!;
   assert.deepEqual(gw.base, [1.5, 1.4, 1.6]);
@@ -46,6 +46,18 @@ test('the table says which way each change goes', () => {
   assert.match(text, /put 4 KiB\s+ops\/s\s+244\s+488\s+\+100\.0% better/);
   assert.match(text, /put 4 KiB\s+gw ms\/op\s+2\.00\s+1\.00\s+-50\.0% better/);
   assert.match(text, /peak RSS\s+gw MiB\s+200\s+220\s+\+10\.0% worse/);
+});
+
+test("each run's gateway CPU over its nodes' CPU is a figure of its own, with no better or worse", () => {
+  // put 4 KiB: gateway 1.5 against nodes 2 in the base run, 1.0 against 2 in head's.
+  const cs = compare([line(1, 1.5)], [line(1, 1.0)]);
+  const ratio = cs.find((c) => c.phase === 'put 4 KiB' && c.figure === 'gw/nodes')!;
+  assert.deepEqual(ratio.base, [0.75]);
+  assert.deepEqual(ratio.head, [0.5]);
+  assert.equal(ratio.higherIsBetter, null);
+  const text = abTable(cs).join('\n');
+  assert.match(text, /put 4 KiB\s+gw\/nodes\s+0\.75\s+0\.50\s+-33\.3%\s/);
+  assert.doesNotMatch(text, /gw\/nodes.*(better|worse)/);
 });
 
 test('a phase missing from a run is left out, not compared with nothing', () => {
