@@ -4,6 +4,7 @@
 // answer it was read from.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import {
   encodeCandAnswerAs, encodeCandAnswerBinary, encodeFilterAnswerAs, encodeFilterAnswerBinary, encodeTsAnswerAs, encodeTsAnswerBinary, MAX_BLOCKS_BYTES,
@@ -208,5 +209,24 @@ describe('binary answers: malformed', () => {
     assert.throws(() => encodeCandAnswerBinary({ ...c, vec: [Buffer.alloc(5), ...c.vec.slice(1)] }), RangeError);
     assert.throws(() => encodeFilterAnswerBinary({ ...d, cc: [Buffer.alloc(1), ...d.cc!.slice(1)] }), RangeError);
     assert.throws(() => encodeFilterAnswerBinary({ ts: null, pin: 'p'.repeat(MAX_PIN_ID + 1) }), RangeError);
+  });
+});
+
+describe('binary answers: numbers as V8 keeps them', () => {
+  // A ts's num and op must come back as small integers, not heap numbers:
+  // one heap number in a timestamp field turns that field into a boxed
+  // double in every timestamp and deoptimizes the write path (binary-answers.ts, u64).
+  it('a small num and op parse to Smis; a large one keeps its value', () => {
+    const module = new URL('./binary-answers.js', import.meta.url).href;
+    const script = `
+      const { encodeTsAnswerBinary, parseTsAnswerBinary } = await import(${JSON.stringify(module)});
+      const ts = (num, op) => ({ num, writer: 'a'.repeat(16), op, epoch: 2, tag: Buffer.alloc(32, 1) });
+      const small = parseTsAnswerBinary(encodeTsAnswerBinary(ts(3, 7)));
+      // Looked at before a large value turns the fields of this process's timestamps into doubles.
+      const smis = { num: %IsSmi(small.num), op: %IsSmi(small.op) };
+      const large = parseTsAnswerBinary(encodeTsAnswerBinary(ts(2 ** 40 + 5, 2 ** 32)));
+      console.log(JSON.stringify({ ...smis, large: [large.num, large.op] }));`;
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), { num: true, op: true, large: [2 ** 40 + 5, 2 ** 32] });
   });
 });

@@ -197,7 +197,14 @@ class Reader {
     const lo = this.buf.readUInt32BE(this.at + 4);
     this.at += 8;
     if (hi > MAX_SAFE_HIGH) throw new WireError(`bad ${what}`);
-    return hi * 0x1_0000_0000 + lo;
+    // A value below 2^32 comes back as the integer `lo` is. The arithmetic
+    // makes a heap number even of 5, and a timestamp field given one turns
+    // that field into a boxed double in every timestamp: the maps the write
+    // path was optimized for are deprecated, a wave of deoptimizations
+    // follows (`--trace-generalization`: readTs took num and op from Smi to
+    // double at a gateway's first answers, `makeTimestamp`'s code went with
+    // the first overwrites), and each timestamp carries two boxes.
+    return hi === 0 ? lo : hi * 0x1_0000_0000 + lo;
   }
   /** `n` bytes, as a view of the answer (the caller copies what it keeps). */
   view(n: number, what: string): Buffer {
