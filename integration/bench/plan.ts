@@ -25,6 +25,33 @@ const QUICK: readonly SizeSpec[] = [
   { size: 64 * MiB, count: 2, concurrency: 2 },
 ];
 
+/** Objects up to this size get a warm-up of their own before the phases (warmUpFor). */
+const WARM_SIZE_MAX = 8 * MiB;
+/** The most operations, and about the most bytes, a size's warm-up puts (and gets back). */
+const WARM_COUNT_MAX = 500;
+const WARM_BYTES = 32 * MiB;
+
+/**
+ * What the bench puts and gets, untimed, before its phases: each small and
+ * mid-size path a phase measures runs here first, so the phase does not
+ * measure V8 compiling it. A 1 MiB PUT runs code a 4 KiB one never does
+ * (the digest worker, whole-fragment stores, segment appends), and its
+ * first phase paid for that: six alternating full runs each way, medians
+ * (2026-12-08), warming only with 4 KiB objects against warming with 32 of
+ * 1 MiB too: 1 MiB PUT gateway 9.44 against 7.39 ms a MB (all six warmed
+ * runs below all but one cold one), nodes 10.13 against 9.47; 1 MiB GET
+ * 7.18 against 6.30 ms a MB (gateway and nodes); every other phase within
+ * the runs' noise. `--log-function-events` on a gateway over 900 PUTs of
+ * 1 MiB: 127 TurboFan compiles, most in the first ten seconds, and no
+ * deoptimization loop. Objects above WARM_SIZE_MAX take seconds a phase,
+ * and the smaller ones' warm-up has run most of their code by then.
+ */
+export function warmUpFor(plan: readonly SizeSpec[]): SizeSpec[] {
+  return plan
+    .filter((s) => s.size <= WARM_SIZE_MAX)
+    .map((s) => ({ size: s.size, count: Math.min(WARM_COUNT_MAX, Math.max(1, Math.ceil(WARM_BYTES / s.size))), concurrency: s.concurrency }));
+}
+
 /** The issue's memory bound: the gateway stays under 256 MiB while this object goes up and back. */
 export const BIG: SizeSpec = { size: 2 * GiB, count: 1, concurrency: 1 };
 export const GATEWAY_BUDGET_BYTES = 256 * MiB;

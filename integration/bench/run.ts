@@ -7,7 +7,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { TestCluster } from '../harness/cluster.js';
 import { interrupted } from './lifecycle.js';
 import { PhaseError, runPhase, type BenchOp, type PhaseEnv, type PhaseResult } from './phase.js';
-import { BIG, KiB, sizeLabel, type SizeSpec } from './plan.js';
+import { BIG, sizeLabel, warmUpFor, type SizeSpec } from './plan.js';
 import type { RssWatch, Watched } from './rss.js';
 
 export interface PlanRun {
@@ -16,8 +16,6 @@ export interface PlanRun {
 }
 
 const progress = (line: string): boolean => process.stderr.write(`bench: ${line}\n`);
-
-const WARM_UP: SizeSpec = { size: 4 * KiB, count: 500, concurrency: 16 };
 
 export function watched(tc: TestCluster): Watched[] {
   const pidOf = (name: string, pid: number | undefined): Watched => {
@@ -36,10 +34,16 @@ export async function runPlan(tc: TestCluster, plan: readonly SizeSpec[], rss: R
   // Untimed: the processes' first few hundred requests run while V8 is
   // still compiling, and the first phase measured them (put 4 KiB, CPU per
   // operation: 5.8 ms warm; 6.3 and 8.6 ms cold in two runs the same day).
-  progress(`warm-up: put and get ${sizeLabel(WARM_UP.size)} x ${WARM_UP.count}`);
-  await tc.s3.send(new CreateBucketCommand({ Bucket: 'bench-warm-up' }));
-  await runPhase(env, 'put', WARM_UP, 'bench-warm-up');
-  await runPhase(env, 'get', WARM_UP, 'bench-warm-up');
+  // Each size up to 8 MiB gets its own (plan.ts, warmUpFor), in a bucket
+  // of its own: no key is overwritten, so no old version is left for the
+  // nodes' collector to drop during the phases.
+  for (const w of warmUpFor(plan)) {
+    const bucket = `bench-warm-up-${w.size}`;
+    progress(`warm-up: put and get ${sizeLabel(w.size)} x ${w.count}`);
+    await tc.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await runPhase(env, 'put', w, bucket);
+    await runPhase(env, 'get', w, bucket);
+  }
   for (const spec of plan) {
     const bucket = `bench-${spec.size}`;
     await tc.s3.send(new CreateBucketCommand({ Bucket: bucket }));
