@@ -23,7 +23,8 @@ test('bench:node plan: the four workloads, --quick a fifth of each', () => {
 
 test('bench:node: one collect a batch request alone, several once sixteen are in flight; node 0\'s CPU counted', async () => {
   const one = await alone.measure({ name: 'one', kind: 'collect', concurrency: 1, count: 400 });
-  assert.equal(one.batchesPerOp, 1, 'nothing to batch a lone collect with');
+  // Each collect in a batch request of its own; the releases ride them, but for the last ones, which may go alone.
+  assert.ok(one.batchesPerOp >= 1 && one.batchesPerOp <= 1 + 2 / one.count, `a batch request a lone collect: ${one.batchesPerOp}`);
   assert.ok(one.nodeUsPerOp > 0 && one.driverUsPerOp > 0, JSON.stringify(one));
   const many = await alone.measure({ name: 'many', kind: 'collect', concurrency: 16, count: 1600 });
   assert.ok(many.batchesPerOp < 0.9, `collects batched: ${many.batchesPerOp} batch requests a collect`);
