@@ -38,8 +38,8 @@ const WARM_BYTES = 32 * MiB;
  * (the digest worker, whole-fragment stores, segment appends), and its
  * first phase paid for that: six alternating full runs each way, medians
  * (2026-12-08), warming only with 4 KiB objects against warming with 32 of
- * 1 MiB too: 1 MiB PUT gateway 9.44 against 7.39 ms a MB (all six warmed
- * runs below all but one cold one), nodes 10.13 against 9.47; 1 MiB GET
+ * 1 MiB too: 1 MiB PUT gateway 9.44 against 7.39 ms a MB (the warmed runs
+ * at 6.8-8.7, the cold ones at 8.5-11.1), nodes 10.13 against 9.47; 1 MiB GET
  * 7.18 against 6.30 ms a MB (gateway and nodes); every other phase within
  * the runs' noise. `--log-function-events` on a gateway over 900 PUTs of
  * 1 MiB: 127 TurboFan compiles, most in the first ten seconds, and no
