@@ -19,10 +19,17 @@ import { startTestCluster, type TestCluster } from '../harness/cluster.js';
 
 const MiB = 1024 * 1024;
 
+/**
+ * A node's fragment files' bytes. The node's collector removes files while
+ * this runs: one listed and gone before its stat counts nothing (a CI run
+ * failed on that race, ENOENT).
+ */
 function fragBytes(tc: TestCluster, node: number): number {
   const root = join(tc.dir, `node-${node}`, 'store', 'frags');
   let total = 0;
-  for (const sub of readdirSync(root)) for (const f of readdirSync(join(root, sub))) total += statSync(join(root, sub, f)).size;
+  for (const sub of readdirSync(root)) {
+    for (const f of readdirSync(join(root, sub))) total += statSync(join(root, sub, f), { throwIfNoEntry: false })?.size ?? 0;
+  }
   return total;
 }
 
