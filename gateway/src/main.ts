@@ -48,11 +48,14 @@ export async function gatewayMain(argv: readonly string[]): Promise<void> {
     ...(adminToken !== undefined ? { adminToken } : {}),
   };
   const log = createLogger('gateway');
-  // Near its memory bound, V8's heap may grow less between full collections (heap-governor.ts).
+  // Near its memory bound, V8's heap may grow less between full collections, and closer still
+  // everything collectable is collected at once (heap-governor.ts).
   governHeapGrowth(GATEWAY_HEAP_GROWTH, {
     ...PROCESS_HEAP,
     onChange: (tight, rss) => log.info({ rssMiB: Math.round(rss / 2 ** 20), heapGrowingPercent: tight ? GATEWAY_HEAP_GROWTH.tightPercent : 'V8 default' },
       tight ? 'memory near its bound: heap growth held tight' : 'memory well under its bound: heap growth back to V8 default'),
+    onReclaim: (before, after, ms) => log.info({ rssMiB: Math.round(before / 2 ** 20), afterMiB: Math.round(after / 2 ** 20), ms: Math.round(ms) },
+      'memory near its bound: collected all that could go'),
   });
   if (adminToken === undefined) log.warn('no admin token: /_powerstore/health and /_powerstore/metrics answer 401 to everyone (set "adminToken", POWERSTORE_ADMIN_TOKEN or --admin-token-file)');
   const weakenedRead = f['unsafe-weakened-read'] === true;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mock, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { governHeapGrowth, heapGrowthTight, type HeapGrowthPolicy } from './heap-governor.js';
+import { GATEWAY_HEAP_GROWTH, governHeapGrowth, heapGrowthTight, NODE_HEAP_GROWTH, reclaimDue, type HeapGrowthPolicy } from './heap-governor.js';
 import { V8_FLAGS } from './runtime.js';
 
 const P: HeapGrowthPolicy = { tightenAtBytes: 200, relaxBelowBytes: 176, tightPercent: 100, relaxedPercent: 0, everyMs: 500 };
@@ -85,4 +85,54 @@ test('the flag set at run time bounds a heap of promoted garbage', () => {
   const mib = (xs: number[]): string => xs.map((x) => (x / 2 ** 20).toFixed(0)).join(', ');
   // Measured: 370-564 MiB free, 199-262 MiB at 100% (on a quiet machine and beside two busy cores).
   assert.ok(median(tight) < median(free) * 0.8, `tight peaks ${mib(tight)} MiB against ${mib(free)} MiB with V8's own growth`);
+});
+
+test('reclaim: from reclaimAt on, at most every reclaimEveryMs; never without reclaimAt (the node)', (t) => {
+  const R: HeapGrowthPolicy = { ...P, reclaimAtBytes: 232, reclaimEveryMs: 10_000 };
+  assert.equal(reclaimDue(R, 231, 0, null), false);
+  assert.equal(reclaimDue(R, 232, 0, null), true);
+  assert.equal(reclaimDue(R, 300, 9_999, 0), false, 'not again within reclaimEveryMs');
+  assert.equal(reclaimDue(R, 300, 10_000, 0), true);
+  assert.equal(reclaimDue(P, 10_000, 0, null), false, 'no reclaimAt: never');
+  assert.equal(NODE_HEAP_GROWTH.reclaimAtBytes, undefined);
+  assert.ok(GATEWAY_HEAP_GROWTH.reclaimAtBytes! < 256 * 2 ** 20, 'the gateway reclaims under its 256 MiB bound');
+
+  mock.timers.enable({ apis: ['setInterval'] });
+  t.after(() => mock.timers.reset());
+  let clock = 0;
+  const rss = [150, 240, 240, 240, 100, 240];
+  let i = 0;
+  const reclaims: number[] = [];
+  const told: Array<[number, number]> = [];
+  const stop = governHeapGrowth({ ...R, everyMs: 4_000 }, {
+    rss: () => rss[Math.min(i++, rss.length - 1)]!, setPercent: () => {}, now: () => clock,
+    reclaim: () => reclaims.push(clock), onReclaim: (before, after) => told.push([before, after]),
+  });
+  for (let k = 1; k < rss.length; k++) {
+    clock += 4_000;
+    mock.timers.tick(4_000);
+  }
+  // A reading every 4 s; a reclaim reads RSS once more, after it (the second 240).
+  assert.deepEqual(reclaims, [4_000, 16_000], '240 at 4 s reclaims; 240 at 8 s is too soon; 100 at 12 s is under; 240 at 16 s reclaims');
+  assert.equal(told.length, 2);
+  assert.equal(told[0]![0], 240);
+  stop();
+});
+
+test('reclaim in a real process: collectAll gives back the pages of a dropped heap, without --expose-gc', () => {
+  const governor = fileURLToPath(new URL('./heap-governor.js', import.meta.url));
+  const script = `
+    const { collectAll } = await import(${JSON.stringify(governor)});
+    let keep = [];
+    for (let i = 0; i < 400000; i++) keep.push({ a: i, b: 'x' + i, c: Buffer.alloc(64) });
+    keep = null;
+    const before = process.memoryUsage();
+    collectAll();
+    const after = process.memoryUsage();
+    console.log(JSON.stringify({ before: before.heapTotal, after: after.heapTotal, gcGlobal: typeof globalThis.gc }));`;
+  const r = spawnSync(process.execPath, [...V8_FLAGS, '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const { before, after, gcGlobal } = JSON.parse(r.stdout.trim()) as { before: number; after: number; gcGlobal: string };
+  assert.ok(after < before * 0.5, `heap committed ${(before / 2 ** 20).toFixed(0)} MiB → ${(after / 2 ** 20).toFixed(0)} MiB`);
+  assert.equal(gcGlobal, 'undefined', 'the process keeps no global gc of its own');
 });
