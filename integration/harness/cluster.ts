@@ -74,7 +74,11 @@ export async function startTestCluster(opts: Partial<LaunchOptions> = {}): Promi
 
 /** Prometheus counter value from the gateway's metrics (sum over series matching the labels). */
 export async function metric(endpoint: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await adminGet(endpoint, '/_powerstore/metrics')).text();
+  return metricSum(await (await adminGet(endpoint, '/_powerstore/metrics')).text(), name, labels);
+}
+
+/** A counter's value in Prometheus text (any process's /metrics): the sum over series matching the labels. */
+export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;

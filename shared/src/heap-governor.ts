@@ -55,6 +55,9 @@ export interface HeapGrowthPolicy {
 
 const MiB = 1024 * 1024;
 
+/** Where growth is held tight, and how tight: the gateway's and the node's alike. */
+const HELD_GROWTH = { tightenAtBytes: 200 * MiB, relaxBelowBytes: 176 * MiB, tightPercent: 100, everyMs: 500 } as const;
+
 /**
  * The gateway. Reclaim: in the full bench its RSS climbed through the small
  * objects' phases (136 MiB after the warm-up, 249 after 4 KiB overwrites)
@@ -66,24 +69,10 @@ const MiB = 1024 * 1024;
  * no RSS (V8 kept its pages, glibc its arena). Once every 10 s at most, from
  * 232 MiB: about 50 MiB back, 24 MiB short of the 256 MiB bound.
  */
-export const GATEWAY_HEAP_GROWTH: HeapGrowthPolicy = {
-  tightenAtBytes: 200 * MiB,
-  relaxBelowBytes: 176 * MiB,
-  tightPercent: 100,
-  relaxedPercent: 0,
-  everyMs: 500,
-  reclaimAtBytes: 232 * MiB,
-  reclaimEveryMs: 10_000,
-};
+export const GATEWAY_HEAP_GROWTH: HeapGrowthPolicy = { ...HELD_GROWTH, relaxedPercent: 0, reclaimAtBytes: 232 * MiB, reclaimEveryMs: 10_000 };
 
 /** The node: the gateway's levels, a fixed factor of four while relaxed; no reclaim (its peaks stay far under its bound). */
-export const NODE_HEAP_GROWTH: HeapGrowthPolicy = {
-  tightenAtBytes: GATEWAY_HEAP_GROWTH.tightenAtBytes,
-  relaxBelowBytes: GATEWAY_HEAP_GROWTH.relaxBelowBytes,
-  tightPercent: GATEWAY_HEAP_GROWTH.tightPercent,
-  relaxedPercent: 300,
-  everyMs: GATEWAY_HEAP_GROWTH.everyMs,
-};
+export const NODE_HEAP_GROWTH: HeapGrowthPolicy = { ...HELD_GROWTH, relaxedPercent: 300 };
 
 /** Whether to reclaim now, at `rss`, the last reclaim having been at `lastAt` (ms; null: none yet). */
 export function reclaimDue(p: HeapGrowthPolicy, rss: number, now: number, lastAt: number | null): boolean {

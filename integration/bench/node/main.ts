@@ -5,6 +5,7 @@
 // failed, 2 bad flags.
 
 import { parseArgs } from 'node:util';
+import { median } from '../ab/summary.js';
 import { withCluster } from '../lifecycle.js';
 import { nodePlan } from './plan.js';
 import { NodeAlone, type WorkloadResult } from './workloads.js';
@@ -23,7 +24,6 @@ function flags(argv: readonly string[]): { quick: boolean; repeat: number } | st
   }
 }
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const fixed = (x: number, d = 1): string => x.toFixed(d);
 
 async function main(): Promise<number> {

@@ -30,7 +30,7 @@ test('bench:node: one collect a batch request alone, several once sixteen are in
   assert.ok(many.batchesPerOp < 0.9, `collects batched: ${many.batchesPerOp} batch requests a collect`);
 });
 
-test('bench:node: stores node 0 takes (its lc after each complete is the write), small ones in batches, large ones alone', async () => {
+test('bench:node: stores node 0 takes (its lc after each complete is the write), counted in batch requests and CPU', async () => {
   // measure() throws unless every complete leaves the write as node 0's lc.
   const small = await alone.measure({ name: 'small', kind: 'store', concurrency: 8, count: 200, fragmentBytes: 2048 });
   assert.ok(small.batchesPerOp <= 2, `a store and a complete: at most two batch requests, got ${small.batchesPerOp}`);

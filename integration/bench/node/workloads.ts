@@ -9,9 +9,7 @@
 // requests from its /metrics.
 
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { TestCluster } from '../../harness/cluster.js';
+import { metricSum, type TestCluster } from '../../harness/cluster.js';
 import { loadGatewayConfig } from '../../../gateway/src/config.js';
 import { RemoteNode } from '../../../gateway/src/nodes/remote-node.js';
 import { SecretWriterKeyring } from '@powerstore/shared/keys.js';
@@ -68,9 +66,7 @@ export class NodeAlone {
   private run = 0;
 
   constructor(tc: TestCluster) {
-    const file = readdirSync(tc.dir).find((f) => f.startsWith('gateway') && f.endsWith('.json'));
-    if (!file) throw new Error(`no gateway configuration in ${tc.dir}`);
-    const cfg = loadGatewayConfig(join(tc.dir, file));
+    const cfg = loadGatewayConfig(tc.cluster.gatewayConfigPath);
     this.keys = new SecretWriterKeyring(cfg.secrets, cfg.currentEpoch);
     this.params = cfg.params;
     this.blockSize = cfg.blockSize;
@@ -139,11 +135,6 @@ export class NodeAlone {
 
   /** Batch requests node 0 has answered (its /metrics). */
   private async batches(): Promise<number> {
-    const text = await (await fetch(this.metricsUrl)).text();
-    let n = 0;
-    for (const m of text.matchAll(/^powerstore_node_requests_total\{([^}]*)\} ([0-9.e+]+)$/gm)) {
-      if (m[1]!.includes('route="/v1/batch"')) n += Number(m[2]);
-    }
-    return n;
+    return metricSum(await (await fetch(this.metricsUrl)).text(), 'powerstore_node_requests_total', { route: '/v1/batch' });
   }
 }
