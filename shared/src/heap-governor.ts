@@ -62,7 +62,7 @@ const HELD_GROWTH = { tightenAtBytes: 200 * MiB, relaxBelowBytes: 176 * MiB, tig
  * The gateway. Reclaim: in the full bench its RSS climbed through the small
  * objects' phases (136 MiB after the warm-up, 249 after 4 KiB overwrites)
  * and the 64 MiB phases took it to 255.9-259.4 MiB in four of 29 runs
- * (README, "Where the time goes"). At a plateau of 197 MiB under 4 KiB GETs
+ * (docs/performance.md). At a plateau of 197 MiB under 4 KiB GETs
  * a collection of everything (`gc` of flavor last-resort: 81 ms) took it to
  * 145 MiB, V8's heap from 71 to 24 MiB committed and Buffers' memory from
  * 24 to 5; an ordinary full collection (28 ms) freed as much of the heap but

@@ -47,7 +47,7 @@ export const V8_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
  * 4 KiB PUT 1.50 → 1.19 ms, a 4 KiB GET 1.02 → 0.92 ms, a MB of 1 MiB GETs
  * 4.36 → 3.89 ms, and a MB of 64 MiB PUTs and GETs 7% and 14% more, its
  * peak RSS 229 → 239 MiB. The nodes keep 2 MB: at 4 MB they spent 40% more
- * a MB on 64 MiB PUTs (README, "Where the time goes").
+ * a MB on 64 MiB PUTs (docs/performance.md).
  *
  * `--external-memory-accounted-in-global-limit`: without it V8 adds every
  * byte of Buffer memory allocated since the last full collection to the old

@@ -3,7 +3,7 @@
 // page faults per 1 MiB PUT on this kind of machine (a page the guest has not
 // touched lately is a fault in the host too: about 9 µs) and, dropped, was
 // garbage whose external size starts V8's full collections (a fifth of the
-// gateway's CPU on 1 MiB PUTs; README "Where the time goes").
+// gateway's CPU on 1 MiB PUTs; docs/performance.md).
 //
 // A buffer goes back to the pool only when every send that was handed part
 // of it has ended well: the node answered after reading its whole body, or

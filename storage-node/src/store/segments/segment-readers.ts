@@ -4,7 +4,7 @@
 // and of the event loop. Kept open, a read is one trip. Measured on 1 MiB
 // GETs (a load of 1,500 GETs, 8 in flight, three alternating pairs): 0.97-1.11
 // ms of CPU a GET at each data node against 1.12-1.17, about 4% of the nodes'
-// CPU (issue 11; below the bench's noise, README "Where the time goes").
+// CPU (issue 11; below the bench's noise, docs/performance.md).
 //
 // A handle is leased for the length of one read (several positional reads
 // of it may run at once). A segment removed while a read holds its handle
