@@ -35,7 +35,8 @@ export class UsageError extends Error {}
 
 const DEFAULT_SCALE: ScaleArgs = { objects: 200_000, listKeys: 100_000 };
 
-function positiveInt(flag: string, v: string, min: number, max: number): number {
+/** `v`, a flag's value, as an integer from min to max; a UsageError naming the flag otherwise. */
+export function positiveInt(flag: string, v: string, min: number, max: number): number {
   if (!/^[0-9]+$/.test(v) || Number(v) < min || Number(v) > max) {
     throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, got '${v}'`);
   }

@@ -2,7 +2,7 @@
 // how many pairs of runs, and the bench's own flags, passed to both runs.
 // Anything unexpected is a UsageError whose message is one line.
 
-import { parseBenchArgs, UsageError } from '../args.js';
+import { parseBenchArgs, positiveInt, UsageError } from '../args.js';
 
 export interface AbArgs {
   /** A git revision (commit, branch, tag) of this repository: the "before" build. */
@@ -41,10 +41,7 @@ export function parseAbArgs(argv: readonly string[]): AbArgs {
       i = v.next;
     } else if (arg === '--pairs' || arg.startsWith('--pairs=')) {
       const v = valueOf(argv, i, '--pairs');
-      if (!/^[0-9]+$/.test(v.value) || Number(v.value) < 1 || Number(v.value) > MAX_PAIRS) {
-        throw new UsageError(`--pairs must be an integer from 1 to ${MAX_PAIRS}, got '${v.value}'`);
-      }
-      pairs = Number(v.value);
+      pairs = positiveInt('pairs', v.value, 1, MAX_PAIRS);
       i = v.next;
     } else if (arg === '--help' || arg === '-h') {
       help = true;

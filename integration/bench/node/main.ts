@@ -6,6 +6,7 @@
 
 import { parseArgs } from 'node:util';
 import { median } from '../ab/summary.js';
+import { positiveInt } from '../args.js';
 import { withCluster } from '../lifecycle.js';
 import { nodePlan } from './plan.js';
 import { NodeAlone, type WorkloadResult } from './workloads.js';
@@ -15,9 +16,7 @@ const USAGE = 'usage: npm run bench:node -- [--quick] [--repeat N], N from 1 to 
 function flags(argv: readonly string[]): { quick: boolean; repeat: number } | string {
   try {
     const { values } = parseArgs({ args: [...argv], strict: true, options: { quick: { type: 'boolean' }, repeat: { type: 'string' } } });
-    const repeat = values.repeat === undefined ? 3 : Number(values.repeat);
-    if (!/^[0-9]+$/.test(values.repeat ?? '3') || repeat < 1 || repeat > 20) return `--repeat must be an integer from 1 to 20, got '${values.repeat}'`;
-    return { quick: values.quick ?? false, repeat };
+    return { quick: values.quick ?? false, repeat: values.repeat === undefined ? 3 : positiveInt('repeat', values.repeat, 1, 20) };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     return msg.split(/\.\s/)[0] ?? msg;

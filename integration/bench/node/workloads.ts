@@ -4,8 +4,8 @@
 // gateway, the other nodes and the S3 client. Inside `npm run bench` six busy
 // processes share two cores and a figure drifts 10-30% from run to run; here
 // only node 0 and this process are busy (the cluster's other processes sit
-// idle), and the same figure repeats within about 10% (README, "Where the
-// time goes"). Node 0's CPU comes from its own /proc counter, its batch
+// idle), and the same figure repeats within about 10%
+// (docs/performance.md). Node 0's CPU comes from its own /proc counter, its batch
 // requests from its /metrics.
 
 import { randomBytes } from 'node:crypto';
